@@ -1,0 +1,20 @@
+//! Pure types and rules of the account domain: no I/O, no clock, no database.
+//!
+//! Everything here is deterministic so it can be unit-tested exhaustively; the
+//! service layer feeds it the current time and the rows it read.
+
+pub mod kinds;
+pub mod login;
+pub mod outcome;
+pub mod password;
+pub mod password_rules;
+pub mod policy;
+pub mod rights;
+pub mod user;
+
+pub use kinds::{AccessLevel, Kind, Role, Status};
+pub use login::LoginId;
+pub use outcome::AuthOutcome;
+pub use password::Password;
+pub use policy::Policy;
+pub use rights::Action;

@@ -1,0 +1,314 @@
+//! The password checklist: every rule of a policy, met or broken, with a
+//! plain message, plus the strength meter.
+//!
+//! The console shows the checklist live while a password is typed; the
+//! service refuses a password while any rule is broken. Rules that need the
+//! database (history) are added by the service.
+
+use super::password::Password;
+use super::policy::{Charset, Policy};
+use serde::Serialize;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// One line of the checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleCheck {
+    /// Stable identifier ("min_length", "history", ...).
+    pub rule: &'static str,
+    /// What the rule asks, e.g. "at least 15 characters".
+    pub label: String,
+    pub met: bool,
+    /// Why it is broken, e.g. "needs at least 15 characters (has 9)".
+    pub message: String,
+}
+
+/// Who the password is for, so it may not contain them.
+#[derive(Debug, Clone, Default)]
+pub struct PasswordContext<'a> {
+    pub login: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+}
+
+/// zxcvbn's verdict for the meter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Strength {
+    /// 0 (very weak) to 4 (very strong).
+    pub score: u8,
+    pub label: &'static str,
+    /// A short hint, e.g. "Add another word or two".
+    pub hint: Option<String>,
+}
+
+/// The checklist for `password` under `policy`. Every rule is listed, met or not.
+pub fn checklist(policy: &Policy, password: &Password, ctx: &PasswordContext<'_>) -> Vec<RuleCheck> {
+    let pw = password.expose();
+    let len = password.len_chars();
+    let mut out = Vec::new();
+    let mut push = |rule: &'static str, label: String, met: bool, message: String| {
+        out.push(RuleCheck { rule, label, met, message })
+    };
+
+    push(
+        "min_length",
+        format!("at least {} characters", policy.min_length),
+        len >= policy.min_length as usize,
+        format!("needs at least {} characters (has {len})", policy.min_length),
+    );
+    push(
+        "max_length",
+        format!("at most {} characters", policy.max_length),
+        len <= policy.max_length as usize,
+        format!("may have at most {} characters (has {len})", policy.max_length),
+    );
+    let control = pw.chars().any(char::is_control);
+    push(
+        "no_control",
+        "no control characters (tabs, line breaks)".into(),
+        !control,
+        "contains a control character such as a tab or line break".into(),
+    );
+    match policy.charset {
+        Charset::Any => {}
+        Charset::PrintableAscii => push(
+            "charset",
+            "printable ASCII characters only".into(),
+            pw.chars().all(|c| c.is_ascii_graphic() || c == ' '),
+            "may only contain printable ASCII characters".into(),
+        ),
+        Charset::Alphanumeric => push(
+            "charset",
+            "letters and digits only".into(),
+            pw.chars().all(|c| c.is_ascii_alphanumeric()),
+            "may only contain ASCII letters and digits".into(),
+        ),
+    }
+    let counts = [
+        ("require_lower", policy.require_lower, "lower-case letter", pw.chars().filter(|c| c.is_lowercase()).count()),
+        ("require_upper", policy.require_upper, "upper-case letter", pw.chars().filter(|c| c.is_uppercase()).count()),
+        ("require_digit", policy.require_digit, "digit", pw.chars().filter(|c| c.is_numeric()).count()),
+        (
+            "require_symbol",
+            policy.require_symbol,
+            "symbol",
+            pw.chars().filter(|c| !c.is_alphanumeric() && !c.is_whitespace()).count(),
+        ),
+    ];
+    for (rule, want, what, have) in counts {
+        if want > 0 {
+            let plural = if want == 1 { "" } else { "s" };
+            push(
+                rule,
+                format!("at least {want} {what}{plural}"),
+                have >= want as usize,
+                format!("needs at least {want} {what}{plural} (has {have})"),
+            );
+        }
+    }
+    if policy.reject_common {
+        push(
+            "reject_common",
+            "not a commonly used password".into(),
+            !is_common(pw),
+            "is a commonly used password".into(),
+        );
+    }
+    if policy.reject_login_or_name {
+        let found = personal_part(pw, ctx);
+        push(
+            "reject_login_or_name",
+            "does not contain the login ID, name or email".into(),
+            found.is_none(),
+            format!("contains {}", found.unwrap_or("the login ID")),
+        );
+    }
+    if policy.min_strength > 0 {
+        let s = strength(password, ctx);
+        push(
+            "min_strength",
+            format!("strength at least {} of 4", policy.min_strength),
+            s.score as u32 >= policy.min_strength,
+            format!("is too easy to guess (strength {} of 4, needs {})", s.score, policy.min_strength),
+        );
+    }
+    out
+}
+
+/// The messages of the broken rules, in checklist order.
+pub fn violations(checks: &[RuleCheck]) -> Vec<String> {
+    checks.iter().filter(|c| !c.met).map(|c| c.message.clone()).collect()
+}
+
+/// zxcvbn's score and first hint.
+pub fn strength(password: &Password, ctx: &PasswordContext<'_>) -> Strength {
+    let pw = password.expose();
+    if pw.is_empty() {
+        return Strength { score: 0, label: "empty", hint: None };
+    }
+    // zxcvbn is quadratic in length; the meter's verdict is settled long before 256.
+    let sample: String = pw.chars().take(256).collect();
+    let inputs = [ctx.login, ctx.name, ctx.email, "keyward"];
+    let entropy = zxcvbn::zxcvbn(&sample, &inputs);
+    let score = u8::from(entropy.score());
+    let hint = entropy.feedback().and_then(|f| {
+        f.warning()
+            .map(|w| w.to_string())
+            .or_else(|| f.suggestions().first().map(|s| s.to_string()))
+    });
+    let label = match score {
+        0 => "very weak",
+        1 => "weak",
+        2 => "fair",
+        3 => "strong",
+        _ => "very strong",
+    };
+    Strength { score, label, hint }
+}
+
+fn blocklist() -> &'static HashSet<String> {
+    static LIST: OnceLock<HashSet<String>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        include_str!("../../assets/blocklist.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_lowercase)
+            .collect()
+    })
+}
+
+/// Whole-password match against assets/blocklist.txt and zxcvbn's password list.
+pub fn is_common(pw: &str) -> bool {
+    let lower = pw.to_lowercase();
+    if blocklist().contains(&lower) {
+        return true;
+    }
+    if pw.is_empty() || pw.chars().count() > 64 {
+        return false;
+    }
+    let entropy = zxcvbn::zxcvbn(pw, &[]);
+    let seq = entropy.sequence();
+    seq.len() == 1
+        && match &seq[0].pattern {
+            zxcvbn::matching::patterns::MatchPattern::Dictionary(d) => {
+                // The dictionary type is not exported by name; its Debug form is stable.
+                format!("{:?}", d.dictionary_name) == "Passwords"
+                    && !d.reversed
+                    && !d.l33t
+                    && d.matched_word == lower
+            }
+            _ => false,
+        }
+}
+
+/// The personal part the password contains, if any: login, a name part of
+/// 3+ characters, the email's local part, or "keyward".
+fn personal_part(pw: &str, ctx: &PasswordContext<'_>) -> Option<&'static str> {
+    let hay = pw.to_lowercase();
+    let has = |needle: &str| {
+        let n = needle.trim().to_lowercase();
+        n.chars().count() >= 3 && hay.contains(&n)
+    };
+    if has(ctx.login) {
+        return Some("the login ID");
+    }
+    if ctx.name.split_whitespace().any(has) {
+        return Some("the user's name");
+    }
+    if let Some((local, _)) = ctx.email.split_once('@') {
+        if has(local) {
+            return Some("the email address");
+        }
+    }
+    if hay.contains("keyward") {
+        return Some("the product name");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> PasswordContext<'static> {
+        PasswordContext { login: "jsmith", name: "John Smith", email: "john.smith@example.org" }
+    }
+
+    fn broken(policy: &Policy, pw: &str) -> Vec<&'static str> {
+        checklist(policy, &Password::from(pw), &ctx())
+            .into_iter()
+            .filter(|c| !c.met)
+            .map(|c| c.rule)
+            .collect()
+    }
+
+    #[test]
+    fn good_password_meets_every_default_rule() {
+        assert!(broken(&Policy::default(), "correct horse battery staple").is_empty());
+    }
+
+    #[test]
+    fn reports_all_violations_at_once() {
+        let b = broken(&Policy::default(), "password");
+        assert!(b.contains(&"min_length") && b.contains(&"reject_common"), "{b:?}");
+    }
+
+    #[test]
+    fn length_counts_code_points_after_nfc() {
+        let mut p = Policy::default();
+        p.min_length = 4;
+        p.reject_common = false;
+        // Four code points after NFC even though the input had five.
+        assert!(broken(&p, "cafe\u{301}").is_empty());
+        assert_eq!(broken(&p, "caf"), vec!["min_length"]);
+    }
+
+    #[test]
+    fn composition_rules() {
+        let mut p = Policy::default();
+        p.min_length = 8;
+        p.require_upper = 1;
+        p.require_digit = 2;
+        p.require_symbol = 1;
+        let checks = checklist(&p, &Password::from("lowercaseonly"), &ctx());
+        let msgs = violations(&checks);
+        assert!(msgs.iter().any(|m| m.contains("upper-case")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("2 digits")), "{msgs:?}");
+        assert!(broken(&p, "Upper-case 12!").is_empty());
+    }
+
+    #[test]
+    fn personal_data_rejected() {
+        let b = broken(&Policy::default(), "xx-jsmith-long-enough-xx");
+        assert_eq!(b, vec!["reject_login_or_name"]);
+        let b = broken(&Policy::default(), "my name is smith, hello world");
+        assert_eq!(b, vec!["reject_login_or_name"]);
+    }
+
+    #[test]
+    fn charsets_and_controls() {
+        let mut p = Policy::default();
+        p.min_length = 4;
+        p.charset = Charset::Alphanumeric;
+        assert_eq!(broken(&p, "abc def ghi jkl"), vec!["charset"]);
+        p.charset = Charset::Any;
+        assert_eq!(broken(&p, "tab\there long enough"), vec!["no_control"]);
+    }
+
+    #[test]
+    fn common_whole_password_only() {
+        assert!(is_common("password"));
+        assert!(is_common("Password"));
+        assert!(is_common("qwerty123"));
+        assert!(!is_common("correct horse battery staple"));
+    }
+
+    #[test]
+    fn strength_meter() {
+        let weak = strength(&Password::from("password1"), &ctx());
+        let strong = strength(&Password::from("violet-kettle-harbor-93-quince"), &ctx());
+        assert!(weak.score < strong.score);
+        assert!(weak.hint.is_some());
+    }
+}

@@ -1,0 +1,206 @@
+//! Rules about a user record that do not need the database: field checks
+//! for names and emails, the policy's login-ID rules, and the status badges
+//! derived from a row and the current time.
+
+use super::login::{LoginId, describe_char};
+use super::policy::Policy;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+pub const NAME_MAX: usize = 200;
+pub const EMAIL_MAX: usize = 254;
+pub const NOTE_MAX: usize = 1000;
+
+/// The login rules the policy adds to the basic shape.
+pub fn check_login_policy(login: &LoginId, policy: &Policy) -> Result<(), String> {
+    let s = login.as_str();
+    let len = s.chars().count();
+    if len < policy.login_min_length as usize {
+        return Err(format!(
+            "the login ID needs at least {} characters (has {len})",
+            policy.login_min_length
+        ));
+    }
+    if policy.login_require_digit && !s.chars().any(|c| c.is_ascii_digit()) {
+        return Err("the login ID must contain a digit".into());
+    }
+    if policy.login_forbid_all_digits && s.chars().all(|c| c.is_ascii_digit()) {
+        return Err("the login ID may not consist of digits only".into());
+    }
+    Ok(())
+}
+
+/// A display name: 1 to 200 characters, no control characters, trimmed.
+pub fn check_name(name: &str) -> Result<String, String> {
+    let t = name.trim();
+    if t.is_empty() {
+        return Err("the name is empty".into());
+    }
+    if t.chars().count() > NAME_MAX {
+        return Err(format!("the name may have at most {NAME_MAX} characters"));
+    }
+    if let Some(c) = t.chars().find(|c| c.is_control()) {
+        return Err(format!("the name contains {}", describe_char(c)));
+    }
+    Ok(t.to_string())
+}
+
+/// An email address of plausible shape: local@domain.tld, no spaces or
+/// control characters, at most 254 characters.
+pub fn check_email(email: &str) -> Result<String, String> {
+    let t = email.trim();
+    if t.is_empty() {
+        return Err("the email address is empty".into());
+    }
+    if t.chars().count() > EMAIL_MAX {
+        return Err(format!("the email address may have at most {EMAIL_MAX} characters"));
+    }
+    if let Some(c) = t.chars().find(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!("the email address contains {}", describe_char(c)));
+    }
+    let shape_err = || format!("{t:?} is not an email address (expected name@example.org)");
+    let (local, domain) = t.split_once('@').ok_or_else(shape_err)?;
+    if local.is_empty()
+        || domain.contains('@')
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || domain.contains("..")
+        || local.contains(['"', '\'', '<', '>', '(', ')', ',', ';', ':', '\\', '[', ']'])
+    {
+        return Err(shape_err());
+    }
+    Ok(t.to_string())
+}
+
+/// A free-text note (holders): at most 1000 characters, no control
+/// characters except line breaks.
+pub fn check_note(note: &str) -> Result<String, String> {
+    let t = note.trim();
+    if t.chars().count() > NOTE_MAX {
+        return Err(format!("the note may have at most {NOTE_MAX} characters"));
+    }
+    if let Some(c) = t.chars().find(|c| c.is_control() && *c != '\n') {
+        return Err(format!("the note contains {}", describe_char(c)));
+    }
+    Ok(t.to_string())
+}
+
+/// The lock state of an account at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum LockState {
+    Unlocked,
+    Until { until: DateTime<Utc> },
+    Indefinite,
+}
+
+impl LockState {
+    /// From the stored columns: a lock with no end lasts until an admin unlocks.
+    pub fn at(locked_at: Option<DateTime<Utc>>, locked_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> LockState {
+        match (locked_at, locked_until) {
+            (None, _) => LockState::Unlocked,
+            (Some(_), None) => LockState::Indefinite,
+            (Some(_), Some(u)) if u > now => LockState::Until { until: u },
+            (Some(_), Some(_)) => LockState::Unlocked,
+        }
+    }
+
+    pub fn is_locked(self) -> bool {
+        !matches!(self, LockState::Unlocked)
+    }
+}
+
+/// The badges a user row shows at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Badges {
+    pub locked: Option<LockBadge>,
+    pub disabled: bool,
+    pub must_change: bool,
+    pub needs_revalidation: bool,
+    pub deletion_candidate: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LockBadge {
+    /// `None` = until an admin unlocks.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Inactivity: days since the last sign-in (or since creation, if never).
+pub fn inactivity(
+    last_login_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> (bool, bool) {
+    let since = last_login_at.unwrap_or(created_at);
+    let idle = now - since;
+    let over = |days: u32| days > 0 && idle >= Duration::days(days as i64);
+    (over(policy.revalidate_after_days), over(policy.delete_after_days))
+}
+
+/// A short human description of how long until `until`, e.g. "12m 30s".
+pub fn time_left(until: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (until - now).num_seconds().max(0);
+    match secs {
+        s if s >= 86_400 => format!("{}d {}h", s / 86_400, (s % 86_400) / 3600),
+        s if s >= 3600 => format!("{}h {}m", s / 3600, (s % 3600) / 60),
+        s if s >= 60 => format!("{}m {}s", s / 60, s % 60),
+        s => format!("{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_shapes() {
+        assert!(check_email("a.b@example.org").is_ok());
+        for bad in ["", "a", "a@b", "a@@b.org", "a b@c.org", "@c.org", "a@.org", "a'--@x.org"] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn login_policy() {
+        let p = Policy::default();
+        let short = LoginId::parse("abc").unwrap();
+        assert!(check_login_policy(&short, &p).unwrap_err().contains("at least 4"));
+        let digits = LoginId::parse("12345").unwrap();
+        assert!(check_login_policy(&digits, &p).unwrap_err().contains("digits only"));
+        let mut p2 = p.clone();
+        p2.login_require_digit = true;
+        assert!(check_login_policy(&LoginId::parse("anna").unwrap(), &p2).is_err());
+        assert!(check_login_policy(&LoginId::parse("anna2").unwrap(), &p2).is_ok());
+    }
+
+    #[test]
+    fn names_and_notes() {
+        assert_eq!(check_name("  Ann  ").unwrap(), "Ann");
+        assert!(check_name("\u{1b}[31m").is_err());
+        assert!(check_note("line\nbreak").is_ok());
+        assert!(check_note(&"x".repeat(1001)).is_err());
+    }
+
+    #[test]
+    fn lock_states() {
+        let now = Utc::now();
+        let later = now + Duration::minutes(5);
+        assert_eq!(LockState::at(None, None, now), LockState::Unlocked);
+        assert_eq!(LockState::at(Some(now), None, now), LockState::Indefinite);
+        assert_eq!(LockState::at(Some(now), Some(later), now), LockState::Until { until: later });
+        assert_eq!(LockState::at(Some(now), Some(now), now), LockState::Unlocked);
+        assert_eq!(time_left(later, now), "5m 0s");
+    }
+
+    #[test]
+    fn inactivity_flags() {
+        let now = Utc::now();
+        let p = Policy::default();
+        assert_eq!(inactivity(Some(now - Duration::days(100)), now, &p, now), (true, false));
+        assert_eq!(inactivity(None, now - Duration::days(400), &p, now), (true, true));
+        assert_eq!(inactivity(Some(now), now, &p, now), (false, false));
+    }
+}
