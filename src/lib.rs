@@ -3,4 +3,10 @@
 //! a thin front door to [`cli`] and [`tui`].
 #![forbid(unsafe_code)]
 
+pub mod crypto;
 pub mod domain;
+pub mod error;
+pub mod store;
+
+pub use error::{Error, Result};
+pub mod service;

@@ -3,6 +3,7 @@
 //! Everything here is deterministic so it can be unit-tested exhaustively; the
 //! service layer feeds it the current time and the rows it read.
 
+pub mod audit;
 pub mod kinds;
 pub mod login;
 pub mod outcome;

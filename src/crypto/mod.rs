@@ -1,0 +1,7 @@
+//! Secrets: Argon2id password hashing, random tokens and their digests, and
+//! generated temporary passwords. Nothing here logs or prints a secret.
+
+pub mod hasher;
+pub mod tokens;
+
+pub use hasher::{HashParams, Hasher};

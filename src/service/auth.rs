@@ -1,0 +1,271 @@
+//! Sign-in: `authenticate`, the single path every sign-in takes, and what is
+//! built on it: CLI sessions, the console's sign-in and step-up, and an
+//! administrator changing their own password.
+
+use super::{Service, clip, parse_kind, parse_role};
+use crate::crypto::tokens::{digests_match, random_token, token_digest};
+use crate::domain::outcome::{AttemptOutcome, MustChangeReason};
+use crate::domain::user::LockState;
+use crate::domain::{AuthOutcome, Password, Role, rights};
+use crate::error::{Error, Result};
+use crate::store::rows::{UserRow, UserWithCredential};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+/// How many previous passwords a wrong password is compared with to spot a
+/// device still holding an old one ("stale password", not counted).
+const STALE_DEPTH: usize = 2;
+
+/// A step-up (bulk reset, policy change, role change) needs a sign-in this recent.
+pub const STEP_UP_MINUTES: i64 = 5;
+
+/// The signed-in administrator on whose behalf the service acts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub user_id: i64,
+    pub login: String,
+    pub role: Role,
+    /// When they last proved their password (sign-in or step-up).
+    pub authenticated_at: DateTime<Utc>,
+}
+
+/// What `login` answers: an outcome, and for a successful console or CLI
+/// sign-in, the actor (and for the CLI the session token, shown once).
+#[derive(Debug)]
+pub struct LoginResult {
+    pub outcome: AuthOutcome,
+    pub actor: Option<Actor>,
+    pub token: Option<Zeroizing<String>>,
+}
+
+/// A sign-in source as recorded: short, printable.
+fn clean_source(source: &str) -> String {
+    let s: String = source.chars().filter(|c| !c.is_control()).take(64).collect();
+    if s.is_empty() { "unknown".into() } else { s }
+}
+
+impl Service {
+    /// Checks a password exactly as a sign-in (DESIGN.md "Sign-in"). Every
+    /// answer that does not depend on the password takes one Argon2id
+    /// verification; every bad-credentials answer takes the same number
+    /// (1 + STALE_DEPTH, padded with dummy verifications), so timing does not
+    /// tell whether a login exists. A database error fails closed (Err).
+    pub async fn authenticate(&self, login: &str, password: &Password, source: &str) -> Result<AuthOutcome> {
+        let source = clean_source(source);
+        let key = crate::domain::login::lookup_key(login.trim_end_matches(['\r', '\n']));
+        let recorded_login = clip(&key, 64);
+        let found = if key.is_empty() || key.len() > 256 { None } else { self.store.user_with_credential(&key).await? };
+
+        let Some(UserWithCredential { user, credential }) = found else {
+            self.burn_bad_credentials(password, 0).await?;
+            self.store
+                .insert_attempt(&recorded_login, None, AttemptOutcome::UnknownLogin.as_str(), &source, self.now())
+                .await?;
+            return Ok(AuthOutcome::BadCredentials);
+        };
+        let now = self.now();
+
+        if user.status != "active" {
+            self.verify(None, password).await?;
+            self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::Disabled.as_str(), &source, now).await?;
+            return Ok(AuthOutcome::Disabled);
+        }
+        let lock = LockState::at(user.locked_at, user.locked_until, now);
+        if lock.is_locked() {
+            self.verify(None, password).await?;
+            self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::WhileLocked.as_str(), &source, now).await?;
+            return Ok(locked_outcome(lock));
+        }
+        let Some(current) = credential.current().map(str::to_string) else {
+            self.burn_bad_credentials(password, 0).await?;
+            self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::NoPassword.as_str(), &source, now).await?;
+            return Ok(AuthOutcome::BadCredentials);
+        };
+
+        if !password.is_empty() && self.verify(Some(current.clone()), password).await? {
+            return self.signed_in(&user, &current, credential.shared_hash.is_some(), password, &source).await;
+        }
+        if password.is_empty() {
+            // Still one verification, like every other branch.
+            self.verify(None, password).await?;
+        }
+
+        // Wrong password: a device still holding a previous one is not counted.
+        let mut previous = self.store.previous_hashes(user.id, STALE_DEPTH as i64).await?;
+        previous.truncate(STALE_DEPTH);
+        let (stale, done) = if password.is_empty() {
+            (false, 1)
+        } else {
+            let real = previous.len();
+            (self.matches_any(previous, password).await?, 1 + real)
+        };
+        self.burn_bad_credentials(password, done).await?;
+        if stale {
+            self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::StalePassword.as_str(), &source, now).await?;
+            return Ok(AuthOutcome::BadCredentials);
+        }
+        let policy = self.effective_policy(&user).await?.policy;
+        let failure = self.store.record_failure(user.id, &policy, &source, now).await?;
+        match failure.locked {
+            Some(until) => {
+                self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::Locked.as_str(), &source, now).await?;
+                tracing::info!(login = %user.login, failures = failure.failed_attempts, "account locked after failed sign-ins");
+                Ok(AuthOutcome::Locked { until })
+            }
+            None => {
+                self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::BadPassword.as_str(), &source, now).await?;
+                Ok(AuthOutcome::BadCredentials)
+            }
+        }
+    }
+
+    /// Pads a bad-credentials branch to 1 + STALE_DEPTH verifications in all.
+    async fn burn_bad_credentials(&self, password: &Password, already: usize) -> Result<()> {
+        for _ in already..(1 + STALE_DEPTH) {
+            self.verify(None, password).await?;
+        }
+        Ok(())
+    }
+
+    async fn signed_in(
+        &self,
+        user: &UserRow,
+        current: &str,
+        on_shared: bool,
+        password: &Password,
+        source: &str,
+    ) -> Result<AuthOutcome> {
+        let now = self.now();
+        if !self.store.record_success(user.id, now).await? {
+            // Another process locked the account between our read and now.
+            self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::WhileLocked.as_str(), source, now).await?;
+            let fresh = self.store.user_by_id(user.id).await?;
+            let lock = fresh.map(|u| LockState::at(u.locked_at, u.locked_until, now)).unwrap_or(LockState::Indefinite);
+            return Ok(locked_outcome(lock));
+        }
+        self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::Ok.as_str(), source, now).await?;
+        // Own salt after a bulk reset; stronger parameters after a config change.
+        if on_shared || self.hasher.needs_rehash(current) {
+            match self.hash(password).await {
+                Ok(new_hash) => {
+                    if let Err(e) = self.store.rehash(user.id, current, &new_hash).await {
+                        tracing::warn!(login = %user.login, error = %e, "rehash after sign-in failed; will retry next time");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "rehash failed"),
+            }
+        }
+        let effective = self.effective_policy(user).await?;
+        let reason = if user.must_change_password {
+            Some(MustChangeReason::Flagged)
+        } else if user.password_policy_version < effective.row.enforced_version {
+            Some(MustChangeReason::PolicyChanged)
+        } else if effective.policy.max_age_days > 0
+            && user
+                .password_changed_at
+                .is_some_and(|t| now - t > Duration::days(effective.policy.max_age_days as i64))
+        {
+            Some(MustChangeReason::Expired)
+        } else {
+            None
+        };
+        Ok(match reason {
+            Some(reason) => AuthOutcome::OkMustChange { reason },
+            None => AuthOutcome::Ok,
+        })
+    }
+
+    /// Signs an administrator in to the console or the command line through
+    /// `authenticate`. A right password on an account that may not administer
+    /// keyward is refused with `Forbidden`. With `create_session` a CLI
+    /// session token is made (not for ok-must-change: change first).
+    pub async fn login(&self, login: &str, password: &Password, source: &str, create_session: bool) -> Result<LoginResult> {
+        let outcome = self.authenticate(login, password, source).await?;
+        if !outcome.is_ok() {
+            return Ok(LoginResult { outcome, actor: None, token: None });
+        }
+        let user = self.user(login).await?;
+        let role = parse_role(&user)?;
+        if !rights::can_use_console(role, parse_kind(&user)?) {
+            return Err(Error::Forbidden(
+                "this account may sign in to applications but not administer keyward".into(),
+            ));
+        }
+        let now = self.now();
+        let actor = Actor { user_id: user.id, login: user.login.clone(), role, authenticated_at: now };
+        let token = if create_session && outcome == AuthOutcome::Ok {
+            let token = random_token();
+            self.store.insert_session(user.id, &token_digest(&token), now).await?;
+            Some(token)
+        } else {
+            None
+        };
+        Ok(LoginResult { outcome, actor: Some(actor), token })
+    }
+
+    /// The administrator a CLI session token belongs to. Ends the session
+    /// when it has been idle longer than their policy allows, or when they
+    /// were disabled, deleted or demoted.
+    pub async fn session_actor(&self, token: &str) -> Result<Actor> {
+        let expired = || Error::Unauthenticated("your session has ended; run `keyward login --as LOGIN` again".into());
+        let digest = token_digest(token);
+        let session = self.store.session_by_hash(&digest).await?.ok_or_else(expired)?;
+        let Some(user) = self.store.user_by_id(session.user_id).await? else {
+            self.store.delete_session(session.id).await?;
+            return Err(expired());
+        };
+        let policy = self.effective_policy(&user).await?.policy;
+        let now = self.now();
+        let role = parse_role(&user)?;
+        let idle = now - session.last_seen_at > Duration::minutes(policy.idle_timeout_minutes as i64);
+        if idle || user.status != "active" || !rights::can_use_console(role, parse_kind(&user)?) {
+            self.store.delete_session(session.id).await?;
+            return Err(expired());
+        }
+        self.store.touch_session(session.id, now).await?;
+        Ok(Actor { user_id: user.id, login: user.login, role, authenticated_at: session.authenticated_at })
+    }
+
+    /// Ends a CLI session. Unknown tokens are ignored.
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        let digest = token_digest(token);
+        if let Some(s) = self.store.session_by_hash(&digest).await? {
+            self.store.delete_session(s.id).await?;
+        }
+        Ok(())
+    }
+
+    /// Confirms the acting administrator's password again (through
+    /// `authenticate`) and returns the actor with a fresh step-up time.
+    pub async fn step_up(&self, actor: &Actor, password: &Password) -> Result<Actor> {
+        match self.authenticate(&actor.login, password, "step-up").await? {
+            o if o.is_ok() => Ok(Actor { authenticated_at: self.now(), ..actor.clone() }),
+            AuthOutcome::Locked { .. } => Err(Error::Unauthenticated("your account is now locked".into())),
+            _ => Err(Error::Unauthenticated("that is not your current password".into())),
+        }
+    }
+
+    /// Refuses unless the actor proved their password in the last minutes.
+    pub(crate) fn require_step_up(&self, actor: &Actor) -> Result<()> {
+        if self.now() - actor.authenticated_at > Duration::minutes(STEP_UP_MINUTES) {
+            return Err(Error::StepUpRequired(format!(
+                "this needs a password confirmation from the last {STEP_UP_MINUTES} minutes: \
+                 confirm your password (console) or run `keyward login` again (command line)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether a stored token digest equals the digest of `token` (constant time).
+    pub fn token_matches(stored_digest: &str, token: &str) -> bool {
+        digests_match(stored_digest, &token_digest(token))
+    }
+}
+
+fn locked_outcome(lock: LockState) -> AuthOutcome {
+    match lock {
+        LockState::Until { until } => AuthOutcome::Locked { until: Some(until) },
+        _ => AuthOutcome::Locked { until: None },
+    }
+}

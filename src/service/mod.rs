@@ -1,0 +1,237 @@
+//! The account service: the one API that the console, the command line and
+//! other programs call. Every call names the acting administrator; the
+//! service checks their rights, applies policy, writes the audit trail (in the
+//! same transaction as the change) and calls the store.
+
+mod audit;
+mod auth;
+mod clock;
+mod demo;
+mod lockouts;
+mod passwords;
+mod policies;
+mod resources;
+mod users;
+pub mod views;
+
+pub use auth::{Actor, LoginResult};
+pub use clock::Clock;
+pub use demo::DemoReport;
+pub use passwords::{BulkRequest, PasswordCheck};
+pub use users::{NewUser, UserEdit, UserFilter};
+
+use crate::crypto::{HashParams, Hasher};
+use crate::domain::policy::Policy;
+use crate::domain::{Kind, Password, Role, rights};
+use crate::error::{Error, Result};
+use crate::store::rows::{PolicyRow, UserRow};
+use crate::store::{AuditEvent, Store};
+use std::sync::Arc;
+
+/// Settings the service needs beyond the database.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    pub argon2: HashParams,
+    /// Sign-in attempts older than this are pruned.
+    pub attempts_retention_days: u32,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig { argon2: HashParams::FLOOR, attempts_retention_days: 90 }
+    }
+}
+
+/// Cheap to clone: everything inside is shared.
+#[derive(Clone, Debug)]
+pub struct Service {
+    store: Store,
+    hasher: Arc<Hasher>,
+    clock: Clock,
+    config: Arc<ServiceConfig>,
+}
+
+/// A policy as it applies to one user, and why.
+#[derive(Debug, Clone)]
+pub struct EffectivePolicy {
+    pub row: PolicyRow,
+    pub policy: Policy,
+    /// "assigned to this user" or "default for staff users" ...
+    pub reason: &'static str,
+}
+
+impl Service {
+    /// Wraps an open store: migrates it, creates the built-in policies and
+    /// prunes old sign-in attempts.
+    pub async fn new(store: Store, config: ServiceConfig, clock: Clock) -> Result<Service> {
+        let hasher = tokio::task::spawn_blocking(move || Hasher::new(config.argon2))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??;
+        store.migrate().await?;
+        let service = Service { store, hasher: Arc::new(hasher), clock, config: Arc::new(config.clone()) };
+        let now = service.now();
+        let defaults = serde_json::to_string(&Policy::default()).map_err(|e| Error::Internal(e.to_string()))?;
+        service.store.ensure_policy("default", &defaults, now).await?;
+        service.store.ensure_policy("portal", &defaults, now).await?;
+        let cutoff = now - chrono::Duration::days(service.config.attempts_retention_days as i64);
+        service.store.prune_attempts(cutoff).await?;
+        Ok(service)
+    }
+
+    /// Opens a database by URL and wraps it.
+    pub async fn open(url: &str, config: ServiceConfig) -> Result<Service> {
+        let store = Store::open(url).await?;
+        Service::new(store, config, Clock::system()).await
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn hash_params(&self) -> HashParams {
+        self.hasher.params()
+    }
+
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Hashes on the blocking pool.
+    pub(crate) async fn hash(&self, password: &Password) -> Result<String> {
+        let hasher = self.hasher.clone();
+        let pw = password.clone();
+        tokio::task::spawn_blocking(move || hasher.hash(&pw))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
+    }
+
+    /// Verifies on the blocking pool; with `None` burns one dummy verification.
+    pub(crate) async fn verify(&self, phc: Option<String>, password: &Password) -> Result<bool> {
+        let hasher = self.hasher.clone();
+        let pw = password.clone();
+        tokio::task::spawn_blocking(move || match phc {
+            Some(h) => hasher.verify(&h, &pw),
+            None => {
+                hasher.burn(&pw);
+                false
+            }
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))
+    }
+
+    /// Whether any of `hashes` matches `password` (every one is checked, so
+    /// the time does not depend on which matched).
+    pub(crate) async fn matches_any(&self, hashes: Vec<String>, password: &Password) -> Result<bool> {
+        let hasher = self.hasher.clone();
+        let pw = password.clone();
+        tokio::task::spawn_blocking(move || hashes.iter().fold(false, |hit, h| hasher.verify(h, &pw) | hit))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))
+    }
+
+    /// The policy that governs `user`: their own, else their kind's.
+    pub async fn effective_policy(&self, user: &UserRow) -> Result<EffectivePolicy> {
+        let (row, reason) = match user.policy_id {
+            Some(id) => {
+                let rows = self.store.policies().await?;
+                match rows.into_iter().find(|p| p.id == id) {
+                    Some(r) => (r, "assigned to this user"),
+                    None => (self.builtin_policy(user.kind == Kind::Portal.as_str()).await?, "default for the user's kind"),
+                }
+            }
+            None if user.kind == Kind::Portal.as_str() => (self.builtin_policy(true).await?, "default for portal users"),
+            None => (self.builtin_policy(false).await?, "default for staff users"),
+        };
+        let policy = parse_settings(&row)?;
+        Ok(EffectivePolicy { row, policy, reason })
+    }
+
+    pub(crate) async fn builtin_policy(&self, portal: bool) -> Result<PolicyRow> {
+        let name = if portal { "portal" } else { "default" };
+        self.store
+            .policy_by_name(name)
+            .await?
+            .ok_or_else(|| Error::Database(format!("the built-in policy {name:?} is missing; run keyward migrate")))
+    }
+
+    /// Re-reads the acting administrator and checks they may still use
+    /// keyward (not deleted, disabled or demoted since they signed in).
+    pub(crate) async fn current_actor(&self, actor: &Actor) -> Result<UserRow> {
+        let row = self
+            .store
+            .user_by_id(actor.user_id)
+            .await?
+            .ok_or_else(|| Error::Unauthenticated("your account no longer exists; sign in again".into()))?;
+        let role = parse_role(&row)?;
+        let kind = parse_kind(&row)?;
+        if row.status != "active" {
+            return Err(Error::Unauthenticated("your account has been disabled".into()));
+        }
+        if !rights::can_use_console(role, kind) {
+            return Err(Error::Unauthenticated("your account may no longer administer keyward".into()));
+        }
+        Ok(row)
+    }
+
+    /// Checks a right, auditing a refusal.
+    pub(crate) async fn authorize(
+        &self,
+        actor: &Actor,
+        action: rights::Action,
+        target: Option<&UserRow>,
+    ) -> Result<UserRow> {
+        let me = self.current_actor(actor).await?;
+        let my_role = parse_role(&me)?;
+        let target_rk = match target {
+            Some(t) => Some((parse_role(t)?, parse_kind(t)?)),
+            None => None,
+        };
+        if let Err(why) = rights::check(my_role, action, target_rk) {
+            let event = AuditEvent::new(
+                &me.login,
+                "refused",
+                target.map(|t| t.login.as_str()).unwrap_or("-"),
+                serde_json::json!({ "action": action.describe(), "reason": why }),
+            );
+            self.store.append_audit(&event, self.now()).await?;
+            return Err(Error::Forbidden(why));
+        }
+        Ok(me)
+    }
+
+    /// Looks a user up by login (case-insensitively) or says there is none.
+    pub(crate) async fn user(&self, login: &str) -> Result<UserRow> {
+        self.store
+            .user_by_login(&crate::domain::login::lookup_key(login.trim()))
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no user with login ID {:?}", clip(login, 64))))
+    }
+}
+
+pub(crate) fn parse_settings(row: &PolicyRow) -> Result<Policy> {
+    serde_json::from_str(&row.settings)
+        .map_err(|e| Error::Database(format!("policy {:?} has unreadable settings: {e}", row.name)))
+}
+
+pub(crate) fn parse_role(row: &UserRow) -> Result<Role> {
+    row.role.parse().map_err(Error::Database)
+}
+
+pub(crate) fn parse_kind(row: &UserRow) -> Result<Kind> {
+    row.kind.parse().map_err(Error::Database)
+}
+
+/// Shortens user input for messages (a huge paste must not flood a screen).
+pub(crate) fn clip(s: &str, max: usize) -> String {
+    let clean: String = s.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    if clean.chars().count() <= max {
+        clean
+    } else {
+        format!("{}…", clean.chars().take(max).collect::<String>())
+    }
+}

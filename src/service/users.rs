@@ -1,0 +1,368 @@
+//! Use cases on user records: list, show, create, edit, enable/disable,
+//! delete, unlock, and holders.
+
+use super::views::{HolderView, Page, PolicyIndex, UserDetail, UserSummary, summarize};
+use super::{Actor, Service, clip, parse_kind, parse_role, parse_settings};
+use crate::domain::rights::Action;
+use crate::domain::user::{check_email, check_login_policy, check_name, check_note};
+use crate::domain::{Kind, LoginId, Password, Role};
+use crate::error::{Error, Result};
+use crate::store::rows::UserRow;
+use crate::store::{AuditEvent, Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
+use serde_json::json;
+
+/// What to list.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub search: Option<String>,
+    pub status: Option<StatusFilter>,
+    pub kind: Option<Kind>,
+    pub role: Option<Role>,
+    /// A resource name: only users granted it.
+    pub resource: Option<String>,
+    pub sort: UserSort,
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub login: String,
+    pub name: String,
+    pub email: String,
+    pub kind: Kind,
+    pub role: Role,
+    /// A named policy of their own; `None` = their kind's.
+    pub policy: Option<String>,
+    pub must_change: bool,
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserEdit {
+    pub login: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub role: Option<Role>,
+    /// `Some(None)` = back to the kind's policy.
+    pub policy: Option<Option<String>>,
+}
+
+/// Longest search text accepted (a paste of a novel is cut, not an error).
+const SEARCH_MAX: usize = 128;
+
+impl Service {
+    pub(crate) async fn policy_index(&self) -> Result<PolicyIndex> {
+        let rows = self.store.policies().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let p = parse_settings(&r)?;
+            out.push((r, p));
+        }
+        Ok(PolicyIndex { rows: out })
+    }
+
+    /// One page of users. Never loads more than `limit` rows.
+    pub async fn list_users(&self, actor: &Actor, filter: &UserFilter) -> Result<Page<UserSummary>> {
+        self.authorize(actor, Action::View, None).await?;
+        let policies = self.policy_index().await?;
+        let now = self.now();
+        let cutoff = |portal: bool| {
+            let days = policies
+                .rows
+                .iter()
+                .find(|(r, _)| r.name == if portal { "portal" } else { "default" })
+                .map(|(_, p)| p.revalidate_after_days)
+                .unwrap_or(90);
+            now - chrono::Duration::days(if days == 0 { 36_500 } else { days as i64 })
+        };
+        let resource_id = match &filter.resource {
+            Some(name) => Some(
+                self.store
+                    .resource_by_name(name)
+                    .await?
+                    .ok_or_else(|| Error::NotFound(format!("no resource named {:?}", clip(name, 64))))?
+                    .id,
+            ),
+            None => None,
+        };
+        let limit = if filter.limit <= 0 { 50 } else { filter.limit.min(1000) };
+        let query = UserQuery {
+            search: filter.search.as_ref().map(|s| s.chars().filter(|c| !c.is_control()).take(SEARCH_MAX).collect()),
+            status: filter.status,
+            kind: filter.kind,
+            role: filter.role,
+            resource_id,
+            sort: filter.sort,
+            after: filter.after.clone(),
+            limit: limit + 1,
+            now,
+            inactive_before: (cutoff(false), cutoff(true)),
+        };
+        let mut rows = self.store.list_users(&query).await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next = if more { rows.last().map(|r| cursor_after(r, filter.sort)) } else { None };
+        let items = rows.iter().map(|r| summarize(r, &policies, now)).collect();
+        Ok(Page { items, next })
+    }
+
+    /// Everything about one user.
+    pub async fn get_user(&self, actor: &Actor, login: &str) -> Result<UserDetail> {
+        self.authorize(actor, Action::View, None).await?;
+        let me = self.current_actor(actor).await?;
+        let u = self.user(login).await?;
+        let policies = self.policy_index().await?;
+        let effective = self.effective_policy(&u).await?;
+        let can_audit = crate::domain::rights::check(parse_role(&me)?, Action::ViewAudit, None).is_ok();
+        let recent_audit = if can_audit {
+            self.store.audit_for_target(&u.login, 20).await?.into_iter().map(Into::into).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(UserDetail {
+            summary: summarize(&u, &policies, self.now()),
+            has_password: u.has_password,
+            password_changed_at: u.password_changed_at,
+            policy: effective.row.name.clone(),
+            policy_reason: effective.reason.to_string(),
+            holders: self.store.holders(u.id).await?.into_iter().map(Into::into).collect(),
+            resources: self.store.grants_for_user(u.id).await?.into_iter().map(Into::into).collect(),
+            recent_attempts: self.store.attempts_for_user(u.id, 20).await?.into_iter().map(Into::into).collect(),
+            recent_audit,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        })
+    }
+
+    /// Resolves a policy name given for a user; `None` = their kind's.
+    async fn policy_for(&self, name: Option<&str>, kind: Kind) -> Result<(Option<i64>, crate::store::rows::PolicyRow)> {
+        match name {
+            Some(n) => {
+                let row = self
+                    .store
+                    .policy_by_name(n.trim())
+                    .await?
+                    .ok_or_else(|| Error::NotFound(format!("no policy named {:?}", clip(n, 64))))?;
+                Ok((Some(row.id), row))
+            }
+            None => Ok((None, self.builtin_policy(kind == Kind::Portal).await?)),
+        }
+    }
+
+    /// Creates a user, optionally with a first password (checked against
+    /// their policy).
+    pub async fn create_user(&self, actor: &Actor, new: &NewUser, password: Option<&Password>) -> Result<UserSummary> {
+        let me = self.current_actor(actor).await?;
+        // Rights are judged on the account as it would be.
+        let probe = UserRow { role: new.role.as_str().into(), kind: new.kind.as_str().into(), ..me.clone() };
+        self.authorize(actor, Action::ManageUser, Some(&probe)).await?;
+        if new.role != Role::User {
+            self.authorize(actor, Action::ChangeRole(new.role), Some(&probe)).await?;
+        }
+        if new.role.rank() >= Role::Admin.rank() {
+            self.require_step_up(actor)?;
+        }
+        if new.kind == Kind::Portal && new.role != Role::User {
+            return Err(Error::Invalid("portal accounts can only have the user role".into()));
+        }
+        let login = LoginId::parse(&new.login).map_err(Error::Invalid)?;
+        let name = check_name(&new.name).map_err(Error::Invalid)?;
+        let email = check_email(&new.email).map_err(Error::Invalid)?;
+        let (policy_id, policy_row) = self.policy_for(new.policy.as_deref(), new.kind).await?;
+        let policy = parse_settings(&policy_row)?;
+        check_login_policy(&login, &policy).map_err(Error::Invalid)?;
+        if self.store.user_by_login(&login.lower()).await?.is_some() {
+            return Err(Error::Conflict(format!("the login ID {login} is already taken")));
+        }
+        let hash = match password {
+            Some(pw) => {
+                let ctx = crate::domain::password_rules::PasswordContext { login: login.as_str(), name: &name, email: &email };
+                let broken = crate::domain::password_rules::violations(&crate::domain::password_rules::checklist(&policy, pw, &ctx));
+                if !broken.is_empty() {
+                    return Err(Error::Policy(broken));
+                }
+                Some(self.hash(pw).await?)
+            }
+            None => None,
+        };
+        let now = self.now();
+        let event = AuditEvent::new(
+            &me.login,
+            "user.create",
+            login.as_str(),
+            json!({ "after": { "name": name, "email": email, "kind": new.kind, "role": new.role,
+                    "policy": policy_row.name, "must_change": new.must_change, "password_set": hash.is_some() } }),
+        );
+        let id = self
+            .store
+            .insert_user(
+                login.as_str(),
+                &name,
+                &email,
+                new.kind,
+                new.role,
+                policy_id,
+                hash.as_deref(),
+                new.must_change,
+                policy_row.version,
+                now,
+                &event,
+            )
+            .await
+            .map_err(|e| match e {
+                Error::Conflict(_) => Error::Conflict(format!("the login ID {login} is already taken")),
+                e => e,
+            })?;
+        let row = self.store.user_by_id(id).await?.ok_or_else(|| Error::Internal("user vanished after insert".into()))?;
+        Ok(summarize(&row, &self.policy_index().await?, self.now()))
+    }
+
+    /// Changes a user's details. With `expected_version` (what the editor
+    /// read), a concurrent change is refused instead of overwritten.
+    pub async fn edit_user(&self, actor: &Actor, login: &str, expected_version: Option<i64>, edit: &UserEdit) -> Result<UserSummary> {
+        let u = self.user(login).await?;
+        let me = self.authorize(actor, Action::ManageUser, Some(&u)).await?;
+        let old_role = parse_role(&u)?;
+        let kind = parse_kind(&u)?;
+        let role = edit.role.unwrap_or(old_role);
+        if role != old_role {
+            self.authorize(actor, Action::ChangeRole(role), Some(&u)).await?;
+            self.require_step_up(actor)?;
+            if kind == Kind::Portal && role != Role::User {
+                return Err(Error::Invalid("portal accounts can only have the user role".into()));
+            }
+        }
+        let new_login = match &edit.login {
+            Some(l) => LoginId::parse(l).map_err(Error::Invalid)?,
+            None => LoginId::parse(&u.login).map_err(Error::Invalid)?,
+        };
+        let name = match &edit.name {
+            Some(n) => check_name(n).map_err(Error::Invalid)?,
+            None => u.name.clone(),
+        };
+        let email = match &edit.email {
+            Some(e) => check_email(e).map_err(Error::Invalid)?,
+            None => u.email.clone(),
+        };
+        let (policy_id, policy_name) = match &edit.policy {
+            Some(p) => {
+                let (id, row) = self.policy_for(p.as_deref(), kind).await?;
+                (id, row.name)
+            }
+            None => (u.policy_id, self.effective_policy(&u).await?.row.name),
+        };
+        if new_login.as_str() != u.login {
+            let policy = self.effective_policy(&u).await?.policy;
+            check_login_policy(&new_login, &policy).map_err(Error::Invalid)?;
+            if let Some(other) = self.store.user_by_login(&new_login.lower()).await? {
+                if other.id != u.id {
+                    return Err(Error::Conflict(format!("the login ID {new_login} is already taken")));
+                }
+            }
+        }
+        let version = expected_version.unwrap_or(u.version);
+        let mut before = serde_json::Map::new();
+        let mut after = serde_json::Map::new();
+        let mut diff = |k: &str, a: &str, b: &str| {
+            if a != b {
+                before.insert(k.into(), json!(a));
+                after.insert(k.into(), json!(b));
+            }
+        };
+        diff("login", &u.login, new_login.as_str());
+        diff("name", &u.name, &name);
+        diff("email", &u.email, &email);
+        diff("role", old_role.as_str(), role.as_str());
+        if policy_id != u.policy_id {
+            diff("policy", &self.effective_policy(&u).await?.row.name, &policy_name);
+        }
+        if after.is_empty() {
+            let policies = self.policy_index().await?;
+            return Ok(summarize(&u, &policies, self.now()));
+        }
+        let event = AuditEvent::new(&me.login, "user.edit", &u.login, json!({ "before": before, "after": after }));
+        self.store
+            .update_user(u.id, version, new_login.as_str(), &name, &email, role, policy_id, self.now(), &event)
+            .await
+            .map_err(|e| match e {
+                Error::Conflict(m) if m.starts_with("that value") => {
+                    Error::Conflict(format!("the login ID {new_login} is already taken"))
+                }
+                e => e,
+            })?;
+        let row = self.store.user_by_id(u.id).await?.ok_or_else(|| Error::NotFound("the user was deleted meanwhile".into()))?;
+        Ok(summarize(&row, &self.policy_index().await?, self.now()))
+    }
+
+    /// Disables (ending sessions, revoking reset tokens) or enables a user.
+    pub async fn set_disabled(&self, actor: &Actor, login: &str, disabled: bool) -> Result<()> {
+        let u = self.user(login).await?;
+        let me = self.authorize(actor, Action::ManageUser, Some(&u)).await?;
+        if (u.status == "disabled") == disabled {
+            return Ok(());
+        }
+        let action = if disabled { "user.disable" } else { "user.enable" };
+        let event = AuditEvent::new(&me.login, action, &u.login, json!({ "before": { "status": u.status } }));
+        self.store.set_status(u.id, disabled, self.now(), &event).await
+    }
+
+    /// Deletes a user and everything that hangs off them.
+    pub async fn delete_user(&self, actor: &Actor, login: &str) -> Result<()> {
+        let u = self.user(login).await?;
+        let me = self.authorize(actor, Action::ManageUser, Some(&u)).await?;
+        if u.id == me.id {
+            return Err(Error::Forbidden("you cannot delete your own account".into()));
+        }
+        let event = AuditEvent::new(
+            &me.login,
+            "user.delete",
+            &u.login,
+            json!({ "before": { "name": u.name, "email": u.email, "kind": u.kind, "role": u.role, "status": u.status } }),
+        );
+        self.store.delete_user(u.id, self.now(), &event).await
+    }
+
+    /// Ends a lock (by time or failures) and clears the failure count.
+    pub async fn unlock(&self, actor: &Actor, login: &str) -> Result<()> {
+        let u = self.user(login).await?;
+        let me = self.authorize(actor, Action::ResetPassword, Some(&u)).await?;
+        let event = AuditEvent::new(
+            &me.login,
+            "user.unlock",
+            &u.login,
+            json!({ "before": { "locked_until": u.locked_until, "locked": u.locked_at.is_some(), "failed_attempts": u.failed_attempts } }),
+        );
+        self.store.unlock(u.id, self.now(), &event).await
+    }
+
+    pub async fn holders(&self, actor: &Actor, login: &str) -> Result<Vec<HolderView>> {
+        self.authorize(actor, Action::View, None).await?;
+        let u = self.user(login).await?;
+        Ok(self.store.holders(u.id).await?.into_iter().map(Into::into).collect())
+    }
+
+    pub async fn add_holder(&self, actor: &Actor, login: &str, name: &str, email: &str, note: &str) -> Result<HolderView> {
+        let u = self.user(login).await?;
+        let me = self.authorize(actor, Action::ManageUser, Some(&u)).await?;
+        let name = check_name(name).map_err(Error::Invalid)?;
+        let email = check_email(email).map_err(Error::Invalid)?;
+        let note = check_note(note).map_err(Error::Invalid)?;
+        let event = AuditEvent::new(&me.login, "holder.add", &u.login, json!({ "after": { "name": name, "email": email, "note": note } }));
+        let id = self.store.add_holder(u.id, &name, &email, &note, self.now(), &event).await?;
+        Ok(HolderView { id, name, email, note })
+    }
+
+    pub async fn remove_holder(&self, actor: &Actor, login: &str, holder_id: i64) -> Result<()> {
+        let u = self.user(login).await?;
+        let me = self.authorize(actor, Action::ManageUser, Some(&u)).await?;
+        let holders = self.store.holders(u.id).await?;
+        let h = holders
+            .iter()
+            .find(|h| h.id == holder_id)
+            .ok_or_else(|| Error::NotFound(format!("{} has no holder with id {holder_id}", u.login)))?;
+        let event = AuditEvent::new(&me.login, "holder.remove", &u.login, json!({ "before": { "name": h.name, "email": h.email } }));
+        self.store.remove_holder(u.id, holder_id, self.now(), &event).await
+    }
+}

@@ -1,0 +1,200 @@
+//! What the service answers: plain serialisable views of users, policies,
+//! resources and audit entries, shared by the console and `--json` output.
+
+use crate::domain::user::{Badges, LockBadge, LockState, inactivity};
+use crate::domain::policy::Policy;
+use crate::store::Cursor;
+use crate::store::rows::{AttemptRow, AuditRow, GrantRow, HolderRow, PolicyRow, UserRow};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// One page of a keyset-paged list. `next` continues after the last item.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
+}
+
+/// A user as a list row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserSummary {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub email: String,
+    pub kind: String,
+    pub role: String,
+    pub status: String,
+    /// Effective: the flag, an enforced policy change or an expired password.
+    pub must_change_password: bool,
+    pub locked: bool,
+    /// `None` with `locked` = until an admin unlocks.
+    pub locked_until: Option<DateTime<Utc>>,
+    pub failed_attempts: i64,
+    pub last_failure_at: Option<DateTime<Utc>>,
+    pub last_failure_source: Option<String>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub badges: Badges,
+    pub version: i64,
+}
+
+/// What the service knows about the policies when it builds summaries.
+pub(crate) struct PolicyIndex {
+    pub rows: Vec<(PolicyRow, Policy)>,
+}
+
+impl PolicyIndex {
+    pub fn for_user(&self, u: &UserRow) -> Option<&(PolicyRow, Policy)> {
+        let builtin = if u.kind == "portal" { "portal" } else { "default" };
+        u.policy_id
+            .and_then(|id| self.rows.iter().find(|(r, _)| r.id == id))
+            .or_else(|| self.rows.iter().find(|(r, _)| r.name == builtin))
+    }
+}
+
+pub(crate) fn summarize(u: &UserRow, policies: &PolicyIndex, now: DateTime<Utc>) -> UserSummary {
+    let lock = LockState::at(u.locked_at, u.locked_until, now);
+    let (revalidate, delete) = match policies.for_user(u) {
+        Some((_, p)) => inactivity(u.last_login_at, u.created_at, p, now),
+        None => (false, false),
+    };
+    let enforced = policies.for_user(u).map(|(r, _)| r.enforced_version).unwrap_or(0);
+    let expired = policies.for_user(u).is_some_and(|(_, p)| {
+        p.max_age_days > 0
+            && u.password_changed_at.is_some_and(|t| now - t > chrono::Duration::days(p.max_age_days as i64))
+    });
+    let must_change = u.must_change_password || u.password_policy_version < enforced || expired;
+    let locked_until = match lock {
+        LockState::Until { until } => Some(until),
+        _ => None,
+    };
+    UserSummary {
+        id: u.id,
+        login: u.login.clone(),
+        name: u.name.clone(),
+        email: u.email.clone(),
+        kind: u.kind.clone(),
+        role: u.role.clone(),
+        status: u.status.clone(),
+        must_change_password: must_change,
+        locked: lock.is_locked(),
+        locked_until,
+        failed_attempts: u.failed_attempts,
+        last_failure_at: u.last_failure_at,
+        last_failure_source: u.last_failure_source.clone(),
+        last_login_at: u.last_login_at,
+        badges: Badges {
+            locked: lock.is_locked().then_some(LockBadge { until: locked_until }),
+            disabled: u.status == "disabled",
+            must_change,
+            needs_revalidation: revalidate,
+            deletion_candidate: delete,
+        },
+        version: u.version,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HolderView {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub note: String,
+}
+
+impl From<HolderRow> for HolderView {
+    fn from(h: HolderRow) -> Self {
+        HolderView { id: h.id, name: h.name, email: h.email, note: h.note }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GrantView {
+    pub resource: String,
+    pub login: String,
+    pub level: String,
+    pub granted_at: DateTime<Utc>,
+}
+
+impl From<GrantRow> for GrantView {
+    fn from(g: GrantRow) -> Self {
+        GrantView { resource: g.resource, login: g.login, level: g.level, granted_at: g.granted_at }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttemptView {
+    pub at: DateTime<Utc>,
+    pub login: String,
+    pub outcome: String,
+    pub source: String,
+}
+
+impl From<AttemptRow> for AttemptView {
+    fn from(a: AttemptRow) -> Self {
+        AttemptView { at: a.at, login: a.login, outcome: a.outcome, source: a.source }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditView {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub details: serde_json::Value,
+    pub hash: String,
+}
+
+impl From<AuditRow> for AuditView {
+    fn from(a: AuditRow) -> Self {
+        let details = serde_json::from_str(&a.details).unwrap_or(serde_json::Value::String(a.details));
+        AuditView { seq: a.seq, at: a.at, actor: a.actor, action: a.action, target: a.target, details, hash: a.hash }
+    }
+}
+
+/// A user with everything the detail view shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserDetail {
+    #[serde(flatten)]
+    pub summary: UserSummary,
+    pub has_password: bool,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    /// The name of the policy that governs the user.
+    pub policy: String,
+    /// Why that policy applies.
+    pub policy_reason: String,
+    pub holders: Vec<HolderView>,
+    pub resources: Vec<GrantView>,
+    pub recent_attempts: Vec<AttemptView>,
+    pub recent_audit: Vec<AuditView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A named policy and how many users it governs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyView {
+    pub name: String,
+    pub version: i64,
+    pub enforced_version: i64,
+    pub users: i64,
+    pub updated_at: DateTime<Utc>,
+    pub settings: Policy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResourceView {
+    pub name: String,
+    pub description: String,
+    pub users: i64,
+}
+
+/// The result of walking the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum AuditVerdict {
+    Intact { entries: i64 },
+    Broken { seq: i64, reason: String },
+}

@@ -1,0 +1,258 @@
+//! The only place with SQL. Nothing else in keyward touches a pool.
+//!
+//! keyward runs on SQLite (embedded default) and PostgreSQL (shared
+//! deployments). Most statements are the same text on both, written once with
+//! `$1` placeholders (both sqlx drivers accept them) and run on whichever pool
+//! is open through [`with_pool!`], which expands the body once per backend so
+//! each is compiled against its own driver. Where the dialects differ
+//! (substring search, notifications) the backends have their own query,
+//! chosen by an explicit `match` on [`Pool`]. Each backend has its own
+//! migrations folder under assets/migrations.
+//!
+//! The store knows SQL and nothing about rights or policy decisions: the
+//! service decides, the store writes, and every change is written in the same
+//! transaction as its audit entry.
+
+mod audit;
+mod bulk;
+mod demo;
+mod holders;
+mod policies;
+mod resources;
+pub mod rows;
+mod signin;
+mod tokens;
+mod users;
+
+pub use audit::AuditEvent;
+pub use bulk::{BulkScope, Progress};
+pub use demo::DemoUser;
+pub use users::{Cursor, NewPassword, StatusFilter, UserQuery, UserSort, cursor_after};
+
+use crate::error::{Error, Result};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// An open connection pool to one of the two backends.
+#[derive(Clone, Debug)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Which backend a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// The data store: a pool and a description of where it points.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: Pool,
+    location: String,
+}
+
+/// Runs `$body` with `$pool` bound to the open backend's pool. The body is
+/// compiled once per backend.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($pool) => $body,
+            $crate::store::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// Starts a transaction that will write. On SQLite it takes the write lock
+/// at once (BEGIN IMMEDIATE), so a transaction never fails half-way for
+/// want of upgrading a read lock; busy_timeout makes other writers wait.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Self::Db>>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.begin().await
+    }
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("assets/migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("assets/migrations/postgres");
+
+impl Store {
+    /// Opens a database by URL: `postgres://...`/`postgresql://...`, or
+    /// `sqlite://PATH` / a bare file path for SQLite (created if missing).
+    /// Does not migrate; call [`Store::migrate`].
+    pub async fn open(url: &str) -> Result<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(|e| Error::Invalid(format!("the PostgreSQL URL is not valid: {}", redact_error(&e.to_string()))))?
+                .application_name("keyward");
+            let location = format!(
+                "postgres {}:{}/{}",
+                opts.get_host(),
+                opts.get_port(),
+                opts.get_database().unwrap_or("postgres")
+            );
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .min_connections(0)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(opts)
+                .await
+                .map_err(|e| Error::Unavailable(format!("{location}: {}", redact_error(&e.to_string()))))?;
+            Ok(Store { pool: Pool::Postgres(pool), location })
+        } else {
+            let path = sqlite_path(url)?;
+            Self::open_sqlite(&path).await
+        }
+    }
+
+    /// Opens (creating if needed) a SQLite database file.
+    pub async fn open_sqlite(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::Invalid(format!("cannot create the data directory {}: {e}", dir.display()))
+            })?;
+        }
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-32000")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(|e| Error::Unavailable(format!("{}: {e}", path.display())))?;
+        Ok(Store { pool: Pool::Sqlite(pool), location: format!("sqlite {}", path.display()) })
+    }
+
+    /// Applies pending migrations (safe to run from several processes at once).
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Where the store points, for status lines: a file path, or host:port/db
+    /// (never a password).
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// A cheap round trip, for health checks and reconnect probes.
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        with_pool!(self, p => p.close().await)
+    }
+
+    /// The PostgreSQL pool, for LISTEN; `None` on SQLite.
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.pool {
+            Pool::Postgres(p) => Some(p),
+            Pool::Sqlite(_) => None,
+        }
+    }
+}
+
+fn sqlite_path(url: &str) -> Result<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    if rest.is_empty() {
+        return Err(Error::Invalid(
+            "the database URL names no file; use sqlite:///path/to/keyward.db or postgres://host/db".into(),
+        ));
+    }
+    if url.contains("://") && !url.starts_with("sqlite://") {
+        return Err(Error::Invalid(format!(
+            "unsupported database URL scheme in {:?}; use postgres://... or sqlite://...",
+            redact_url(url)
+        )));
+    }
+    Ok(PathBuf::from(rest))
+}
+
+/// Hides the password of a URL such as postgres://user:secret@host/db.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Driver errors may quote the URL; make sure no password survives.
+fn redact_error(msg: &str) -> String {
+    msg.split_whitespace().map(|w| if w.contains("://") { redact_url(w) } else { w.to_string() }).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(redact_url("postgres://kw:s3cret@db:5432/kw"), "postgres://kw:***@db:5432/kw");
+        assert_eq!(redact_url("postgres://db/kw"), "postgres://db/kw");
+    }
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(sqlite_path("sqlite:///tmp/a.db").unwrap(), PathBuf::from("/tmp/a.db"));
+        assert_eq!(sqlite_path("/tmp/b.db").unwrap(), PathBuf::from("/tmp/b.db"));
+        assert!(sqlite_path("mysql://x/y").is_err());
+    }
+}

@@ -1,0 +1,160 @@
+//! Rows as the store reads them. The service turns them into views.
+
+use chrono::{DateTime, Utc};
+use std::fmt;
+
+/// A user row without credentials.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub email: String,
+    pub kind: String,
+    pub role: String,
+    pub status: String,
+    pub must_change_password: bool,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    pub password_policy_version: i64,
+    pub failed_attempts: i64,
+    pub last_failure_at: Option<DateTime<Utc>>,
+    pub last_failure_source: Option<String>,
+    pub locked_at: Option<DateTime<Utc>>,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub lock_streak: i64,
+    pub last_locked_at: Option<DateTime<Utc>>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub policy_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+    pub has_password: bool,
+}
+
+/// The columns of [`UserRow`], for `SELECT {USER_COLUMNS} FROM users u`.
+pub const USER_COLUMNS: &str = "u.id, u.login, u.name, u.email, u.kind, u.role, u.status, \
+    u.must_change_password, u.password_changed_at, u.password_policy_version, u.failed_attempts, \
+    u.last_failure_at, u.last_failure_source, u.locked_at, u.locked_until, u.lock_streak, \
+    u.last_locked_at, u.last_login_at, u.policy_id, u.created_at, u.updated_at, u.version, \
+    (u.password_hash IS NOT NULL OR u.shared_credential_id IS NOT NULL) AS has_password";
+
+/// A user's credential hashes. `Debug` never prints them.
+#[derive(Clone, sqlx::FromRow)]
+pub struct CredentialRow {
+    /// The user's own Argon2id hash, if they have one.
+    pub own_hash: Option<String>,
+    /// The bulk-reset hash they point at, if any; it takes precedence.
+    pub shared_hash: Option<String>,
+    pub shared_credential_id: Option<i64>,
+}
+
+impl CredentialRow {
+    /// The hash a sign-in is checked against.
+    pub fn current(&self) -> Option<&str> {
+        self.shared_hash.as_deref().or(self.own_hash.as_deref())
+    }
+}
+
+impl fmt::Debug for CredentialRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CredentialRow")
+            .field("own_hash", &self.own_hash.as_ref().map(|_| "***"))
+            .field("shared_hash", &self.shared_hash.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+/// A user and their credentials, read together for sign-in.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserWithCredential {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    #[sqlx(flatten)]
+    pub credential: CredentialRow,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PolicyRow {
+    pub id: i64,
+    pub name: String,
+    pub version: i64,
+    pub enforced_version: i64,
+    pub settings: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PolicyCountRow {
+    #[sqlx(flatten)]
+    pub policy: PolicyRow,
+    pub users: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HolderRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ResourceRow {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    pub users: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GrantRow {
+    pub resource_id: i64,
+    pub resource: String,
+    pub user_id: i64,
+    pub login: String,
+    pub level: String,
+    pub granted_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttemptRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub login: String,
+    pub user_id: Option<i64>,
+    pub outcome: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub details: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub authenticated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ResetTokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}

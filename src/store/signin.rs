@@ -1,0 +1,144 @@
+//! Sign-in bookkeeping: counting failures atomically, locking, resetting on
+//! success, the attempts log, and the lockouts list.
+
+use super::rows::{AttemptRow, USER_COLUMNS, UserRow};
+use super::{BeginWrite, Store, with_pool};
+use crate::domain::policy::Policy;
+use crate::error::Result;
+use chrono::{DateTime, Duration, Utc};
+
+/// What counting one failure did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureResult {
+    pub failed_attempts: i64,
+    /// Set when this failure locked the account: `Some(None)` = until unlocked.
+    pub locked: Option<Option<DateTime<Utc>>>,
+}
+
+const ATTEMPT_COLUMNS: &str = "id, at, login, user_id, outcome, source";
+
+impl Store {
+    /// Counts one failure in the database (never read-modify-write in Rust)
+    /// and locks the account when the count reaches the policy's threshold.
+    /// A lock that has expired is cleared and counting starts again.
+    pub async fn record_failure(
+        &self,
+        user_id: i64,
+        policy: &Policy,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<FailureResult> {
+        let result = with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let (count, streak, last_locked): (i64, i64, Option<DateTime<Utc>>) = sqlx::query_as(
+                "UPDATE users SET \
+                   failed_attempts = CASE WHEN locked_at IS NOT NULL AND locked_until <= $1 THEN 1 ELSE failed_attempts + 1 END, \
+                   locked_at = CASE WHEN locked_at IS NOT NULL AND locked_until <= $1 THEN NULL ELSE locked_at END, \
+                   locked_until = CASE WHEN locked_at IS NOT NULL AND locked_until <= $1 THEN NULL ELSE locked_until END, \
+                   last_failure_at = $1, last_failure_source = $2 \
+                 WHERE id = $3 RETURNING failed_attempts, lock_streak, last_locked_at")
+                .bind(now)
+                .bind(source)
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let mut locked = None;
+            if count >= policy.lockout_threshold as i64 {
+                // A further lock within a day grows (lockout_growth = 2).
+                let streak = match last_locked {
+                    Some(t) if now - t < Duration::days(1) => streak + 1,
+                    _ => 1,
+                };
+                let until = policy
+                    .lock_minutes(streak.clamp(1, u32::MAX as i64) as u32)
+                    .map(|m| now + Duration::minutes(m as i64));
+                let changed = sqlx::query(
+                    "UPDATE users SET locked_at = $1, locked_until = $2, lock_streak = $3, last_locked_at = $1 \
+                     WHERE id = $4 AND locked_at IS NULL")
+                    .bind(now)
+                    .bind(until)
+                    .bind(streak)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed == 1 {
+                    locked = Some(until);
+                }
+            }
+            tx.commit().await?;
+            FailureResult { failed_attempts: count, locked }
+        });
+        Ok(result)
+    }
+
+    /// Records a successful sign-in: clears failures and an expired lock and
+    /// sets the last sign-in. Returns false (and changes nothing) if the
+    /// account was locked meanwhile by another process.
+    pub async fn record_success(&self, user_id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let n = with_pool!(self, p => sqlx::query(
+            "UPDATE users SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, last_login_at = $1 \
+             WHERE id = $2 AND (locked_at IS NULL OR locked_until <= $1)")
+            .bind(now)
+            .bind(user_id)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// Appends one row to the attempts log.
+    pub async fn insert_attempt(
+        &self,
+        login: &str,
+        user_id: Option<i64>,
+        outcome: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO attempts (at, login, user_id, outcome, source) VALUES ($1, $2, $3, $4, $5)")
+            .bind(now)
+            .bind(login)
+            .bind(user_id)
+            .bind(outcome)
+            .bind(source)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// A user's recent attempts, newest first.
+    pub async fn attempts_for_user(&self, user_id: i64, limit: i64) -> Result<Vec<AttemptRow>> {
+        let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE user_id = $1 ORDER BY id DESC LIMIT $2");
+        let rows = with_pool!(self, p => sqlx::query_as::<_, AttemptRow>(&sql).bind(user_id).bind(limit).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// Recent failed attempts of any login, newest first.
+    pub async fn recent_failures(&self, limit: i64) -> Result<Vec<AttemptRow>> {
+        let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE outcome <> 'ok' ORDER BY id DESC LIMIT $1");
+        let rows = with_pool!(self, p => sqlx::query_as::<_, AttemptRow>(&sql).bind(limit).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// Deletes attempts older than `before`; returns how many.
+    pub async fn prune_attempts(&self, before: DateTime<Utc>) -> Result<u64> {
+        let n = with_pool!(self, p => sqlx::query("DELETE FROM attempts WHERE at < $1").bind(before).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n)
+    }
+
+    /// Locked accounts, and accounts with at least `min_failures` failures,
+    /// most recently failing first.
+    pub async fn lockouts(&self, now: DateTime<Utc>, min_failures: i64, limit: i64) -> Result<Vec<UserRow>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE \
+             (u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > $1)) \
+             OR (u.failed_attempts >= $2 AND u.failed_attempts > 0) \
+             ORDER BY u.last_failure_at DESC, u.id LIMIT $3"
+        );
+        let rows = with_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(now).bind(min_failures).bind(limit).fetch_all(p).await)?;
+        Ok(rows)
+    }
+}

@@ -1,0 +1,637 @@
+//! Users: look-ups, the paged and searched listing, and every change to a
+//! user row (each in one transaction with its audit entry).
+
+use super::audit::{AuditEvent, append_audit};
+use super::rows::{CredentialRow, USER_COLUMNS, UserRow, UserWithCredential};
+use super::{BeginWrite, Pool, Store, with_pool};
+use crate::domain::{Kind, Role};
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+
+/// A new own password for [`Store::set_password`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewPassword<'a> {
+    pub hash: &'a str,
+    pub must_change: bool,
+    /// The version of the user's policy the password was checked under.
+    pub policy_version: i64,
+    /// How many previous hashes to keep.
+    pub keep: i64,
+    /// A reset token to consume atomically with the change.
+    pub redeem_token: Option<i64>,
+}
+
+/// Listing order. Each has a keyset cursor so paging never uses OFFSET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserSort {
+    #[default]
+    Login,
+    Name,
+    /// Most recent sign-in first; never signed in last.
+    LastLogin,
+}
+
+/// Where the next page starts: the sort key of the last row seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cursor {
+    Login(String),
+    Name(String, i64),
+    LastLogin(DateTime<Utc>, i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// Enabled and not locked.
+    Active,
+    Locked,
+    Disabled,
+    MustChange,
+    /// No sign-in since the inactivity cut-off.
+    Inactive,
+}
+
+impl std::str::FromStr for StatusFilter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "active" => StatusFilter::Active,
+            "locked" => StatusFilter::Locked,
+            "disabled" => StatusFilter::Disabled,
+            "must-change" => StatusFilter::MustChange,
+            "inactive" => StatusFilter::Inactive,
+            _ => return Err(format!("unknown status {s:?}: expected active, locked, disabled, must-change or inactive")),
+        })
+    }
+}
+
+/// One page request. `search` matches login, name and email case-insensitively:
+/// a prefix for one or two characters, a substring from three on.
+#[derive(Debug, Clone)]
+pub struct UserQuery {
+    pub search: Option<String>,
+    pub status: Option<StatusFilter>,
+    pub kind: Option<Kind>,
+    pub role: Option<Role>,
+    pub resource_id: Option<i64>,
+    pub sort: UserSort,
+    pub after: Option<Cursor>,
+    pub limit: i64,
+    /// "Now", for lock state.
+    pub now: DateTime<Utc>,
+    /// Inactivity cut-offs for staff and portal users (from their policies).
+    pub inactive_before: (DateTime<Utc>, DateTime<Utc>),
+}
+
+/// A value to bind to a dynamically built statement.
+#[derive(Debug, Clone)]
+enum Param {
+    Text(String),
+    Int(i64),
+    Time(DateTime<Utc>),
+}
+
+/// Escapes `%`, `_` and `\` for LIKE ... ESCAPE '\'.
+pub(crate) fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The smallest string greater than every string starting with `prefix`
+/// (byte order), or `None` if there is none.
+fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let mut next = last as u32 + 1;
+        // Skip the surrogate gap.
+        if (0xD800..=0xDFFF).contains(&next) {
+            next = 0xE000;
+        }
+        if let Some(c) = char::from_u32(next) {
+            chars.push(c);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// Quotes a search string as one FTS5 phrase (FTS5 ignores LIKE escapes).
+fn fts_phrase(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+struct Sql {
+    text: String,
+    params: Vec<Param>,
+}
+
+impl Sql {
+    fn new() -> Sql {
+        Sql { text: String::new(), params: Vec::new() }
+    }
+    /// Adds a parameter and returns its placeholder.
+    fn param(&mut self, p: Param) -> String {
+        self.params.push(p);
+        format!("${}", self.params.len())
+    }
+}
+
+impl Store {
+    pub async fn user_by_login(&self, login_lower: &str) -> Result<Option<UserRow>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE lower(u.login) = $1");
+        let row = with_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(login_lower).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+        let row = with_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// A user and their hashes in one query, for sign-in.
+    pub async fn user_with_credential(&self, login_lower: &str) -> Result<Option<UserWithCredential>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, u.password_hash AS own_hash, s.hash AS shared_hash, u.shared_credential_id \
+             FROM users u LEFT JOIN shared_credentials s ON s.id = u.shared_credential_id \
+             WHERE lower(u.login) = $1"
+        );
+        let row = with_pool!(self, p => sqlx::query_as::<_, UserWithCredential>(&sql).bind(login_lower).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    pub async fn credential(&self, user_id: i64) -> Result<CredentialRow> {
+        let sql = "SELECT u.password_hash AS own_hash, s.hash AS shared_hash, u.shared_credential_id \
+                   FROM users u LEFT JOIN shared_credentials s ON s.id = u.shared_credential_id WHERE u.id = $1";
+        let row = with_pool!(self, p => sqlx::query_as::<_, CredentialRow>(sql).bind(user_id).fetch_optional(p).await)?;
+        row.ok_or_else(|| Error::NotFound("the user no longer exists".into()))
+    }
+
+    /// The user's previous hashes, newest first: their own hash when a bulk
+    /// reset's shared hash is current, then the history table.
+    pub async fn previous_hashes(&self, user_id: i64, limit: i64) -> Result<Vec<String>> {
+        let cred = self.credential(user_id).await?;
+        let mut out = Vec::new();
+        if cred.shared_hash.is_some() {
+            if let Some(own) = cred.own_hash {
+                out.push(own);
+            }
+        }
+        let rows: Vec<(String,)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT hash FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
+            .bind(user_id)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        out.extend(rows.into_iter().map(|(h,)| h));
+        out.truncate(limit.max(0) as usize);
+        Ok(out)
+    }
+
+    pub async fn any_user(&self) -> Result<bool> {
+        let n: Option<i64> = with_pool!(self, p => sqlx::query_scalar("SELECT id FROM users LIMIT 1").fetch_optional(p).await)?;
+        Ok(n.is_some())
+    }
+
+    /// Exact number of users (used by `demo` and summaries, not per keystroke).
+    pub async fn count_users(&self) -> Result<i64> {
+        let n = with_pool!(self, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(p).await)?;
+        Ok(n)
+    }
+
+    /// Creates a user (with an optional first hash) and returns its id.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_user(
+        &self,
+        login: &str,
+        name: &str,
+        email: &str,
+        kind: Kind,
+        role: Role,
+        policy_id: Option<i64>,
+        hash: Option<&str>,
+        must_change: bool,
+        policy_version: i64,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<i64> {
+        let id = with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            append_audit!(tx, audit, now);
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO users (login, name, email, kind, role, status, must_change_password, password_hash, \
+                 password_changed_at, password_policy_version, policy_id, created_at, updated_at, version) \
+                 VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $11, $11, 1) RETURNING id")
+                .bind(login)
+                .bind(name)
+                .bind(email)
+                .bind(kind.as_str())
+                .bind(role.as_str())
+                .bind(must_change)
+                .bind(hash)
+                .bind(hash.map(|_| now))
+                .bind(policy_version)
+                .bind(policy_id)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            id
+        });
+        Ok(id)
+    }
+
+    /// Changes the editable fields if the row still has `expected_version`.
+    /// Refuses (and rolls back) if it would leave no active global admin.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_user(
+        &self,
+        id: i64,
+        expected_version: i64,
+        login: &str,
+        name: &str,
+        email: &str,
+        role: Role,
+        policy_id: Option<i64>,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            append_audit!(tx, audit, now);
+            let done = sqlx::query(
+                "UPDATE users SET login = $1, name = $2, email = $3, role = $4, policy_id = $5, \
+                 updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8")
+                .bind(login)
+                .bind(name)
+                .bind(email)
+                .bind(role.as_str())
+                .bind(policy_id)
+                .bind(now)
+                .bind(id)
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if done == 0 {
+                return Err(Error::Conflict(
+                    "someone else changed this user since you opened it; reload to see their change, then edit again".into(),
+                ));
+            }
+            let admins: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM users WHERE role = 'global_admin' AND status = 'active'")
+                .fetch_one(&mut *tx)
+                .await?;
+            if admins == 0 {
+                return Err(Error::Forbidden("this would leave no active global administrator".into()));
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Enables or disables a user; disabling ends their sessions and revokes
+    /// their reset tokens. Guards the last active global admin.
+    pub async fn set_status(&self, id: i64, disabled: bool, now: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+        let status = if disabled { "disabled" } else { "active" };
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            append_audit!(tx, audit, now);
+            sqlx::query("UPDATE users SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3")
+                .bind(status)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if disabled {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE reset_tokens SET revoked_at = $1 WHERE user_id = $2 AND used_at IS NULL AND revoked_at IS NULL")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let admins: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM users WHERE role = 'global_admin' AND status = 'active'")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if admins == 0 {
+                    return Err(Error::Forbidden("this would leave no active global administrator".into()));
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Deletes a user (cascading to holders, grants, history, sessions and
+    /// tokens). Guards the last active global admin.
+    pub async fn delete_user(&self, id: i64, now: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            append_audit!(tx, audit, now);
+            sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            let admins: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM users WHERE role = 'global_admin' AND status = 'active'")
+                .fetch_one(&mut *tx)
+                .await?;
+            if admins == 0 {
+                return Err(Error::Forbidden("this would leave no active global administrator".into()));
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Gives a user a new own hash: the current credentials move into the
+    /// history (trimmed to `keep`), the bulk-reset pointer is cleared, lock
+    /// and failures are reset, and older reset tokens are revoked.
+    /// With `redeem_token`, the token is consumed in the same transaction.
+    pub async fn set_password(&self, id: i64, new: &NewPassword<'_>, now: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+        let NewPassword { hash, must_change, policy_version, keep, redeem_token } = *new;
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            append_audit!(tx, audit, now);
+            if let Some(token_id) = redeem_token {
+                // Single use, even when two redemptions race.
+                let n = sqlx::query(
+                    "UPDATE reset_tokens SET used_at = $1 WHERE id = $2 AND user_id = $3 AND used_at IS NULL \
+                     AND revoked_at IS NULL AND expires_at > $1")
+                    .bind(now)
+                    .bind(token_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    return Err(Error::Unauthenticated(
+                        "the reset token is not valid: it was used, replaced or has expired; ask for a new one".into(),
+                    ));
+                }
+            }
+            // Own hash first (older), then the shared one (newer).
+            sqlx::query(
+                "INSERT INTO password_history (user_id, hash, created_at) \
+                 SELECT id, password_hash, $2 FROM users WHERE id = $1 AND password_hash IS NOT NULL")
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO password_history (user_id, hash, created_at) \
+                 SELECT u.id, s.hash, $2 FROM users u JOIN shared_credentials s ON s.id = u.shared_credential_id WHERE u.id = $1")
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "DELETE FROM password_history WHERE user_id = $1 AND id NOT IN \
+                 (SELECT id FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2)")
+                .bind(id)
+                .bind(keep)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE users SET password_hash = $1, shared_credential_id = NULL, must_change_password = $2, \
+                 password_changed_at = $3, password_policy_version = $4, failed_attempts = 0, locked_at = NULL, \
+                 locked_until = NULL, updated_at = $3, version = version + 1 WHERE id = $5")
+                .bind(hash)
+                .bind(must_change)
+                .bind(now)
+                .bind(policy_version)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE reset_tokens SET revoked_at = $1 WHERE user_id = $2 AND used_at IS NULL AND revoked_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Replaces the hash of the current password with a stronger one
+    /// (same password, new parameters or own salt after a bulk reset) without
+    /// touching history, flags or the audit trail. Only if the credential is
+    /// still the one that was verified.
+    pub async fn rehash(&self, id: i64, expected_current: &str, new_hash: &str) -> Result<()> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            // After a bulk reset the user's old own hash is a previous password: keep it.
+            sqlx::query(
+                "INSERT INTO password_history (user_id, hash, created_at) \
+                 SELECT id, password_hash, updated_at FROM users WHERE id = $1 AND shared_credential_id IS NOT NULL AND password_hash IS NOT NULL")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE users SET password_hash = $1, shared_credential_id = NULL WHERE id = $2 AND \
+                 COALESCE((SELECT hash FROM shared_credentials s WHERE s.id = users.shared_credential_id), password_hash) = $3")
+                .bind(new_hash)
+                .bind(id)
+                .bind(expected_current)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Sets or clears the must-change flag.
+    pub async fn set_must_change(&self, id: i64, must_change: bool, now: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            append_audit!(tx, audit, now);
+            sqlx::query("UPDATE users SET must_change_password = $1, updated_at = $2, version = version + 1 WHERE id = $3")
+                .bind(must_change)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Ends a lock and clears the failure count.
+    pub async fn unlock(&self, id: i64, now: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            append_audit!(tx, audit, now);
+            sqlx::query("UPDATE users SET locked_at = NULL, locked_until = NULL, failed_attempts = 0, \
+                         updated_at = $1, version = version + 1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Number of active global administrators.
+    pub async fn count_active_global_admins(&self) -> Result<i64> {
+        let n = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM users WHERE role = 'global_admin' AND status = 'active'")
+            .fetch_one(p)
+            .await)?;
+        Ok(n)
+    }
+
+    /// One page of users in the requested order, filtered, starting after
+    /// the cursor. Never scans more than the indexes need for the page.
+    pub async fn list_users(&self, q: &UserQuery) -> Result<Vec<UserRow>> {
+        let mut sql = Sql::new();
+        let mut conds: Vec<String> = Vec::new();
+
+        if let Some(term) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let term = term.to_ascii_lowercase();
+            if term.chars().count() < 3 {
+                // Prefix over each column: index range seeks on both backends.
+                let lo = sql.param(Param::Text(term.clone()));
+                let range = match prefix_upper_bound(&term) {
+                    Some(hi) => {
+                        let hi = sql.param(Param::Text(hi));
+                        Box::new(move |col: &str| format!("({col} >= {lo} AND {col} < {hi})")) as Box<dyn Fn(&str) -> String>
+                    }
+                    None => Box::new(move |col: &str| format!("{col} >= {lo}")),
+                };
+                conds.push(format!(
+                    "({} OR {} OR {})",
+                    range("lower(u.login)"),
+                    range("lower(u.name)"),
+                    range("lower(u.email)")
+                ));
+            } else {
+                match self.pool {
+                    Pool::Sqlite(_) => {
+                        let ph = sql.param(Param::Text(fts_phrase(&term)));
+                        conds.push(format!("u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH {ph})"));
+                    }
+                    Pool::Postgres(_) => {
+                        let ph = sql.param(Param::Text(format!("%{}%", escape_like(&term))));
+                        conds.push(format!(
+                            "(lower(u.login) LIKE {ph} ESCAPE '\\' OR lower(u.name) LIKE {ph} ESCAPE '\\' OR lower(u.email) LIKE {ph} ESCAPE '\\')"
+                        ));
+                    }
+                }
+            }
+        }
+
+        if let Some(status) = q.status {
+            let now = sql.param(Param::Time(q.now));
+            conds.push(match status {
+                StatusFilter::Active => format!("u.status = 'active' AND (u.locked_at IS NULL OR u.locked_until <= {now})"),
+                StatusFilter::Locked => format!("u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > {now})"),
+                StatusFilter::Disabled => "u.status = 'disabled'".to_string(),
+                StatusFilter::MustChange => "(u.must_change_password OR u.password_policy_version < \
+                    (SELECT pol.enforced_version FROM policies pol WHERE pol.id = COALESCE(u.policy_id, \
+                    (SELECT d.id FROM policies d WHERE d.name = CASE WHEN u.kind = 'portal' THEN 'portal' ELSE 'default' END))))"
+                    .to_string(),
+                StatusFilter::Inactive => {
+                    let staff = sql.param(Param::Time(q.inactive_before.0));
+                    let portal = sql.param(Param::Time(q.inactive_before.1));
+                    format!("COALESCE(u.last_login_at, u.created_at) < CASE WHEN u.kind = 'portal' THEN {portal} ELSE {staff} END")
+                }
+            });
+        }
+        if let Some(kind) = q.kind {
+            let ph = sql.param(Param::Text(kind.as_str().into()));
+            conds.push(format!("u.kind = {ph}"));
+        }
+        if let Some(role) = q.role {
+            let ph = sql.param(Param::Text(role.as_str().into()));
+            conds.push(format!("u.role = {ph}"));
+        }
+        if let Some(res) = q.resource_id {
+            let ph = sql.param(Param::Int(res));
+            conds.push(format!("EXISTS (SELECT 1 FROM grants g WHERE g.user_id = u.id AND g.resource_id = {ph})"));
+        }
+
+        let epoch = DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default();
+        let order = match q.sort {
+            UserSort::Login => "lower(u.login)".to_string(),
+            UserSort::Name => "lower(u.name), u.id".to_string(),
+            UserSort::LastLogin => {
+                let e = sql.param(Param::Time(epoch));
+                format!("COALESCE(u.last_login_at, {e}) DESC, u.id DESC")
+            }
+        };
+        match &q.after {
+            None => {}
+            Some(Cursor::Login(l)) => {
+                let ph = sql.param(Param::Text(l.clone()));
+                conds.push(format!("lower(u.login) > {ph}"));
+            }
+            Some(Cursor::Name(n, id)) => {
+                let a = sql.param(Param::Text(n.clone()));
+                let b = sql.param(Param::Int(*id));
+                conds.push(format!("(lower(u.name) > {a} OR (lower(u.name) = {a} AND u.id > {b}))"));
+            }
+            Some(Cursor::LastLogin(t, id)) => {
+                let e = sql.param(Param::Time(epoch));
+                let a = sql.param(Param::Time(*t));
+                let b = sql.param(Param::Int(*id));
+                conds.push(format!(
+                    "(COALESCE(u.last_login_at, {e}) < {a} OR (COALESCE(u.last_login_at, {e}) = {a} AND u.id < {b}))"
+                ));
+            }
+        }
+        let limit = sql.param(Param::Int(q.limit.clamp(1, 1000)));
+        let filter = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+        sql.text = format!("SELECT {USER_COLUMNS} FROM users u {filter} ORDER BY {order} LIMIT {limit}");
+
+        let rows = with_pool!(self, p => {
+            let mut query = sqlx::query_as::<_, UserRow>(&sql.text);
+            for prm in &sql.params {
+                query = match prm {
+                    Param::Text(s) => query.bind(s.clone()),
+                    Param::Int(i) => query.bind(*i),
+                    Param::Time(t) => query.bind(*t),
+                };
+            }
+            query.fetch_all(p).await
+        })?;
+        Ok(rows)
+    }
+}
+
+/// The cursor that continues after `row` in `sort` order.
+pub fn cursor_after(row: &UserRow, sort: UserSort) -> Cursor {
+    match sort {
+        UserSort::Login => Cursor::Login(row.login.to_ascii_lowercase()),
+        UserSort::Name => Cursor::Name(row.name.to_ascii_lowercase(), row.id),
+        UserSort::LastLogin => Cursor::LastLogin(
+            row.last_login_at.unwrap_or_else(|| DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default()),
+            row.id,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_escaping() {
+        assert_eq!(escape_like("50%_a\\b"), "50\\%\\_a\\\\b");
+    }
+
+    #[test]
+    fn prefix_bounds() {
+        assert_eq!(prefix_upper_bound("ab").as_deref(), Some("ac"));
+        assert_eq!(prefix_upper_bound("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
+    }
+
+    #[test]
+    fn fts_quotes() {
+        assert_eq!(fts_phrase("o\"brien"), "\"o\"\"brien\"");
+    }
+}
