@@ -1,0 +1,152 @@
+//! Test harness: every behaviour test runs on SQLite (always) and on
+//! PostgreSQL (when KEYWARD_TEST_DATABASE_URL is set), each in its own fresh
+//! database so tests run in parallel.
+//!
+//! `both_backends!(name, |t| async move { ... })` makes `name::sqlite` and
+//! `name::postgres`. With KEYWARD_REQUIRE_POSTGRES=1 (set by .ci/run) a
+//! missing PostgreSQL fails the test instead of skipping it.
+#![allow(dead_code)]
+
+use chrono::{TimeZone, Utc};
+use keyward::domain::{Kind, Password, Role};
+use keyward::service::{Actor, Clock, NewUser, Service, ServiceConfig};
+use keyward::store::Store;
+
+pub struct TestDb {
+    pub service: Service,
+    pub clock: Clock,
+    /// A URL other connections (a second process) can open.
+    pub url: String,
+    pg: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub const ADMIN: &str = "root.admin";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+pub fn start_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).single().expect("valid time")
+}
+
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("keyward.db");
+    let clock = Clock::manual(start_time());
+    let store = Store::open_sqlite(&path).await.expect("open sqlite");
+    let service = Service::new(store, ServiceConfig::default(), clock.clone()).await.expect("service");
+    TestDb { service, clock, url: format!("sqlite://{}", path.display()), pg: None, _dir: Some(dir) }
+}
+
+/// `None` when PostgreSQL is not configured (and not required).
+pub async fn postgres() -> Option<TestDb> {
+    let Ok(admin_url) = std::env::var("KEYWARD_TEST_DATABASE_URL") else {
+        if std::env::var("KEYWARD_REQUIRE_POSTGRES").is_ok() {
+            panic!("KEYWARD_REQUIRE_POSTGRES is set but KEYWARD_TEST_DATABASE_URL is not");
+        }
+        eprintln!("skipped: KEYWARD_TEST_DATABASE_URL is not set");
+        return None;
+    };
+    let name = format!("keyward_t_{}", hex::encode(rand::random::<[u8; 6]>()));
+    let admin = Store::open(&admin_url).await.expect("connect to KEYWARD_TEST_DATABASE_URL");
+    let pool = admin.postgres_pool().expect("a postgres URL").clone();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
+    pool.close().await;
+    let url = with_database(&admin_url, &name);
+    let clock = Clock::manual(start_time());
+    let store = Store::open(&url).await.expect("open test database");
+    let service = Service::new(store, ServiceConfig::default(), clock.clone()).await.expect("service");
+    Some(TestDb { service, clock, url, pg: Some((admin_url, name)), _dir: None })
+}
+
+/// The same server URL with another database name.
+pub fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..path_start], db);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+impl TestDb {
+    pub fn backend(&self) -> &'static str {
+        self.service.store().backend().as_str()
+    }
+
+    /// Drops the PostgreSQL test database.
+    pub async fn cleanup(self) {
+        let TestDb { service, pg, .. } = self;
+        service.store().close().await;
+        if let Some((admin_url, name)) = pg {
+            if let Ok(admin) = Store::open(&admin_url).await {
+                if let Some(pool) = admin.postgres_pool() {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(pool).await;
+                    pool.close().await;
+                }
+            }
+        }
+    }
+
+    /// Creates the first global admin and returns them signed in.
+    pub async fn admin(&self) -> Actor {
+        self.service
+            .create_first_admin(ADMIN, "Root Admin", "root@example.org", &Password::from(ADMIN_PASSWORD))
+            .await
+            .expect("first admin")
+    }
+
+    /// Adds a user with a password (must_change off).
+    pub async fn add_user(&self, actor: &Actor, login: &str, kind: Kind, role: Role, password: &str) {
+        let new = NewUser {
+            login: login.into(),
+            name: format!("{login} Person"),
+            email: format!("{login}@example.org"),
+            kind,
+            role,
+            policy: None,
+            must_change: false,
+        };
+        self.service.create_user(actor, &new, Some(&Password::from(password))).await.expect("add user");
+    }
+
+    /// Signs a console-capable user in and returns the actor.
+    pub async fn sign_in(&self, login: &str, password: &str) -> Actor {
+        self.service
+            .login(login, &Password::from(password), "test", false)
+            .await
+            .expect("login")
+            .actor
+            .expect("signed in")
+    }
+}
+
+/// Runs a test body against SQLite and PostgreSQL.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, |$t:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $t = $crate::common::sqlite().await;
+                $body;
+                $t.cleanup().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some($t) = $crate::common::postgres().await else { return };
+                $body;
+                $t.cleanup().await;
+            }
+        }
+    };
+}
