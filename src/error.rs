@@ -27,7 +27,9 @@ pub enum Error {
     #[error("{0}")]
     StepUpRequired(String),
     /// The database cannot be reached; nothing was changed.
-    #[error("the database cannot be reached ({0}); check that it is running and reachable, then try again")]
+    #[error(
+        "the database cannot be reached ({0}); check that it is running and reachable, then try again"
+    )]
     Unavailable(String),
     /// The operation was cancelled before it committed.
     #[error("cancelled before anything was changed")]
@@ -54,10 +56,15 @@ impl From<sqlx::Error> for Error {
                 if db.is_unique_violation() {
                     Error::Conflict(format!("that value is already taken ({msg})"))
                 } else if db.is_foreign_key_violation() {
-                    Error::Conflict(format!("a related record is missing or still in use ({msg})"))
+                    Error::Conflict(format!(
+                        "a related record is missing or still in use ({msg})"
+                    ))
                 } else if msg.contains("database is locked") || msg.contains("database is busy") {
                     Error::Unavailable("the database is busy; try again in a moment".into())
-                } else if db.code().is_some_and(|c| c.starts_with("08") || c == "57P01" || c == "57P03") {
+                } else if db
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c == "57P01" || c == "57P03")
+                {
                     Error::Unavailable(msg)
                 } else {
                     Error::Database(msg)

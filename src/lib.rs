@@ -9,4 +9,8 @@ pub mod error;
 pub mod store;
 
 pub use error::{Error, Result};
+pub mod cli;
+pub mod config;
+pub mod logging;
 pub mod service;
+pub mod tui;

@@ -1,1 +1,47 @@
-fn main(){}
+//! The `keyward` binary: parse the command line, load the config, start
+//! file logging, then run a command or open the console.
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+use keyward::cli::{self, Cli};
+use keyward::config::Config;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // Usage errors and --help exit here (2 and 0).
+    let args = Cli::parse();
+    if let Err(e) = color_eyre::install() {
+        eprintln!("keyward: cannot install the error reporter: {e}");
+    }
+    let config = match Config::load(args.config.as_deref(), args.database.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let _log = keyward::logging::init(&config.log_dir, &config.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("keyward: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match args.command {
+            Some(command) => cli::run(command, &config).await,
+            None => keyward::tui::run(&config).await.map(|()| 0),
+        }
+    });
+    match result {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(e: &keyward::Error) -> ExitCode {
+    tracing::warn!(error = %e, "command failed");
+    eprintln!("keyward: {e}");
+    ExitCode::FAILURE
+}

@@ -10,48 +10,113 @@ const PW: &str = "violet kettle harbour quince";
 
 both_backends!(right_and_wrong_password, |t| {
     let admin = t.admin().await;
-    t.add_user(&admin, "anna.b", Kind::Staff, Role::User, PW).await;
+    t.add_user(&admin, "anna.b", Kind::Staff, Role::User, PW)
+        .await;
     let s = &t.service;
-    assert_eq!(s.authenticate("anna.b", &Password::from(PW), "test").await.unwrap(), AuthOutcome::Ok);
+    assert_eq!(
+        s.authenticate("anna.b", &Password::from(PW), "test")
+            .await
+            .unwrap(),
+        AuthOutcome::Ok
+    );
     // Login IDs are not case-sensitive; passwords are.
-    assert_eq!(s.authenticate("ANNA.B", &Password::from(PW), "test").await.unwrap(), AuthOutcome::Ok);
+    assert_eq!(
+        s.authenticate("ANNA.B", &Password::from(PW), "test")
+            .await
+            .unwrap(),
+        AuthOutcome::Ok
+    );
     let upper = PW.to_uppercase();
-    assert_eq!(s.authenticate("anna.b", &Password::from(upper.as_str()), "test").await.unwrap(), AuthOutcome::BadCredentials);
-    assert_eq!(s.authenticate("nobody", &Password::from(PW), "test").await.unwrap(), AuthOutcome::BadCredentials);
-    assert_eq!(s.authenticate("anna.b", &Password::from(""), "test").await.unwrap(), AuthOutcome::BadCredentials);
-    assert_eq!(s.authenticate("x'; DROP TABLE users;--", &Password::from(PW), "test").await.unwrap(), AuthOutcome::BadCredentials);
-    assert_eq!(s.authenticate("anna.b", &Password::from(PW), "test").await.unwrap(), AuthOutcome::Ok);
+    assert_eq!(
+        s.authenticate("anna.b", &Password::from(upper.as_str()), "test")
+            .await
+            .unwrap(),
+        AuthOutcome::BadCredentials
+    );
+    assert_eq!(
+        s.authenticate("nobody", &Password::from(PW), "test")
+            .await
+            .unwrap(),
+        AuthOutcome::BadCredentials
+    );
+    assert_eq!(
+        s.authenticate("anna.b", &Password::from(""), "test")
+            .await
+            .unwrap(),
+        AuthOutcome::BadCredentials
+    );
+    assert_eq!(
+        s.authenticate("x'; DROP TABLE users;--", &Password::from(PW), "test")
+            .await
+            .unwrap(),
+        AuthOutcome::BadCredentials
+    );
+    assert_eq!(
+        s.authenticate("anna.b", &Password::from(PW), "test")
+            .await
+            .unwrap(),
+        AuthOutcome::Ok
+    );
 });
 
 both_backends!(lockout_after_threshold_and_expiry, |t| {
     let admin = t.admin().await;
-    t.add_user(&admin, "bob.c", Kind::Staff, Role::User, PW).await;
+    t.add_user(&admin, "bob.c", Kind::Staff, Role::User, PW)
+        .await;
     let s = &t.service;
     for i in 1..=4 {
-        let o = s.authenticate("bob.c", &Password::from(format!("wrong {i}").as_str()), "test").await.unwrap();
+        let o = s
+            .authenticate(
+                "bob.c",
+                &Password::from(format!("wrong {i}").as_str()),
+                "test",
+            )
+            .await
+            .unwrap();
         assert_eq!(o, AuthOutcome::BadCredentials, "attempt {i}");
     }
-    let o = s.authenticate("bob.c", &Password::from("wrong 5"), "test").await.unwrap();
+    let o = s
+        .authenticate("bob.c", &Password::from("wrong 5"), "test")
+        .await
+        .unwrap();
     let until = t.clock.now() + Duration::minutes(15);
     assert_eq!(o, AuthOutcome::Locked { until: Some(until) });
     // While locked even the right password is refused, and not counted.
-    let o = s.authenticate("bob.c", &Password::from(PW), "test").await.unwrap();
+    let o = s
+        .authenticate("bob.c", &Password::from(PW), "test")
+        .await
+        .unwrap();
     assert!(matches!(o, AuthOutcome::Locked { .. }), "{o:?}");
     let locked = s.lockouts(&admin, 100).await.unwrap();
-    assert_eq!(locked.iter().map(|u| u.login.as_str()).collect::<Vec<_>>(), vec!["bob.c"]);
+    assert_eq!(
+        locked.iter().map(|u| u.login.as_str()).collect::<Vec<_>>(),
+        vec!["bob.c"]
+    );
     assert_eq!(locked[0].failed_attempts, 5);
     // The lock ends by time.
     t.clock.advance(Duration::minutes(16));
-    assert_eq!(s.authenticate("bob.c", &Password::from(PW), "test").await.unwrap(), AuthOutcome::Ok);
+    assert_eq!(
+        s.authenticate("bob.c", &Password::from(PW), "test")
+            .await
+            .unwrap(),
+        AuthOutcome::Ok
+    );
     assert!(s.lockouts(&admin, 100).await.unwrap().is_empty());
 });
 
 both_backends!(unlock_by_admin_is_audited, |t| {
     let admin = t.admin().await;
-    t.add_user(&admin, "carl.d", Kind::Staff, Role::User, PW).await;
+    t.add_user(&admin, "carl.d", Kind::Staff, Role::User, PW)
+        .await;
     let s = &t.service;
     for i in 0..5 {
-        s.authenticate("carl.d", &Password::from(format!("nope {i}").as_str()), "test").await.unwrap();
+        s.authenticate(
+            "carl.d",
+            &Password::from(format!("nope {i}").as_str()),
+            "test",
+        )
+        .await
+        .unwrap();
     }
     assert!(s.get_user(&admin, "carl.d").await.unwrap().summary.locked);
     s.unlock(&admin, "carl.d").await.unwrap();
@@ -59,65 +124,148 @@ both_backends!(unlock_by_admin_is_audited, |t| {
     assert!(!u.summary.locked);
     assert_eq!(u.summary.failed_attempts, 0);
     assert!(u.recent_audit.iter().any(|e| e.action == "user.unlock"));
-    assert_eq!(s.authenticate("carl.d", &Password::from(PW), "test").await.unwrap(), AuthOutcome::Ok);
+    assert_eq!(
+        s.authenticate("carl.d", &Password::from(PW), "test")
+            .await
+            .unwrap(),
+        AuthOutcome::Ok
+    );
 });
 
 both_backends!(stale_password_is_not_counted, |t| {
     let admin = t.admin().await;
-    t.add_user(&admin, "dana.e", Kind::Staff, Role::User, "first password of dana").await;
+    t.add_user(
+        &admin,
+        "dana.e",
+        Kind::Staff,
+        Role::User,
+        "first password of dana",
+    )
+    .await;
     let s = &t.service;
-    s.set_password(&admin, "dana.e", &Password::from(PW), false).await.unwrap();
+    s.set_password(&admin, "dana.e", &Password::from(PW), false)
+        .await
+        .unwrap();
     for _ in 0..8 {
-        let o = s.authenticate("dana.e", &Password::from("first password of dana"), "phone").await.unwrap();
+        let o = s
+            .authenticate("dana.e", &Password::from("first password of dana"), "phone")
+            .await
+            .unwrap();
         assert_eq!(o, AuthOutcome::BadCredentials);
     }
     let u = s.get_user(&admin, "dana.e").await.unwrap();
-    assert_eq!(u.summary.failed_attempts, 0, "stale attempts are not counted");
+    assert_eq!(
+        u.summary.failed_attempts, 0,
+        "stale attempts are not counted"
+    );
     assert!(!u.summary.locked);
-    assert!(u.recent_attempts.iter().any(|a| a.outcome == "stale_password" && a.source == "phone"));
+    assert!(
+        u.recent_attempts
+            .iter()
+            .any(|a| a.outcome == "stale_password" && a.source == "phone")
+    );
 });
 
 both_backends!(disabled_and_must_change, |t| {
     let admin = t.admin().await;
-    t.add_user(&admin, "erin.f", Kind::Staff, Role::User, PW).await;
+    t.add_user(&admin, "erin.f", Kind::Staff, Role::User, PW)
+        .await;
     let s = &t.service;
     s.set_disabled(&admin, "erin.f", true).await.unwrap();
-    assert_eq!(s.authenticate("erin.f", &Password::from(PW), "test").await.unwrap(), AuthOutcome::Disabled);
-    s.set_disabled(&admin, "erin.f", false).await.unwrap();
-    s.set_password(&admin, "erin.f", &Password::from("another good passphrase"), true).await.unwrap();
     assert_eq!(
-        s.authenticate("erin.f", &Password::from("another good passphrase"), "test").await.unwrap(),
-        AuthOutcome::OkMustChange { reason: MustChangeReason::Flagged }
+        s.authenticate("erin.f", &Password::from(PW), "test")
+            .await
+            .unwrap(),
+        AuthOutcome::Disabled
+    );
+    s.set_disabled(&admin, "erin.f", false).await.unwrap();
+    s.set_password(
+        &admin,
+        "erin.f",
+        &Password::from("another good passphrase"),
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.authenticate("erin.f", &Password::from("another good passphrase"), "test")
+            .await
+            .unwrap(),
+        AuthOutcome::OkMustChange {
+            reason: MustChangeReason::Flagged
+        }
     );
 });
 
 both_backends!(every_attempt_recorded_with_source, |t| {
     let admin = t.admin().await;
-    t.add_user(&admin, "fay.g", Kind::Staff, Role::User, PW).await;
+    t.add_user(&admin, "fay.g", Kind::Staff, Role::User, PW)
+        .await;
     let s = &t.service;
-    s.authenticate("fay.g", &Password::from(PW), "mobile-app").await.unwrap();
-    s.authenticate("fay.g", &Password::from("bad bad bad"), "website").await.unwrap();
+    s.authenticate("fay.g", &Password::from(PW), "mobile-app")
+        .await
+        .unwrap();
+    s.authenticate("fay.g", &Password::from("bad bad bad"), "website")
+        .await
+        .unwrap();
     let u = s.get_user(&admin, "fay.g").await.unwrap();
-    let seen: Vec<(String, String)> = u.recent_attempts.iter().map(|a| (a.outcome.clone(), a.source.clone())).collect();
-    assert_eq!(seen, vec![("bad_password".into(), "website".into()), ("ok".into(), "mobile-app".into())]);
+    let seen: Vec<(String, String)> = u
+        .recent_attempts
+        .iter()
+        .map(|a| (a.outcome.clone(), a.source.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("bad_password".into(), "website".into()),
+            ("ok".into(), "mobile-app".into())
+        ]
+    );
     let failures = s.recent_failures(&admin, 10).await.unwrap();
     assert_eq!(failures[0].login, "fay.g");
 });
 
 both_backends!(rehash_when_parameters_grow, |t| {
     let admin = t.admin().await;
-    t.add_user(&admin, "gus.h", Kind::Staff, Role::User, PW).await;
+    t.add_user(&admin, "gus.h", Kind::Staff, Role::User, PW)
+        .await;
     // A second service with stronger parameters on the same database.
     let cfg = keyward::service::ServiceConfig {
-        argon2: keyward::crypto::HashParams { iterations: 3, ..keyward::crypto::HashParams::FLOOR },
+        argon2: keyward::crypto::HashParams {
+            iterations: 3,
+            ..keyward::crypto::HashParams::FLOOR
+        },
         ..Default::default()
     };
     let store = keyward::store::Store::open(&t.url).await.unwrap();
-    let strong = keyward::service::Service::new(store, cfg, t.clock.clone()).await.unwrap();
-    assert_eq!(strong.authenticate("gus.h", &Password::from(PW), "test").await.unwrap(), AuthOutcome::Ok);
-    let user = t.service.store().user_by_login("gus.h").await.unwrap().unwrap();
+    let strong = keyward::service::Service::new(store, cfg, t.clock.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        strong
+            .authenticate("gus.h", &Password::from(PW), "test")
+            .await
+            .unwrap(),
+        AuthOutcome::Ok
+    );
+    let user = t
+        .service
+        .store()
+        .user_by_login("gus.h")
+        .await
+        .unwrap()
+        .unwrap();
     let cred = t.service.store().credential(user.id).await.unwrap();
-    assert!(cred.current().unwrap().contains("t=3"), "rehashed with the stronger parameters");
-    assert_eq!(t.service.authenticate("gus.h", &Password::from(PW), "test").await.unwrap(), AuthOutcome::Ok);
+    assert!(
+        cred.current().unwrap().contains("t=3"),
+        "rehashed with the stronger parameters"
+    );
+    assert_eq!(
+        t.service
+            .authenticate("gus.h", &Password::from(PW), "test")
+            .await
+            .unwrap(),
+        AuthOutcome::Ok
+    );
     strong.store().close().await;
 });

@@ -4,7 +4,9 @@
 
 use crate::domain::Password;
 use crate::error::{Error, Result};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +22,11 @@ pub struct HashParams {
 
 impl HashParams {
     /// OWASP's minimum for Argon2id.
-    pub const FLOOR: HashParams = HashParams { memory_kib: 19_456, iterations: 2, parallelism: 1 };
+    pub const FLOOR: HashParams = HashParams {
+        memory_kib: 19_456,
+        iterations: 2,
+        parallelism: 1,
+    };
 
     /// Refuses parameters below the floor, naming the one that is too low.
     pub fn check(&self) -> Result<()> {
@@ -41,7 +47,8 @@ impl HashParams {
         }
         if self.memory_kib > 4 * 1024 * 1024 || self.iterations > 100 || self.parallelism > 64 {
             return Err(Error::Invalid(
-                "argon2 parameters are implausibly large (at most 4 GiB, 100 iterations, 64 lanes)".into(),
+                "argon2 parameters are implausibly large (at most 4 GiB, 100 iterations, 64 lanes)"
+                    .into(),
             ));
         }
         Ok(())
@@ -65,17 +72,28 @@ pub struct Hasher {
 
 impl std::fmt::Debug for Hasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hasher").field("params", &self.params).finish()
+        f.debug_struct("Hasher")
+            .field("params", &self.params)
+            .finish()
     }
 }
 
 impl Hasher {
     pub fn new(params: HashParams) -> Result<Hasher> {
         params.check()?;
-        let p = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
-            .map_err(|e| Error::Invalid(format!("argon2 parameters: {e}")))?;
+        let p = Params::new(
+            params.memory_kib,
+            params.iterations,
+            params.parallelism,
+            None,
+        )
+        .map_err(|e| Error::Invalid(format!("argon2 parameters: {e}")))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, p);
-        let mut hasher = Hasher { argon2, params, dummy: String::new() };
+        let mut hasher = Hasher {
+            argon2,
+            params,
+            dummy: String::new(),
+        };
         let random = super::tokens::random_token();
         hasher.dummy = hasher.hash(&Password::new(random.to_string()))?;
         Ok(hasher)
@@ -98,7 +116,10 @@ impl Hasher {
     /// against the dummy instead (same cost) and answers false.
     pub fn verify(&self, phc: &str, password: &Password) -> bool {
         match PasswordHash::new(phc) {
-            Ok(parsed) => self.argon2.verify_password(password.expose().as_bytes(), &parsed).is_ok(),
+            Ok(parsed) => self
+                .argon2
+                .verify_password(password.expose().as_bytes(), &parsed)
+                .is_ok(),
             Err(_) => {
                 self.burn(password);
                 false
@@ -109,19 +130,25 @@ impl Hasher {
     /// One verification against the dummy hash, for branches with no real one.
     pub fn burn(&self, password: &Password) {
         if let Ok(parsed) = PasswordHash::new(&self.dummy) {
-            let _ = self.argon2.verify_password(password.expose().as_bytes(), &parsed);
+            let _ = self
+                .argon2
+                .verify_password(password.expose().as_bytes(), &parsed);
         }
     }
 
     /// Whether a stored hash is weaker than the live parameters (or not
     /// Argon2id at all) and should be replaced at the next sign-in.
     pub fn needs_rehash(&self, phc: &str) -> bool {
-        let Ok(parsed) = PasswordHash::new(phc) else { return true };
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return true;
+        };
         if parsed.algorithm.as_str() != "argon2id" {
             return true;
         }
         let get = |name: &str| parsed.params.get_decimal(name).unwrap_or(0);
-        get("m") < self.params.memory_kib || get("t") < self.params.iterations || get("p") < self.params.parallelism
+        get("m") < self.params.memory_kib
+            || get("t") < self.params.iterations
+            || get("p") < self.params.parallelism
     }
 }
 
@@ -131,7 +158,11 @@ mod tests {
 
     #[test]
     fn floor_enforced() {
-        let low = HashParams { memory_kib: 4096, iterations: 2, parallelism: 1 };
+        let low = HashParams {
+            memory_kib: 4096,
+            iterations: 2,
+            parallelism: 1,
+        };
         let err = Hasher::new(low).unwrap_err().to_string();
         assert!(err.contains("memory_kib") && err.contains("19456"), "{err}");
     }
@@ -148,8 +179,15 @@ mod tests {
         assert!(!h.verify(&a, &Password::from("Correct horse battery staple")));
         assert!(!h.verify("not a hash", &pw));
         assert!(!h.needs_rehash(&a));
-        let stronger = Hasher::new(HashParams { iterations: 3, ..HashParams::FLOOR }).unwrap();
+        let stronger = Hasher::new(HashParams {
+            iterations: 3,
+            ..HashParams::FLOOR
+        })
+        .unwrap();
         assert!(stronger.needs_rehash(&a));
-        assert!(stronger.verify(&a, &pw), "old hashes still verify with their own parameters");
+        assert!(
+            stronger.verify(&a, &pw),
+            "old hashes still verify with their own parameters"
+        );
     }
 }

@@ -53,9 +53,21 @@ mod tests {
         let at = Utc::now();
         let base = entry_hash(GENESIS, 1, at, "root", "user.create", "anna", "{}");
         assert_eq!(base.len(), 64);
-        assert_ne!(base, entry_hash(GENESIS, 2, at, "root", "user.create", "anna", "{}"));
-        assert_ne!(base, entry_hash(GENESIS, 1, at, "root", "user.create", "anna", "{\"a\":1}"));
-        assert_ne!(base, entry_hash(&base, 1, at, "root", "user.create", "anna", "{}"));
-        assert_eq!(base, entry_hash(GENESIS, 1, at, "root", "user.create", "anna", "{}"));
+        assert_ne!(
+            base,
+            entry_hash(GENESIS, 2, at, "root", "user.create", "anna", "{}")
+        );
+        assert_ne!(
+            base,
+            entry_hash(GENESIS, 1, at, "root", "user.create", "anna", "{\"a\":1}")
+        );
+        assert_ne!(
+            base,
+            entry_hash(&base, 1, at, "root", "user.create", "anna", "{}")
+        );
+        assert_eq!(
+            base,
+            entry_hash(GENESIS, 1, at, "root", "user.create", "anna", "{}")
+        );
     }
 }

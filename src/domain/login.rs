@@ -32,7 +32,9 @@ impl LoginId {
             ));
         }
         if len > LOGIN_MAX {
-            return Err(format!("the login ID may have at most {LOGIN_MAX} characters"));
+            return Err(format!(
+                "the login ID may have at most {LOGIN_MAX} characters"
+            ));
         }
         if let Some(bad) = input
             .chars()

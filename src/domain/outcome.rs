@@ -9,10 +9,14 @@ use serde::Serialize;
 pub enum AuthOutcome {
     Ok,
     /// Right password, but it must be changed now (flag, age, or policy).
-    OkMustChange { reason: MustChangeReason },
+    OkMustChange {
+        reason: MustChangeReason,
+    },
     BadCredentials,
     /// `until` is `None` when the lock lasts until an admin unlocks.
-    Locked { until: Option<DateTime<Utc>> },
+    Locked {
+        until: Option<DateTime<Utc>>,
+    },
     Disabled,
 }
 
@@ -55,11 +59,17 @@ impl AuthOutcome {
         match self {
             AuthOutcome::Ok => "ok".into(),
             AuthOutcome::OkMustChange { reason } => {
-                format!("ok, but the password must be changed now ({})", reason.describe())
+                format!(
+                    "ok, but the password must be changed now ({})",
+                    reason.describe()
+                )
             }
             AuthOutcome::BadCredentials => "wrong login ID or password".into(),
             AuthOutcome::Locked { until: Some(t) } => {
-                format!("the account is locked until {}", t.format("%Y-%m-%d %H:%M:%S UTC"))
+                format!(
+                    "the account is locked until {}",
+                    t.format("%Y-%m-%d %H:%M:%S UTC")
+                )
             }
             AuthOutcome::Locked { until: None } => {
                 "the account is locked until an administrator unlocks it".into()

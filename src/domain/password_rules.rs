@@ -42,25 +42,40 @@ pub struct Strength {
 }
 
 /// The checklist for `password` under `policy`. Every rule is listed, met or not.
-pub fn checklist(policy: &Policy, password: &Password, ctx: &PasswordContext<'_>) -> Vec<RuleCheck> {
+pub fn checklist(
+    policy: &Policy,
+    password: &Password,
+    ctx: &PasswordContext<'_>,
+) -> Vec<RuleCheck> {
     let pw = password.expose();
     let len = password.len_chars();
     let mut out = Vec::new();
     let mut push = |rule: &'static str, label: String, met: bool, message: String| {
-        out.push(RuleCheck { rule, label, met, message })
+        out.push(RuleCheck {
+            rule,
+            label,
+            met,
+            message,
+        })
     };
 
     push(
         "min_length",
         format!("at least {} characters", policy.min_length),
         len >= policy.min_length as usize,
-        format!("needs at least {} characters (has {len})", policy.min_length),
+        format!(
+            "needs at least {} characters (has {len})",
+            policy.min_length
+        ),
     );
     push(
         "max_length",
         format!("at most {} characters", policy.max_length),
         len <= policy.max_length as usize,
-        format!("may have at most {} characters (has {len})", policy.max_length),
+        format!(
+            "may have at most {} characters (has {len})",
+            policy.max_length
+        ),
     );
     let control = pw.chars().any(char::is_control);
     push(
@@ -85,14 +100,31 @@ pub fn checklist(policy: &Policy, password: &Password, ctx: &PasswordContext<'_>
         ),
     }
     let counts = [
-        ("require_lower", policy.require_lower, "lower-case letter", pw.chars().filter(|c| c.is_lowercase()).count()),
-        ("require_upper", policy.require_upper, "upper-case letter", pw.chars().filter(|c| c.is_uppercase()).count()),
-        ("require_digit", policy.require_digit, "digit", pw.chars().filter(|c| c.is_numeric()).count()),
+        (
+            "require_lower",
+            policy.require_lower,
+            "lower-case letter",
+            pw.chars().filter(|c| c.is_lowercase()).count(),
+        ),
+        (
+            "require_upper",
+            policy.require_upper,
+            "upper-case letter",
+            pw.chars().filter(|c| c.is_uppercase()).count(),
+        ),
+        (
+            "require_digit",
+            policy.require_digit,
+            "digit",
+            pw.chars().filter(|c| c.is_numeric()).count(),
+        ),
         (
             "require_symbol",
             policy.require_symbol,
             "symbol",
-            pw.chars().filter(|c| !c.is_alphanumeric() && !c.is_whitespace()).count(),
+            pw.chars()
+                .filter(|c| !c.is_alphanumeric() && !c.is_whitespace())
+                .count(),
         ),
     ];
     for (rule, want, what, have) in counts {
@@ -129,7 +161,10 @@ pub fn checklist(policy: &Policy, password: &Password, ctx: &PasswordContext<'_>
             "min_strength",
             format!("strength at least {} of 4", policy.min_strength),
             s.score as u32 >= policy.min_strength,
-            format!("is too easy to guess (strength {} of 4, needs {})", s.score, policy.min_strength),
+            format!(
+                "is too easy to guess (strength {} of 4, needs {})",
+                s.score, policy.min_strength
+            ),
         );
     }
     out
@@ -137,14 +172,22 @@ pub fn checklist(policy: &Policy, password: &Password, ctx: &PasswordContext<'_>
 
 /// The messages of the broken rules, in checklist order.
 pub fn violations(checks: &[RuleCheck]) -> Vec<String> {
-    checks.iter().filter(|c| !c.met).map(|c| c.message.clone()).collect()
+    checks
+        .iter()
+        .filter(|c| !c.met)
+        .map(|c| c.message.clone())
+        .collect()
 }
 
 /// zxcvbn's score and first hint.
 pub fn strength(password: &Password, ctx: &PasswordContext<'_>) -> Strength {
     let pw = password.expose();
     if pw.is_empty() {
-        return Strength { score: 0, label: "empty", hint: None };
+        return Strength {
+            score: 0,
+            label: "empty",
+            hint: None,
+        };
     }
     // zxcvbn is quadratic in length; the meter's verdict is settled long before 256.
     let sample: String = pw.chars().take(256).collect();
@@ -232,7 +275,11 @@ mod tests {
     use super::*;
 
     fn ctx() -> PasswordContext<'static> {
-        PasswordContext { login: "jsmith", name: "John Smith", email: "john.smith@example.org" }
+        PasswordContext {
+            login: "jsmith",
+            name: "John Smith",
+            email: "john.smith@example.org",
+        }
     }
 
     fn broken(policy: &Policy, pw: &str) -> Vec<&'static str> {
@@ -251,7 +298,10 @@ mod tests {
     #[test]
     fn reports_all_violations_at_once() {
         let b = broken(&Policy::default(), "password");
-        assert!(b.contains(&"min_length") && b.contains(&"reject_common"), "{b:?}");
+        assert!(
+            b.contains(&"min_length") && b.contains(&"reject_common"),
+            "{b:?}"
+        );
     }
 
     #[test]

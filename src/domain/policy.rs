@@ -142,30 +142,153 @@ const CHARSETS: &[&str] = &["any", "printable-ascii", "alphanumeric"];
 
 /// Every policy key, in form order.
 pub const KEYS: &[KeySpec] = &[
-    KeySpec { name: "min_length", group: Group::Password, kind: Kind::Int { min: 1, max: 256 }, help: "fewest characters (code points) a password may have" },
-    KeySpec { name: "max_length", group: Group::Password, kind: Kind::Int { min: 8, max: 1024 }, help: "most characters a password may have" },
-    KeySpec { name: "charset", group: Group::Password, kind: Kind::Choice(CHARSETS), help: "which characters are allowed" },
-    KeySpec { name: "require_lower", group: Group::Password, kind: Kind::Int { min: 0, max: 16 }, help: "lower-case letters required" },
-    KeySpec { name: "require_upper", group: Group::Password, kind: Kind::Int { min: 0, max: 16 }, help: "upper-case letters required" },
-    KeySpec { name: "require_digit", group: Group::Password, kind: Kind::Int { min: 0, max: 16 }, help: "digits required" },
-    KeySpec { name: "require_symbol", group: Group::Password, kind: Kind::Int { min: 0, max: 16 }, help: "symbols (anything not a letter or digit) required" },
-    KeySpec { name: "history", group: Group::Password, kind: Kind::Int { min: 0, max: 24 }, help: "how many earlier passwords may not be reused" },
-    KeySpec { name: "reject_common", group: Group::Password, kind: Kind::Bool, help: "refuse passwords found in common-password lists" },
-    KeySpec { name: "reject_login_or_name", group: Group::Password, kind: Kind::Bool, help: "refuse passwords containing the login, name or email" },
-    KeySpec { name: "min_strength", group: Group::Password, kind: Kind::Int { min: 0, max: 4 }, help: "lowest strength score (0 = the meter only informs)" },
-    KeySpec { name: "max_age_days", group: Group::Password, kind: Kind::Int { min: 0, max: 3650 }, help: "days before a password must be changed (0 = never)" },
-    KeySpec { name: "enforce_on_change", group: Group::Password, kind: Kind::Bool, help: "on save, users whose password predates the change must pick a new one" },
-    KeySpec { name: "lockout_threshold", group: Group::Lockout, kind: Kind::Int { min: 1, max: 100 }, help: "consecutive failures that lock the account" },
-    KeySpec { name: "lockout_minutes", group: Group::Lockout, kind: Kind::Int { min: 0, max: 10080 }, help: "how long a lock lasts (0 = until an admin unlocks)" },
-    KeySpec { name: "lockout_growth", group: Group::Lockout, kind: Kind::Int { min: 1, max: 2 }, help: "2 = each further lock within a day lasts twice as long" },
-    KeySpec { name: "lockout_max_minutes", group: Group::Lockout, kind: Kind::Int { min: 1, max: 525600 }, help: "longest a growing lock may last" },
-    KeySpec { name: "idle_timeout_minutes", group: Group::SessionsAndLinks, kind: Kind::Int { min: 1, max: 10080 }, help: "idle minutes before a session ends or the console locks" },
-    KeySpec { name: "reset_link_ttl_minutes", group: Group::SessionsAndLinks, kind: Kind::Int { min: 5, max: 10080 }, help: "minutes a password-reset token stays valid" },
-    KeySpec { name: "revalidate_after_days", group: Group::Inactivity, kind: Kind::Int { min: 0, max: 3650 }, help: "days without sign-in before an account needs re-validation (0 = never)" },
-    KeySpec { name: "delete_after_days", group: Group::Inactivity, kind: Kind::Int { min: 0, max: 3650 }, help: "days without sign-in before an account is a deletion candidate (0 = never)" },
-    KeySpec { name: "login_min_length", group: Group::LoginIds, kind: Kind::Int { min: 3, max: 64 }, help: "fewest characters a new login ID may have" },
-    KeySpec { name: "login_require_digit", group: Group::LoginIds, kind: Kind::Bool, help: "new login IDs must contain a digit" },
-    KeySpec { name: "login_forbid_all_digits", group: Group::LoginIds, kind: Kind::Bool, help: "new login IDs may not be digits only" },
+    KeySpec {
+        name: "min_length",
+        group: Group::Password,
+        kind: Kind::Int { min: 1, max: 256 },
+        help: "fewest characters (code points) a password may have",
+    },
+    KeySpec {
+        name: "max_length",
+        group: Group::Password,
+        kind: Kind::Int { min: 8, max: 1024 },
+        help: "most characters a password may have",
+    },
+    KeySpec {
+        name: "charset",
+        group: Group::Password,
+        kind: Kind::Choice(CHARSETS),
+        help: "which characters are allowed",
+    },
+    KeySpec {
+        name: "require_lower",
+        group: Group::Password,
+        kind: Kind::Int { min: 0, max: 16 },
+        help: "lower-case letters required",
+    },
+    KeySpec {
+        name: "require_upper",
+        group: Group::Password,
+        kind: Kind::Int { min: 0, max: 16 },
+        help: "upper-case letters required",
+    },
+    KeySpec {
+        name: "require_digit",
+        group: Group::Password,
+        kind: Kind::Int { min: 0, max: 16 },
+        help: "digits required",
+    },
+    KeySpec {
+        name: "require_symbol",
+        group: Group::Password,
+        kind: Kind::Int { min: 0, max: 16 },
+        help: "symbols (anything not a letter or digit) required",
+    },
+    KeySpec {
+        name: "history",
+        group: Group::Password,
+        kind: Kind::Int { min: 0, max: 24 },
+        help: "how many earlier passwords may not be reused",
+    },
+    KeySpec {
+        name: "reject_common",
+        group: Group::Password,
+        kind: Kind::Bool,
+        help: "refuse passwords found in common-password lists",
+    },
+    KeySpec {
+        name: "reject_login_or_name",
+        group: Group::Password,
+        kind: Kind::Bool,
+        help: "refuse passwords containing the login, name or email",
+    },
+    KeySpec {
+        name: "min_strength",
+        group: Group::Password,
+        kind: Kind::Int { min: 0, max: 4 },
+        help: "lowest strength score (0 = the meter only informs)",
+    },
+    KeySpec {
+        name: "max_age_days",
+        group: Group::Password,
+        kind: Kind::Int { min: 0, max: 3650 },
+        help: "days before a password must be changed (0 = never)",
+    },
+    KeySpec {
+        name: "enforce_on_change",
+        group: Group::Password,
+        kind: Kind::Bool,
+        help: "on save, users whose password predates the change must pick a new one",
+    },
+    KeySpec {
+        name: "lockout_threshold",
+        group: Group::Lockout,
+        kind: Kind::Int { min: 1, max: 100 },
+        help: "consecutive failures that lock the account",
+    },
+    KeySpec {
+        name: "lockout_minutes",
+        group: Group::Lockout,
+        kind: Kind::Int { min: 0, max: 10080 },
+        help: "how long a lock lasts (0 = until an admin unlocks)",
+    },
+    KeySpec {
+        name: "lockout_growth",
+        group: Group::Lockout,
+        kind: Kind::Int { min: 1, max: 2 },
+        help: "2 = each further lock within a day lasts twice as long",
+    },
+    KeySpec {
+        name: "lockout_max_minutes",
+        group: Group::Lockout,
+        kind: Kind::Int {
+            min: 1,
+            max: 525600,
+        },
+        help: "longest a growing lock may last",
+    },
+    KeySpec {
+        name: "idle_timeout_minutes",
+        group: Group::SessionsAndLinks,
+        kind: Kind::Int { min: 1, max: 10080 },
+        help: "idle minutes before a session ends or the console locks",
+    },
+    KeySpec {
+        name: "reset_link_ttl_minutes",
+        group: Group::SessionsAndLinks,
+        kind: Kind::Int { min: 5, max: 10080 },
+        help: "minutes a password-reset token stays valid",
+    },
+    KeySpec {
+        name: "revalidate_after_days",
+        group: Group::Inactivity,
+        kind: Kind::Int { min: 0, max: 3650 },
+        help: "days without sign-in before an account needs re-validation (0 = never)",
+    },
+    KeySpec {
+        name: "delete_after_days",
+        group: Group::Inactivity,
+        kind: Kind::Int { min: 0, max: 3650 },
+        help: "days without sign-in before an account is a deletion candidate (0 = never)",
+    },
+    KeySpec {
+        name: "login_min_length",
+        group: Group::LoginIds,
+        kind: Kind::Int { min: 3, max: 64 },
+        help: "fewest characters a new login ID may have",
+    },
+    KeySpec {
+        name: "login_require_digit",
+        group: Group::LoginIds,
+        kind: Kind::Bool,
+        help: "new login IDs must contain a digit",
+    },
+    KeySpec {
+        name: "login_forbid_all_digits",
+        group: Group::LoginIds,
+        kind: Kind::Bool,
+        help: "new login IDs may not be digits only",
+    },
 ];
 
 /// Finds a key's description by name.
@@ -418,7 +541,10 @@ mod tests {
                     p.set(k.name, &min.to_string()).unwrap();
                     p.set(k.name, &max.to_string()).unwrap();
                     let err = p.set(k.name, &(max + 1).to_string()).unwrap_err();
-                    assert!(err.0.contains(k.name) && err.0.contains(&max.to_string()), "{err}");
+                    assert!(
+                        err.0.contains(k.name) && err.0.contains(&max.to_string()),
+                        "{err}"
+                    );
                 }
                 Kind::Bool => {
                     p.set(k.name, "true").unwrap();
@@ -450,7 +576,10 @@ mod tests {
                 .contains("max_length")
         );
         let ok = p
-            .with_changes(&[("min_length".into(), "8".into()), ("history".into(), "0".into())])
+            .with_changes(&[
+                ("min_length".into(), "8".into()),
+                ("history".into(), "0".into()),
+            ])
             .unwrap();
         assert_eq!(p.diff(&ok).len(), 2);
     }

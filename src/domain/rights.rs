@@ -75,7 +75,10 @@ pub fn check(actor: Role, action: Action, target: Option<(Role, Kind)>) -> Resul
             format!("an admin may give roles up to manager, not {}", new.label())
         }
         (Admin, _) if target_is_admin => {
-            format!("an admin may not {} of admins or global admins", action.describe())
+            format!(
+                "an admin may not {} of admins or global admins",
+                action.describe()
+            )
         }
         (Manager, Action::ResetPassword) => {
             "a manager may reset passwords only of user-role and portal accounts".to_string()

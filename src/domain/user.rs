@@ -53,7 +53,9 @@ pub fn check_email(email: &str) -> Result<String, String> {
         return Err("the email address is empty".into());
     }
     if t.chars().count() > EMAIL_MAX {
-        return Err(format!("the email address may have at most {EMAIL_MAX} characters"));
+        return Err(format!(
+            "the email address may have at most {EMAIL_MAX} characters"
+        ));
     }
     if let Some(c) = t.chars().find(|c| c.is_control() || c.is_whitespace()) {
         return Err(format!("the email address contains {}", describe_char(c)));
@@ -97,7 +99,11 @@ pub enum LockState {
 
 impl LockState {
     /// From the stored columns: a lock with no end lasts until an admin unlocks.
-    pub fn at(locked_at: Option<DateTime<Utc>>, locked_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> LockState {
+    pub fn at(
+        locked_at: Option<DateTime<Utc>>,
+        locked_until: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> LockState {
         match (locked_at, locked_until) {
             (None, _) => LockState::Unlocked,
             (Some(_), None) => LockState::Indefinite,
@@ -137,7 +143,10 @@ pub fn inactivity(
     let since = last_login_at.unwrap_or(created_at);
     let idle = now - since;
     let over = |days: u32| days > 0 && idle >= Duration::days(days as i64);
-    (over(policy.revalidate_after_days), over(policy.delete_after_days))
+    (
+        over(policy.revalidate_after_days),
+        over(policy.delete_after_days),
+    )
 }
 
 /// A short human description of how long until `until`, e.g. "12m 30s".
@@ -158,7 +167,16 @@ mod tests {
     #[test]
     fn email_shapes() {
         assert!(check_email("a.b@example.org").is_ok());
-        for bad in ["", "a", "a@b", "a@@b.org", "a b@c.org", "@c.org", "a@.org", "a'--@x.org"] {
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "a@@b.org",
+            "a b@c.org",
+            "@c.org",
+            "a@.org",
+            "a'--@x.org",
+        ] {
             assert!(check_email(bad).is_err(), "{bad}");
         }
     }
@@ -167,9 +185,17 @@ mod tests {
     fn login_policy() {
         let p = Policy::default();
         let short = LoginId::parse("abc").unwrap();
-        assert!(check_login_policy(&short, &p).unwrap_err().contains("at least 4"));
+        assert!(
+            check_login_policy(&short, &p)
+                .unwrap_err()
+                .contains("at least 4")
+        );
         let digits = LoginId::parse("12345").unwrap();
-        assert!(check_login_policy(&digits, &p).unwrap_err().contains("digits only"));
+        assert!(
+            check_login_policy(&digits, &p)
+                .unwrap_err()
+                .contains("digits only")
+        );
         let mut p2 = p.clone();
         p2.login_require_digit = true;
         assert!(check_login_policy(&LoginId::parse("anna").unwrap(), &p2).is_err());
@@ -190,8 +216,14 @@ mod tests {
         let later = now + Duration::minutes(5);
         assert_eq!(LockState::at(None, None, now), LockState::Unlocked);
         assert_eq!(LockState::at(Some(now), None, now), LockState::Indefinite);
-        assert_eq!(LockState::at(Some(now), Some(later), now), LockState::Until { until: later });
-        assert_eq!(LockState::at(Some(now), Some(now), now), LockState::Unlocked);
+        assert_eq!(
+            LockState::at(Some(now), Some(later), now),
+            LockState::Until { until: later }
+        );
+        assert_eq!(
+            LockState::at(Some(now), Some(now), now),
+            LockState::Unlocked
+        );
         assert_eq!(time_left(later, now), "5m 0s");
     }
 
@@ -199,8 +231,14 @@ mod tests {
     fn inactivity_flags() {
         let now = Utc::now();
         let p = Policy::default();
-        assert_eq!(inactivity(Some(now - Duration::days(100)), now, &p, now), (true, false));
-        assert_eq!(inactivity(None, now - Duration::days(400), &p, now), (true, true));
+        assert_eq!(
+            inactivity(Some(now - Duration::days(100)), now, &p, now),
+            (true, false)
+        );
+        assert_eq!(
+            inactivity(None, now - Duration::days(400), &p, now),
+            (true, true)
+        );
         assert_eq!(inactivity(Some(now), now, &p, now), (false, false));
     }
 }

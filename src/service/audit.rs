@@ -10,7 +10,13 @@ const VERIFY_CHUNK: i64 = 2000;
 
 impl Service {
     /// Newest first, before `before_seq`, optionally filtered.
-    pub async fn audit(&self, actor: &Actor, filter: Option<&str>, before_seq: Option<i64>, limit: i64) -> Result<Vec<AuditView>> {
+    pub async fn audit(
+        &self,
+        actor: &Actor,
+        filter: Option<&str>,
+        before_seq: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditView>> {
         self.authorize(actor, Action::ViewAudit, None).await?;
         let filter = filter.map(str::trim).filter(|f| !f.is_empty());
         Ok(self
@@ -31,7 +37,10 @@ impl Service {
         let mut prev_hash = GENESIS.to_string();
         let mut expected_seq = 1i64;
         loop {
-            let chunk = self.store.audit_chunk(expected_seq - 1, VERIFY_CHUNK).await?;
+            let chunk = self
+                .store
+                .audit_chunk(expected_seq - 1, VERIFY_CHUNK)
+                .await?;
             if chunk.is_empty() {
                 break;
             }
@@ -39,15 +48,32 @@ impl Service {
                 if e.seq != expected_seq {
                     return Ok(AuditVerdict::Broken {
                         seq: expected_seq,
-                        reason: format!("entry {expected_seq} is missing (next entry is {})", e.seq),
+                        reason: format!(
+                            "entry {expected_seq} is missing (next entry is {})",
+                            e.seq
+                        ),
                     });
                 }
                 if e.prev_hash != prev_hash {
-                    return Ok(AuditVerdict::Broken { seq: e.seq, reason: "does not point at the entry before it".into() });
+                    return Ok(AuditVerdict::Broken {
+                        seq: e.seq,
+                        reason: "does not point at the entry before it".into(),
+                    });
                 }
-                let computed = entry_hash(&e.prev_hash, e.seq, e.at, &e.actor, &e.action, &e.target, &e.details);
+                let computed = entry_hash(
+                    &e.prev_hash,
+                    e.seq,
+                    e.at,
+                    &e.actor,
+                    &e.action,
+                    &e.target,
+                    &e.details,
+                );
                 if computed != e.hash {
-                    return Ok(AuditVerdict::Broken { seq: e.seq, reason: "its contents were changed after it was written".into() });
+                    return Ok(AuditVerdict::Broken {
+                        seq: e.seq,
+                        reason: "its contents were changed after it was written".into(),
+                    });
                 }
                 prev_hash = e.hash;
                 expected_seq += 1;
@@ -57,7 +83,9 @@ impl Service {
         if entries != head_seq || prev_hash != head_hash {
             return Ok(AuditVerdict::Broken {
                 seq: entries + 1,
-                reason: format!("the chain ends at entry {entries} but {head_seq} were written: entries were deleted"),
+                reason: format!(
+                    "the chain ends at entry {entries} but {head_seq} were written: entries were deleted"
+                ),
             });
         }
         Ok(AuditVerdict::Intact { entries })

@@ -41,7 +41,11 @@ pub struct LoginResult {
 
 /// A sign-in source as recorded: short, printable.
 fn clean_source(source: &str) -> String {
-    let s: String = source.chars().filter(|c| !c.is_control()).take(64).collect();
+    let s: String = source
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
     if s.is_empty() { "unknown".into() } else { s }
 }
 
@@ -51,16 +55,31 @@ impl Service {
     /// verification; every bad-credentials answer takes the same number
     /// (1 + STALE_DEPTH, padded with dummy verifications), so timing does not
     /// tell whether a login exists. A database error fails closed (Err).
-    pub async fn authenticate(&self, login: &str, password: &Password, source: &str) -> Result<AuthOutcome> {
+    pub async fn authenticate(
+        &self,
+        login: &str,
+        password: &Password,
+        source: &str,
+    ) -> Result<AuthOutcome> {
         let source = clean_source(source);
         let key = crate::domain::login::lookup_key(login.trim_end_matches(['\r', '\n']));
         let recorded_login = clip(&key, 64);
-        let found = if key.is_empty() || key.len() > 256 { None } else { self.store.user_with_credential(&key).await? };
+        let found = if key.is_empty() || key.len() > 256 {
+            None
+        } else {
+            self.store.user_with_credential(&key).await?
+        };
 
         let Some(UserWithCredential { user, credential }) = found else {
             self.burn_bad_credentials(password, 0).await?;
             self.store
-                .insert_attempt(&recorded_login, None, AttemptOutcome::UnknownLogin.as_str(), &source, self.now())
+                .insert_attempt(
+                    &recorded_login,
+                    None,
+                    AttemptOutcome::UnknownLogin.as_str(),
+                    &source,
+                    self.now(),
+                )
                 .await?;
             return Ok(AuthOutcome::BadCredentials);
         };
@@ -68,23 +87,55 @@ impl Service {
 
         if user.status != "active" {
             self.verify(None, password).await?;
-            self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::Disabled.as_str(), &source, now).await?;
+            self.store
+                .insert_attempt(
+                    &user.login,
+                    Some(user.id),
+                    AttemptOutcome::Disabled.as_str(),
+                    &source,
+                    now,
+                )
+                .await?;
             return Ok(AuthOutcome::Disabled);
         }
         let lock = LockState::at(user.locked_at, user.locked_until, now);
         if lock.is_locked() {
             self.verify(None, password).await?;
-            self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::WhileLocked.as_str(), &source, now).await?;
+            self.store
+                .insert_attempt(
+                    &user.login,
+                    Some(user.id),
+                    AttemptOutcome::WhileLocked.as_str(),
+                    &source,
+                    now,
+                )
+                .await?;
             return Ok(locked_outcome(lock));
         }
         let Some(current) = credential.current().map(str::to_string) else {
             self.burn_bad_credentials(password, 0).await?;
-            self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::NoPassword.as_str(), &source, now).await?;
+            self.store
+                .insert_attempt(
+                    &user.login,
+                    Some(user.id),
+                    AttemptOutcome::NoPassword.as_str(),
+                    &source,
+                    now,
+                )
+                .await?;
             return Ok(AuthOutcome::BadCredentials);
         };
 
         if !password.is_empty() && self.verify(Some(current.clone()), password).await? {
-            return self.signed_in(&user, &current, credential.shared_hash.is_some(), password, &source).await;
+            return self
+                .signed_in(
+                    &user,
+                    &current,
+                    credential.shared_hash.is_some(),
+                    password,
+                    &source,
+                )
+                .await;
         }
         if password.is_empty() {
             // Still one verification, like every other branch.
@@ -92,7 +143,10 @@ impl Service {
         }
 
         // Wrong password: a device still holding a previous one is not counted.
-        let mut previous = self.store.previous_hashes(user.id, STALE_DEPTH as i64).await?;
+        let mut previous = self
+            .store
+            .previous_hashes(user.id, STALE_DEPTH as i64)
+            .await?;
         previous.truncate(STALE_DEPTH);
         let (stale, done) = if password.is_empty() {
             (false, 1)
@@ -102,19 +156,46 @@ impl Service {
         };
         self.burn_bad_credentials(password, done).await?;
         if stale {
-            self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::StalePassword.as_str(), &source, now).await?;
+            self.store
+                .insert_attempt(
+                    &user.login,
+                    Some(user.id),
+                    AttemptOutcome::StalePassword.as_str(),
+                    &source,
+                    now,
+                )
+                .await?;
             return Ok(AuthOutcome::BadCredentials);
         }
         let policy = self.effective_policy(&user).await?.policy;
-        let failure = self.store.record_failure(user.id, &policy, &source, now).await?;
+        let failure = self
+            .store
+            .record_failure(user.id, &policy, &source, now)
+            .await?;
         match failure.locked {
             Some(until) => {
-                self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::Locked.as_str(), &source, now).await?;
+                self.store
+                    .insert_attempt(
+                        &user.login,
+                        Some(user.id),
+                        AttemptOutcome::Locked.as_str(),
+                        &source,
+                        now,
+                    )
+                    .await?;
                 tracing::info!(login = %user.login, failures = failure.failed_attempts, "account locked after failed sign-ins");
                 Ok(AuthOutcome::Locked { until })
             }
             None => {
-                self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::BadPassword.as_str(), &source, now).await?;
+                self.store
+                    .insert_attempt(
+                        &user.login,
+                        Some(user.id),
+                        AttemptOutcome::BadPassword.as_str(),
+                        &source,
+                        now,
+                    )
+                    .await?;
                 Ok(AuthOutcome::BadCredentials)
             }
         }
@@ -139,12 +220,30 @@ impl Service {
         let now = self.now();
         if !self.store.record_success(user.id, now).await? {
             // Another process locked the account between our read and now.
-            self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::WhileLocked.as_str(), source, now).await?;
+            self.store
+                .insert_attempt(
+                    &user.login,
+                    Some(user.id),
+                    AttemptOutcome::WhileLocked.as_str(),
+                    source,
+                    now,
+                )
+                .await?;
             let fresh = self.store.user_by_id(user.id).await?;
-            let lock = fresh.map(|u| LockState::at(u.locked_at, u.locked_until, now)).unwrap_or(LockState::Indefinite);
+            let lock = fresh
+                .map(|u| LockState::at(u.locked_at, u.locked_until, now))
+                .unwrap_or(LockState::Indefinite);
             return Ok(locked_outcome(lock));
         }
-        self.store.insert_attempt(&user.login, Some(user.id), AttemptOutcome::Ok.as_str(), source, now).await?;
+        self.store
+            .insert_attempt(
+                &user.login,
+                Some(user.id),
+                AttemptOutcome::Ok.as_str(),
+                source,
+                now,
+            )
+            .await?;
         // Own salt after a bulk reset; stronger parameters after a config change.
         if on_shared || self.hasher.needs_rehash(current) {
             match self.hash(password).await {
@@ -180,10 +279,20 @@ impl Service {
     /// `authenticate`. A right password on an account that may not administer
     /// keyward is refused with `Forbidden`. With `create_session` a CLI
     /// session token is made (not for ok-must-change: change first).
-    pub async fn login(&self, login: &str, password: &Password, source: &str, create_session: bool) -> Result<LoginResult> {
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &Password,
+        source: &str,
+        create_session: bool,
+    ) -> Result<LoginResult> {
         let outcome = self.authenticate(login, password, source).await?;
         if !outcome.is_ok() {
-            return Ok(LoginResult { outcome, actor: None, token: None });
+            return Ok(LoginResult {
+                outcome,
+                actor: None,
+                token: None,
+            });
         }
         let user = self.user(login).await?;
         let role = parse_role(&user)?;
@@ -193,24 +302,43 @@ impl Service {
             ));
         }
         let now = self.now();
-        let actor = Actor { user_id: user.id, login: user.login.clone(), role, authenticated_at: now };
+        let actor = Actor {
+            user_id: user.id,
+            login: user.login.clone(),
+            role,
+            authenticated_at: now,
+        };
         let token = if create_session && outcome == AuthOutcome::Ok {
             let token = random_token();
-            self.store.insert_session(user.id, &token_digest(&token), now).await?;
+            self.store
+                .insert_session(user.id, &token_digest(&token), now)
+                .await?;
             Some(token)
         } else {
             None
         };
-        Ok(LoginResult { outcome, actor: Some(actor), token })
+        Ok(LoginResult {
+            outcome,
+            actor: Some(actor),
+            token,
+        })
     }
 
     /// The administrator a CLI session token belongs to. Ends the session
     /// when it has been idle longer than their policy allows, or when they
     /// were disabled, deleted or demoted.
     pub async fn session_actor(&self, token: &str) -> Result<Actor> {
-        let expired = || Error::Unauthenticated("your session has ended; run `keyward login --as LOGIN` again".into());
+        let expired = || {
+            Error::Unauthenticated(
+                "your session has ended; run `keyward login --as LOGIN` again".into(),
+            )
+        };
         let digest = token_digest(token);
-        let session = self.store.session_by_hash(&digest).await?.ok_or_else(expired)?;
+        let session = self
+            .store
+            .session_by_hash(&digest)
+            .await?
+            .ok_or_else(expired)?;
         let Some(user) = self.store.user_by_id(session.user_id).await? else {
             self.store.delete_session(session.id).await?;
             return Err(expired());
@@ -218,13 +346,19 @@ impl Service {
         let policy = self.effective_policy(&user).await?.policy;
         let now = self.now();
         let role = parse_role(&user)?;
-        let idle = now - session.last_seen_at > Duration::minutes(policy.idle_timeout_minutes as i64);
+        let idle =
+            now - session.last_seen_at > Duration::minutes(policy.idle_timeout_minutes as i64);
         if idle || user.status != "active" || !rights::can_use_console(role, parse_kind(&user)?) {
             self.store.delete_session(session.id).await?;
             return Err(expired());
         }
         self.store.touch_session(session.id, now).await?;
-        Ok(Actor { user_id: user.id, login: user.login, role, authenticated_at: session.authenticated_at })
+        Ok(Actor {
+            user_id: user.id,
+            login: user.login,
+            role,
+            authenticated_at: session.authenticated_at,
+        })
     }
 
     /// Ends a CLI session. Unknown tokens are ignored.
@@ -240,9 +374,16 @@ impl Service {
     /// `authenticate`) and returns the actor with a fresh step-up time.
     pub async fn step_up(&self, actor: &Actor, password: &Password) -> Result<Actor> {
         match self.authenticate(&actor.login, password, "step-up").await? {
-            o if o.is_ok() => Ok(Actor { authenticated_at: self.now(), ..actor.clone() }),
-            AuthOutcome::Locked { .. } => Err(Error::Unauthenticated("your account is now locked".into())),
-            _ => Err(Error::Unauthenticated("that is not your current password".into())),
+            o if o.is_ok() => Ok(Actor {
+                authenticated_at: self.now(),
+                ..actor.clone()
+            }),
+            AuthOutcome::Locked { .. } => {
+                Err(Error::Unauthenticated("your account is now locked".into()))
+            }
+            _ => Err(Error::Unauthenticated(
+                "that is not your current password".into(),
+            )),
         }
     }
 

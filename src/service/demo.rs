@@ -14,19 +14,103 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 const FIRST: &[&str] = &[
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Elizabeth", "William",
-    "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Amira", "Chen",
-    "Fatima", "Hiroshi", "Ingrid", "José", "Kwame", "Lena", "Mateo", "Nadia", "Olu", "Priya", "Quentin", "Rosa",
-    "Sven", "Tariq", "Ursula", "Vikram", "Wen", "Yusuf", "Zofia", "Aoife", "Björn", "Chloé", "Dmitri", "Elif",
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Amira",
+    "Chen",
+    "Fatima",
+    "Hiroshi",
+    "Ingrid",
+    "José",
+    "Kwame",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Olu",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sven",
+    "Tariq",
+    "Ursula",
+    "Vikram",
+    "Wen",
+    "Yusuf",
+    "Zofia",
+    "Aoife",
+    "Björn",
+    "Chloé",
+    "Dmitri",
+    "Elif",
 ];
 const LAST: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez",
-    "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Okafor",
-    "Nakamura", "Kowalski", "Novak", "Rossi", "Müller", "Dubois", "Silva", "Kim", "Nguyen", "Patel", "Cohen",
-    "O'Brien", "Fischer", "Andersson", "Haddad", "Mensah", "Ivanova", "Costa", "Murphy", "Schmidt", "Yilmaz",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Okafor",
+    "Nakamura",
+    "Kowalski",
+    "Novak",
+    "Rossi",
+    "Müller",
+    "Dubois",
+    "Silva",
+    "Kim",
+    "Nguyen",
+    "Patel",
+    "Cohen",
+    "O'Brien",
+    "Fischer",
+    "Andersson",
+    "Haddad",
+    "Mensah",
+    "Ivanova",
+    "Costa",
+    "Murphy",
+    "Schmidt",
+    "Yilmaz",
 ];
 const RESOURCES: &[(&str, &str)] = &[
-    ("Professional website", "The organisation's public site and its editor"),
+    (
+        "Professional website",
+        "The organisation's public site and its editor",
+    ),
     ("Mobile app", "Field staff app for iOS and Android"),
     ("Client portal", "Where client contacts see their reports"),
     ("Time & attendance", "Timesheets, shifts and leave"),
@@ -59,7 +143,12 @@ fn ascii_fold(s: &str) -> String {
 impl Service {
     /// Adds `count` demo users to a database that has no users except
     /// administrators. `progress(done)` is called after each batch.
-    pub async fn demo_fill(&self, actor: &Actor, count: u64, progress: &(dyn Fn(u64) + Send + Sync)) -> Result<DemoReport> {
+    pub async fn demo_fill(
+        &self,
+        actor: &Actor,
+        count: u64,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<DemoReport> {
         let me = self.authorize(actor, Action::BulkReset, None).await?;
         if count == 0 || count > 10_000_000 {
             return Err(Error::Invalid("--users must be from 1 to 10000000".into()));
@@ -78,8 +167,15 @@ impl Service {
             let id = match self.store.resource_by_name(name).await? {
                 Some(r) => r.id,
                 None => {
-                    let event = AuditEvent::new(&me.login, "resource.create", name, json!({ "after": { "description": description }, "demo": true }));
-                    self.store.insert_resource(name, description, now, &event).await?
+                    let event = AuditEvent::new(
+                        &me.login,
+                        "resource.create",
+                        name,
+                        json!({ "after": { "description": description }, "demo": true }),
+                    );
+                    self.store
+                        .insert_resource(name, description, now, &event)
+                        .await?
                 }
             };
             resource_ids.push(id);
@@ -107,17 +203,38 @@ impl Service {
                     }
                 };
                 let created = now - Duration::days(rng.gen_range(30..2000));
-                let last_login = if rng.gen_ratio(1, 20) { None } else { Some(now - Duration::minutes(rng.gen_range(1..60 * 24 * 500))) };
+                let last_login = if rng.gen_ratio(1, 20) {
+                    None
+                } else {
+                    Some(now - Duration::minutes(rng.gen_range(1..60 * 24 * 500)))
+                };
                 let locked = rng.gen_ratio(1, 100);
                 batch.push(DemoUser {
-                    email: format!("{login}@{}", if portal { "clients.example.com" } else { "example.org" }),
+                    email: format!(
+                        "{login}@{}",
+                        if portal {
+                            "clients.example.com"
+                        } else {
+                            "example.org"
+                        }
+                    ),
                     login,
                     name: format!("{first} {last}"),
                     kind: if portal { "portal" } else { "staff" },
                     role,
-                    status: if rng.gen_ratio(1, 50) { "disabled" } else { "active" },
+                    status: if rng.gen_ratio(1, 50) {
+                        "disabled"
+                    } else {
+                        "active"
+                    },
                     must_change: rng.gen_ratio(1, 25),
-                    failed_attempts: if locked { 5 } else if rng.gen_ratio(1, 30) { rng.gen_range(1..4) } else { 0 },
+                    failed_attempts: if locked {
+                        5
+                    } else if rng.gen_ratio(1, 30) {
+                        rng.gen_range(1..4)
+                    } else {
+                        0
+                    },
                     locked_until: locked.then(|| now + Duration::minutes(rng.gen_range(1..15))),
                     last_login_at: last_login,
                     created_at: created,
@@ -130,7 +247,15 @@ impl Service {
                     grants.push((*id, resource_ids[2], "read"));
                 } else {
                     if rng.gen_ratio(1, 3) {
-                        grants.push((*id, resource_ids[0], if rng.gen_ratio(1, 10) { "manage" } else { "standard" }));
+                        grants.push((
+                            *id,
+                            resource_ids[0],
+                            if rng.gen_ratio(1, 10) {
+                                "manage"
+                            } else {
+                                "standard"
+                            },
+                        ));
                     }
                     if rng.gen_ratio(1, 2) {
                         grants.push((*id, resource_ids[1], "standard"));
@@ -145,8 +270,17 @@ impl Service {
             done += n as u64;
             progress(done);
         }
-        let event = AuditEvent::new(&me.login, "demo.fill", "-", json!({ "users": done, "grants": grants_total }));
+        let event = AuditEvent::new(
+            &me.login,
+            "demo.fill",
+            "-",
+            json!({ "users": done, "grants": grants_total }),
+        );
         self.store.append_audit(&event, self.now()).await?;
-        Ok(DemoReport { users: done, grants: grants_total, password })
+        Ok(DemoReport {
+            users: done,
+            grants: grants_total,
+            password,
+        })
     }
 }

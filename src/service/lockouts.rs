@@ -11,14 +11,26 @@ impl Service {
     pub async fn lockouts(&self, actor: &Actor, limit: i64) -> Result<Vec<UserSummary>> {
         self.authorize(actor, Action::View, None).await?;
         let policies = self.policy_index().await?;
-        let min_threshold = policies.rows.iter().map(|(_, p)| p.lockout_threshold).min().unwrap_or(5);
+        let min_threshold = policies
+            .rows
+            .iter()
+            .map(|(_, p)| p.lockout_threshold)
+            .min()
+            .unwrap_or(5);
         let now = self.now();
-        let rows = self.store.lockouts(now, (min_threshold as i64 + 1) / 2, limit.clamp(1, 10_000)).await?;
+        let rows = self
+            .store
+            .lockouts(now, (min_threshold as i64 + 1) / 2, limit.clamp(1, 10_000))
+            .await?;
         Ok(rows
             .iter()
             .filter(|u| {
-                let threshold = policies.for_user(u).map(|(_, p)| p.lockout_threshold).unwrap_or(5) as i64;
-                let locked = crate::domain::user::LockState::at(u.locked_at, u.locked_until, now).is_locked();
+                let threshold = policies
+                    .for_user(u)
+                    .map(|(_, p)| p.lockout_threshold)
+                    .unwrap_or(5) as i64;
+                let locked = crate::domain::user::LockState::at(u.locked_at, u.locked_until, now)
+                    .is_locked();
                 locked || u.failed_attempts * 2 >= threshold
             })
             .map(|u| summarize(u, &policies, now))
@@ -28,6 +40,12 @@ impl Service {
     /// Recent failed sign-ins of any login.
     pub async fn recent_failures(&self, actor: &Actor, limit: i64) -> Result<Vec<AttemptView>> {
         self.authorize(actor, Action::View, None).await?;
-        Ok(self.store.recent_failures(limit.clamp(1, 10_000)).await?.into_iter().map(Into::into).collect())
+        Ok(self
+            .store
+            .recent_failures(limit.clamp(1, 10_000))
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 }

@@ -38,7 +38,10 @@ pub struct ServiceConfig {
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        ServiceConfig { argon2: HashParams::FLOOR, attempts_retention_days: 90 }
+        ServiceConfig {
+            argon2: HashParams::FLOOR,
+            attempts_retention_days: 90,
+        }
     }
 }
 
@@ -68,11 +71,23 @@ impl Service {
             .await
             .map_err(|e| Error::Internal(e.to_string()))??;
         store.migrate().await?;
-        let service = Service { store, hasher: Arc::new(hasher), clock, config: Arc::new(config.clone()) };
+        let service = Service {
+            store,
+            hasher: Arc::new(hasher),
+            clock,
+            config: Arc::new(config.clone()),
+        };
         let now = service.now();
-        let defaults = serde_json::to_string(&Policy::default()).map_err(|e| Error::Internal(e.to_string()))?;
-        service.store.ensure_policy("default", &defaults, now).await?;
-        service.store.ensure_policy("portal", &defaults, now).await?;
+        let defaults = serde_json::to_string(&Policy::default())
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        service
+            .store
+            .ensure_policy("default", &defaults, now)
+            .await?;
+        service
+            .store
+            .ensure_policy("portal", &defaults, now)
+            .await?;
         let cutoff = now - chrono::Duration::days(service.config.attempts_retention_days as i64);
         service.store.prune_attempts(cutoff).await?;
         Ok(service)
@@ -126,12 +141,20 @@ impl Service {
 
     /// Whether any of `hashes` matches `password` (every one is checked, so
     /// the time does not depend on which matched).
-    pub(crate) async fn matches_any(&self, hashes: Vec<String>, password: &Password) -> Result<bool> {
+    pub(crate) async fn matches_any(
+        &self,
+        hashes: Vec<String>,
+        password: &Password,
+    ) -> Result<bool> {
         let hasher = self.hasher.clone();
         let pw = password.clone();
-        tokio::task::spawn_blocking(move || hashes.iter().fold(false, |hit, h| hasher.verify(h, &pw) | hit))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))
+        tokio::task::spawn_blocking(move || {
+            hashes
+                .iter()
+                .fold(false, |hit, h| hasher.verify(h, &pw) | hit)
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))
     }
 
     /// The policy that governs `user`: their own, else their kind's.
@@ -141,39 +164,52 @@ impl Service {
                 let rows = self.store.policies().await?;
                 match rows.into_iter().find(|p| p.id == id) {
                     Some(r) => (r, "assigned to this user"),
-                    None => (self.builtin_policy(user.kind == Kind::Portal.as_str()).await?, "default for the user's kind"),
+                    None => (
+                        self.builtin_policy(user.kind == Kind::Portal.as_str())
+                            .await?,
+                        "default for the user's kind",
+                    ),
                 }
             }
-            None if user.kind == Kind::Portal.as_str() => (self.builtin_policy(true).await?, "default for portal users"),
+            None if user.kind == Kind::Portal.as_str() => {
+                (self.builtin_policy(true).await?, "default for portal users")
+            }
             None => (self.builtin_policy(false).await?, "default for staff users"),
         };
         let policy = parse_settings(&row)?;
-        Ok(EffectivePolicy { row, policy, reason })
+        Ok(EffectivePolicy {
+            row,
+            policy,
+            reason,
+        })
     }
 
     pub(crate) async fn builtin_policy(&self, portal: bool) -> Result<PolicyRow> {
         let name = if portal { "portal" } else { "default" };
-        self.store
-            .policy_by_name(name)
-            .await?
-            .ok_or_else(|| Error::Database(format!("the built-in policy {name:?} is missing; run keyward migrate")))
+        self.store.policy_by_name(name).await?.ok_or_else(|| {
+            Error::Database(format!(
+                "the built-in policy {name:?} is missing; run keyward migrate"
+            ))
+        })
     }
 
     /// Re-reads the acting administrator and checks they may still use
     /// keyward (not deleted, disabled or demoted since they signed in).
     pub(crate) async fn current_actor(&self, actor: &Actor) -> Result<UserRow> {
-        let row = self
-            .store
-            .user_by_id(actor.user_id)
-            .await?
-            .ok_or_else(|| Error::Unauthenticated("your account no longer exists; sign in again".into()))?;
+        let row = self.store.user_by_id(actor.user_id).await?.ok_or_else(|| {
+            Error::Unauthenticated("your account no longer exists; sign in again".into())
+        })?;
         let role = parse_role(&row)?;
         let kind = parse_kind(&row)?;
         if row.status != "active" {
-            return Err(Error::Unauthenticated("your account has been disabled".into()));
+            return Err(Error::Unauthenticated(
+                "your account has been disabled".into(),
+            ));
         }
         if !rights::can_use_console(role, kind) {
-            return Err(Error::Unauthenticated("your account may no longer administer keyward".into()));
+            return Err(Error::Unauthenticated(
+                "your account may no longer administer keyward".into(),
+            ));
         }
         Ok(row)
     }
@@ -214,8 +250,12 @@ impl Service {
 }
 
 pub(crate) fn parse_settings(row: &PolicyRow) -> Result<Policy> {
-    serde_json::from_str(&row.settings)
-        .map_err(|e| Error::Database(format!("policy {:?} has unreadable settings: {e}", row.name)))
+    serde_json::from_str(&row.settings).map_err(|e| {
+        Error::Database(format!(
+            "policy {:?} has unreadable settings: {e}",
+            row.name
+        ))
+    })
 }
 
 pub(crate) fn parse_role(row: &UserRow) -> Result<Role> {
@@ -228,7 +268,10 @@ pub(crate) fn parse_kind(row: &UserRow) -> Result<Kind> {
 
 /// Shortens user input for messages (a huge paste must not flood a screen).
 pub(crate) fn clip(s: &str, max: usize) -> String {
-    let clean: String = s.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
     if clean.chars().count() <= max {
         clean
     } else {

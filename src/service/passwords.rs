@@ -4,10 +4,12 @@
 
 use super::{Actor, Service, clip};
 use crate::crypto::tokens::{random_password, random_token, token_digest};
-use crate::domain::password_rules::{PasswordContext, RuleCheck, Strength, checklist, strength, violations};
+use crate::domain::password_rules::{
+    PasswordContext, RuleCheck, Strength, checklist, strength, violations,
+};
 use crate::domain::policy::{Charset, Policy};
 use crate::domain::rights::Action;
-use crate::domain::user::{check_email, check_name, check_login_policy};
+use crate::domain::user::{check_email, check_login_policy, check_name};
 use crate::domain::{Kind, LoginId, Password, Role};
 use crate::error::{Error, Result};
 use crate::store::rows::UserRow;
@@ -49,11 +51,22 @@ impl Service {
     /// The policy checklist for `password` as `user`'s new password,
     /// without history (the rules that need no hashing): fast enough for
     /// every key press.
-    pub async fn password_checklist(&self, actor: &Actor, login: &str, password: &Password) -> Result<PasswordCheck> {
+    pub async fn password_checklist(
+        &self,
+        actor: &Actor,
+        login: &str,
+        password: &Password,
+    ) -> Result<PasswordCheck> {
         self.authorize(actor, Action::View, None).await?;
         let u = self.user(login).await?;
         let policy = self.effective_policy(&u).await?.policy;
-        let holders = self.store.holders(u.id).await?.into_iter().map(|h| h.name).collect();
+        let holders = self
+            .store
+            .holders(u.id)
+            .await?
+            .into_iter()
+            .map(|h| h.name)
+            .collect();
         Ok(Self::check_against(&policy, &u, password, holders))
     }
 
@@ -66,21 +79,47 @@ impl Service {
         password: &Password,
     ) -> Result<PasswordCheck> {
         let row = match policy_name {
-            Some(n) => self.store.policy_by_name(n).await?.ok_or_else(|| Error::NotFound(format!("no policy named {n:?}")))?,
+            Some(n) => self
+                .store
+                .policy_by_name(n)
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("no policy named {n:?}")))?,
             None => self.builtin_policy(kind == Kind::Portal).await?,
         };
         let policy = super::parse_settings(&row)?;
-        Ok(PasswordCheck { rules: checklist(&policy, password, ctx), strength: strength(password, ctx), holders: Vec::new() })
+        Ok(PasswordCheck {
+            rules: checklist(&policy, password, ctx),
+            strength: strength(password, ctx),
+            holders: Vec::new(),
+        })
     }
 
-    fn check_against(policy: &Policy, u: &UserRow, password: &Password, holders: Vec<String>) -> PasswordCheck {
-        let ctx = PasswordContext { login: &u.login, name: &u.name, email: &u.email };
-        PasswordCheck { rules: checklist(policy, password, &ctx), strength: strength(password, &ctx), holders }
+    fn check_against(
+        policy: &Policy,
+        u: &UserRow,
+        password: &Password,
+        holders: Vec<String>,
+    ) -> PasswordCheck {
+        let ctx = PasswordContext {
+            login: &u.login,
+            name: &u.name,
+            email: &u.email,
+        };
+        PasswordCheck {
+            rules: checklist(policy, password, &ctx),
+            strength: strength(password, &ctx),
+            holders,
+        }
     }
 
     /// Refuses `password` for `u` unless every rule holds, including "not
     /// used before" (the current password and the last `history` ones).
-    async fn enforce_policy(&self, u: &UserRow, policy: &Policy, password: &Password) -> Result<()> {
+    async fn enforce_policy(
+        &self,
+        u: &UserRow,
+        policy: &Policy,
+        password: &Password,
+    ) -> Result<()> {
         let check = Self::check_against(policy, u, password, Vec::new());
         let mut broken = check.violations();
         if policy.history > 0 || u.has_password {
@@ -89,16 +128,27 @@ impl Service {
             if let Some(c) = cred.current() {
                 hashes.push(c.to_string());
             }
-            hashes.extend(self.store.previous_hashes(u.id, policy.history as i64).await?);
+            hashes.extend(
+                self.store
+                    .previous_hashes(u.id, policy.history as i64)
+                    .await?,
+            );
             if !hashes.is_empty() && self.matches_any(hashes, password).await? {
                 broken.push(if policy.history > 0 {
-                    format!("was used before (the last {} passwords cannot be reused)", policy.history)
+                    format!(
+                        "was used before (the last {} passwords cannot be reused)",
+                        policy.history
+                    )
                 } else {
                     "is the current password; choose a different one".into()
                 });
             }
         }
-        if broken.is_empty() { Ok(()) } else { Err(Error::Policy(broken)) }
+        if broken.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Policy(broken))
+        }
     }
 
     async fn store_password(
@@ -124,9 +174,17 @@ impl Service {
 
     /// An administrator sets another user's password (never their own: that
     /// needs the current one, see [`Service::change_own_password`]).
-    pub async fn set_password(&self, actor: &Actor, login: &str, password: &Password, must_change: bool) -> Result<()> {
+    pub async fn set_password(
+        &self,
+        actor: &Actor,
+        login: &str,
+        password: &Password,
+        must_change: bool,
+    ) -> Result<()> {
         let u = self.user(login).await?;
-        let me = self.authorize(actor, Action::ResetPassword, Some(&u)).await?;
+        let me = self
+            .authorize(actor, Action::ResetPassword, Some(&u))
+            .await?;
         if u.id == me.id {
             return Err(Error::Forbidden(
                 "to change your own password, give your current one (change own password)".into(),
@@ -134,34 +192,60 @@ impl Service {
         }
         let policy = self.effective_policy(&u).await?.policy;
         self.enforce_policy(&u, &policy, password).await?;
-        let holders: Vec<String> = self.store.holders(u.id).await?.into_iter().map(|h| h.name).collect();
+        let holders: Vec<String> = self
+            .store
+            .holders(u.id)
+            .await?
+            .into_iter()
+            .map(|h| h.name)
+            .collect();
         let event = AuditEvent::new(
             &me.login,
             "password.set",
             &u.login,
             json!({ "must_change": must_change, "holders_affected": holders }),
         );
-        self.store_password(&u, password, must_change, None, &event).await
+        self.store_password(&u, password, must_change, None, &event)
+            .await
     }
 
     /// Sets a generated 20-character password that must be changed at next
     /// sign-in and returns it, to be shown once.
-    pub async fn temporary_password(&self, actor: &Actor, login: &str) -> Result<Zeroizing<String>> {
+    pub async fn temporary_password(
+        &self,
+        actor: &Actor,
+        login: &str,
+    ) -> Result<Zeroizing<String>> {
         let u = self.user(login).await?;
-        let me = self.authorize(actor, Action::ResetPassword, Some(&u)).await?;
+        let me = self
+            .authorize(actor, Action::ResetPassword, Some(&u))
+            .await?;
         if u.id == me.id {
-            return Err(Error::Forbidden("you cannot give yourself a temporary password".into()));
+            return Err(Error::Forbidden(
+                "you cannot give yourself a temporary password".into(),
+            ));
         }
         let policy = self.effective_policy(&u).await?.policy;
-        let ctx = PasswordContext { login: &u.login, name: &u.name, email: &u.email };
-        let len = TEMP_PASSWORD_LEN.max(policy.min_length as usize).min(policy.max_length as usize);
+        let ctx = PasswordContext {
+            login: &u.login,
+            name: &u.name,
+            email: &u.email,
+        };
+        let len = TEMP_PASSWORD_LEN
+            .max(policy.min_length as usize)
+            .min(policy.max_length as usize);
         let symbols = policy.charset != Charset::Alphanumeric;
         // Retries only matter for unusual composition rules.
         for _ in 0..100 {
             let candidate = random_password(len, symbols);
             let pw = Password::new(candidate.to_string());
             if violations(&checklist(&policy, &pw, &ctx)).is_empty() {
-                let event = AuditEvent::new(&me.login, "password.temporary", &u.login, json!({ "must_change": true }));
+                let event = AuditEvent::new(
+                    &me.login,
+                    "password.temporary",
+                    &u.login,
+                    json!({ "must_change": true }),
+                );
                 self.store_password(&u, &pw, true, None, &event).await?;
                 return Ok(candidate);
             }
@@ -173,16 +257,32 @@ impl Service {
 
     /// The signed-in administrator changes their own password, proving the
     /// current one. Clears must-change.
-    pub async fn change_own_password(&self, actor: &Actor, current: &Password, new: &Password) -> Result<()> {
+    pub async fn change_own_password(
+        &self,
+        actor: &Actor,
+        current: &Password,
+        new: &Password,
+    ) -> Result<()> {
         let me = self.current_actor(actor).await?;
-        match self.authenticate(&me.login, current, "password-change").await? {
+        match self
+            .authenticate(&me.login, current, "password-change")
+            .await?
+        {
             o if o.is_ok() => {}
             crate::domain::AuthOutcome::Locked { .. } => {
                 return Err(Error::Unauthenticated("your account is locked".into()));
             }
-            _ => return Err(Error::Unauthenticated("the current password is not right".into())),
+            _ => {
+                return Err(Error::Unauthenticated(
+                    "the current password is not right".into(),
+                ));
+            }
         }
-        let me = self.store.user_by_id(me.id).await?.ok_or_else(|| Error::NotFound("your account is gone".into()))?;
+        let me = self
+            .store
+            .user_by_id(me.id)
+            .await?
+            .ok_or_else(|| Error::NotFound("your account is gone".into()))?;
         let policy = self.effective_policy(&me).await?.policy;
         self.enforce_policy(&me, &policy, new).await?;
         let event = AuditEvent::new(&me.login, "password.change_own", &me.login, json!({}));
@@ -191,7 +291,13 @@ impl Service {
 
     /// Changes a password after a sign-in answered ok-must-change: the user
     /// proves the current password again, and the new one must differ.
-    pub async fn change_password_with_current(&self, login: &str, current: &Password, new: &Password, source: &str) -> Result<()> {
+    pub async fn change_password_with_current(
+        &self,
+        login: &str,
+        current: &Password,
+        new: &Password,
+        source: &str,
+    ) -> Result<()> {
         match self.authenticate(login, current, source).await? {
             o if o.is_ok() => {}
             other => return Err(Error::Unauthenticated(other.describe())),
@@ -205,40 +311,66 @@ impl Service {
 
     /// Issues a one-time reset token, valid for the policy's
     /// `reset_link_ttl_minutes`; older tokens of the user are revoked.
-    pub async fn issue_reset_token(&self, actor: &Actor, login: &str) -> Result<(Zeroizing<String>, DateTime<Utc>)> {
+    pub async fn issue_reset_token(
+        &self,
+        actor: &Actor,
+        login: &str,
+    ) -> Result<(Zeroizing<String>, DateTime<Utc>)> {
         let u = self.user(login).await?;
-        let me = self.authorize(actor, Action::ResetPassword, Some(&u)).await?;
+        let me = self
+            .authorize(actor, Action::ResetPassword, Some(&u))
+            .await?;
         let policy = self.effective_policy(&u).await?.policy;
         let now = self.now();
         let expires = now + Duration::minutes(policy.reset_link_ttl_minutes as i64);
         let token = random_token();
-        let event = AuditEvent::new(&me.login, "reset_token.issue", &u.login, json!({ "expires_at": expires }));
-        self.store.insert_reset_token(u.id, &token_digest(&token), expires, now, &event).await?;
+        let event = AuditEvent::new(
+            &me.login,
+            "reset_token.issue",
+            &u.login,
+            json!({ "expires_at": expires }),
+        );
+        self.store
+            .insert_reset_token(u.id, &token_digest(&token), expires, now, &event)
+            .await?;
         Ok((token, expires))
     }
 
     /// Redeems a reset token: sets a password that passes the policy, once.
     /// Returns the login it belonged to.
     pub async fn redeem_reset_token(&self, token: &str, password: &Password) -> Result<String> {
-        let invalid = || Error::Unauthenticated("the reset token is not valid: it was used, replaced or has expired; ask for a new one".into());
+        let invalid = || {
+            Error::Unauthenticated("the reset token is not valid: it was used, replaced or has expired; ask for a new one".into())
+        };
         let token = token.trim();
         if token.len() != 64 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(Error::Invalid("a reset token is 64 hexadecimal characters".into()));
+            return Err(Error::Invalid(
+                "a reset token is 64 hexadecimal characters".into(),
+            ));
         }
         let digest = token_digest(token);
-        let row = self.store.reset_token_by_hash(&digest).await?.ok_or_else(invalid)?;
+        let row = self
+            .store
+            .reset_token_by_hash(&digest)
+            .await?
+            .ok_or_else(invalid)?;
         let now = self.now();
         if row.used_at.is_some() || row.revoked_at.is_some() || row.expires_at <= now {
             return Err(invalid());
         }
-        let u = self.store.user_by_id(row.user_id).await?.ok_or_else(invalid)?;
+        let u = self
+            .store
+            .user_by_id(row.user_id)
+            .await?
+            .ok_or_else(invalid)?;
         if u.status != "active" {
             return Err(invalid());
         }
         let policy = self.effective_policy(&u).await?.policy;
         self.enforce_policy(&u, &policy, password).await?;
         let event = AuditEvent::new(&u.login, "reset_token.redeem", &u.login, json!({}));
-        self.store_password(&u, password, false, Some(row.id), &event).await?;
+        self.store_password(&u, password, false, Some(row.id), &event)
+            .await?;
         Ok(u.login)
     }
 
@@ -248,10 +380,17 @@ impl Service {
     }
 
     /// Creates the first global administrator; refuses once any user exists.
-    pub async fn create_first_admin(&self, login: &str, name: &str, email: &str, password: &Password) -> Result<Actor> {
+    pub async fn create_first_admin(
+        &self,
+        login: &str,
+        name: &str,
+        email: &str,
+        password: &Password,
+    ) -> Result<Actor> {
         if !self.needs_setup().await? {
             return Err(Error::Conflict(
-                "keyward is already set up: an administrator exists; sign in with `keyward login`".into(),
+                "keyward is already set up: an administrator exists; sign in with `keyward login`"
+                    .into(),
             ));
         }
         let login = LoginId::parse(login).map_err(Error::Invalid)?;
@@ -260,19 +399,45 @@ impl Service {
         let row = self.builtin_policy(false).await?;
         let policy = super::parse_settings(&row)?;
         check_login_policy(&login, &policy).map_err(Error::Invalid)?;
-        let ctx = PasswordContext { login: login.as_str(), name: &name, email: &email };
+        let ctx = PasswordContext {
+            login: login.as_str(),
+            name: &name,
+            email: &email,
+        };
         let broken = violations(&checklist(&policy, password, &ctx));
         if !broken.is_empty() {
             return Err(Error::Policy(broken));
         }
         let hash = self.hash(password).await?;
         let now = self.now();
-        let event = AuditEvent::new(login.as_str(), "setup.first_admin", login.as_str(), json!({ "after": { "name": name, "email": email, "role": "global_admin" } }));
+        let event = AuditEvent::new(
+            login.as_str(),
+            "setup.first_admin",
+            login.as_str(),
+            json!({ "after": { "name": name, "email": email, "role": "global_admin" } }),
+        );
         let id = self
             .store
-            .insert_user(login.as_str(), &name, &email, Kind::Staff, Role::GlobalAdmin, None, Some(&hash), false, row.version, now, &event)
+            .insert_user(
+                login.as_str(),
+                &name,
+                &email,
+                Kind::Staff,
+                Role::GlobalAdmin,
+                None,
+                Some(&hash),
+                false,
+                row.version,
+                now,
+                &event,
+            )
             .await?;
-        Ok(Actor { user_id: id, login: login.to_string(), role: Role::GlobalAdmin, authenticated_at: now })
+        Ok(Actor {
+            user_id: id,
+            login: login.to_string(),
+            role: Role::GlobalAdmin,
+            authenticated_at: now,
+        })
     }
 
     /// How many accounts a bulk reset would change.
@@ -288,12 +453,18 @@ impl Service {
                 self.store
                     .resource_by_name(name)
                     .await?
-                    .ok_or_else(|| Error::NotFound(format!("no resource named {:?}", clip(name, 64))))?
+                    .ok_or_else(|| {
+                        Error::NotFound(format!("no resource named {:?}", clip(name, 64)))
+                    })?
                     .id,
             ),
             None => None,
         };
-        Ok(BulkScope { role: req.role, resource_id, exclude_user: me })
+        Ok(BulkScope {
+            role: req.role,
+            resource_id,
+            exclude_user: me,
+        })
     }
 
     /// Gives every staff user in scope the same new password ("Reset
@@ -314,7 +485,11 @@ impl Service {
         let policy = super::parse_settings(&default)?;
         // The shared password meets the staff policy's rules (personal-data
         // rules are checked against the acting admin, who is excluded).
-        let ctx = PasswordContext { login: "", name: "", email: "" };
+        let ctx = PasswordContext {
+            login: "",
+            name: "",
+            email: "",
+        };
         let broken = violations(&checklist(&policy, password, &ctx));
         if !broken.is_empty() {
             return Err(Error::Policy(broken));
@@ -328,7 +503,16 @@ impl Service {
             json!({ "role": req.role, "resource": req.resource, "must_change": req.must_change }),
         );
         self.store
-            .bulk_reset(&scope, &hash, req.must_change, default.version, self.now(), &event, progress, cancel)
+            .bulk_reset(
+                &scope,
+                &hash,
+                req.must_change,
+                default.version,
+                self.now(),
+                &event,
+                progress,
+                cancel,
+            )
             .await
     }
 }

@@ -51,11 +51,19 @@ impl Service {
     /// `enforce_on_change`, every user it governs whose password was set
     /// under an older version must choose a new, different one at their next
     /// sign-in. Needs a recent step-up.
-    pub async fn set_policy(&self, actor: &Actor, name: &str, pairs: &[(String, String)], expected_version: Option<i64>) -> Result<PolicyChange> {
+    pub async fn set_policy(
+        &self,
+        actor: &Actor,
+        name: &str,
+        pairs: &[(String, String)],
+        expected_version: Option<i64>,
+    ) -> Result<PolicyChange> {
         let me = self.authorize(actor, Action::ManagePolicies, None).await?;
         self.require_step_up(actor)?;
         if pairs.is_empty() {
-            return Err(Error::Invalid("give at least one KEY=VALUE to change".into()));
+            return Err(Error::Invalid(
+                "give at least one KEY=VALUE to change".into(),
+            ));
         }
         let row = self
             .store
@@ -63,12 +71,22 @@ impl Service {
             .await?
             .ok_or_else(|| Error::NotFound(format!("no policy named {:?}", clip(name, 64))))?;
         let old = parse_settings(&row)?;
-        let new = old.with_changes(pairs).map_err(|PolicyError(m)| Error::Invalid(m))?;
-        let changes: Vec<(String, String, String)> =
-            old.diff(&new).into_iter().map(|(k, a, b)| (k.to_string(), a, b)).collect();
+        let new = old
+            .with_changes(pairs)
+            .map_err(|PolicyError(m)| Error::Invalid(m))?;
+        let changes: Vec<(String, String, String)> = old
+            .diff(&new)
+            .into_iter()
+            .map(|(k, a, b)| (k.to_string(), a, b))
+            .collect();
         let enforce = new.enforce_on_change;
         if changes.is_empty() {
-            return Ok(PolicyChange { name: row.name, version: row.version, changes, enforced: false });
+            return Ok(PolicyChange {
+                name: row.name,
+                version: row.version,
+                changes,
+                enforced: false,
+            });
         }
         let settings = serde_json::to_string(&new).map_err(|e| Error::Internal(e.to_string()))?;
         let event = AuditEvent::new(
@@ -83,30 +101,62 @@ impl Service {
         );
         let version = self
             .store
-            .update_policy(row.id, expected_version.unwrap_or(row.version), &settings, enforce, self.now(), &event)
+            .update_policy(
+                row.id,
+                expected_version.unwrap_or(row.version),
+                &settings,
+                enforce,
+                self.now(),
+                &event,
+            )
             .await?;
-        Ok(PolicyChange { name: row.name, version, changes, enforced: enforce })
+        Ok(PolicyChange {
+            name: row.name,
+            version,
+            changes,
+            enforced: enforce,
+        })
     }
 
     /// Creates a policy as a copy of another.
-    pub async fn create_policy(&self, actor: &Actor, name: &str, copy_of: &str) -> Result<PolicyView> {
+    pub async fn create_policy(
+        &self,
+        actor: &Actor,
+        name: &str,
+        copy_of: &str,
+    ) -> Result<PolicyView> {
         let me = self.authorize(actor, Action::ManagePolicies, None).await?;
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-            return Err(Error::Invalid("a policy name has 1 to 64 letters, digits and - _ .".into()));
+        if name.is_empty()
+            || name.chars().count() > 64
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return Err(Error::Invalid(
+                "a policy name has 1 to 64 letters, digits and - _ .".into(),
+            ));
         }
         if self.store.policy_by_name(name).await?.is_some() {
-            return Err(Error::Conflict(format!("a policy named {name:?} already exists")));
+            return Err(Error::Conflict(format!(
+                "a policy named {name:?} already exists"
+            )));
         }
-        let source = self
-            .store
-            .policy_by_name(copy_of)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("no policy named {:?}", clip(copy_of, 64))))?;
+        let source =
+            self.store.policy_by_name(copy_of).await?.ok_or_else(|| {
+                Error::NotFound(format!("no policy named {:?}", clip(copy_of, 64)))
+            })?;
         let settings: Policy = parse_settings(&source)?;
         let text = serde_json::to_string(&settings).map_err(|e| Error::Internal(e.to_string()))?;
-        let event = AuditEvent::new(&me.login, "policy.create", name, json!({ "copy_of": source.name }));
-        self.store.insert_policy(name, &text, self.now(), &event).await?;
+        let event = AuditEvent::new(
+            &me.login,
+            "policy.create",
+            name,
+            json!({ "copy_of": source.name }),
+        );
+        self.store
+            .insert_policy(name, &text, self.now(), &event)
+            .await?;
         self.get_policy(actor, name).await
     }
 
@@ -119,7 +169,10 @@ impl Service {
             .await?
             .ok_or_else(|| Error::NotFound(format!("no policy named {:?}", clip(name, 64))))?;
         if row.name == "default" || row.name == "portal" {
-            return Err(Error::Forbidden(format!("the built-in policy {:?} cannot be deleted", row.name)));
+            return Err(Error::Forbidden(format!(
+                "the built-in policy {:?} cannot be deleted",
+                row.name
+            )));
         }
         let event = AuditEvent::new(&me.login, "policy.delete", &row.name, json!({}));
         self.store.delete_policy(row.id, self.now(), &event).await

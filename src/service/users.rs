@@ -64,7 +64,11 @@ impl Service {
     }
 
     /// One page of users. Never loads more than `limit` rows.
-    pub async fn list_users(&self, actor: &Actor, filter: &UserFilter) -> Result<Page<UserSummary>> {
+    pub async fn list_users(
+        &self,
+        actor: &Actor,
+        filter: &UserFilter,
+    ) -> Result<Page<UserSummary>> {
         self.authorize(actor, Action::View, None).await?;
         let policies = self.policy_index().await?;
         let now = self.now();
@@ -82,14 +86,25 @@ impl Service {
                 self.store
                     .resource_by_name(name)
                     .await?
-                    .ok_or_else(|| Error::NotFound(format!("no resource named {:?}", clip(name, 64))))?
+                    .ok_or_else(|| {
+                        Error::NotFound(format!("no resource named {:?}", clip(name, 64)))
+                    })?
                     .id,
             ),
             None => None,
         };
-        let limit = if filter.limit <= 0 { 50 } else { filter.limit.min(1000) };
+        let limit = if filter.limit <= 0 {
+            50
+        } else {
+            filter.limit.min(1000)
+        };
         let query = UserQuery {
-            search: filter.search.as_ref().map(|s| s.chars().filter(|c| !c.is_control()).take(SEARCH_MAX).collect()),
+            search: filter.search.as_ref().map(|s| {
+                s.chars()
+                    .filter(|c| !c.is_control())
+                    .take(SEARCH_MAX)
+                    .collect()
+            }),
             status: filter.status,
             kind: filter.kind,
             role: filter.role,
@@ -103,7 +118,11 @@ impl Service {
         let mut rows = self.store.list_users(&query).await?;
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
-        let next = if more { rows.last().map(|r| cursor_after(r, filter.sort)) } else { None };
+        let next = if more {
+            rows.last().map(|r| cursor_after(r, filter.sort))
+        } else {
+            None
+        };
         let items = rows.iter().map(|r| summarize(r, &policies, now)).collect();
         Ok(Page { items, next })
     }
@@ -115,9 +134,15 @@ impl Service {
         let u = self.user(login).await?;
         let policies = self.policy_index().await?;
         let effective = self.effective_policy(&u).await?;
-        let can_audit = crate::domain::rights::check(parse_role(&me)?, Action::ViewAudit, None).is_ok();
+        let can_audit =
+            crate::domain::rights::check(parse_role(&me)?, Action::ViewAudit, None).is_ok();
         let recent_audit = if can_audit {
-            self.store.audit_for_target(&u.login, 20).await?.into_iter().map(Into::into).collect()
+            self.store
+                .audit_for_target(&u.login, 20)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect()
         } else {
             Vec::new()
         };
@@ -127,9 +152,27 @@ impl Service {
             password_changed_at: u.password_changed_at,
             policy: effective.row.name.clone(),
             policy_reason: effective.reason.to_string(),
-            holders: self.store.holders(u.id).await?.into_iter().map(Into::into).collect(),
-            resources: self.store.grants_for_user(u.id).await?.into_iter().map(Into::into).collect(),
-            recent_attempts: self.store.attempts_for_user(u.id, 20).await?.into_iter().map(Into::into).collect(),
+            holders: self
+                .store
+                .holders(u.id)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            resources: self
+                .store
+                .grants_for_user(u.id)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            recent_attempts: self
+                .store
+                .attempts_for_user(u.id, 20)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             recent_audit,
             created_at: u.created_at,
             updated_at: u.updated_at,
@@ -137,14 +180,17 @@ impl Service {
     }
 
     /// Resolves a policy name given for a user; `None` = their kind's.
-    async fn policy_for(&self, name: Option<&str>, kind: Kind) -> Result<(Option<i64>, crate::store::rows::PolicyRow)> {
+    async fn policy_for(
+        &self,
+        name: Option<&str>,
+        kind: Kind,
+    ) -> Result<(Option<i64>, crate::store::rows::PolicyRow)> {
         match name {
             Some(n) => {
-                let row = self
-                    .store
-                    .policy_by_name(n.trim())
-                    .await?
-                    .ok_or_else(|| Error::NotFound(format!("no policy named {:?}", clip(n, 64))))?;
+                let row =
+                    self.store.policy_by_name(n.trim()).await?.ok_or_else(|| {
+                        Error::NotFound(format!("no policy named {:?}", clip(n, 64)))
+                    })?;
                 Ok((Some(row.id), row))
             }
             None => Ok((None, self.builtin_policy(kind == Kind::Portal).await?)),
@@ -153,19 +199,32 @@ impl Service {
 
     /// Creates a user, optionally with a first password (checked against
     /// their policy).
-    pub async fn create_user(&self, actor: &Actor, new: &NewUser, password: Option<&Password>) -> Result<UserSummary> {
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        new: &NewUser,
+        password: Option<&Password>,
+    ) -> Result<UserSummary> {
         let me = self.current_actor(actor).await?;
         // Rights are judged on the account as it would be.
-        let probe = UserRow { role: new.role.as_str().into(), kind: new.kind.as_str().into(), ..me.clone() };
-        self.authorize(actor, Action::ManageUser, Some(&probe)).await?;
+        let probe = UserRow {
+            role: new.role.as_str().into(),
+            kind: new.kind.as_str().into(),
+            ..me.clone()
+        };
+        self.authorize(actor, Action::ManageUser, Some(&probe))
+            .await?;
         if new.role != Role::User {
-            self.authorize(actor, Action::ChangeRole(new.role), Some(&probe)).await?;
+            self.authorize(actor, Action::ChangeRole(new.role), Some(&probe))
+                .await?;
         }
         if new.role.rank() >= Role::Admin.rank() {
             self.require_step_up(actor)?;
         }
         if new.kind == Kind::Portal && new.role != Role::User {
-            return Err(Error::Invalid("portal accounts can only have the user role".into()));
+            return Err(Error::Invalid(
+                "portal accounts can only have the user role".into(),
+            ));
         }
         let login = LoginId::parse(&new.login).map_err(Error::Invalid)?;
         let name = check_name(&new.name).map_err(Error::Invalid)?;
@@ -174,12 +233,20 @@ impl Service {
         let policy = parse_settings(&policy_row)?;
         check_login_policy(&login, &policy).map_err(Error::Invalid)?;
         if self.store.user_by_login(&login.lower()).await?.is_some() {
-            return Err(Error::Conflict(format!("the login ID {login} is already taken")));
+            return Err(Error::Conflict(format!(
+                "the login ID {login} is already taken"
+            )));
         }
         let hash = match password {
             Some(pw) => {
-                let ctx = crate::domain::password_rules::PasswordContext { login: login.as_str(), name: &name, email: &email };
-                let broken = crate::domain::password_rules::violations(&crate::domain::password_rules::checklist(&policy, pw, &ctx));
+                let ctx = crate::domain::password_rules::PasswordContext {
+                    login: login.as_str(),
+                    name: &name,
+                    email: &email,
+                };
+                let broken = crate::domain::password_rules::violations(
+                    &crate::domain::password_rules::checklist(&policy, pw, &ctx),
+                );
                 if !broken.is_empty() {
                     return Err(Error::Policy(broken));
                 }
@@ -212,26 +279,41 @@ impl Service {
             )
             .await
             .map_err(|e| match e {
-                Error::Conflict(_) => Error::Conflict(format!("the login ID {login} is already taken")),
+                Error::Conflict(_) => {
+                    Error::Conflict(format!("the login ID {login} is already taken"))
+                }
                 e => e,
             })?;
-        let row = self.store.user_by_id(id).await?.ok_or_else(|| Error::Internal("user vanished after insert".into()))?;
+        let row = self
+            .store
+            .user_by_id(id)
+            .await?
+            .ok_or_else(|| Error::Internal("user vanished after insert".into()))?;
         Ok(summarize(&row, &self.policy_index().await?, self.now()))
     }
 
     /// Changes a user's details. With `expected_version` (what the editor
     /// read), a concurrent change is refused instead of overwritten.
-    pub async fn edit_user(&self, actor: &Actor, login: &str, expected_version: Option<i64>, edit: &UserEdit) -> Result<UserSummary> {
+    pub async fn edit_user(
+        &self,
+        actor: &Actor,
+        login: &str,
+        expected_version: Option<i64>,
+        edit: &UserEdit,
+    ) -> Result<UserSummary> {
         let u = self.user(login).await?;
         let me = self.authorize(actor, Action::ManageUser, Some(&u)).await?;
         let old_role = parse_role(&u)?;
         let kind = parse_kind(&u)?;
         let role = edit.role.unwrap_or(old_role);
         if role != old_role {
-            self.authorize(actor, Action::ChangeRole(role), Some(&u)).await?;
+            self.authorize(actor, Action::ChangeRole(role), Some(&u))
+                .await?;
             self.require_step_up(actor)?;
             if kind == Kind::Portal && role != Role::User {
-                return Err(Error::Invalid("portal accounts can only have the user role".into()));
+                return Err(Error::Invalid(
+                    "portal accounts can only have the user role".into(),
+                ));
             }
         }
         let new_login = match &edit.login {
@@ -258,7 +340,9 @@ impl Service {
             check_login_policy(&new_login, &policy).map_err(Error::Invalid)?;
             if let Some(other) = self.store.user_by_login(&new_login.lower()).await? {
                 if other.id != u.id {
-                    return Err(Error::Conflict(format!("the login ID {new_login} is already taken")));
+                    return Err(Error::Conflict(format!(
+                        "the login ID {new_login} is already taken"
+                    )));
                 }
             }
         }
@@ -276,15 +360,34 @@ impl Service {
         diff("email", &u.email, &email);
         diff("role", old_role.as_str(), role.as_str());
         if policy_id != u.policy_id {
-            diff("policy", &self.effective_policy(&u).await?.row.name, &policy_name);
+            diff(
+                "policy",
+                &self.effective_policy(&u).await?.row.name,
+                &policy_name,
+            );
         }
         if after.is_empty() {
             let policies = self.policy_index().await?;
             return Ok(summarize(&u, &policies, self.now()));
         }
-        let event = AuditEvent::new(&me.login, "user.edit", &u.login, json!({ "before": before, "after": after }));
+        let event = AuditEvent::new(
+            &me.login,
+            "user.edit",
+            &u.login,
+            json!({ "before": before, "after": after }),
+        );
         self.store
-            .update_user(u.id, version, new_login.as_str(), &name, &email, role, policy_id, self.now(), &event)
+            .update_user(
+                u.id,
+                version,
+                new_login.as_str(),
+                &name,
+                &email,
+                role,
+                policy_id,
+                self.now(),
+                &event,
+            )
             .await
             .map_err(|e| match e {
                 Error::Conflict(m) if m.starts_with("that value") => {
@@ -292,7 +395,11 @@ impl Service {
                 }
                 e => e,
             })?;
-        let row = self.store.user_by_id(u.id).await?.ok_or_else(|| Error::NotFound("the user was deleted meanwhile".into()))?;
+        let row = self
+            .store
+            .user_by_id(u.id)
+            .await?
+            .ok_or_else(|| Error::NotFound("the user was deleted meanwhile".into()))?;
         Ok(summarize(&row, &self.policy_index().await?, self.now()))
     }
 
@@ -303,9 +410,20 @@ impl Service {
         if (u.status == "disabled") == disabled {
             return Ok(());
         }
-        let action = if disabled { "user.disable" } else { "user.enable" };
-        let event = AuditEvent::new(&me.login, action, &u.login, json!({ "before": { "status": u.status } }));
-        self.store.set_status(u.id, disabled, self.now(), &event).await
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        let event = AuditEvent::new(
+            &me.login,
+            action,
+            &u.login,
+            json!({ "before": { "status": u.status } }),
+        );
+        self.store
+            .set_status(u.id, disabled, self.now(), &event)
+            .await
     }
 
     /// Deletes a user and everything that hangs off them.
@@ -313,7 +431,9 @@ impl Service {
         let u = self.user(login).await?;
         let me = self.authorize(actor, Action::ManageUser, Some(&u)).await?;
         if u.id == me.id {
-            return Err(Error::Forbidden("you cannot delete your own account".into()));
+            return Err(Error::Forbidden(
+                "you cannot delete your own account".into(),
+            ));
         }
         let event = AuditEvent::new(
             &me.login,
@@ -327,7 +447,9 @@ impl Service {
     /// Ends a lock (by time or failures) and clears the failure count.
     pub async fn unlock(&self, actor: &Actor, login: &str) -> Result<()> {
         let u = self.user(login).await?;
-        let me = self.authorize(actor, Action::ResetPassword, Some(&u)).await?;
+        let me = self
+            .authorize(actor, Action::ResetPassword, Some(&u))
+            .await?;
         let event = AuditEvent::new(
             &me.login,
             "user.unlock",
@@ -340,29 +462,61 @@ impl Service {
     pub async fn holders(&self, actor: &Actor, login: &str) -> Result<Vec<HolderView>> {
         self.authorize(actor, Action::View, None).await?;
         let u = self.user(login).await?;
-        Ok(self.store.holders(u.id).await?.into_iter().map(Into::into).collect())
+        Ok(self
+            .store
+            .holders(u.id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
-    pub async fn add_holder(&self, actor: &Actor, login: &str, name: &str, email: &str, note: &str) -> Result<HolderView> {
+    pub async fn add_holder(
+        &self,
+        actor: &Actor,
+        login: &str,
+        name: &str,
+        email: &str,
+        note: &str,
+    ) -> Result<HolderView> {
         let u = self.user(login).await?;
         let me = self.authorize(actor, Action::ManageUser, Some(&u)).await?;
         let name = check_name(name).map_err(Error::Invalid)?;
         let email = check_email(email).map_err(Error::Invalid)?;
         let note = check_note(note).map_err(Error::Invalid)?;
-        let event = AuditEvent::new(&me.login, "holder.add", &u.login, json!({ "after": { "name": name, "email": email, "note": note } }));
-        let id = self.store.add_holder(u.id, &name, &email, &note, self.now(), &event).await?;
-        Ok(HolderView { id, name, email, note })
+        let event = AuditEvent::new(
+            &me.login,
+            "holder.add",
+            &u.login,
+            json!({ "after": { "name": name, "email": email, "note": note } }),
+        );
+        let id = self
+            .store
+            .add_holder(u.id, &name, &email, &note, self.now(), &event)
+            .await?;
+        Ok(HolderView {
+            id,
+            name,
+            email,
+            note,
+        })
     }
 
     pub async fn remove_holder(&self, actor: &Actor, login: &str, holder_id: i64) -> Result<()> {
         let u = self.user(login).await?;
         let me = self.authorize(actor, Action::ManageUser, Some(&u)).await?;
         let holders = self.store.holders(u.id).await?;
-        let h = holders
-            .iter()
-            .find(|h| h.id == holder_id)
-            .ok_or_else(|| Error::NotFound(format!("{} has no holder with id {holder_id}", u.login)))?;
-        let event = AuditEvent::new(&me.login, "holder.remove", &u.login, json!({ "before": { "name": h.name, "email": h.email } }));
-        self.store.remove_holder(u.id, holder_id, self.now(), &event).await
+        let h = holders.iter().find(|h| h.id == holder_id).ok_or_else(|| {
+            Error::NotFound(format!("{} has no holder with id {holder_id}", u.login))
+        })?;
+        let event = AuditEvent::new(
+            &me.login,
+            "holder.remove",
+            &u.login,
+            json!({ "before": { "name": h.name, "email": h.email } }),
+        );
+        self.store
+            .remove_holder(u.id, holder_id, self.now(), &event)
+            .await
     }
 }

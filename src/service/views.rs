@@ -1,8 +1,8 @@
 //! What the service answers: plain serialisable views of users, policies,
 //! resources and audit entries, shared by the console and `--json` output.
 
-use crate::domain::user::{Badges, LockBadge, LockState, inactivity};
 use crate::domain::policy::Policy;
+use crate::domain::user::{Badges, LockBadge, LockState, inactivity};
 use crate::store::Cursor;
 use crate::store::rows::{AttemptRow, AuditRow, GrantRow, HolderRow, PolicyRow, UserRow};
 use chrono::{DateTime, Utc};
@@ -45,7 +45,11 @@ pub(crate) struct PolicyIndex {
 
 impl PolicyIndex {
     pub fn for_user(&self, u: &UserRow) -> Option<&(PolicyRow, Policy)> {
-        let builtin = if u.kind == "portal" { "portal" } else { "default" };
+        let builtin = if u.kind == "portal" {
+            "portal"
+        } else {
+            "default"
+        };
         u.policy_id
             .and_then(|id| self.rows.iter().find(|(r, _)| r.id == id))
             .or_else(|| self.rows.iter().find(|(r, _)| r.name == builtin))
@@ -58,10 +62,14 @@ pub(crate) fn summarize(u: &UserRow, policies: &PolicyIndex, now: DateTime<Utc>)
         Some((_, p)) => inactivity(u.last_login_at, u.created_at, p, now),
         None => (false, false),
     };
-    let enforced = policies.for_user(u).map(|(r, _)| r.enforced_version).unwrap_or(0);
+    let enforced = policies
+        .for_user(u)
+        .map(|(r, _)| r.enforced_version)
+        .unwrap_or(0);
     let expired = policies.for_user(u).is_some_and(|(_, p)| {
         p.max_age_days > 0
-            && u.password_changed_at.is_some_and(|t| now - t > chrono::Duration::days(p.max_age_days as i64))
+            && u.password_changed_at
+                .is_some_and(|t| now - t > chrono::Duration::days(p.max_age_days as i64))
     });
     let must_change = u.must_change_password || u.password_policy_version < enforced || expired;
     let locked_until = match lock {
@@ -84,7 +92,9 @@ pub(crate) fn summarize(u: &UserRow, policies: &PolicyIndex, now: DateTime<Utc>)
         last_failure_source: u.last_failure_source.clone(),
         last_login_at: u.last_login_at,
         badges: Badges {
-            locked: lock.is_locked().then_some(LockBadge { until: locked_until }),
+            locked: lock.is_locked().then_some(LockBadge {
+                until: locked_until,
+            }),
             disabled: u.status == "disabled",
             must_change,
             needs_revalidation: revalidate,
@@ -104,7 +114,12 @@ pub struct HolderView {
 
 impl From<HolderRow> for HolderView {
     fn from(h: HolderRow) -> Self {
-        HolderView { id: h.id, name: h.name, email: h.email, note: h.note }
+        HolderView {
+            id: h.id,
+            name: h.name,
+            email: h.email,
+            note: h.note,
+        }
     }
 }
 
@@ -118,7 +133,12 @@ pub struct GrantView {
 
 impl From<GrantRow> for GrantView {
     fn from(g: GrantRow) -> Self {
-        GrantView { resource: g.resource, login: g.login, level: g.level, granted_at: g.granted_at }
+        GrantView {
+            resource: g.resource,
+            login: g.login,
+            level: g.level,
+            granted_at: g.granted_at,
+        }
     }
 }
 
@@ -132,7 +152,12 @@ pub struct AttemptView {
 
 impl From<AttemptRow> for AttemptView {
     fn from(a: AttemptRow) -> Self {
-        AttemptView { at: a.at, login: a.login, outcome: a.outcome, source: a.source }
+        AttemptView {
+            at: a.at,
+            login: a.login,
+            outcome: a.outcome,
+            source: a.source,
+        }
     }
 }
 
@@ -149,8 +174,17 @@ pub struct AuditView {
 
 impl From<AuditRow> for AuditView {
     fn from(a: AuditRow) -> Self {
-        let details = serde_json::from_str(&a.details).unwrap_or(serde_json::Value::String(a.details));
-        AuditView { seq: a.seq, at: a.at, actor: a.actor, action: a.action, target: a.target, details, hash: a.hash }
+        let details =
+            serde_json::from_str(&a.details).unwrap_or(serde_json::Value::String(a.details));
+        AuditView {
+            seq: a.seq,
+            at: a.at,
+            actor: a.actor,
+            action: a.action,
+            target: a.target,
+            details,
+            hash: a.hash,
+        }
     }
 }
 

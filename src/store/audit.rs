@@ -39,7 +39,13 @@ macro_rules! append_audit {
                 .await?;
         let details = event.details.to_string();
         let hash = $crate::domain::audit::entry_hash(
-            &prev, seq, now, &event.actor, &event.action, &event.target, &details,
+            &prev,
+            seq,
+            now,
+            &event.actor,
+            &event.action,
+            &event.target,
+            &details,
         );
         sqlx::query(
             "INSERT INTO audit (seq, at, actor, action, target, details, prev_hash, hash) \
@@ -67,7 +73,11 @@ const AUDIT_COLUMNS: &str = "seq, at, actor, action, target, details, prev_hash,
 
 impl Store {
     /// Appends one entry in its own transaction (for events with no other change).
-    pub async fn append_audit(&self, event: &AuditEvent, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    pub async fn append_audit(
+        &self,
+        event: &AuditEvent,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
         with_pool!(self, p => {
             let mut tx = super::BeginWrite::begin_write(p).await?;
             append_audit!(tx, event, now);
@@ -78,8 +88,14 @@ impl Store {
 
     /// Newest first, entries before `before_seq`, optionally filtered by a
     /// case-insensitive substring of actor, action or target.
-    pub async fn audit_page(&self, filter: Option<&str>, before_seq: Option<i64>, limit: i64) -> Result<Vec<AuditRow>> {
-        let pattern = filter.map(|f| format!("%{}%", super::users::escape_like(&f.to_ascii_lowercase())));
+    pub async fn audit_page(
+        &self,
+        filter: Option<&str>,
+        before_seq: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>> {
+        let pattern =
+            filter.map(|f| format!("%{}%", super::users::escape_like(&f.to_ascii_lowercase())));
         let sql = format!(
             "SELECT {AUDIT_COLUMNS} FROM audit WHERE ($1 IS NULL OR seq < $1) \
              AND ($2 IS NULL OR lower(actor) LIKE $2 ESCAPE '\\' OR lower(action) LIKE $2 ESCAPE '\\' \
@@ -96,7 +112,9 @@ impl Store {
 
     /// Recent entries about one target (a login or resource name).
     pub async fn audit_for_target(&self, target: &str, limit: i64) -> Result<Vec<AuditRow>> {
-        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE target = $1 ORDER BY seq DESC LIMIT $2");
+        let sql = format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit WHERE target = $1 ORDER BY seq DESC LIMIT $2"
+        );
         let rows = with_pool!(self, p => sqlx::query_as::<_, AuditRow>(&sql)
             .bind(target)
             .bind(limit)

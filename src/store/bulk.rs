@@ -29,7 +29,7 @@ pub struct Progress {
 /// cancellation, large enough that statement overhead stays negligible.
 const CHUNK_IDS: i64 = 50_000;
 
-const SCOPE: &str = "kind = 'staff' AND id <> $1 AND ($2 IS NULL OR role = $2) \
+const SCOPE: &str = "users.kind = 'staff' AND users.id <> $1 AND ($2 IS NULL OR users.role = $2) \
     AND ($3 IS NULL OR EXISTS (SELECT 1 FROM grants g WHERE g.user_id = users.id AND g.resource_id = $3))";
 
 impl Store {
@@ -62,7 +62,9 @@ impl Store {
         cancel: &AtomicBool,
     ) -> Result<u64> {
         let role = scope.role.map(|r| r.as_str());
-        let count_sql = format!("SELECT COUNT(*), COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM users WHERE {SCOPE}");
+        let count_sql = format!(
+            "SELECT COUNT(*), COALESCE(MIN(users.id), 0), COALESCE(MAX(users.id), 0) FROM users WHERE {SCOPE}"
+        );
         let history_sql = format!(
             "INSERT INTO password_history (user_id, hash, created_at) \
              SELECT users.id, s.hash, $4 FROM users JOIN shared_credentials s ON s.id = users.shared_credential_id WHERE {SCOPE}"
@@ -70,11 +72,11 @@ impl Store {
         let update_sql = format!(
             "UPDATE users SET shared_credential_id = $4, must_change_password = $5, password_changed_at = $6, \
              password_policy_version = COALESCE((SELECT pol.version FROM policies pol WHERE pol.id = users.policy_id), $7), \
-             updated_at = $6, version = version + 1 WHERE id >= $8 AND id < $9 AND {SCOPE}"
+             updated_at = $6, version = version + 1 WHERE users.id >= $8 AND users.id < $9 AND {SCOPE}"
         );
         let tokens_sql = format!(
             "UPDATE reset_tokens SET revoked_at = $4 WHERE used_at IS NULL AND revoked_at IS NULL \
-             AND user_id IN (SELECT id FROM users WHERE {SCOPE})"
+             AND user_id IN (SELECT users.id FROM users WHERE {SCOPE})"
         );
         let changed = with_pool!(self, p => {
             let mut tx = p.begin_write().await?;

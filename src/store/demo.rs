@@ -25,7 +25,12 @@ const COLUMNS: usize = 14;
 
 impl Store {
     /// Inserts a batch of users sharing one hash; returns their ids in order.
-    pub async fn insert_demo_users(&self, users: &[DemoUser], hash: &str, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    pub async fn insert_demo_users(
+        &self,
+        users: &[DemoUser],
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
         if users.is_empty() {
             return Ok(Vec::new());
         }
@@ -40,7 +45,21 @@ impl Store {
             }
             sql.push_str(&format!(
                 "(${},${},${},${},${},${},${},${},${},${},${},${},${},${},${},1)",
-                b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, b + 14
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9,
+                b + 10,
+                b + 11,
+                b + 12,
+                b + 13,
+                b + 14,
+                b + 14
             ));
         }
         sql.push_str(" RETURNING id");
@@ -72,15 +91,27 @@ impl Store {
     }
 
     /// Grants in bulk: (user_id, resource_id, level).
-    pub async fn insert_demo_grants(&self, grants: &[(i64, i64, &'static str)], now: DateTime<Utc>) -> Result<()> {
+    pub async fn insert_demo_grants(
+        &self,
+        grants: &[(i64, i64, &'static str)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         for chunk in grants.chunks(5000) {
-            let mut sql = String::from("INSERT INTO grants (user_id, resource_id, level, granted_at) VALUES ");
+            let mut sql = String::from(
+                "INSERT INTO grants (user_id, resource_id, level, granted_at) VALUES ",
+            );
             for i in 0..chunk.len() {
                 let b = i * 3;
                 if i > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!("(${},${},${},${})", b + 1, b + 2, b + 3, chunk.len() * 3 + 1));
+                sql.push_str(&format!(
+                    "(${},${},${},${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    chunk.len() * 3 + 1
+                ));
             }
             with_pool!(self, p => {
                 let mut q = sqlx::query(&sql);

@@ -43,7 +43,13 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn remove_holder(&self, user_id: i64, holder_id: i64, now: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+    pub async fn remove_holder(
+        &self,
+        user_id: i64,
+        holder_id: i64,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             append_audit!(tx, audit, now);

@@ -111,7 +111,12 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)
-                .map_err(|e| Error::Invalid(format!("the PostgreSQL URL is not valid: {}", redact_error(&e.to_string()))))?
+                .map_err(|e| {
+                    Error::Invalid(format!(
+                        "the PostgreSQL URL is not valid: {}",
+                        redact_error(&e.to_string())
+                    ))
+                })?
                 .application_name("keyward");
             let location = format!(
                 "postgres {}:{}/{}",
@@ -125,8 +130,13 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(opts)
                 .await
-                .map_err(|e| Error::Unavailable(format!("{location}: {}", redact_error(&e.to_string()))))?;
-            Ok(Store { pool: Pool::Postgres(pool), location })
+                .map_err(|e| {
+                    Error::Unavailable(format!("{location}: {}", redact_error(&e.to_string())))
+                })?;
+            Ok(Store {
+                pool: Pool::Postgres(pool),
+                location,
+            })
         } else {
             let path = sqlite_path(url)?;
             Self::open_sqlite(&path).await
@@ -137,7 +147,10 @@ impl Store {
     pub async fn open_sqlite(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
-                Error::Invalid(format!("cannot create the data directory {}: {e}", dir.display()))
+                Error::Invalid(format!(
+                    "cannot create the data directory {}: {e}",
+                    dir.display()
+                ))
             })?;
         }
         let opts = SqliteConnectOptions::new()
@@ -155,7 +168,10 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|e| Error::Unavailable(format!("{}: {e}", path.display())))?;
-        Ok(Store { pool: Pool::Sqlite(pool), location: format!("sqlite {}", path.display()) })
+        Ok(Store {
+            pool: Pool::Sqlite(pool),
+            location: format!("sqlite {}", path.display()),
+        })
     }
 
     /// Applies pending migrations (safe to run from several processes at once).
@@ -236,7 +252,16 @@ pub fn redact_url(url: &str) -> String {
 
 /// Driver errors may quote the URL; make sure no password survives.
 fn redact_error(msg: &str) -> String {
-    msg.split_whitespace().map(|w| if w.contains("://") { redact_url(w) } else { w.to_string() }).collect::<Vec<_>>().join(" ")
+    msg.split_whitespace()
+        .map(|w| {
+            if w.contains("://") {
+                redact_url(w)
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -245,14 +270,23 @@ mod tests {
 
     #[test]
     fn urls_are_redacted() {
-        assert_eq!(redact_url("postgres://kw:s3cret@db:5432/kw"), "postgres://kw:***@db:5432/kw");
+        assert_eq!(
+            redact_url("postgres://kw:s3cret@db:5432/kw"),
+            "postgres://kw:***@db:5432/kw"
+        );
         assert_eq!(redact_url("postgres://db/kw"), "postgres://db/kw");
     }
 
     #[test]
     fn sqlite_paths() {
-        assert_eq!(sqlite_path("sqlite:///tmp/a.db").unwrap(), PathBuf::from("/tmp/a.db"));
-        assert_eq!(sqlite_path("/tmp/b.db").unwrap(), PathBuf::from("/tmp/b.db"));
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/a.db").unwrap(),
+            PathBuf::from("/tmp/a.db")
+        );
+        assert_eq!(
+            sqlite_path("/tmp/b.db").unwrap(),
+            PathBuf::from("/tmp/b.db")
+        );
         assert!(sqlite_path("mysql://x/y").is_err());
     }
 }

@@ -7,11 +7,17 @@ use super::{BeginWrite, Store, with_pool};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 
-const POLICY_COLUMNS: &str = "p.id, p.name, p.version, p.enforced_version, p.settings, p.updated_at";
+const POLICY_COLUMNS: &str =
+    "p.id, p.name, p.version, p.enforced_version, p.settings, p.updated_at";
 
 impl Store {
     /// Creates a policy if no policy has that name (case-insensitively).
-    pub async fn ensure_policy(&self, name: &str, settings: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn ensure_policy(
+        &self,
+        name: &str,
+        settings: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         with_pool!(self, p => sqlx::query(
             "INSERT INTO policies (name, version, enforced_version, settings, created_at, updated_at) \
              VALUES ($1, 1, 0, $2, $3, $3) ON CONFLICT DO NOTHING")
@@ -25,7 +31,8 @@ impl Store {
     }
 
     pub async fn policy_by_name(&self, name: &str) -> Result<Option<PolicyRow>> {
-        let sql = format!("SELECT {POLICY_COLUMNS} FROM policies p WHERE lower(p.name) = lower($1)");
+        let sql =
+            format!("SELECT {POLICY_COLUMNS} FROM policies p WHERE lower(p.name) = lower($1)");
         let row = with_pool!(self, p => sqlx::query_as::<_, PolicyRow>(&sql).bind(name).fetch_optional(p).await)?;
         Ok(row)
     }
@@ -46,7 +53,8 @@ impl Store {
                   OR (u.policy_id IS NULL AND p.name = 'portal' AND u.kind = 'portal')) AS users \
              FROM policies p ORDER BY p.id"
         );
-        let rows = with_pool!(self, p => sqlx::query_as::<_, PolicyCountRow>(&sql).fetch_all(p).await)?;
+        let rows =
+            with_pool!(self, p => sqlx::query_as::<_, PolicyCountRow>(&sql).fetch_all(p).await)?;
         Ok(rows)
     }
 
@@ -88,7 +96,13 @@ impl Store {
     }
 
     /// Creates a named policy and returns its id.
-    pub async fn insert_policy(&self, name: &str, settings: &str, now: DateTime<Utc>, audit: &AuditEvent) -> Result<i64> {
+    pub async fn insert_policy(
+        &self,
+        name: &str,
+        settings: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<i64> {
         let id = with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             append_audit!(tx, audit, now);
@@ -107,7 +121,12 @@ impl Store {
     }
 
     /// Deletes a policy that no user is assigned to.
-    pub async fn delete_policy(&self, id: i64, now: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+    pub async fn delete_policy(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             append_audit!(tx, audit, now);

@@ -16,7 +16,8 @@ const GRANT_SELECT: &str = "SELECT g.resource_id, r.name AS resource, g.user_id,
 impl Store {
     pub async fn resources(&self) -> Result<Vec<ResourceRow>> {
         let sql = format!("{RESOURCE_SELECT} ORDER BY lower(r.name)");
-        let rows = with_pool!(self, p => sqlx::query_as::<_, ResourceRow>(&sql).fetch_all(p).await)?;
+        let rows =
+            with_pool!(self, p => sqlx::query_as::<_, ResourceRow>(&sql).fetch_all(p).await)?;
         Ok(rows)
     }
 
@@ -26,7 +27,13 @@ impl Store {
         Ok(row)
     }
 
-    pub async fn insert_resource(&self, name: &str, description: &str, now: DateTime<Utc>, audit: &AuditEvent) -> Result<i64> {
+    pub async fn insert_resource(
+        &self,
+        name: &str,
+        description: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<i64> {
         let id = with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             append_audit!(tx, audit, now);
@@ -44,7 +51,14 @@ impl Store {
     }
 
     /// Grants access or changes the level of an existing grant.
-    pub async fn grant(&self, user_id: i64, resource_id: i64, level: AccessLevel, now: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+    pub async fn grant(
+        &self,
+        user_id: i64,
+        resource_id: i64,
+        level: AccessLevel,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             append_audit!(tx, audit, now);
@@ -62,7 +76,13 @@ impl Store {
         Ok(())
     }
 
-    pub async fn revoke(&self, user_id: i64, resource_id: i64, now: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+    pub async fn revoke(
+        &self,
+        user_id: i64,
+        resource_id: i64,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             append_audit!(tx, audit, now);
@@ -87,7 +107,12 @@ impl Store {
     }
 
     /// Who has access to a resource, by login, after `after_login` (keyset).
-    pub async fn grants_for_resource(&self, resource_id: i64, after_login: Option<&str>, limit: i64) -> Result<Vec<GrantRow>> {
+    pub async fn grants_for_resource(
+        &self,
+        resource_id: i64,
+        after_login: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<GrantRow>> {
         let sql = format!(
             "{GRANT_SELECT} WHERE g.resource_id = $1 AND ($2 IS NULL OR lower(u.login) > $2) ORDER BY lower(u.login) LIMIT $3"
         );

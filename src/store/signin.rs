@@ -111,14 +111,18 @@ impl Store {
 
     /// A user's recent attempts, newest first.
     pub async fn attempts_for_user(&self, user_id: i64, limit: i64) -> Result<Vec<AttemptRow>> {
-        let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE user_id = $1 ORDER BY id DESC LIMIT $2");
+        let sql = format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE user_id = $1 ORDER BY id DESC LIMIT $2"
+        );
         let rows = with_pool!(self, p => sqlx::query_as::<_, AttemptRow>(&sql).bind(user_id).bind(limit).fetch_all(p).await)?;
         Ok(rows)
     }
 
     /// Recent failed attempts of any login, newest first.
     pub async fn recent_failures(&self, limit: i64) -> Result<Vec<AttemptRow>> {
-        let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE outcome <> 'ok' ORDER BY id DESC LIMIT $1");
+        let sql = format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE outcome <> 'ok' ORDER BY id DESC LIMIT $1"
+        );
         let rows = with_pool!(self, p => sqlx::query_as::<_, AttemptRow>(&sql).bind(limit).fetch_all(p).await)?;
         Ok(rows)
     }
@@ -131,7 +135,12 @@ impl Store {
 
     /// Locked accounts, and accounts with at least `min_failures` failures,
     /// most recently failing first.
-    pub async fn lockouts(&self, now: DateTime<Utc>, min_failures: i64, limit: i64) -> Result<Vec<UserRow>> {
+    pub async fn lockouts(
+        &self,
+        now: DateTime<Utc>,
+        min_failures: i64,
+        limit: i64,
+    ) -> Result<Vec<UserRow>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE \
              (u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > $1)) \

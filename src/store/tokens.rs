@@ -8,7 +8,12 @@ use crate::error::Result;
 use chrono::{DateTime, Utc};
 
 impl Store {
-    pub async fn insert_session(&self, user_id: i64, token_hash: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn insert_session(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         with_pool!(self, p => sqlx::query(
             "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, authenticated_at) VALUES ($1, $2, $3, $3, $3)")
             .bind(user_id)

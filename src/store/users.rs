@@ -59,7 +59,11 @@ impl std::str::FromStr for StatusFilter {
             "disabled" => StatusFilter::Disabled,
             "must-change" => StatusFilter::MustChange,
             "inactive" => StatusFilter::Inactive,
-            _ => return Err(format!("unknown status {s:?}: expected active, locked, disabled, must-change or inactive")),
+            _ => {
+                return Err(format!(
+                    "unknown status {s:?}: expected active, locked, disabled, must-change or inactive"
+                ));
+            }
         })
     }
 }
@@ -132,7 +136,10 @@ struct Sql {
 
 impl Sql {
     fn new() -> Sql {
-        Sql { text: String::new(), params: Vec::new() }
+        Sql {
+            text: String::new(),
+            params: Vec::new(),
+        }
     }
     /// Adds a parameter and returns its placeholder.
     fn param(&mut self, p: Param) -> String {
@@ -155,7 +162,10 @@ impl Store {
     }
 
     /// A user and their hashes in one query, for sign-in.
-    pub async fn user_with_credential(&self, login_lower: &str) -> Result<Option<UserWithCredential>> {
+    pub async fn user_with_credential(
+        &self,
+        login_lower: &str,
+    ) -> Result<Option<UserWithCredential>> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, u.password_hash AS own_hash, s.hash AS shared_hash, u.shared_credential_id \
              FROM users u LEFT JOIN shared_credentials s ON s.id = u.shared_credential_id \
@@ -297,7 +307,13 @@ impl Store {
 
     /// Enables or disables a user; disabling ends their sessions and revokes
     /// their reset tokens. Guards the last active global admin.
-    pub async fn set_status(&self, id: i64, disabled: bool, now: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+    pub async fn set_status(
+        &self,
+        id: i64,
+        disabled: bool,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
         let status = if disabled { "disabled" } else { "active" };
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -351,8 +367,20 @@ impl Store {
     /// history (trimmed to `keep`), the bulk-reset pointer is cleared, lock
     /// and failures are reset, and older reset tokens are revoked.
     /// With `redeem_token`, the token is consumed in the same transaction.
-    pub async fn set_password(&self, id: i64, new: &NewPassword<'_>, now: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
-        let NewPassword { hash, must_change, policy_version, keep, redeem_token } = *new;
+    pub async fn set_password(
+        &self,
+        id: i64,
+        new: &NewPassword<'_>,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let NewPassword {
+            hash,
+            must_change,
+            policy_version,
+            keep,
+            redeem_token,
+        } = *new;
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             append_audit!(tx, audit, now);
@@ -444,7 +472,13 @@ impl Store {
     }
 
     /// Sets or clears the must-change flag.
-    pub async fn set_must_change(&self, id: i64, must_change: bool, now: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
+    pub async fn set_must_change(
+        &self,
+        id: i64,
+        must_change: bool,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             append_audit!(tx, audit, now);
@@ -498,7 +532,8 @@ impl Store {
                 let range = match prefix_upper_bound(&term) {
                     Some(hi) => {
                         let hi = sql.param(Param::Text(hi));
-                        Box::new(move |col: &str| format!("({col} >= {lo} AND {col} < {hi})")) as Box<dyn Fn(&str) -> String>
+                        Box::new(move |col: &str| format!("({col} >= {lo} AND {col} < {hi})"))
+                            as Box<dyn Fn(&str) -> String>
                     }
                     None => Box::new(move |col: &str| format!("{col} >= {lo}")),
                 };
@@ -512,7 +547,9 @@ impl Store {
                 match self.pool {
                     Pool::Sqlite(_) => {
                         let ph = sql.param(Param::Text(fts_phrase(&term)));
-                        conds.push(format!("u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH {ph})"));
+                        conds.push(format!(
+                            "u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH {ph})"
+                        ));
                     }
                     Pool::Postgres(_) => {
                         let ph = sql.param(Param::Text(format!("%{}%", escape_like(&term))));
@@ -551,7 +588,9 @@ impl Store {
         }
         if let Some(res) = q.resource_id {
             let ph = sql.param(Param::Int(res));
-            conds.push(format!("EXISTS (SELECT 1 FROM grants g WHERE g.user_id = u.id AND g.resource_id = {ph})"));
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM grants g WHERE g.user_id = u.id AND g.resource_id = {ph})"
+            ));
         }
 
         let epoch = DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default();
@@ -572,7 +611,9 @@ impl Store {
             Some(Cursor::Name(n, id)) => {
                 let a = sql.param(Param::Text(n.clone()));
                 let b = sql.param(Param::Int(*id));
-                conds.push(format!("(lower(u.name) > {a} OR (lower(u.name) = {a} AND u.id > {b}))"));
+                conds.push(format!(
+                    "(lower(u.name) > {a} OR (lower(u.name) = {a} AND u.id > {b}))"
+                ));
             }
             Some(Cursor::LastLogin(t, id)) => {
                 let e = sql.param(Param::Time(epoch));
@@ -584,8 +625,13 @@ impl Store {
             }
         }
         let limit = sql.param(Param::Int(q.limit.clamp(1, 1000)));
-        let filter = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
-        sql.text = format!("SELECT {USER_COLUMNS} FROM users u {filter} ORDER BY {order} LIMIT {limit}");
+        let filter = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        sql.text =
+            format!("SELECT {USER_COLUMNS} FROM users u {filter} ORDER BY {order} LIMIT {limit}");
 
         let rows = with_pool!(self, p => {
             let mut query = sqlx::query_as::<_, UserRow>(&sql.text);
@@ -608,7 +654,8 @@ pub fn cursor_after(row: &UserRow, sort: UserSort) -> Cursor {
         UserSort::Login => Cursor::Login(row.login.to_ascii_lowercase()),
         UserSort::Name => Cursor::Name(row.name.to_ascii_lowercase(), row.id),
         UserSort::LastLogin => Cursor::LastLogin(
-            row.last_login_at.unwrap_or_else(|| DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default()),
+            row.last_login_at
+                .unwrap_or_else(|| DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default()),
             row.id,
         ),
     }

@@ -25,7 +25,9 @@ pub const ADMIN: &str = "root.admin";
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
 pub fn start_time() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).single().expect("valid time")
+    Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0)
+        .single()
+        .expect("valid time")
 }
 
 pub async fn sqlite() -> TestDb {
@@ -33,8 +35,16 @@ pub async fn sqlite() -> TestDb {
     let path = dir.path().join("keyward.db");
     let clock = Clock::manual(start_time());
     let store = Store::open_sqlite(&path).await.expect("open sqlite");
-    let service = Service::new(store, ServiceConfig::default(), clock.clone()).await.expect("service");
-    TestDb { service, clock, url: format!("sqlite://{}", path.display()), pg: None, _dir: Some(dir) }
+    let service = Service::new(store, ServiceConfig::default(), clock.clone())
+        .await
+        .expect("service");
+    TestDb {
+        service,
+        clock,
+        url: format!("sqlite://{}", path.display()),
+        pg: None,
+        _dir: Some(dir),
+    }
 }
 
 /// `None` when PostgreSQL is not configured (and not required).
@@ -47,15 +57,28 @@ pub async fn postgres() -> Option<TestDb> {
         return None;
     };
     let name = format!("keyward_t_{}", hex::encode(rand::random::<[u8; 6]>()));
-    let admin = Store::open(&admin_url).await.expect("connect to KEYWARD_TEST_DATABASE_URL");
+    let admin = Store::open(&admin_url)
+        .await
+        .expect("connect to KEYWARD_TEST_DATABASE_URL");
     let pool = admin.postgres_pool().expect("a postgres URL").clone();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .expect("create test database");
     pool.close().await;
     let url = with_database(&admin_url, &name);
     let clock = Clock::manual(start_time());
     let store = Store::open(&url).await.expect("open test database");
-    let service = Service::new(store, ServiceConfig::default(), clock.clone()).await.expect("service");
-    Some(TestDb { service, clock, url, pg: Some((admin_url, name)), _dir: None })
+    let service = Service::new(store, ServiceConfig::default(), clock.clone())
+        .await
+        .expect("service");
+    Some(TestDb {
+        service,
+        clock,
+        url,
+        pg: Some((admin_url, name)),
+        _dir: None,
+    })
 }
 
 /// The same server URL with another database name.
@@ -65,7 +88,10 @@ pub fn with_database(url: &str, db: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
     let mut out = format!("{}/{}", &base[..path_start], db);
     if let Some(q) = query {
         out.push('?');
@@ -86,7 +112,9 @@ impl TestDb {
         if let Some((admin_url, name)) = pg {
             if let Ok(admin) = Store::open(&admin_url).await {
                 if let Some(pool) = admin.postgres_pool() {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(pool).await;
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(pool)
+                        .await;
                     pool.close().await;
                 }
             }
@@ -96,13 +124,25 @@ impl TestDb {
     /// Creates the first global admin and returns them signed in.
     pub async fn admin(&self) -> Actor {
         self.service
-            .create_first_admin(ADMIN, "Root Admin", "root@example.org", &Password::from(ADMIN_PASSWORD))
+            .create_first_admin(
+                ADMIN,
+                "Root Admin",
+                "root@example.org",
+                &Password::from(ADMIN_PASSWORD),
+            )
             .await
             .expect("first admin")
     }
 
     /// Adds a user with a password (must_change off).
-    pub async fn add_user(&self, actor: &Actor, login: &str, kind: Kind, role: Role, password: &str) {
+    pub async fn add_user(
+        &self,
+        actor: &Actor,
+        login: &str,
+        kind: Kind,
+        role: Role,
+        password: &str,
+    ) {
         let new = NewUser {
             login: login.into(),
             name: format!("{login} Person"),
@@ -112,7 +152,10 @@ impl TestDb {
             policy: None,
             must_change: false,
         };
-        self.service.create_user(actor, &new, Some(&Password::from(password))).await.expect("add user");
+        self.service
+            .create_user(actor, &new, Some(&Password::from(password)))
+            .await
+            .expect("add user");
     }
 
     /// Signs a console-capable user in and returns the actor.
@@ -143,10 +186,71 @@ macro_rules! both_backends {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some($t) = $crate::common::postgres().await else { return };
+                let Some($t) = $crate::common::postgres().await else {
+                    return;
+                };
                 $body;
                 $t.cleanup().await;
             }
         }
     };
+}
+
+/// Small helpers shared by the behaviour tests.
+impl TestDb {
+    /// Signs in through `authenticate` and returns the outcome.
+    pub async fn auth(&self, login: &str, password: &str) -> keyward::domain::AuthOutcome {
+        self.service
+            .authenticate(login, &Password::from(password), "test")
+            .await
+            .expect("authenticate")
+    }
+
+    /// The stored row of a user (the store, bypassing rights).
+    pub async fn row(&self, login: &str) -> keyward::store::rows::UserRow {
+        self.service
+            .store()
+            .user_by_login(&login.to_ascii_lowercase())
+            .await
+            .expect("user_by_login")
+            .unwrap_or_else(|| panic!("no user {login}"))
+    }
+
+    /// Every audit entry, newest first.
+    pub async fn audit_all(&self, actor: &Actor) -> Vec<keyward::service::views::AuditView> {
+        self.service
+            .audit(actor, None, None, 10_000)
+            .await
+            .expect("audit")
+    }
+
+    /// Runs one statement on a separate raw connection to the test database
+    /// (as another program with direct database access would).
+    pub async fn raw_exec(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        if self.url.starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(&self.url).await?;
+            let r = sqlx::query(sql).execute(&pool).await;
+            pool.close().await;
+            r.map(|r| r.rows_affected())
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.url).await?;
+            let r = sqlx::query(sql).execute(&pool).await;
+            pool.close().await;
+            r.map(|r| r.rows_affected())
+        }
+    }
+
+    /// Creates a user with `role` and `kind` and a password, then signs them
+    /// in (console-capable roles only).
+    pub async fn add_and_sign_in(
+        &self,
+        actor: &Actor,
+        login: &str,
+        role: Role,
+        password: &str,
+    ) -> Actor {
+        self.add_user(actor, login, Kind::Staff, role, password)
+            .await;
+        self.sign_in(login, password).await
+    }
 }

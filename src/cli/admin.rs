@@ -1,0 +1,229 @@
+//! `keyward resource|policy|lockouts|audit` handlers.
+
+use super::args::{AuditCommand, PolicyCommand, ResourceCommand};
+use super::output::say;
+use super::output::{json, safe, table, time};
+use super::parse;
+use crate::domain::AccessLevel;
+use crate::domain::policy::{KEYS, parse_pairs};
+use crate::error::{Error, Result};
+use crate::service::views::AuditVerdict;
+use crate::service::{Actor, Service};
+
+pub async fn resource(service: &Service, actor: &Actor, cmd: ResourceCommand) -> Result<i32> {
+    match cmd {
+        ResourceCommand::List { out } => {
+            let list = service.list_resources(actor).await?;
+            if out.json {
+                json(&list)?;
+            } else {
+                let rows: Vec<Vec<String>> = list
+                    .iter()
+                    .map(|r| vec![safe(&r.name), r.users.to_string(), safe(&r.description)])
+                    .collect();
+                table(&["RESOURCE", "USERS", "DESCRIPTION"], &rows);
+            }
+        }
+        ResourceCommand::Add { name, description } => {
+            let r = service.add_resource(actor, &name, &description).await?;
+            say!("created resource {}", safe(&r.name));
+        }
+        ResourceCommand::Grant {
+            resource,
+            login,
+            level,
+        } => {
+            let level: AccessLevel = parse(&level)?;
+            service.grant(actor, &resource, &login, level).await?;
+            say!("granted {login} {level} access to {}", safe(&resource));
+        }
+        ResourceCommand::Revoke { resource, login } => {
+            service.revoke(actor, &resource, &login).await?;
+            say!("revoked {login}'s access to {}", safe(&resource));
+        }
+        ResourceCommand::Users {
+            resource,
+            limit,
+            out,
+        } => {
+            let grants = service
+                .resource_users(actor, &resource, None, limit)
+                .await?;
+            if out.json {
+                json(&grants)?;
+            } else {
+                let rows: Vec<Vec<String>> = grants
+                    .iter()
+                    .map(|g| vec![safe(&g.login), g.level.clone(), time(Some(g.granted_at))])
+                    .collect();
+                table(&["LOGIN", "LEVEL", "GRANTED"], &rows);
+            }
+        }
+    }
+    Ok(0)
+}
+
+pub async fn policy(service: &Service, actor: &Actor, cmd: PolicyCommand) -> Result<i32> {
+    match cmd {
+        PolicyCommand::List { out } => {
+            let list = service.list_policies(actor).await?;
+            if out.json {
+                json(&list)?;
+            } else {
+                let rows: Vec<Vec<String>> = list
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            safe(&p.name),
+                            p.users.to_string(),
+                            p.version.to_string(),
+                            time(Some(p.updated_at)),
+                        ]
+                    })
+                    .collect();
+                table(&["POLICY", "USERS", "VERSION", "CHANGED"], &rows);
+            }
+        }
+        PolicyCommand::Show { name, out } => {
+            let p = service.get_policy(actor, &name).await?;
+            if out.json {
+                json(&p)?;
+            } else {
+                say!(
+                    "policy {} (version {}, governs {} users)",
+                    safe(&p.name),
+                    p.version,
+                    p.users
+                );
+                let mut group = "";
+                for k in KEYS {
+                    if k.group.label() != group {
+                        group = k.group.label();
+                        say!("\n{group}");
+                    }
+                    let value = p.settings.get(k.name).unwrap_or_default();
+                    say!(
+                        "  {:<24} {:<8} [{}]  {}",
+                        k.name,
+                        value,
+                        k.range_text(),
+                        k.help
+                    );
+                }
+            }
+        }
+        PolicyCommand::Set { args } => {
+            let (name, pairs) = match args.first() {
+                Some(first) if !first.contains('=') => (first.clone(), &args[1..]),
+                _ => ("default".to_string(), &args[..]),
+            };
+            let pairs = parse_pairs(pairs).map_err(|e| Error::Invalid(e.0))?;
+            let change = service.set_policy(actor, &name, &pairs, None).await?;
+            if change.changes.is_empty() {
+                say!("policy {} unchanged", change.name);
+            } else {
+                for (k, a, b) in &change.changes {
+                    say!("{k}: {a} -> {b}");
+                }
+                say!("policy {} is now version {}", change.name, change.version);
+                if change.enforced {
+                    say!(
+                        "users whose password was set under an older version must choose a new, different one at their next sign-in"
+                    );
+                }
+            }
+        }
+        PolicyCommand::Create { name, copy_of } => {
+            let p = service.create_policy(actor, &name, &copy_of).await?;
+            say!("created policy {} as a copy of {}", p.name, copy_of);
+        }
+        PolicyCommand::Delete { name } => {
+            service.delete_policy(actor, &name).await?;
+            say!("deleted policy {name}");
+        }
+    }
+    Ok(0)
+}
+
+pub async fn lockouts(service: &Service, actor: &Actor, as_json: bool) -> Result<i32> {
+    let list = service.lockouts(actor, 1000).await?;
+    if as_json {
+        json(&list)?;
+    } else if list.is_empty() {
+        say!("no locked accounts");
+    } else {
+        let rows: Vec<Vec<String>> = list
+            .iter()
+            .map(|u| {
+                let until = match (u.locked, u.locked_until) {
+                    (true, Some(t)) => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                    (true, None) => "until unlocked".into(),
+                    (false, _) => "close to locking".into(),
+                };
+                vec![
+                    safe(&u.login),
+                    safe(&u.name),
+                    u.failed_attempts.to_string(),
+                    until,
+                    safe(u.last_failure_source.as_deref().unwrap_or("-")),
+                ]
+            })
+            .collect();
+        table(
+            &["LOGIN", "NAME", "FAILURES", "LOCKED UNTIL", "LAST SOURCE"],
+            &rows,
+        );
+    }
+    Ok(0)
+}
+
+pub async fn audit(
+    service: &Service,
+    actor: &Actor,
+    cmd: Option<AuditCommand>,
+    limit: i64,
+    filter: Option<&str>,
+    as_json: bool,
+) -> Result<i32> {
+    if let Some(AuditCommand::Verify { out }) = cmd {
+        let verdict = service.verify_audit(actor).await?;
+        if out.json || as_json {
+            json(&verdict)?;
+        }
+        return Ok(match verdict {
+            AuditVerdict::Intact { entries } => {
+                if !(out.json || as_json) {
+                    say!("audit trail intact: {entries} entries");
+                }
+                0
+            }
+            AuditVerdict::Broken { seq, reason } => {
+                eprintln!("keyward: audit trail broken at entry {seq}: {reason}");
+                1
+            }
+        });
+    }
+    let entries = service.audit(actor, filter, None, limit).await?;
+    if as_json {
+        json(&entries)?;
+    } else {
+        let rows: Vec<Vec<String>> = entries
+            .iter()
+            .map(|e| {
+                vec![
+                    e.seq.to_string(),
+                    e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    safe(&e.actor),
+                    e.action.clone(),
+                    safe(&e.target),
+                    safe(&e.details.to_string()),
+                ]
+            })
+            .collect();
+        table(
+            &["SEQ", "TIME (UTC)", "ACTOR", "ACTION", "TARGET", "DETAILS"],
+            &rows,
+        );
+    }
+    Ok(0)
+}

@@ -1,0 +1,329 @@
+//! The command line's shape (clap derive). Handlers live beside this file.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keyward",
+    version,
+    about = "Administer user accounts: passwords, lockouts, policies, resources and audit",
+    long_about = "keyward administers the user accounts that your applications share: find users, \
+set and reset passwords, unlock accounts, edit password and lockout policies, grant resources and \
+read a tamper-evident audit trail.\n\nWith no command it opens the full-screen console."
+)]
+pub struct Cli {
+    /// Database URL (postgres://... or sqlite://PATH); overrides KEYWARD_DATABASE_URL and the config file.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+    /// Config file; overrides KEYWARD_CONFIG and the platform config directory.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the first global administrator (refuses once one exists).
+    Init {
+        #[arg(long, value_name = "LOGIN")]
+        admin: String,
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        #[command(flatten)]
+        pw: PasswordInput,
+    },
+    /// Start a command-line session (a token file, mode 0600).
+    Login {
+        #[arg(long = "as", value_name = "LOGIN")]
+        login: String,
+        #[command(flatten)]
+        pw: PasswordInput,
+    },
+    /// End the command-line session.
+    Logout,
+    /// Users: list, show, add, edit, passwords, lock state, holders, bulk reset.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Resources and who may use them.
+    #[command(subcommand)]
+    Resource(ResourceCommand),
+    /// Password, lockout and session policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Locked accounts with until-when, failures and last source.
+    Lockouts {
+        #[command(flatten)]
+        out: Output,
+    },
+    /// The audit trail, newest first; `audit verify` checks the hash chain.
+    Audit {
+        #[command(subcommand)]
+        verify: Option<AuditCommand>,
+        /// How many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// Only entries whose actor, action or target contains this text.
+        #[arg(long)]
+        filter: Option<String>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Check a password exactly as a sign-in does. Exit 0 ok, 10 ok but must
+    /// change, 11 bad credentials, 12 locked, 13 disabled.
+    Verify {
+        login: String,
+        /// Recorded as the attempt's source.
+        #[arg(long, default_value = "cli-verify")]
+        source: String,
+        #[command(flatten)]
+        pw: PasswordInput,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// One-time password-reset tokens.
+    #[command(subcommand)]
+    ResetToken(ResetTokenCommand),
+    /// Apply database migrations.
+    Migrate,
+    /// Fill an empty database with realistic demo data.
+    Demo {
+        #[arg(long, value_name = "N")]
+        users: u64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PasswordInput {
+    /// Read the password as one line from standard input instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args, Clone, Copy)]
+pub struct Output {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// List users, a page at a time from the database.
+    List {
+        /// Login, name or email contains this (prefix for 1-2 characters).
+        #[arg(long)]
+        search: Option<String>,
+        /// active, locked, disabled, must-change or inactive.
+        #[arg(long)]
+        status: Option<String>,
+        /// staff or portal.
+        #[arg(long)]
+        kind: Option<String>,
+        /// global_admin, admin, manager, account_manager or user.
+        #[arg(long)]
+        role: Option<String>,
+        /// Only users granted this resource.
+        #[arg(long)]
+        resource: Option<String>,
+        /// login, name or last-login.
+        #[arg(long, default_value = "login")]
+        sort: String,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Everything about one user.
+    Show {
+        login: String,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Create a user.
+    Add {
+        login: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "user")]
+        role: String,
+        #[arg(long, default_value = "staff")]
+        kind: String,
+        /// A named policy of their own (default: their kind's).
+        #[arg(long)]
+        policy: Option<String>,
+        /// Must change the password at next sign-in.
+        #[arg(long)]
+        must_change: bool,
+        /// Create without a password (they cannot sign in until one is set).
+        #[arg(long, conflicts_with = "password_stdin")]
+        no_password: bool,
+        #[command(flatten)]
+        pw: PasswordInput,
+    },
+    /// Change a user's details.
+    Edit {
+        login: String,
+        #[arg(long = "login", value_name = "NEW")]
+        new_login: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        role: Option<String>,
+        /// A named policy, or "none" for their kind's.
+        #[arg(long)]
+        policy: Option<String>,
+    },
+    /// Set a user's password (prompted twice, or --password-stdin).
+    SetPassword {
+        login: String,
+        #[arg(long)]
+        must_change: bool,
+        #[command(flatten)]
+        pw: PasswordInput,
+    },
+    /// Set a generated temporary password (shown once; must change at next sign-in).
+    TempPassword { login: String },
+    /// End a lock and clear the failure count.
+    Unlock { login: String },
+    /// Disable an account (its sessions end).
+    Disable { login: String },
+    /// Enable a disabled account.
+    Enable { login: String },
+    /// Delete a user and their grants, holders and history.
+    Delete {
+        login: String,
+        /// Do not ask; required without a terminal.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// The people who share a login: list, add or remove.
+    Holders {
+        login: String,
+        /// Add a holder with this name.
+        #[arg(long, requires = "email")]
+        add: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        /// Remove the holder with this id.
+        #[arg(long, conflicts_with = "add")]
+        remove: Option<i64>,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Give every staff user one new password (never portal users; never you).
+    ResetAll {
+        /// Users must change it at next sign-in (the default).
+        #[arg(long, overrides_with = "no_must_change")]
+        must_change: bool,
+        #[arg(long)]
+        no_must_change: bool,
+        /// Only users with this role.
+        #[arg(long)]
+        role: Option<String>,
+        /// Only users granted this resource.
+        #[arg(long)]
+        resource: Option<String>,
+        /// Do not ask for confirmation; required without a terminal.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        pw: PasswordInput,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResourceCommand {
+    /// Resources with how many users each has.
+    List {
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Create a resource.
+    Add {
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Grant a user access (or change their level).
+    Grant {
+        resource: String,
+        login: String,
+        /// read, standard or manage.
+        #[arg(long, default_value = "standard")]
+        level: String,
+    },
+    /// Revoke a user's access.
+    Revoke { resource: String, login: String },
+    /// Who has access to a resource.
+    Users {
+        resource: String,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[command(flatten)]
+        out: Output,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Named policies and how many users each governs.
+    List {
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Every key of a policy with its value, range and meaning.
+    Show {
+        #[arg(default_value = "default")]
+        name: String,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Change keys: `policy set [NAME] KEY=VALUE...` (NAME defaults to `default`).
+    Set {
+        /// The policy name (optional) followed by KEY=VALUE pairs.
+        #[arg(required = true, num_args = 1.., value_name = "[NAME] KEY=VALUE")]
+        args: Vec<String>,
+    },
+    /// Create a policy as a copy of another.
+    Create {
+        name: String,
+        #[arg(long, default_value = "default")]
+        copy_of: String,
+    },
+    /// Delete a policy that governs nobody.
+    Delete { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit 1 and name the first broken entry if it was tampered with.
+    Verify {
+        #[command(flatten)]
+        out: Output,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResetTokenCommand {
+    /// Issue a one-time reset token for a user (shown once).
+    Issue {
+        login: String,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Redeem a token: its first line on standard input, then the new password.
+    Redeem {
+        #[command(flatten)]
+        pw: PasswordInput,
+    },
+}

@@ -1,0 +1,85 @@
+//! The `keyward` command line: clap definitions, and one small handler per
+//! command, each calling the service. Output is text or JSON; errors are one
+//! line on stderr (exit 1), usage errors exit 2 (clap).
+
+mod account;
+mod admin;
+pub mod args;
+mod input;
+mod output;
+mod session;
+mod users;
+
+pub use args::{Cli, Command};
+
+use crate::cli::output::say;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::service::Service;
+
+/// Runs one command; returns the process exit code.
+pub async fn run(command: Command, config: &Config) -> Result<i32> {
+    if let Command::Migrate = command {
+        let store = crate::store::Store::open(&config.database_url).await?;
+        store.migrate().await?;
+        say!("migrated {}", store.location());
+        return Ok(0);
+    }
+    let service = Service::open(&config.database_url, config.service_config()).await?;
+    let code = match command {
+        Command::Migrate => 0,
+        Command::Init {
+            admin,
+            name,
+            email,
+            pw,
+        } => account::init(&service, &admin, &name, &email, pw.password_stdin).await?,
+        Command::Login { login, pw } => {
+            account::login(config, &service, &login, pw.password_stdin).await?
+        }
+        Command::Logout => account::logout(config, &service).await?,
+        Command::Verify {
+            login,
+            source,
+            pw,
+            out,
+        } => account::verify(&service, &login, &source, pw.password_stdin, out.json).await?,
+        Command::ResetToken(cmd) => account::reset_token(config, &service, cmd).await?,
+        Command::Demo { users } => {
+            let actor = session::actor(config, &service).await?;
+            account::demo(&service, &actor, users).await?
+        }
+        Command::User(cmd) => {
+            let actor = session::actor(config, &service).await?;
+            users::run(&service, &actor, cmd).await?
+        }
+        Command::Resource(cmd) => {
+            let actor = session::actor(config, &service).await?;
+            admin::resource(&service, &actor, cmd).await?
+        }
+        Command::Policy(cmd) => {
+            let actor = session::actor(config, &service).await?;
+            admin::policy(&service, &actor, cmd).await?
+        }
+        Command::Lockouts { out } => {
+            let actor = session::actor(config, &service).await?;
+            admin::lockouts(&service, &actor, out.json).await?
+        }
+        Command::Audit {
+            verify,
+            limit,
+            filter,
+            out,
+        } => {
+            let actor = session::actor(config, &service).await?;
+            admin::audit(&service, &actor, verify, limit, filter.as_deref(), out.json).await?
+        }
+    };
+    service.store().close().await;
+    Ok(code)
+}
+
+/// Parses a value with `FromStr`, turning the message into an input error.
+pub(crate) fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T> {
+    s.parse().map_err(Error::Invalid)
+}

@@ -1,0 +1,187 @@
+//! Configuration: file (TOML), environment and flags, with precedence
+//! flag > environment > file > default, and the platform paths keyward uses.
+
+use crate::crypto::HashParams;
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The config file's contents. Every key is optional; config.example.toml
+/// documents them.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    pub database: DatabaseSection,
+    pub argon2: HashParams,
+    pub ui: UiSection,
+    pub log: LogSection,
+    pub attempts_retention_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSection {
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiSection {
+    /// Capture the mouse (wheel scrolls, click selects). Off by default so
+    /// text can be selected and copied over SSH.
+    pub mouse: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSection {
+    /// tracing filter, e.g. "info" or "keyward=debug".
+    pub level: String,
+    /// Directory for log files; default: the data directory's logs/.
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        LogSection {
+            level: "info".into(),
+            dir: None,
+        }
+    }
+}
+
+/// Everything resolved: what the program runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub argon2: HashParams,
+    pub mouse: bool,
+    pub log_level: String,
+    pub log_dir: PathBuf,
+    pub data_dir: PathBuf,
+    pub runtime_dir: PathBuf,
+    pub attempts_retention_days: u32,
+    /// The config file that was read, if any.
+    pub config_file: Option<PathBuf>,
+}
+
+/// Where keyward keeps its files: $KEYWARD_DATA_DIR, else the platform's
+/// data directory for "keyward".
+pub fn data_dir() -> Result<PathBuf> {
+    if let Some(d) = std::env::var_os("KEYWARD_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(d));
+    }
+    directories::ProjectDirs::from("", "", "keyward")
+        .map(|p| p.data_dir().to_path_buf())
+        .ok_or_else(|| Error::Invalid("cannot find a home directory; set KEYWARD_DATA_DIR".into()))
+}
+
+fn default_config_file() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "keyward").map(|p| p.config_dir().join("config.toml"))
+}
+
+fn runtime_dir(data_dir: &Path) -> PathBuf {
+    if std::env::var_os("KEYWARD_DATA_DIR").is_some() {
+        return data_dir.to_path_buf();
+    }
+    directories::ProjectDirs::from("", "", "keyward")
+        .and_then(|p| p.runtime_dir().map(Path::to_path_buf))
+        .unwrap_or_else(|| data_dir.to_path_buf())
+}
+
+impl Config {
+    /// Resolves the configuration. `flag_config` and `flag_database` are the
+    /// command-line flags; the environment supplies KEYWARD_CONFIG and
+    /// KEYWARD_DATABASE_URL.
+    pub fn load(flag_config: Option<&Path>, flag_database: Option<&str>) -> Result<Config> {
+        let env_config = std::env::var_os("KEYWARD_CONFIG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        let explicit = flag_config.map(Path::to_path_buf).or(env_config);
+        let (file, config_file) = match &explicit {
+            Some(path) => (read_file(path)?, Some(path.clone())),
+            None => match default_config_file().filter(|p| p.exists()) {
+                Some(path) => (read_file(&path)?, Some(path)),
+                None => (FileConfig::default(), None),
+            },
+        };
+        file.argon2.check()?;
+        let data_dir = data_dir()?;
+        let env_db = std::env::var("KEYWARD_DATABASE_URL")
+            .ok()
+            .filter(|v| !v.is_empty());
+        let database_url = flag_database
+            .map(str::to_string)
+            .or(env_db)
+            .or(file.database.url.clone())
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("keyward.db").display()));
+        let log_dir = file
+            .log
+            .dir
+            .clone()
+            .unwrap_or_else(|| data_dir.join("logs"));
+        Ok(Config {
+            database_url,
+            argon2: file.argon2,
+            mouse: file.ui.mouse,
+            log_level: file.log.level.clone(),
+            log_dir,
+            runtime_dir: runtime_dir(&data_dir),
+            data_dir,
+            attempts_retention_days: file.attempts_retention_days.unwrap_or(90),
+            config_file,
+        })
+    }
+
+    pub fn service_config(&self) -> crate::service::ServiceConfig {
+        crate::service::ServiceConfig {
+            argon2: self.argon2,
+            attempts_retention_days: self.attempts_retention_days,
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::Invalid(format!(
+            "cannot read the config file {}: {e}",
+            path.display()
+        ))
+    })?;
+    parse(&text).map_err(|e| {
+        Error::Invalid(format!(
+            "the config file {} is not valid: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// Parses config TOML, refusing unknown keys.
+pub fn parse(text: &str) -> std::result::Result<FileConfig, String> {
+    toml::from_str(text).map_err(|e| e.message().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses_and_documents_every_section() {
+        let text = include_str!("../config.example.toml");
+        let c = parse(text).unwrap();
+        assert_eq!(c.argon2, HashParams::FLOOR);
+        assert_eq!(c.attempts_retention_days, Some(90));
+    }
+
+    #[test]
+    fn unknown_keys_refused() {
+        let err = parse("[ui]\nmouze = true\n").unwrap_err();
+        assert!(err.contains("mouze"), "{err}");
+    }
+
+    #[test]
+    fn weak_argon2_refused() {
+        let c = parse("[argon2]\nmemory_kib = 1024\n").unwrap();
+        assert!(c.argon2.check().is_err());
+    }
+}

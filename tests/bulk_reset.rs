@@ -1,0 +1,445 @@
+//! Bulk password reset (DESIGN.md "Credentials"): staff only, never the
+//! acting admin, filters, must-change, one shared hash re-hashed per user at
+//! sign-in, one audit entry, all or nothing.
+
+mod common;
+
+use chrono::Duration;
+use common::{ADMIN, ADMIN_PASSWORD, TestDb};
+use keyward::Error;
+use keyward::domain::outcome::MustChangeReason;
+use keyward::domain::{AccessLevel, AuthOutcome, Kind, Password, Role};
+use keyward::service::{Actor, BulkRequest};
+use keyward::store::Progress;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+const OLD: &str = "violet kettle harbour quince";
+const SHARED: &str = "shared spring passphrase twenty";
+
+const STAFF: [&str; 4] = ["s.user1", "s.user2", "s.mgr", "s.admin2"];
+const PORTAL: [&str; 2] = ["p.one", "p.two"];
+
+/// Staff: s.user1 and s.user2 (user), s.mgr (manager), s.admin2 (admin);
+/// portal: p.one, p.two. "Mobile app" is granted to s.user1, s.mgr and p.one.
+async fn setup(t: &TestDb) -> Actor {
+    let admin = t.admin().await;
+    t.add_user(&admin, "s.user1", Kind::Staff, Role::User, OLD)
+        .await;
+    t.add_user(&admin, "s.user2", Kind::Staff, Role::User, OLD)
+        .await;
+    t.add_user(&admin, "s.mgr", Kind::Staff, Role::Manager, OLD)
+        .await;
+    t.add_user(&admin, "s.admin2", Kind::Staff, Role::Admin, OLD)
+        .await;
+    t.add_user(&admin, "p.one", Kind::Portal, Role::User, OLD)
+        .await;
+    t.add_user(&admin, "p.two", Kind::Portal, Role::User, OLD)
+        .await;
+    t.service
+        .add_resource(&admin, "Mobile app", "phones")
+        .await
+        .unwrap();
+    for login in ["s.user1", "s.mgr", "p.one"] {
+        t.service
+            .grant(&admin, "Mobile app", login, AccessLevel::Standard)
+            .await
+            .unwrap();
+    }
+    admin
+}
+
+fn req(role: Option<Role>, resource: Option<&str>, must_change: bool) -> BulkRequest {
+    BulkRequest {
+        role,
+        resource: resource.map(str::to_string),
+        must_change,
+    }
+}
+
+async fn shared_hash(t: &TestDb, login: &str) -> Option<String> {
+    let id = t.row(login).await.id;
+    t.service.store().credential(id).await.unwrap().shared_hash
+}
+
+both_backends!(staff_only_and_never_the_actor, |t| {
+    let admin = setup(&t).await;
+    let s = &t.service;
+    let all = req(None, None, true);
+    assert_eq!(s.bulk_reset_count(&admin, &all).await.unwrap(), 4);
+    let seen = Mutex::new(Vec::<Progress>::new());
+    let n = s
+        .bulk_reset(
+            &admin,
+            &all,
+            &Password::from(SHARED),
+            &|p| seen.lock().unwrap().push(p),
+            &AtomicBool::new(false),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 4);
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.first(), Some(&Progress { done: 0, total: 4 }));
+    assert_eq!(seen.last(), Some(&Progress { done: 4, total: 4 }));
+
+    for login in STAFF {
+        assert_eq!(
+            t.auth(login, SHARED).await,
+            AuthOutcome::OkMustChange {
+                reason: MustChangeReason::Flagged
+            },
+            "{login}"
+        );
+        assert_eq!(
+            t.auth(login, OLD).await,
+            AuthOutcome::BadCredentials,
+            "{login}"
+        );
+    }
+    for login in PORTAL {
+        assert_eq!(t.auth(login, OLD).await, AuthOutcome::Ok, "{login}");
+        assert_eq!(
+            t.auth(login, SHARED).await,
+            AuthOutcome::BadCredentials,
+            "{login}"
+        );
+        assert!(shared_hash(&t, login).await.is_none());
+    }
+    assert_eq!(t.auth(ADMIN, ADMIN_PASSWORD).await, AuthOutcome::Ok);
+    assert_eq!(t.auth(ADMIN, SHARED).await, AuthOutcome::BadCredentials);
+
+    // One audit entry with the real count.
+    let bulk: Vec<_> = t
+        .audit_all(&admin)
+        .await
+        .into_iter()
+        .filter(|e| e.action == "password.bulk_reset")
+        .collect();
+    assert_eq!(bulk.len(), 1);
+    assert_eq!(bulk[0].details["count"], 4);
+    assert_eq!(bulk[0].details["must_change"], true);
+    assert_eq!(bulk[0].actor, ADMIN);
+    // The list shows who must change.
+    for login in STAFF {
+        assert!(
+            s.get_user(&admin, login)
+                .await
+                .unwrap()
+                .summary
+                .must_change_password,
+            "{login}"
+        );
+    }
+    assert!(
+        !s.get_user(&admin, "p.one")
+            .await
+            .unwrap()
+            .summary
+            .must_change_password
+    );
+});
+
+both_backends!(shared_hash_replaced_at_sign_in, |t| {
+    let admin = setup(&t).await;
+    let s = &t.service;
+    s.bulk_reset(
+        &admin,
+        &req(None, None, true),
+        &Password::from(SHARED),
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    let shared = shared_hash(&t, "s.user1")
+        .await
+        .expect("points at the shared hash");
+    assert_eq!(
+        shared_hash(&t, "s.user2").await.as_deref(),
+        Some(shared.as_str()),
+        "one hash for everyone"
+    );
+
+    assert!(t.auth("s.user1", SHARED).await.is_ok());
+    let id = t.row("s.user1").await.id;
+    let cred = s.store().credential(id).await.unwrap();
+    assert!(cred.shared_hash.is_none());
+    let own = cred.own_hash.expect("own hash");
+    assert_ne!(own, shared);
+    assert!(own.starts_with("$argon2id$"));
+    // Still the same password, and still must change.
+    assert_eq!(
+        t.auth("s.user1", SHARED).await,
+        AuthOutcome::OkMustChange {
+            reason: MustChangeReason::Flagged
+        }
+    );
+    // Others keep pointing at the shared hash until they sign in.
+    assert_eq!(
+        shared_hash(&t, "s.user2").await.as_deref(),
+        Some(shared.as_str())
+    );
+
+    // History treats the shared password like any other, and the old own
+    // password stays in the history.
+    for reuse in [SHARED, OLD] {
+        for login in ["s.user1", "s.user2"] {
+            let err = s
+                .change_password_with_current(
+                    login,
+                    &Password::from(SHARED),
+                    &Password::from(reuse),
+                    "test",
+                )
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&err, Error::Policy(v) if v[0].contains("was used before")),
+                "{login} {reuse}: {err:?}"
+            );
+        }
+    }
+    s.change_password_with_current(
+        "s.user2",
+        &Password::from(SHARED),
+        &Password::from("s.user2 brand new choice"),
+        "test",
+    )
+    .await
+    .unwrap_err();
+    s.change_password_with_current(
+        "s.user2",
+        &Password::from(SHARED),
+        &Password::from("a brand new choice here"),
+        "test",
+    )
+    .await
+    .unwrap();
+    assert!(shared_hash(&t, "s.user2").await.is_none());
+    assert_eq!(
+        t.auth("s.user2", "a brand new choice here").await,
+        AuthOutcome::Ok
+    );
+
+    // A second bulk reset: the first shared password becomes history.
+    let admin = t.sign_in(ADMIN, ADMIN_PASSWORD).await;
+    s.bulk_reset(
+        &admin,
+        &req(Some(Role::Manager), None, false),
+        &Password::from("another shared passphrase"),
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        t.auth("s.mgr", "another shared passphrase").await,
+        AuthOutcome::Ok
+    );
+    let err = s
+        .change_password_with_current(
+            "s.mgr",
+            &Password::from("another shared passphrase"),
+            &Password::from(SHARED),
+            "test",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Policy(v) if v[0].contains("was used before")),
+        "{err:?}"
+    );
+});
+
+both_backends!(role_and_resource_filters, |t| {
+    let admin = setup(&t).await;
+    let s = &t.service;
+    let cancel = AtomicBool::new(false);
+
+    // Role: users only, no must-change.
+    let users = req(Some(Role::User), None, false);
+    assert_eq!(s.bulk_reset_count(&admin, &users).await.unwrap(), 2);
+    assert_eq!(
+        s.bulk_reset(&admin, &users, &Password::from(SHARED), &|_| {}, &cancel)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(t.auth("s.user1", SHARED).await, AuthOutcome::Ok);
+    assert_eq!(t.auth("s.user2", SHARED).await, AuthOutcome::Ok);
+    for login in ["s.mgr", "s.admin2", "p.one", "p.two"] {
+        assert_eq!(t.auth(login, OLD).await, AuthOutcome::Ok, "{login}");
+    }
+
+    // Resource: its staff users only (p.one is portal).
+    let mobile = req(None, Some("Mobile app"), true);
+    assert_eq!(s.bulk_reset_count(&admin, &mobile).await.unwrap(), 2);
+    let second = "second shared passphrase";
+    assert_eq!(
+        s.bulk_reset(&admin, &mobile, &Password::from(second), &|_| {}, &cancel)
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(matches!(
+        t.auth("s.user1", second).await,
+        AuthOutcome::OkMustChange { .. }
+    ));
+    assert!(matches!(
+        t.auth("s.mgr", second).await,
+        AuthOutcome::OkMustChange { .. }
+    ));
+    assert_eq!(t.auth("s.user2", SHARED).await, AuthOutcome::Ok);
+    assert_eq!(t.auth("s.admin2", OLD).await, AuthOutcome::Ok);
+    assert_eq!(t.auth("p.one", OLD).await, AuthOutcome::Ok);
+
+    // Both.
+    let both = req(Some(Role::Manager), Some("Mobile app"), false);
+    assert_eq!(s.bulk_reset_count(&admin, &both).await.unwrap(), 1);
+    assert_eq!(
+        s.bulk_reset_count(&admin, &req(Some(Role::Admin), Some("Mobile app"), false))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        s.bulk_reset_count(&admin, &req(Some(Role::GlobalAdmin), None, false))
+            .await
+            .unwrap(),
+        0,
+        "the actor is skipped"
+    );
+
+    let counts: Vec<serde_json::Value> = t
+        .audit_all(&admin)
+        .await
+        .into_iter()
+        .filter(|e| e.action == "password.bulk_reset")
+        .map(|e| e.details["count"].clone())
+        .collect();
+    assert_eq!(counts, vec![serde_json::json!(2), serde_json::json!(2)]);
+    let err = s
+        .bulk_reset_count(&admin, &req(None, Some("No such app"), false))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+});
+
+both_backends!(cancel_rolls_everything_back, |t| {
+    let admin = setup(&t).await;
+    let s = &t.service;
+    let entries = t.audit_all(&admin).await.len();
+    let cancel = AtomicBool::new(false);
+    let calls = Mutex::new(0u32);
+    let progress = |_: Progress| {
+        let mut n = calls.lock().unwrap();
+        *n += 1;
+        if *n == 1 {
+            cancel.store(true, Ordering::SeqCst);
+        }
+    };
+    let err = s
+        .bulk_reset(
+            &admin,
+            &req(None, None, true),
+            &Password::from(SHARED),
+            &progress,
+            &cancel,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err:?}");
+    assert!(*calls.lock().unwrap() >= 1);
+    for login in STAFF.iter().chain(PORTAL.iter()) {
+        assert_eq!(t.auth(login, OLD).await, AuthOutcome::Ok, "{login}");
+        assert_eq!(
+            t.auth(login, SHARED).await,
+            AuthOutcome::BadCredentials,
+            "{login}"
+        );
+        assert!(shared_hash(&t, login).await.is_none(), "{login}");
+        assert!(!t.row(login).await.must_change_password, "{login}");
+    }
+    assert_eq!(t.audit_all(&admin).await.len(), entries, "nothing audited");
+    // Cancelling at the last moment (after the last chunk) also rolls back.
+    let cancel = AtomicBool::new(false);
+    let late = |p: Progress| {
+        if p.total > 0 && p.done == p.total {
+            cancel.store(true, Ordering::SeqCst);
+        }
+    };
+    let err = s
+        .bulk_reset(
+            &admin,
+            &req(None, None, true),
+            &Password::from(SHARED),
+            &late,
+            &cancel,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err:?}");
+    assert_eq!(t.auth("s.user1", OLD).await, AuthOutcome::Ok);
+    // Not cancelled: it works.
+    let n = s
+        .bulk_reset(
+            &admin,
+            &req(None, None, true),
+            &Password::from(SHARED),
+            &|_| {},
+            &AtomicBool::new(false),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 4);
+});
+
+both_backends!(needs_step_up_and_a_good_password, |t| {
+    let admin = setup(&t).await;
+    let s = &t.service;
+    let cancel = AtomicBool::new(false);
+    let err = s
+        .bulk_reset(
+            &admin,
+            &req(None, None, true),
+            &Password::from("short"),
+            &|_| {},
+            &cancel,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Policy(v) if v[0].contains("at least 15")),
+        "{err:?}"
+    );
+    t.clock.advance(Duration::minutes(6));
+    let err = s
+        .bulk_reset(
+            &admin,
+            &req(None, None, true),
+            &Password::from(SHARED),
+            &|_| {},
+            &cancel,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::StepUpRequired(_)), "{err:?}");
+    assert_eq!(t.auth("s.user1", OLD).await, AuthOutcome::Ok);
+    let fresh = s
+        .step_up(&admin, &Password::from(ADMIN_PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.bulk_reset(
+            &fresh,
+            &req(None, None, true),
+            &Password::from(SHARED),
+            &|_| {},
+            &cancel
+        )
+        .await
+        .unwrap(),
+        4
+    );
+});

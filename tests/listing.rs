@@ -1,0 +1,519 @@
+//! Listing users: keyset paging, search (prefix and substring, case-
+//! insensitive, wildcards literal), status, kind, role and resource filters.
+
+mod common;
+
+use common::{ADMIN, TestDb};
+use keyward::domain::{AccessLevel, Kind, Password, Role};
+use keyward::service::{Actor, NewUser, UserFilter};
+use keyward::store::{StatusFilter, UserSort};
+
+const PW: &str = "violet kettle harbour quince";
+
+async fn create(
+    t: &TestDb,
+    admin: &Actor,
+    login: &str,
+    name: &str,
+    email: &str,
+    kind: Kind,
+    role: Role,
+) {
+    let new = NewUser {
+        login: login.into(),
+        name: name.into(),
+        email: email.into(),
+        kind,
+        role,
+        policy: None,
+        must_change: false,
+    };
+    t.service.create_user(admin, &new, None).await.unwrap();
+}
+
+async fn logins(t: &TestDb, admin: &Actor, filter: UserFilter) -> Vec<String> {
+    let page = t
+        .service
+        .list_users(
+            admin,
+            &UserFilter {
+                limit: 1000,
+                ..filter
+            },
+        )
+        .await
+        .unwrap();
+    assert!(page.next.is_none());
+    page.items.into_iter().map(|u| u.login).collect()
+}
+
+async fn search(t: &TestDb, admin: &Actor, text: &str) -> Vec<String> {
+    logins(
+        t,
+        admin,
+        UserFilter {
+            search: Some(text.into()),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+both_backends!(paging_sees_everyone_once_in_order, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    let names = ["Kim Lee", "Alex Moe", "alex moe", "Zed Ray"];
+    let mut all = vec![ADMIN.to_string()];
+    for i in 0..30 {
+        // Mixed case, and logins whose byte order differs from their lower-case order.
+        let login = match i % 3 {
+            0 => format!("User{i:02}"),
+            1 => format!("user_{i:02}"),
+            _ => format!("u.{i:02}"),
+        };
+        create(
+            &t,
+            &admin,
+            &login,
+            names[i % 4],
+            &format!("p{i}@example.org"),
+            Kind::Staff,
+            Role::User,
+        )
+        .await;
+        all.push(login);
+    }
+    all.sort_by_key(|l| l.to_ascii_lowercase());
+
+    let mut seen = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let page = s
+            .list_users(
+                &admin,
+                &UserFilter {
+                    limit: 7,
+                    after: after.clone(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        pages += 1;
+        assert!(page.items.len() <= 7);
+        seen.extend(page.items.iter().map(|u| u.login.clone()));
+        match page.next {
+            Some(next) => {
+                assert_eq!(page.items.len(), 7);
+                after = Some(next);
+            }
+            None => break,
+        }
+        assert!(pages < 20, "paging does not end");
+    }
+    assert_eq!(seen, all);
+    assert_eq!(pages, 5); // 31 users: 7 + 7 + 7 + 7 + 3
+
+    // By name: ties broken by id, still each exactly once.
+    let mut by_name = Vec::new();
+    let mut after = None;
+    loop {
+        let filter = UserFilter {
+            limit: 7,
+            sort: UserSort::Name,
+            after: after.clone(),
+            ..Default::default()
+        };
+        let page = s.list_users(&admin, &filter).await.unwrap();
+        by_name.extend(
+            page.items
+                .into_iter()
+                .map(|u| (u.name.to_ascii_lowercase(), u.id, u.login)),
+        );
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let mut expected = by_name.clone();
+    expected.sort();
+    assert_eq!(by_name, expected);
+    let mut unique: Vec<&String> = by_name.iter().map(|(_, _, l)| l).collect();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 31);
+
+    // Exactly a page's worth: no empty page after it.
+    let page = s
+        .list_users(
+            &admin,
+            &UserFilter {
+                limit: 31,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 31);
+    assert!(page.next.is_none());
+});
+
+both_backends!(search_prefix_and_substring, |t| {
+    let admin = t.admin().await;
+    create(
+        &t,
+        &admin,
+        "anna.b",
+        "Anna Berg",
+        "anna.berg@example.org",
+        Kind::Staff,
+        Role::User,
+    )
+    .await;
+    create(
+        &t,
+        &admin,
+        "annika.c",
+        "Annika Cole",
+        "ac@corp.example.com",
+        Kind::Staff,
+        Role::User,
+    )
+    .await;
+    create(
+        &t,
+        &admin,
+        "bert.d",
+        "Bert Dahl",
+        "bert.dahl@sales.example.net",
+        Kind::Staff,
+        Role::User,
+    )
+    .await;
+    create(
+        &t,
+        &admin,
+        "carla.e",
+        "Carla Ann Eve",
+        "carla@example.org",
+        Kind::Portal,
+        Role::User,
+    )
+    .await;
+    create(
+        &t,
+        &admin,
+        "dora.f",
+        "Dora Fisch",
+        "zanna@example.org",
+        Kind::Staff,
+        Role::User,
+    )
+    .await;
+
+    // One or two characters: a prefix of login, name or email.
+    assert_eq!(search(&t, &admin, "a").await, ["anna.b", "annika.c"]);
+    assert_eq!(search(&t, &admin, "AN").await, ["anna.b", "annika.c"]);
+    assert_eq!(search(&t, &admin, "z").await, ["dora.f"], "email prefix");
+    assert_eq!(
+        search(&t, &admin, "fi").await,
+        Vec::<String>::new(),
+        "not a prefix of anything"
+    );
+    // Three or more: a substring anywhere.
+    assert_eq!(
+        search(&t, &admin, "ann").await,
+        ["anna.b", "annika.c", "carla.e", "dora.f"]
+    );
+    assert_eq!(search(&t, &admin, "sales.exa").await, ["bert.d"]);
+    assert_eq!(search(&t, &admin, "SALES.EXAMPLE").await, ["bert.d"]);
+    assert_eq!(
+        search(&t, &admin, "isc").await,
+        ["dora.f"],
+        "middle of a name"
+    );
+    assert_eq!(search(&t, &admin, "corp").await, ["annika.c"]);
+    assert_eq!(
+        search(&t, &admin, "nobody-here").await,
+        Vec::<String>::new()
+    );
+    // Surrounding spaces are ignored; an empty search lists everyone.
+    assert_eq!(search(&t, &admin, "  bert.d ").await, ["bert.d"]);
+    assert_eq!(search(&t, &admin, "").await.len(), 6);
+    assert_eq!(search(&t, &admin, "   ").await.len(), 6);
+    // Search combines with other filters.
+    let filter = UserFilter {
+        search: Some("ann".into()),
+        kind: Some(Kind::Staff),
+        ..Default::default()
+    };
+    assert_eq!(
+        logins(&t, &admin, filter).await,
+        ["anna.b", "annika.c", "dora.f"]
+    );
+    // Renamed users are found by their new name only.
+    let edit = keyward::service::UserEdit {
+        name: Some("Berta Quist".into()),
+        ..Default::default()
+    };
+    t.service
+        .edit_user(&admin, "bert.d", None, &edit)
+        .await
+        .unwrap();
+    assert_eq!(search(&t, &admin, "quis").await, ["bert.d"]);
+    assert_eq!(
+        search(&t, &admin, "dahl").await,
+        ["bert.d"],
+        "still in the email"
+    );
+    assert_eq!(search(&t, &admin, "bert dahl").await, Vec::<String>::new());
+    // Deleted users are gone from the search.
+    t.service.delete_user(&admin, "dora.f").await.unwrap();
+    assert_eq!(search(&t, &admin, "isc").await, Vec::<String>::new());
+});
+
+both_backends!(search_special_characters_match_literally, |t| {
+    let admin = t.admin().await;
+    create(
+        &t,
+        &admin,
+        "dieter",
+        "%Percent Sign",
+        "dieter@example.org",
+        Kind::Staff,
+        Role::User,
+    )
+    .await;
+    create(
+        &t,
+        &admin,
+        "ed_ward",
+        "Ed O'Neil \"Quote\" 50%_off",
+        "ed@example.org",
+        Kind::Staff,
+        Role::User,
+    )
+    .await;
+    create(
+        &t,
+        &admin,
+        "edxward",
+        "Ed 50xyoff",
+        "edx@example.org",
+        Kind::Staff,
+        Role::User,
+    )
+    .await;
+    create(
+        &t,
+        &admin,
+        "back.slash",
+        "Back \\ Slash",
+        "bs@example.org",
+        Kind::Staff,
+        Role::User,
+    )
+    .await;
+
+    assert_eq!(search(&t, &admin, "%").await, ["dieter"]);
+    assert_eq!(search(&t, &admin, "50%_").await, ["ed_ward"]);
+    assert_eq!(search(&t, &admin, "0%_o").await, ["ed_ward"]);
+    assert_eq!(search(&t, &admin, "d_w").await, ["ed_ward"]);
+    assert_eq!(search(&t, &admin, "ed_").await, ["ed_ward"]);
+    assert_eq!(search(&t, &admin, "_").await, Vec::<String>::new());
+    assert_eq!(search(&t, &admin, "%%%").await, Vec::<String>::new());
+    assert_eq!(search(&t, &admin, "___").await, Vec::<String>::new());
+    assert_eq!(search(&t, &admin, "o'n").await, ["ed_ward"]);
+    assert_eq!(search(&t, &admin, "\"quote\"").await, ["ed_ward"]);
+    assert_eq!(search(&t, &admin, "\"q").await, Vec::<String>::new());
+    assert_eq!(search(&t, &admin, "'").await, Vec::<String>::new());
+    assert_eq!(search(&t, &admin, "\"").await, Vec::<String>::new());
+    assert_eq!(search(&t, &admin, "\\ s").await, ["back.slash"]);
+    assert_eq!(search(&t, &admin, "\\").await, Vec::<String>::new());
+    assert_eq!(
+        search(&t, &admin, "x' OR '1'='1").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        search(&t, &admin, "\" OR name:*").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(search(&t, &admin, "NEAR(a b)").await, Vec::<String>::new());
+    assert_eq!(search(&t, &admin, "ward").await, ["ed_ward", "edxward"]);
+    // Control characters are dropped, and a huge paste is cut, not an error.
+    assert_eq!(search(&t, &admin, "ed_\u{7}").await, ["ed_ward"]);
+    assert_eq!(
+        search(&t, &admin, &"x".repeat(10_000)).await,
+        Vec::<String>::new()
+    );
+});
+
+both_backends!(status_kind_role_and_resource_filters, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    for login in ["locked.one", "disabled.one", "must.one", "plain.one"] {
+        t.add_user(&admin, login, Kind::Staff, Role::User, PW).await;
+    }
+    t.add_user(&admin, "mgr.one", Kind::Staff, Role::Manager, PW)
+        .await;
+    t.add_user(&admin, "portal.one", Kind::Portal, Role::User, PW)
+        .await;
+    t.add_user(&admin, "portal.two", Kind::Portal, Role::User, PW)
+        .await;
+    for i in 0..5 {
+        t.auth("locked.one", &format!("wrong password {i}")).await;
+    }
+    s.set_disabled(&admin, "disabled.one", true).await.unwrap();
+    s.set_password(
+        &admin,
+        "must.one",
+        &Password::from("amber lantern orchard skyline"),
+        true,
+    )
+    .await
+    .unwrap();
+
+    let by_status = |st| UserFilter {
+        status: Some(st),
+        ..Default::default()
+    };
+    assert_eq!(
+        logins(&t, &admin, by_status(StatusFilter::Locked)).await,
+        ["locked.one"]
+    );
+    assert_eq!(
+        logins(&t, &admin, by_status(StatusFilter::Disabled)).await,
+        ["disabled.one"]
+    );
+    assert_eq!(
+        logins(&t, &admin, by_status(StatusFilter::MustChange)).await,
+        ["must.one"]
+    );
+    let active = logins(&t, &admin, by_status(StatusFilter::Active)).await;
+    assert!(
+        !active.contains(&"locked.one".to_string())
+            && !active.contains(&"disabled.one".to_string()),
+        "{active:?}"
+    );
+    assert_eq!(active.len(), 6);
+    // The badges agree.
+    let locked = s
+        .list_users(&admin, &by_status(StatusFilter::Locked))
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    assert!(locked.locked && locked.badges.locked.is_some());
+    assert_eq!(locked.failed_attempts, 5);
+
+    assert_eq!(
+        logins(
+            &t,
+            &admin,
+            UserFilter {
+                kind: Some(Kind::Portal),
+                ..Default::default()
+            }
+        )
+        .await,
+        ["portal.one", "portal.two"]
+    );
+    assert_eq!(
+        logins(
+            &t,
+            &admin,
+            UserFilter {
+                kind: Some(Kind::Staff),
+                ..Default::default()
+            }
+        )
+        .await
+        .len(),
+        6
+    );
+    assert_eq!(
+        logins(
+            &t,
+            &admin,
+            UserFilter {
+                role: Some(Role::Manager),
+                ..Default::default()
+            }
+        )
+        .await,
+        ["mgr.one"]
+    );
+    assert_eq!(
+        logins(
+            &t,
+            &admin,
+            UserFilter {
+                role: Some(Role::GlobalAdmin),
+                ..Default::default()
+            }
+        )
+        .await,
+        [ADMIN]
+    );
+
+    // Resource filter after grants.
+    s.add_resource(&admin, "Client portal", "").await.unwrap();
+    s.add_resource(&admin, "Mobile app", "").await.unwrap();
+    let resource = |name: &str| UserFilter {
+        resource: Some(name.into()),
+        ..Default::default()
+    };
+    assert!(
+        logins(&t, &admin, resource("Client portal"))
+            .await
+            .is_empty()
+    );
+    s.grant(&admin, "Client portal", "portal.two", AccessLevel::Read)
+        .await
+        .unwrap();
+    s.grant(&admin, "Client portal", "plain.one", AccessLevel::Manage)
+        .await
+        .unwrap();
+    s.grant(&admin, "Mobile app", "mgr.one", AccessLevel::Standard)
+        .await
+        .unwrap();
+    assert_eq!(
+        logins(&t, &admin, resource("Client portal")).await,
+        ["plain.one", "portal.two"]
+    );
+    assert_eq!(
+        logins(&t, &admin, resource("client PORTAL")).await,
+        ["plain.one", "portal.two"]
+    );
+    assert_eq!(
+        logins(&t, &admin, resource("Mobile app")).await,
+        ["mgr.one"]
+    );
+    let combined = UserFilter {
+        resource: Some("Client portal".into()),
+        kind: Some(Kind::Portal),
+        ..Default::default()
+    };
+    assert_eq!(logins(&t, &admin, combined).await, ["portal.two"]);
+    s.revoke(&admin, "Client portal", "plain.one")
+        .await
+        .unwrap();
+    assert_eq!(
+        logins(&t, &admin, resource("Client portal")).await,
+        ["portal.two"]
+    );
+    let err = s
+        .list_users(&admin, &resource("No such thing"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, keyward::Error::NotFound(_)), "{err:?}");
+
+    // After an unlock, the locked filter is empty.
+    s.unlock(&admin, "locked.one").await.unwrap();
+    assert!(
+        logins(&t, &admin, by_status(StatusFilter::Locked))
+            .await
+            .is_empty()
+    );
+});

@@ -1,0 +1,227 @@
+//! CLI sessions (DESIGN.md "Credentials"): a token shown once, ended by
+//! idleness, by disabling or demoting the user, and by logout.
+
+mod common;
+
+use chrono::Duration;
+use common::{ADMIN, ADMIN_PASSWORD};
+use keyward::Error;
+use keyward::domain::outcome::MustChangeReason;
+use keyward::domain::{AuthOutcome, Kind, Password, Role};
+use keyward::service::UserEdit;
+
+const PW: &str = "violet kettle harbour quince";
+
+fn is_unauthenticated<T: std::fmt::Debug>(r: keyward::Result<T>) -> bool {
+    matches!(r, Err(Error::Unauthenticated(_)))
+}
+
+both_backends!(session_token_and_idle_timeout, |t| {
+    let _ = t.admin().await;
+    let s = &t.service;
+    let r = s
+        .login(ADMIN, &Password::from(ADMIN_PASSWORD), "cli", true)
+        .await
+        .unwrap();
+    assert_eq!(r.outcome, AuthOutcome::Ok);
+    let token = r.token.expect("a session token");
+    assert_eq!(token.len(), 64);
+    assert!(token.chars().all(|c| c.is_ascii_hexdigit()));
+    let actor = s.session_actor(&token).await.unwrap();
+    assert_eq!(
+        (actor.login.as_str(), actor.role),
+        (ADMIN, Role::GlobalAdmin)
+    );
+    assert_eq!(actor.authenticated_at, t.clock.now());
+    // Without create_session there is no token.
+    assert!(
+        s.login(ADMIN, &Password::from(ADMIN_PASSWORD), "cli", false)
+            .await
+            .unwrap()
+            .token
+            .is_none()
+    );
+
+    // Each use keeps it alive for another idle_timeout_minutes (300).
+    t.clock.advance(Duration::minutes(299));
+    s.session_actor(&token).await.unwrap();
+    t.clock.advance(Duration::minutes(299));
+    let later = s.session_actor(&token).await.unwrap();
+    assert_eq!(
+        later.authenticated_at, actor.authenticated_at,
+        "using a session is not a step-up"
+    );
+    // ... but a step-up needs a recent password.
+    let err = s
+        .set_policy(
+            &later,
+            "default",
+            &[("min_length".into(), "16".into())],
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::StepUpRequired(_)), "{err:?}");
+    t.clock.advance(Duration::minutes(301));
+    assert!(is_unauthenticated(s.session_actor(&token).await));
+    // Ended for good, even if the clock were kinder.
+    assert!(is_unauthenticated(s.session_actor(&token).await));
+    assert!(is_unauthenticated(s.session_actor(&"0".repeat(64)).await));
+});
+
+both_backends!(idle_timeout_follows_policy, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    s.set_policy(
+        &admin,
+        "default",
+        &[("idle_timeout_minutes".into(), "10".into())],
+        None,
+    )
+    .await
+    .unwrap();
+    let token = s
+        .login(ADMIN, &Password::from(ADMIN_PASSWORD), "cli", true)
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    t.clock.advance(Duration::minutes(9));
+    s.session_actor(&token).await.unwrap();
+    t.clock.advance(Duration::minutes(11));
+    assert!(is_unauthenticated(s.session_actor(&token).await));
+});
+
+both_backends!(disabled_or_demoted_user_loses_session, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    t.add_user(&admin, "ops.admin", Kind::Staff, Role::Admin, PW)
+        .await;
+    t.add_user(&admin, "mgr.one", Kind::Staff, Role::Manager, PW)
+        .await;
+    let ops = s
+        .login("ops.admin", &Password::from(PW), "cli", true)
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    let mgr = s
+        .login("mgr.one", &Password::from(PW), "cli", true)
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    let root = s
+        .login(ADMIN, &Password::from(ADMIN_PASSWORD), "cli", true)
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    assert_eq!(s.session_actor(&ops).await.unwrap().login, "ops.admin");
+    assert_eq!(s.session_actor(&mgr).await.unwrap().role, Role::Manager);
+
+    s.set_disabled(&admin, "ops.admin", true).await.unwrap();
+    assert!(is_unauthenticated(s.session_actor(&ops).await));
+    s.set_disabled(&admin, "ops.admin", false).await.unwrap();
+    assert!(
+        is_unauthenticated(s.session_actor(&ops).await),
+        "enabling again does not revive it"
+    );
+
+    // An actor obtained before the demotion is refused too.
+    let mgr_actor = s.session_actor(&mgr).await.unwrap();
+    s.edit_user(
+        &admin,
+        "mgr.one",
+        None,
+        &UserEdit {
+            role: Some(Role::User),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(is_unauthenticated(s.session_actor(&mgr).await));
+    assert!(is_unauthenticated(
+        s.list_users(&mgr_actor, &Default::default()).await
+    ));
+
+    // A deleted user's session ends.
+    let tok = s
+        .login("ops.admin", &Password::from(PW), "cli", true)
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    s.delete_user(&admin, "ops.admin").await.unwrap();
+    assert!(is_unauthenticated(s.session_actor(&tok).await));
+    // Others are untouched.
+    assert_eq!(s.session_actor(&root).await.unwrap().login, ADMIN);
+});
+
+both_backends!(logout_ends_session, |t| {
+    let _ = t.admin().await;
+    let s = &t.service;
+    let a = s
+        .login(ADMIN, &Password::from(ADMIN_PASSWORD), "cli", true)
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    let b = s
+        .login(ADMIN, &Password::from(ADMIN_PASSWORD), "cli", true)
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    assert_ne!(*a, *b);
+    s.logout(&a).await.unwrap();
+    assert!(is_unauthenticated(s.session_actor(&a).await));
+    assert_eq!(
+        s.session_actor(&b).await.unwrap().login,
+        ADMIN,
+        "only that session ended"
+    );
+    // Unknown tokens are ignored.
+    s.logout(&a).await.unwrap();
+    s.logout("not a token").await.unwrap();
+});
+
+both_backends!(no_session_without_a_good_sign_in, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    let r = s
+        .login(ADMIN, &Password::from("wrong password here"), "cli", true)
+        .await
+        .unwrap();
+    assert_eq!(r.outcome, AuthOutcome::BadCredentials);
+    assert!(r.actor.is_none() && r.token.is_none());
+    // Must change first: an actor (to change it) but no session.
+    t.add_user(&admin, "ops.admin", Kind::Staff, Role::Admin, PW)
+        .await;
+    s.set_password(
+        &admin,
+        "ops.admin",
+        &Password::from("amber lantern orchard skyline"),
+        true,
+    )
+    .await
+    .unwrap();
+    let r = s
+        .login(
+            "ops.admin",
+            &Password::from("amber lantern orchard skyline"),
+            "cli",
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.outcome,
+        AuthOutcome::OkMustChange {
+            reason: MustChangeReason::Flagged
+        }
+    );
+    assert!(r.token.is_none());
+    assert_eq!(r.actor.unwrap().login, "ops.admin");
+});
