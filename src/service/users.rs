@@ -114,6 +114,12 @@ impl Service {
             limit: limit + 1,
             now,
             inactive_before: (cutoff(false), cutoff(true)),
+            password_expired_before: policies
+                .rows
+                .iter()
+                .filter(|(_, p)| p.max_age_days > 0)
+                .map(|(r, p)| (r.id, now - chrono::Duration::days(p.max_age_days as i64)))
+                .collect(),
         };
         let mut rows = self.store.list_users(&query).await?;
         let more = rows.len() as i64 > limit;

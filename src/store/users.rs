@@ -84,6 +84,9 @@ pub struct UserQuery {
     pub now: DateTime<Utc>,
     /// Inactivity cut-offs for staff and portal users (from their policies).
     pub inactive_before: (DateTime<Utc>, DateTime<Utc>),
+    /// (policy id, cut-off) for each policy with a `max_age_days`: passwords
+    /// its users set before the cut-off have expired (must-change filter).
+    pub password_expired_before: Vec<(i64, DateTime<Utc>)>,
 }
 
 /// A value to bind to a dynamically built statement.
@@ -567,10 +570,26 @@ impl Store {
                 StatusFilter::Active => format!("u.status = 'active' AND (u.locked_at IS NULL OR u.locked_until <= {now})"),
                 StatusFilter::Locked => format!("u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > {now})"),
                 StatusFilter::Disabled => "u.status = 'disabled'".to_string(),
-                StatusFilter::MustChange => "(u.must_change_password OR u.password_policy_version < \
-                    (SELECT pol.enforced_version FROM policies pol WHERE pol.id = COALESCE(u.policy_id, \
-                    (SELECT d.id FROM policies d WHERE d.name = CASE WHEN u.kind = 'portal' THEN 'portal' ELSE 'default' END))))"
-                    .to_string(),
+                StatusFilter::MustChange => {
+                    // The flag, an enforced policy change, or an expired password
+                    // (as the list's badge and sign-in judge it).
+                    let policy_id = "COALESCE(u.policy_id, (SELECT d.id FROM policies d WHERE d.name = \
+                        CASE WHEN u.kind = 'portal' THEN 'portal' ELSE 'default' END))";
+                    let mut expired = String::new();
+                    if !q.password_expired_before.is_empty() {
+                        let mut case = format!("CASE {policy_id}");
+                        for (id, cutoff) in &q.password_expired_before {
+                            let id = sql.param(Param::Int(*id));
+                            let cutoff = sql.param(Param::Time(*cutoff));
+                            case.push_str(&format!(" WHEN {id} THEN {cutoff}"));
+                        }
+                        expired = format!(" OR u.password_changed_at < {case} END");
+                    }
+                    format!(
+                        "(u.must_change_password OR u.password_policy_version < \
+                         (SELECT pol.enforced_version FROM policies pol WHERE pol.id = {policy_id}){expired})"
+                    )
+                }
                 StatusFilter::Inactive => {
                     let staff = sql.param(Param::Time(q.inactive_before.0));
                     let portal = sql.param(Param::Time(q.inactive_before.1));

@@ -1,10 +1,124 @@
-//! The full-screen console.
+//! The full-screen console. Data flows one way: key -> event ->
+//! `App::update` (pure) -> effects -> worker (service calls) -> reply event
+//! -> update -> render. See app.rs for the state machine, worker.rs for the
+//! effects, render.rs for drawing and terminal.rs for the terminal's
+//! lifecycle.
+
+pub mod app;
+pub mod effect;
+pub mod fields;
+pub mod keys;
+pub mod new_password;
+pub mod panes;
+pub mod popups;
+pub mod render;
+pub mod screens;
+pub mod terminal;
+pub mod theme;
+pub mod widgets;
+pub mod worker;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::service::Service;
+use app::App;
+use chrono::Utc;
+use crossterm::event::{Event as CtEvent, EventStream};
+use effect::{Effect, Event};
+use futures::StreamExt;
+use std::io::IsTerminal;
+use std::time::Duration;
+use theme::Theme;
+use tokio::sync::mpsc;
+use worker::Worker;
 
-pub async fn run(_config: &Config) -> Result<()> {
-    Err(Error::Invalid(
-        "the console is being built; use the subcommands (keyward --help)".into(),
-    ))
+/// How often the clock ticks (debounce, countdowns, idle lock, retries).
+const TICK: Duration = Duration::from_millis(100);
+
+/// Opens the console on the configured database and runs until quit.
+pub async fn run(config: &Config) -> Result<()> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Error::Invalid(
+            "the console needs a terminal; for scripts use the subcommands (keyward --help)".into(),
+        ));
+    }
+    // Open the database before taking the terminal, so errors print plainly.
+    let service = Service::open(&config.database_url, config.service_config()).await?;
+    let location = service.store().location().to_string();
+    tracing::info!(database = %location, "console started");
+    let mut guard = terminal::enter(config.mouse)
+        .map_err(|e| Error::Internal(format!("cannot use the terminal: {e}")))?;
+    let result = event_loop(&mut guard, service.clone(), &location).await;
+    drop(guard);
+    service.store().close().await;
+    tracing::info!("console closed");
+    result
+}
+
+async fn event_loop(
+    guard: &mut terminal::TerminalGuard,
+    service: Service,
+    location: &str,
+) -> Result<()> {
+    let io = |e: std::io::Error| Error::Internal(format!("terminal: {e}"));
+    let size = guard.terminal.size().map_err(io)?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+
+    let input = tx.clone();
+    let reader = tokio::spawn(async move {
+        let mut stream = EventStream::new();
+        while let Some(ev) = stream.next().await {
+            let ev = match ev {
+                Ok(CtEvent::Key(k)) => Event::Key(k),
+                Ok(CtEvent::Paste(s)) => Event::Paste(s),
+                Ok(CtEvent::Resize(w, h)) => Event::Resize(w, h),
+                Ok(CtEvent::Mouse(m)) => Event::Mouse(m),
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            if input.send(ev).is_err() {
+                break;
+            }
+        }
+    });
+    let ticks = tx.clone();
+    let ticker = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(TICK);
+        loop {
+            interval.tick().await;
+            if ticks.send(Event::Tick).is_err() {
+                break;
+            }
+        }
+    });
+
+    let worker = Worker::new(service, tx);
+    let mut app = App::new(
+        location,
+        Theme::from_env(),
+        (size.width, size.height),
+        Utc::now(),
+    );
+    let mut effects = app.start();
+    'outer: loop {
+        for effect in effects.drain(..) {
+            match effect {
+                Effect::Quit => break 'outer,
+                Effect::Call { id, actor, call } => worker.spawn(id, actor, call),
+            }
+        }
+        guard
+            .terminal
+            .draw(|frame| render::draw(&app, frame))
+            .map_err(io)?;
+        let Some(event) = rx.recv().await else { break };
+        effects = app.update(event, Utc::now());
+        // Take everything already queued before drawing again.
+        while let Ok(event) = rx.try_recv() {
+            effects.extend(app.update(event, Utc::now()));
+        }
+    }
+    reader.abort();
+    ticker.abort();
+    Ok(())
 }

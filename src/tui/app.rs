@@ -1,0 +1,1043 @@
+//! The console's state machine. `update(event, now)` changes state and
+//! returns effects as data; it never awaits, queries or hashes, so it is
+//! tested without a terminal or a database. Answers to requests the app no
+//! longer waits for are dropped (each request has an id; a new query
+//! forgets the old id).
+
+use super::effect::{Call, Effect, Event, FormData, Reply, Session, SignInReply};
+use super::keys::{self, Cmd};
+use super::panes::detail::DetailView;
+use super::panes::users::{DEBOUNCE_MS, UsersPane};
+use super::popups::access::{GrantsDialog, HoldersDialog};
+use super::popups::change_own::ChangeOwnDialog;
+use super::popups::palette::Palette;
+use super::popups::password::PasswordDialog;
+use super::popups::simple::{Confirm, Message, SecretBox, TypeConfirm};
+use super::popups::user_form::UserForm;
+use super::popups::{Out, Popup};
+use super::screens::must_change::MustChangeForm;
+use super::screens::setup::SetupForm;
+use super::screens::sign_in::SignInForm;
+use super::theme::Theme;
+use crate::error::Error;
+use chrono::{DateTime, Duration, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
+use std::collections::HashMap;
+
+/// Smallest terminal the console draws itself in.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Rows of chrome around the users table (tabs, borders, header, status).
+const CHROME_ROWS: u16 = 5;
+
+#[derive(Debug)]
+pub enum Screen {
+    /// Asking the database whether this is a first run.
+    Starting {
+        error: Option<String>,
+    },
+    Setup(SetupForm),
+    SignIn(SignInForm),
+    MustChange(MustChangeForm),
+    Main(Box<Main>),
+}
+
+/// The signed-in console.
+#[derive(Debug)]
+pub struct Main {
+    pub session: Session,
+    pub pane: usize,
+    pub users: UsersPane,
+    pub detail: Option<DetailView>,
+    pub popups: Vec<Popup>,
+    /// The database cannot be reached: shown across the top.
+    pub banner: Option<String>,
+    pub retry_at: Option<DateTime<Utc>>,
+    pub retry_secs: i64,
+    /// A short note in the status line ("unlocked anna.b").
+    pub note: Option<(String, DateTime<Utc>)>,
+    pub last_input: DateTime<Utc>,
+    pub form_data: Option<FormData>,
+}
+
+impl Main {
+    /// The key tables of the current view, with their help headings. Key
+    /// handling, the status line and the help overlay all use this.
+    pub fn key_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
+        if self.pane != 0 {
+            vec![
+                ("This pane", keys::PLACEHOLDER),
+                ("Everywhere", keys::GLOBAL),
+            ]
+        } else if self.detail.is_some() {
+            vec![("User", keys::DETAIL), ("Everywhere", keys::GLOBAL)]
+        } else {
+            vec![
+                ("Users", keys::USERS),
+                ("Moving", keys::MOVEMENT),
+                ("Everywhere", keys::GLOBAL),
+            ]
+        }
+    }
+}
+
+/// Who waits for a request's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Waiter {
+    Start,
+    SignIn,
+    Users {
+        append: bool,
+    },
+    Detail,
+    /// The popup that has this id as its pending request.
+    Popup,
+    /// The user form asked to reload the user after a conflict.
+    FormReload,
+    FormData,
+    Ping,
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub screen: Screen,
+    pub location: String,
+    pub theme: Theme,
+    pub size: (u16, u16),
+    pub now: DateTime<Utc>,
+    next_id: u64,
+    waiting: HashMap<u64, Waiter>,
+}
+
+impl App {
+    pub fn new(location: &str, theme: Theme, size: (u16, u16), now: DateTime<Utc>) -> App {
+        App {
+            screen: Screen::Starting { error: None },
+            location: location.to_string(),
+            theme,
+            size,
+            now,
+            next_id: 1,
+            waiting: HashMap::new(),
+        }
+    }
+
+    /// The first effects: find out whether this is a first run.
+    pub fn start(&mut self) -> Vec<Effect> {
+        vec![self.call(Waiter::Start, Call::NeedsSetup)]
+    }
+
+    /// Rows of the users table that fit on screen.
+    pub fn table_height(&self) -> usize {
+        self.size.1.saturating_sub(CHROME_ROWS).max(1) as usize
+    }
+
+    fn call(&mut self, waiter: Waiter, call: Call) -> Effect {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.waiting.insert(id, waiter);
+        let actor = match &self.screen {
+            Screen::Main(m) => Some(m.session.actor.clone()),
+            _ => None,
+        };
+        Effect::Call { id, actor, call }
+    }
+
+    /// Whether the app waits for request `id` (tests use this).
+    pub fn is_waiting(&self, id: u64) -> bool {
+        self.waiting.contains_key(&id)
+    }
+
+    pub fn update(&mut self, event: Event, now: DateTime<Utc>) -> Vec<Effect> {
+        self.now = now;
+        match event {
+            Event::Key(key) => {
+                if key.kind == KeyEventKind::Release {
+                    return Vec::new();
+                }
+                if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+                    return vec![Effect::Quit];
+                }
+                self.key(key)
+            }
+            Event::Paste(text) => {
+                self.paste(&text);
+                Vec::new()
+            }
+            Event::Mouse(m) => self.mouse(m.kind),
+            Event::Resize(w, h) => {
+                self.size = (w, h);
+                let height = self.table_height();
+                if let Screen::Main(m) = &mut self.screen {
+                    m.users.scroll_into_view(height);
+                }
+                Vec::new()
+            }
+            Event::Tick => self.tick(),
+            Event::Reply { id, reply } => match self.waiting.remove(&id) {
+                Some(waiter) => self.reply(id, waiter, reply),
+                None => Vec::new(),
+            },
+        }
+    }
+
+    fn paste(&mut self, text: &str) {
+        match &mut self.screen {
+            Screen::Setup(f) => f.paste(text),
+            Screen::SignIn(f) => f.paste(text),
+            Screen::MustChange(f) => f.paste(text),
+            Screen::Main(m) => {
+                m.last_input = self.now;
+                match m.popups.last_mut() {
+                    Some(Popup::Password(p)) => p.paste(text),
+                    Some(Popup::UserForm(p)) => p.paste(text),
+                    Some(Popup::ChangeOwn(p)) => p.paste(text),
+                    Some(Popup::Holders(p)) => p.paste(text),
+                    Some(Popup::Palette(p)) => p.input.paste(text),
+                    Some(Popup::TypeConfirm(p)) => p.field.paste(text),
+                    Some(_) => {}
+                    None if m.users.editing_filter => {
+                        m.users.filter.paste(text);
+                        m.users.debounce_until =
+                            Some(self.now + Duration::milliseconds(DEBOUNCE_MS));
+                    }
+                    None => {}
+                }
+            }
+            Screen::Starting { .. } => {}
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let call = match &mut self.screen {
+            Screen::Starting { error } => {
+                return match key.code {
+                    KeyCode::Char('q') => vec![Effect::Quit],
+                    KeyCode::Char('R') | KeyCode::Char('r') | KeyCode::Enter if error.is_some() => {
+                        *error = None;
+                        self.start()
+                    }
+                    _ => Vec::new(),
+                };
+            }
+            Screen::Setup(f) => f.key(&key),
+            Screen::SignIn(f) => f.key(&key),
+            Screen::MustChange(f) => f.key(&key),
+            Screen::Main(m) => {
+                m.last_input = self.now;
+                return self.main_key(key);
+            }
+        };
+        match call {
+            Some(c) => vec![self.call(Waiter::SignIn, c)],
+            None => Vec::new(),
+        }
+    }
+
+    fn main(&mut self) -> Option<&mut Main> {
+        match &mut self.screen {
+            Screen::Main(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    fn main_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let height = self.table_height();
+        let now = self.now;
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        // 1. The topmost popup takes every key.
+        if let Some(top) = m.popups.last_mut() {
+            let out = match top {
+                Popup::Help { scroll } => match key.code {
+                    KeyCode::Up | KeyCode::Char('k') => {
+                        *scroll = scroll.saturating_sub(1);
+                        Out::None
+                    }
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        *scroll = scroll.saturating_add(1);
+                        Out::None
+                    }
+                    KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {
+                        Out::Close
+                    }
+                    _ => Out::None,
+                },
+                Popup::Palette(p) => p.key(&key),
+                Popup::Message(p) => p.key(&key),
+                Popup::Confirm(p) => p.key(&key),
+                Popup::TypeConfirm(p) => p.key(&key),
+                Popup::Secret(p) => p.key(&key),
+                Popup::Password(p) => p.key(&key),
+                Popup::UserForm(p) => p.key(&key),
+                Popup::Holders(p) => p.key(&key),
+                Popup::Grants(p) => p.key(&key),
+                Popup::ChangeOwn(p) => p.key(&key),
+            };
+            return self.popup_out(out);
+        }
+        // 2. The filter field, while it has focus.
+        if m.users.editing_filter && m.pane == 0 && m.detail.is_none() {
+            match key.code {
+                KeyCode::Enter => {
+                    m.users.editing_filter = false;
+                    m.users.debounce_until = Some(now);
+                }
+                KeyCode::Esc => {
+                    m.users.editing_filter = false;
+                    m.users.filter.clear();
+                    m.users.debounce_until = Some(now);
+                }
+                KeyCode::Down | KeyCode::Up => {
+                    m.users.editing_filter = false;
+                    m.users
+                        .move_by(if key.code == KeyCode::Down { 1 } else { -1 }, height);
+                }
+                _ => {
+                    if m.users.filter.key(&key) {
+                        m.users.debounce_until = Some(now + Duration::milliseconds(DEBOUNCE_MS));
+                    }
+                }
+            }
+            return Vec::new();
+        }
+        // 3. The key tables of the current view.
+        let role = m.session.actor.role;
+        let tables: Vec<&[keys::Binding]> = m.key_sections().iter().map(|(_, t)| *t).collect();
+        match keys::lookup(&tables, &key, role) {
+            Some(cmd) => self.command(cmd),
+            None => Vec::new(),
+        }
+    }
+
+    /// Runs a command from a key or the palette.
+    pub fn command(&mut self, cmd: Cmd) -> Vec<Effect> {
+        let height = self.table_height();
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        let page = height as isize;
+        let target = m
+            .detail
+            .as_ref()
+            .map(|d| d.login.clone())
+            .or_else(|| m.users.selected_row().map(|r| r.login.clone()));
+        match cmd {
+            Cmd::Quit => return vec![Effect::Quit],
+            Cmd::Help => m.popups.push(Popup::Help { scroll: 0 }),
+            Cmd::Palette => {
+                let resources = m
+                    .form_data
+                    .as_ref()
+                    .map(|d| d.resources.iter().map(|r| r.name.clone()).collect())
+                    .unwrap_or_default();
+                m.popups.push(Popup::Palette(Palette::new(resources)));
+            }
+            Cmd::NextPane => m.pane = (m.pane + 1) % 5,
+            Cmd::PrevPane => m.pane = (m.pane + 4) % 5,
+            Cmd::GoPane(i) => m.pane = i.min(4),
+            Cmd::Refresh => return self.refresh(),
+            Cmd::Filter => {
+                m.users.editing_filter = true;
+                m.users.filter = super::fields::TextField::with(&m.users.search, 128);
+            }
+            Cmd::Up => match &mut m.detail {
+                Some(d) => d.scroll = d.scroll.saturating_sub(1),
+                None => m.users.move_by(-1, height),
+            },
+            Cmd::Down => match &mut m.detail {
+                Some(d) => d.scroll = d.scroll.saturating_add(1),
+                None => m.users.move_by(1, height),
+            },
+            Cmd::Top => m.users.move_by(isize::MIN / 2, height),
+            Cmd::Bottom => m.users.move_by(isize::MAX / 2, height),
+            Cmd::PageUp => m.users.move_by(-page, height),
+            Cmd::PageDown => m.users.move_by(page, height),
+            Cmd::HalfUp => m.users.move_by(-page / 2, height),
+            Cmd::HalfDown => m.users.move_by(page / 2, height),
+            Cmd::Mark => {
+                if let Some(id) = m.users.selected_row().map(|r| r.id) {
+                    if !m.users.marked.remove(&id) {
+                        m.users.marked.insert(id);
+                    }
+                    m.users.move_by(1, height);
+                }
+            }
+            Cmd::Open => {
+                if let Some(login) = m.users.selected_row().map(|r| r.login.clone()) {
+                    m.detail = Some(DetailView::new(&login));
+                    return vec![self.call(Waiter::Detail, Call::GetUser { login })];
+                }
+            }
+            Cmd::Back => {
+                if m.detail.take().is_none() && m.pane == 0 {
+                    let u = &mut m.users;
+                    let had = !u.search.is_empty()
+                        || u.status.is_some()
+                        || u.kind.is_some()
+                        || u.role.is_some()
+                        || u.resource.is_some();
+                    if had {
+                        u.filter.clear();
+                        u.search.clear();
+                        u.status = None;
+                        u.kind = None;
+                        u.role = None;
+                        u.resource = None;
+                        return self.reload_users();
+                    }
+                }
+            }
+            Cmd::CycleStatus => {
+                m.users.cycle_status();
+                return self.reload_users();
+            }
+            Cmd::CycleKind => {
+                m.users.cycle_kind();
+                return self.reload_users();
+            }
+            Cmd::CycleRole => {
+                m.users.cycle_role();
+                return self.reload_users();
+            }
+            Cmd::CycleSort => {
+                m.users.cycle_sort();
+                return self.reload_users();
+            }
+            Cmd::NewUser => {
+                m.popups.push(Popup::UserForm(Box::new(UserForm::new_user(
+                    m.session.actor.role,
+                ))));
+                return self.load_form_data();
+            }
+            Cmd::EditUser => {
+                let Some(login) = target else {
+                    return Vec::new();
+                };
+                let role = m.session.actor.role;
+                match m.detail.as_ref().and_then(|d| d.data.as_ref()) {
+                    Some(d) => {
+                        m.popups
+                            .push(Popup::UserForm(Box::new(UserForm::edit(role, d))));
+                        return self.load_form_data();
+                    }
+                    None => {
+                        // Open the detail first so the form has the stored version.
+                        m.detail = Some(DetailView::new(&login));
+                        return vec![self.call(Waiter::Detail, Call::GetUser { login })];
+                    }
+                }
+            }
+            Cmd::SetPassword => {
+                let Some(login) = target else {
+                    return Vec::new();
+                };
+                m.popups.push(Popup::Password(PasswordDialog::new(&login)));
+                let effect = self.call(Waiter::Popup, Call::PasswordContext { login });
+                self.mark_top_loading(&effect);
+                return vec![effect];
+            }
+            Cmd::TempPassword => {
+                let Some(login) = target else {
+                    return Vec::new();
+                };
+                m.popups.push(Popup::Confirm(Confirm::new(
+                    "Temporary password",
+                    format!("Give {login} a generated temporary password? Their current password stops working; they must choose a new one at next sign-in."),
+                    "Generate",
+                    Call::TempPassword { login },
+                )));
+            }
+            Cmd::ResetToken => {
+                let Some(login) = target else {
+                    return Vec::new();
+                };
+                m.popups.push(Popup::Confirm(Confirm::new(
+                    "Reset token",
+                    format!(
+                        "Issue a one-time reset token for {login}? Any older token stops working."
+                    ),
+                    "Issue",
+                    Call::ResetToken { login },
+                )));
+            }
+            Cmd::Unlock => {
+                let Some(login) = target else {
+                    return Vec::new();
+                };
+                m.popups.push(Popup::Confirm(Confirm::new(
+                    "Unlock",
+                    format!("Unlock {login} and clear their failed attempts?"),
+                    "Unlock",
+                    Call::Unlock { login },
+                )));
+            }
+            Cmd::ToggleDisabled => {
+                let Some(d) = m.detail.as_ref().and_then(|d| d.data.as_ref()) else {
+                    return Vec::new();
+                };
+                let login = d.summary.login.clone();
+                let disable = d.summary.status != "disabled";
+                let text = if disable {
+                    format!(
+                        "Disable {login}? They can no longer sign in anywhere, and their sessions and reset tokens end."
+                    )
+                } else {
+                    format!("Enable {login} again?")
+                };
+                m.popups.push(Popup::Confirm(Confirm::new(
+                    if disable {
+                        "Disable account"
+                    } else {
+                        "Enable account"
+                    },
+                    text,
+                    if disable { "Disable" } else { "Enable" },
+                    Call::SetDisabled {
+                        login,
+                        disabled: disable,
+                    },
+                )));
+            }
+            Cmd::Delete => {
+                let Some(d) = m.detail.as_ref().and_then(|d| d.data.as_ref()) else {
+                    return Vec::new();
+                };
+                let login = d.summary.login.clone();
+                m.popups.push(Popup::TypeConfirm(TypeConfirm::new(
+                    "Delete user",
+                    format!("Delete {login} ({}) with their grants, holders and password history? This cannot be undone.", d.summary.name),
+                    &login,
+                    Call::Delete { login: login.clone() },
+                )));
+            }
+            Cmd::Holders => {
+                let Some(d) = m.detail.as_ref().and_then(|d| d.data.as_ref()) else {
+                    return Vec::new();
+                };
+                m.popups.push(Popup::Holders(HoldersDialog::new(
+                    &d.summary.login,
+                    d.holders.clone(),
+                )));
+            }
+            Cmd::Grants => {
+                let Some(d) = m.detail.as_ref().and_then(|d| d.data.as_ref()) else {
+                    return Vec::new();
+                };
+                let mut dialog = GrantsDialog::new(&d.summary.login);
+                let grants = d.resources.clone();
+                match &m.form_data {
+                    Some(fd) => {
+                        let names: Vec<String> =
+                            fd.resources.iter().map(|r| r.name.clone()).collect();
+                        dialog.fill(&names, &grants);
+                        m.popups.push(Popup::Grants(dialog));
+                    }
+                    None => {
+                        m.popups.push(Popup::Grants(dialog));
+                        return self.load_form_data();
+                    }
+                }
+            }
+            Cmd::ChangeOwnPassword => {
+                let login = m.session.actor.login.clone();
+                m.popups.push(Popup::ChangeOwn(ChangeOwnDialog::default()));
+                let effect = self.call(Waiter::Popup, Call::PasswordContext { login });
+                self.mark_top_loading(&effect);
+                return vec![effect];
+            }
+        }
+        self.prefetch()
+    }
+
+    /// Records that the topmost popup is loading with this effect's id.
+    fn mark_top_loading(&mut self, effect: &Effect) {
+        let Effect::Call { id, .. } = effect else {
+            return;
+        };
+        if let Some(m) = self.main() {
+            match m.popups.last_mut() {
+                Some(Popup::Password(p)) => p.loading = Some(*id),
+                Some(Popup::ChangeOwn(p)) => p.loading = Some(*id),
+                Some(Popup::UserForm(p)) => p.loading = Some(*id),
+                Some(Popup::Grants(p)) => p.loading = Some(*id),
+                _ => {}
+            }
+        }
+    }
+
+    fn load_form_data(&mut self) -> Vec<Effect> {
+        let effect = self.call(Waiter::FormData, Call::FormData);
+        self.mark_top_loading(&effect);
+        vec![effect]
+    }
+
+    fn popup_out(&mut self, out: Out) -> Vec<Effect> {
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        match out {
+            Out::None => Vec::new(),
+            Out::Close => {
+                m.popups.pop();
+                Vec::new()
+            }
+            Out::Call(call) => {
+                let waiter = if matches!(call, Call::GetUser { .. }) {
+                    Waiter::FormReload
+                } else {
+                    Waiter::Popup
+                };
+                let effect = self.call(waiter, call);
+                if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main()) {
+                    if waiter == Waiter::Popup {
+                        if let Some(top) = m.popups.last_mut() {
+                            top.set_pending(Some(*id));
+                        }
+                    }
+                }
+                vec![effect]
+            }
+            Out::Palette(name, arg) => {
+                m.popups.pop();
+                self.palette(name, &arg)
+            }
+        }
+    }
+
+    fn palette(&mut self, name: &str, arg: &str) -> Vec<Effect> {
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        match name {
+            "users" => m.pane = 0,
+            "resources" => m.pane = 1,
+            "policies" => m.pane = 2,
+            "lockouts" => m.pane = 3,
+            "audit" => m.pane = 4,
+            "quit" => return vec![Effect::Quit],
+            "help" => m.popups.push(Popup::Help { scroll: 0 }),
+            "refresh" => return self.refresh(),
+            "new" => return self.command(Cmd::NewUser),
+            "password" => return self.command(Cmd::ChangeOwnPassword),
+            "find" => {
+                m.pane = 0;
+                m.detail = None;
+                m.users.search = arg.to_string();
+                m.users.filter = super::fields::TextField::with(arg, 128);
+                return self.reload_users();
+            }
+            "resource" => {
+                m.pane = 0;
+                m.detail = None;
+                m.users.resource = Some(arg.to_string()).filter(|a| !a.is_empty());
+                return self.reload_users();
+            }
+            "clear" => {
+                m.detail = None;
+                m.users.search.clear();
+                m.users.filter.clear();
+                m.users.status = None;
+                m.users.kind = None;
+                m.users.role = None;
+                m.users.resource = None;
+                return self.reload_users();
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Reloads the first page of users (dropping any older answer).
+    fn reload_users(&mut self) -> Vec<Effect> {
+        self.forget(|w| matches!(w, Waiter::Users { .. }));
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        m.users.loading = true;
+        let filter = m.users.query(None);
+        vec![self.call(Waiter::Users { append: false }, Call::ListUsers { filter })]
+    }
+
+    fn refresh(&mut self) -> Vec<Effect> {
+        let mut effects = self.reload_users();
+        let detail = self
+            .main()
+            .and_then(|m| m.detail.as_ref().map(|d| d.login.clone()));
+        if let Some(login) = detail {
+            self.forget(|w| w == Waiter::Detail);
+            effects.push(self.call(Waiter::Detail, Call::GetUser { login }));
+        }
+        effects
+    }
+
+    fn forget(&mut self, pred: impl Fn(Waiter) -> bool) {
+        self.waiting.retain(|_, w| !pred(*w));
+    }
+
+    /// Fetches the next page when the selection nears the end.
+    fn prefetch(&mut self) -> Vec<Effect> {
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        if m.detail.is_some() || !m.users.wants_more() {
+            return Vec::new();
+        }
+        let after = m.users.next.clone();
+        m.users.loading = true;
+        let filter = m.users.query(after);
+        vec![self.call(Waiter::Users { append: true }, Call::ListUsers { filter })]
+    }
+
+    fn mouse(&mut self, kind: MouseEventKind) -> Vec<Effect> {
+        let height = self.table_height();
+        let now = self.now;
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        if !m.popups.is_empty() {
+            return Vec::new();
+        }
+        m.last_input = now;
+        match kind {
+            MouseEventKind::ScrollDown => m.users.move_by(3, height),
+            MouseEventKind::ScrollUp => m.users.move_by(-3, height),
+            _ => return Vec::new(),
+        }
+        self.prefetch()
+    }
+
+    fn tick(&mut self) -> Vec<Effect> {
+        let now = self.now;
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        // Idle lock: forget everything on screen and ask for the password.
+        if now - m.last_input > Duration::minutes(m.session.idle_timeout_minutes as i64) {
+            let login = m.session.actor.login.clone();
+            self.waiting.clear();
+            self.screen = Screen::SignIn(SignInForm::locked(&login));
+            return Vec::new();
+        }
+        if m.note
+            .as_ref()
+            .is_some_and(|(_, at)| now - *at > Duration::seconds(6))
+        {
+            m.note = None;
+        }
+        let mut effects = Vec::new();
+        if m.retry_at.is_some_and(|t| now >= t) {
+            m.retry_at = None;
+            effects.push(self.call(Waiter::Ping, Call::Ping));
+            return effects;
+        }
+        let Some(m) = self.main() else { return effects };
+        if m.users.debounce_until.is_some_and(|t| now >= t) {
+            m.users.debounce_until = None;
+            let typed = m.users.filter.value().to_string();
+            if typed != m.users.search || !m.users.loaded {
+                m.users.search = typed;
+                m.users.selected = 0;
+                m.users.offset = 0;
+                effects.extend(self.reload_users());
+            }
+        }
+        effects
+    }
+
+    fn error(&mut self, e: Error) -> Vec<Effect> {
+        let now = self.now;
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        if e.is_unavailable() {
+            m.retry_secs = if m.banner.is_some() {
+                (m.retry_secs * 2).min(30)
+            } else {
+                2
+            };
+            m.banner = Some(format!(
+                "Database unreachable: {e}. Retrying every {}s; your work on screen is kept.",
+                m.retry_secs
+            ));
+            m.retry_at = Some(now + Duration::seconds(m.retry_secs));
+            return Vec::new();
+        }
+        if let Error::Unauthenticated(_) = &e {
+            let login = m.session.actor.login.clone();
+            let mut form = SignInForm::locked(&login);
+            form.notice = Some(format!("{e}. Sign in again."));
+            self.waiting.clear();
+            self.screen = Screen::SignIn(form);
+            return Vec::new();
+        }
+        m.popups.push(Popup::Message(Message::error(friendly(&e))));
+        Vec::new()
+    }
+
+    fn reply(&mut self, id: u64, waiter: Waiter, reply: Reply) -> Vec<Effect> {
+        let height = self.table_height();
+        let now = self.now;
+        match (waiter, reply) {
+            (Waiter::Start, Reply::NeedsSetup(r)) => {
+                self.screen = match r {
+                    Ok(Some(policy)) => Screen::Setup(SetupForm::new(policy)),
+                    Ok(None) => Screen::SignIn(SignInForm::new()),
+                    Err(e) => Screen::Starting {
+                        error: Some(format!("{e}\n\nPress R to try again or q to quit.")),
+                    },
+                };
+                Vec::new()
+            }
+            (Waiter::SignIn, Reply::SignIn(r)) => self.signed_in(r),
+            (Waiter::Users { append }, Reply::Users(r)) => match r {
+                Ok(page) => {
+                    if let Some(m) = self.main() {
+                        m.users.apply(page, append, height);
+                    }
+                    self.prefetch()
+                }
+                Err(e) => {
+                    if let Some(m) = self.main() {
+                        m.users.loading = false;
+                    }
+                    self.error(e)
+                }
+            },
+            (Waiter::Detail, Reply::User(r)) => match r {
+                Ok(d) => {
+                    let Some(m) = self.main() else {
+                        return Vec::new();
+                    };
+                    // Dialogs showing parts of the user follow the fresh data.
+                    for p in m.popups.iter_mut() {
+                        match p {
+                            Popup::Holders(h) if h.login == d.summary.login => {
+                                h.refreshed(d.holders.clone())
+                            }
+                            Popup::Grants(g) if g.login == d.summary.login => {
+                                if let Some(fd) = &m.form_data {
+                                    let names: Vec<String> =
+                                        fd.resources.iter().map(|r| r.name.clone()).collect();
+                                    g.fill(&names, &d.resources);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    if let Some(view) = m.detail.as_mut() {
+                        if view.login.eq_ignore_ascii_case(&d.summary.login) || view.data.is_none()
+                        {
+                            view.login = d.summary.login.clone();
+                            view.data = Some(d);
+                        }
+                    }
+                    Vec::new()
+                }
+                Err(e) => {
+                    if let (Error::NotFound(_), Some(m)) = (&e, self.main()) {
+                        m.detail = None;
+                    }
+                    self.error(e)
+                }
+            },
+            (Waiter::FormReload, Reply::User(r)) => match r {
+                Ok(d) => {
+                    if let Some(Popup::UserForm(f)) = self.main().and_then(|m| m.popups.last_mut())
+                    {
+                        f.fill(&d);
+                        f.error =
+                            Some("Reloaded the stored values; make your change again.".into());
+                    }
+                    Vec::new()
+                }
+                Err(e) => self.error(e),
+            },
+            (Waiter::FormData, Reply::FormData(r)) => match r {
+                Ok(data) => {
+                    let Some(m) = self.main() else {
+                        return Vec::new();
+                    };
+                    for p in m.popups.iter_mut() {
+                        match p {
+                            Popup::UserForm(f) => f.loaded(data.clone()),
+                            Popup::Grants(g) => {
+                                let names: Vec<String> =
+                                    data.resources.iter().map(|r| r.name.clone()).collect();
+                                let grants = m
+                                    .detail
+                                    .as_ref()
+                                    .and_then(|d| d.data.as_ref())
+                                    .map(|d| d.resources.clone())
+                                    .unwrap_or_default();
+                                g.fill(&names, &grants);
+                            }
+                            _ => {}
+                        }
+                    }
+                    m.form_data = Some(data);
+                    Vec::new()
+                }
+                Err(e) => self.error(e),
+            },
+            (Waiter::Ping, Reply::Pong(r)) => match r {
+                Ok(()) => {
+                    if let Some(m) = self.main() {
+                        m.banner = None;
+                        m.note = Some(("the database is reachable again".into(), now));
+                    }
+                    self.refresh()
+                }
+                Err(e) => self.error(e),
+            },
+            (Waiter::Popup, reply) => self.popup_reply(id, reply),
+            _ => Vec::new(),
+        }
+    }
+
+    fn signed_in(&mut self, r: Result<SignInReply, Error>) -> Vec<Effect> {
+        let now = self.now;
+        match r {
+            Ok(SignInReply::SignedIn(session)) => {
+                self.screen = Screen::Main(Box::new(Main {
+                    session,
+                    pane: 0,
+                    users: UsersPane::new(),
+                    detail: None,
+                    popups: Vec::new(),
+                    banner: None,
+                    retry_at: None,
+                    retry_secs: 2,
+                    note: None,
+                    last_input: now,
+                    form_data: None,
+                }));
+                let mut effects = self.reload_users();
+                effects.push(self.call(Waiter::FormData, Call::FormData));
+                effects
+            }
+            Ok(SignInReply::MustChange {
+                login: _,
+                reason,
+                target,
+            }) => {
+                let current = match &self.screen {
+                    Screen::SignIn(f) => Some(f.password.password()),
+                    Screen::MustChange(f) => Some(f.current.clone()),
+                    _ => None,
+                };
+                match current {
+                    Some(current) => {
+                        self.screen =
+                            Screen::MustChange(MustChangeForm::new(target, reason, current))
+                    }
+                    None => self.screen = Screen::SignIn(SignInForm::new()),
+                }
+                Vec::new()
+            }
+            Ok(SignInReply::Refused(why)) => {
+                self.form_failed(why);
+                Vec::new()
+            }
+            Err(e) => {
+                self.form_failed(friendly(&e));
+                Vec::new()
+            }
+        }
+    }
+
+    fn form_failed(&mut self, why: String) {
+        match &mut self.screen {
+            Screen::SignIn(f) => {
+                f.password.clear();
+                f.refused(why);
+            }
+            Screen::Setup(f) => f.failed(why),
+            Screen::MustChange(f) => f.failed(why),
+            _ => {}
+        }
+    }
+
+    fn popup_reply(&mut self, id: u64, reply: Reply) -> Vec<Effect> {
+        let now = self.now;
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        let Some(index) = m.popups.iter().position(|p| p.pending() == Some(id)) else {
+            return Vec::new();
+        };
+        match reply {
+            Reply::PasswordContext(Ok(target)) => {
+                match &mut m.popups[index] {
+                    Popup::Password(p) => p.loaded(target),
+                    Popup::ChangeOwn(p) => p.loaded(target),
+                    _ => {}
+                }
+                Vec::new()
+            }
+            Reply::Done(Ok(msg)) => {
+                // Holders and grants stay open to make more changes.
+                let stays = matches!(m.popups[index], Popup::Holders(_) | Popup::Grants(_));
+                if stays {
+                    match &mut m.popups[index] {
+                        Popup::Holders(h) => h.done(),
+                        Popup::Grants(g) => g.pending = None,
+                        _ => {}
+                    }
+                } else {
+                    // Dropping the dialog wipes any password it held.
+                    m.popups.remove(index);
+                }
+                m.note = Some((msg, now));
+                if msg_deleted(&m.note) {
+                    m.detail = None;
+                }
+                self.refresh()
+            }
+            Reply::Secret(Ok((title, secret))) => {
+                m.popups.remove(index);
+                m.popups.push(Popup::Secret(SecretBox { title, secret }));
+                self.refresh()
+            }
+            Reply::PasswordContext(Err(e)) | Reply::Done(Err(e)) | Reply::Secret(Err(e)) => {
+                if e.is_unavailable() || matches!(e, Error::Unauthenticated(_)) {
+                    m.popups[index].set_pending(None);
+                    return self.error(e);
+                }
+                let text = friendly(&e);
+                if !m.popups[index].failed(text.clone()) {
+                    m.popups.push(Popup::Message(Message::error(text)));
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn msg_deleted(note: &Option<(String, DateTime<Utc>)>) -> bool {
+    note.as_ref()
+        .is_some_and(|(m, _)| m.starts_with("deleted "))
+}
+
+/// An error as a sentence for the screen, with what to do where it helps.
+pub fn friendly(e: &Error) -> String {
+    match e {
+        Error::Policy(v) => format!("The password does not meet the policy: {}.", v.join("; ")),
+        Error::Conflict(m) if m.contains("someone else changed") => {
+            format!("{m} (Ctrl-L reloads in the form).")
+        }
+        Error::Forbidden(m) => format!("Not allowed: {m}."),
+        Error::StepUpRequired(m) => m.clone(),
+        other => {
+            let s = other.to_string();
+            let mut c = s.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+                None => s,
+            }
+        }
+    }
+}

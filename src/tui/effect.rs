@@ -1,0 +1,180 @@
+//! What the console's state machine asks for (effects) and what comes back
+//! (events). `App::update` returns effects as data; the worker runs them
+//! through the service and answers with a `Reply` tagged with the request id.
+
+use crate::domain::policy::Policy;
+use crate::domain::{AccessLevel, Password};
+use crate::error::Error;
+use crate::service::views::{Page, PolicyView, ResourceView, UserDetail, UserSummary};
+use crate::service::{Actor, NewUser, UserEdit, UserFilter};
+use crossterm::event::{KeyEvent, MouseEvent};
+use zeroize::Zeroizing;
+
+pub type RequestId = u64;
+
+/// An input to the state machine.
+#[derive(Debug)]
+pub enum Event {
+    Key(KeyEvent),
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// Periodic: debounce, countdowns, idle lock, retries.
+    Tick,
+    Reply {
+        id: RequestId,
+        reply: Reply,
+    },
+}
+
+/// What the state machine asks the outside world to do.
+#[derive(Debug)]
+pub enum Effect {
+    Call {
+        id: RequestId,
+        actor: Option<Actor>,
+        call: Call,
+    },
+    Quit,
+}
+
+/// One service call.
+#[derive(Debug)]
+pub enum Call {
+    NeedsSetup,
+    Setup {
+        login: String,
+        name: String,
+        email: String,
+        password: Password,
+    },
+    SignIn {
+        login: String,
+        password: Password,
+    },
+    /// After ok-must-change at sign-in.
+    ChangeAtSignIn {
+        login: String,
+        current: Password,
+        new: Password,
+    },
+    ChangeOwn {
+        current: Password,
+        new: Password,
+    },
+    ListUsers {
+        filter: UserFilter,
+    },
+    GetUser {
+        login: String,
+    },
+    /// The policy and people a new password for `login` is checked against.
+    PasswordContext {
+        login: String,
+    },
+    /// Policies and resources for the user form.
+    FormData,
+    SetPassword {
+        login: String,
+        password: Password,
+        must_change: bool,
+    },
+    TempPassword {
+        login: String,
+    },
+    ResetToken {
+        login: String,
+    },
+    Unlock {
+        login: String,
+    },
+    SetDisabled {
+        login: String,
+        disabled: bool,
+    },
+    Delete {
+        login: String,
+    },
+    CreateUser {
+        user: NewUser,
+        password: Option<Password>,
+    },
+    EditUser {
+        login: String,
+        version: i64,
+        edit: UserEdit,
+    },
+    AddHolder {
+        login: String,
+        name: String,
+        email: String,
+        note: String,
+    },
+    RemoveHolder {
+        login: String,
+        id: i64,
+    },
+    Grant {
+        login: String,
+        resource: String,
+        level: Option<AccessLevel>,
+    },
+    Ping,
+}
+
+/// Who a password is for, for the live checklist.
+#[derive(Debug, Clone)]
+pub struct PasswordTarget {
+    pub login: String,
+    pub name: String,
+    pub email: String,
+    pub policy_name: String,
+    pub policy: Policy,
+    pub holders: Vec<String>,
+}
+
+/// The signed-in administrator and their session rules.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub actor: Actor,
+    pub name: String,
+    pub idle_timeout_minutes: u32,
+}
+
+#[derive(Debug)]
+pub enum SignInReply {
+    SignedIn(Session),
+    /// Right password; a new one is needed first.
+    MustChange {
+        login: String,
+        reason: String,
+        target: PasswordTarget,
+    },
+    Refused(String),
+}
+
+/// Data for the user form's choices.
+#[derive(Debug, Clone, Default)]
+pub struct FormData {
+    pub policies: Vec<PolicyView>,
+    pub resources: Vec<ResourceView>,
+    pub staff_policy: Policy,
+    pub portal_policy: Policy,
+}
+
+/// A service answer. Errors travel as they are; the app decides what to show.
+#[derive(Debug)]
+pub enum Reply {
+    /// `Some(staff policy)` when the database has no users yet.
+    NeedsSetup(Result<Option<Policy>, Error>),
+    SignIn(Result<SignInReply, Error>),
+    Users(Result<Page<UserSummary>, Error>),
+    User(Result<UserDetail, Error>),
+    PasswordContext(Result<PasswordTarget, Error>),
+    FormData(Result<FormData, Error>),
+    /// A change that succeeded, with a message for the status line.
+    Done(Result<String, Error>),
+    /// A secret to show once (temporary password, reset token).
+    Secret(Result<(String, Zeroizing<String>), Error>),
+    Pong(Result<(), Error>),
+}

@@ -1,0 +1,577 @@
+//! Key bindings: one table per pane and popup. Key handling, the status
+//! line and the help overlay all read these tables, so they never disagree
+//! (gitui's `commands()`).
+
+use crate::domain::Role;
+use crate::domain::rights::{self, Action};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Everything a key can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Quit,
+    Help,
+    Palette,
+    NextPane,
+    PrevPane,
+    GoPane(usize),
+    Refresh,
+    Filter,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    HalfUp,
+    HalfDown,
+    Open,
+    Mark,
+    Back,
+    NewUser,
+    EditUser,
+    SetPassword,
+    TempPassword,
+    ResetToken,
+    Unlock,
+    ToggleDisabled,
+    Delete,
+    Holders,
+    Grants,
+    CycleStatus,
+    CycleKind,
+    CycleRole,
+    CycleSort,
+    ChangeOwnPassword,
+}
+
+/// A key and its modifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+const fn k(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::NONE,
+    }
+}
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::CONTROL,
+    }
+}
+const fn code(code: KeyCode) -> Key {
+    Key {
+        code,
+        mods: KeyModifiers::NONE,
+    }
+}
+
+/// What the signed-in role must be allowed to do for a binding to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Nothing,
+    Right(Action),
+}
+
+/// One row of a key table.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub keys: &'static [Key],
+    /// Short label for the status line.
+    pub label: &'static str,
+    /// One line for the help overlay.
+    pub help: &'static str,
+    pub cmd: Cmd,
+    /// Shown in the status line (the rest only in help).
+    pub status: bool,
+    pub need: Need,
+}
+
+const fn b(
+    keys: &'static [Key],
+    label: &'static str,
+    help: &'static str,
+    cmd: Cmd,
+    status: bool,
+) -> Binding {
+    Binding {
+        keys,
+        label,
+        help,
+        cmd,
+        status,
+        need: Need::Nothing,
+    }
+}
+const fn r(
+    keys: &'static [Key],
+    label: &'static str,
+    help: &'static str,
+    cmd: Cmd,
+    action: Action,
+) -> Binding {
+    Binding {
+        keys,
+        label,
+        help,
+        cmd,
+        status: true,
+        need: Need::Right(action),
+    }
+}
+
+/// Keys that work wherever no text field has focus.
+pub const GLOBAL: &[Binding] = &[
+    b(
+        &[k('?')],
+        "help",
+        "show every key of this pane",
+        Cmd::Help,
+        true,
+    ),
+    b(
+        &[k(':')],
+        "command",
+        "open the command palette (:users, :lockouts, :quit ...)",
+        Cmd::Palette,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Tab)],
+        "next pane",
+        "switch to the next pane",
+        Cmd::NextPane,
+        false,
+    ),
+    b(
+        &[code(KeyCode::BackTab)],
+        "previous pane",
+        "switch to the previous pane",
+        Cmd::PrevPane,
+        false,
+    ),
+    b(
+        &[k('1')],
+        "Users",
+        "go to the Users pane",
+        Cmd::GoPane(0),
+        false,
+    ),
+    b(
+        &[k('2')],
+        "Resources",
+        "go to the Resources pane",
+        Cmd::GoPane(1),
+        false,
+    ),
+    b(
+        &[k('3')],
+        "Policies",
+        "go to the Policies pane",
+        Cmd::GoPane(2),
+        false,
+    ),
+    b(
+        &[k('4')],
+        "Lockouts",
+        "go to the Lockouts pane",
+        Cmd::GoPane(3),
+        false,
+    ),
+    b(
+        &[k('5')],
+        "Audit",
+        "go to the Audit pane",
+        Cmd::GoPane(4),
+        false,
+    ),
+    b(
+        &[k('R')],
+        "refresh",
+        "reload from the database",
+        Cmd::Refresh,
+        false,
+    ),
+    b(
+        &[k('P')],
+        "my password",
+        "change your own password",
+        Cmd::ChangeOwnPassword,
+        false,
+    ),
+    b(
+        &[k('q')],
+        "quit",
+        "quit keyward (Ctrl-C also quits)",
+        Cmd::Quit,
+        true,
+    ),
+];
+
+/// Movement shared by every list.
+pub const MOVEMENT: &[Binding] = &[
+    b(
+        &[k('k'), code(KeyCode::Up)],
+        "up",
+        "move up",
+        Cmd::Up,
+        false,
+    ),
+    b(
+        &[k('j'), code(KeyCode::Down)],
+        "down",
+        "move down",
+        Cmd::Down,
+        false,
+    ),
+    b(
+        &[k('g'), code(KeyCode::Home)],
+        "top",
+        "go to the first row",
+        Cmd::Top,
+        false,
+    ),
+    b(
+        &[k('G'), code(KeyCode::End)],
+        "bottom",
+        "go to the last loaded row (loads more as you go)",
+        Cmd::Bottom,
+        false,
+    ),
+    b(
+        &[code(KeyCode::PageUp)],
+        "page up",
+        "one screen up",
+        Cmd::PageUp,
+        false,
+    ),
+    b(
+        &[code(KeyCode::PageDown)],
+        "page down",
+        "one screen down",
+        Cmd::PageDown,
+        false,
+    ),
+    b(
+        &[ctrl('u')],
+        "half up",
+        "half a screen up",
+        Cmd::HalfUp,
+        false,
+    ),
+    b(
+        &[ctrl('d')],
+        "half down",
+        "half a screen down",
+        Cmd::HalfDown,
+        false,
+    ),
+];
+
+/// The Users table.
+pub const USERS: &[Binding] = &[
+    b(
+        &[k('/')],
+        "filter",
+        "search login, name and email as you type (Enter keeps, Esc clears)",
+        Cmd::Filter,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Enter)],
+        "open",
+        "open the selected user",
+        Cmd::Open,
+        true,
+    ),
+    b(
+        &[k(' ')],
+        "mark",
+        "mark or unmark the row",
+        Cmd::Mark,
+        false,
+    ),
+    b(
+        &[k('f')],
+        "status",
+        "cycle the status filter: all, locked, disabled, must change, inactive, active",
+        Cmd::CycleStatus,
+        false,
+    ),
+    b(
+        &[k('t')],
+        "kind",
+        "cycle the kind filter: all, staff, portal",
+        Cmd::CycleKind,
+        false,
+    ),
+    b(
+        &[k('o')],
+        "role",
+        "cycle the role filter",
+        Cmd::CycleRole,
+        false,
+    ),
+    b(
+        &[k('s')],
+        "sort",
+        "cycle the sort: login, name, last sign-in",
+        Cmd::CycleSort,
+        false,
+    ),
+    r(
+        &[k('n')],
+        "new",
+        "create a user",
+        Cmd::NewUser,
+        Action::ManageUser,
+    ),
+    r(
+        &[k('e')],
+        "edit",
+        "edit the selected user's details",
+        Cmd::EditUser,
+        Action::ManageUser,
+    ),
+    r(
+        &[k('p')],
+        "password",
+        "set the selected user's password",
+        Cmd::SetPassword,
+        Action::ResetPassword,
+    ),
+    r(
+        &[k('u')],
+        "unlock",
+        "unlock the selected user",
+        Cmd::Unlock,
+        Action::ResetPassword,
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        "clear",
+        "clear the filter",
+        Cmd::Back,
+        false,
+    ),
+];
+
+/// The user detail view.
+pub const DETAIL: &[Binding] = &[
+    r(
+        &[k('p')],
+        "password",
+        "set this user's password (live policy checklist)",
+        Cmd::SetPassword,
+        Action::ResetPassword,
+    ),
+    r(
+        &[k('T')],
+        "temp password",
+        "set a generated temporary password, shown once",
+        Cmd::TempPassword,
+        Action::ResetPassword,
+    ),
+    r(
+        &[k('r')],
+        "reset token",
+        "issue a one-time reset token, shown once",
+        Cmd::ResetToken,
+        Action::ResetPassword,
+    ),
+    r(
+        &[k('u')],
+        "unlock",
+        "unlock this user",
+        Cmd::Unlock,
+        Action::ResetPassword,
+    ),
+    r(
+        &[k('e')],
+        "edit",
+        "edit name, email, login, role and policy",
+        Cmd::EditUser,
+        Action::ManageUser,
+    ),
+    r(
+        &[k('d')],
+        "disable/enable",
+        "disable or enable the account",
+        Cmd::ToggleDisabled,
+        Action::ManageUser,
+    ),
+    r(
+        &[k('D')],
+        "delete",
+        "delete the user (type the login to confirm)",
+        Cmd::Delete,
+        Action::ManageUser,
+    ),
+    r(
+        &[k('h')],
+        "holders",
+        "the people who share this login",
+        Cmd::Holders,
+        Action::ManageUser,
+    ),
+    r(
+        &[k('a')],
+        "access",
+        "grant and revoke resources",
+        Cmd::Grants,
+        Action::ManageResources,
+    ),
+    b(
+        &[k('k'), code(KeyCode::Up)],
+        "scroll up",
+        "scroll up",
+        Cmd::Up,
+        false,
+    ),
+    b(
+        &[k('j'), code(KeyCode::Down)],
+        "scroll down",
+        "scroll down",
+        Cmd::Down,
+        false,
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        "back",
+        "back to the list",
+        Cmd::Back,
+        true,
+    ),
+];
+
+/// Panes that arrive in a later version show only the global keys.
+pub const PLACEHOLDER: &[Binding] = &[];
+
+impl Key {
+    pub fn matches(&self, ev: &KeyEvent) -> bool {
+        let mods = ev.modifiers - KeyModifiers::SHIFT;
+        match (self.code, ev.code) {
+            // Upper-case letters arrive with SHIFT on some terminals and without on others.
+            (KeyCode::Char(a), KeyCode::Char(c)) => {
+                a == c && mods == self.mods - KeyModifiers::SHIFT
+            }
+            (a, c) => a == c && ev.modifiers == self.mods,
+        }
+    }
+
+    /// "Ctrl-D", "PgDn", "/", "Enter".
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            other => format!("{other:?}"),
+        };
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            format!("Ctrl-{}", base.to_uppercase())
+        } else {
+            base
+        }
+    }
+}
+
+impl Binding {
+    pub fn allowed(&self, role: Role) -> bool {
+        match self.need {
+            Need::Nothing => true,
+            // Target-dependent limits are checked by the service; here we
+            // hide what the role can never do.
+            Need::Right(action) => {
+                let probe = Some((Role::User, crate::domain::Kind::Staff));
+                rights::check(role, action, probe).is_ok()
+            }
+        }
+    }
+
+    pub fn keys_label(&self) -> String {
+        self.keys
+            .iter()
+            .map(Key::label)
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+/// The command bound to `ev` in the first table that has it.
+pub fn lookup(tables: &[&[Binding]], ev: &KeyEvent, role: Role) -> Option<Cmd> {
+    tables
+        .iter()
+        .flat_map(|t| t.iter())
+        .find(|b| b.allowed(role) && b.keys.iter().any(|k| k.matches(ev)))
+        .map(|b| b.cmd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn lookups() {
+        let t: &[&[Binding]] = &[USERS, MOVEMENT, GLOBAL];
+        assert_eq!(
+            lookup(t, &ev(KeyCode::Char('j'), KeyModifiers::NONE), Role::Admin),
+            Some(Cmd::Down)
+        );
+        assert_eq!(
+            lookup(
+                t,
+                &ev(KeyCode::Char('d'), KeyModifiers::CONTROL),
+                Role::Admin
+            ),
+            Some(Cmd::HalfDown)
+        );
+        assert_eq!(
+            lookup(t, &ev(KeyCode::Char('G'), KeyModifiers::SHIFT), Role::Admin),
+            Some(Cmd::Bottom)
+        );
+        assert_eq!(
+            lookup(t, &ev(KeyCode::Char('n'), KeyModifiers::NONE), Role::Admin),
+            Some(Cmd::NewUser)
+        );
+        // An account manager may not create users: the key does nothing.
+        assert_eq!(
+            lookup(
+                t,
+                &ev(KeyCode::Char('n'), KeyModifiers::NONE),
+                Role::AccountManager
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn no_key_bound_twice_in_one_view() {
+        for tables in [&[USERS, MOVEMENT, GLOBAL][..], &[DETAIL, GLOBAL][..]] {
+            let mut seen = Vec::new();
+            for bnd in tables.iter().flat_map(|t| t.iter()) {
+                for key in bnd.keys {
+                    assert!(!seen.contains(key), "{key:?} bound twice");
+                    seen.push(*key);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! A user's detail view: every field, the people sharing the login, resource
+//! grants, the effective policy and why, recent sign-in attempts (stale
+//! passwords marked) and recent audit entries.
+
+use super::users::badges;
+use crate::service::views::UserDetail;
+use crate::tui::theme::Theme;
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+#[derive(Debug)]
+pub struct DetailView {
+    pub login: String,
+    pub data: Option<UserDetail>,
+    pub scroll: u16,
+}
+
+fn t(v: Option<DateTime<Utc>>) -> String {
+    v.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "never".into())
+}
+
+impl DetailView {
+    pub fn new(login: &str) -> DetailView {
+        DetailView {
+            login: login.to_string(),
+            data: None,
+            scroll: 0,
+        }
+    }
+
+    pub fn lines<'a>(&self, theme: &Theme, now: DateTime<Utc>) -> Vec<Line<'a>> {
+        let Some(d) = &self.data else {
+            return vec![Line::from(Span::styled("Loading…", theme.dim()))];
+        };
+        let s = &d.summary;
+        let field = |k: &str, v: String| {
+            Line::from(vec![
+                Span::styled(format!("{k:<22}"), theme.dim()),
+                Span::raw(v),
+            ])
+        };
+        let section = |title: &str| Line::from(Span::styled(title.to_string(), theme.title()));
+        let mut lines = vec![
+            field("Login ID", s.login.clone()),
+            field("Name", s.name.clone()),
+            field("Email", s.email.clone()),
+            field(
+                "Kind / role",
+                format!("{} / {}", s.kind, s.role.replace('_', " ")),
+            ),
+            Line::from(vec![
+                Span::styled(format!("{:<22}", "Status"), theme.dim()),
+                Span::raw(format!("{}  ", s.status)),
+            ])
+            .patch_spans(badges(s, now, theme)),
+            field(
+                "Failed attempts",
+                format!(
+                    "{}{}",
+                    s.failed_attempts,
+                    s.last_failure_at
+                        .map(|t| format!(
+                            " (last {} from {})",
+                            t.format("%Y-%m-%d %H:%M"),
+                            s.last_failure_source.as_deref().unwrap_or("?")
+                        ))
+                        .unwrap_or_default()
+                ),
+            ),
+            field("Last sign-in", t(s.last_login_at)),
+            field(
+                "Password",
+                if d.has_password {
+                    format!("set {}", t(d.password_changed_at))
+                } else {
+                    "none set: cannot sign in".into()
+                },
+            ),
+            field("Policy", format!("{} ({})", d.policy, d.policy_reason)),
+            field(
+                "Created / changed",
+                format!("{} / {}", t(Some(d.created_at)), t(Some(d.updated_at))),
+            ),
+            Line::raw(""),
+            section(&format!(
+                "Holders: people who share this login ({})",
+                d.holders.len()
+            )),
+        ];
+        if d.holders.is_empty() {
+            lines.push(Line::from(Span::styled("  none recorded", theme.dim())));
+        }
+        for h in &d.holders {
+            let note = if h.note.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", h.note)
+            };
+            lines.push(Line::raw(format!("  {} <{}>{note}", h.name, h.email)));
+        }
+        lines.push(Line::raw(""));
+        lines.push(section(&format!("Resources ({})", d.resources.len())));
+        if d.resources.is_empty() {
+            lines.push(Line::from(Span::styled("  no access granted", theme.dim())));
+        }
+        for g in &d.resources {
+            lines.push(Line::raw(format!("  {:<28} {}", g.resource, g.level)));
+        }
+        lines.push(Line::raw(""));
+        lines.push(section("Recent sign-in attempts"));
+        if d.recent_attempts.is_empty() {
+            lines.push(Line::from(Span::styled("  none", theme.dim())));
+        }
+        for a in &d.recent_attempts {
+            let (text, style) = match a.outcome.as_str() {
+                "ok" => ("ok".to_string(), theme.good()),
+                "stale_password" => (
+                    "stale password (an old one; not counted)".to_string(),
+                    theme.warn(),
+                ),
+                "locked" => (
+                    "wrong password — locked the account".to_string(),
+                    theme.bad(),
+                ),
+                "while_locked" => ("refused: account locked".to_string(), theme.bad()),
+                other => (other.replace('_', " "), theme.bad()),
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!("  {}  ", a.at.format("%Y-%m-%d %H:%M:%S"))),
+                Span::styled(format!("{text:<42}"), style),
+                Span::styled(format!(" {}", a.source), theme.dim()),
+            ]));
+        }
+        lines.push(Line::raw(""));
+        lines.push(section("Recent changes (audit)"));
+        if d.recent_audit.is_empty() {
+            lines.push(Line::from(Span::styled("  none visible", theme.dim())));
+        }
+        for e in &d.recent_audit {
+            lines.push(Line::raw(format!(
+                "  {}  {:<12} {:<20} {}",
+                e.at.format("%Y-%m-%d %H:%M"),
+                e.actor,
+                e.action,
+                e.details
+            )));
+        }
+        lines
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: DateTime<Utc>) {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border())
+            .title(Span::styled(
+                format!(" Users › {} ", self.login),
+                theme.title(),
+            ));
+        let p = Paragraph::new(self.lines(theme, now))
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((self.scroll, 0));
+        frame.render_widget(p, area);
+    }
+}
+
+trait PatchSpans<'a> {
+    fn patch_spans(self, other: Line<'a>) -> Line<'a>;
+}
+
+impl<'a> PatchSpans<'a> for Line<'a> {
+    fn patch_spans(mut self, other: Line<'a>) -> Line<'a> {
+        self.spans.extend(other.spans);
+        self
+    }
+}

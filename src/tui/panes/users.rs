@@ -1,0 +1,338 @@
+//! The Users pane: a keyset-paged table of users with status badges, a
+//! debounced filter, quick filters and sorting. Rows are loaded a page at a
+//! time as the selection nears the end; only visible rows are drawn.
+
+use crate::domain::user::time_left;
+use crate::domain::{Kind, Role};
+use crate::service::UserFilter;
+use crate::service::views::{Page, UserSummary};
+use crate::store::{Cursor, StatusFilter, UserSort};
+use crate::tui::fields::TextField;
+use crate::tui::theme::{SELECTED_MARK, Theme};
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+use std::collections::BTreeSet;
+
+/// Rows per request.
+pub const PAGE: i64 = 100;
+/// Load the next page when the selection is this close to the end.
+const PREFETCH: usize = 30;
+/// Wait this long after the last key before searching.
+pub const DEBOUNCE_MS: i64 = 120;
+
+#[derive(Debug, Default)]
+pub struct UsersPane {
+    pub rows: Vec<UserSummary>,
+    pub selected: usize,
+    pub offset: usize,
+    pub marked: BTreeSet<i64>,
+    pub filter: TextField,
+    pub editing_filter: bool,
+    /// The search the rows were loaded with.
+    pub search: String,
+    pub status: Option<StatusFilter>,
+    pub kind: Option<Kind>,
+    pub role: Option<Role>,
+    pub resource: Option<String>,
+    pub sort: UserSort,
+    pub next: Option<Cursor>,
+    pub loading: bool,
+    pub loaded: bool,
+    pub debounce_until: Option<DateTime<Utc>>,
+}
+
+const STATUSES: [Option<StatusFilter>; 6] = [
+    None,
+    Some(StatusFilter::Locked),
+    Some(StatusFilter::Disabled),
+    Some(StatusFilter::MustChange),
+    Some(StatusFilter::Inactive),
+    Some(StatusFilter::Active),
+];
+
+fn status_label(s: StatusFilter) -> &'static str {
+    match s {
+        StatusFilter::Active => "active",
+        StatusFilter::Locked => "locked",
+        StatusFilter::Disabled => "disabled",
+        StatusFilter::MustChange => "must change",
+        StatusFilter::Inactive => "inactive",
+    }
+}
+
+fn sort_label(s: UserSort) -> &'static str {
+    match s {
+        UserSort::Login => "login",
+        UserSort::Name => "name",
+        UserSort::LastLogin => "last sign-in",
+    }
+}
+
+impl UsersPane {
+    pub fn new() -> UsersPane {
+        UsersPane {
+            filter: TextField::new(128),
+            ..Default::default()
+        }
+    }
+
+    /// The request for the first page (`after` None) or the next one.
+    pub fn query(&self, after: Option<Cursor>) -> UserFilter {
+        UserFilter {
+            search: Some(self.search.clone()).filter(|s| !s.trim().is_empty()),
+            status: self.status,
+            kind: self.kind,
+            role: self.role,
+            resource: self.resource.clone(),
+            sort: self.sort,
+            after,
+            limit: PAGE,
+        }
+    }
+
+    /// "Users  /ann  status: locked  sort: name".
+    pub fn title(&self) -> String {
+        let mut parts = vec!["Users".to_string()];
+        if !self.search.is_empty() || self.editing_filter {
+            let shown = if self.editing_filter {
+                self.filter.value()
+            } else {
+                &self.search
+            };
+            parts.push(format!("/{shown}"));
+        }
+        if let Some(s) = self.status {
+            parts.push(format!("status: {}", status_label(s)));
+        }
+        if let Some(k) = self.kind {
+            parts.push(format!("kind: {k}"));
+        }
+        if let Some(r) = self.role {
+            parts.push(format!("role: {}", r.label()));
+        }
+        if let Some(r) = &self.resource {
+            parts.push(format!("resource: {r}"));
+        }
+        if self.sort != UserSort::Login {
+            parts.push(format!("sort: {}", sort_label(self.sort)));
+        }
+        if !self.marked.is_empty() {
+            parts.push(format!("{} marked", self.marked.len()));
+        }
+        parts.join("  ")
+    }
+
+    pub fn selected_row(&self) -> Option<&UserSummary> {
+        self.rows.get(self.selected)
+    }
+
+    /// Moves the selection, keeping it visible in `height` rows.
+    pub fn move_by(&mut self, delta: isize, height: usize) {
+        if self.rows.is_empty() {
+            self.selected = 0;
+            self.offset = 0;
+            return;
+        }
+        let max = self.rows.len() - 1;
+        self.selected = (self.selected as isize + delta).clamp(0, max as isize) as usize;
+        self.scroll_into_view(height);
+    }
+
+    pub fn scroll_into_view(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+    }
+
+    /// Whether the next page should be fetched now.
+    pub fn wants_more(&self) -> bool {
+        self.next.is_some() && !self.loading && self.selected + PREFETCH >= self.rows.len()
+    }
+
+    /// Takes a page: replaces the rows (first page) or appends.
+    pub fn apply(&mut self, page: Page<UserSummary>, append: bool, height: usize) {
+        self.loading = false;
+        self.loaded = true;
+        if append {
+            self.rows.extend(page.items);
+        } else {
+            // Keep the selection on the same user when reloading in place.
+            let keep = self.selected_row().map(|r| r.id);
+            self.rows = page.items;
+            self.selected = keep
+                .and_then(|id| self.rows.iter().position(|r| r.id == id))
+                .unwrap_or(0);
+            self.offset = self.offset.min(self.selected);
+            let ids: BTreeSet<i64> = self.rows.iter().map(|r| r.id).collect();
+            self.marked.retain(|id| ids.contains(id));
+        }
+        self.next = page.next;
+        self.move_by(0, height);
+    }
+
+    pub fn cycle_status(&mut self) {
+        let i = STATUSES.iter().position(|s| *s == self.status).unwrap_or(0);
+        self.status = STATUSES[(i + 1) % STATUSES.len()];
+    }
+
+    pub fn cycle_kind(&mut self) {
+        self.kind = match self.kind {
+            None => Some(Kind::Staff),
+            Some(Kind::Staff) => Some(Kind::Portal),
+            Some(Kind::Portal) => None,
+        };
+    }
+
+    pub fn cycle_role(&mut self) {
+        self.role = match self.role {
+            None => Some(Role::ALL[0]),
+            Some(r) => Role::ALL
+                .iter()
+                .position(|x| *x == r)
+                .and_then(|i| Role::ALL.get(i + 1))
+                .copied(),
+        };
+    }
+
+    pub fn cycle_sort(&mut self) {
+        self.sort = match self.sort {
+            UserSort::Login => UserSort::Name,
+            UserSort::Name => UserSort::LastLogin,
+            UserSort::LastLogin => UserSort::Login,
+        };
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: DateTime<Utc>) {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border())
+            .title(Span::styled(format!(" {} ", self.title()), theme.title()));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        if inner.height < 2 {
+            return;
+        }
+        if self.rows.is_empty() {
+            let text = if self.loading || !self.loaded {
+                "Loading…".to_string()
+            } else if self.search.is_empty()
+                && self.status.is_none()
+                && self.kind.is_none()
+                && self.role.is_none()
+            {
+                "No users yet. Press n to create one.".to_string()
+            } else {
+                "No users match. Esc clears the filter; f, t and o cycle the quick filters."
+                    .to_string()
+            };
+            frame.render_widget(
+                Paragraph::new(Line::from(Span::styled(text, theme.dim()))),
+                inner,
+            );
+            return;
+        }
+        let wide = inner.width >= 110;
+        let height = inner.height.saturating_sub(1) as usize;
+        let end = (self.offset + height).min(self.rows.len());
+        let rows: Vec<Row> = self.rows[self.offset..end]
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                let idx = self.offset + i;
+                let sel = idx == self.selected;
+                let mark = if sel {
+                    SELECTED_MARK
+                } else if self.marked.contains(&u.id) {
+                    "• "
+                } else {
+                    "  "
+                };
+                let mut cells = vec![
+                    Cell::from(format!("{mark}{}", u.login)),
+                    Cell::from(u.name.clone()),
+                ];
+                if wide {
+                    cells.push(Cell::from(u.email.clone()));
+                }
+                cells.push(Cell::from(u.kind.clone()));
+                cells.push(Cell::from(u.role.replace('_', " ")));
+                cells.push(Cell::from(badges(u, now, theme)));
+                cells.push(Cell::from(
+                    u.last_login_at
+                        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                        .unwrap_or_else(|| "never".into()),
+                ));
+                let row = Row::new(cells);
+                if sel {
+                    row.style(theme.selected())
+                } else {
+                    row
+                }
+            })
+            .collect();
+        let mut widths = vec![Constraint::Length(24), Constraint::Length(22)];
+        if wide {
+            widths.push(Constraint::Fill(1));
+        }
+        widths.extend([
+            Constraint::Length(6),
+            Constraint::Length(15),
+            Constraint::Length(26),
+            Constraint::Length(16),
+        ]);
+        if !wide {
+            widths[1] = Constraint::Fill(1);
+        }
+        let mut header = vec!["  LOGIN", "NAME"];
+        if wide {
+            header.push("EMAIL");
+        }
+        header.extend(["KIND", "ROLE", "STATUS", "LAST SIGN-IN"]);
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(theme.title()))
+            .column_spacing(1);
+        frame.render_widget(table, inner);
+    }
+}
+
+/// The status badges of a row.
+pub fn badges<'a>(u: &UserSummary, now: DateTime<Utc>, theme: &Theme) -> Line<'a> {
+    let mut spans: Vec<Span> = Vec::new();
+    let mut push = |text: String, style: Style| {
+        if !spans.is_empty() {
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::styled(text, style));
+    };
+    if u.locked {
+        push(
+            match u.locked_until {
+                Some(t) => format!("LOCKED {}", time_left(t, now)),
+                None => "LOCKED ∞".into(),
+            },
+            theme.bad(),
+        );
+    }
+    if u.badges.disabled {
+        push("disabled".into(), theme.dim());
+    }
+    if u.must_change_password {
+        push("must-change".into(), theme.warn());
+    }
+    if u.badges.deletion_candidate {
+        push("delete?".into(), theme.warn());
+    } else if u.badges.needs_revalidation {
+        push("revalidate".into(), theme.dim());
+    }
+    if spans.is_empty() {
+        spans.push(Span::styled("ok", theme.good()));
+    }
+    Line::from(spans)
+}

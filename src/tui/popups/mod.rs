@@ -1,0 +1,100 @@
+//! Popups stack over the panes; the topmost gets the keys and Esc closes it.
+
+pub mod access;
+pub mod change_own;
+pub mod help;
+pub mod palette;
+pub mod password;
+pub mod simple;
+pub mod user_form;
+
+use super::effect::Call;
+
+/// What a popup asks for after a key.
+#[derive(Debug)]
+pub enum Out {
+    None,
+    Close,
+    /// Run this call; the popup waits for the answer.
+    Call(Call),
+    /// A palette command and its argument.
+    Palette(&'static str, String),
+}
+
+#[derive(Debug)]
+pub enum Popup {
+    Help { scroll: u16 },
+    Palette(palette::Palette),
+    Message(simple::Message),
+    Confirm(simple::Confirm),
+    TypeConfirm(simple::TypeConfirm),
+    Secret(simple::SecretBox),
+    Password(password::PasswordDialog),
+    UserForm(Box<user_form::UserForm>),
+    Holders(access::HoldersDialog),
+    Grants(access::GrantsDialog),
+    ChangeOwn(change_own::ChangeOwnDialog),
+}
+
+impl Popup {
+    /// The request this popup waits for, if any.
+    pub fn pending(&self) -> Option<u64> {
+        match self {
+            Popup::Confirm(p) => p.pending,
+            Popup::TypeConfirm(p) => p.pending,
+            Popup::Password(p) => p.pending.or(p.loading),
+            Popup::UserForm(p) => p.pending.or(p.loading),
+            Popup::Holders(p) => p.pending,
+            Popup::Grants(p) => p.pending.or(p.loading),
+            Popup::ChangeOwn(p) => p.pending.or(p.loading),
+            _ => None,
+        }
+    }
+
+    /// Marks the popup as waiting for `id`.
+    pub fn set_pending(&mut self, id: Option<u64>) {
+        match self {
+            Popup::Confirm(p) => p.pending = id,
+            Popup::TypeConfirm(p) => p.pending = id,
+            Popup::Password(p) => p.pending = id,
+            Popup::UserForm(p) => p.pending = id,
+            Popup::Holders(p) => p.pending = id,
+            Popup::Grants(p) => p.pending = id,
+            Popup::ChangeOwn(p) => p.pending = id,
+            _ => {}
+        }
+    }
+
+    /// Shows an error inside the popup, keeping what was typed.
+    pub fn failed(&mut self, why: String) -> bool {
+        match self {
+            Popup::Confirm(p) => {
+                p.pending = None;
+                p.error = Some(why);
+            }
+            Popup::TypeConfirm(p) => {
+                p.pending = None;
+                p.error = Some(why);
+            }
+            Popup::Password(p) => p.failed(why),
+            Popup::UserForm(p) => p.failed(why),
+            Popup::Holders(p) => p.failed(why),
+            Popup::Grants(p) => p.failed(why),
+            Popup::ChangeOwn(p) => p.failed(why),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Whether this popup holds typed input that closing would lose.
+    pub fn has_input(&self) -> bool {
+        matches!(
+            self,
+            Popup::Password(_)
+                | Popup::UserForm(_)
+                | Popup::ChangeOwn(_)
+                | Popup::TypeConfirm(_)
+                | Popup::Palette(_)
+        ) || matches!(self, Popup::Holders(h) if h.adding.is_some())
+    }
+}

@@ -1,0 +1,252 @@
+//! The `:` command palette with completion.
+
+use crate::tui::fields::TextField;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{hints, popup_box, text_field_line};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::Out;
+
+/// A palette command: its word, what it does, and whether it takes an argument.
+pub struct PaletteCommand {
+    pub name: &'static str,
+    pub help: &'static str,
+    pub arg: Option<&'static str>,
+}
+
+pub const COMMANDS: &[PaletteCommand] = &[
+    PaletteCommand {
+        name: "users",
+        help: "go to the Users pane",
+        arg: None,
+    },
+    PaletteCommand {
+        name: "resources",
+        help: "go to the Resources pane",
+        arg: None,
+    },
+    PaletteCommand {
+        name: "policies",
+        help: "go to the Policies pane",
+        arg: None,
+    },
+    PaletteCommand {
+        name: "lockouts",
+        help: "go to the Lockouts pane",
+        arg: None,
+    },
+    PaletteCommand {
+        name: "audit",
+        help: "go to the Audit pane",
+        arg: None,
+    },
+    PaletteCommand {
+        name: "new",
+        help: "create a user",
+        arg: None,
+    },
+    PaletteCommand {
+        name: "find",
+        help: "filter users by login, name or email",
+        arg: Some("TEXT"),
+    },
+    PaletteCommand {
+        name: "resource",
+        help: "only users granted a resource (no name: all)",
+        arg: Some("NAME"),
+    },
+    PaletteCommand {
+        name: "clear",
+        help: "clear every filter",
+        arg: None,
+    },
+    PaletteCommand {
+        name: "password",
+        help: "change your own password",
+        arg: None,
+    },
+    PaletteCommand {
+        name: "refresh",
+        help: "reload from the database",
+        arg: None,
+    },
+    PaletteCommand {
+        name: "help",
+        help: "show the keys of this pane",
+        arg: None,
+    },
+    PaletteCommand {
+        name: "quit",
+        help: "quit keyward",
+        arg: None,
+    },
+];
+
+#[derive(Debug)]
+pub struct Palette {
+    pub input: TextField,
+    pub selected: usize,
+    pub error: Option<String>,
+    /// Names offered after `resource `.
+    pub resources: Vec<String>,
+}
+
+impl Palette {
+    pub fn new(resources: Vec<String>) -> Palette {
+        Palette {
+            input: TextField::new(200),
+            selected: 0,
+            error: None,
+            resources,
+        }
+    }
+
+    /// Completions for what is typed: commands, or resource names after `resource `.
+    pub fn matches(&self) -> Vec<(String, String)> {
+        let text = self.input.value().trim_start();
+        if let Some(rest) = text.strip_prefix("resource ") {
+            let rest = rest.to_lowercase();
+            return self
+                .resources
+                .iter()
+                .filter(|r| r.to_lowercase().starts_with(rest.trim_start()))
+                .map(|r| {
+                    (
+                        format!("resource {r}"),
+                        "only users granted this resource".to_string(),
+                    )
+                })
+                .collect();
+        }
+        let word = text.split_whitespace().next().unwrap_or("").to_lowercase();
+        COMMANDS
+            .iter()
+            .filter(|c| c.name.starts_with(&word))
+            .map(|c| {
+                let shown = match c.arg {
+                    Some(a) => format!("{} {a}", c.name),
+                    None => c.name.to_string(),
+                };
+                (shown, c.help.to_string())
+            })
+            .collect()
+    }
+
+    pub fn key(&mut self, key: &KeyEvent) -> Out {
+        match key.code {
+            KeyCode::Esc => Out::Close,
+            KeyCode::Up => {
+                self.selected = self.selected.saturating_sub(1);
+                Out::None
+            }
+            KeyCode::Down => {
+                self.selected = (self.selected + 1).min(self.matches().len().saturating_sub(1));
+                Out::None
+            }
+            KeyCode::Tab => {
+                if let Some((m, _)) = self.matches().get(self.selected) {
+                    let word = m
+                        .split(" TEXT")
+                        .next()
+                        .unwrap_or(m)
+                        .split(" NAME")
+                        .next()
+                        .unwrap_or(m);
+                    let completed = if COMMANDS.iter().any(|c| c.name == word && c.arg.is_some()) {
+                        format!("{word} ")
+                    } else {
+                        word.to_string()
+                    };
+                    self.input = TextField::with(&completed, 200);
+                    self.selected = 0;
+                }
+                Out::None
+            }
+            KeyCode::Enter => {
+                let typed = self.input.value().trim().to_string();
+                let word = typed.split_whitespace().next().unwrap_or("").to_lowercase();
+                let arg = typed
+                    .split_once(' ')
+                    .map(|(_, a)| a.trim().to_string())
+                    .unwrap_or_default();
+                // An unambiguous prefix is enough (":lo" = lockouts).
+                let found: Vec<&PaletteCommand> = COMMANDS
+                    .iter()
+                    .filter(|c| c.name.starts_with(&word))
+                    .collect();
+                let chosen = COMMANDS
+                    .iter()
+                    .find(|c| c.name == word)
+                    .or(if found.len() == 1 {
+                        Some(found[0])
+                    } else {
+                        None
+                    });
+                match chosen {
+                    Some(c) if !word.is_empty() => Out::Palette(c.name, arg),
+                    _ if word.is_empty() => Out::Close,
+                    _ => {
+                        self.error = Some(if found.is_empty() {
+                            format!("no command {word:?}; Tab shows the commands")
+                        } else {
+                            format!(
+                                "{word:?} could be {}",
+                                found.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+                            )
+                        });
+                        Out::None
+                    }
+                }
+            }
+            _ => {
+                if self.input.key(key) {
+                    self.selected = 0;
+                    self.error = None;
+                }
+                Out::None
+            }
+        }
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let matches = self.matches();
+        let h = (matches.len().min(10) as u16 + 6).min(area.height);
+        let rect = Rect {
+            x: area.x + area.width / 8,
+            y: area.y + 2,
+            width: (area.width * 3 / 4).max(20).min(area.width),
+            height: h,
+        };
+        let inner = popup_box(frame, rect, "Command", theme);
+        let (line, cursor) = text_field_line(":", &self.input, true, inner.width, theme);
+        let mut lines = vec![line, Line::raw("")];
+        for (i, (name, help)) in matches.iter().take(10).enumerate() {
+            let style = if i == self.selected {
+                theme.selected()
+            } else {
+                theme.base()
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {name:<24}"), style),
+                Span::styled(help.clone(), theme.dim()),
+            ]));
+        }
+        if let Some(e) = &self.error {
+            lines.push(Line::from(Span::styled(e.clone(), theme.bad())));
+        }
+        lines.push(hints(
+            &[("Tab", "complete"), ("Enter", "run"), ("Esc", "close")],
+            theme,
+        ));
+        frame.render_widget(Paragraph::new(lines), inner);
+        if let Some(x) = cursor {
+            if x < inner.width {
+                frame.set_cursor_position((inner.x + x, inner.y));
+            }
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! Small popups: a dismissible message, a confirmation with Cancel focused,
+//! a confirmation that wants a word typed, and a secret shown once.
+
+use crate::tui::effect::Call;
+use crate::tui::fields::TextField;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{centered, hints, popup_box, text_field_line};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use zeroize::Zeroizing;
+
+use super::Out;
+
+/// What happened and what to do; Enter or Esc dismisses.
+#[derive(Debug)]
+pub struct Message {
+    pub title: String,
+    pub text: String,
+    pub error: bool,
+}
+
+impl Message {
+    pub fn error(text: impl Into<String>) -> Message {
+        Message {
+            title: "Something went wrong".into(),
+            text: text.into(),
+            error: true,
+        }
+    }
+
+    pub fn key(&mut self, key: &KeyEvent) -> Out {
+        match key.code {
+            KeyCode::Enter | KeyCode::Esc | KeyCode::Char(' ') | KeyCode::Char('q') => Out::Close,
+            _ => Out::None,
+        }
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let lines_needed = (self.text.chars().count() as u16 / 60) + 6;
+        let inner = popup_box(
+            frame,
+            centered(area, 70, lines_needed.min(20)),
+            &self.title,
+            theme,
+        );
+        let style = if self.error {
+            theme.bad()
+        } else {
+            theme.base()
+        };
+        let lines = vec![
+            Line::from(Span::styled(self.text.clone(), style)),
+            Line::raw(""),
+            hints(&[("Enter", "dismiss")], theme),
+        ];
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    }
+}
+
+/// Yes/No with Cancel focused; Tab or arrows move, Enter chooses, Esc cancels.
+#[derive(Debug)]
+pub struct Confirm {
+    pub title: String,
+    pub text: String,
+    pub yes_label: String,
+    pub yes_focused: bool,
+    pub call: Option<Call>,
+    pub pending: Option<u64>,
+    pub error: Option<String>,
+}
+
+impl Confirm {
+    pub fn new(title: &str, text: String, yes_label: &str, call: Call) -> Confirm {
+        Confirm {
+            title: title.into(),
+            text,
+            yes_label: yes_label.into(),
+            yes_focused: false,
+            call: Some(call),
+            pending: None,
+            error: None,
+        }
+    }
+
+    pub fn key(&mut self, key: &KeyEvent) -> Out {
+        if self.pending.is_some() {
+            return Out::None;
+        }
+        match key.code {
+            KeyCode::Tab
+            | KeyCode::BackTab
+            | KeyCode::Left
+            | KeyCode::Right
+            | KeyCode::Char('h')
+            | KeyCode::Char('l') => {
+                self.yes_focused = !self.yes_focused;
+                Out::None
+            }
+            KeyCode::Esc | KeyCode::Char('n') => Out::Close,
+            KeyCode::Enter if !self.yes_focused => Out::Close,
+            KeyCode::Enter | KeyCode::Char('y') => match self.call.take() {
+                Some(call) => Out::Call(call),
+                None => Out::Close,
+            },
+            _ => Out::None,
+        }
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let inner = popup_box(frame, centered(area, 64, 9), &self.title, theme);
+        let button = |label: &str, focused: bool| {
+            let text = format!("[ {label} ]");
+            if focused {
+                Span::styled(text, theme.selected())
+            } else {
+                Span::raw(text)
+            }
+        };
+        let mut lines = vec![Line::raw(self.text.clone()), Line::raw("")];
+        lines.push(Line::from(vec![
+            button("Cancel", !self.yes_focused),
+            Span::raw("   "),
+            button(&self.yes_label, self.yes_focused),
+        ]));
+        if self.pending.is_some() {
+            lines.push(Line::from(Span::styled("Working…", theme.dim())));
+        } else if let Some(e) = &self.error {
+            lines.push(Line::from(Span::styled(e.clone(), theme.bad())));
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    }
+}
+
+/// For the most dangerous actions: type the login to go ahead.
+#[derive(Debug)]
+pub struct TypeConfirm {
+    pub title: String,
+    pub text: String,
+    pub expected: String,
+    pub field: TextField,
+    pub call: Option<Call>,
+    pub pending: Option<u64>,
+    pub error: Option<String>,
+}
+
+impl TypeConfirm {
+    pub fn new(title: &str, text: String, expected: &str, call: Call) -> TypeConfirm {
+        TypeConfirm {
+            title: title.into(),
+            text,
+            expected: expected.into(),
+            field: TextField::new(128),
+            call: Some(call),
+            pending: None,
+            error: None,
+        }
+    }
+
+    pub fn key(&mut self, key: &KeyEvent) -> Out {
+        if self.pending.is_some() {
+            return Out::None;
+        }
+        match key.code {
+            KeyCode::Esc => Out::Close,
+            KeyCode::Enter => {
+                if self.field.value() != self.expected {
+                    self.error = Some(format!(
+                        "Type {} exactly to confirm, or Esc to cancel.",
+                        self.expected
+                    ));
+                    return Out::None;
+                }
+                match self.call.take() {
+                    Some(c) => Out::Call(c),
+                    None => Out::Close,
+                }
+            }
+            _ => {
+                self.field.key(key);
+                self.error = None;
+                Out::None
+            }
+        }
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let inner = popup_box(frame, centered(area, 70, 10), &self.title, theme);
+        let (line, cursor) =
+            text_field_line("Type to confirm", &self.field, true, inner.width, theme);
+        let mut lines = vec![
+            Line::from(Span::styled(self.text.clone(), theme.warn())),
+            Line::raw(""),
+            line,
+            Line::raw(""),
+        ];
+        if self.pending.is_some() {
+            lines.push(Line::from(Span::styled("Working…", theme.dim())));
+        } else if let Some(e) = &self.error {
+            lines.push(Line::from(Span::styled(e.clone(), theme.bad())));
+        }
+        lines.push(hints(&[("Enter", "confirm"), ("Esc", "cancel")], theme));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        if let Some(x) = cursor {
+            let y = 2 + (self.text.chars().count() as u16 / inner.width.max(1));
+            if x < inner.width && y < inner.height {
+                frame.set_cursor_position((inner.x + x, inner.y + y));
+            }
+        }
+    }
+}
+
+/// A temporary password or reset token, shown once; wiped when closed.
+#[derive(Debug)]
+pub struct SecretBox {
+    pub title: String,
+    pub secret: Zeroizing<String>,
+}
+
+impl SecretBox {
+    pub fn key(&mut self, key: &KeyEvent) -> Out {
+        match key.code {
+            KeyCode::Enter | KeyCode::Esc => Out::Close,
+            _ => Out::None,
+        }
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let inner = popup_box(frame, centered(area, 76, 10), "Shown once", theme);
+        let lines = vec![
+            Line::raw(self.title.clone()),
+            Line::raw(""),
+            Line::from(Span::styled(
+                format!("  {}", self.secret.as_str()),
+                theme.key(),
+            )),
+            Line::raw(""),
+            Line::from(Span::styled(
+                "Copy it now: it is not stored in readable form and will not be shown again.",
+                theme.warn(),
+            )),
+            hints(&[("Enter", "done (clears it from the screen)")], theme),
+        ];
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    }
+}

@@ -1,0 +1,458 @@
+//! Create a user, or edit one's details. Every field is checked as it is
+//! typed with the same domain rules the service applies. Editing carries the
+//! version that was read: if someone else changed the user meanwhile the save
+//! is refused and Ctrl-L reloads their values.
+
+use crate::domain::password_rules::PasswordContext;
+use crate::domain::policy::Policy;
+use crate::domain::rights::{self, Action};
+use crate::domain::user::{check_email, check_login_policy, check_name};
+use crate::domain::{Kind, LoginId, Role};
+use crate::service::views::UserDetail;
+use crate::service::{NewUser, UserEdit};
+use crate::tui::effect::{Call, FormData};
+use crate::tui::fields::TextField;
+use crate::tui::new_password::NewPassword;
+use crate::tui::screens::{is_reveal, move_focus};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{
+    centered, choice_line, hints, popup_box, secret_field_line, text_field_line, toggle_line,
+};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::Out;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    New,
+    Edit { login: String, version: i64 },
+}
+
+#[derive(Debug)]
+pub struct UserForm {
+    pub mode: Mode,
+    pub login: TextField,
+    pub name: TextField,
+    pub email: TextField,
+    pub kind: Kind,
+    pub role: Role,
+    /// Index into `policy_names`; 0 = the kind's default.
+    pub policy: usize,
+    pub policy_names: Vec<String>,
+    /// The stored policy to select once the names are loaded.
+    pending_policy: Option<Option<String>>,
+    pub pw: NewPassword,
+    pub must_change: bool,
+    pub focus: usize,
+    pub data: Option<FormData>,
+    /// Roles the signed-in administrator may give.
+    pub roles: Vec<Role>,
+    pub error: Option<String>,
+    pub pending: Option<u64>,
+    pub loading: Option<u64>,
+}
+
+impl UserForm {
+    pub fn new_user(actor_role: Role) -> UserForm {
+        UserForm {
+            mode: Mode::New,
+            login: TextField::new(64),
+            name: TextField::new(200),
+            email: TextField::new(254),
+            kind: Kind::Staff,
+            role: Role::User,
+            policy: 0,
+            policy_names: vec!["(kind's default)".into()],
+            pending_policy: None,
+            pw: NewPassword::default(),
+            must_change: true,
+            focus: 0,
+            data: None,
+            roles: givable(actor_role),
+            error: None,
+            pending: None,
+            loading: None,
+        }
+    }
+
+    pub fn edit(actor_role: Role, d: &UserDetail) -> UserForm {
+        let s = &d.summary;
+        let mut f = UserForm::new_user(actor_role);
+        f.mode = Mode::Edit {
+            login: s.login.clone(),
+            version: s.version,
+        };
+        f.fill(d);
+        f
+    }
+
+    /// Puts the stored values in the fields (open, or reload after a conflict).
+    pub fn fill(&mut self, d: &UserDetail) {
+        let s = &d.summary;
+        self.login = TextField::with(&s.login, 64);
+        self.name = TextField::with(&s.name, 200);
+        self.email = TextField::with(&s.email, 254);
+        self.kind = s.kind.parse().unwrap_or(Kind::Staff);
+        self.role = s.role.parse().unwrap_or(Role::User);
+        if !self.roles.contains(&self.role) {
+            self.roles.push(self.role);
+        }
+        self.mode = Mode::Edit {
+            login: s.login.clone(),
+            version: s.version,
+        };
+        self.pending_policy = Some(if d.policy_reason.starts_with("assigned") {
+            Some(d.policy.clone())
+        } else {
+            None
+        });
+        self.apply_pending_policy();
+    }
+
+    pub fn loaded(&mut self, data: FormData) {
+        self.loading = None;
+        self.policy_names = std::iter::once("(kind's default)".to_string())
+            .chain(data.policies.iter().map(|p| p.name.clone()))
+            .collect();
+        self.data = Some(data);
+        self.apply_pending_policy();
+        self.recheck();
+    }
+
+    fn apply_pending_policy(&mut self) {
+        match &self.pending_policy {
+            Some(None) => self.policy = 0,
+            Some(Some(name)) => {
+                if let Some(i) = self.policy_names.iter().position(|n| n == name) {
+                    self.policy = i;
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn fields(&self) -> usize {
+        if self.mode == Mode::New { 9 } else { 5 }
+    }
+
+    /// Field index -> what it is, in order.
+    fn field_kind(&self, i: usize) -> &'static str {
+        match (self.mode == Mode::New, i) {
+            (_, 0) => "login",
+            (_, 1) => "name",
+            (_, 2) => "email",
+            (true, 3) => "kind",
+            (true, 4) | (false, 3) => "role",
+            (true, 5) | (false, 4) => "policy",
+            (true, 6) => "password",
+            (true, 7) => "confirm",
+            _ => "must_change",
+        }
+    }
+
+    fn policy(&self) -> Policy {
+        let Some(data) = &self.data else {
+            return Policy::default();
+        };
+        if self.policy > 0 {
+            if let Some(p) = data.policies.get(self.policy - 1) {
+                return p.settings.clone();
+            }
+        }
+        if self.kind == Kind::Portal {
+            data.portal_policy.clone()
+        } else {
+            data.staff_policy.clone()
+        }
+    }
+
+    fn recheck(&mut self) {
+        let policy = self.policy();
+        let ctx = PasswordContext {
+            login: self.login.value(),
+            name: self.name.value(),
+            email: self.email.value(),
+        };
+        self.pw.recheck(&policy, &ctx);
+    }
+
+    /// Problems with the identity fields, as typed.
+    pub fn field_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match LoginId::parse(self.login.value()) {
+            Ok(l) => {
+                let changed =
+                    !matches!(&self.mode, Mode::Edit { login, .. } if login == l.as_str());
+                if changed {
+                    if let Err(e) = check_login_policy(&l, &self.policy()) {
+                        out.push(e);
+                    }
+                }
+            }
+            Err(e) => out.push(e),
+        }
+        if let Err(e) = check_name(self.name.value()) {
+            out.push(e);
+        }
+        if let Err(e) = check_email(self.email.value()) {
+            out.push(e);
+        }
+        if self.kind == Kind::Portal && self.role != Role::User {
+            out.push("portal accounts can only have the user role".into());
+        }
+        out
+    }
+
+    fn cycle(&mut self, forward: bool) {
+        let step = |i: usize, n: usize| {
+            if forward {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            }
+        };
+        match self.field_kind(self.focus) {
+            "kind" => {
+                self.kind = if self.kind == Kind::Staff {
+                    Kind::Portal
+                } else {
+                    Kind::Staff
+                };
+                if self.kind == Kind::Portal {
+                    self.role = Role::User;
+                }
+            }
+            "role" => {
+                if let Some(i) = self.roles.iter().position(|r| *r == self.role) {
+                    self.role = self.roles[step(i, self.roles.len())];
+                }
+            }
+            "policy" => self.policy = step(self.policy, self.policy_names.len().max(1)),
+            "must_change" => self.must_change = !self.must_change,
+            _ => {}
+        }
+        self.recheck();
+    }
+
+    pub fn key(&mut self, key: &KeyEvent) -> Out {
+        if self.pending.is_some() {
+            return Out::None;
+        }
+        if key.code == KeyCode::Esc {
+            return Out::Close;
+        }
+        if is_reveal(key) {
+            self.pw.toggle_reveal();
+            return Out::None;
+        }
+        if key.code == KeyCode::Char('l') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            if let Mode::Edit { login, .. } = &self.mode {
+                return Out::Call(Call::GetUser {
+                    login: login.clone(),
+                });
+            }
+            return Out::None;
+        }
+        let count = self.fields();
+        if move_focus(&mut self.focus, count, key) {
+            return Out::None;
+        }
+        let kind = self.field_kind(self.focus);
+        match key.code {
+            KeyCode::Enter if self.focus + 1 < self.fields() => {
+                self.focus += 1;
+                Out::None
+            }
+            KeyCode::Enter => self.submit(),
+            KeyCode::Left if matches!(kind, "kind" | "role" | "policy" | "must_change") => {
+                self.cycle(false);
+                Out::None
+            }
+            KeyCode::Right | KeyCode::Char(' ')
+                if matches!(kind, "kind" | "role" | "policy" | "must_change") =>
+            {
+                self.cycle(true);
+                Out::None
+            }
+            _ => {
+                let changed = match kind {
+                    "login" => self.login.key(key),
+                    "name" => self.name.key(key),
+                    "email" => self.email.key(key),
+                    "password" => self.pw.new.key(key),
+                    "confirm" => self.pw.confirm.key(key),
+                    _ => false,
+                };
+                if changed {
+                    self.error = None;
+                    self.recheck();
+                }
+                Out::None
+            }
+        }
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        match self.field_kind(self.focus) {
+            "login" => self.login.paste(text),
+            "name" => self.name.paste(text),
+            "email" => self.email.paste(text),
+            "password" => self.pw.new.paste(text),
+            "confirm" => self.pw.confirm.paste(text),
+            _ => return,
+        }
+        self.recheck();
+    }
+
+    fn policy_choice(&self) -> Option<String> {
+        (self.policy > 0)
+            .then(|| self.policy_names.get(self.policy).cloned())
+            .flatten()
+    }
+
+    fn submit(&mut self) -> Out {
+        let mut problems = self.field_problems();
+        if self.mode == Mode::New {
+            problems.extend(self.pw.problems());
+        }
+        if !problems.is_empty() {
+            self.error = Some(format!("Cannot save yet: {}.", problems.join("; ")));
+            return Out::None;
+        }
+        match &self.mode {
+            Mode::New => Out::Call(Call::CreateUser {
+                user: NewUser {
+                    login: self.login.value().to_string(),
+                    name: self.name.value().trim().to_string(),
+                    email: self.email.value().trim().to_string(),
+                    kind: self.kind,
+                    role: self.role,
+                    policy: self.policy_choice(),
+                    must_change: self.must_change,
+                },
+                password: Some(self.pw.password()),
+            }),
+            Mode::Edit { login, version } => Out::Call(Call::EditUser {
+                login: login.clone(),
+                version: *version,
+                edit: UserEdit {
+                    login: Some(self.login.value().to_string()),
+                    name: Some(self.name.value().to_string()),
+                    email: Some(self.email.value().to_string()),
+                    role: Some(self.role),
+                    policy: Some(self.policy_choice()),
+                },
+            }),
+        }
+    }
+
+    pub fn failed(&mut self, why: String) {
+        self.pending = None;
+        self.error = Some(why);
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let title = match &self.mode {
+            Mode::New => "New user".to_string(),
+            Mode::Edit { login, .. } => format!("Edit {login}"),
+        };
+        let inner = popup_box(
+            frame,
+            centered(area, 84, if self.mode == Mode::New { 30 } else { 16 }),
+            &title,
+            theme,
+        );
+        let w = inner.width;
+        let mut lines = Vec::new();
+        let mut cursor = None;
+        for i in 0..self.fields() {
+            let f = self.focus == i;
+            let (line, c) = match self.field_kind(i) {
+                "login" => text_field_line("Login ID", &self.login, f, w, theme),
+                "name" => text_field_line("Full name", &self.name, f, w, theme),
+                "email" => text_field_line("Email", &self.email, f, w, theme),
+                "kind" => (choice_line("Kind", self.kind.as_str(), f, theme), None),
+                "role" => (choice_line("Role", self.role.label(), f, theme), None),
+                "policy" => (
+                    choice_line(
+                        "Policy",
+                        self.policy_names
+                            .get(self.policy)
+                            .map(String::as_str)
+                            .unwrap_or("?"),
+                        f,
+                        theme,
+                    ),
+                    None,
+                ),
+                "password" => secret_field_line("Password", &self.pw.new, f, w, theme),
+                "confirm" => secret_field_line("Repeat password", &self.pw.confirm, f, w, theme),
+                _ => (
+                    toggle_line("Must change at next sign-in", self.must_change, f, theme),
+                    None,
+                ),
+            };
+            if let Some(c) = c {
+                cursor = Some((c, i as u16));
+            }
+            lines.push(line);
+        }
+        lines.push(Line::raw(""));
+        let typed = !self.login.value().is_empty()
+            || !self.name.value().is_empty()
+            || !self.email.value().is_empty();
+        if typed {
+            for p in self.field_problems() {
+                lines.push(Line::from(Span::styled(format!("  ✗ {p}"), theme.bad())));
+            }
+        }
+        if self.mode == Mode::New {
+            lines.extend(self.pw.lines(theme));
+        }
+        lines.push(Line::raw(""));
+        if self.loading.is_some() {
+            lines.push(Line::from(Span::styled("  Loading policies…", theme.dim())));
+        }
+        if self.pending.is_some() {
+            lines.push(Line::from(Span::styled("  Saving…", theme.dim())));
+        } else if let Some(e) = &self.error {
+            lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
+        }
+        let mut keys = vec![
+            ("Enter", "next / save"),
+            ("←/→", "choose"),
+            ("Esc", "cancel"),
+        ];
+        if matches!(self.mode, Mode::Edit { .. }) {
+            keys.insert(2, ("Ctrl-L", "reload"));
+        }
+        lines.push(hints(&keys, theme));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        if let Some((x, y)) = cursor {
+            if x < inner.width && y < inner.height {
+                frame.set_cursor_position((inner.x + x, inner.y + y));
+            }
+        }
+    }
+}
+
+/// Roles `actor` may give, most powerful first.
+fn givable(actor: Role) -> Vec<Role> {
+    Role::ALL
+        .iter()
+        .copied()
+        .filter(|r| {
+            *r == Role::User
+                || rights::check(
+                    actor,
+                    Action::ChangeRole(*r),
+                    Some((Role::User, Kind::Staff)),
+                )
+                .is_ok()
+        })
+        .collect()
+}

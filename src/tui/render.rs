@@ -1,0 +1,155 @@
+//! Drawing: reads the app state and nothing else (no awaits, queries or
+//! hashing); builds rows only for what is visible.
+
+use super::app::{App, MIN_HEIGHT, MIN_WIDTH, Main, Screen};
+use super::keys::Binding;
+use super::panes::PANES;
+use super::popups::{Popup, help};
+use super::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+pub fn draw(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    let theme = &app.theme;
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!(
+            "The terminal is {}x{}. keyward needs at least {MIN_WIDTH}x{MIN_HEIGHT}: enlarge the window. (Ctrl-C quits)",
+            area.width, area.height
+        );
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    match &app.screen {
+        Screen::Starting { error } => {
+            let text = match error {
+                None => format!("Opening {}…", app.location),
+                Some(e) => format!("Cannot open the database {}:\n{e}", app.location),
+            };
+            frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), area);
+        }
+        Screen::Setup(f) => f.render(frame, area, theme, &app.location),
+        Screen::SignIn(f) => f.render(frame, area, theme, &app.location),
+        Screen::MustChange(f) => f.render(frame, area, theme),
+        Screen::Main(m) => draw_main(app, m, frame, area),
+    }
+}
+
+fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let banner_h = u16::from(m.banner.is_some());
+    let [tabs, banner, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(banner_h),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(tab_line(m.pane, theme)), tabs);
+    if let Some(b) = &m.banner {
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(format!(" {b}"), theme.banner()))),
+            banner,
+        );
+    }
+    match (m.pane, &m.detail) {
+        (0, Some(d)) => d.render(frame, body, theme, app.now),
+        (0, None) => m.users.render(frame, body, theme, app.now),
+        (i, _) => placeholder(frame, body, PANES[i], theme),
+    }
+    frame.render_widget(Paragraph::new(status_line(m, &app.location, theme)), status);
+    let sections = m.key_sections();
+    for p in &m.popups {
+        draw_popup(p, frame, body, &sections, m, theme);
+    }
+}
+
+fn draw_popup(
+    p: &Popup,
+    frame: &mut Frame,
+    area: Rect,
+    sections: &[(&str, &[Binding])],
+    m: &Main,
+    theme: &Theme,
+) {
+    match p {
+        Popup::Help { scroll } => {
+            help::render(frame, area, sections, m.session.actor.role, *scroll, theme)
+        }
+        Popup::Palette(p) => p.render(frame, area, theme),
+        Popup::Message(p) => p.render(frame, area, theme),
+        Popup::Confirm(p) => p.render(frame, area, theme),
+        Popup::TypeConfirm(p) => p.render(frame, area, theme),
+        Popup::Secret(p) => p.render(frame, area, theme),
+        Popup::Password(p) => p.render(frame, area, theme),
+        Popup::UserForm(p) => p.render(frame, area, theme),
+        Popup::Holders(p) => p.render(frame, area, theme),
+        Popup::Grants(p) => p.render(frame, area, theme),
+        Popup::ChangeOwn(p) => p.render(frame, area, theme),
+    }
+}
+
+fn tab_line<'a>(active: usize, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![Span::styled(" keyward ", theme.title())];
+    for (i, name) in PANES.iter().enumerate() {
+        spans.push(Span::raw(" "));
+        let text = format!(" {} {name} ", i + 1);
+        spans.push(if i == active {
+            Span::styled(text, theme.tab_active())
+        } else {
+            Span::styled(text, theme.dim())
+        });
+    }
+    Line::from(spans)
+}
+
+fn placeholder(frame: &mut Frame, area: Rect, name: &str, theme: &Theme) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(format!(" {name} "), theme.title()));
+    let text = format!(
+        "The {name} pane is not in this version of the console yet; the `keyward {}` command line covers it meanwhile.",
+        match name {
+            "Resources" => "resource",
+            "Policies" => "policy",
+            "Lockouts" => "lockouts",
+            _ => "audit",
+        }
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled(text, theme.dim()))
+            .block(block)
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+fn status_line<'a>(m: &Main, location: &str, theme: &Theme) -> Line<'a> {
+    let a = &m.session.actor;
+    let mut spans = vec![
+        Span::styled(format!(" {} ({}) ", a.login, a.role.label()), theme.title()),
+        Span::styled(format!("│ {location} │"), theme.dim()),
+    ];
+    if let Some((note, _)) = &m.note {
+        spans.push(Span::styled(format!(" {note} │"), theme.good()));
+    }
+    if m.users.editing_filter && m.pane == 0 && m.detail.is_none() {
+        spans.push(Span::styled(" typing filter: ", theme.dim()));
+        spans.push(Span::styled("Enter", theme.key()));
+        spans.push(Span::raw(" keep  "));
+        spans.push(Span::styled("Esc", theme.key()));
+        spans.push(Span::raw(" clear"));
+        return Line::from(spans);
+    }
+    for (_, table) in m.key_sections() {
+        for b in table.iter().filter(|b| b.status && b.allowed(a.role)) {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(b.keys_label(), theme.key()));
+            spans.push(Span::raw(format!(" {}", b.label)));
+        }
+    }
+    Line::from(spans)
+}

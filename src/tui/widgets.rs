@@ -1,0 +1,149 @@
+//! Drawing helpers shared by screens and popups: centred boxes, labelled
+//! fields, the password checklist and strength meter.
+
+use super::fields::{SecretField, TextField};
+use super::theme::Theme;
+use crate::domain::password_rules::{RuleCheck, Strength};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear};
+
+/// A rectangle of at most `w` x `h`, centred in `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(h.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(w.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    cell
+}
+
+/// Clears `area` and draws a titled box; returns the inside.
+pub fn popup_box(frame: &mut Frame, area: Rect, title: &str, theme: &Theme) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border())
+        .title(Span::styled(format!(" {title} "), theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// "Label:  value" with the focused field marked; returns the line and,
+/// when focused, the cursor column within the value.
+pub fn text_field_line<'a>(
+    label: &str,
+    field: &TextField,
+    focused: bool,
+    width: u16,
+    theme: &Theme,
+) -> (Line<'a>, Option<u16>) {
+    let label_w = 18usize;
+    let avail = (width as usize).saturating_sub(label_w + 3).max(1);
+    let scroll = field.input.visual_scroll(avail);
+    let value: String = field.value().chars().skip(scroll).take(avail).collect();
+    let cursor =
+        focused.then(|| (label_w + 2 + field.input.visual_cursor().saturating_sub(scroll)) as u16);
+    (labelled(label, value, focused, theme), cursor)
+}
+
+/// The same for a secret field: bullets unless revealed.
+pub fn secret_field_line<'a>(
+    label: &str,
+    field: &SecretField,
+    focused: bool,
+    width: u16,
+    theme: &Theme,
+) -> (Line<'a>, Option<u16>) {
+    let label_w = 18usize;
+    let avail = (width as usize).saturating_sub(label_w + 3).max(1);
+    let shown: String = field.display();
+    let count = shown.chars().count();
+    let visible: String = shown.chars().skip(count.saturating_sub(avail)).collect();
+    let cursor = focused.then(|| (label_w + 2 + visible.chars().count()) as u16);
+    (labelled(label, visible, focused, theme), cursor)
+}
+
+fn labelled<'a>(label: &str, value: String, focused: bool, theme: &Theme) -> Line<'a> {
+    let marker = if focused { "▸ " } else { "  " };
+    let label_style = if focused { theme.focus() } else { theme.base() };
+    Line::from(vec![
+        Span::styled(format!("{marker}{label:<16}"), label_style),
+        Span::raw("  "),
+        Span::styled(value, if focused { theme.focus() } else { theme.base() }),
+    ])
+}
+
+/// "[x] label" toggles.
+pub fn toggle_line<'a>(label: &str, on: bool, focused: bool, theme: &Theme) -> Line<'a> {
+    let marker = if focused { "▸ " } else { "  " };
+    let style = if focused { theme.focus() } else { theme.base() };
+    Line::from(Span::styled(
+        format!("{marker}[{}] {label}", if on { "x" } else { " " }),
+        style,
+    ))
+}
+
+/// "< value >" choices.
+pub fn choice_line<'a>(label: &str, value: &str, focused: bool, theme: &Theme) -> Line<'a> {
+    let marker = if focused { "▸ " } else { "  " };
+    let style = if focused { theme.focus() } else { theme.base() };
+    Line::from(vec![
+        Span::styled(format!("{marker}{label:<16}"), style),
+        Span::raw("  "),
+        Span::styled(format!("◂ {value} ▸"), style),
+    ])
+}
+
+/// One line per policy rule: met (✓) or broken (✗), with the reason.
+pub fn checklist_lines<'a>(checks: &[RuleCheck], typed: bool, theme: &Theme) -> Vec<Line<'a>> {
+    checks
+        .iter()
+        .map(|c| {
+            if !typed {
+                Line::from(Span::styled(format!("  · {}", c.label), theme.dim()))
+            } else if c.met {
+                Line::from(Span::styled(format!("  ✓ {}", c.label), theme.good()))
+            } else {
+                Line::from(Span::styled(format!("  ✗ {}", c.message), theme.bad()))
+            }
+        })
+        .collect()
+}
+
+/// "Strength: ███░░ strong — hint".
+pub fn strength_line<'a>(s: &Strength, theme: &Theme) -> Line<'a> {
+    let filled = (s.score as usize + 1).min(5);
+    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(5 - filled));
+    let style: Style = match s.score {
+        0 | 1 => theme.bad(),
+        2 => theme.warn(),
+        _ => theme.good(),
+    };
+    let mut spans = vec![
+        Span::raw("  Strength  "),
+        Span::styled(format!("{bar} {}", s.label), style),
+    ];
+    if let Some(h) = &s.hint {
+        spans.push(Span::styled(format!("  — {h}"), theme.dim()));
+    }
+    Line::from(spans)
+}
+
+/// Key hints such as "Enter save  Esc cancel".
+pub fn hints<'a>(pairs: &[(&str, &str)], theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    for (i, (k, label)) in pairs.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(k.to_string(), theme.key()));
+        spans.push(Span::raw(format!(" {label}")));
+    }
+    Line::from(spans)
+}

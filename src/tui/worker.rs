@@ -1,0 +1,296 @@
+//! Runs effects: each call is a tokio task on the service (hashing happens
+//! on the blocking pool inside the service); its answer goes back to the
+//! event loop tagged with the request id. The state machine drops answers
+//! it no longer waits for.
+
+use super::effect::{Call, Event, FormData, PasswordTarget, Reply, Session, SignInReply};
+use crate::domain::AuthOutcome;
+use crate::error::{Error, Result};
+use crate::service::{Actor, Service};
+use tokio::sync::mpsc::UnboundedSender;
+
+#[derive(Clone)]
+pub struct Worker {
+    service: Service,
+    tx: UnboundedSender<Event>,
+}
+
+impl Worker {
+    pub fn new(service: Service, tx: UnboundedSender<Event>) -> Worker {
+        Worker { service, tx }
+    }
+
+    /// Starts the call in the background.
+    pub fn spawn(&self, id: u64, actor: Option<Actor>, call: Call) {
+        let service = self.service.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let reply = perform(&service, actor.as_ref(), call).await;
+            // The loop may have ended; nothing to do then.
+            let _ = tx.send(Event::Reply { id, reply });
+        });
+    }
+}
+
+fn need(actor: Option<&Actor>) -> Result<&Actor> {
+    actor.ok_or_else(|| Error::Unauthenticated("sign in first".into()))
+}
+
+/// Runs one call. Public so that tests can drive the app against a real
+/// database without a terminal.
+pub async fn perform(service: &Service, actor: Option<&Actor>, call: Call) -> Reply {
+    match call {
+        Call::NeedsSetup => Reply::NeedsSetup(
+            async {
+                if !service.needs_setup().await? {
+                    return Ok(None);
+                }
+                let row = service.builtin_policy(false).await?;
+                Ok(Some(crate::service::parse_settings(&row)?))
+            }
+            .await,
+        ),
+        Call::Setup {
+            login,
+            name,
+            email,
+            password,
+        } => {
+            let r = async {
+                service
+                    .create_first_admin(&login, &name, &email, &password)
+                    .await?;
+                sign_in(service, &login, &password).await
+            };
+            Reply::SignIn(r.await)
+        }
+        Call::SignIn { login, password } => {
+            Reply::SignIn(sign_in(service, &login, &password).await)
+        }
+        Call::ChangeAtSignIn {
+            login,
+            current,
+            new,
+        } => {
+            let r = async {
+                service
+                    .change_password_with_current(&login, &current, &new, "console")
+                    .await?;
+                sign_in(service, &login, &new).await
+            };
+            Reply::SignIn(r.await)
+        }
+        Call::ChangeOwn { current, new } => Reply::Done(
+            async {
+                service
+                    .change_own_password(need(actor)?, &current, &new)
+                    .await?;
+                Ok("your password was changed".to_string())
+            }
+            .await,
+        ),
+        Call::ListUsers { filter } => {
+            Reply::Users(async { service.list_users(need(actor)?, &filter).await }.await)
+        }
+        Call::GetUser { login } => {
+            Reply::User(async { service.get_user(need(actor)?, &login).await }.await)
+        }
+        Call::PasswordContext { login } => {
+            Reply::PasswordContext(password_target(service, actor, &login).await)
+        }
+        Call::FormData => Reply::FormData(form_data(service, actor).await),
+        Call::SetPassword {
+            login,
+            password,
+            must_change,
+        } => done(
+            async {
+                service
+                    .set_password(need(actor)?, &login, &password, must_change)
+                    .await
+            }
+            .await,
+            format!(
+                "password set for {login}{}",
+                if must_change {
+                    "; must be changed at next sign-in"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        Call::TempPassword { login } => Reply::Secret(
+            async {
+                let pw = service.temporary_password(need(actor)?, &login).await?;
+                Ok((
+                    format!("Temporary password for {login} (must be changed at next sign-in)"),
+                    pw,
+                ))
+            }
+            .await,
+        ),
+        Call::ResetToken { login } => Reply::Secret(
+            async {
+                let (token, expires) = service.issue_reset_token(need(actor)?, &login).await?;
+                Ok((
+                    format!(
+                        "Reset token for {login}, valid until {}",
+                        expires.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                    token,
+                ))
+            }
+            .await,
+        ),
+        Call::Unlock { login } => done(
+            async { service.unlock(need(actor)?, &login).await }.await,
+            format!("unlocked {login}"),
+        ),
+        Call::SetDisabled { login, disabled } => done(
+            async { service.set_disabled(need(actor)?, &login, disabled).await }.await,
+            format!("{} {login}", if disabled { "disabled" } else { "enabled" }),
+        ),
+        Call::Delete { login } => done(
+            async { service.delete_user(need(actor)?, &login).await }.await,
+            format!("deleted {login}"),
+        ),
+        Call::CreateUser { user, password } => Reply::Done(
+            async {
+                let u = service
+                    .create_user(need(actor)?, &user, password.as_ref())
+                    .await?;
+                Ok(format!("created {}", u.login))
+            }
+            .await,
+        ),
+        Call::EditUser {
+            login,
+            version,
+            edit,
+        } => Reply::Done(
+            async {
+                let u = service
+                    .edit_user(need(actor)?, &login, Some(version), &edit)
+                    .await?;
+                Ok(format!("saved {}", u.login))
+            }
+            .await,
+        ),
+        Call::AddHolder {
+            login,
+            name,
+            email,
+            note,
+        } => done(
+            async {
+                service
+                    .add_holder(need(actor)?, &login, &name, &email, &note)
+                    .await
+                    .map(|_| ())
+            }
+            .await,
+            format!("added {name} as a holder of {login}"),
+        ),
+        Call::RemoveHolder { login, id } => done(
+            async { service.remove_holder(need(actor)?, &login, id).await }.await,
+            format!("removed a holder of {login}"),
+        ),
+        Call::Grant {
+            login,
+            resource,
+            level,
+        } => match level {
+            Some(l) => done(
+                async { service.grant(need(actor)?, &resource, &login, l).await }.await,
+                format!("{login} has {l} access to {resource}"),
+            ),
+            None => done(
+                async { service.revoke(need(actor)?, &resource, &login).await }.await,
+                format!("revoked {login}'s access to {resource}"),
+            ),
+        },
+        Call::Ping => Reply::Pong(service.store().ping().await),
+    }
+}
+
+fn done(r: Result<()>, msg: String) -> Reply {
+    Reply::Done(r.map(|()| msg))
+}
+
+async fn sign_in(
+    service: &Service,
+    login: &str,
+    password: &crate::domain::Password,
+) -> Result<SignInReply> {
+    let result = match service.login(login, password, "console", false).await {
+        Ok(r) => r,
+        Err(Error::Forbidden(m)) => return Ok(SignInReply::Refused(m)),
+        Err(e) => return Err(e),
+    };
+    match (result.outcome, result.actor) {
+        (AuthOutcome::Ok, Some(actor)) => {
+            let user = service.get_user(&actor, &actor.login).await?;
+            let row = service
+                .store()
+                .user_by_id(actor.user_id)
+                .await?
+                .ok_or_else(|| Error::NotFound("your account vanished".into()))?;
+            let policy = service.effective_policy(&row).await?.policy;
+            Ok(SignInReply::SignedIn(Session {
+                actor,
+                name: user.summary.name,
+                idle_timeout_minutes: policy.idle_timeout_minutes,
+            }))
+        }
+        (AuthOutcome::OkMustChange { reason }, Some(actor)) => {
+            let target = password_target(service, Some(&actor), &actor.login).await?;
+            Ok(SignInReply::MustChange {
+                login: actor.login,
+                reason: reason.describe().to_string(),
+                target,
+            })
+        }
+        (outcome, _) => Ok(SignInReply::Refused(outcome.describe())),
+    }
+}
+
+async fn password_target(
+    service: &Service,
+    actor: Option<&Actor>,
+    login: &str,
+) -> Result<PasswordTarget> {
+    let actor = need(actor)?;
+    let detail = service.get_user(actor, login).await?;
+    let row = service
+        .store()
+        .user_by_login(&login.to_ascii_lowercase())
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no user {login}")))?;
+    let effective = service.effective_policy(&row).await?;
+    Ok(PasswordTarget {
+        login: detail.summary.login,
+        name: detail.summary.name,
+        email: detail.summary.email,
+        policy_name: effective.row.name,
+        policy: effective.policy,
+        holders: detail.holders.into_iter().map(|h| h.name).collect(),
+    })
+}
+
+async fn form_data(service: &Service, actor: Option<&Actor>) -> Result<FormData> {
+    let actor = need(actor)?;
+    let policies = service.list_policies(actor).await?;
+    let find = |n: &str| {
+        policies
+            .iter()
+            .find(|p| p.name == n)
+            .map(|p| p.settings.clone())
+            .unwrap_or_default()
+    };
+    Ok(FormData {
+        staff_policy: find("default"),
+        portal_policy: find("portal"),
+        resources: service.list_resources(actor).await?,
+        policies,
+    })
+}
