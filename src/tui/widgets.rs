@@ -138,10 +138,8 @@ pub fn strength_line<'a>(s: &Strength, theme: &Theme) -> Line<'a> {
 /// Key hints such as "Enter save  Esc cancel".
 pub fn hints<'a>(pairs: &[(&str, &str)], theme: &Theme) -> Line<'a> {
     let mut spans = Vec::new();
-    for (i, (k, label)) in pairs.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::raw("  "));
-        }
+    for (k, label) in pairs {
+        spans.push(Span::raw("  "));
         spans.push(Span::styled(k.to_string(), theme.key()));
         spans.push(Span::raw(format!(" {label}")));
     }

@@ -277,14 +277,14 @@ impl UsersPane {
                 }
             })
             .collect();
-        let mut widths = vec![Constraint::Length(24), Constraint::Length(22)];
+        let mut widths = vec![Constraint::Length(20), Constraint::Length(20)];
         if wide {
             widths.push(Constraint::Fill(1));
         }
         widths.extend([
             Constraint::Length(6),
-            Constraint::Length(15),
-            Constraint::Length(26),
+            Constraint::Length(13),
+            Constraint::Length(22),
             Constraint::Length(16),
         ]);
         if !wide {

@@ -4,7 +4,7 @@ use crate::domain::password_rules::PasswordContext;
 use crate::tui::effect::{Call, PasswordTarget};
 use crate::tui::fields::SecretField;
 use crate::tui::new_password::NewPassword;
-use crate::tui::screens::{is_reveal, move_focus};
+use crate::tui::screens::{is_reveal, is_save, move_focus};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{centered, hints, popup_box, secret_field_line};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -58,8 +58,8 @@ impl ChangeOwnDialog {
         if move_focus(&mut self.focus, 3, key) {
             return Out::None;
         }
-        if key.code == KeyCode::Enter {
-            if self.focus < 2 {
+        if key.code == KeyCode::Enter || is_save(key) {
+            if self.focus < 2 && !is_save(key) {
                 self.focus += 1;
                 return Out::None;
             }
@@ -128,7 +128,8 @@ impl ChangeOwnDialog {
         }
         lines.push(hints(
             &[
-                ("Enter", "next / save"),
+                ("Ctrl-S", "save"),
+                ("Enter", "next"),
                 ("Ctrl-R", "show"),
                 ("Esc", "cancel"),
             ],

@@ -6,7 +6,7 @@
 use crate::domain::password_rules::PasswordContext;
 use crate::tui::effect::{Call, PasswordTarget};
 use crate::tui::new_password::NewPassword;
-use crate::tui::screens::{is_reveal, move_focus};
+use crate::tui::screens::{is_reveal, is_save, move_focus};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{centered, hints, popup_box, secret_field_line, toggle_line};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -92,6 +92,9 @@ impl PasswordDialog {
             return Out::Call(Call::TempPassword {
                 login: self.login.clone(),
             });
+        }
+        if is_save(key) {
+            return self.submit();
         }
         if move_focus(&mut self.focus, 3, key) {
             return Out::None;
@@ -229,7 +232,7 @@ impl PasswordDialog {
         }
         lines.push(hints(
             &[
-                ("Enter", "OK"),
+                ("Enter/Ctrl-S", "OK"),
                 ("Ctrl-G", "generate temporary"),
                 ("Ctrl-R", "show"),
                 ("Esc", "cancel"),

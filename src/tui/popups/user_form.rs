@@ -13,7 +13,7 @@ use crate::service::{NewUser, UserEdit};
 use crate::tui::effect::{Call, FormData};
 use crate::tui::fields::TextField;
 use crate::tui::new_password::NewPassword;
-use crate::tui::screens::{is_reveal, move_focus};
+use crate::tui::screens::{is_reveal, is_save, move_focus};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{
     centered, choice_line, hints, popup_box, secret_field_line, text_field_line, toggle_line,
@@ -257,6 +257,9 @@ impl UserForm {
             }
             return Out::None;
         }
+        if is_save(key) {
+            return self.submit();
+        }
         let count = self.fields();
         if move_focus(&mut self.focus, count, key) {
             return Out::None;
@@ -423,7 +426,8 @@ impl UserForm {
             lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
         }
         let mut keys = vec![
-            ("Enter", "next / save"),
+            ("Ctrl-S", "save"),
+            ("Enter", "next"),
             ("←/→", "choose"),
             ("Esc", "cancel"),
         ];

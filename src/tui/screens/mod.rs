@@ -22,6 +22,11 @@ pub fn move_focus(focus: &mut usize, count: usize, key: &KeyEvent) -> bool {
     }
 }
 
+/// Ctrl-S saves a form from any field.
+pub fn is_save(key: &KeyEvent) -> bool {
+    key.code == KeyCode::Char('s') && key.modifiers.contains(KeyModifiers::CONTROL)
+}
+
 /// Ctrl-R shows or hides what was typed in password fields.
 pub fn is_reveal(key: &KeyEvent) -> bool {
     key.code == KeyCode::Char('r') && key.modifiers.contains(KeyModifiers::CONTROL)

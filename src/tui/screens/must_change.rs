@@ -1,7 +1,7 @@
 //! The forced password change after a sign-in that answered ok-must-change.
 //! The password just proven is kept (zeroizing) until the change is done.
 
-use super::{is_reveal, move_focus};
+use super::{is_reveal, is_save, move_focus};
 use crate::domain::Password;
 use crate::domain::password_rules::PasswordContext;
 use crate::tui::effect::{Call, PasswordTarget};
@@ -61,8 +61,8 @@ impl MustChangeForm {
         if move_focus(&mut self.focus, 2, key) {
             return None;
         }
-        if key.code == KeyCode::Enter {
-            if self.focus == 0 {
+        if key.code == KeyCode::Enter || is_save(key) {
+            if self.focus == 0 && !is_save(key) {
                 self.focus = 1;
                 return None;
             }
@@ -150,7 +150,8 @@ impl MustChangeForm {
         }
         lines.push(hints(
             &[
-                ("Enter", "next / save"),
+                ("Ctrl-S", "save"),
+                ("Enter", "next"),
                 ("Ctrl-R", "show"),
                 ("Ctrl-C", "quit"),
             ],

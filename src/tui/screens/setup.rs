@@ -1,6 +1,6 @@
 //! First run: create the first global administrator.
 
-use super::{is_reveal, move_focus};
+use super::{is_reveal, is_save, move_focus};
 use crate::domain::password_rules::PasswordContext;
 use crate::domain::policy::Policy;
 use crate::tui::effect::Call;
@@ -86,8 +86,8 @@ impl SetupForm {
         if move_focus(&mut self.focus, FIELDS, key) {
             return None;
         }
-        if key.code == KeyCode::Enter {
-            if self.focus + 1 < FIELDS {
+        if key.code == KeyCode::Enter || is_save(key) {
+            if self.focus + 1 < FIELDS && !is_save(key) {
                 self.focus += 1;
                 return None;
             }
@@ -191,7 +191,8 @@ impl SetupForm {
         }
         lines.push(hints(
             &[
-                ("Enter", "next / create"),
+                ("Ctrl-S", "create"),
+                ("Enter", "next"),
                 ("Tab", "next field"),
                 ("Ctrl-R", "show passwords"),
                 ("Ctrl-C", "quit"),

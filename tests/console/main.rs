@@ -1,0 +1,5 @@
+//! Console tests: keys in, state and service calls out, on a real SQLite
+//! database; and the screens drawn on ratatui's TestBackend.
+
+mod harness;
+mod state;
