@@ -168,6 +168,24 @@ impl DetailView {
     }
 }
 
+/// Audit details on one line: `after: name=Anna, email=a@x.org`.
+pub fn compact(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::Object(_) => format!("{k}: {}", compact(v)),
+                other => format!("{k}={}", compact(other)),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(compact).collect::<Vec<_>>().join("/"),
+        other => other.to_string(),
+    }
+}
+
 trait PatchSpans<'a> {
     fn patch_spans(self, other: Line<'a>) -> Line<'a>;
 }

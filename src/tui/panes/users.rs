@@ -279,12 +279,12 @@ impl UsersPane {
             .collect();
         let mut widths = vec![Constraint::Length(20), Constraint::Length(20)];
         if wide {
-            widths.push(Constraint::Fill(1));
+            widths.push(Constraint::Fill(3));
         }
         widths.extend([
             Constraint::Length(6),
             Constraint::Length(13),
-            Constraint::Length(22),
+            Constraint::Fill(2),
             Constraint::Length(16),
         ]);
         if !wide {
