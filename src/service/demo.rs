@@ -180,7 +180,7 @@ impl Service {
             };
             resource_ids.push(id);
         }
-        let mut rng = StdRng::seed_from_u64(0x6b65_7977_6172_64);
+        let mut rng = StdRng::seed_from_u64(0x6b65_7977_6172);
         let mut done = 0u64;
         let mut grants_total = 0u64;
         while done < count {

@@ -382,7 +382,8 @@ impl Service {
             &u.login,
             json!({ "before": before, "after": after }),
         );
-        self.store
+        let result = self
+            .store
             .update_user(
                 u.id,
                 version,
@@ -400,7 +401,13 @@ impl Service {
                     Error::Conflict(format!("the login ID {new_login} is already taken"))
                 }
                 e => e,
-            })?;
+            });
+        let action = if role != old_role {
+            Action::ChangeRole(role)
+        } else {
+            Action::ManageUser
+        };
+        self.audit_refusal(&me, action, &u.login, result).await?;
         let row = self
             .store
             .user_by_id(u.id)
@@ -427,8 +434,11 @@ impl Service {
             &u.login,
             json!({ "before": { "status": u.status } }),
         );
-        self.store
+        let result = self
+            .store
             .set_status(u.id, disabled, self.now(), &event)
+            .await;
+        self.audit_refusal(&me, Action::ManageUser, &u.login, result)
             .await
     }
 
@@ -437,9 +447,12 @@ impl Service {
         let u = self.user(login).await?;
         let me = self.authorize(actor, Action::ManageUser, Some(&u)).await?;
         if u.id == me.id {
-            return Err(Error::Forbidden(
+            let refused = Err(Error::Forbidden(
                 "you cannot delete your own account".into(),
             ));
+            return self
+                .audit_refusal(&me, Action::ManageUser, &u.login, refused)
+                .await;
         }
         let event = AuditEvent::new(
             &me.login,
@@ -447,7 +460,31 @@ impl Service {
             &u.login,
             json!({ "before": { "name": u.name, "email": u.email, "kind": u.kind, "role": u.role, "status": u.status } }),
         );
-        self.store.delete_user(u.id, self.now(), &event).await
+        let result = self.store.delete_user(u.id, self.now(), &event).await;
+        self.audit_refusal(&me, Action::ManageUser, &u.login, result)
+            .await
+    }
+
+    /// Audits a refusal that the rights table alone could not foresee (the
+    /// last active global administrator, one's own account) like the
+    /// refusals of `authorize`, then passes the result on.
+    async fn audit_refusal(
+        &self,
+        me: &UserRow,
+        action: Action,
+        target: &str,
+        result: Result<()>,
+    ) -> Result<()> {
+        if let Err(Error::Forbidden(why)) = &result {
+            let event = AuditEvent::new(
+                &me.login,
+                "refused",
+                target,
+                json!({ "action": action.describe(), "reason": why }),
+            );
+            self.store.append_audit(&event, self.now()).await?;
+        }
+        result
     }
 
     /// Ends a lock (by time or failures) and clears the failure count.

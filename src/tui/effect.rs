@@ -12,8 +12,10 @@ use zeroize::Zeroizing;
 
 pub type RequestId = u64;
 
-/// An input to the state machine.
+/// An input to the state machine. Each event is moved through the channel
+/// once, so the size of the largest variant does not matter.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Event {
     Key(KeyEvent),
     Paste(String),
