@@ -149,6 +149,8 @@ impl UsersPane {
         } else if self.selected >= self.offset + height {
             self.offset = self.selected + 1 - height;
         }
+        // After the terminal grows, show rows above rather than blank space below.
+        self.offset = self.offset.min(self.rows.len().saturating_sub(height));
     }
 
     /// Whether the next page should be fetched now.
@@ -284,7 +286,7 @@ impl UsersPane {
         widths.extend([
             Constraint::Length(6),
             Constraint::Length(13),
-            Constraint::Fill(2),
+            if wide { Constraint::Fill(2) } else { Constraint::Length(24) },
             Constraint::Length(16),
         ]);
         if !wide {
@@ -311,7 +313,9 @@ pub fn badges<'a>(u: &UserSummary, now: DateTime<Utc>, theme: &Theme) -> Line<'a
         }
         spans.push(Span::styled(text, style));
     };
-    if u.locked {
+    // A lock that ran out since the row was read is not shown.
+    let still_locked = u.locked && u.locked_until.is_none_or(|t| t > now);
+    if still_locked {
         push(
             match u.locked_until {
                 Some(t) => format!("LOCKED {}", time_left(t, now)),
