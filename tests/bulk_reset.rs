@@ -66,6 +66,8 @@ both_backends!(staff_only_and_never_the_actor, |t| {
     let admin = setup(&t).await;
     let s = &t.service;
     let all = req(None, None, true);
+    let (staff_token, _) = s.issue_reset_token(&admin, "s.user1").await.unwrap();
+    let (portal_token, _) = s.issue_reset_token(&admin, "p.one").await.unwrap();
     assert_eq!(s.bulk_reset_count(&admin, &all).await.unwrap(), 4);
     let seen = Mutex::new(Vec::<Progress>::new());
     let n = s
@@ -120,6 +122,18 @@ both_backends!(staff_only_and_never_the_actor, |t| {
     assert_eq!(bulk[0].details["count"], 4);
     assert_eq!(bulk[0].details["must_change"], true);
     assert_eq!(bulk[0].actor, ADMIN);
+    // Staff users' reset tokens were revoked; portal users' were not.
+    let err = s
+        .redeem_reset_token(&staff_token, &Password::from("token chosen passphrase"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unauthenticated(_)), "{err:?}");
+    assert_eq!(
+        s.redeem_reset_token(&portal_token, &Password::from("token chosen passphrase"))
+            .await
+            .unwrap(),
+        "p.one"
+    );
     // The list shows who must change.
     for login in STAFF {
         assert!(

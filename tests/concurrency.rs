@@ -329,3 +329,46 @@ both_backends!(two_global_admins_demoting_each_other_leave_one, |t| {
     );
     close(pool).await;
 });
+
+// The interleaving the race above can only hope to hit, made certain: this
+// process verified the right password, another process locked the account
+// meanwhile, and only then is the success recorded.
+both_backends!(
+    a_success_recorded_after_another_process_locked_changes_nothing,
+    |t| {
+        let admin = t.admin().await;
+        t.add_user(&admin, "target.user", Kind::Staff, Role::User, PW)
+            .await;
+        let id = t.row("target.user").await.id;
+        let other = services(&t, 1).await;
+        let now = t.clock.now();
+        let policy = keyward::domain::Policy::default();
+        let mut locked = 0;
+        for _ in 0..5 {
+            if other[0]
+                .store()
+                .record_failure(id, &policy, "other", now)
+                .await
+                .unwrap()
+                .locked
+                .is_some()
+            {
+                locked += 1;
+            }
+        }
+        assert_eq!(locked, 1);
+        assert!(
+            !t.service.store().record_success(id, now).await.unwrap(),
+            "refused while locked"
+        );
+        let row = t.row("target.user").await;
+        assert!(row.locked_at.is_some(), "the lock stands");
+        assert_eq!(row.failed_attempts, 5);
+        assert!(row.last_login_at.is_none());
+        // Once the lock has run out, a success counts again.
+        let later = now + chrono::Duration::minutes(16);
+        assert!(t.service.store().record_success(id, later).await.unwrap());
+        assert_eq!(t.row("target.user").await.failed_attempts, 0);
+        close(other).await;
+    }
+);

@@ -409,6 +409,39 @@ both_backends!(last_global_admin_is_protected, |t| {
     s.set_disabled(&two, ADMIN, false).await.unwrap();
     s.delete_user(&two, ADMIN).await.unwrap();
     assert_eq!(s.store().count_active_global_admins().await.unwrap(), 1);
+
+    // Every refusal above is in the audit trail ("Refused actions are audited too").
+    let refused = refusals(&t, &two).await;
+    let expected: Vec<(String, String)> = [
+        (ADMIN, ADMIN),
+        (ADMIN, ADMIN),
+        (ADMIN, ADMIN),
+        (ADMIN, ADMIN),
+        (ADMIN, ADMIN),
+        ("glob.two", "glob.two"),
+        ("glob.two", "glob.two"),
+        ("glob.two", "glob.two"),
+        (ADMIN, "glob.two"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(refused, expected);
+    let last = &s.audit(&two, Some("refused"), None, 1).await.unwrap()[0];
+    assert!(
+        last.details["reason"].as_str().unwrap().contains("admins"),
+        "{:?}",
+        last.details
+    );
+    let store_refusal = &s.audit(&two, Some("refused"), None, 9).await.unwrap()[8];
+    assert!(
+        store_refusal.details["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no active global administrator"),
+        "{:?}",
+        store_refusal.details
+    );
 });
 
 both_backends!(role_change_needs_step_up, |t| {
@@ -427,6 +460,25 @@ both_backends!(role_change_needs_step_up, |t| {
         .unwrap_err();
     assert!(matches!(err, Error::StepUpRequired(_)), "{err:?}");
     assert_eq!(t.row("plain.user").await.role, "user");
+    // Creating an administrator needs one too.
+    let new_admin = NewUser {
+        login: "new.admin".into(),
+        name: "New Admin".into(),
+        email: "new.admin@example.org".into(),
+        kind: Kind::Staff,
+        role: Role::Admin,
+        policy: None,
+        must_change: false,
+    };
+    let err = s.create_user(&root, &new_admin, None).await.unwrap_err();
+    assert!(matches!(err, Error::StepUpRequired(_)), "{err:?}");
+    assert!(
+        s.store()
+            .user_by_login("new.admin")
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Other edits need no step-up.
     let rename = UserEdit {
         name: Some("Plain Person".into()),

@@ -271,6 +271,7 @@ fn personal_part(pw: &str, ctx: &PasswordContext<'_>) -> Option<&'static str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::field_reassign_with_default)]
 mod tests {
     use super::*;
 

@@ -193,6 +193,7 @@ impl App {
                     Some(Popup::Password(p)) => p.paste(text),
                     Some(Popup::UserForm(p)) => p.paste(text),
                     Some(Popup::ChangeOwn(p)) => p.paste(text),
+                    Some(Popup::StepUp(p)) => p.password.paste(text),
                     Some(Popup::Holders(p)) => p.paste(text),
                     Some(Popup::Palette(p)) => p.input.paste(text),
                     Some(Popup::TypeConfirm(p)) => p.field.paste(text),
@@ -275,6 +276,7 @@ impl App {
                 Popup::Holders(p) => p.key(&key),
                 Popup::Grants(p) => p.key(&key),
                 Popup::ChangeOwn(p) => p.key(&key),
+                Popup::StepUp(p) => p.key(&key),
             };
             return self.popup_out(out);
         }
@@ -996,6 +998,17 @@ impl App {
                 }
                 self.refresh()
             }
+            Reply::SteppedUp(Ok(actor)) => {
+                m.popups.remove(index);
+                m.session.actor = actor;
+                m.note = Some(("confirmed; save again to apply your change".into(), now));
+                Vec::new()
+            }
+            Reply::SteppedUp(Err(e)) => {
+                let text = friendly(&e);
+                m.popups[index].failed(text);
+                Vec::new()
+            }
             Reply::Secret(Ok((title, secret))) => {
                 m.popups.remove(index);
                 m.popups.push(Popup::Secret(SecretBox { title, secret }));
@@ -1006,9 +1019,14 @@ impl App {
                     m.popups[index].set_pending(None);
                     return self.error(e);
                 }
+                let step_up = matches!(e, Error::StepUpRequired(_));
                 let text = friendly(&e);
                 if !m.popups[index].failed(text.clone()) {
                     m.popups.push(Popup::Message(Message::error(text)));
+                }
+                if step_up {
+                    // Ask for the password now; the form stays open underneath.
+                    m.popups.push(Popup::StepUp(Default::default()));
                 }
                 Vec::new()
             }

@@ -121,6 +121,10 @@ pub enum Call {
         resource: String,
         level: Option<AccessLevel>,
     },
+    /// Confirm the signed-in administrator's password again.
+    StepUp {
+        password: Password,
+    },
     Ping,
 }
 
@@ -179,4 +183,6 @@ pub enum Reply {
     /// A secret to show once (temporary password, reset token).
     Secret(Result<(String, Zeroizing<String>), Error>),
     Pong(Result<(), Error>),
+    /// The actor with a renewed step-up time.
+    SteppedUp(Result<Actor, Error>),
 }

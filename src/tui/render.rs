@@ -88,6 +88,7 @@ fn draw_popup(
         Popup::Holders(p) => p.render(frame, area, theme),
         Popup::Grants(p) => p.render(frame, area, theme),
         Popup::ChangeOwn(p) => p.render(frame, area, theme),
+        Popup::StepUp(p) => p.render(frame, area, theme),
     }
 }
 

@@ -210,6 +210,9 @@ pub async fn perform(service: &Service, actor: Option<&Actor>, call: Call) -> Re
             ),
         },
         Call::Ping => Reply::Pong(service.store().ping().await),
+        Call::StepUp { password } => {
+            Reply::SteppedUp(async { service.step_up(need(actor)?, &password).await }.await)
+        }
     }
 }
 

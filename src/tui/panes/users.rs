@@ -286,7 +286,11 @@ impl UsersPane {
         widths.extend([
             Constraint::Length(6),
             Constraint::Length(13),
-            if wide { Constraint::Fill(2) } else { Constraint::Length(24) },
+            if wide {
+                Constraint::Fill(2)
+            } else {
+                Constraint::Length(24)
+            },
             Constraint::Length(16),
         ]);
         if !wide {

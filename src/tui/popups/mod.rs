@@ -6,6 +6,7 @@ pub mod help;
 pub mod palette;
 pub mod password;
 pub mod simple;
+pub mod step_up;
 pub mod user_form;
 
 use super::effect::Call;
@@ -34,6 +35,7 @@ pub enum Popup {
     Holders(access::HoldersDialog),
     Grants(access::GrantsDialog),
     ChangeOwn(change_own::ChangeOwnDialog),
+    StepUp(step_up::StepUpDialog),
 }
 
 impl Popup {
@@ -47,6 +49,7 @@ impl Popup {
             Popup::Holders(p) => p.pending,
             Popup::Grants(p) => p.pending.or(p.loading),
             Popup::ChangeOwn(p) => p.pending.or(p.loading),
+            Popup::StepUp(p) => p.pending,
             _ => None,
         }
     }
@@ -61,6 +64,7 @@ impl Popup {
             Popup::Holders(p) => p.pending = id,
             Popup::Grants(p) => p.pending = id,
             Popup::ChangeOwn(p) => p.pending = id,
+            Popup::StepUp(p) => p.pending = id,
             _ => {}
         }
     }
@@ -81,6 +85,7 @@ impl Popup {
             Popup::Holders(p) => p.failed(why),
             Popup::Grants(p) => p.failed(why),
             Popup::ChangeOwn(p) => p.failed(why),
+            Popup::StepUp(p) => p.failed(why),
             _ => return false,
         }
         true
@@ -95,6 +100,7 @@ impl Popup {
                 | Popup::ChangeOwn(_)
                 | Popup::TypeConfirm(_)
                 | Popup::Palette(_)
+                | Popup::StepUp(_)
         ) || matches!(self, Popup::Holders(h) if h.adding.is_some())
     }
 }

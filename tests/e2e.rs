@@ -1,0 +1,191 @@
+//! End-to-end: the real binary in a pseudo-terminal, its screen read back
+//! through a VT100 parser.
+
+use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const ROWS: u16 = 30;
+const COLS: u16 = 100;
+const PW: &str = "correct horse battery staple";
+
+/// The binary running in a pty; everything it writes is kept.
+struct Console {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    output: Arc<Mutex<Vec<u8>>>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+    _dir: tempfile::TempDir,
+}
+
+impl Console {
+    fn start() -> Console {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = dir.path().join("keyward.toml");
+        std::fs::write(&config, "").expect("config");
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_keyward"));
+        cmd.cwd(dir.path());
+        cmd.env("KEYWARD_DATA_DIR", dir.path());
+        cmd.env("KEYWARD_CONFIG", &config);
+        cmd.env_remove("KEYWARD_DATABASE_URL");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("NO_COLOR", "1");
+        let child = pty.slave.spawn_command(cmd).expect("spawn keyward");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let writer = pty.master.take_writer().expect("writer");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let sink = output.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => sink.lock().unwrap().extend_from_slice(&buf[..n]),
+                }
+            }
+        });
+        Console {
+            child,
+            writer,
+            output,
+            _master: pty.master,
+            _dir: dir,
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        self.output.lock().unwrap().clone()
+    }
+
+    /// The screen as the terminal shows it now.
+    fn screen(&self) -> String {
+        let mut parser = vt100::Parser::new(ROWS, COLS, 0);
+        parser.process(&self.bytes());
+        parser.screen().contents()
+    }
+
+    /// Waits up to 10 s for `text` on screen.
+    fn wait_for(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("keyward exited ({status:?}) before showing {text:?}:\n{screen}");
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("{text:?} did not appear within 10 s:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Waits up to 10 s for `text` to leave the screen.
+    fn wait_gone(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.screen().contains(text) {
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("{text:?} still on screen after 10 s:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn send(&mut self, s: &str) {
+        self.writer.write_all(s.as_bytes()).expect("write");
+        self.writer.flush().expect("flush");
+    }
+
+    /// Waits up to 10 s for the process to end.
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("keyward did not exit within 10 s:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[test]
+fn first_run_help_and_quit_in_a_terminal() {
+    let mut c = Console::start();
+    c.wait_for("first run");
+    // Login, name, email, password twice; Tab between; Ctrl-S creates.
+    c.send("root1\tRoot One\troot@example.org\t");
+    c.send(PW);
+    c.send("\t");
+    c.send(PW);
+    c.send("\x13");
+    c.wait_for("root1 (global admin)");
+    c.wait_for("▶ root1");
+    c.send("?");
+    c.wait_for("Keys");
+    c.send("\x1b");
+    c.wait_gone("Keys (");
+    c.send("q");
+    let status = c.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    // Give the reader a moment to drain what was written before exit.
+    std::thread::sleep(Duration::from_millis(100));
+    let out = c.bytes();
+    let enter = find(&out, b"\x1b[?1049h").expect("entered the alternate screen");
+    let leave = find(&out[enter..], b"\x1b[?1049l").expect("left the alternate screen");
+    assert!(leave > 0);
+}
+
+#[test]
+fn console_without_a_terminal_says_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("keyward.toml");
+    std::fs::write(&config, "").expect("config");
+    let out = Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .env("KEYWARD_DATA_DIR", dir.path())
+        .env("KEYWARD_CONFIG", &config)
+        .env_remove("KEYWARD_DATABASE_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run keyward");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("needs a terminal"), "{stderr}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("\x1b[?1049h"),
+        "did not take over a terminal"
+    );
+}
