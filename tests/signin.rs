@@ -269,3 +269,74 @@ both_backends!(rehash_when_parameters_grow, |t| {
     );
     strong.store().close().await;
 });
+
+both_backends!(last_global_admin_is_never_locked_indefinitely, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    s.set_policy(
+        &admin,
+        "default",
+        &[("lockout_minutes".into(), "0".into())],
+        None,
+    )
+    .await
+    .unwrap();
+    t.add_user(&admin, "hana.i", Kind::Staff, Role::User, PW)
+        .await;
+    for i in 0..5 {
+        s.authenticate(
+            "hana.i",
+            &Password::from(format!("no {i}").as_str()),
+            "test",
+        )
+        .await
+        .unwrap();
+        s.authenticate(
+            common::ADMIN,
+            &Password::from(format!("no {i}").as_str()),
+            "test",
+        )
+        .await
+        .unwrap();
+    }
+    // An ordinary user waits for an administrator...
+    let o = s
+        .authenticate("hana.i", &Password::from(PW), "test")
+        .await
+        .unwrap();
+    assert_eq!(o, AuthOutcome::Locked { until: None });
+    // ...but nobody could unlock the last global administrator, so their lock ends by itself.
+    let o = s
+        .authenticate(
+            common::ADMIN,
+            &Password::from(common::ADMIN_PASSWORD),
+            "test",
+        )
+        .await
+        .unwrap();
+    assert!(matches!(o, AuthOutcome::Locked { until: Some(_) }), "{o:?}");
+    t.clock.advance(Duration::minutes(16));
+    let o = s
+        .authenticate(
+            common::ADMIN,
+            &Password::from(common::ADMIN_PASSWORD),
+            "test",
+        )
+        .await
+        .unwrap();
+    assert_eq!(o, AuthOutcome::Ok);
+});
+
+both_backends!(a_password_typed_as_login_is_not_recorded, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    s.authenticate("my secret pass phrase!", &Password::from("x"), "test")
+        .await
+        .unwrap();
+    s.authenticate("nobody.here", &Password::from("x"), "test")
+        .await
+        .unwrap();
+    let failures = s.recent_failures(&admin, 10).await.unwrap();
+    let logins: Vec<&str> = failures.iter().map(|a| a.login.as_str()).collect();
+    assert_eq!(logins, vec!["nobody.here", "(not a valid login ID)"]);
+});

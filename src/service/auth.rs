@@ -17,6 +17,10 @@ use zeroize::Zeroizing;
 /// device still holding an old one ("stale password", not counted).
 const STALE_DEPTH: usize = 2;
 
+/// How long the last active global administrator is locked when the
+/// policy says "until an admin unlocks" (there is no one else to do it).
+pub const LAST_ADMIN_LOCK_MINUTES: u32 = 15;
+
 /// A step-up (bulk reset, policy change, role change) needs a sign-in this recent.
 pub const STEP_UP_MINUTES: i64 = 5;
 
@@ -63,7 +67,12 @@ impl Service {
     ) -> Result<AuthOutcome> {
         let source = clean_source(source);
         let key = crate::domain::login::lookup_key(login.trim_end_matches(['\r', '\n']));
-        let recorded_login = clip(&key, 64);
+        // A login that cannot exist is not recorded as typed: it is often a
+        // password typed into the wrong field.
+        let recorded_login = match crate::domain::LoginId::parse(login.trim()) {
+            Ok(_) => clip(&key, 64),
+            Err(_) => "(not a valid login ID)".to_string(),
+        };
         let found = if key.is_empty() || key.len() > 256 {
             None
         } else {
@@ -167,7 +176,15 @@ impl Service {
                 .await?;
             return Ok(AuthOutcome::BadCredentials);
         }
-        let policy = self.effective_policy(&user).await?.policy;
+        let mut policy = self.effective_policy(&user).await?.policy;
+        if policy.lockout_minutes == 0
+            && user.role == crate::domain::Role::GlobalAdmin.as_str()
+            && self.store.count_active_global_admins().await? <= 1
+        {
+            // Nobody would be left to unlock the last global administrator:
+            // their locks always end by themselves.
+            policy.lockout_minutes = LAST_ADMIN_LOCK_MINUTES;
+        }
         let failure = self
             .store
             .record_failure(user.id, &policy, &source, now)
