@@ -21,7 +21,7 @@ use super::screens::sign_in::SignInForm;
 use super::theme::Theme;
 use crate::error::Error;
 use chrono::{DateTime, Duration, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use std::collections::HashMap;
 
 /// Smallest terminal the console draws itself in.
@@ -165,7 +165,7 @@ impl App {
                 self.paste(&text);
                 Vec::new()
             }
-            Event::Mouse(m) => self.mouse(m.kind),
+            Event::Mouse(m) => self.mouse(m),
             Event::Resize(w, h) => {
                 self.size = (w, h);
                 let height = self.table_height();
@@ -693,19 +693,32 @@ impl App {
         vec![self.call(Waiter::Users { append: true }, Call::ListUsers { filter })]
     }
 
-    fn mouse(&mut self, kind: MouseEventKind) -> Vec<Effect> {
+    /// Wheel scrolls; a click selects a row (only with `ui.mouse = true`).
+    fn mouse(&mut self, ev: MouseEvent) -> Vec<Effect> {
         let height = self.table_height();
         let now = self.now;
         let Some(m) = self.main() else {
             return Vec::new();
         };
-        if !m.popups.is_empty() {
+        if !m.popups.is_empty() || m.pane != 0 || m.detail.is_some() {
             return Vec::new();
         }
         m.last_input = now;
-        match kind {
+        match ev.kind {
             MouseEventKind::ScrollDown => m.users.move_by(3, height),
             MouseEventKind::ScrollUp => m.users.move_by(-3, height),
+            MouseEventKind::Down(MouseButton::Left) => {
+                // Tabs, banner, the table's top border and its header come first.
+                let first_row = 3 + u16::from(m.banner.is_some());
+                let Some(row) = ev.row.checked_sub(first_row) else {
+                    return Vec::new();
+                };
+                let index = m.users.offset + row as usize;
+                if (row as usize) < height && index < m.users.rows.len() {
+                    let delta = index as isize - m.users.selected as isize;
+                    m.users.move_by(delta, height);
+                }
+            }
             _ => return Vec::new(),
         }
         self.prefetch()
