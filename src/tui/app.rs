@@ -21,7 +21,9 @@ use super::screens::sign_in::SignInForm;
 use super::theme::Theme;
 use crate::error::Error;
 use chrono::{DateTime, Duration, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use std::collections::HashMap;
 
 /// Smallest terminal the console draws itself in.
@@ -130,7 +132,11 @@ impl App {
 
     /// Rows of the users table that fit on screen.
     pub fn table_height(&self) -> usize {
-        self.size.1.saturating_sub(CHROME_ROWS).max(1) as usize
+        let banner = match &self.screen {
+            Screen::Main(m) => u16::from(m.banner.is_some()),
+            _ => 0,
+        };
+        self.size.1.saturating_sub(CHROME_ROWS + banner).max(1) as usize
     }
 
     fn call(&mut self, waiter: Waiter, call: Call) -> Effect {
@@ -1062,13 +1068,18 @@ pub fn friendly(e: &Error) -> String {
         }
         Error::Forbidden(m) => format!("Not allowed: {m}."),
         Error::StepUpRequired(m) => m.clone(),
-        other => {
-            let s = other.to_string();
-            let mut c = s.chars();
-            match c.next() {
-                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-                None => s,
-            }
-        }
+        Error::NotFound(m) => format!(
+            "{}: someone may have deleted or renamed it meanwhile. Press R to refresh the list.",
+            capitalized(m)
+        ),
+        other => capitalized(&other.to_string()),
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
     }
 }

@@ -145,7 +145,8 @@ fn status_line<'a>(m: &Main, location: &str, theme: &Theme) -> Line<'a> {
         spans.push(Span::raw(" clear"));
         return Line::from(spans);
     }
-    for (_, table) in m.key_sections() {
+    // The keys that work everywhere first, so a narrow terminal keeps `? help`.
+    for (_, table) in m.key_sections().into_iter().rev() {
         for b in table.iter().filter(|b| b.status && b.allowed(a.role)) {
             spans.push(Span::raw(" "));
             spans.push(Span::styled(b.keys_label(), theme.key()));

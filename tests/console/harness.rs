@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use keyward::service::{Clock, Service, ServiceConfig};
+use keyward::domain::{Kind, Password, Role};
+use keyward::service::{Actor, Clock, NewUser, Service, ServiceConfig};
 use keyward::store::Store;
 use keyward::tui::app::App;
 use keyward::tui::effect::{Effect, Event};
@@ -26,12 +27,22 @@ pub struct Harness {
 impl Harness {
     /// A console on a fresh SQLite database, started (first-run screen).
     pub async fn new(width: u16, height: u16) -> Harness {
+        Harness::with_clock(width, height, Clock::system(), Utc::now()).await
+    }
+
+    /// The same with the service's clock standing still at `at` (the app's
+    /// clock starts there too and moves only with `wait_ms`): every time
+    /// on screen is then the same from run to run.
+    pub async fn at(width: u16, height: u16, at: DateTime<Utc>) -> Harness {
+        Harness::with_clock(width, height, Clock::manual(at), at).await
+    }
+
+    async fn with_clock(width: u16, height: u16, clock: Clock, now: DateTime<Utc>) -> Harness {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open_sqlite(&dir.path().join("k.db"))
             .await
             .expect("open");
-        let now = Utc::now();
-        let service = Service::new(store, ServiceConfig::default(), Clock::system())
+        let service = Service::new(store, ServiceConfig::default(), clock)
             .await
             .expect("service");
         let app = App::new(
@@ -132,6 +143,123 @@ impl Harness {
         }
         out
     }
+}
+
+impl Harness {
+    /// A fresh console on the same database, as after a restart: it asks
+    /// the database whether this is a first run and shows sign-in if not.
+    pub async fn restart(&mut self) {
+        self.app = App::new(
+            "sqlite /tmp/test/k.db",
+            Theme { color: false },
+            self.app.size,
+            self.now,
+        );
+        let effects = self.app.start();
+        self.run(effects).await;
+    }
+
+    /// root1 as an actor for direct service calls (after `setup_admin`).
+    pub async fn admin(&self) -> Actor {
+        self.service
+            .login("root1", &Password::from(ADMIN_PW), "test", false)
+            .await
+            .expect("login")
+            .actor
+            .expect("root1 signs in")
+    }
+
+    /// Creates a user through the service (name "<Login> Person").
+    pub async fn add_user(
+        &self,
+        login: &str,
+        kind: Kind,
+        must_change: bool,
+        password: Option<&str>,
+    ) {
+        let actor = self.admin().await;
+        let new = NewUser {
+            login: login.into(),
+            name: format!("{} Person", login.split('.').next().unwrap_or(login)),
+            email: format!("{login}@example.org"),
+            kind,
+            role: Role::User,
+            policy: None,
+            must_change,
+        };
+        self.service
+            .create_user(&actor, &new, password.map(Password::from).as_ref())
+            .await
+            .expect("add user");
+    }
+
+    /// Locks `login` with wrong passwords up to the default threshold.
+    pub async fn lock_out(&self, login: &str) {
+        for _ in 0..5 {
+            self.service
+                .authenticate(login, &Password::from("wrong wrong wrong"), "test")
+                .await
+                .expect("authenticate");
+        }
+    }
+
+    /// Renders at tiny sizes (and just at the minimum) to check that no
+    /// state panics when drawn; restores the size after.
+    pub fn draws_at_any_size(&mut self) {
+        let size = self.app.size;
+        for (w, h) in [(1, 1), (2, 2), (10, 3), (79, 23), (80, 24), (0, 0)] {
+            self.app.update(Event::Resize(w, h), self.now);
+            let _ = self.screen();
+        }
+        self.app.update(Event::Resize(size.0, size.1), self.now);
+    }
+
+    /// The screen with timestamps replaced by a fixed placeholder.
+    pub fn screen_scrubbed(&self) -> String {
+        scrub_times(&self.screen())
+    }
+}
+
+/// Replaces `YYYY-MM-DD hh:mm`, with optional `:ss` and ` UTC`, by a
+/// placeholder of the same width, so that snapshots do not depend on the
+/// clock.
+pub fn scrub_times(text: &str) -> String {
+    fn digits(c: &[char], at: usize, n: usize) -> bool {
+        c.len() >= at + n && c[at..at + n].iter().all(|d| d.is_ascii_digit())
+    }
+    fn is(c: &[char], at: usize, ch: char) -> bool {
+        c.get(at) == Some(&ch)
+    }
+    let c: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < c.len() {
+        let base = digits(&c, i, 4)
+            && is(&c, i + 4, '-')
+            && digits(&c, i + 5, 2)
+            && is(&c, i + 7, '-')
+            && digits(&c, i + 8, 2)
+            && is(&c, i + 10, ' ')
+            && digits(&c, i + 11, 2)
+            && is(&c, i + 13, ':')
+            && digits(&c, i + 14, 2);
+        if !base {
+            out.push(c[i]);
+            i += 1;
+            continue;
+        }
+        out.push_str("YYYY-MM-DD hh:mm");
+        i += 16;
+        if is(&c, i, ':') && digits(&c, i + 1, 2) {
+            out.push_str(":ss");
+            i += 3;
+        }
+        if c.get(i..i + 4) == Some(&[' ', 'U', 'T', 'C'][..]) {
+            out.push_str(" UTC");
+            i += 4;
+        }
+    }
+    out
 }
 
 pub const ADMIN_PW: &str = "correct horse battery staple";

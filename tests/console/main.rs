@@ -2,4 +2,5 @@
 //! database; and the screens drawn on ratatui's TestBackend.
 
 mod harness;
+mod snapshots;
 mod state;

@@ -46,3 +46,480 @@ async fn new_user_form_creates_a_user() {
     assert!(u.must_change_password, "must-change defaults on");
     let _ = ADMIN_PW;
 }
+
+// ---------------------------------------------------------------------------
+
+use chrono::Duration;
+use crossterm::event::{KeyEvent, KeyModifiers};
+use keyward::domain::{Kind, Password};
+use keyward::tui::app::Main;
+use keyward::tui::effect::{Call, Effect, Event, Reply};
+use keyward::tui::popups::Popup;
+use keyward::tui::worker::perform;
+
+const USER_PW: &str = "violet kettle harbour quince";
+
+/// Signed in as root1 with these users (passwords set), list loaded.
+async fn signed_in_with(logins: &[&str]) -> Harness {
+    let mut h = Harness::new(100, 30).await;
+    h.setup_admin().await;
+    for login in logins {
+        h.add_user(login, Kind::Staff, false, Some(USER_PW)).await;
+    }
+    h.key(KeyCode::Char('R')).await;
+    h.key(KeyCode::Char('g')).await;
+    h
+}
+
+fn main_of(h: &Harness) -> &Main {
+    match &h.app.screen {
+        Screen::Main(m) => m,
+        other => panic!("not signed in: {other:?}"),
+    }
+}
+
+fn rows(h: &Harness) -> Vec<String> {
+    main_of(h)
+        .users
+        .rows
+        .iter()
+        .map(|r| r.login.clone())
+        .collect()
+}
+
+fn list_calls(h: &Harness) -> usize {
+    h.calls.iter().filter(|c| *c == "ListUsers").count()
+}
+
+fn press(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+/// The one service call among `effects`.
+fn only_call(effects: Vec<Effect>) -> (u64, Option<keyward::service::Actor>, Call) {
+    let mut calls: Vec<_> = effects
+        .into_iter()
+        .map(|e| match e {
+            Effect::Call { id, actor, call } => (id, actor, call),
+            Effect::Quit => panic!("quit"),
+        })
+        .collect();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    calls.pop().unwrap()
+}
+
+fn search_of(call: &Call) -> Option<String> {
+    match call {
+        Call::ListUsers { filter } => filter.search.clone(),
+        other => panic!("not a listing: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn filter_is_debounced() {
+    let mut h = signed_in_with(&["anna.b", "annette", "bob.c"]).await;
+    let before = list_calls(&h);
+    h.key(KeyCode::Char('/')).await;
+    h.text("ann").await;
+    assert_eq!(list_calls(&h), before, "no query while typing");
+    h.wait_ms(50).await;
+    assert_eq!(list_calls(&h), before, "still inside the debounce");
+    assert!(h.screen().contains("Users  /ann"), "{}", h.screen());
+    h.wait_ms(200).await;
+    assert_eq!(list_calls(&h), before + 1, "one query for the whole word");
+    assert_eq!(rows(&h), ["anna.b", "annette"]);
+    // Nothing new typed: no more queries.
+    h.wait_ms(200).await;
+    assert_eq!(list_calls(&h), before + 1);
+    // Enter keeps the filter and leaves the field.
+    h.key(KeyCode::Enter).await;
+    h.wait_ms(10).await;
+    let m = main_of(&h);
+    assert!(!m.users.editing_filter);
+    assert_eq!(m.users.search, "ann");
+    assert_eq!(list_calls(&h), before + 1, "same search, no reload");
+}
+
+#[tokio::test]
+async fn a_stale_answer_is_dropped() {
+    let mut h = signed_in_with(&["anna.b", "annette", "bob.c", "bobby"]).await;
+    h.key(KeyCode::Char('/')).await;
+    for c in "ann".chars() {
+        assert!(h.app.update(press(c), h.now).is_empty());
+    }
+    h.now += Duration::milliseconds(200);
+    let (id1, actor1, call1) = only_call(h.app.update(Event::Tick, h.now));
+    assert_eq!(search_of(&call1).as_deref(), Some("ann"));
+    for _ in 0..3 {
+        let bs = Event::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
+        assert!(h.app.update(bs, h.now).is_empty());
+    }
+    for c in "bob".chars() {
+        assert!(h.app.update(press(c), h.now).is_empty());
+    }
+    h.now += Duration::milliseconds(200);
+    let (id2, actor2, call2) = only_call(h.app.update(Event::Tick, h.now));
+    assert_eq!(search_of(&call2).as_deref(), Some("bob"));
+    assert!(!h.app.is_waiting(id1), "the new search forgets the old one");
+    assert!(h.app.is_waiting(id2));
+    // The second answer arrives first, then the first one.
+    let reply2 = perform(&h.service, actor2.as_ref(), call2).await;
+    let reply1 = perform(&h.service, actor1.as_ref(), call1).await;
+    h.event(Event::Reply {
+        id: id2,
+        reply: reply2,
+    })
+    .await;
+    assert_eq!(rows(&h), ["bob.c", "bobby"]);
+    h.event(Event::Reply {
+        id: id1,
+        reply: reply1,
+    })
+    .await;
+    assert_eq!(rows(&h), ["bob.c", "bobby"], "the stale answer is dropped");
+    let screen = h.screen();
+    assert!(
+        screen.contains("bobby") && !screen.contains("anna.b"),
+        "{screen}"
+    );
+}
+
+#[tokio::test]
+async fn esc_closes_then_goes_back_then_clears_and_never_quits() {
+    let mut h = signed_in_with(&["anna.b", "annette", "bob.c"]).await;
+    // While typing a filter, Esc clears it.
+    h.key(KeyCode::Char('/')).await;
+    h.text("bo").await;
+    h.key(KeyCode::Esc).await;
+    h.wait_ms(10).await;
+    let m = main_of(&h);
+    assert!(!m.users.editing_filter && m.users.filter.value().is_empty());
+    assert_eq!(rows(&h).len(), 4);
+    assert!(!h.quit);
+
+    // A kept filter, the detail view of a match, and help over it.
+    h.key(KeyCode::Char('/')).await;
+    h.text("ann").await;
+    h.key(KeyCode::Enter).await;
+    h.wait_ms(10).await;
+    assert_eq!(rows(&h), ["anna.b", "annette"]);
+    h.key(KeyCode::Enter).await;
+    h.key(KeyCode::Char('?')).await;
+    let m = main_of(&h);
+    assert!(matches!(m.popups.last(), Some(Popup::Help { .. })));
+    assert_eq!(m.detail.as_ref().map(|d| d.login.as_str()), Some("anna.b"));
+
+    // 1: the popup closes; the detail view stays.
+    h.key(KeyCode::Esc).await;
+    let m = main_of(&h);
+    assert!(m.popups.is_empty());
+    assert!(m.detail.is_some());
+    // 2: back to the (still filtered) list.
+    h.key(KeyCode::Esc).await;
+    let m = main_of(&h);
+    assert!(m.detail.is_none());
+    assert_eq!(m.users.search, "ann");
+    // 3: the filter is cleared.
+    h.key(KeyCode::Esc).await;
+    let m = main_of(&h);
+    assert!(m.users.search.is_empty());
+    assert_eq!(rows(&h).len(), 4);
+    assert!(!h.screen().contains("/ann"));
+    // 4: nothing left to close; Esc still does not quit.
+    for _ in 0..3 {
+        let effects = h.app.update(
+            Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+            h.now,
+        );
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Quit)));
+        h.run(effects).await;
+    }
+    assert!(!h.quit);
+    assert!(matches!(h.app.screen, Screen::Main(_)));
+}
+
+#[tokio::test]
+async fn q_quits_only_when_no_field_has_focus() {
+    let mut h = Harness::new(100, 30).await;
+    // First run: q is a letter of the login.
+    h.text("q").await;
+    assert!(!h.quit);
+    match &h.app.screen {
+        Screen::Setup(f) => assert_eq!(f.login.value(), "q"),
+        other => panic!("{other:?}"),
+    }
+    h.key(KeyCode::Backspace).await;
+    h.setup_admin().await;
+
+    // The filter field.
+    h.key(KeyCode::Char('/')).await;
+    h.text("q").await;
+    assert!(!h.quit);
+    assert_eq!(main_of(&h).users.filter.value(), "q");
+    h.key(KeyCode::Esc).await;
+
+    // A form's text field.
+    h.key(KeyCode::Char('n')).await;
+    h.text("qq").await;
+    assert!(!h.quit);
+    match main_of(&h).popups.last() {
+        Some(Popup::UserForm(f)) => assert_eq!(f.login.value(), "qq"),
+        other => panic!("{other:?}"),
+    }
+    h.key(KeyCode::Esc).await;
+    assert!(main_of(&h).popups.is_empty());
+
+    // Help: q closes it.
+    h.key(KeyCode::Char('?')).await;
+    h.text("q").await;
+    assert!(!h.quit);
+    assert!(main_of(&h).popups.is_empty());
+
+    // Sign-in after a restart: q is typed into the login.
+    let mut s = Harness::new(100, 30).await;
+    s.setup_admin().await;
+    s.restart().await;
+    s.text("q").await;
+    assert!(!s.quit);
+    match &s.app.screen {
+        Screen::SignIn(f) => assert_eq!(f.login.value(), "q"),
+        other => panic!("{other:?}"),
+    }
+
+    // Nothing has focus: q quits.
+    h.text("q").await;
+    assert!(h.quit);
+}
+
+#[tokio::test]
+async fn ctrl_c_always_quits() {
+    let mut h = Harness::new(100, 30).await;
+    let check = async |h: &mut Harness, what: &str| {
+        h.quit = false;
+        h.ctrl('c').await;
+        assert!(h.quit, "Ctrl-C did not quit in {what}");
+        h.quit = false;
+    };
+    check(&mut h, "first run").await;
+    h.text("roo").await;
+    check(&mut h, "first run, typing").await;
+    h.key(KeyCode::Backspace).await;
+    h.key(KeyCode::Backspace).await;
+    h.key(KeyCode::Backspace).await;
+    h.setup_admin().await;
+    check(&mut h, "the list").await;
+    h.key(KeyCode::Char('/')).await;
+    h.text("ro").await;
+    check(&mut h, "the filter").await;
+    h.key(KeyCode::Esc).await;
+    h.key(KeyCode::Char('p')).await;
+    h.text("half typed").await;
+    check(&mut h, "the password dialog").await;
+    h.key(KeyCode::Esc).await;
+    h.key(KeyCode::Char(':')).await;
+    check(&mut h, "the palette").await;
+    h.key(KeyCode::Esc).await;
+    h.key(KeyCode::Char('?')).await;
+    check(&mut h, "help").await;
+    h.key(KeyCode::Esc).await;
+    h.key(KeyCode::Enter).await;
+    check(&mut h, "the detail view").await;
+    h.wait_ms(301 * 60 * 1000).await;
+    assert!(matches!(h.app.screen, Screen::SignIn(_)));
+    check(&mut h, "the idle lock").await;
+}
+
+#[tokio::test]
+async fn setting_a_password_through_the_dialog() {
+    let mut h = signed_in_with(&["anna.b"]).await;
+    assert_eq!(rows(&h)[0], "anna.b");
+    let new_pw = "amber lantern drifts over quiet meadows";
+    // Cancel first: nothing changes, the dialog is gone.
+    h.key(KeyCode::Char('p')).await;
+    h.text("something typed").await;
+    h.key(KeyCode::Esc).await;
+    assert!(main_of(&h).popups.is_empty());
+
+    h.key(KeyCode::Char('p')).await;
+    assert!(matches!(
+        main_of(&h).popups.last(),
+        Some(Popup::Password(_))
+    ));
+    h.text(new_pw).await;
+    h.key(KeyCode::Tab).await;
+    h.text(new_pw).await;
+    h.ctrl('s').await;
+    let m = main_of(&h);
+    assert!(m.popups.is_empty(), "closed, and with it the typed secret");
+    let note = m.note.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
+    assert!(note.starts_with("password set for anna.b"), "{note}");
+    assert!(h.screen().contains("password set for anna.b"));
+    let new = h
+        .service
+        .authenticate("anna.b", &Password::from(new_pw), "test")
+        .await
+        .unwrap();
+    assert!(new.is_ok(), "{new:?}");
+    let old = h
+        .service
+        .authenticate("anna.b", &Password::from(USER_PW), "test")
+        .await
+        .unwrap();
+    assert!(!old.is_ok(), "{old:?}");
+    // Must-change was on (the default): the list says so after the refresh.
+    assert!(main_of(&h).users.rows[0].must_change_password);
+}
+
+#[tokio::test]
+async fn unlock_from_the_detail_view() {
+    let mut h = Harness::new(100, 30).await;
+    h.setup_admin().await;
+    h.add_user("lena.locked", Kind::Staff, false, Some(USER_PW))
+        .await;
+    h.lock_out("lena.locked").await;
+    h.key(KeyCode::Char('R')).await;
+    h.key(KeyCode::Char('g')).await;
+    h.key(KeyCode::Enter).await;
+    let locked = |h: &Harness| {
+        main_of(h)
+            .detail
+            .as_ref()
+            .and_then(|d| d.data.as_ref())
+            .map(|d| d.summary.locked)
+    };
+    assert_eq!(locked(&h), Some(true), "{}", h.screen());
+    // Enter on the focused Cancel does nothing.
+    h.key(KeyCode::Char('u')).await;
+    h.key(KeyCode::Enter).await;
+    assert!(main_of(&h).popups.is_empty());
+    assert_eq!(locked(&h), Some(true));
+    // Tab to Unlock, Enter.
+    h.key(KeyCode::Char('u')).await;
+    assert!(h.screen().contains("Unlock lena.locked"), "{}", h.screen());
+    h.key(KeyCode::Tab).await;
+    h.key(KeyCode::Enter).await;
+    assert!(main_of(&h).popups.is_empty());
+    assert_eq!(locked(&h), Some(false), "the view was refreshed");
+    assert!(h.screen().contains("unlocked lena.locked"));
+    let admin = h.admin().await;
+    let u = h.service.get_user(&admin, "lena.locked").await.unwrap();
+    assert!(!u.summary.locked);
+    let outcome = h
+        .service
+        .authenticate("lena.locked", &Password::from(USER_PW), "test")
+        .await
+        .unwrap();
+    assert!(outcome.is_ok(), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn idle_lock_hides_everything_and_asks_for_the_password() {
+    let mut h = signed_in_with(&["anna.b"]).await;
+    h.wait_ms(299 * 60 * 1000).await;
+    assert!(matches!(h.app.screen, Screen::Main(_)));
+    // A key resets the idle clock.
+    h.key(KeyCode::Char('j')).await;
+    h.wait_ms(299 * 60 * 1000).await;
+    assert!(matches!(h.app.screen, Screen::Main(_)));
+    h.key(KeyCode::Char('p')).await;
+    h.text("half typed").await;
+    h.wait_ms(301 * 60 * 1000).await;
+    match &h.app.screen {
+        Screen::SignIn(f) => {
+            assert_eq!(f.locked_to.as_deref(), Some("root1"));
+            assert_eq!(f.login.value(), "root1");
+        }
+        other => panic!("{other:?}"),
+    }
+    let screen = h.screen();
+    assert!(screen.contains("locked"), "{screen}");
+    for gone in ["anna.b", "Users", "Set password", "global admin"] {
+        assert!(!screen.contains(gone), "{gone} still on screen:\n{screen}");
+    }
+    // The login cannot be changed.
+    h.key(KeyCode::BackTab).await;
+    h.text("x").await;
+    match &h.app.screen {
+        Screen::SignIn(f) => assert_eq!(f.login.value(), "root1"),
+        other => panic!("{other:?}"),
+    }
+    h.key(KeyCode::Backspace).await;
+    h.text(ADMIN_PW).await;
+    h.key(KeyCode::Enter).await;
+    assert!(matches!(h.app.screen, Screen::Main(_)), "{}", h.screen());
+    assert!(h.screen().contains("anna.b"));
+}
+
+#[tokio::test]
+async fn database_unreachable_shows_a_banner_and_pings() {
+    let mut h = signed_in_with(&["anna.b"]).await;
+    let (id, _, call) = only_call(h.app.update(
+        Event::Key(KeyEvent::new(KeyCode::Char('R'), KeyModifiers::NONE)),
+        h.now,
+    ));
+    assert!(matches!(call, Call::ListUsers { .. }));
+    h.event(Event::Reply {
+        id,
+        reply: Reply::Users(Err(keyward::Error::Unavailable("gone".into()))),
+    })
+    .await;
+    let screen = h.screen();
+    assert!(screen.contains("Database unreachable"), "{screen}");
+    assert!(screen.contains("anna.b"), "the rows stay: {screen}");
+    assert!(main_of(&h).popups.is_empty(), "a banner, not a popup");
+    // Not yet time to retry.
+    let pings = |h: &Harness| h.calls.iter().filter(|c| *c == "Ping").count();
+    h.wait_ms(1000).await;
+    assert_eq!(pings(&h), 0);
+    // The retry pings; the database answers; the banner goes and the list reloads.
+    let lists = list_calls(&h);
+    h.wait_ms(1500).await;
+    assert_eq!(pings(&h), 1);
+    let m = main_of(&h);
+    assert!(m.banner.is_none());
+    assert!(list_calls(&h) > lists);
+    assert!(h.screen().contains("reachable again"), "{}", h.screen());
+}
+
+#[tokio::test]
+async fn closed_pool_keeps_the_console_running() {
+    let mut h = signed_in_with(&["anna.b"]).await;
+    h.service.store().close().await;
+    h.key(KeyCode::Char('R')).await;
+    let screen = h.screen();
+    assert!(screen.contains("Database unreachable"), "{screen}");
+    assert!(screen.contains("anna.b"), "{screen}");
+    // Retries back off and keep the console up.
+    let effects = h.app.update(Event::Tick, h.now + Duration::seconds(3));
+    let (_, _, call) = only_call(effects);
+    assert!(matches!(call, Call::Ping));
+    h.wait_ms(3000).await;
+    h.wait_ms(5000).await;
+    let m = main_of(&h);
+    assert!(m.banner.as_deref().unwrap_or("").contains("Retrying every"));
+    h.key(KeyCode::Char('j')).await;
+    h.key(KeyCode::Enter).await;
+    h.key(KeyCode::Esc).await;
+    h.key(KeyCode::Char('?')).await;
+    h.key(KeyCode::Esc).await;
+    assert!(matches!(h.app.screen, Screen::Main(_)));
+    assert!(!h.quit);
+    h.draws_at_any_size();
+}
+
+#[tokio::test]
+async fn growing_the_terminal_scrolls_rows_back_into_view() {
+    let mut h = signed_in_with(&["anna.b", "bob.c", "carl.d"]).await;
+    h.app.update(Event::Resize(100, 24), h.now);
+    h.key(KeyCode::Char('G')).await;
+    // Tiny, then large again.
+    h.app.update(Event::Resize(100, 6), h.now);
+    assert_eq!(main_of(&h).users.offset, 3);
+    h.app.update(Event::Resize(100, 30), h.now);
+    assert_eq!(
+        main_of(&h).users.offset,
+        0,
+        "no blank rows below hidden ones"
+    );
+    assert!(h.screen().contains("anna.b"), "{}", h.screen());
+}
