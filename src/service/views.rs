@@ -28,9 +28,13 @@ pub struct UserSummary {
     /// Effective: the flag, an enforced policy change or an expired password.
     pub must_change_password: bool,
     pub locked: bool,
+    /// When the current lock began.
+    pub locked_at: Option<DateTime<Utc>>,
     /// `None` with `locked` = until an admin unlocks.
     pub locked_until: Option<DateTime<Utc>>,
     pub failed_attempts: i64,
+    /// Failures that lock this account (from its policy).
+    pub lockout_threshold: u32,
     pub last_failure_at: Option<DateTime<Utc>>,
     pub last_failure_source: Option<String>,
     pub last_login_at: Option<DateTime<Utc>>,
@@ -86,6 +90,11 @@ pub(crate) fn summarize(u: &UserRow, policies: &PolicyIndex, now: DateTime<Utc>)
         status: u.status.clone(),
         must_change_password: must_change,
         locked: lock.is_locked(),
+        locked_at: if lock.is_locked() { u.locked_at } else { None },
+        lockout_threshold: policies
+            .for_user(u)
+            .map(|(_, p)| p.lockout_threshold)
+            .unwrap_or(5),
         locked_until,
         failed_attempts: u.failed_attempts,
         last_failure_at: u.last_failure_at,

@@ -7,6 +7,7 @@
 use super::effect::{Call, Effect, Event, FormData, Reply, Session, SignInReply};
 use super::keys::{self, Cmd};
 use super::panes::detail::DetailView;
+use super::panes::lockouts::LockoutsPane;
 use super::panes::users::{DEBOUNCE_MS, UsersPane};
 use super::popups::access::{GrantsDialog, HoldersDialog};
 use super::popups::change_own::ChangeOwnDialog;
@@ -52,6 +53,7 @@ pub struct Main {
     pub pane: usize,
     pub users: UsersPane,
     pub detail: Option<DetailView>,
+    pub lockouts: LockoutsPane,
     pub popups: Vec<Popup>,
     /// The database cannot be reached: shown across the top.
     pub banner: Option<String>,
@@ -67,7 +69,13 @@ impl Main {
     /// The key tables of the current view, with their help headings. Key
     /// handling, the status line and the help overlay all use this.
     pub fn key_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
-        if self.pane != 0 {
+        if self.pane == LOCKOUTS_PANE {
+            vec![
+                ("Lockouts", keys::LOCKOUTS),
+                ("Moving", keys::MOVEMENT),
+                ("Everywhere", keys::GLOBAL),
+            ]
+        } else if self.pane != 0 {
             vec![
                 ("This pane", keys::PLACEHOLDER),
                 ("Everywhere", keys::GLOBAL),
@@ -99,7 +107,11 @@ enum Waiter {
     FormReload,
     FormData,
     Ping,
+    Lockouts,
 }
+
+/// Index of the Lockouts pane.
+pub const LOCKOUTS_PANE: usize = 3;
 
 #[derive(Debug)]
 pub struct App {
@@ -286,7 +298,20 @@ impl App {
             };
             return self.popup_out(out);
         }
-        // 2. The filter field, while it has focus.
+        // 2. The filter fields, while they have focus.
+        if m.pane == LOCKOUTS_PANE && m.lockouts.editing_filter {
+            match key.code {
+                KeyCode::Enter => m.lockouts.editing_filter = false,
+                KeyCode::Esc => {
+                    m.lockouts.editing_filter = false;
+                    m.lockouts.filter.clear();
+                }
+                _ => {
+                    m.lockouts.filter.key(&key);
+                }
+            }
+            return Vec::new();
+        }
         if m.users.editing_filter && m.pane == 0 && m.detail.is_none() {
             match key.code {
                 KeyCode::Enter => {
@@ -323,6 +348,11 @@ impl App {
     /// Runs a command from a key or the palette.
     pub fn command(&mut self, cmd: Cmd) -> Vec<Effect> {
         let height = self.table_height();
+        if self.main().is_some_and(|m| m.pane == LOCKOUTS_PANE) {
+            if let Some(effects) = self.lockouts_command(cmd) {
+                return effects;
+            }
+        }
         let Some(m) = self.main() else {
             return Vec::new();
         };
@@ -671,6 +701,12 @@ impl App {
 
     fn refresh(&mut self) -> Vec<Effect> {
         let mut effects = self.reload_users();
+        self.forget(|w| w == Waiter::Lockouts);
+        if let Some(m) = self.main() {
+            // The Lockouts pane reloads at its next tick.
+            m.lockouts.loaded_at = None;
+            m.lockouts.loading = false;
+        }
         let detail = self
             .main()
             .and_then(|m| m.detail.as_ref().map(|d| d.login.clone()));
@@ -679,6 +715,68 @@ impl App {
             effects.push(self.call(Waiter::Detail, Call::GetUser { login }));
         }
         effects
+    }
+
+    /// Rows of the Lockouts accounts table that fit on screen.
+    pub fn lockouts_height(&self) -> usize {
+        LockoutsPane::table_rows(self.size.1.saturating_sub(2))
+    }
+
+    /// Commands in the Lockouts pane; `None` for the ones handled everywhere.
+    fn lockouts_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
+        let height = self.lockouts_height();
+        let m = self.main()?;
+        let l = &mut m.lockouts;
+        let page = height as isize;
+        match cmd {
+            Cmd::Up => l.move_by(-1, height),
+            Cmd::Down => l.move_by(1, height),
+            Cmd::Top => l.move_by(isize::MIN / 2, height),
+            Cmd::Bottom => l.move_by(isize::MAX / 2, height),
+            Cmd::PageUp => l.move_by(-page, height),
+            Cmd::PageDown => l.move_by(page, height),
+            Cmd::HalfUp => l.move_by(-page / 2, height),
+            Cmd::HalfDown => l.move_by(page / 2, height),
+            Cmd::Mark => {
+                l.toggle_mark();
+                l.move_by(1, height);
+            }
+            Cmd::Filter => l.editing_filter = true,
+            Cmd::Back => {
+                l.marked.clear();
+                l.filter.clear();
+            }
+            Cmd::Unlock => {
+                let logins = l.targets();
+                if logins.is_empty() {
+                    return Some(Vec::new());
+                }
+                let names = if logins.len() <= 6 {
+                    logins.join(", ")
+                } else {
+                    format!("{} and {} more", logins[..5].join(", "), logins.len() - 5)
+                };
+                let text = format!(
+                    "Unlock {} account{} and clear their failed attempts: {names}?",
+                    logins.len(),
+                    if logins.len() == 1 { "" } else { "s" }
+                );
+                m.popups.push(Popup::Confirm(Confirm::new(
+                    "Unlock",
+                    text,
+                    "Unlock",
+                    Call::UnlockMany { logins },
+                )));
+            }
+            Cmd::Open => {
+                let login = l.accounts.get(l.selected)?.login.clone();
+                m.pane = 0;
+                m.detail = Some(DetailView::new(&login));
+                return Some(vec![self.call(Waiter::Detail, Call::GetUser { login })]);
+            }
+            _ => return None,
+        }
+        Some(Vec::new())
     }
 
     fn forget(&mut self, pred: impl Fn(Waiter) -> bool) {
@@ -753,6 +851,11 @@ impl App {
             m.retry_at = None;
             effects.push(self.call(Waiter::Ping, Call::Ping));
             return effects;
+        }
+        let Some(m) = self.main() else { return effects };
+        if m.pane == LOCKOUTS_PANE && m.popups.is_empty() && m.lockouts.due(now) {
+            m.lockouts.loading = true;
+            effects.push(self.call(Waiter::Lockouts, Call::Lockouts));
         }
         let Some(m) = self.main() else { return effects };
         if m.users.debounce_until.is_some_and(|t| now >= t) {
@@ -913,6 +1016,22 @@ impl App {
                 }
                 Err(e) => self.error(e),
             },
+            (Waiter::Lockouts, Reply::Lockouts(r)) => match r {
+                Ok(data) => {
+                    let rows = self.lockouts_height();
+                    if let Some(m) = self.main() {
+                        m.lockouts.apply(data, now, rows);
+                    }
+                    Vec::new()
+                }
+                Err(e) => {
+                    if let Some(m) = self.main() {
+                        m.lockouts.loading = false;
+                        m.lockouts.loaded_at = Some(now);
+                    }
+                    self.error(e)
+                }
+            },
             (Waiter::Popup, reply) => self.popup_reply(id, reply),
             _ => Vec::new(),
         }
@@ -927,6 +1046,7 @@ impl App {
                     pane: 0,
                     users: UsersPane::new(),
                     detail: None,
+                    lockouts: LockoutsPane::new(),
                     popups: Vec::new(),
                     banner: None,
                     retry_at: None,

@@ -5,7 +5,7 @@
 use crate::domain::policy::Policy;
 use crate::domain::{AccessLevel, Password};
 use crate::error::Error;
-use crate::service::views::{Page, PolicyView, ResourceView, UserDetail, UserSummary};
+use crate::service::views::{AttemptView, Page, PolicyView, ResourceView, UserDetail, UserSummary};
 use crate::service::{Actor, NewUser, UserEdit, UserFilter};
 use crossterm::event::{KeyEvent, MouseEvent};
 use zeroize::Zeroizing;
@@ -121,6 +121,11 @@ pub enum Call {
         resource: String,
         level: Option<AccessLevel>,
     },
+    /// Locked and nearly locked accounts, and recent failed sign-ins.
+    Lockouts,
+    UnlockMany {
+        logins: Vec<String>,
+    },
     /// Confirm the signed-in administrator's password again.
     StepUp {
         password: Password,
@@ -168,6 +173,13 @@ pub struct FormData {
     pub portal_policy: Policy,
 }
 
+/// What the Lockouts pane shows.
+#[derive(Debug, Clone, Default)]
+pub struct LockoutsData {
+    pub accounts: Vec<UserSummary>,
+    pub failures: Vec<AttemptView>,
+}
+
 /// A service answer. Errors travel as they are; the app decides what to show.
 #[derive(Debug)]
 pub enum Reply {
@@ -183,6 +195,7 @@ pub enum Reply {
     /// A secret to show once (temporary password, reset token).
     Secret(Result<(String, Zeroizing<String>), Error>),
     Pong(Result<(), Error>),
+    Lockouts(Result<LockoutsData, Error>),
     /// The actor with a renewed step-up time.
     SteppedUp(Result<Actor, Error>),
 }

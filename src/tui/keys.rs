@@ -449,6 +449,45 @@ pub const DETAIL: &[Binding] = &[
     ),
 ];
 
+/// The Lockouts pane.
+pub const LOCKOUTS: &[Binding] = &[
+    r(
+        &[k('u')],
+        "unlock",
+        "unlock the marked accounts, or the selected one",
+        Cmd::Unlock,
+        Action::ResetPassword,
+    ),
+    b(
+        &[k(' ')],
+        "mark",
+        "mark or unmark the account",
+        Cmd::Mark,
+        true,
+    ),
+    b(
+        &[k('/')],
+        "filter",
+        "filter the failed sign-ins by login, source or outcome",
+        Cmd::Filter,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Enter)],
+        "open",
+        "open the selected account in the Users pane",
+        Cmd::Open,
+        false,
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        "clear",
+        "clear the marks and the filter",
+        Cmd::Back,
+        false,
+    ),
+];
+
 /// Panes that arrive in a later version show only the global keys.
 pub const PLACEHOLDER: &[Binding] = &[];
 

@@ -57,6 +57,7 @@ fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
     match (m.pane, &m.detail) {
         (0, Some(d)) => d.render(frame, body, theme, app.now),
         (0, None) => m.users.render(frame, body, theme, app.now),
+        (super::app::LOCKOUTS_PANE, _) => m.lockouts.render(frame, body, theme, app.now),
         (i, _) => placeholder(frame, body, PANES[i], theme),
     }
     frame.render_widget(Paragraph::new(status_line(m, &app.location, theme)), status);

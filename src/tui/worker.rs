@@ -3,11 +3,17 @@
 //! event loop tagged with the request id. The state machine drops answers
 //! it no longer waits for.
 
-use super::effect::{Call, Event, FormData, PasswordTarget, Reply, Session, SignInReply};
+use super::effect::{
+    Call, Event, FormData, LockoutsData, PasswordTarget, Reply, Session, SignInReply,
+};
 use crate::domain::AuthOutcome;
 use crate::error::{Error, Result};
 use crate::service::{Actor, Service};
 use tokio::sync::mpsc::UnboundedSender;
+
+/// How many locked accounts and failed sign-ins the Lockouts pane loads.
+const LOCKOUTS_MAX: i64 = 2000;
+const FAILURES_MAX: i64 = 500;
 
 #[derive(Clone)]
 pub struct Worker {
@@ -210,6 +216,44 @@ pub async fn perform(service: &Service, actor: Option<&Actor>, call: Call) -> Re
             ),
         },
         Call::Ping => Reply::Pong(service.store().ping().await),
+        Call::Lockouts => Reply::Lockouts(
+            async {
+                let actor = need(actor)?;
+                Ok(LockoutsData {
+                    accounts: service.lockouts(actor, LOCKOUTS_MAX).await?,
+                    failures: service.recent_failures(actor, FAILURES_MAX).await?,
+                })
+            }
+            .await,
+        ),
+        Call::UnlockMany { logins } => Reply::Done(
+            async {
+                let actor = need(actor)?;
+                let mut failed = Vec::new();
+                for login in &logins {
+                    // Each unlock is its own audited change; report the ones refused.
+                    if let Err(e) = service.unlock(actor, login).await {
+                        if e.is_unavailable() {
+                            return Err(e);
+                        }
+                        failed.push(format!("{login}: {e}"));
+                    }
+                }
+                let done = logins.len() - failed.len();
+                if failed.is_empty() {
+                    Ok(format!(
+                        "unlocked {done} account{}",
+                        if done == 1 { "" } else { "s" }
+                    ))
+                } else {
+                    Err(Error::Invalid(format!(
+                        "unlocked {done}; not unlocked: {}",
+                        failed.join("; ")
+                    )))
+                }
+            }
+            .await,
+        ),
         Call::StepUp { password } => {
             Reply::SteppedUp(async { service.step_up(need(actor)?, &password).await }.await)
         }

@@ -2,5 +2,6 @@
 //! database; and the screens drawn on ratatui's TestBackend.
 
 mod harness;
+mod lockouts;
 mod snapshots;
 mod state;

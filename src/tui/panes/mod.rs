@@ -2,6 +2,7 @@
 //! other four arrive with their own issue and show a one-line placeholder.
 
 pub mod detail;
+pub mod lockouts;
 pub mod users;
 
 /// Pane names in tab order.

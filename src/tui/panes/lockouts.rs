@@ -1,0 +1,262 @@
+//! The Lockouts pane: every locked account live, with a countdown that
+//! ticks each second, accounts close to locking, and recent failed sign-ins
+//! (filterable). It reloads itself every couple of seconds, keeping the
+//! selection and scroll position; unlock works on the selected or marked rows.
+
+use crate::domain::user::time_left;
+use crate::service::views::{AttemptView, UserSummary};
+use crate::tui::effect::LockoutsData;
+use crate::tui::fields::TextField;
+use crate::tui::theme::{SELECTED_MARK, Theme};
+use chrono::{DateTime, Duration, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+use std::collections::BTreeSet;
+
+/// How often the pane reloads while it is shown.
+pub const REFRESH_SECS: i64 = 2;
+
+#[derive(Debug, Default)]
+pub struct LockoutsPane {
+    pub accounts: Vec<UserSummary>,
+    pub failures: Vec<AttemptView>,
+    pub selected: usize,
+    pub offset: usize,
+    /// Marked logins (kept across reloads while they are listed).
+    pub marked: BTreeSet<String>,
+    pub filter: TextField,
+    pub editing_filter: bool,
+    pub loading: bool,
+    pub loaded_at: Option<DateTime<Utc>>,
+}
+
+impl LockoutsPane {
+    pub fn new() -> LockoutsPane {
+        LockoutsPane {
+            filter: TextField::new(64),
+            ..Default::default()
+        }
+    }
+
+    /// Whether a reload is due.
+    pub fn due(&self, now: DateTime<Utc>) -> bool {
+        !self.loading
+            && self
+                .loaded_at
+                .is_none_or(|t| now - t >= Duration::seconds(REFRESH_SECS))
+    }
+
+    /// Takes fresh data, keeping the selected account selected.
+    pub fn apply(&mut self, data: LockoutsData, now: DateTime<Utc>, height: usize) {
+        let keep = self.accounts.get(self.selected).map(|u| u.id);
+        self.accounts = data.accounts;
+        self.failures = data.failures;
+        self.loading = false;
+        self.loaded_at = Some(now);
+        if let Some(i) = keep.and_then(|id| self.accounts.iter().position(|u| u.id == id)) {
+            self.selected = i;
+        }
+        self.selected = self.selected.min(self.accounts.len().saturating_sub(1));
+        let listed: BTreeSet<String> = self.accounts.iter().map(|u| u.login.clone()).collect();
+        self.marked.retain(|l| listed.contains(l));
+        self.move_by(0, height);
+    }
+
+    pub fn move_by(&mut self, delta: isize, height: usize) {
+        if self.accounts.is_empty() {
+            self.selected = 0;
+            self.offset = 0;
+            return;
+        }
+        let max = self.accounts.len() as isize - 1;
+        self.selected = (self.selected as isize + delta).clamp(0, max) as usize;
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(self.accounts.len().saturating_sub(height));
+    }
+
+    pub fn toggle_mark(&mut self) {
+        if let Some(u) = self.accounts.get(self.selected) {
+            if !self.marked.remove(&u.login) {
+                self.marked.insert(u.login.clone());
+            }
+        }
+    }
+
+    /// The logins an unlock applies to: the marked ones, else the selected one
+    /// (only accounts that are locked or have failures).
+    pub fn targets(&self) -> Vec<String> {
+        if !self.marked.is_empty() {
+            return self.marked.iter().cloned().collect();
+        }
+        self.accounts
+            .get(self.selected)
+            .map(|u| vec![u.login.clone()])
+            .unwrap_or_default()
+    }
+
+    fn visible_failures(&self) -> Vec<&AttemptView> {
+        let f = self.filter.value().to_lowercase();
+        self.failures
+            .iter()
+            .filter(|a| {
+                f.is_empty()
+                    || a.login.to_lowercase().contains(&f)
+                    || a.source.to_lowercase().contains(&f)
+                    || a.outcome.contains(&f)
+            })
+            .collect()
+    }
+
+    /// Rows of the accounts table that fit in `area_height` (the pane's body).
+    pub fn table_rows(area_height: u16) -> usize {
+        (area_height.saturating_mul(3) / 5).saturating_sub(3).max(1) as usize
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: DateTime<Utc>) {
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
+        let locked = self.accounts.iter().filter(|u| is_locked(u, now)).count();
+        let near = self.accounts.len() - locked;
+        let mut title = format!(" Lockouts  {locked} locked, {near} close to locking ");
+        if !self.marked.is_empty() {
+            title.push_str(&format!(" {} marked ", self.marked.len()));
+        }
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border())
+            .title(Span::styled(title, theme.title()));
+        let inner = block.inner(top);
+        frame.render_widget(block, top);
+        if self.accounts.is_empty() {
+            let text = if self.loaded_at.is_none() {
+                "Loading…"
+            } else {
+                "No account is locked or close to locking."
+            };
+            frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), inner);
+        } else {
+            let height = inner.height.saturating_sub(1) as usize;
+            let end = (self.offset + height).min(self.accounts.len());
+            let rows: Vec<Row> = self.accounts[self.offset..end]
+                .iter()
+                .enumerate()
+                .map(|(i, u)| {
+                    let sel = self.offset + i == self.selected;
+                    let mark = if sel {
+                        SELECTED_MARK
+                    } else if self.marked.contains(&u.login) {
+                        "• "
+                    } else {
+                        "  "
+                    };
+                    let (left, style) = if is_locked(u, now) {
+                        match u.locked_until {
+                            Some(t) => (time_left(t, now), theme.bad()),
+                            None => ("until unlocked".to_string(), theme.bad()),
+                        }
+                    } else if u.locked {
+                        ("unlocked".to_string(), theme.good())
+                    } else {
+                        (
+                            format!(
+                                "close to locking ({}/{})",
+                                u.failed_attempts, u.lockout_threshold
+                            ),
+                            theme.warn(),
+                        )
+                    };
+                    let row = Row::new(vec![
+                        Cell::from(format!("{mark}{}", u.login)),
+                        Cell::from(u.name.clone()),
+                        Cell::from(u.failed_attempts.to_string()),
+                        Cell::from(
+                            u.locked_at
+                                .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                                .unwrap_or_else(|| "-".into()),
+                        ),
+                        Cell::from(Span::styled(left, style)),
+                        Cell::from(u.last_failure_source.clone().unwrap_or_else(|| "-".into())),
+                    ]);
+                    if sel {
+                        row.style(theme.selected())
+                    } else {
+                        row
+                    }
+                })
+                .collect();
+            let widths = [
+                Constraint::Length(22),
+                Constraint::Fill(1),
+                Constraint::Length(8),
+                Constraint::Length(19),
+                Constraint::Length(24),
+                Constraint::Length(14),
+            ];
+            let header = Row::new(vec![
+                "  LOGIN",
+                "NAME",
+                "FAILURES",
+                "LOCKED SINCE",
+                "TIME LEFT",
+                "LAST SOURCE",
+            ])
+            .style(theme.title());
+            frame.render_widget(
+                Table::new(rows, widths).header(header).column_spacing(1),
+                inner,
+            );
+        }
+
+        let shown = self.visible_failures();
+        let filter = if self.editing_filter || !self.filter.value().is_empty() {
+            format!("  /{}", self.filter.value())
+        } else {
+            String::new()
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border())
+            .title(Span::styled(
+                format!(" Recent failed sign-ins{filter} "),
+                theme.title(),
+            ));
+        let inner = block.inner(bottom);
+        frame.render_widget(block, bottom);
+        let lines: Vec<Line> = if shown.is_empty() {
+            vec![Line::from(Span::styled("None.", theme.dim()))]
+        } else {
+            shown
+                .iter()
+                .take(inner.height as usize)
+                .map(|a| {
+                    Line::from(vec![
+                        Span::raw(format!("{}  ", a.at.format("%Y-%m-%d %H:%M:%S"))),
+                        Span::raw(format!("{:<24}", a.login)),
+                        Span::styled(
+                            format!("{:<16}", a.outcome.replace('_', " ")),
+                            if a.outcome == "stale_password" {
+                                theme.warn()
+                            } else {
+                                theme.bad()
+                            },
+                        ),
+                        Span::styled(a.source.clone(), theme.dim()),
+                    ])
+                })
+                .collect()
+        };
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// Locked at this moment (a lock read earlier may have run out since).
+pub fn is_locked(u: &UserSummary, now: DateTime<Utc>) -> bool {
+    u.locked && u.locked_until.is_none_or(|t| t > now)
+}
