@@ -6,6 +6,7 @@
 
 use super::effect::{Call, Effect, Event, FormData, Reply, Session, SignInReply};
 use super::keys::{self, Cmd};
+use super::panes::audit::{AuditPane, details_text};
 use super::panes::detail::DetailView;
 use super::panes::lockouts::LockoutsPane;
 use super::panes::users::{DEBOUNCE_MS, UsersPane};
@@ -54,6 +55,7 @@ pub struct Main {
     pub users: UsersPane,
     pub detail: Option<DetailView>,
     pub lockouts: LockoutsPane,
+    pub audit: AuditPane,
     pub popups: Vec<Popup>,
     /// The database cannot be reached: shown across the top.
     pub banner: Option<String>,
@@ -69,7 +71,13 @@ impl Main {
     /// The key tables of the current view, with their help headings. Key
     /// handling, the status line and the help overlay all use this.
     pub fn key_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
-        if self.pane == LOCKOUTS_PANE {
+        if self.pane == AUDIT_PANE {
+            vec![
+                ("Audit", keys::AUDIT),
+                ("Moving", keys::MOVEMENT),
+                ("Everywhere", keys::GLOBAL),
+            ]
+        } else if self.pane == LOCKOUTS_PANE {
             vec![
                 ("Lockouts", keys::LOCKOUTS),
                 ("Moving", keys::MOVEMENT),
@@ -108,10 +116,18 @@ enum Waiter {
     FormData,
     Ping,
     Lockouts,
+    Audit {
+        append: bool,
+    },
+    Verdict,
+    /// A change whose result goes to the status line.
+    Note,
 }
 
 /// Index of the Lockouts pane.
 pub const LOCKOUTS_PANE: usize = 3;
+/// Index of the Audit pane.
+pub const AUDIT_PANE: usize = 4;
 
 #[derive(Debug)]
 pub struct App {
@@ -120,6 +136,8 @@ pub struct App {
     pub theme: Theme,
     pub size: (u16, u16),
     pub now: DateTime<Utc>,
+    /// Where audit exports are written (the current directory by default).
+    pub export_dir: std::path::PathBuf,
     next_id: u64,
     waiting: HashMap<u64, Waiter>,
 }
@@ -132,6 +150,7 @@ impl App {
             theme,
             size,
             now,
+            export_dir: std::env::current_dir().unwrap_or_default(),
             next_id: 1,
             waiting: HashMap::new(),
         }
@@ -299,6 +318,25 @@ impl App {
             return self.popup_out(out);
         }
         // 2. The filter fields, while they have focus.
+        if m.pane == AUDIT_PANE && m.audit.editing_filter {
+            match key.code {
+                KeyCode::Enter => {
+                    m.audit.editing_filter = false;
+                    m.audit.debounce_until = Some(now);
+                }
+                KeyCode::Esc => {
+                    m.audit.editing_filter = false;
+                    m.audit.filter.clear();
+                    m.audit.debounce_until = Some(now);
+                }
+                _ => {
+                    if m.audit.filter.key(&key) {
+                        m.audit.debounce_until = Some(now + Duration::milliseconds(DEBOUNCE_MS));
+                    }
+                }
+            }
+            return Vec::new();
+        }
         if m.pane == LOCKOUTS_PANE && m.lockouts.editing_filter {
             match key.code {
                 KeyCode::Enter => m.lockouts.editing_filter = false,
@@ -348,6 +386,11 @@ impl App {
     /// Runs a command from a key or the palette.
     pub fn command(&mut self, cmd: Cmd) -> Vec<Effect> {
         let height = self.table_height();
+        if self.main().is_some_and(|m| m.pane == AUDIT_PANE) {
+            if let Some(effects) = self.audit_command(cmd) {
+                return effects;
+            }
+        }
         if self.main().is_some_and(|m| m.pane == LOCKOUTS_PANE) {
             if let Some(effects) = self.lockouts_command(cmd) {
                 return effects;
@@ -579,6 +622,8 @@ impl App {
                     }
                 }
             }
+            // Audit-pane commands do nothing elsewhere.
+            Cmd::Verify | Cmd::Export => {}
             Cmd::ChangeOwnPassword => {
                 let login = m.session.actor.login.clone();
                 m.popups.push(Popup::ChangeOwn(ChangeOwnDialog::default()));
@@ -701,8 +746,10 @@ impl App {
 
     fn refresh(&mut self) -> Vec<Effect> {
         let mut effects = self.reload_users();
-        self.forget(|w| w == Waiter::Lockouts);
+        self.forget(|w| w == Waiter::Lockouts || matches!(w, Waiter::Audit { .. }));
         if let Some(m) = self.main() {
+            m.audit.loaded = false;
+            m.audit.loading = false;
             // The Lockouts pane reloads at its next tick.
             m.lockouts.loaded_at = None;
             m.lockouts.loading = false;
@@ -715,6 +762,69 @@ impl App {
             effects.push(self.call(Waiter::Detail, Call::GetUser { login }));
         }
         effects
+    }
+
+    /// Commands in the Audit pane; `None` for the ones handled everywhere.
+    fn audit_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
+        let height = self.table_height();
+        let now = self.now;
+        let dir = self.export_dir.clone();
+        let m = self.main()?;
+        if !can_audit(m) {
+            return None;
+        }
+        let a = &mut m.audit;
+        let page = height as isize;
+        match cmd {
+            Cmd::Up => a.move_by(-1, height),
+            Cmd::Down => a.move_by(1, height),
+            Cmd::Top => a.move_by(isize::MIN / 2, height),
+            Cmd::Bottom => a.move_by(isize::MAX / 2, height),
+            Cmd::PageUp => a.move_by(-page, height),
+            Cmd::PageDown => a.move_by(page, height),
+            Cmd::HalfUp => a.move_by(-page / 2, height),
+            Cmd::HalfDown => a.move_by(page / 2, height),
+            Cmd::Filter => {
+                a.editing_filter = true;
+                a.filter = super::fields::TextField::with(&a.search, 128);
+            }
+            Cmd::Back => {
+                if !a.search.is_empty() {
+                    a.filter.clear();
+                    a.debounce_until = Some(now);
+                }
+            }
+            Cmd::Open => {
+                let text = details_text(a.selected_entry()?);
+                m.popups.push(Popup::Message(Message {
+                    title: "Audit entry".into(),
+                    text,
+                    error: false,
+                }));
+            }
+            Cmd::Verify => {
+                a.verdict = Some(("verifying…".into(), true));
+                return Some(vec![self.call(Waiter::Verdict, Call::VerifyAudit)]);
+            }
+            Cmd::Export => {
+                let filter = a.search.clone();
+                return Some(vec![
+                    self.call(Waiter::Note, Call::ExportAudit { filter, dir }),
+                ]);
+            }
+            _ => return None,
+        }
+        // Load the next page as the selection nears the end.
+        let m = self.main()?;
+        if m.audit.wants_more() {
+            m.audit.loading = true;
+            let call = Call::Audit {
+                filter: m.audit.search.clone(),
+                before: m.audit.before(),
+            };
+            return Some(vec![self.call(Waiter::Audit { append: true }, call)]);
+        }
+        Some(Vec::new())
     }
 
     /// Rows of the Lockouts accounts table that fit on screen.
@@ -851,6 +961,22 @@ impl App {
             m.retry_at = None;
             effects.push(self.call(Waiter::Ping, Call::Ping));
             return effects;
+        }
+        let Some(m) = self.main() else { return effects };
+        if m.pane == AUDIT_PANE && m.popups.is_empty() && can_audit(m) {
+            let a = &mut m.audit;
+            let typed_changed = a.debounce_until.is_some_and(|t| now >= t);
+            if typed_changed || (!a.loaded && !a.loading) {
+                a.debounce_until = None;
+                a.search = a.filter.value().to_string();
+                a.loading = true;
+                let call = Call::Audit {
+                    filter: a.search.clone(),
+                    before: None,
+                };
+                self.forget(|w| matches!(w, Waiter::Audit { .. }));
+                effects.push(self.call(Waiter::Audit { append: false }, call));
+            }
         }
         let Some(m) = self.main() else { return effects };
         if m.pane == LOCKOUTS_PANE && m.popups.is_empty() && m.lockouts.due(now) {
@@ -1032,6 +1158,40 @@ impl App {
                     self.error(e)
                 }
             },
+            (Waiter::Audit { append }, Reply::Audit(r)) => match r {
+                Ok(page) => {
+                    let rows = self.table_height();
+                    if let Some(m) = self.main() {
+                        m.audit.apply(page, append, rows);
+                    }
+                    Vec::new()
+                }
+                Err(e) => {
+                    if let Some(m) = self.main() {
+                        m.audit.loading = false;
+                        m.audit.loaded = true;
+                    }
+                    self.error(e)
+                }
+            },
+            (Waiter::Verdict, Reply::Verdict(r)) => match r {
+                Ok(v) => {
+                    if let Some(m) = self.main() {
+                        m.audit.verdict = Some(v);
+                    }
+                    Vec::new()
+                }
+                Err(e) => self.error(e),
+            },
+            (Waiter::Note, Reply::Done(r)) => match r {
+                Ok(msg) => {
+                    if let Some(m) = self.main() {
+                        m.note = Some((msg, now));
+                    }
+                    Vec::new()
+                }
+                Err(e) => self.error(e),
+            },
             (Waiter::Popup, reply) => self.popup_reply(id, reply),
             _ => Vec::new(),
         }
@@ -1047,6 +1207,7 @@ impl App {
                     users: UsersPane::new(),
                     detail: None,
                     lockouts: LockoutsPane::new(),
+                    audit: AuditPane::new(),
                     popups: Vec::new(),
                     banner: None,
                     retry_at: None,
@@ -1172,6 +1333,16 @@ impl App {
             _ => Vec::new(),
         }
     }
+}
+
+/// Whether the signed-in role may read the audit trail.
+fn can_audit(m: &Main) -> bool {
+    crate::domain::rights::check(
+        m.session.actor.role,
+        crate::domain::rights::Action::ViewAudit,
+        None,
+    )
+    .is_ok()
 }
 
 fn msg_deleted(note: &Option<(String, DateTime<Utc>)>) -> bool {

@@ -5,7 +5,9 @@
 use crate::domain::policy::Policy;
 use crate::domain::{AccessLevel, Password};
 use crate::error::Error;
-use crate::service::views::{AttemptView, Page, PolicyView, ResourceView, UserDetail, UserSummary};
+use crate::service::views::{
+    AttemptView, AuditView, Page, PolicyView, ResourceView, UserDetail, UserSummary,
+};
 use crate::service::{Actor, NewUser, UserEdit, UserFilter};
 use crossterm::event::{KeyEvent, MouseEvent};
 use zeroize::Zeroizing;
@@ -121,6 +123,17 @@ pub enum Call {
         resource: String,
         level: Option<AccessLevel>,
     },
+    /// Audit entries before `before` (newest first), filtered.
+    Audit {
+        filter: String,
+        before: Option<i64>,
+    },
+    VerifyAudit,
+    /// Writes the filtered entries to a JSON Lines file in `dir`.
+    ExportAudit {
+        filter: String,
+        dir: std::path::PathBuf,
+    },
     /// Locked and nearly locked accounts, and recent failed sign-ins.
     Lockouts,
     UnlockMany {
@@ -198,6 +211,9 @@ pub enum Reply {
     Secret(Result<(String, Zeroizing<String>), Error>),
     Pong(Result<(), Error>),
     Lockouts(Result<LockoutsData, Error>),
+    Audit(Result<Vec<AuditView>, Error>),
+    /// The verification verdict: text, and whether the chain is intact.
+    Verdict(Result<(String, bool), Error>),
     /// The actor with a renewed step-up time.
     SteppedUp(Result<Actor, Error>),
 }

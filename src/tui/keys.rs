@@ -38,6 +38,8 @@ pub enum Cmd {
     Delete,
     Holders,
     Grants,
+    Verify,
+    Export,
     CycleStatus,
     CycleKind,
     CycleRole,
@@ -483,6 +485,45 @@ pub const LOCKOUTS: &[Binding] = &[
         &[code(KeyCode::Esc)],
         "clear",
         "clear the marks and the filter",
+        Cmd::Back,
+        false,
+    ),
+];
+
+/// The Audit pane.
+pub const AUDIT: &[Binding] = &[
+    b(
+        &[k('/')],
+        "filter",
+        "filter by actor, action or target as you type",
+        Cmd::Filter,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Enter)],
+        "details",
+        "show the entry's details (before/after)",
+        Cmd::Open,
+        true,
+    ),
+    b(
+        &[k('v')],
+        "verify",
+        "walk the hash chain and report intact or the first broken entry",
+        Cmd::Verify,
+        true,
+    ),
+    b(
+        &[k('x')],
+        "export",
+        "write the filtered entries to a JSON Lines file in the directory keyward started in",
+        Cmd::Export,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        "clear",
+        "clear the filter",
         Cmd::Back,
         false,
     ),

@@ -58,6 +58,15 @@ fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
         (0, Some(d)) => d.render(frame, body, theme, app.now),
         (0, None) => m.users.render(frame, body, theme, app.now),
         (super::app::LOCKOUTS_PANE, _) => m.lockouts.render(frame, body, theme, app.now),
+        (super::app::AUDIT_PANE, _) => {
+            let allowed = crate::domain::rights::check(
+                m.session.actor.role,
+                crate::domain::rights::Action::ViewAudit,
+                None,
+            )
+            .is_ok();
+            m.audit.render(frame, body, theme, allowed)
+        }
         (i, _) => placeholder(frame, body, PANES[i], theme),
     }
     frame.render_widget(Paragraph::new(status_line(m, &app.location, theme)), status);

@@ -8,6 +8,7 @@ use super::effect::{
 };
 use crate::domain::AuthOutcome;
 use crate::error::{Error, Result};
+use crate::service::views::AuditVerdict;
 use crate::service::{Actor, Service};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -216,6 +217,31 @@ pub async fn perform(service: &Service, actor: Option<&Actor>, call: Call) -> Re
             ),
         },
         Call::Ping => Reply::Pong(service.store().ping().await),
+        Call::Audit { filter, before } => Reply::Audit(
+            async {
+                let filter = Some(filter.as_str()).filter(|f| !f.is_empty());
+                service
+                    .audit(need(actor)?, filter, before, crate::tui::panes::audit::PAGE)
+                    .await
+            }
+            .await,
+        ),
+        Call::VerifyAudit => Reply::Verdict(
+            async {
+                Ok(match service.verify_audit(need(actor)?).await? {
+                    AuditVerdict::Intact { entries } => {
+                        (format!("chain intact: {entries} entries"), true)
+                    }
+                    AuditVerdict::Broken { seq, reason } => {
+                        (format!("BROKEN at entry {seq}: {reason}"), false)
+                    }
+                })
+            }
+            .await,
+        ),
+        Call::ExportAudit { filter, dir } => {
+            Reply::Done(export_audit(service, actor, &filter, &dir).await)
+        }
         Call::Lockouts => Reply::Lockouts(
             async {
                 let actor = need(actor)?;
@@ -258,6 +284,45 @@ pub async fn perform(service: &Service, actor: Option<&Actor>, call: Call) -> Re
             Reply::SteppedUp(async { service.step_up(need(actor)?, &password).await }.await)
         }
     }
+}
+
+/// Writes every entry matching `filter` (newest first) as JSON Lines.
+async fn export_audit(
+    service: &Service,
+    actor: Option<&Actor>,
+    filter: &str,
+    dir: &std::path::Path,
+) -> Result<String> {
+    use tokio::io::AsyncWriteExt;
+    let actor = need(actor)?;
+    let filter = Some(filter).filter(|f| !f.is_empty());
+    let name = format!(
+        "keyward-audit-{}.jsonl",
+        chrono::Utc::now().format("%Y%m%d-%H%M%S")
+    );
+    let path = dir.join(&name);
+    let mut file = tokio::fs::File::create(&path)
+        .await
+        .map_err(|e| Error::Invalid(format!("cannot create {}: {e}", path.display())))?;
+    let mut before = None;
+    let mut count = 0usize;
+    loop {
+        let page = service.audit(actor, filter, before, 1000).await?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.seq);
+        for e in &page {
+            let mut line = serde_json::to_string(e).map_err(|e| Error::Internal(e.to_string()))?;
+            line.push('\n');
+            file.write_all(line.as_bytes())
+                .await
+                .map_err(|e| Error::Invalid(format!("cannot write {}: {e}", path.display())))?;
+            count += 1;
+        }
+    }
+    file.flush()
+        .await
+        .map_err(|e| Error::Invalid(format!("cannot write {}: {e}", path.display())))?;
+    Ok(format!("exported {count} entries to {}", path.display()))
 }
 
 fn done(r: Result<()>, msg: String) -> Reply {

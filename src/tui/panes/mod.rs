@@ -1,6 +1,7 @@
 //! The panes across the top. Users and its detail view are built; the
 //! other four arrive with their own issue and show a one-line placeholder.
 
+pub mod audit;
 pub mod detail;
 pub mod lockouts;
 pub mod users;

@@ -1,0 +1,201 @@
+//! The Audit pane: the trail newest first, a page at a time as the selection
+//! nears the end; `/` filters by actor, action or target; Enter shows an
+//! entry's details; `v` verifies the hash chain; `x` exports the filtered
+//! entries to a JSON Lines file.
+
+use super::detail::compact;
+use crate::service::views::AuditView;
+use crate::tui::fields::TextField;
+use crate::tui::theme::{SELECTED_MARK, Theme};
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+
+/// Entries per request.
+pub const PAGE: i64 = 200;
+const PREFETCH: usize = 40;
+
+#[derive(Debug, Default)]
+pub struct AuditPane {
+    pub entries: Vec<AuditView>,
+    pub selected: usize,
+    pub offset: usize,
+    pub filter: TextField,
+    pub editing_filter: bool,
+    /// The filter the entries were loaded with.
+    pub search: String,
+    pub debounce_until: Option<DateTime<Utc>>,
+    /// More entries exist before the last one loaded.
+    pub more: bool,
+    pub loading: bool,
+    pub loaded: bool,
+    /// The last verification's verdict.
+    pub verdict: Option<(String, bool)>,
+}
+
+impl AuditPane {
+    pub fn new() -> AuditPane {
+        AuditPane {
+            filter: TextField::new(128),
+            ..Default::default()
+        }
+    }
+
+    /// The seq to continue before, for the next page.
+    pub fn before(&self) -> Option<i64> {
+        self.entries.last().map(|e| e.seq)
+    }
+
+    pub fn wants_more(&self) -> bool {
+        self.more && !self.loading && self.selected + PREFETCH >= self.entries.len()
+    }
+
+    pub fn apply(&mut self, page: Vec<AuditView>, append: bool, height: usize) {
+        self.loading = false;
+        self.loaded = true;
+        self.more = page.len() as i64 >= PAGE;
+        if append {
+            self.entries.extend(page);
+        } else {
+            self.entries = page;
+            self.selected = 0;
+            self.offset = 0;
+        }
+        self.move_by(0, height);
+    }
+
+    pub fn move_by(&mut self, delta: isize, height: usize) {
+        if self.entries.is_empty() {
+            self.selected = 0;
+            self.offset = 0;
+            return;
+        }
+        let max = self.entries.len() as isize - 1;
+        self.selected = (self.selected as isize + delta).clamp(0, max) as usize;
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+    }
+
+    pub fn selected_entry(&self) -> Option<&AuditView> {
+        self.entries.get(self.selected)
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, allowed: bool) {
+        let mut title = " Audit".to_string();
+        if self.editing_filter || !self.search.is_empty() {
+            let shown = if self.editing_filter {
+                self.filter.value()
+            } else {
+                &self.search
+            };
+            title.push_str(&format!("  /{shown}"));
+        }
+        title.push(' ');
+        let mut block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border())
+            .title(Span::styled(title, theme.title()));
+        if let Some((verdict, ok)) = &self.verdict {
+            block = block.title_bottom(Span::styled(
+                format!(" {verdict} "),
+                if *ok { theme.good() } else { theme.bad() },
+            ));
+        }
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        if !allowed {
+            frame.render_widget(
+                Paragraph::new(Span::styled(
+                    "Your role may not read the audit trail.",
+                    theme.dim(),
+                )),
+                inner,
+            );
+            return;
+        }
+        if self.entries.is_empty() {
+            let text = if self.loading || !self.loaded {
+                "Loading…"
+            } else {
+                "No entries match."
+            };
+            frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), inner);
+            return;
+        }
+        let height = inner.height.saturating_sub(1) as usize;
+        let end = (self.offset + height).min(self.entries.len());
+        let rows: Vec<Row> = self.entries[self.offset..end]
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let sel = self.offset + i == self.selected;
+                let row = Row::new(vec![
+                    Cell::from(format!(
+                        "{}{}",
+                        if sel { SELECTED_MARK } else { "  " },
+                        e.seq
+                    )),
+                    Cell::from(e.at.format("%Y-%m-%d %H:%M:%S").to_string()),
+                    Cell::from(e.actor.clone()),
+                    Cell::from(Span::styled(
+                        e.action.clone(),
+                        if e.action == "refused" {
+                            theme.warn()
+                        } else {
+                            theme.base()
+                        },
+                    )),
+                    Cell::from(e.target.clone()),
+                    Cell::from(compact(&e.details)),
+                ]);
+                if sel {
+                    row.style(theme.selected())
+                } else {
+                    row
+                }
+            })
+            .collect();
+        let widths = [
+            Constraint::Length(9),
+            Constraint::Length(19),
+            Constraint::Length(14),
+            Constraint::Length(20),
+            Constraint::Length(18),
+            Constraint::Fill(1),
+        ];
+        let header = Row::new(vec![
+            "  SEQ",
+            "TIME (UTC)",
+            "ACTOR",
+            "ACTION",
+            "TARGET",
+            "DETAILS",
+        ])
+        .style(theme.title());
+        frame.render_widget(
+            Table::new(rows, widths).header(header).column_spacing(1),
+            inner,
+        );
+    }
+}
+
+/// An entry's full details for the details popup.
+pub fn details_text(e: &AuditView) -> String {
+    let pretty = serde_json::to_string_pretty(&e.details).unwrap_or_else(|_| e.details.to_string());
+    format!(
+        "#{} at {} by {}\n{} on {}\n\n{}\n\nhash {}",
+        e.seq,
+        e.at.format("%Y-%m-%d %H:%M:%S UTC"),
+        e.actor,
+        e.action,
+        e.target,
+        pretty,
+        e.hash
+    )
+}
