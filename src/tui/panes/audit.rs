@@ -67,19 +67,13 @@ impl AuditPane {
     }
 
     pub fn move_by(&mut self, delta: isize, height: usize) {
-        if self.entries.is_empty() {
-            self.selected = 0;
-            self.offset = 0;
-            return;
-        }
-        let max = self.entries.len() as isize - 1;
-        self.selected = (self.selected as isize + delta).clamp(0, max) as usize;
-        let height = height.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
+        super::list::move_selection(
+            &mut self.selected,
+            &mut self.offset,
+            self.entries.len(),
+            delta,
+            height,
+        );
     }
 
     pub fn selected_entry(&self) -> Option<&AuditView> {

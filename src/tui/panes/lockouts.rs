@@ -65,20 +65,13 @@ impl LockoutsPane {
     }
 
     pub fn move_by(&mut self, delta: isize, height: usize) {
-        if self.accounts.is_empty() {
-            self.selected = 0;
-            self.offset = 0;
-            return;
-        }
-        let max = self.accounts.len() as isize - 1;
-        self.selected = (self.selected as isize + delta).clamp(0, max) as usize;
-        let height = height.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
-        self.offset = self.offset.min(self.accounts.len().saturating_sub(height));
+        super::list::move_selection(
+            &mut self.selected,
+            &mut self.offset,
+            self.accounts.len(),
+            delta,
+            height,
+        );
     }
 
     pub fn toggle_mark(&mut self) {

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod detail;
+pub mod list;
 pub mod lockouts;
 pub mod users;
 

@@ -132,25 +132,17 @@ impl UsersPane {
 
     /// Moves the selection, keeping it visible in `height` rows.
     pub fn move_by(&mut self, delta: isize, height: usize) {
-        if self.rows.is_empty() {
-            self.selected = 0;
-            self.offset = 0;
-            return;
-        }
-        let max = self.rows.len() - 1;
-        self.selected = (self.selected as isize + delta).clamp(0, max as isize) as usize;
-        self.scroll_into_view(height);
+        super::list::move_selection(
+            &mut self.selected,
+            &mut self.offset,
+            self.rows.len(),
+            delta,
+            height,
+        );
     }
 
     pub fn scroll_into_view(&mut self, height: usize) {
-        let height = height.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
-        // After the terminal grows, show rows above rather than blank space below.
-        self.offset = self.offset.min(self.rows.len().saturating_sub(height));
+        self.move_by(0, height);
     }
 
     /// Whether the next page should be fetched now.
