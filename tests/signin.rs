@@ -79,14 +79,15 @@ both_backends!(lockout_after_threshold_and_expiry, |t| {
         .authenticate("bob.c", &Password::from("wrong 5"), "test")
         .await
         .unwrap();
+    // The failure that locks still answers bad credentials (DESIGN step 4).
+    assert_eq!(o, AuthOutcome::BadCredentials);
     let until = t.clock.now() + Duration::minutes(15);
-    assert_eq!(o, AuthOutcome::Locked { until: Some(until) });
     // While locked even the right password is refused, and not counted.
     let o = s
         .authenticate("bob.c", &Password::from(PW), "test")
         .await
         .unwrap();
-    assert!(matches!(o, AuthOutcome::Locked { .. }), "{o:?}");
+    assert_eq!(o, AuthOutcome::Locked { until: Some(until) });
     let locked = s.lockouts(&admin, 100).await.unwrap();
     assert_eq!(
         locked.iter().map(|u| u.login.as_str()).collect::<Vec<_>>(),
@@ -340,3 +341,59 @@ both_backends!(a_password_typed_as_login_is_not_recorded, |t| {
     let logins: Vec<&str> = failures.iter().map(|a| a.login.as_str()).collect();
     assert_eq!(logins, vec!["nobody.here", "(not a valid login ID)"]);
 });
+
+both_backends!(
+    wrong_passwords_never_leave_no_global_admin_able_to_sign_in,
+    |t| {
+        let admin = t.admin().await;
+        let s = &t.service;
+        s.set_policy(
+            &admin,
+            "default",
+            &[("lockout_minutes".into(), "0".into())],
+            None,
+        )
+        .await
+        .unwrap();
+        t.add_user(&admin, "second.admin", Kind::Staff, Role::GlobalAdmin, PW)
+            .await;
+        // The second global admin is locked until unlocked: the first could unlock them.
+        for i in 0..5 {
+            let pw = format!("no {i}");
+            s.authenticate("second.admin", &Password::from(pw.as_str()), "attacker")
+                .await
+                .unwrap();
+        }
+        let o = s
+            .authenticate("second.admin", &Password::from(PW), "test")
+            .await
+            .unwrap();
+        assert_eq!(o, AuthOutcome::Locked { until: None });
+        // Now nobody else could unlock the first: their lock ends by itself.
+        for i in 0..5 {
+            let pw = format!("no {i}");
+            s.authenticate(common::ADMIN, &Password::from(pw.as_str()), "attacker")
+                .await
+                .unwrap();
+        }
+        let o = s
+            .authenticate(
+                common::ADMIN,
+                &Password::from(common::ADMIN_PASSWORD),
+                "test",
+            )
+            .await
+            .unwrap();
+        assert!(matches!(o, AuthOutcome::Locked { until: Some(_) }), "{o:?}");
+        t.clock.advance(Duration::minutes(16));
+        let o = s
+            .authenticate(
+                common::ADMIN,
+                &Password::from(common::ADMIN_PASSWORD),
+                "test",
+            )
+            .await
+            .unwrap();
+        assert_eq!(o, AuthOutcome::Ok);
+    }
+);

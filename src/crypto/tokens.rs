@@ -7,6 +7,23 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+/// A secret to show once (temporary password, token). `Debug` never prints
+/// it; the memory is wiped on drop.
+pub struct Shown(pub Zeroizing<String>);
+
+impl std::fmt::Debug for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shown(***)")
+    }
+}
+
+impl std::ops::Deref for Shown {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 /// 32 random bytes as 64 hex characters.
 pub fn random_token() -> Zeroizing<String> {
     let mut bytes = Zeroizing::new([0u8; 32]);

@@ -36,11 +36,20 @@ pub struct Actor {
 
 /// What `login` answers: an outcome, and for a successful console or CLI
 /// sign-in, the actor (and for the CLI the session token, shown once).
-#[derive(Debug)]
 pub struct LoginResult {
     pub outcome: AuthOutcome,
     pub actor: Option<Actor>,
     pub token: Option<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for LoginResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginResult")
+            .field("outcome", &self.outcome)
+            .field("actor", &self.actor)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 /// A sign-in source as recorded: short, printable.
@@ -177,20 +186,29 @@ impl Service {
             return Ok(AuthOutcome::BadCredentials);
         }
         let mut policy = self.effective_policy(&user).await?.policy;
-        if policy.lockout_minutes == 0
-            && user.role == crate::domain::Role::GlobalAdmin.as_str()
-            && self.store.count_active_global_admins().await? <= 1
+        if user.role == crate::domain::Role::GlobalAdmin.as_str()
+            && self
+                .store
+                .count_other_available_global_admins(user.id, now)
+                .await?
+                == 0
         {
-            // Nobody would be left to unlock the last global administrator:
-            // their locks always end by themselves.
-            policy.lockout_minutes = LAST_ADMIN_LOCK_MINUTES;
+            // No other global administrator could sign in to unlock this one:
+            // their lock is short and always ends by itself.
+            let minutes = match policy.lockout_minutes {
+                0 => LAST_ADMIN_LOCK_MINUTES,
+                m => m.min(LAST_ADMIN_LOCK_MINUTES),
+            };
+            policy.lockout_minutes = minutes;
+            policy.lockout_max_minutes = minutes;
+            policy.lockout_growth = 1;
         }
         let failure = self
             .store
             .record_failure(user.id, &policy, &source, now)
             .await?;
         match failure.locked {
-            Some(until) => {
+            Some(_until) => {
                 self.store
                     .insert_attempt(
                         &user.login,
@@ -201,7 +219,9 @@ impl Service {
                     )
                     .await?;
                 tracing::info!(login = %user.login, failures = failure.failed_attempts, "account locked after failed sign-ins");
-                Ok(AuthOutcome::Locked { until })
+                // DESIGN step 4: the failure that locks still answers bad
+                // credentials (unknown logins never lock, so this must not differ).
+                Ok(AuthOutcome::BadCredentials)
             }
             None => {
                 self.store

@@ -118,13 +118,21 @@ const RESOURCES: &[(&str, &str)] = &[
 ];
 const BATCH: usize = 1000;
 
-/// What a demo fill made.
-#[derive(Debug)]
+/// What a demo fill made. `Debug` leaves the password out.
 pub struct DemoReport {
     pub users: u64,
     pub grants: u64,
     /// The password every demo user shares (shown once).
     pub password: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for DemoReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoReport")
+            .field("users", &self.users)
+            .field("grants", &self.grants)
+            .finish()
+    }
 }
 
 fn ascii_fold(s: &str) -> String {

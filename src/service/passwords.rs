@@ -320,6 +320,11 @@ impl Service {
         let me = self
             .authorize(actor, Action::ResetPassword, Some(&u))
             .await?;
+        if u.id == me.id {
+            return Err(Error::Forbidden(
+                "you cannot issue a reset token for yourself; change your own password with your current one".into(),
+            ));
+        }
         let policy = self.effective_policy(&u).await?.policy;
         let now = self.now();
         let expires = now + Duration::minutes(policy.reset_link_ttl_minutes as i64);

@@ -512,6 +512,23 @@ impl Store {
         Ok(())
     }
 
+    /// Global administrators other than `user_id` who are active and not
+    /// locked now: the ones who could sign in and unlock `user_id`.
+    pub async fn count_other_available_global_admins(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let n = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM users WHERE role = 'global_admin' AND status = 'active' AND id <> $1 \
+             AND (locked_at IS NULL OR locked_until <= $2)")
+            .bind(user_id)
+            .bind(now)
+            .fetch_one(p)
+            .await)?;
+        Ok(n)
+    }
+
     /// Number of active global administrators.
     pub async fn count_active_global_admins(&self) -> Result<i64> {
         let n = with_pool!(self, p => sqlx::query_scalar::<_, i64>(

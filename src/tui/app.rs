@@ -449,7 +449,7 @@ impl App {
             Cmd::Open => {
                 if let Some(login) = m.users.selected_row().map(|r| r.login.clone()) {
                     m.detail = Some(DetailView::new(&login));
-                    return vec![self.call(Waiter::Detail, Call::GetUser { login })];
+                    return vec![self.load_detail(login)];
                 }
             }
             Cmd::Back => {
@@ -507,7 +507,7 @@ impl App {
                     None => {
                         // Open the detail first so the form has the stored version.
                         m.detail = Some(DetailView::new(&login));
-                        return vec![self.call(Waiter::Detail, Call::GetUser { login })];
+                        return vec![self.load_detail(login)];
                     }
                 }
             }
@@ -758,20 +758,22 @@ impl App {
             .main()
             .and_then(|m| m.detail.as_ref().map(|d| d.login.clone()));
         if let Some(login) = detail {
-            self.forget(|w| w == Waiter::Detail);
-            effects.push(self.call(Waiter::Detail, Call::GetUser { login }));
+            effects.push(self.load_detail(login));
         }
         effects
     }
 
     /// Commands in the Audit pane; `None` for the ones handled everywhere.
     fn audit_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
+        if is_global(cmd) {
+            return None;
+        }
         let height = self.table_height();
         let now = self.now;
         let dir = self.export_dir.clone();
         let m = self.main()?;
         if !can_audit(m) {
-            return None;
+            return Some(Vec::new());
         }
         let a = &mut m.audit;
         let page = height as isize;
@@ -795,7 +797,10 @@ impl App {
                 }
             }
             Cmd::Open => {
-                let text = details_text(a.selected_entry()?);
+                let Some(entry) = a.selected_entry() else {
+                    return Some(Vec::new());
+                };
+                let text = details_text(entry);
                 m.popups.push(Popup::Message(Message {
                     title: "Audit entry".into(),
                     text,
@@ -827,6 +832,19 @@ impl App {
         Some(Vec::new())
     }
 
+    /// Loads the detail view's user, forgetting any earlier detail request so
+    /// that a late answer for another user can never fill this view.
+    fn load_detail(&mut self, login: String) -> Effect {
+        self.forget(|w| w == Waiter::Detail);
+        let effect = self.call(Waiter::Detail, Call::GetUser { login });
+        if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main()) {
+            if let Some(view) = m.detail.as_mut() {
+                view.request = Some(*id);
+            }
+        }
+        effect
+    }
+
     /// Rows of the Lockouts accounts table that fit on screen.
     pub fn lockouts_height(&self) -> usize {
         LockoutsPane::table_rows(self.size.1.saturating_sub(2))
@@ -834,6 +852,9 @@ impl App {
 
     /// Commands in the Lockouts pane; `None` for the ones handled everywhere.
     fn lockouts_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
+        if is_global(cmd) {
+            return None;
+        }
         let height = self.lockouts_height();
         let m = self.main()?;
         let l = &mut m.lockouts;
@@ -879,12 +900,15 @@ impl App {
                 )));
             }
             Cmd::Open => {
-                let login = l.accounts.get(l.selected)?.login.clone();
+                let Some(login) = l.accounts.get(l.selected).map(|u| u.login.clone()) else {
+                    return Some(Vec::new());
+                };
                 m.pane = 0;
                 m.detail = Some(DetailView::new(&login));
-                return Some(vec![self.call(Waiter::Detail, Call::GetUser { login })]);
+                return Some(vec![self.load_detail(login)]);
             }
-            _ => return None,
+            // Users-pane commands mean nothing here.
+            _ => {}
         }
         Some(Vec::new())
     }
@@ -1077,12 +1101,11 @@ impl App {
                             _ => {}
                         }
                     }
-                    if let Some(view) = m.detail.as_mut() {
-                        if view.login.eq_ignore_ascii_case(&d.summary.login) || view.data.is_none()
-                        {
-                            view.login = d.summary.login.clone();
-                            view.data = Some(d);
-                        }
+                    // Only the answer to the view's own request fills it.
+                    if let Some(view) = m.detail.as_mut().filter(|v| v.request == Some(id)) {
+                        view.request = None;
+                        view.login = d.summary.login.clone();
+                        view.data = Some(d);
                     }
                     Vec::new()
                 }
@@ -1289,6 +1312,14 @@ impl App {
                         _ => {}
                     }
                 } else {
+                    // After a rename in the edit form the detail view follows the new login.
+                    if let Popup::UserForm(f) = &m.popups[index] {
+                        if let (super::popups::user_form::Mode::Edit { .. }, Some(view)) =
+                            (&f.mode, m.detail.as_mut())
+                        {
+                            view.login = f.login.value().to_string();
+                        }
+                    }
                     // Dropping the dialog wipes any password it held.
                     m.popups.remove(index);
                 }
@@ -1333,6 +1364,21 @@ impl App {
             _ => Vec::new(),
         }
     }
+}
+
+/// Commands that work the same in every pane (the rest belong to one pane).
+fn is_global(cmd: Cmd) -> bool {
+    matches!(
+        cmd,
+        Cmd::Quit
+            | Cmd::Help
+            | Cmd::Palette
+            | Cmd::NextPane
+            | Cmd::PrevPane
+            | Cmd::GoPane(_)
+            | Cmd::Refresh
+            | Cmd::ChangeOwnPassword
+    )
 }
 
 /// Whether the signed-in role may read the audit trail.

@@ -10,7 +10,6 @@ use crate::service::views::{
 };
 use crate::service::{Actor, NewUser, UserEdit, UserFilter};
 use crossterm::event::{KeyEvent, MouseEvent};
-use zeroize::Zeroizing;
 
 pub type RequestId = u64;
 
@@ -208,7 +207,7 @@ pub enum Reply {
     /// A change that succeeded, with a message for the status line.
     Done(Result<String, Error>),
     /// A secret to show once (temporary password, reset token).
-    Secret(Result<(String, Zeroizing<String>), Error>),
+    Secret(Result<(String, crate::crypto::tokens::Shown), Error>),
     Pong(Result<(), Error>),
     Lockouts(Result<LockoutsData, Error>),
     Audit(Result<Vec<AuditView>, Error>),

@@ -65,10 +65,16 @@ fn clean(s: &str, max: usize) -> String {
 
 /// A password field: shown as bullets (or revealed on request), wiped when
 /// dropped or cleared. Editing is at the end (type, Backspace, Ctrl-U).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct SecretField {
     value: Zeroizing<String>,
     pub reveal: bool,
+}
+
+impl std::fmt::Debug for SecretField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretField({} chars)", self.len())
+    }
 }
 
 /// Longest password a field accepts (policies allow at most 1024).

@@ -73,6 +73,10 @@ fn install_panic_hook() {
         std::panic::set_hook(Box::new(move |info| {
             restore();
             report(info);
+            // A panic in a background task would otherwise leave the console
+            // running on a terminal that is no longer in raw mode (typed
+            // passwords would echo). Stop here instead.
+            std::process::exit(101);
         }));
     });
 }

@@ -6,6 +6,7 @@
 use super::effect::{
     Call, Event, FormData, LockoutsData, PasswordTarget, Reply, Session, SignInReply,
 };
+use crate::crypto::tokens::Shown;
 use crate::domain::AuthOutcome;
 use crate::error::{Error, Result};
 use crate::service::views::AuditVerdict;
@@ -131,7 +132,7 @@ pub async fn perform(service: &Service, actor: Option<&Actor>, call: Call) -> Re
                 let pw = service.temporary_password(need(actor)?, &login).await?;
                 Ok((
                     format!("Temporary password for {login} (must be changed at next sign-in)"),
-                    pw,
+                    Shown(pw),
                 ))
             }
             .await,
@@ -144,7 +145,7 @@ pub async fn perform(service: &Service, actor: Option<&Actor>, call: Call) -> Re
                         "Reset token for {login}, valid until {}",
                         expires.format("%Y-%m-%d %H:%M UTC")
                     ),
-                    token,
+                    Shown(token),
                 ))
             }
             .await,

@@ -16,6 +16,8 @@ pub struct DetailView {
     pub login: String,
     pub data: Option<UserDetail>,
     pub scroll: u16,
+    /// The request whose answer this view waits for; any other is stale.
+    pub request: Option<u64>,
 }
 
 fn t(v: Option<DateTime<Utc>>) -> String {
@@ -28,6 +30,7 @@ impl DetailView {
         DetailView {
             login: login.to_string(),
             data: None,
+            request: None,
             scroll: 0,
         }
     }

@@ -10,7 +10,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
-use zeroize::Zeroizing;
 
 use super::Out;
 
@@ -213,10 +212,15 @@ impl TypeConfirm {
 }
 
 /// A temporary password or reset token, shown once; wiped when closed.
-#[derive(Debug)]
 pub struct SecretBox {
     pub title: String,
-    pub secret: Zeroizing<String>,
+    pub secret: crate::crypto::tokens::Shown,
+}
+
+impl std::fmt::Debug for SecretBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretBox({:?}, ***)", self.title)
+    }
 }
 
 impl SecretBox {
@@ -232,10 +236,7 @@ impl SecretBox {
         let lines = vec![
             Line::raw(self.title.clone()),
             Line::raw(""),
-            Line::from(Span::styled(
-                format!("  {}", self.secret.as_str()),
-                theme.key(),
-            )),
+            Line::from(Span::styled(format!("  {}", &*self.secret), theme.key())),
             Line::raw(""),
             Line::from(Span::styled(
                 "Copy it now: it is not stored in readable form and will not be shown again.",

@@ -347,7 +347,8 @@ impl UserForm {
                     name: Some(self.name.value().to_string()),
                     email: Some(self.email.value().to_string()),
                     role: Some(self.role),
-                    policy: Some(self.policy_choice()),
+                    // Until the policy names are loaded the choice is unknown: keep the stored one.
+                    policy: self.data.is_some().then(|| self.policy_choice()),
                 },
             }),
         }
