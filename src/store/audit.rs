@@ -69,6 +69,25 @@ macro_rules! append_audit {
 }
 pub(crate) use append_audit;
 
+/// Runs `$body` in a write transaction that first appends `$event` to the
+/// audit trail, then commits, and evaluates to the body's value. Every audited
+/// change goes through here, so the change and its audit entry commit
+/// together, and the chain head is locked before the change is made (which
+/// serialises audited writers: the last-admin guard relies on it). An early
+/// `return Err(..)` in the body rolls back.
+macro_rules! audited {
+    ($store:expr, $event:expr, $now:expr, |$tx:ident| $body:block) => {
+        $crate::store::with_pool!($store, pool => {
+            let mut $tx = $crate::store::BeginWrite::begin_write(pool).await?;
+            $crate::store::audit::append_audit!($tx, $event, $now);
+            let value = $body;
+            $tx.commit().await?;
+            value
+        })
+    };
+}
+pub(crate) use audited;
+
 const AUDIT_COLUMNS: &str = "seq, at, actor, action, target, details, prev_hash, hash";
 
 impl Store {

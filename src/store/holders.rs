@@ -1,8 +1,8 @@
 //! Holders: the people known to share one login.
 
-use super::audit::{AuditEvent, append_audit};
+use super::audit::{AuditEvent, audited};
 use super::rows::HolderRow;
-use super::{BeginWrite, Store, with_pool};
+use super::{Store, with_pool};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 
@@ -25,9 +25,7 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<i64> {
-        let id = with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
+        let id = audited!(self, audit, now, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO holders (user_id, name, email, note, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
                 .bind(user_id)
@@ -37,7 +35,6 @@ impl Store {
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
-            tx.commit().await?;
             id
         });
         Ok(id)
@@ -50,9 +47,7 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<()> {
-        with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
+        audited!(self, audit, now, |tx| {
             let n = sqlx::query("DELETE FROM holders WHERE id = $1 AND user_id = $2")
                 .bind(holder_id)
                 .bind(user_id)
@@ -60,9 +55,10 @@ impl Store {
                 .await?
                 .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound(format!("this user has no holder with id {holder_id}")));
+                return Err(Error::NotFound(format!(
+                    "this user has no holder with id {holder_id}"
+                )));
             }
-            tx.commit().await?;
         });
         Ok(())
     }

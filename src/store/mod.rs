@@ -13,7 +13,7 @@
 //! service decides, the store writes, and every change is written in the same
 //! transaction as its audit entry.
 
-mod audit;
+pub(crate) mod audit;
 mod bulk;
 mod demo;
 mod holders;

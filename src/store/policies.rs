@@ -1,9 +1,9 @@
 //! Named policies: the two built-in ones are created on first use; a change
 //! bumps the version (and, when enforced, the version passwords must meet).
 
-use super::audit::{AuditEvent, append_audit};
+use super::audit::{AuditEvent, audited};
 use super::rows::{PolicyCountRow, PolicyRow};
-use super::{BeginWrite, Store, with_pool};
+use super::{Store, with_pool};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 
@@ -70,9 +70,7 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<i64> {
-        let version = with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
+        let version = audited!(self, audit, now, |tx| {
             let row: Option<(i64,)> = sqlx::query_as(
                 "UPDATE policies SET settings = $1, version = version + 1, \
                  enforced_version = CASE WHEN $2 THEN version + 1 ELSE enforced_version END, updated_at = $3 \
@@ -89,7 +87,6 @@ impl Store {
                     "someone else changed this policy meanwhile; reload it and make your change again".into(),
                 ));
             };
-            tx.commit().await?;
             version
         });
         Ok(version)
@@ -103,9 +100,7 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<i64> {
-        let id = with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
+        let id = audited!(self, audit, now, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO policies (name, version, enforced_version, settings, created_at, updated_at) \
                  VALUES ($1, 1, 0, $2, $3, $3) RETURNING id")
@@ -114,7 +109,6 @@ impl Store {
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
-            tx.commit().await?;
             id
         });
         Ok(id)
@@ -127,18 +121,20 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<()> {
-        with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
+        audited!(self, audit, now, |tx| {
             let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE policy_id = $1")
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
             if users > 0 {
-                return Err(Error::Conflict(format!("the policy governs {users} users; assign them another first")));
+                return Err(Error::Conflict(format!(
+                    "the policy governs {users} users; assign them another first"
+                )));
             }
-            sqlx::query("DELETE FROM policies WHERE id = $1").bind(id).execute(&mut *tx).await?;
-            tx.commit().await?;
+            sqlx::query("DELETE FROM policies WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         });
         Ok(())
     }

@@ -1,8 +1,8 @@
 //! Resources and the grants that link users to them.
 
-use super::audit::{AuditEvent, append_audit};
+use super::audit::{AuditEvent, audited};
 use super::rows::{GrantRow, ResourceRow};
-use super::{BeginWrite, Store, with_pool};
+use super::{Store, with_pool};
 use crate::domain::AccessLevel;
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -34,9 +34,7 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<i64> {
-        let id = with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
+        let id = audited!(self, audit, now, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO resources (name, description, created_at) VALUES ($1, $2, $3) RETURNING id")
                 .bind(name)
@@ -44,7 +42,6 @@ impl Store {
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
-            tx.commit().await?;
             id
         });
         Ok(id)
@@ -59,9 +56,7 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<()> {
-        with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
+        audited!(self, audit, now, |tx| {
             sqlx::query(
                 "INSERT INTO grants (user_id, resource_id, level, granted_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (user_id, resource_id) DO UPDATE SET level = excluded.level")
@@ -71,7 +66,6 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            tx.commit().await?;
         });
         Ok(())
     }
@@ -83,9 +77,7 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<()> {
-        with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
+        audited!(self, audit, now, |tx| {
             let n = sqlx::query("DELETE FROM grants WHERE user_id = $1 AND resource_id = $2")
                 .bind(user_id)
                 .bind(resource_id)
@@ -93,9 +85,10 @@ impl Store {
                 .await?
                 .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("the user has no access to that resource".into()));
+                return Err(Error::NotFound(
+                    "the user has no access to that resource".into(),
+                ));
             }
-            tx.commit().await?;
         });
         Ok(())
     }

@@ -1,9 +1,9 @@
 //! CLI sessions and password-reset tokens. Only SHA-256 digests of tokens
 //! are stored; look-ups are by digest.
 
-use super::audit::{AuditEvent, append_audit};
+use super::audit::{AuditEvent, audited};
 use super::rows::{ResetTokenRow, SessionRow};
-use super::{BeginWrite, Store, with_pool};
+use super::{Store, with_pool};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 
@@ -53,9 +53,7 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<()> {
-        with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
+        audited!(self, audit, now, |tx| {
             sqlx::query("UPDATE reset_tokens SET revoked_at = $1 WHERE user_id = $2 AND used_at IS NULL AND revoked_at IS NULL")
                 .bind(now)
                 .bind(user_id)
@@ -68,7 +66,6 @@ impl Store {
                 .bind(expires_at)
                 .execute(&mut *tx)
                 .await?;
-            tx.commit().await?;
         });
         Ok(())
     }

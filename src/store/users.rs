@@ -1,7 +1,7 @@
 //! Users: look-ups, the paged and searched listing, and every change to a
 //! user row (each in one transaction with its audit entry).
 
-use super::audit::{AuditEvent, append_audit};
+use super::audit::{AuditEvent, audited};
 use super::rows::{CredentialRow, USER_COLUMNS, UserRow, UserWithCredential};
 use super::{BeginWrite, Pool, Store, with_pool};
 use crate::domain::{Kind, Role};
@@ -151,6 +151,26 @@ impl Sql {
     }
 }
 
+/// Counts the active global administrators.
+const ACTIVE_GLOBAL_ADMINS: &str =
+    "SELECT COUNT(*) FROM users WHERE role = 'global_admin' AND status = 'active'";
+
+/// Inside an open write transaction, after a change: refuses (and so rolls
+/// back) if no active global administrator would remain. Appends run first
+/// in every audited transaction, so two such changes cannot race past it.
+macro_rules! guard_last_admin {
+    ($tx:expr) => {{
+        let admins: i64 = sqlx::query_scalar(ACTIVE_GLOBAL_ADMINS)
+            .fetch_one(&mut *$tx)
+            .await?;
+        if admins == 0 {
+            return Err(Error::Forbidden(
+                "this would leave no active global administrator".into(),
+            ));
+        }
+    }};
+}
+
 impl Store {
     pub async fn user_by_login(&self, login_lower: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE lower(u.login) = $1");
@@ -233,9 +253,7 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<i64> {
-        let id = with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
+        let id = audited!(self, audit, now, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO users (login, name, email, kind, role, status, must_change_password, password_hash, \
                  password_changed_at, password_policy_version, policy_id, created_at, updated_at, version) \
@@ -253,7 +271,6 @@ impl Store {
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
-            tx.commit().await?;
             id
         });
         Ok(id)
@@ -274,36 +291,28 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<()> {
-        with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
+        audited!(self, audit, now, |tx| {
             let done = sqlx::query(
                 "UPDATE users SET login = $1, name = $2, email = $3, role = $4, policy_id = $5, \
-                 updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8")
-                .bind(login)
-                .bind(name)
-                .bind(email)
-                .bind(role.as_str())
-                .bind(policy_id)
-                .bind(now)
-                .bind(id)
-                .bind(expected_version)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                 updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
+            )
+            .bind(login)
+            .bind(name)
+            .bind(email)
+            .bind(role.as_str())
+            .bind(policy_id)
+            .bind(now)
+            .bind(id)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             if done == 0 {
                 return Err(Error::Conflict(
                     "someone else changed this user since you opened it; reload to see their change, then edit again".into(),
                 ));
             }
-            let admins: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM users WHERE role = 'global_admin' AND status = 'active'")
-                .fetch_one(&mut *tx)
-                .await?;
-            if admins == 0 {
-                return Err(Error::Forbidden("this would leave no active global administrator".into()));
-            }
-            tx.commit().await?;
+            guard_last_admin!(tx);
         });
         Ok(())
     }
@@ -318,9 +327,7 @@ impl Store {
         audit: &AuditEvent,
     ) -> Result<()> {
         let status = if disabled { "disabled" } else { "active" };
-        with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
+        audited!(self, audit, now, |tx| {
             sqlx::query("UPDATE users SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3")
                 .bind(status)
                 .bind(now)
@@ -328,21 +335,17 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             if disabled {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query("UPDATE reset_tokens SET revoked_at = $1 WHERE user_id = $2 AND used_at IS NULL AND revoked_at IS NULL")
                     .bind(now)
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                let admins: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM users WHERE role = 'global_admin' AND status = 'active'")
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if admins == 0 {
-                    return Err(Error::Forbidden("this would leave no active global administrator".into()));
-                }
+                guard_last_admin!(tx);
             }
-            tx.commit().await?;
         });
         Ok(())
     }
@@ -350,18 +353,12 @@ impl Store {
     /// Deletes a user (cascading to holders, grants, history, sessions and
     /// tokens). Guards the last active global admin.
     pub async fn delete_user(&self, id: i64, now: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
-        with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
-            sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&mut *tx).await?;
-            let admins: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM users WHERE role = 'global_admin' AND status = 'active'")
-                .fetch_one(&mut *tx)
+        audited!(self, audit, now, |tx| {
+            sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
                 .await?;
-            if admins == 0 {
-                return Err(Error::Forbidden("this would leave no active global administrator".into()));
-            }
-            tx.commit().await?;
+            guard_last_admin!(tx);
         });
         Ok(())
     }
@@ -384,9 +381,7 @@ impl Store {
             keep,
             redeem_token,
         } = *new;
-        with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
+        audited!(self, audit, now, |tx| {
             if let Some(token_id) = redeem_token {
                 // Single use, even when two redemptions race.
                 let n = sqlx::query(
@@ -421,11 +416,12 @@ impl Store {
                 .await?;
             sqlx::query(
                 "DELETE FROM password_history WHERE user_id = $1 AND id NOT IN \
-                 (SELECT id FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2)")
-                .bind(id)
-                .bind(keep)
-                .execute(&mut *tx)
-                .await?;
+                 (SELECT id FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2)",
+            )
+            .bind(id)
+            .bind(keep)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query(
                 "UPDATE users SET password_hash = $1, shared_credential_id = NULL, must_change_password = $2, \
                  password_changed_at = $3, password_policy_version = $4, failed_attempts = 0, locked_at = NULL, \
@@ -442,7 +438,6 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            tx.commit().await?;
         });
         Ok(())
     }
@@ -482,32 +477,28 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<()> {
-        with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
+        audited!(self, audit, now, |tx| {
             sqlx::query("UPDATE users SET must_change_password = $1, updated_at = $2, version = version + 1 WHERE id = $3")
                 .bind(must_change)
                 .bind(now)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            tx.commit().await?;
         });
         Ok(())
     }
 
     /// Ends a lock and clears the failure count.
     pub async fn unlock(&self, id: i64, now: DateTime<Utc>, audit: &AuditEvent) -> Result<()> {
-        with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            append_audit!(tx, audit, now);
-            sqlx::query("UPDATE users SET locked_at = NULL, locked_until = NULL, failed_attempts = 0, \
-                         updated_at = $1, version = version + 1 WHERE id = $2")
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
+        audited!(self, audit, now, |tx| {
+            sqlx::query(
+                "UPDATE users SET locked_at = NULL, locked_until = NULL, failed_attempts = 0, \
+                         updated_at = $1, version = version + 1 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         });
         Ok(())
     }
@@ -531,10 +522,7 @@ impl Store {
 
     /// Number of active global administrators.
     pub async fn count_active_global_admins(&self) -> Result<i64> {
-        let n = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM users WHERE role = 'global_admin' AND status = 'active'")
-            .fetch_one(p)
-            .await)?;
+        let n = with_pool!(self, p => sqlx::query_scalar::<_, i64>(ACTIVE_GLOBAL_ADMINS).fetch_one(p).await)?;
         Ok(n)
     }
 
