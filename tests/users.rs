@@ -443,3 +443,30 @@ both_backends!(every_change_is_audited, |t| {
         Error::NotFound(_)
     ));
 });
+
+both_backends!(simultaneous_first_runs_create_one_administrator, |t| {
+    let pw = keyward::domain::Password::from(common::ADMIN_PASSWORD);
+    let (a, b) = (t.service.clone(), t.service.clone());
+    let (pa, pb) = (pw.clone(), pw.clone());
+    let first = tokio::spawn(async move {
+        a.create_first_admin("first.admin", "First", "first@example.org", &pa)
+            .await
+    });
+    let second = tokio::spawn(async move {
+        b.create_first_admin("second.admin", "Second", "second@example.org", &pb)
+            .await
+    });
+    let results = [first.await.unwrap(), second.await.unwrap()];
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .any(|r| matches!(r, Err(keyward::Error::Conflict(_)))),
+        "{results:?}"
+    );
+    assert_eq!(t.service.store().count_users().await.unwrap(), 1);
+});

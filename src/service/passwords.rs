@@ -13,7 +13,7 @@ use crate::domain::user::{check_email, check_login_policy, check_name};
 use crate::domain::{Kind, LoginId, Password, Role};
 use crate::error::{Error, Result};
 use crate::store::rows::UserRow;
-use crate::store::{AuditEvent, BulkScope, NewPassword, Progress};
+use crate::store::{AuditEvent, BulkScope, NewPassword, NewUserRow, Progress};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -424,15 +424,18 @@ impl Service {
         let id = self
             .store
             .insert_user(
-                login.as_str(),
-                &name,
-                &email,
-                Kind::Staff,
-                Role::GlobalAdmin,
-                None,
-                Some(&hash),
-                false,
-                row.version,
+                &NewUserRow {
+                    login: login.as_str(),
+                    name: &name,
+                    email: &email,
+                    kind: Kind::Staff,
+                    role: Role::GlobalAdmin,
+                    policy_id: None,
+                    hash: Some(&hash),
+                    must_change: false,
+                    policy_version: row.version,
+                    first: true,
+                },
                 now,
                 &event,
             )

@@ -8,7 +8,9 @@ use crate::domain::user::{check_email, check_login_policy, check_name, check_not
 use crate::domain::{Kind, LoginId, Password, Role};
 use crate::error::{Error, Result};
 use crate::store::rows::UserRow;
-use crate::store::{AuditEvent, Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
+use crate::store::{
+    AuditEvent, Cursor, NewUserRow, StatusFilter, UserQuery, UserSort, cursor_after,
+};
 use serde_json::json;
 
 /// What to list.
@@ -271,15 +273,18 @@ impl Service {
         let id = self
             .store
             .insert_user(
-                login.as_str(),
-                &name,
-                &email,
-                new.kind,
-                new.role,
-                policy_id,
-                hash.as_deref(),
-                new.must_change,
-                policy_row.version,
+                &NewUserRow {
+                    login: login.as_str(),
+                    name: &name,
+                    email: &email,
+                    kind: new.kind,
+                    role: new.role,
+                    policy_id,
+                    hash: hash.as_deref(),
+                    must_change: new.must_change,
+                    policy_version: policy_row.version,
+                    first: false,
+                },
                 now,
                 &event,
             )

@@ -8,6 +8,24 @@ use crate::domain::{Kind, Role};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 
+/// A user to insert with [`Store::insert_user`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewUserRow<'a> {
+    pub login: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub kind: Kind,
+    pub role: Role,
+    pub policy_id: Option<i64>,
+    /// The first hash, if a password is set now.
+    pub hash: Option<&'a str>,
+    pub must_change: bool,
+    /// The version of the policy the password was checked under.
+    pub policy_version: i64,
+    /// First run: refuse if any user exists (checked in the transaction).
+    pub first: bool,
+}
+
 /// A new own password for [`Store::set_password`].
 #[derive(Debug, Clone, Copy)]
 pub struct NewPassword<'a> {
@@ -238,22 +256,38 @@ impl Store {
     }
 
     /// Creates a user (with an optional first hash) and returns its id.
-    #[allow(clippy::too_many_arguments)]
     pub async fn insert_user(
         &self,
-        login: &str,
-        name: &str,
-        email: &str,
-        kind: Kind,
-        role: Role,
-        policy_id: Option<i64>,
-        hash: Option<&str>,
-        must_change: bool,
-        policy_version: i64,
+        new: &NewUserRow<'_>,
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<i64> {
+        let NewUserRow {
+            login,
+            name,
+            email,
+            kind,
+            role,
+            policy_id,
+            hash,
+            must_change,
+            policy_version,
+            first,
+        } = *new;
         let id = audited!(self, audit, now, |tx| {
+            if first {
+                // First run: checked inside the transaction, so two
+                // simultaneous first runs cannot both create an administrator.
+                let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if exists.is_some() {
+                    return Err(Error::Conflict(
+                        "keyward is already set up: an administrator exists; sign in instead"
+                            .into(),
+                    ));
+                }
+            }
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO users (login, name, email, kind, role, status, must_change_password, password_hash, \
                  password_changed_at, password_policy_version, policy_id, created_at, updated_at, version) \
