@@ -330,3 +330,52 @@ both_backends!(policy_change_needs_step_up, |t| {
         19
     );
 });
+
+both_backends!(moving_to_another_policy_resets_the_version_compared, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    // The default policy is at version 4 when the user's password is set.
+    for n in ["16", "17", "18"] {
+        s.set_policy(&admin, "default", &[("min_length".into(), n.into())], None)
+            .await
+            .unwrap();
+    }
+    t.add_user(
+        &admin,
+        "mo.ved",
+        Kind::Staff,
+        Role::User,
+        "a long enough passphrase for this",
+    )
+    .await;
+    // A new policy starts at version 1; the user moves to it.
+    s.create_policy(&admin, "strict", "default").await.unwrap();
+    let edit = keyward::service::UserEdit {
+        policy: Some(Some("strict".into())),
+        ..Default::default()
+    };
+    s.edit_user(&admin, "mo.ved", None, &edit).await.unwrap();
+    // An enforced change to "strict" (its version 2) applies to them.
+    s.set_policy(
+        &admin,
+        "strict",
+        &[("enforce_on_change".into(), "true".into())],
+        None,
+    )
+    .await
+    .unwrap();
+    let o = s
+        .authenticate(
+            "mo.ved",
+            &Password::from("a long enough passphrase for this"),
+            "t",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        o,
+        AuthOutcome::OkMustChange {
+            reason: MustChangeReason::PolicyChanged
+        }
+    );
+});

@@ -9,7 +9,7 @@ use crate::domain::{Kind, LoginId, Password, Role};
 use crate::error::{Error, Result};
 use crate::store::rows::UserRow;
 use crate::store::{
-    AuditEvent, Cursor, NewUserRow, StatusFilter, UserQuery, UserSort, cursor_after,
+    AuditEvent, Cursor, NewUserRow, StatusFilter, UserFields, UserQuery, UserSort, cursor_after,
 };
 use serde_json::json;
 
@@ -339,12 +339,15 @@ impl Service {
             Some(e) => check_email(e).map_err(Error::Invalid)?,
             None => u.email.clone(),
         };
-        let (policy_id, policy_name) = match &edit.policy {
+        let (policy_id, policy_name, new_policy_version) = match &edit.policy {
             Some(p) => {
                 let (id, row) = self.policy_for(p.as_deref(), kind).await?;
-                (id, row.name)
+                (id, row.name, row.version)
             }
-            None => (u.policy_id, self.effective_policy(&u).await?.row.name),
+            None => {
+                let row = self.effective_policy(&u).await?.row;
+                (u.policy_id, row.name, row.version)
+            }
         };
         if new_login.as_str() != u.login {
             let policy = self.effective_policy(&u).await?.policy;
@@ -392,11 +395,15 @@ impl Service {
             .update_user(
                 u.id,
                 version,
-                new_login.as_str(),
-                &name,
-                &email,
-                role,
-                policy_id,
+                &UserFields {
+                    login: new_login.as_str(),
+                    name: &name,
+                    email: &email,
+                    role,
+                    policy_id,
+                    // Moving to another policy: its versions count from now.
+                    policy_version: (policy_id != u.policy_id).then_some(new_policy_version),
+                },
                 self.now(),
                 &event,
             )

@@ -27,7 +27,9 @@ mod users;
 pub use audit::AuditEvent;
 pub use bulk::{BulkScope, Progress};
 pub use demo::DemoUser;
-pub use users::{Cursor, NewPassword, NewUserRow, StatusFilter, UserQuery, UserSort, cursor_after};
+pub use users::{
+    Cursor, NewPassword, NewUserRow, StatusFilter, UserFields, UserQuery, UserSort, cursor_after,
+};
 
 use crate::error::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -26,6 +26,19 @@ pub struct NewUserRow<'a> {
     pub first: bool,
 }
 
+/// The editable fields of a user, for [`Store::update_user`].
+#[derive(Debug, Clone, Copy)]
+pub struct UserFields<'a> {
+    pub login: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub role: Role,
+    pub policy_id: Option<i64>,
+    /// Set when the user moves to another policy: the new policy's current
+    /// version, so that versions of different policies are never compared.
+    pub policy_version: Option<i64>,
+}
+
 /// A new own password for [`Store::set_password`].
 #[derive(Debug, Clone, Copy)]
 pub struct NewPassword<'a> {
@@ -312,32 +325,29 @@ impl Store {
 
     /// Changes the editable fields if the row still has `expected_version`.
     /// Refuses (and rolls back) if it would leave no active global admin.
-    #[allow(clippy::too_many_arguments)]
     pub async fn update_user(
         &self,
         id: i64,
         expected_version: i64,
-        login: &str,
-        name: &str,
-        email: &str,
-        role: Role,
-        policy_id: Option<i64>,
+        fields: &UserFields<'_>,
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<()> {
         audited!(self, audit, now, |tx| {
             let done = sqlx::query(
                 "UPDATE users SET login = $1, name = $2, email = $3, role = $4, policy_id = $5, \
+                 password_policy_version = COALESCE($9, password_policy_version), \
                  updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
             )
-            .bind(login)
-            .bind(name)
-            .bind(email)
-            .bind(role.as_str())
-            .bind(policy_id)
+            .bind(fields.login)
+            .bind(fields.name)
+            .bind(fields.email)
+            .bind(fields.role.as_str())
+            .bind(fields.policy_id)
             .bind(now)
             .bind(id)
             .bind(expected_version)
+            .bind(fields.policy_version)
             .execute(&mut *tx)
             .await?
             .rows_affected();
