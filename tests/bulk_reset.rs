@@ -457,3 +457,57 @@ both_backends!(needs_step_up_and_a_good_password, |t| {
         4
     );
 });
+
+both_backends!(shared_password_must_meet_every_policy_in_scope, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    t.add_user(&admin, "own.policy", Kind::Staff, Role::User, OLD)
+        .await;
+    s.create_policy(&admin, "strict", "default").await.unwrap();
+    s.set_policy(
+        &admin,
+        "strict",
+        &[("min_length".into(), "40".into())],
+        None,
+    )
+    .await
+    .unwrap();
+    let edit = keyward::service::UserEdit {
+        policy: Some(Some("strict".into())),
+        ..Default::default()
+    };
+    s.edit_user(&admin, "own.policy", None, &edit)
+        .await
+        .unwrap();
+    let req = BulkRequest {
+        role: None,
+        resource: None,
+        must_change: true,
+    };
+    let cancel = AtomicBool::new(false);
+    let err = s
+        .bulk_reset(&admin, &req, &Password::from(SHARED), &|_| {}, &cancel)
+        .await
+        .unwrap_err();
+    match err {
+        Error::Policy(v) => assert!(
+            v.iter().any(|m| m.contains("40") && m.contains("strict")),
+            "{v:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    // Nothing changed.
+    assert_eq!(
+        s.authenticate("own.policy", &Password::from(OLD), "t")
+            .await
+            .unwrap(),
+        AuthOutcome::Ok
+    );
+    let long = "a shared passphrase long enough for the strict policy too";
+    assert_eq!(
+        s.bulk_reset(&admin, &req, &Password::from(long), &|_| {}, &cancel)
+            .await
+            .unwrap(),
+        1
+    );
+});

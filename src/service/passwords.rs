@@ -490,19 +490,31 @@ impl Service {
         let me = self.authorize(actor, Action::BulkReset, None).await?;
         self.require_step_up(actor)?;
         let default = self.builtin_policy(false).await?;
-        let policy = super::parse_settings(&default)?;
-        // The shared password meets the staff policy's rules (personal-data
-        // rules are checked against the acting admin, who is excluded).
+        let scope = self.bulk_scope(me.id, req).await?;
+        // The shared password must meet the rules of every policy that governs
+        // someone in scope (their own, or the staff default). Personal-data
+        // rules cannot apply to one password for many people.
         let ctx = PasswordContext {
             login: "",
             name: "",
             email: "",
         };
-        let broken = violations(&checklist(&policy, password, &ctx));
+        let policies = self.store.policies().await?;
+        let mut broken = Vec::new();
+        for id in self.store.bulk_scope_policies(&scope).await? {
+            let row = id
+                .and_then(|id| policies.iter().find(|p| p.id == id))
+                .unwrap_or(&default);
+            for v in violations(&checklist(&super::parse_settings(row)?, password, &ctx)) {
+                let v = format!("{v} (policy {})", row.name);
+                if !broken.contains(&v) {
+                    broken.push(v);
+                }
+            }
+        }
         if !broken.is_empty() {
             return Err(Error::Policy(broken));
         }
-        let scope = self.bulk_scope(me.id, req).await?;
         let hash = self.hash(password).await?;
         let event = AuditEvent::new(
             &me.login,

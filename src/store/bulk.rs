@@ -45,6 +45,19 @@ impl Store {
         Ok(n)
     }
 
+    /// The distinct own policies of the users in scope (`None` = the kind's
+    /// default), so the shared password can be checked against each.
+    pub async fn bulk_scope_policies(&self, scope: &BulkScope) -> Result<Vec<Option<i64>>> {
+        let sql = format!("SELECT DISTINCT users.policy_id FROM users WHERE {SCOPE}");
+        let ids = with_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(&sql)
+            .bind(scope.exclude_user)
+            .bind(scope.role.map(|r| r.as_str()))
+            .bind(scope.resource_id)
+            .fetch_all(p)
+            .await)?;
+        Ok(ids)
+    }
+
     /// Points every user in scope at one new shared hash, all or nothing.
     /// `progress` is called after each chunk; setting `cancel` before the
     /// commit rolls back and returns [`Error::Cancelled`]. `audit` gets the
