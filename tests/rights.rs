@@ -503,3 +503,44 @@ both_backends!(role_change_needs_step_up, |t| {
         .unwrap();
     assert_eq!(t.row("plain.user").await.role, "manager");
 });
+
+both_backends!(self_service_and_step_up_refusals_are_audited, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    // Refused on oneself: each leaves a "refused" entry naming the action.
+    assert!(matches!(
+        s.set_password(
+            &admin,
+            ADMIN,
+            &Password::from("another long passphrase here"),
+            false
+        )
+        .await,
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        s.temporary_password(&admin, ADMIN).await,
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        s.issue_reset_token(&admin, ADMIN).await,
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        s.delete_policy(&admin, "default").await,
+        Err(Error::Forbidden(_))
+    ));
+    // A stale step-up is refused and audited too.
+    t.clock.advance(chrono::Duration::minutes(6));
+    let stale = s
+        .set_policy(&admin, "default", &[("history".into(), "3".into())], None)
+        .await;
+    assert!(matches!(stale, Err(Error::StepUpRequired(_))), "{stale:?}");
+    assert!(matches!(
+        s.create_policy(&admin, "copy", "default").await,
+        Err(Error::StepUpRequired(_))
+    ));
+    let refused = s.audit(&admin, Some("refused"), None, 50).await.unwrap();
+    assert_eq!(refused.len(), 6, "{refused:?}");
+    assert!(refused.iter().any(|e| e.target == "step-up"));
+});

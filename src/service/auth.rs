@@ -3,7 +3,7 @@
 //! administrator changing their own password.
 
 use super::{Service, clip, parse_kind, parse_role};
-use crate::crypto::tokens::{digests_match, random_token, token_digest};
+use crate::crypto::tokens::{random_token, token_digest};
 use crate::domain::outcome::{AttemptOutcome, MustChangeReason};
 use crate::domain::user::LockState;
 use crate::domain::{AuthOutcome, Password, Role, rights};
@@ -425,19 +425,22 @@ impl Service {
     }
 
     /// Refuses unless the actor proved their password in the last minutes.
-    pub(crate) fn require_step_up(&self, actor: &Actor) -> Result<()> {
-        if self.now() - actor.authenticated_at > Duration::minutes(STEP_UP_MINUTES) {
-            return Err(Error::StepUpRequired(format!(
-                "this needs a password confirmation from the last {STEP_UP_MINUTES} minutes: \
-                 confirm your password (console) or run `keyward login` again (command line)"
-            )));
+    /// The refusal is audited like any other.
+    pub(crate) async fn require_step_up(
+        &self,
+        actor: &Actor,
+        actor_login: &str,
+        action: rights::Action,
+    ) -> Result<()> {
+        if self.now() - actor.authenticated_at <= Duration::minutes(STEP_UP_MINUTES) {
+            return Ok(());
         }
-        Ok(())
-    }
-
-    /// Whether a stored token digest equals the digest of `token` (constant time).
-    pub fn token_matches(stored_digest: &str, token: &str) -> bool {
-        digests_match(stored_digest, &token_digest(token))
+        let refused = Err(Error::StepUpRequired(format!(
+            "this needs a password confirmation from the last {STEP_UP_MINUTES} minutes: \
+             confirm your password (console) or run `keyward login` again (command line)"
+        )));
+        self.audit_refusal(actor_login, action, "step-up", refused)
+            .await
     }
 }
 

@@ -228,16 +228,34 @@ impl Service {
             None => None,
         };
         if let Err(why) = rights::check(my_role, action, target_rk) {
+            let target = target.map(|t| t.login.as_str()).unwrap_or("-");
+            return self
+                .audit_refusal(&me.login, action, target, Err(Error::Forbidden(why)))
+                .await;
+        }
+        Ok(me)
+    }
+
+    /// Passes `result` on; when it is a refusal (not allowed, or a step-up
+    /// that is missing) it is first written to the audit trail, as DESIGN
+    /// asks for every refused action.
+    pub(crate) async fn audit_refusal<T>(
+        &self,
+        actor_login: &str,
+        action: rights::Action,
+        target: &str,
+        result: Result<T>,
+    ) -> Result<T> {
+        if let Err(Error::Forbidden(why) | Error::StepUpRequired(why)) = &result {
             let event = AuditEvent::new(
-                &me.login,
+                actor_login,
                 "refused",
-                target.map(|t| t.login.as_str()).unwrap_or("-"),
+                target,
                 serde_json::json!({ "action": action.describe(), "reason": why }),
             );
             self.store.append_audit(&event, self.now()).await?;
-            return Err(Error::Forbidden(why));
         }
-        Ok(me)
+        result
     }
 
     /// Looks a user up by login (case-insensitively) or says there is none.

@@ -186,9 +186,12 @@ impl Service {
             .authorize(actor, Action::ResetPassword, Some(&u))
             .await?;
         if u.id == me.id {
-            return Err(Error::Forbidden(
+            let refused = Err(Error::Forbidden(
                 "to change your own password, give your current one (change own password)".into(),
             ));
+            return self
+                .audit_refusal(&me.login, Action::ResetPassword, &u.login, refused)
+                .await;
         }
         let policy = self.effective_policy(&u).await?.policy;
         self.enforce_policy(&u, &policy, password).await?;
@@ -221,9 +224,12 @@ impl Service {
             .authorize(actor, Action::ResetPassword, Some(&u))
             .await?;
         if u.id == me.id {
-            return Err(Error::Forbidden(
+            let refused = Err(Error::Forbidden(
                 "you cannot give yourself a temporary password".into(),
             ));
+            return self
+                .audit_refusal(&me.login, Action::ResetPassword, &u.login, refused)
+                .await;
         }
         let policy = self.effective_policy(&u).await?.policy;
         let ctx = PasswordContext {
@@ -321,9 +327,10 @@ impl Service {
             .authorize(actor, Action::ResetPassword, Some(&u))
             .await?;
         if u.id == me.id {
-            return Err(Error::Forbidden(
-                "you cannot issue a reset token for yourself; change your own password with your current one".into(),
-            ));
+            let refused = Err(Error::Forbidden("you cannot issue a reset token for yourself; change your own password with your current one".into()));
+            return self
+                .audit_refusal(&me.login, Action::ResetPassword, &u.login, refused)
+                .await;
         }
         let policy = self.effective_policy(&u).await?.policy;
         let now = self.now();
@@ -488,7 +495,8 @@ impl Service {
         cancel: &AtomicBool,
     ) -> Result<u64> {
         let me = self.authorize(actor, Action::BulkReset, None).await?;
-        self.require_step_up(actor)?;
+        self.require_step_up(actor, &me.login, Action::BulkReset)
+            .await?;
         let default = self.builtin_policy(false).await?;
         let scope = self.bulk_scope(me.id, req).await?;
         // The shared password must meet the rules of every policy that governs

@@ -59,7 +59,8 @@ impl Service {
         expected_version: Option<i64>,
     ) -> Result<PolicyChange> {
         let me = self.authorize(actor, Action::ManagePolicies, None).await?;
-        self.require_step_up(actor)?;
+        self.require_step_up(actor, &me.login, Action::ManagePolicies)
+            .await?;
         if pairs.is_empty() {
             return Err(Error::Invalid(
                 "give at least one KEY=VALUE to change".into(),
@@ -126,6 +127,8 @@ impl Service {
         copy_of: &str,
     ) -> Result<PolicyView> {
         let me = self.authorize(actor, Action::ManagePolicies, None).await?;
+        self.require_step_up(actor, &me.login, Action::ManagePolicies)
+            .await?;
         let name = name.trim();
         if name.is_empty()
             || name.chars().count() > 64
@@ -163,16 +166,21 @@ impl Service {
     /// Deletes a policy that governs nobody. The built-in ones stay.
     pub async fn delete_policy(&self, actor: &Actor, name: &str) -> Result<()> {
         let me = self.authorize(actor, Action::ManagePolicies, None).await?;
+        self.require_step_up(actor, &me.login, Action::ManagePolicies)
+            .await?;
         let row = self
             .store
             .policy_by_name(name.trim())
             .await?
             .ok_or_else(|| Error::NotFound(format!("no policy named {:?}", clip(name, 64))))?;
         if row.name == "default" || row.name == "portal" {
-            return Err(Error::Forbidden(format!(
+            let refused = Err(Error::Forbidden(format!(
                 "the built-in policy {:?} cannot be deleted",
                 row.name
             )));
+            return self
+                .audit_refusal(&me.login, Action::ManagePolicies, &row.name, refused)
+                .await;
         }
         let event = AuditEvent::new(&me.login, "policy.delete", &row.name, json!({}));
         self.store.delete_policy(row.id, self.now(), &event).await

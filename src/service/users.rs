@@ -216,6 +216,7 @@ impl Service {
         let me = self.current_actor(actor).await?;
         // Rights are judged on the account as it would be.
         let probe = UserRow {
+            login: new.login.clone(),
             role: new.role.as_str().into(),
             kind: new.kind.as_str().into(),
             ..me.clone()
@@ -227,7 +228,8 @@ impl Service {
                 .await?;
         }
         if new.role.rank() >= Role::Admin.rank() {
-            self.require_step_up(actor)?;
+            self.require_step_up(actor, &me.login, Action::ChangeRole(new.role))
+                .await?;
         }
         if new.kind == Kind::Portal && new.role != Role::User {
             return Err(Error::Invalid(
@@ -320,7 +322,8 @@ impl Service {
         if role != old_role {
             self.authorize(actor, Action::ChangeRole(role), Some(&u))
                 .await?;
-            self.require_step_up(actor)?;
+            self.require_step_up(actor, &me.login, Action::ChangeRole(role))
+                .await?;
             if kind == Kind::Portal && role != Role::User {
                 return Err(Error::Invalid(
                     "portal accounts can only have the user role".into(),
@@ -419,7 +422,8 @@ impl Service {
         } else {
             Action::ManageUser
         };
-        self.audit_refusal(&me, action, &u.login, result).await?;
+        self.audit_refusal(&me.login, action, &u.login, result)
+            .await?;
         let row = self
             .store
             .user_by_id(u.id)
@@ -450,7 +454,7 @@ impl Service {
             .store
             .set_status(u.id, disabled, self.now(), &event)
             .await;
-        self.audit_refusal(&me, Action::ManageUser, &u.login, result)
+        self.audit_refusal(&me.login, Action::ManageUser, &u.login, result)
             .await
     }
 
@@ -463,7 +467,7 @@ impl Service {
                 "you cannot delete your own account".into(),
             ));
             return self
-                .audit_refusal(&me, Action::ManageUser, &u.login, refused)
+                .audit_refusal(&me.login, Action::ManageUser, &u.login, refused)
                 .await;
         }
         let event = AuditEvent::new(
@@ -473,30 +477,8 @@ impl Service {
             json!({ "before": { "name": u.name, "email": u.email, "kind": u.kind, "role": u.role, "status": u.status } }),
         );
         let result = self.store.delete_user(u.id, self.now(), &event).await;
-        self.audit_refusal(&me, Action::ManageUser, &u.login, result)
+        self.audit_refusal(&me.login, Action::ManageUser, &u.login, result)
             .await
-    }
-
-    /// Audits a refusal that the rights table alone could not foresee (the
-    /// last active global administrator, one's own account) like the
-    /// refusals of `authorize`, then passes the result on.
-    async fn audit_refusal(
-        &self,
-        me: &UserRow,
-        action: Action,
-        target: &str,
-        result: Result<()>,
-    ) -> Result<()> {
-        if let Err(Error::Forbidden(why)) = &result {
-            let event = AuditEvent::new(
-                &me.login,
-                "refused",
-                target,
-                json!({ "action": action.describe(), "reason": why }),
-            );
-            self.store.append_audit(&event, self.now()).await?;
-        }
-        result
     }
 
     /// Ends a lock (by time or failures) and clears the failure count.
