@@ -544,3 +544,27 @@ both_backends!(self_service_and_step_up_refusals_are_audited, |t| {
     assert_eq!(refused.len(), 6, "{refused:?}");
     assert!(refused.iter().any(|e| e.target == "step-up"));
 });
+
+both_backends!(
+    unknown_logins_are_masked_for_roles_without_audit_rights,
+    |t| {
+        let admin = t.admin().await;
+        let s = &t.service;
+        t.add_user(
+            &admin,
+            "mgr.one",
+            Kind::Staff,
+            Role::Manager,
+            "manager long passphrase here",
+        )
+        .await;
+        let manager = t.sign_in("mgr.one", "manager long passphrase here").await;
+        s.authenticate("Winter2024", &Password::from("x"), "website")
+            .await
+            .unwrap();
+        let seen_by_admin = s.recent_failures(&admin, 10).await.unwrap();
+        assert_eq!(seen_by_admin[0].login, "winter2024");
+        let seen_by_manager = s.recent_failures(&manager, 10).await.unwrap();
+        assert_eq!(seen_by_manager[0].login, "wi… (10 characters)");
+    }
+);

@@ -149,6 +149,40 @@ pub fn inactivity(
     )
 }
 
+/// The password facts that decide whether it must be changed now.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordAge {
+    /// The must-change flag an administrator set.
+    pub flagged: bool,
+    /// The version of their policy the password was set under.
+    pub set_under_version: i64,
+    pub changed_at: Option<DateTime<Utc>>,
+}
+
+/// Why the password must be changed now, if it must: the flag, then an
+/// enforced policy change, then age. Sign-in and the list badges both use this.
+pub fn must_change_reason(
+    age: PasswordAge,
+    enforced_version: i64,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> Option<super::outcome::MustChangeReason> {
+    use super::outcome::MustChangeReason;
+    if age.flagged {
+        Some(MustChangeReason::Flagged)
+    } else if age.set_under_version < enforced_version {
+        Some(MustChangeReason::PolicyChanged)
+    } else if policy.max_age_days > 0
+        && age
+            .changed_at
+            .is_some_and(|t| now - t > Duration::days(policy.max_age_days as i64))
+    {
+        Some(MustChangeReason::Expired)
+    } else {
+        None
+    }
+}
+
 /// A short human description of how long until `until`, e.g. "12m 30s".
 pub fn time_left(until: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = (until - now).num_seconds().max(0);
@@ -225,6 +259,37 @@ mod tests {
             LockState::Unlocked
         );
         assert_eq!(time_left(later, now), "5m 0s");
+    }
+
+    #[test]
+    fn must_change_reasons_in_order() {
+        use crate::domain::outcome::MustChangeReason as R;
+        let now = Utc::now();
+        let p = Policy { max_age_days: 30, ..Policy::default() };
+        let old = Some(now - Duration::days(40));
+        let age = |flagged, v| PasswordAge {
+            flagged,
+            set_under_version: v,
+            changed_at: old,
+        };
+        assert_eq!(
+            must_change_reason(age(true, 1), 2, &p, now),
+            Some(R::Flagged)
+        );
+        assert_eq!(
+            must_change_reason(age(false, 1), 2, &p, now),
+            Some(R::PolicyChanged)
+        );
+        assert_eq!(
+            must_change_reason(age(false, 2), 2, &p, now),
+            Some(R::Expired)
+        );
+        let fresh = PasswordAge {
+            flagged: false,
+            set_under_version: 2,
+            changed_at: Some(now),
+        };
+        assert_eq!(must_change_reason(fresh, 2, &p, now), None);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use super::{Service, clip, parse_kind, parse_role};
 use crate::crypto::tokens::{random_token, token_digest};
-use crate::domain::outcome::{AttemptOutcome, MustChangeReason};
-use crate::domain::user::LockState;
+use crate::domain::outcome::AttemptOutcome;
+use crate::domain::user::{LockState, PasswordAge, must_change_reason};
 use crate::domain::{AuthOutcome, Password, Role, rights};
 use crate::error::{Error, Result};
 use crate::store::rows::{UserRow, UserWithCredential};
@@ -293,19 +293,12 @@ impl Service {
             }
         }
         let effective = self.effective_policy(user).await?;
-        let reason = if user.must_change_password {
-            Some(MustChangeReason::Flagged)
-        } else if user.password_policy_version < effective.row.enforced_version {
-            Some(MustChangeReason::PolicyChanged)
-        } else if effective.policy.max_age_days > 0
-            && user
-                .password_changed_at
-                .is_some_and(|t| now - t > Duration::days(effective.policy.max_age_days as i64))
-        {
-            Some(MustChangeReason::Expired)
-        } else {
-            None
-        };
+        let reason = must_change_reason(
+            password_age(user),
+            effective.row.enforced_version,
+            &effective.policy,
+            now,
+        );
         Ok(match reason {
             Some(reason) => AuthOutcome::OkMustChange { reason },
             None => AuthOutcome::Ok,
@@ -410,7 +403,9 @@ impl Service {
     /// Confirms the acting administrator's password again (through
     /// `authenticate`) and returns the actor with a fresh step-up time.
     pub async fn step_up(&self, actor: &Actor, password: &Password) -> Result<Actor> {
-        match self.authenticate(&actor.login, password, "step-up").await? {
+        // The account as it is now (by id), not the login it had at sign-in.
+        let me = self.current_actor(actor).await?;
+        match self.authenticate(&me.login, password, "step-up").await? {
             o if o.is_ok() => Ok(Actor {
                 authenticated_at: self.now(),
                 ..actor.clone()
@@ -441,6 +436,15 @@ impl Service {
         )));
         self.audit_refusal(actor_login, action, "step-up", refused)
             .await
+    }
+}
+
+/// The password facts of a user row.
+pub(crate) fn password_age(u: &UserRow) -> PasswordAge {
+    PasswordAge {
+        flagged: u.must_change_password,
+        set_under_version: u.password_policy_version,
+        changed_at: u.password_changed_at,
     }
 }
 

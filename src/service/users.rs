@@ -160,6 +160,7 @@ impl Service {
             password_changed_at: u.password_changed_at,
             policy: effective.row.name.clone(),
             policy_reason: effective.reason.to_string(),
+            policy_assigned: u.policy_id.is_some(),
             holders: self
                 .store
                 .holders(u.id)

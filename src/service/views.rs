@@ -2,7 +2,7 @@
 //! resources and audit entries, shared by the console and `--json` output.
 
 use crate::domain::policy::Policy;
-use crate::domain::user::{Badges, LockBadge, LockState, inactivity};
+use crate::domain::user::{Badges, LockBadge, LockState, inactivity, must_change_reason};
 use crate::store::Cursor;
 use crate::store::rows::{AttemptRow, AuditRow, GrantRow, HolderRow, PolicyRow, UserRow};
 use chrono::{DateTime, Utc};
@@ -66,16 +66,16 @@ pub(crate) fn summarize(u: &UserRow, policies: &PolicyIndex, now: DateTime<Utc>)
         Some((_, p)) => inactivity(u.last_login_at, u.created_at, p, now),
         None => (false, false),
     };
-    let enforced = policies
-        .for_user(u)
-        .map(|(r, _)| r.enforced_version)
-        .unwrap_or(0);
-    let expired = policies.for_user(u).is_some_and(|(_, p)| {
-        p.max_age_days > 0
-            && u.password_changed_at
-                .is_some_and(|t| now - t > chrono::Duration::days(p.max_age_days as i64))
-    });
-    let must_change = u.must_change_password || u.password_policy_version < enforced || expired;
+    let must_change = match policies.for_user(u) {
+        Some((row, policy)) => must_change_reason(
+            super::auth::password_age(u),
+            row.enforced_version,
+            policy,
+            now,
+        )
+        .is_some(),
+        None => u.must_change_password,
+    };
     let locked_until = match lock {
         LockState::Until { until } => Some(until),
         _ => None,
@@ -208,6 +208,8 @@ pub struct UserDetail {
     pub policy: String,
     /// Why that policy applies.
     pub policy_reason: String,
+    /// Whether the policy is the user's own (not their kind's default).
+    pub policy_assigned: bool,
     pub holders: Vec<HolderView>,
     pub resources: Vec<GrantView>,
     pub recent_attempts: Vec<AttemptView>,

@@ -587,12 +587,19 @@ impl App {
                     return Vec::new();
                 };
                 let login = d.summary.login.clone();
-                m.popups.push(Popup::TypeConfirm(TypeConfirm::new(
+                let mut confirm = TypeConfirm::new(
                     "Delete user",
-                    format!("Delete {login} ({}) with their grants, holders and password history? This cannot be undone.", d.summary.name),
+                    format!(
+                        "Delete {login} ({}) with their grants, holders and password history? This cannot be undone.",
+                        d.summary.name
+                    ),
                     &login,
-                    Call::Delete { login: login.clone() },
-                )));
+                    Call::Delete {
+                        login: login.clone(),
+                    },
+                );
+                confirm.closes_detail = true;
+                m.popups.push(Popup::TypeConfirm(confirm));
             }
             Cmd::Holders => {
                 let Some(d) = m.detail.as_ref().and_then(|d| d.data.as_ref()) else {
@@ -1320,13 +1327,13 @@ impl App {
                             view.login = f.login.value().to_string();
                         }
                     }
+                    if matches!(&m.popups[index], Popup::TypeConfirm(c) if c.closes_detail) {
+                        m.detail = None;
+                    }
                     // Dropping the dialog wipes any password it held.
                     m.popups.remove(index);
                 }
                 m.note = Some((msg, now));
-                if msg_deleted(&m.note) {
-                    m.detail = None;
-                }
                 self.refresh()
             }
             Reply::SteppedUp(Ok(actor)) => {
@@ -1382,18 +1389,13 @@ fn is_global(cmd: Cmd) -> bool {
 }
 
 /// Whether the signed-in role may read the audit trail.
-fn can_audit(m: &Main) -> bool {
+pub fn can_audit(m: &Main) -> bool {
     crate::domain::rights::check(
         m.session.actor.role,
         crate::domain::rights::Action::ViewAudit,
         None,
     )
     .is_ok()
-}
-
-fn msg_deleted(note: &Option<(String, DateTime<Utc>)>) -> bool {
-    note.as_ref()
-        .is_some_and(|(m, _)| m.starts_with("deleted "))
 }
 
 /// An error as a sentence for the screen, with what to do where it helps.

@@ -58,15 +58,7 @@ fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
         (0, Some(d)) => d.render(frame, body, theme, app.now),
         (0, None) => m.users.render(frame, body, theme, app.now),
         (super::app::LOCKOUTS_PANE, _) => m.lockouts.render(frame, body, theme, app.now),
-        (super::app::AUDIT_PANE, _) => {
-            let allowed = crate::domain::rights::check(
-                m.session.actor.role,
-                crate::domain::rights::Action::ViewAudit,
-                None,
-            )
-            .is_ok();
-            m.audit.render(frame, body, theme, allowed)
-        }
+        (super::app::AUDIT_PANE, _) => m.audit.render(frame, body, theme, super::app::can_audit(m)),
         (i, _) => placeholder(frame, body, PANES[i], theme),
     }
     frame.render_widget(Paragraph::new(status_line(m, &app.location, theme)), status);

@@ -143,6 +143,9 @@ pub struct TypeConfirm {
     pub call: Option<Call>,
     pub pending: Option<u64>,
     pub error: Option<String>,
+    /// What it confirms removes the user in the detail view: close the view
+    /// once it is done.
+    pub closes_detail: bool,
 }
 
 impl TypeConfirm {
@@ -155,6 +158,7 @@ impl TypeConfirm {
             call: Some(call),
             pending: None,
             error: None,
+            closes_detail: false,
         }
     }
 

@@ -105,7 +105,7 @@ impl UserForm {
             login: s.login.clone(),
             version: s.version,
         };
-        self.pending_policy = Some(if d.policy_reason.starts_with("assigned") {
+        self.pending_policy = Some(if d.policy_assigned {
             Some(d.policy.clone())
         } else {
             None
