@@ -265,7 +265,10 @@ mod tests {
     fn must_change_reasons_in_order() {
         use crate::domain::outcome::MustChangeReason as R;
         let now = Utc::now();
-        let p = Policy { max_age_days: 30, ..Policy::default() };
+        let p = Policy {
+            max_age_days: 30,
+            ..Policy::default()
+        };
         let old = Some(now - Duration::days(40));
         let age = |flagged, v| PasswordAge {
             flagged,

@@ -68,7 +68,48 @@ impl Service {
     /// verification; every bad-credentials answer takes the same number
     /// (1 + STALE_DEPTH, padded with dummy verifications), so timing does not
     /// tell whether a login exists. A database error fails closed (Err).
+    ///
+    /// On top of that, every bad-credentials answer is padded to at least
+    /// the duration of the slowest recent one (which decays by 1% per
+    /// answer), so the extra database work of a wrong password, or an old
+    /// hash that verifies faster than the live parameters, does not tell
+    /// an unknown login from a known one either. The padding is an async
+    /// sleep: it costs no CPU.
     pub async fn authenticate(
+        &self,
+        login: &str,
+        password: &Password,
+        source: &str,
+    ) -> Result<AuthOutcome> {
+        let started = std::time::Instant::now();
+        let outcome = self.authenticate_once(login, password, source).await?;
+        if outcome == AuthOutcome::BadCredentials {
+            self.pad_bad_credentials(started).await;
+        }
+        Ok(outcome)
+    }
+
+    async fn pad_bad_credentials(&self, started: std::time::Instant) {
+        use std::sync::atomic::Ordering;
+        let took = started.elapsed().as_nanos().min(u64::MAX as u128) as u64;
+        let floor = self.bad_credentials_floor.load(Ordering::Relaxed);
+        if took < floor {
+            tokio::time::sleep(std::time::Duration::from_nanos(floor - took)).await;
+        }
+        // The floor follows the slowest answers and forgets them slowly; one
+        // answer can at most double it, so a single stall (a busy database)
+        // cannot slow every later answer.
+        let counted = if floor == 0 {
+            took
+        } else {
+            took.min(floor.saturating_mul(2))
+        };
+        let next = counted.max(floor - floor / 100);
+        self.bad_credentials_floor.store(next, Ordering::Relaxed);
+    }
+
+    /// The sign-in itself, without the padding.
+    async fn authenticate_once(
         &self,
         login: &str,
         password: &Password,

@@ -52,6 +52,9 @@ pub struct Service {
     hasher: Arc<Hasher>,
     clock: Clock,
     config: Arc<ServiceConfig>,
+    /// How long a bad-credentials answer takes at least (nanoseconds): the
+    /// slowest recent one, decaying slowly. See `authenticate`.
+    bad_credentials_floor: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A policy as it applies to one user, and why.
@@ -76,6 +79,7 @@ impl Service {
             hasher: Arc::new(hasher),
             clock,
             config: Arc::new(config.clone()),
+            bad_credentials_floor: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         };
         let now = service.now();
         let defaults = serde_json::to_string(&Policy::default())
