@@ -11,6 +11,7 @@ use super::panes::detail::DetailView;
 use super::panes::lockouts::LockoutsPane;
 use super::panes::users::{DEBOUNCE_MS, UsersPane};
 use super::popups::access::{GrantsDialog, HoldersDialog};
+use super::popups::bulk_reset::BulkResetDialog;
 use super::popups::change_own::ChangeOwnDialog;
 use super::popups::palette::Palette;
 use super::popups::password::PasswordDialog;
@@ -122,6 +123,8 @@ enum Waiter {
     Verdict,
     /// A change whose result goes to the status line.
     Note,
+    /// The bulk-reset dialog's account count.
+    BulkCount,
 }
 
 /// Index of the Lockouts pane.
@@ -212,6 +215,15 @@ impl App {
                 Vec::new()
             }
             Event::Tick => self.tick(),
+            Event::Progress { id, done, total } => {
+                if let Some(Popup::BulkReset(d)) = self
+                    .main()
+                    .and_then(|m| m.popups.iter_mut().find(|p| p.pending() == Some(id)))
+                {
+                    d.progress(done, total);
+                }
+                Vec::new()
+            }
             Event::Reply { id, reply } => match self.waiting.remove(&id) {
                 Some(waiter) => self.reply(id, waiter, reply),
                 None => Vec::new(),
@@ -231,6 +243,7 @@ impl App {
                     Some(Popup::UserForm(p)) => p.paste(text),
                     Some(Popup::ChangeOwn(p)) => p.paste(text),
                     Some(Popup::StepUp(p)) => p.password.paste(text),
+                    Some(Popup::BulkReset(p)) => p.paste(text),
                     Some(Popup::Holders(p)) => p.paste(text),
                     Some(Popup::Palette(p)) => p.input.paste(text),
                     Some(Popup::TypeConfirm(p)) => p.field.paste(text),
@@ -314,6 +327,7 @@ impl App {
                 Popup::Grants(p) => p.key(&key),
                 Popup::ChangeOwn(p) => p.key(&key),
                 Popup::StepUp(p) => p.key(&key),
+                Popup::BulkReset(p) => p.key(&key),
             };
             return self.popup_out(out);
         }
@@ -631,6 +645,19 @@ impl App {
             }
             // Audit-pane commands do nothing elsewhere.
             Cmd::Verify | Cmd::Export => {}
+            Cmd::BulkReset => {
+                let (policy, resources) = match &m.form_data {
+                    Some(fd) => (
+                        fd.staff_policy.clone(),
+                        fd.resources.iter().map(|r| r.name.clone()).collect(),
+                    ),
+                    None => (Default::default(), Vec::new()),
+                };
+                let dialog = BulkResetDialog::new(policy, resources);
+                let request = dialog.request();
+                m.popups.push(Popup::BulkReset(Box::new(dialog)));
+                return vec![self.count_bulk(request)];
+            }
             Cmd::ChangeOwnPassword => {
                 let login = m.session.actor.login.clone();
                 m.popups.push(Popup::ChangeOwn(ChangeOwnDialog::default()));
@@ -674,7 +701,10 @@ impl App {
                 m.popups.pop();
                 Vec::new()
             }
+            Out::Call(Call::BulkCount { request }) => vec![self.count_bulk(request)],
             Out::Call(call) => {
+                let starts_bulk = matches!(call, Call::BulkReset { .. });
+                let now = self.now;
                 let waiter = if matches!(call, Call::GetUser { .. }) {
                     Waiter::FormReload
                 } else {
@@ -685,6 +715,9 @@ impl App {
                     if waiter == Waiter::Popup {
                         if let Some(top) = m.popups.last_mut() {
                             top.set_pending(Some(*id));
+                            if let (true, Popup::BulkReset(d)) = (starts_bulk, top) {
+                                d.started(now);
+                            }
                         }
                     }
                 }
@@ -712,6 +745,7 @@ impl App {
             "refresh" => return self.refresh(),
             "new" => return self.command(Cmd::NewUser),
             "password" => return self.command(Cmd::ChangeOwnPassword),
+            "reset-all" => return self.command(Cmd::BulkReset),
             "find" => {
                 m.pane = 0;
                 m.detail = None;
@@ -837,6 +871,19 @@ impl App {
             return Some(vec![self.call(Waiter::Audit { append: true }, call)]);
         }
         Some(Vec::new())
+    }
+
+    /// Counts the accounts a bulk reset would change; only the latest count
+    /// is kept (the dialog remembers which request it waits for).
+    fn count_bulk(&mut self, request: crate::service::BulkRequest) -> Effect {
+        self.forget(|w| w == Waiter::BulkCount);
+        let effect = self.call(Waiter::BulkCount, Call::BulkCount { request });
+        if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main()) {
+            if let Some(Popup::BulkReset(d)) = m.popups.last_mut() {
+                d.counting = Some(*id);
+            }
+        }
+        effect
     }
 
     /// Loads the detail view's user, forgetting any earlier detail request so
@@ -1143,6 +1190,7 @@ impl App {
                     for p in m.popups.iter_mut() {
                         match p {
                             Popup::UserForm(f) => f.loaded(data.clone()),
+                            Popup::BulkReset(d) => d.loaded(&data),
                             Popup::Grants(g) => {
                                 let names: Vec<String> =
                                     data.resources.iter().map(|r| r.name.clone()).collect();
@@ -1213,6 +1261,28 @@ impl App {
                 }
                 Err(e) => self.error(e),
             },
+            (Waiter::BulkCount, Reply::Count(r)) => {
+                let found = self.main().and_then(|m| {
+                    m.popups.iter_mut().find_map(|p| match p {
+                        Popup::BulkReset(d) if d.counting == Some(id) => Some(d),
+                        _ => None,
+                    })
+                });
+                match (r, found) {
+                    (Ok(n), Some(d)) => {
+                        d.counting = None;
+                        d.count = Some(n);
+                        Vec::new()
+                    }
+                    (Err(e), Some(d)) if !e.is_unavailable() => {
+                        d.counting = None;
+                        d.error = Some(friendly(&e));
+                        Vec::new()
+                    }
+                    (Err(e), _) => self.error(e),
+                    (Ok(_), None) => Vec::new(),
+                }
+            }
             (Waiter::Note, Reply::Done(r)) => match r {
                 Ok(msg) => {
                     if let Some(m) = self.main() {
@@ -1310,12 +1380,17 @@ impl App {
                 Vec::new()
             }
             Reply::Done(Ok(msg)) => {
-                // Holders and grants stay open to make more changes.
-                let stays = matches!(m.popups[index], Popup::Holders(_) | Popup::Grants(_));
+                // Holders and grants stay open to make more changes; the bulk
+                // reset shows its summary until dismissed.
+                let stays = matches!(
+                    m.popups[index],
+                    Popup::Holders(_) | Popup::Grants(_) | Popup::BulkReset(_)
+                );
                 if stays {
                     match &mut m.popups[index] {
                         Popup::Holders(h) => h.done(),
                         Popup::Grants(g) => g.pending = None,
+                        Popup::BulkReset(d) => d.finished(msg.clone()),
                         _ => {}
                     }
                 } else {

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::service::views::{
     AttemptView, AuditView, Page, PolicyView, ResourceView, UserDetail, UserSummary,
 };
-use crate::service::{Actor, NewUser, UserEdit, UserFilter};
+use crate::service::{Actor, BulkRequest, NewUser, UserEdit, UserFilter};
 use crossterm::event::{KeyEvent, MouseEvent};
 
 pub type RequestId = u64;
@@ -24,6 +24,12 @@ pub enum Event {
     Resize(u16, u16),
     /// Periodic: debounce, countdowns, idle lock, retries.
     Tick,
+    /// A long call (bulk reset) has come this far.
+    Progress {
+        id: RequestId,
+        done: u64,
+        total: u64,
+    },
     Reply {
         id: RequestId,
         reply: Reply,
@@ -133,6 +139,18 @@ pub enum Call {
         filter: String,
         dir: std::path::PathBuf,
     },
+    /// How many accounts a bulk reset would change.
+    BulkCount {
+        request: BulkRequest,
+    },
+    /// Confirms the acting administrator's password, then resets every
+    /// account in scope; `cancel` stops it before the commit.
+    BulkReset {
+        request: BulkRequest,
+        password: Password,
+        admin_password: Password,
+        cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    },
     /// Locked and nearly locked accounts, and recent failed sign-ins.
     Lockouts,
     UnlockMany {
@@ -210,6 +228,7 @@ pub enum Reply {
     Secret(Result<(String, crate::crypto::tokens::Shown), Error>),
     Pong(Result<(), Error>),
     Lockouts(Result<LockoutsData, Error>),
+    Count(Result<i64, Error>),
     Audit(Result<Vec<AuditView>, Error>),
     /// The verification verdict: text, and whether the chain is intact.
     Verdict(Result<(String, bool), Error>),

@@ -38,6 +38,7 @@ pub enum Cmd {
     Delete,
     Holders,
     Grants,
+    BulkReset,
     Verify,
     Export,
     CycleStatus,
@@ -353,6 +354,13 @@ pub const USERS: &[Binding] = &[
         "unlock the selected user",
         Cmd::Unlock,
         Action::ResetPassword,
+    ),
+    r(
+        &[k('B')],
+        "reset all",
+        "give every staff user one new password (Reset Passwords)",
+        Cmd::BulkReset,
+        Action::BulkReset,
     ),
     b(
         &[code(KeyCode::Esc)],

@@ -64,7 +64,7 @@ fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(status_line(m, &app.location, theme)), status);
     let sections = m.key_sections();
     for p in &m.popups {
-        draw_popup(p, frame, body, &sections, m, theme);
+        draw_popup(p, frame, body, &sections, m, theme, app.now);
     }
 }
 
@@ -75,6 +75,7 @@ fn draw_popup(
     sections: &[(&str, &[Binding])],
     m: &Main,
     theme: &Theme,
+    now: chrono::DateTime<chrono::Utc>,
 ) {
     match p {
         Popup::Help { scroll } => {
@@ -91,6 +92,7 @@ fn draw_popup(
         Popup::Grants(p) => p.render(frame, area, theme),
         Popup::ChangeOwn(p) => p.render(frame, area, theme),
         Popup::StepUp(p) => p.render(frame, area, theme),
+        Popup::BulkReset(p) => p.render(frame, area, theme, now),
     }
 }
 

@@ -33,7 +33,7 @@ impl Worker {
         let service = self.service.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
-            let reply = perform(&service, actor.as_ref(), call).await;
+            let reply = perform_with(&service, actor.as_ref(), call, Some((id, &tx))).await;
             // The loop may have ended; nothing to do then.
             let _ = tx.send(Event::Reply { id, reply });
         });
@@ -47,7 +47,62 @@ fn need(actor: Option<&Actor>) -> Result<&Actor> {
 /// Runs one call. Public so that tests can drive the app against a real
 /// database without a terminal.
 pub async fn perform(service: &Service, actor: Option<&Actor>, call: Call) -> Reply {
+    perform_with(service, actor, call, None).await
+}
+
+/// Runs one call; long ones report progress as events on `events`.
+pub async fn perform_with(
+    service: &Service,
+    actor: Option<&Actor>,
+    call: Call,
+    events: Option<(u64, &UnboundedSender<Event>)>,
+) -> Reply {
     match call {
+        Call::BulkCount { request } => {
+            Reply::Count(async { service.bulk_reset_count(need(actor)?, &request).await }.await)
+        }
+        Call::BulkReset {
+            request,
+            password,
+            admin_password,
+            cancel,
+        } => Reply::Done(
+            async {
+                // Step-up: the acting administrator's own password, checked
+                // through authenticate. A wrong one is an input error here.
+                let fresh = service
+                    .step_up(need(actor)?, &admin_password)
+                    .await
+                    .map_err(|e| match e {
+                        Error::Unauthenticated(m) => {
+                            Error::Invalid(format!("{m}; nothing was changed"))
+                        }
+                        e => e,
+                    })?;
+                let report = |p: crate::store::Progress| {
+                    if let Some((id, tx)) = events {
+                        let _ = tx.send(Event::Progress {
+                            id,
+                            done: p.done,
+                            total: p.total,
+                        });
+                    }
+                };
+                let n = service
+                    .bulk_reset(&fresh, &request, &password, &report, &cancel)
+                    .await?;
+                Ok(format!(
+                    "reset {n} password{}{}",
+                    if n == 1 { "" } else { "s" },
+                    if request.must_change {
+                        "; each must be changed at next sign-in"
+                    } else {
+                        ""
+                    }
+                ))
+            }
+            .await,
+        ),
         Call::NeedsSetup => Reply::NeedsSetup(
             async {
                 if !service.needs_setup().await? {

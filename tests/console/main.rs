@@ -2,6 +2,7 @@
 //! database; and the screens drawn on ratatui's TestBackend.
 
 mod audit;
+mod bulk_reset;
 mod harness;
 mod lockouts;
 mod snapshots;

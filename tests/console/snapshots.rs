@@ -203,3 +203,21 @@ fn timestamps_are_scrubbed() {
         "│ YYYY-MM-DD hh:mm │ set YYYY-MM-DD hh:mm:ss UTC / YYYY-MM-DD hh:mm:ss, 2025-06-02"
     );
 }
+
+#[tokio::test]
+async fn bulk_reset_dialog() {
+    let mut h = with_users().await;
+    h.key(KeyCode::Char('B')).await;
+    h.fields(&["short", "short"]).await;
+    insta::assert_snapshot!("bulk_reset_edit", h.screen_scrubbed());
+    h.key(KeyCode::Esc).await;
+    h.key(KeyCode::Char('B')).await;
+    h.fields(&[
+        "shared spring passphrase twenty",
+        "shared spring passphrase twenty",
+    ])
+    .await;
+    h.ctrl('s').await;
+    insta::assert_snapshot!("bulk_reset_confirm", h.screen_scrubbed());
+    h.draws_at_any_size();
+}

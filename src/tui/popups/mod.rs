@@ -1,6 +1,7 @@
 //! Popups stack over the panes; the topmost gets the keys and Esc closes it.
 
 pub mod access;
+pub mod bulk_reset;
 pub mod change_own;
 pub mod help;
 pub mod palette;
@@ -36,6 +37,7 @@ pub enum Popup {
     Grants(access::GrantsDialog),
     ChangeOwn(change_own::ChangeOwnDialog),
     StepUp(step_up::StepUpDialog),
+    BulkReset(Box<bulk_reset::BulkResetDialog>),
 }
 
 impl Popup {
@@ -50,6 +52,7 @@ impl Popup {
             Popup::Grants(p) => p.pending.or(p.loading),
             Popup::ChangeOwn(p) => p.pending.or(p.loading),
             Popup::StepUp(p) => p.pending,
+            Popup::BulkReset(p) => p.pending,
             _ => None,
         }
     }
@@ -65,6 +68,7 @@ impl Popup {
             Popup::Grants(p) => p.pending = id,
             Popup::ChangeOwn(p) => p.pending = id,
             Popup::StepUp(p) => p.pending = id,
+            Popup::BulkReset(p) => p.pending = id,
             _ => {}
         }
     }
@@ -86,6 +90,7 @@ impl Popup {
             Popup::Grants(p) => p.failed(why),
             Popup::ChangeOwn(p) => p.failed(why),
             Popup::StepUp(p) => p.failed(why),
+            Popup::BulkReset(p) => p.failed(why),
             _ => return false,
         }
         true
@@ -101,6 +106,7 @@ impl Popup {
                 | Popup::TypeConfirm(_)
                 | Popup::Palette(_)
                 | Popup::StepUp(_)
+                | Popup::BulkReset(_)
         ) || matches!(self, Popup::Holders(h) if h.adding.is_some())
     }
 }

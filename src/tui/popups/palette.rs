@@ -70,6 +70,11 @@ pub const COMMANDS: &[PaletteCommand] = &[
         arg: None,
     },
     PaletteCommand {
+        name: "reset-all",
+        help: "give every staff user one new password",
+        arg: None,
+    },
+    PaletteCommand {
         name: "refresh",
         help: "reload from the database",
         arg: None,

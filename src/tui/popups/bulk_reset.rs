@@ -1,0 +1,484 @@
+//! "Reset Passwords" (bulk reset): one new password for every staff user in
+//! scope (never portal users, never the acting administrator). Edit the
+//! password, scope and must-change; confirm with the exact count shown, your
+//! own password (step-up) and the count typed; then a gauge with done/total,
+//! rate and time left, cancellable before the commit (nothing changes then).
+
+use crate::domain::Role;
+use crate::domain::password_rules::PasswordContext;
+use crate::domain::policy::Policy;
+use crate::service::BulkRequest;
+use crate::tui::effect::Call;
+use crate::tui::fields::{SecretField, TextField};
+use crate::tui::new_password::NewPassword;
+use crate::tui::screens::{is_reveal, is_save, move_focus};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{
+    centered, choice_line, hints, popup_box, secret_field_line, text_field_line, toggle_line,
+};
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Gauge, Paragraph, Wrap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::Out;
+
+#[derive(Debug)]
+pub enum Stage {
+    Edit,
+    Confirm,
+    Running {
+        started: DateTime<Utc>,
+        done: u64,
+        total: u64,
+    },
+    Finished(String),
+}
+
+#[derive(Debug)]
+pub struct BulkResetDialog {
+    pub stage: Stage,
+    pub pw: NewPassword,
+    /// None = every role.
+    pub role: Option<Role>,
+    /// Index into `resources`; 0 = every resource.
+    pub resource: usize,
+    pub resources: Vec<String>,
+    pub must_change: bool,
+    pub focus: usize,
+    pub policy: Policy,
+    /// How many accounts the scope covers (None while counting).
+    pub count: Option<i64>,
+    pub counting: Option<u64>,
+    pub admin_password: SecretField,
+    pub typed_count: TextField,
+    pub cancel: Arc<AtomicBool>,
+    pub error: Option<String>,
+    pub pending: Option<u64>,
+}
+
+const ROLES: [Option<Role>; 6] = [
+    None,
+    Some(Role::User),
+    Some(Role::AccountManager),
+    Some(Role::Manager),
+    Some(Role::Admin),
+    Some(Role::GlobalAdmin),
+];
+
+impl BulkResetDialog {
+    pub fn new(policy: Policy, resources: Vec<String>) -> BulkResetDialog {
+        let mut d = BulkResetDialog {
+            stage: Stage::Edit,
+            pw: NewPassword::default(),
+            role: None,
+            resource: 0,
+            resources: std::iter::once("(every resource)".to_string())
+                .chain(resources)
+                .collect(),
+            must_change: true,
+            focus: 0,
+            policy,
+            count: None,
+            counting: None,
+            admin_password: SecretField::default(),
+            typed_count: TextField::new(12),
+            cancel: Arc::new(AtomicBool::new(false)),
+            error: None,
+            pending: None,
+        };
+        d.recheck();
+        d
+    }
+
+    /// The staff policy and the resource names arrived.
+    pub fn loaded(&mut self, data: &crate::tui::effect::FormData) {
+        self.policy = data.staff_policy.clone();
+        self.resources = std::iter::once("(every resource)".to_string())
+            .chain(data.resources.iter().map(|r| r.name.clone()))
+            .collect();
+        self.recheck();
+    }
+
+    pub fn request(&self) -> BulkRequest {
+        BulkRequest {
+            role: self.role,
+            resource: (self.resource > 0)
+                .then(|| self.resources.get(self.resource).cloned())
+                .flatten(),
+            must_change: self.must_change,
+        }
+    }
+
+    fn recheck(&mut self) {
+        let ctx = PasswordContext {
+            login: "",
+            name: "",
+            email: "",
+        };
+        let policy = self.policy.clone();
+        self.pw.recheck(&policy, &ctx);
+    }
+
+    /// The scope changed: the count must be fetched again.
+    fn scope_changed(&mut self) -> Out {
+        self.count = None;
+        Out::Call(Call::BulkCount {
+            request: self.request(),
+        })
+    }
+
+    pub fn key(&mut self, key: &KeyEvent) -> Out {
+        match &self.stage {
+            Stage::Running { .. } => {
+                if key.code == KeyCode::Esc {
+                    self.cancel.store(true, Ordering::Relaxed);
+                    self.error = Some("Cancelling… nothing will change.".into());
+                }
+                Out::None
+            }
+            Stage::Finished(_) => match key.code {
+                KeyCode::Enter | KeyCode::Esc => Out::Close,
+                _ => Out::None,
+            },
+            Stage::Confirm => self.confirm_key(key),
+            Stage::Edit => self.edit_key(key),
+        }
+    }
+
+    fn edit_key(&mut self, key: &KeyEvent) -> Out {
+        if self.pending.is_some() {
+            return Out::None;
+        }
+        if key.code == KeyCode::Esc {
+            return Out::Close;
+        }
+        if is_reveal(key) {
+            self.pw.toggle_reveal();
+            return Out::None;
+        }
+        let to_confirm = is_save(key) || (key.code == KeyCode::Enter && self.focus == 4);
+        if to_confirm {
+            let mut problems = self.pw.problems();
+            match self.count {
+                None => problems.push("the number of accounts is still being counted".into()),
+                Some(0) => problems.push("no staff account matches this scope".into()),
+                Some(_) => {}
+            }
+            if !problems.is_empty() {
+                self.error = Some(format!("Not yet: {}.", problems.join("; ")));
+                return Out::None;
+            }
+            self.error = None;
+            self.stage = Stage::Confirm;
+            self.focus = 0;
+            return Out::None;
+        }
+        if move_focus(&mut self.focus, 5, key) {
+            return Out::None;
+        }
+        let cycle = |i: usize, n: usize, fwd: bool| if fwd { (i + 1) % n } else { (i + n - 1) % n };
+        let fwd = !matches!(key.code, KeyCode::Left);
+        match (self.focus, key.code) {
+            (0 | 1, KeyCode::Enter) => {
+                self.focus += 1;
+                Out::None
+            }
+            (0, _) | (1, _) => {
+                let changed = if self.focus == 0 {
+                    self.pw.new.key(key)
+                } else {
+                    self.pw.confirm.key(key)
+                };
+                if changed {
+                    self.error = None;
+                    self.recheck();
+                }
+                Out::None
+            }
+            (2, KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')) => {
+                let i = ROLES.iter().position(|r| *r == self.role).unwrap_or(0);
+                self.role = ROLES[cycle(i, ROLES.len(), fwd)];
+                self.scope_changed()
+            }
+            (3, KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')) => {
+                self.resource = cycle(self.resource, self.resources.len().max(1), fwd);
+                self.scope_changed()
+            }
+            (4, KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')) => {
+                self.must_change = !self.must_change;
+                Out::None
+            }
+            (2 | 3, KeyCode::Enter) => {
+                self.focus += 1;
+                Out::None
+            }
+            _ => Out::None,
+        }
+    }
+
+    fn confirm_key(&mut self, key: &KeyEvent) -> Out {
+        if self.pending.is_some() {
+            return Out::None;
+        }
+        if key.code == KeyCode::Esc {
+            self.stage = Stage::Edit;
+            self.admin_password.clear();
+            self.typed_count.clear();
+            self.error = None;
+            return Out::None;
+        }
+        if move_focus(&mut self.focus, 2, key) {
+            return Out::None;
+        }
+        if key.code == KeyCode::Enter || is_save(key) {
+            if self.focus == 0 && !is_save(key) {
+                self.focus = 1;
+                return Out::None;
+            }
+            let count = self.count.unwrap_or(0);
+            if self.admin_password.is_empty() {
+                self.error = Some("Type your own password to confirm it is you.".into());
+                return Out::None;
+            }
+            if self.typed_count.value().trim() != count.to_string() {
+                self.error = Some(format!("Type {count} (the number of accounts) to confirm."));
+                return Out::None;
+            }
+            self.cancel.store(false, Ordering::Relaxed);
+            let call = Call::BulkReset {
+                request: self.request(),
+                password: self.pw.password(),
+                admin_password: self.admin_password.password(),
+                cancel: self.cancel.clone(),
+            };
+            self.admin_password.clear();
+            return Out::Call(call);
+        }
+        if self.focus == 0 {
+            self.admin_password.key(key);
+        } else {
+            self.typed_count.key(key);
+        }
+        self.error = None;
+        Out::None
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        match (&self.stage, self.focus) {
+            (Stage::Edit, 0) => self.pw.new.paste(text),
+            (Stage::Edit, 1) => self.pw.confirm.paste(text),
+            (Stage::Confirm, 0) => self.admin_password.paste(text),
+            (Stage::Confirm, _) => self.typed_count.paste(text),
+            _ => return,
+        }
+        self.recheck();
+    }
+
+    /// The call started: show the gauge.
+    pub fn started(&mut self, now: DateTime<Utc>) {
+        let total = self.count.unwrap_or(0).max(0) as u64;
+        self.stage = Stage::Running {
+            started: now,
+            done: 0,
+            total,
+        };
+        self.error = None;
+    }
+
+    pub fn progress(&mut self, done: u64, total: u64) {
+        if let Stage::Running {
+            done: d, total: t, ..
+        } = &mut self.stage
+        {
+            *d = done;
+            *t = total;
+        }
+    }
+
+    pub fn finished(&mut self, summary: String) {
+        self.pending = None;
+        self.pw.clear();
+        self.stage = Stage::Finished(summary);
+    }
+
+    /// Failed or cancelled: back to editing, with what was typed kept.
+    pub fn failed(&mut self, why: String) {
+        self.pending = None;
+        self.stage = Stage::Edit;
+        self.typed_count.clear();
+        self.error = Some(why);
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: DateTime<Utc>) {
+        let inner = popup_box(
+            frame,
+            centered(area, 86, 26),
+            "Reset passwords (all staff users)",
+            theme,
+        );
+        let w = inner.width;
+        let mut lines = Vec::new();
+        let mut cursor = None;
+        let count_text = match self.count {
+            None => "counting…".to_string(),
+            Some(n) => format!(
+                "{n} staff account{} will change",
+                if n == 1 { "" } else { "s" }
+            ),
+        };
+        match &self.stage {
+            Stage::Edit => {
+                lines.push(Line::from(Span::styled(
+                    "  Everyone in scope gets this password. Portal users and you are never included.",
+                    theme.dim(),
+                )));
+                lines.push(Line::raw(""));
+                let (l1, c1) =
+                    secret_field_line("New password", &self.pw.new, self.focus == 0, w, theme);
+                let (l2, c2) =
+                    secret_field_line("Repeat it", &self.pw.confirm, self.focus == 1, w, theme);
+                cursor = match self.focus {
+                    0 => c1.map(|c| (c, 2)),
+                    1 => c2.map(|c| (c, 3)),
+                    _ => None,
+                };
+                lines.push(l1);
+                lines.push(l2);
+                let role = self.role.map(|r| r.label()).unwrap_or("every role");
+                lines.push(choice_line("Role", role, self.focus == 2, theme));
+                let res = self
+                    .resources
+                    .get(self.resource)
+                    .map(String::as_str)
+                    .unwrap_or("?");
+                lines.push(choice_line("Resource", res, self.focus == 3, theme));
+                lines.push(toggle_line(
+                    "Must change at next sign-in",
+                    self.must_change,
+                    self.focus == 4,
+                    theme,
+                ));
+                lines.push(Line::raw(""));
+                lines.push(Line::from(Span::styled(
+                    format!("  {count_text}"),
+                    theme.warn(),
+                )));
+                lines.extend(self.pw.lines(theme));
+                lines.push(Line::raw(""));
+                if let Some(e) = &self.error {
+                    lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
+                }
+                lines.push(hints(
+                    &[
+                        ("Ctrl-S", "continue"),
+                        ("Tab", "next"),
+                        ("←/→", "choose"),
+                        ("Esc", "cancel"),
+                    ],
+                    theme,
+                ));
+            }
+            Stage::Confirm => {
+                lines.push(Line::from(Span::styled(
+                    format!("  {count_text}."),
+                    theme.warn(),
+                )));
+                lines.push(Line::raw(if self.must_change {
+                    "  Each must choose a new password at next sign-in."
+                } else {
+                    "  They will NOT be asked to change it."
+                }));
+                lines.push(Line::raw(""));
+                let (l1, c1) = secret_field_line(
+                    "Your password",
+                    &self.admin_password,
+                    self.focus == 0,
+                    w,
+                    theme,
+                );
+                let (l2, c2) = text_field_line(
+                    "Type the count",
+                    &self.typed_count,
+                    self.focus == 1,
+                    w,
+                    theme,
+                );
+                cursor = if self.focus == 0 {
+                    c1.map(|c| (c, 3))
+                } else {
+                    c2.map(|c| (c, 4))
+                };
+                lines.push(l1);
+                lines.push(l2);
+                lines.push(Line::raw(""));
+                if self.pending.is_some() {
+                    lines.push(Line::from(Span::styled("  Starting…", theme.dim())));
+                } else if let Some(e) = &self.error {
+                    lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
+                }
+                lines.push(hints(&[("Enter", "reset"), ("Esc", "back")], theme));
+            }
+            Stage::Running {
+                started,
+                done,
+                total,
+            } => {
+                let [text, gauge, rest] = Layout::vertical([
+                    Constraint::Length(2),
+                    Constraint::Length(1),
+                    Constraint::Fill(1),
+                ])
+                .areas(inner);
+                frame.render_widget(
+                    Paragraph::new(Line::raw("  Resetting in one transaction: all or nothing.")),
+                    text,
+                );
+                let ratio = if *total == 0 {
+                    0.0
+                } else {
+                    (*done as f64 / *total as f64).clamp(0.0, 1.0)
+                };
+                let secs = (now - *started).num_milliseconds().max(1) as f64 / 1000.0;
+                let rate = *done as f64 / secs;
+                let left = if rate > 0.0 {
+                    format!("{:.0}s left", (*total - (*done).min(*total)) as f64 / rate)
+                } else {
+                    "…".into()
+                };
+                frame.render_widget(
+                    Gauge::default()
+                        .gauge_style(theme.selected())
+                        .ratio(ratio)
+                        .label(format!("{done}/{total}  {rate:.0}/s  {left}")),
+                    gauge,
+                );
+                let mut rest_lines = vec![Line::raw("")];
+                if let Some(e) = &self.error {
+                    rest_lines.push(Line::from(Span::styled(format!("  {e}"), theme.warn())));
+                }
+                rest_lines.push(hints(&[("Esc", "cancel (nothing changes)")], theme));
+                frame.render_widget(Paragraph::new(rest_lines), rest);
+                return;
+            }
+            Stage::Finished(summary) => {
+                lines.push(Line::from(Span::styled(
+                    format!("  {summary}"),
+                    theme.good(),
+                )));
+                lines.push(Line::raw(""));
+                lines.push(hints(&[("Enter", "close")], theme));
+            }
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        if let Some((x, y)) = cursor {
+            if x < inner.width && y < inner.height {
+                frame.set_cursor_position((inner.x + x, inner.y + y));
+            }
+        }
+    }
+}
