@@ -9,12 +9,14 @@ use super::keys::{self, Cmd};
 use super::panes::audit::{AuditPane, details_text};
 use super::panes::detail::DetailView;
 use super::panes::lockouts::LockoutsPane;
+use super::panes::policies::PoliciesPane;
 use super::panes::users::{DEBOUNCE_MS, UsersPane};
 use super::popups::access::{GrantsDialog, HoldersDialog};
 use super::popups::bulk_reset::BulkResetDialog;
 use super::popups::change_own::ChangeOwnDialog;
 use super::popups::palette::Palette;
 use super::popups::password::PasswordDialog;
+use super::popups::policy_form::{NewPolicyPrompt, PolicyForm};
 use super::popups::simple::{Confirm, Message, SecretBox, TypeConfirm};
 use super::popups::user_form::UserForm;
 use super::popups::{Out, Popup};
@@ -57,6 +59,7 @@ pub struct Main {
     pub detail: Option<DetailView>,
     pub lockouts: LockoutsPane,
     pub audit: AuditPane,
+    pub policies: PoliciesPane,
     pub popups: Vec<Popup>,
     /// The database cannot be reached: shown across the top.
     pub banner: Option<String>,
@@ -72,7 +75,13 @@ impl Main {
     /// The key tables of the current view, with their help headings. Key
     /// handling, the status line and the help overlay all use this.
     pub fn key_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
-        if self.pane == AUDIT_PANE {
+        if self.pane == POLICIES_PANE {
+            vec![
+                ("Policies", keys::POLICIES),
+                ("Moving", keys::MOVEMENT),
+                ("Everywhere", keys::GLOBAL),
+            ]
+        } else if self.pane == AUDIT_PANE {
             vec![
                 ("Audit", keys::AUDIT),
                 ("Moving", keys::MOVEMENT),
@@ -125,8 +134,11 @@ enum Waiter {
     Note,
     /// The bulk-reset dialog's account count.
     BulkCount,
+    Policies,
 }
 
+/// Index of the Policies pane.
+pub const POLICIES_PANE: usize = 2;
 /// Index of the Lockouts pane.
 pub const LOCKOUTS_PANE: usize = 3;
 /// Index of the Audit pane.
@@ -244,6 +256,8 @@ impl App {
                     Some(Popup::ChangeOwn(p)) => p.paste(text),
                     Some(Popup::StepUp(p)) => p.password.paste(text),
                     Some(Popup::BulkReset(p)) => p.paste(text),
+                    Some(Popup::PolicyForm(p)) => p.paste(text),
+                    Some(Popup::NewPolicy(p)) => p.name.paste(text),
                     Some(Popup::Holders(p)) => p.paste(text),
                     Some(Popup::Palette(p)) => p.input.paste(text),
                     Some(Popup::TypeConfirm(p)) => p.field.paste(text),
@@ -328,6 +342,8 @@ impl App {
                 Popup::ChangeOwn(p) => p.key(&key),
                 Popup::StepUp(p) => p.key(&key),
                 Popup::BulkReset(p) => p.key(&key),
+                Popup::PolicyForm(p) => p.key(&key),
+                Popup::NewPolicy(p) => p.key(&key),
             };
             return self.popup_out(out);
         }
@@ -400,6 +416,11 @@ impl App {
     /// Runs a command from a key or the palette.
     pub fn command(&mut self, cmd: Cmd) -> Vec<Effect> {
         let height = self.table_height();
+        if self.main().is_some_and(|m| m.pane == POLICIES_PANE) {
+            if let Some(effects) = self.policies_command(cmd) {
+                return effects;
+            }
+        }
         if self.main().is_some_and(|m| m.pane == AUDIT_PANE) {
             if let Some(effects) = self.audit_command(cmd) {
                 return effects;
@@ -789,6 +810,8 @@ impl App {
         let mut effects = self.reload_users();
         self.forget(|w| w == Waiter::Lockouts || matches!(w, Waiter::Audit { .. }));
         if let Some(m) = self.main() {
+            m.policies.loaded = false;
+            m.policies.loading = false;
             m.audit.loaded = false;
             m.audit.loading = false;
             // The Lockouts pane reloads at its next tick.
@@ -869,6 +892,65 @@ impl App {
                 before: m.audit.before(),
             };
             return Some(vec![self.call(Waiter::Audit { append: true }, call)]);
+        }
+        Some(Vec::new())
+    }
+
+    /// Commands in the Policies pane; `None` for the ones handled everywhere.
+    fn policies_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
+        if is_global(cmd) {
+            return None;
+        }
+        let height = self.table_height();
+        let m = self.main()?;
+        let may_edit = crate::domain::rights::check(
+            m.session.actor.role,
+            crate::domain::rights::Action::ManagePolicies,
+            None,
+        )
+        .is_ok();
+        let pane = &mut m.policies;
+        let page = height as isize;
+        match cmd {
+            Cmd::Up => pane.move_by(-1, height),
+            Cmd::Down => pane.move_by(1, height),
+            Cmd::Top => pane.move_by(isize::MIN / 2, height),
+            Cmd::Bottom => pane.move_by(isize::MAX / 2, height),
+            Cmd::PageUp => pane.move_by(-page, height),
+            Cmd::PageDown => pane.move_by(page, height),
+            Cmd::HalfUp => pane.move_by(-page / 2, height),
+            Cmd::HalfDown => pane.move_by(page / 2, height),
+            Cmd::Open => {
+                if let Some(p) = pane.selected_policy() {
+                    let form = PolicyForm::new(p, !may_edit);
+                    m.popups.push(Popup::PolicyForm(Box::new(form)));
+                }
+            }
+            Cmd::NewUser => {
+                if let Some(p) = pane.selected_policy() {
+                    let prompt = NewPolicyPrompt::new(&p.name);
+                    m.popups.push(Popup::NewPolicy(prompt));
+                }
+            }
+            Cmd::Delete => {
+                if let Some(p) = pane.selected_policy() {
+                    let text = format!(
+                        "Delete the policy {}? It must govern nobody (it governs {} users).",
+                        p.name, p.users
+                    );
+                    let call = Call::DeletePolicy {
+                        name: p.name.clone(),
+                    };
+                    m.popups.push(Popup::Confirm(Confirm::new(
+                        "Delete policy",
+                        text,
+                        "Delete",
+                        call,
+                    )));
+                }
+            }
+            // Users-pane commands mean nothing here.
+            _ => {}
         }
         Some(Vec::new())
     }
@@ -1039,6 +1121,11 @@ impl App {
             m.retry_at = None;
             effects.push(self.call(Waiter::Ping, Call::Ping));
             return effects;
+        }
+        let Some(m) = self.main() else { return effects };
+        if m.pane == POLICIES_PANE && !m.policies.loaded && !m.policies.loading {
+            m.policies.loading = true;
+            effects.push(self.call(Waiter::Policies, Call::Policies));
         }
         let Some(m) = self.main() else { return effects };
         if m.pane == AUDIT_PANE && m.popups.is_empty() && can_audit(m) {
@@ -1261,6 +1348,22 @@ impl App {
                 }
                 Err(e) => self.error(e),
             },
+            (Waiter::Policies, Reply::Policies(r)) => match r {
+                Ok(rows) => {
+                    let height = self.table_height();
+                    if let Some(m) = self.main() {
+                        m.policies.apply(rows, height);
+                    }
+                    Vec::new()
+                }
+                Err(e) => {
+                    if let Some(m) = self.main() {
+                        m.policies.loading = false;
+                        m.policies.loaded = true;
+                    }
+                    self.error(e)
+                }
+            },
             (Waiter::BulkCount, Reply::Count(r)) => {
                 let found = self.main().and_then(|m| {
                     m.popups.iter_mut().find_map(|p| match p {
@@ -1308,6 +1411,7 @@ impl App {
                     detail: None,
                     lockouts: LockoutsPane::new(),
                     audit: AuditPane::new(),
+                    policies: PoliciesPane::default(),
                     popups: Vec::new(),
                     banner: None,
                     retry_at: None,

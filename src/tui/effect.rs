@@ -139,6 +139,22 @@ pub enum Call {
         filter: String,
         dir: std::path::PathBuf,
     },
+    /// Named policies with their user counts.
+    Policies,
+    /// Confirms the administrator's password, then saves policy changes.
+    SavePolicy {
+        name: String,
+        pairs: Vec<(String, String)>,
+        version: i64,
+        admin_password: Password,
+    },
+    CreatePolicy {
+        name: String,
+        copy_of: String,
+    },
+    DeletePolicy {
+        name: String,
+    },
     /// How many accounts a bulk reset would change.
     BulkCount {
         request: BulkRequest,
@@ -229,6 +245,7 @@ pub enum Reply {
     Pong(Result<(), Error>),
     Lockouts(Result<LockoutsData, Error>),
     Count(Result<i64, Error>),
+    Policies(Result<Vec<PolicyView>, Error>),
     Audit(Result<Vec<AuditView>, Error>),
     /// The verification verdict: text, and whether the chain is intact.
     Verdict(Result<(String, bool), Error>),

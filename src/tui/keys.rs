@@ -537,6 +537,31 @@ pub const AUDIT: &[Binding] = &[
     ),
 ];
 
+/// The Policies pane.
+pub const POLICIES: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        "open",
+        "open the policy's form (every key, its range and meaning)",
+        Cmd::Open,
+        true,
+    ),
+    r(
+        &[k('n')],
+        "new",
+        "create a policy as a copy of the selected one",
+        Cmd::NewUser,
+        Action::ManagePolicies,
+    ),
+    r(
+        &[k('D')],
+        "delete",
+        "delete the selected policy (only if it governs nobody)",
+        Cmd::Delete,
+        Action::ManagePolicies,
+    ),
+];
+
 /// Panes that arrive in a later version show only the global keys.
 pub const PLACEHOLDER: &[Binding] = &[];
 

@@ -58,6 +58,17 @@ fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
         (0, Some(d)) => d.render(frame, body, theme, app.now),
         (0, None) => m.users.render(frame, body, theme, app.now),
         (super::app::LOCKOUTS_PANE, _) => m.lockouts.render(frame, body, theme, app.now),
+        (super::app::POLICIES_PANE, _) => m.policies.render(
+            frame,
+            body,
+            theme,
+            crate::domain::rights::check(
+                m.session.actor.role,
+                crate::domain::rights::Action::ManagePolicies,
+                None,
+            )
+            .is_ok(),
+        ),
         (super::app::AUDIT_PANE, _) => m.audit.render(frame, body, theme, super::app::can_audit(m)),
         (i, _) => placeholder(frame, body, PANES[i], theme),
     }
@@ -93,6 +104,8 @@ fn draw_popup(
         Popup::ChangeOwn(p) => p.render(frame, area, theme),
         Popup::StepUp(p) => p.render(frame, area, theme),
         Popup::BulkReset(p) => p.render(frame, area, theme, now),
+        Popup::PolicyForm(p) => p.render(frame, area, theme),
+        Popup::NewPolicy(p) => p.render(frame, area, theme),
     }
 }
 

@@ -58,6 +58,44 @@ pub async fn perform_with(
     events: Option<(u64, &UnboundedSender<Event>)>,
 ) -> Reply {
     match call {
+        Call::Policies => {
+            Reply::Policies(async { service.list_policies(need(actor)?).await }.await)
+        }
+        Call::SavePolicy {
+            name,
+            pairs,
+            version,
+            admin_password,
+        } => Reply::Done(
+            async {
+                let fresh = step_up(service, actor, &admin_password).await?;
+                let change = service
+                    .set_policy(&fresh, &name, &pairs, Some(version))
+                    .await?;
+                Ok(format!(
+                    "policy {} is now version {}{}",
+                    change.name,
+                    change.version,
+                    if change.enforced {
+                        "; older passwords must be changed at next sign-in"
+                    } else {
+                        ""
+                    }
+                ))
+            }
+            .await,
+        ),
+        Call::CreatePolicy { name, copy_of } => Reply::Done(
+            async {
+                let p = service.create_policy(need(actor)?, &name, &copy_of).await?;
+                Ok(format!("created policy {} as a copy of {copy_of}", p.name))
+            }
+            .await,
+        ),
+        Call::DeletePolicy { name } => done(
+            async { service.delete_policy(need(actor)?, &name).await }.await,
+            format!("deleted policy {name}"),
+        ),
         Call::BulkCount { request } => {
             Reply::Count(async { service.bulk_reset_count(need(actor)?, &request).await }.await)
         }
@@ -70,15 +108,7 @@ pub async fn perform_with(
             async {
                 // Step-up: the acting administrator's own password, checked
                 // through authenticate. A wrong one is an input error here.
-                let fresh = service
-                    .step_up(need(actor)?, &admin_password)
-                    .await
-                    .map_err(|e| match e {
-                        Error::Unauthenticated(m) => {
-                            Error::Invalid(format!("{m}; nothing was changed"))
-                        }
-                        e => e,
-                    })?;
+                let fresh = step_up(service, actor, &admin_password).await?;
                 let report = |p: crate::store::Progress| {
                     if let Some((id, tx)) = events {
                         let _ = tx.send(Event::Progress {
@@ -379,6 +409,22 @@ async fn export_audit(
         .await
         .map_err(|e| Error::Invalid(format!("cannot write {}: {e}", path.display())))?;
     Ok(format!("exported {count} entries to {}", path.display()))
+}
+
+/// Step-up with the administrator's own password, typed in the dialog. A
+/// wrong one is an input error there (the dialog stays, nothing changes).
+async fn step_up(
+    service: &Service,
+    actor: Option<&Actor>,
+    password: &crate::domain::Password,
+) -> Result<Actor> {
+    service
+        .step_up(need(actor)?, password)
+        .await
+        .map_err(|e| match e {
+            Error::Unauthenticated(m) => Error::Invalid(format!("{m}; nothing was changed")),
+            e => e,
+        })
 }
 
 fn done(r: Result<()>, msg: String) -> Reply {

@@ -5,5 +5,6 @@ mod audit;
 mod bulk_reset;
 mod harness;
 mod lockouts;
+mod policies;
 mod snapshots;
 mod state;

@@ -221,3 +221,19 @@ async fn bulk_reset_dialog() {
     insta::assert_snapshot!("bulk_reset_confirm", h.screen_scrubbed());
     h.draws_at_any_size();
 }
+
+#[tokio::test]
+async fn policies_pane_and_form() {
+    let mut h = Harness::at(110, 36, t0()).await;
+    h.setup_admin().await;
+    h.key(KeyCode::Char('3')).await;
+    h.wait_ms(100).await;
+    insta::assert_snapshot!("policies_pane", h.screen_scrubbed());
+    h.key(KeyCode::Enter).await;
+    insta::assert_snapshot!("policy_form", h.screen_scrubbed());
+    h.key(KeyCode::Backspace).await;
+    h.text("8").await;
+    h.ctrl('s').await;
+    insta::assert_snapshot!("policy_review", h.screen_scrubbed());
+    h.draws_at_any_size();
+}

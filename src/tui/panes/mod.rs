@@ -5,6 +5,7 @@ pub mod audit;
 pub mod detail;
 pub mod list;
 pub mod lockouts;
+pub mod policies;
 pub mod users;
 
 /// Pane names in tab order.

@@ -6,6 +6,7 @@ pub mod change_own;
 pub mod help;
 pub mod palette;
 pub mod password;
+pub mod policy_form;
 pub mod simple;
 pub mod step_up;
 pub mod user_form;
@@ -38,6 +39,8 @@ pub enum Popup {
     ChangeOwn(change_own::ChangeOwnDialog),
     StepUp(step_up::StepUpDialog),
     BulkReset(Box<bulk_reset::BulkResetDialog>),
+    PolicyForm(Box<policy_form::PolicyForm>),
+    NewPolicy(policy_form::NewPolicyPrompt),
 }
 
 impl Popup {
@@ -53,6 +56,8 @@ impl Popup {
             Popup::ChangeOwn(p) => p.pending.or(p.loading),
             Popup::StepUp(p) => p.pending,
             Popup::BulkReset(p) => p.pending,
+            Popup::PolicyForm(p) => p.pending,
+            Popup::NewPolicy(p) => p.pending,
             _ => None,
         }
     }
@@ -69,6 +74,8 @@ impl Popup {
             Popup::ChangeOwn(p) => p.pending = id,
             Popup::StepUp(p) => p.pending = id,
             Popup::BulkReset(p) => p.pending = id,
+            Popup::PolicyForm(p) => p.pending = id,
+            Popup::NewPolicy(p) => p.pending = id,
             _ => {}
         }
     }
@@ -91,6 +98,11 @@ impl Popup {
             Popup::ChangeOwn(p) => p.failed(why),
             Popup::StepUp(p) => p.failed(why),
             Popup::BulkReset(p) => p.failed(why),
+            Popup::PolicyForm(p) => p.failed(why),
+            Popup::NewPolicy(p) => {
+                p.pending = None;
+                p.error = Some(why);
+            }
             _ => return false,
         }
         true
@@ -107,6 +119,8 @@ impl Popup {
                 | Popup::Palette(_)
                 | Popup::StepUp(_)
                 | Popup::BulkReset(_)
+                | Popup::PolicyForm(_)
+                | Popup::NewPolicy(_)
         ) || matches!(self, Popup::Holders(h) if h.adding.is_some())
     }
 }

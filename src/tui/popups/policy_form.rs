@@ -1,0 +1,387 @@
+//! A policy's form: every key grouped as Password, Lockout, Sessions and
+//! links, Inactivity and Login IDs, each with its value, default, allowed
+//! range and meaning; invalid values are refused as they are typed. Saving
+//! first shows each change (old -> new), how many users it affects and the
+//! enforce-on-change choice, and asks for the administrator's own password.
+
+use crate::domain::policy::{Group, KEYS, Policy};
+use crate::service::views::PolicyView;
+use crate::tui::effect::Call;
+use crate::tui::fields::{SecretField, TextField};
+use crate::tui::screens::{is_save, move_focus};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{centered, hints, popup_box, secret_field_line, toggle_line};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::Out;
+
+#[derive(Debug)]
+pub struct PolicyForm {
+    pub name: String,
+    pub version: i64,
+    pub users: i64,
+    pub original: Policy,
+    /// One field per key, in `KEYS` order.
+    pub fields: Vec<TextField>,
+    pub focus: usize,
+    pub read_only: bool,
+    /// Reviewing the changes before saving.
+    pub review: bool,
+    pub enforce: bool,
+    pub admin_password: SecretField,
+    pub error: Option<String>,
+    pub pending: Option<u64>,
+}
+
+impl PolicyForm {
+    pub fn new(view: &PolicyView, read_only: bool) -> PolicyForm {
+        let fields = KEYS
+            .iter()
+            .map(|k| TextField::with(&view.settings.get(k.name).unwrap_or_default(), 16))
+            .collect();
+        PolicyForm {
+            name: view.name.clone(),
+            version: view.version,
+            users: view.users,
+            original: view.settings.clone(),
+            fields,
+            focus: 0,
+            read_only,
+            review: false,
+            enforce: view.settings.enforce_on_change,
+            admin_password: SecretField::default(),
+            error: None,
+            pending: None,
+        }
+    }
+
+    /// The message for an invalid value in field `i`, if any.
+    fn field_error(&self, i: usize) -> Option<String> {
+        let key = KEYS[i].name;
+        let mut probe = self.original.clone();
+        probe.set(key, self.fields[i].value()).err().map(|e| e.0)
+    }
+
+    /// Changed keys as KEY=VALUE pairs (enforce_on_change is chosen on review).
+    fn changes(&self) -> Vec<(String, String)> {
+        KEYS.iter()
+            .zip(&self.fields)
+            // enforce_on_change is chosen on the review screen.
+            .filter(|(k, f)| {
+                k.name != "enforce_on_change"
+                    && self.original.get(k.name).as_deref() != Some(f.value().trim())
+            })
+            .map(|(k, f)| (k.name.to_string(), f.value().trim().to_string()))
+            .collect()
+    }
+
+    pub fn key(&mut self, key: &KeyEvent) -> Out {
+        if self.pending.is_some() {
+            return Out::None;
+        }
+        if self.review {
+            return self.review_key(key);
+        }
+        if key.code == KeyCode::Esc {
+            return Out::Close;
+        }
+        if self.read_only {
+            move_focus(&mut self.focus, KEYS.len(), key);
+            return Out::None;
+        }
+        if is_save(key) {
+            return self.start_review();
+        }
+        if move_focus(&mut self.focus, KEYS.len(), key) {
+            return Out::None;
+        }
+        if key.code == KeyCode::Enter {
+            self.focus = (self.focus + 1) % KEYS.len();
+            return Out::None;
+        }
+        if self.fields[self.focus].key(key) {
+            self.error = None;
+        }
+        Out::None
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        if !self.read_only && !self.review {
+            self.fields[self.focus].paste(text);
+        }
+    }
+
+    fn start_review(&mut self) -> Out {
+        let bad: Vec<String> = (0..KEYS.len())
+            .filter_map(|i| self.field_error(i))
+            .collect();
+        if !bad.is_empty() {
+            self.error = Some(format!("Not yet: {}.", bad.join("; ")));
+            return Out::None;
+        }
+        let changes = self.changes();
+        if changes.is_empty() {
+            self.error = Some("Nothing changed.".into());
+            return Out::None;
+        }
+        if let Err(e) = self.original.with_changes(&changes) {
+            self.error = Some(e.0);
+            return Out::None;
+        }
+        // The review's enforce choice starts from what the form says.
+        if let Some(i) = KEYS.iter().position(|k| k.name == "enforce_on_change") {
+            self.enforce = matches!(
+                self.fields[i].value().trim().to_ascii_lowercase().as_str(),
+                "true" | "yes" | "on" | "1"
+            );
+        }
+        self.review = true;
+        self.error = None;
+        Out::None
+    }
+
+    fn review_key(&mut self, key: &KeyEvent) -> Out {
+        match key.code {
+            KeyCode::Esc => {
+                self.review = false;
+                self.admin_password.clear();
+                Out::None
+            }
+            KeyCode::Tab | KeyCode::BackTab => {
+                self.enforce = !self.enforce;
+                Out::None
+            }
+            KeyCode::Enter => {
+                if self.admin_password.is_empty() {
+                    self.error = Some("Type your own password to save.".into());
+                    return Out::None;
+                }
+                let mut pairs = self.changes();
+                pairs.push(("enforce_on_change".into(), self.enforce.to_string()));
+                let call = Call::SavePolicy {
+                    name: self.name.clone(),
+                    pairs,
+                    version: self.version,
+                    admin_password: self.admin_password.password(),
+                };
+                self.admin_password.clear();
+                Out::Call(call)
+            }
+            _ => {
+                self.admin_password.key(key);
+                self.error = None;
+                Out::None
+            }
+        }
+    }
+
+    pub fn failed(&mut self, why: String) {
+        self.pending = None;
+        self.error = Some(why);
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let title = format!(
+            "Policy {} (version {}, governs {} users){}",
+            self.name,
+            self.version,
+            self.users,
+            if self.read_only { " — read-only" } else { "" }
+        );
+        let inner = popup_box(frame, centered(area, 110, area.height), &title, theme);
+        let mut lines: Vec<Line> = Vec::new();
+        let mut cursor = None;
+        if self.review {
+            lines.push(Line::from(Span::styled("  Changes:", theme.title())));
+            for (k, new) in self.changes() {
+                let old = self.original.get(&k).unwrap_or_default();
+                lines.push(Line::raw(format!("    {k}: {old} -> {new}")));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(format!(
+                "  This policy governs {} users.",
+                self.users
+            )));
+            lines.push(toggle_line(
+                "Users whose password was set under the old rules must choose a new, different one at their next sign-in (Tab)",
+                self.enforce,
+                false,
+                theme,
+            ));
+            lines.push(Line::raw(""));
+            let (l, c) = secret_field_line(
+                "Your password",
+                &self.admin_password,
+                true,
+                inner.width,
+                theme,
+            );
+            cursor = c.map(|c| (c, lines.len() as u16));
+            lines.push(l);
+            lines.push(Line::raw(""));
+            if self.pending.is_some() {
+                lines.push(Line::from(Span::styled("  Saving…", theme.dim())));
+            } else if let Some(e) = &self.error {
+                lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
+            }
+            lines.push(hints(
+                &[
+                    ("Enter", "save"),
+                    ("Tab", "enforce on/off"),
+                    ("Esc", "back to the form"),
+                ],
+                theme,
+            ));
+        } else {
+            let mut group: Option<Group> = None;
+            let mut focus_line = 0u16;
+            for (i, k) in KEYS.iter().enumerate() {
+                if group != Some(k.group) {
+                    group = Some(k.group);
+                    lines.push(Line::from(Span::styled(
+                        format!(" {}", k.group.label()),
+                        theme.title(),
+                    )));
+                }
+                let focused = i == self.focus;
+                if focused {
+                    focus_line = lines.len() as u16;
+                }
+                let value = self.fields[i].value().to_string();
+                let default = Policy::default().get(k.name).unwrap_or_default();
+                let err = self.field_error(i);
+                let style = if err.is_some() {
+                    theme.bad()
+                } else if focused {
+                    theme.focus()
+                } else {
+                    theme.base()
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("{}{:<24}", if focused { "▸ " } else { "  " }, k.name),
+                        style,
+                    ),
+                    Span::styled(format!("{value:<10}"), style),
+                    Span::styled(
+                        format!("[{}] default {default}  ", k.range_text()),
+                        theme.dim(),
+                    ),
+                    Span::styled(
+                        err.unwrap_or_else(|| k.help.to_string()),
+                        if focused { theme.base() } else { theme.dim() },
+                    ),
+                ]));
+                if focused && !self.read_only {
+                    cursor = Some((
+                        2 + 24 + self.fields[i].input.visual_cursor() as u16,
+                        lines.len() as u16 - 1,
+                    ));
+                }
+            }
+            lines.push(Line::raw(""));
+            if let Some(e) = &self.error {
+                lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
+            }
+            lines.push(if self.read_only {
+                hints(&[("↑/↓", "move"), ("Esc", "close")], theme)
+            } else {
+                hints(
+                    &[
+                        ("Ctrl-S", "review and save"),
+                        ("↑/↓ Tab", "move"),
+                        ("Esc", "cancel"),
+                    ],
+                    theme,
+                )
+            });
+            // Keep the focused key visible on short terminals.
+            let scroll = focus_line.saturating_sub(inner.height.saturating_sub(4));
+            frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
+            if let Some((x, y)) = cursor {
+                let y = y.saturating_sub(scroll);
+                if x < inner.width && y < inner.height {
+                    frame.set_cursor_position((inner.x + x, inner.y + y));
+                }
+            }
+            return;
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        if let Some((x, y)) = cursor {
+            if x < inner.width && y < inner.height {
+                frame.set_cursor_position((inner.x + x, inner.y + y));
+            }
+        }
+    }
+}
+
+/// Asks for a new policy's name (a copy of another).
+#[derive(Debug)]
+pub struct NewPolicyPrompt {
+    pub copy_of: String,
+    pub name: TextField,
+    pub error: Option<String>,
+    pub pending: Option<u64>,
+}
+
+impl NewPolicyPrompt {
+    pub fn new(copy_of: &str) -> NewPolicyPrompt {
+        NewPolicyPrompt {
+            copy_of: copy_of.into(),
+            name: TextField::new(64),
+            error: None,
+            pending: None,
+        }
+    }
+
+    pub fn key(&mut self, key: &KeyEvent) -> Out {
+        if self.pending.is_some() {
+            return Out::None;
+        }
+        match key.code {
+            KeyCode::Esc => Out::Close,
+            KeyCode::Enter => {
+                let name = self.name.value().trim().to_string();
+                if name.is_empty() {
+                    self.error = Some("Type a name.".into());
+                    return Out::None;
+                }
+                Out::Call(Call::CreatePolicy {
+                    name,
+                    copy_of: self.copy_of.clone(),
+                })
+            }
+            _ => {
+                self.name.key(key);
+                self.error = None;
+                Out::None
+            }
+        }
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let inner = popup_box(
+            frame,
+            centered(area, 70, 8),
+            &format!("New policy (a copy of {})", self.copy_of),
+            theme,
+        );
+        let (line, cursor) =
+            crate::tui::widgets::text_field_line("Name", &self.name, true, inner.width, theme);
+        let mut lines = vec![line, Line::raw("")];
+        if let Some(e) = &self.error {
+            lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
+        }
+        lines.push(hints(&[("Enter", "create"), ("Esc", "cancel")], theme));
+        frame.render_widget(Paragraph::new(lines), inner);
+        if let Some(x) = cursor {
+            if x < inner.width {
+                frame.set_cursor_position((inner.x + x, inner.y));
+            }
+        }
+    }
+}
