@@ -41,6 +41,41 @@ pub async fn resource(service: &Service, actor: &Actor, cmd: ResourceCommand) ->
             service.revoke(actor, &resource, &login).await?;
             say!("revoked {login}'s access to {}", safe(&resource));
         }
+        ResourceCommand::Edit {
+            resource,
+            new_name,
+            description,
+        } => {
+            let r = service
+                .update_resource(
+                    actor,
+                    &resource,
+                    new_name.as_deref(),
+                    description.as_deref(),
+                )
+                .await?;
+            say!("updated resource {}", safe(&r.name));
+        }
+        ResourceCommand::Delete { resource, yes } => {
+            if !yes {
+                let users = service
+                    .list_resources(actor)
+                    .await?
+                    .into_iter()
+                    .find(|r| r.name.eq_ignore_ascii_case(resource.trim()))
+                    .map(|r| r.users)
+                    .unwrap_or(0);
+                super::input::confirm_typed(
+                    &format!("Delete {}? {users} users lose access.", safe(&resource)),
+                    resource.trim(),
+                )?;
+            }
+            let n = service.delete_resource(actor, &resource).await?;
+            say!(
+                "deleted resource {}; {n} users lost access",
+                safe(&resource)
+            );
+        }
         ResourceCommand::Users {
             resource,
             limit,

@@ -264,6 +264,21 @@ pub enum ResourceCommand {
     },
     /// Revoke a user's access.
     Revoke { resource: String, login: String },
+    /// Rename a resource or change its description.
+    Edit {
+        resource: String,
+        #[arg(long = "name", value_name = "NEW")]
+        new_name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Delete a resource; everyone granted it loses access.
+    Delete {
+        resource: String,
+        /// Do not ask; required without a terminal.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Who has access to a resource.
     Users {
         resource: String,

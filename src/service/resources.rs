@@ -48,25 +48,8 @@ impl Service {
     ) -> Result<ResourceView> {
         let me = self.authorize(actor, Action::ManageResources, None).await?;
         let name = name.trim();
-        if name.is_empty() {
-            return Err(Error::Invalid("the resource name is empty".into()));
-        }
-        if name.chars().count() > RESOURCE_NAME_MAX {
-            return Err(Error::Invalid(format!(
-                "the resource name may have at most {RESOURCE_NAME_MAX} characters"
-            )));
-        }
-        if name.chars().any(char::is_control) || description.chars().any(char::is_control) {
-            return Err(Error::Invalid(
-                "the name and description may not contain control characters".into(),
-            ));
-        }
         let description = description.trim();
-        if description.chars().count() > DESCRIPTION_MAX {
-            return Err(Error::Invalid(format!(
-                "the description may have at most {DESCRIPTION_MAX} characters"
-            )));
-        }
+        check_resource_text(name, description)?;
         if self.store.resource_by_name(name).await?.is_some() {
             return Err(Error::Conflict(format!(
                 "a resource named {name:?} already exists"
@@ -86,6 +69,59 @@ impl Service {
             description: description.to_string(),
             users: 0,
         })
+    }
+
+    /// Renames a resource and/or changes its description.
+    pub async fn update_resource(
+        &self,
+        actor: &Actor,
+        name: &str,
+        new_name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<ResourceView> {
+        let me = self.authorize(actor, Action::ManageResources, None).await?;
+        let r = self.resource(name).await?;
+        let new_name = new_name.map(str::trim).unwrap_or(&r.name).to_string();
+        let description = description
+            .map(str::trim)
+            .unwrap_or(&r.description)
+            .to_string();
+        check_resource_text(&new_name, &description)?;
+        if !new_name.eq_ignore_ascii_case(&r.name)
+            && self.store.resource_by_name(&new_name).await?.is_some()
+        {
+            return Err(Error::Conflict(format!(
+                "a resource named {new_name:?} already exists"
+            )));
+        }
+        let event = AuditEvent::new(
+            &me.login,
+            "resource.edit",
+            &r.name,
+            json!({ "before": { "name": r.name, "description": r.description },
+                    "after": { "name": new_name, "description": description } }),
+        );
+        self.store
+            .update_resource(r.id, &new_name, &description, self.now(), &event)
+            .await?;
+        Ok(ResourceView {
+            name: new_name,
+            description,
+            users: r.users,
+        })
+    }
+
+    /// Deletes a resource; everyone granted it loses access. Returns how many.
+    pub async fn delete_resource(&self, actor: &Actor, name: &str) -> Result<u64> {
+        let me = self.authorize(actor, Action::ManageResources, None).await?;
+        let r = self.resource(name).await?;
+        let event = AuditEvent::new(
+            &me.login,
+            "resource.delete",
+            &r.name,
+            json!({ "before": { "description": r.description, "users": r.users } }),
+        );
+        self.store.delete_resource(r.id, self.now(), &event).await
     }
 
     /// Grants `login` access to a resource at `level` (or changes the level).
@@ -142,4 +178,28 @@ impl Service {
             .map(Into::into)
             .collect())
     }
+}
+
+/// A resource name (1 to 100 characters) and description (at most 500),
+/// without control characters.
+fn check_resource_text(name: &str, description: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::Invalid("the resource name is empty".into()));
+    }
+    if name.chars().count() > RESOURCE_NAME_MAX {
+        return Err(Error::Invalid(format!(
+            "the resource name may have at most {RESOURCE_NAME_MAX} characters"
+        )));
+    }
+    if name.chars().any(char::is_control) || description.chars().any(char::is_control) {
+        return Err(Error::Invalid(
+            "the name and description may not contain control characters".into(),
+        ));
+    }
+    if description.chars().count() > DESCRIPTION_MAX {
+        return Err(Error::Invalid(format!(
+            "the description may have at most {DESCRIPTION_MAX} characters"
+        )));
+    }
+    Ok(())
 }

@@ -93,6 +93,48 @@ impl Store {
         Ok(())
     }
 
+    /// Renames a resource and sets its description.
+    pub async fn update_resource(
+        &self,
+        id: i64,
+        name: &str,
+        description: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        audited!(self, audit, now, |tx| {
+            sqlx::query("UPDATE resources SET name = $1, description = $2 WHERE id = $3")
+                .bind(name)
+                .bind(description)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Deletes a resource and its grants; returns how many users lost access.
+    pub async fn delete_resource(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<u64> {
+        let n = audited!(self, audit, now, |tx| {
+            let n = sqlx::query("DELETE FROM grants WHERE resource_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query("DELETE FROM resources WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            n
+        });
+        Ok(n)
+    }
+
     pub async fn grants_for_user(&self, user_id: i64) -> Result<Vec<GrantRow>> {
         let sql = format!("{GRANT_SELECT} WHERE g.user_id = $1 ORDER BY lower(r.name)");
         let rows = with_pool!(self, p => sqlx::query_as::<_, GrantRow>(&sql).bind(user_id).fetch_all(p).await)?;
