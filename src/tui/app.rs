@@ -10,6 +10,7 @@ use super::panes::audit::{AuditPane, details_text};
 use super::panes::detail::DetailView;
 use super::panes::lockouts::LockoutsPane;
 use super::panes::policies::PoliciesPane;
+use super::panes::resources::{AccessView, ResourcesPane};
 use super::panes::users::{DEBOUNCE_MS, UsersPane};
 use super::popups::access::{GrantsDialog, HoldersDialog};
 use super::popups::bulk_reset::BulkResetDialog;
@@ -17,6 +18,7 @@ use super::popups::change_own::ChangeOwnDialog;
 use super::popups::palette::Palette;
 use super::popups::password::PasswordDialog;
 use super::popups::policy_form::{NewPolicyPrompt, PolicyForm};
+use super::popups::resource_forms::{ResourceForm, UserPicker};
 use super::popups::simple::{Confirm, Message, SecretBox, TypeConfirm};
 use super::popups::user_form::UserForm;
 use super::popups::{Out, Popup};
@@ -60,6 +62,7 @@ pub struct Main {
     pub lockouts: LockoutsPane,
     pub audit: AuditPane,
     pub policies: PoliciesPane,
+    pub resources: ResourcesPane,
     pub popups: Vec<Popup>,
     /// The database cannot be reached: shown across the top.
     pub banner: Option<String>,
@@ -75,7 +78,21 @@ impl Main {
     /// The key tables of the current view, with their help headings. Key
     /// handling, the status line and the help overlay all use this.
     pub fn key_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
-        if self.pane == POLICIES_PANE {
+        if self.pane == RESOURCES_PANE {
+            if self.resources.access.is_some() {
+                vec![
+                    ("Access", keys::ACCESS),
+                    ("Moving", keys::MOVEMENT),
+                    ("Everywhere", keys::GLOBAL),
+                ]
+            } else {
+                vec![
+                    ("Resources", keys::RESOURCES),
+                    ("Moving", keys::MOVEMENT),
+                    ("Everywhere", keys::GLOBAL),
+                ]
+            }
+        } else if self.pane == POLICIES_PANE {
             vec![
                 ("Policies", keys::POLICIES),
                 ("Moving", keys::MOVEMENT),
@@ -91,11 +108,6 @@ impl Main {
             vec![
                 ("Lockouts", keys::LOCKOUTS),
                 ("Moving", keys::MOVEMENT),
-                ("Everywhere", keys::GLOBAL),
-            ]
-        } else if self.pane != 0 {
-            vec![
-                ("This pane", keys::PLACEHOLDER),
                 ("Everywhere", keys::GLOBAL),
             ]
         } else if self.detail.is_some() {
@@ -135,8 +147,13 @@ enum Waiter {
     /// The bulk-reset dialog's account count.
     BulkCount,
     Policies,
+    Resources,
+    Access,
+    Picker,
 }
 
+/// Index of the Resources pane.
+pub const RESOURCES_PANE: usize = 1;
 /// Index of the Policies pane.
 pub const POLICIES_PANE: usize = 2;
 /// Index of the Lockouts pane.
@@ -258,6 +275,8 @@ impl App {
                     Some(Popup::BulkReset(p)) => p.paste(text),
                     Some(Popup::PolicyForm(p)) => p.paste(text),
                     Some(Popup::NewPolicy(p)) => p.name.paste(text),
+                    Some(Popup::ResourceForm(p)) => p.paste(text),
+                    Some(Popup::UserPicker(p)) => p.search.paste(text),
                     Some(Popup::Holders(p)) => p.paste(text),
                     Some(Popup::Palette(p)) => p.input.paste(text),
                     Some(Popup::TypeConfirm(p)) => p.field.paste(text),
@@ -344,6 +363,8 @@ impl App {
                 Popup::BulkReset(p) => p.key(&key),
                 Popup::PolicyForm(p) => p.key(&key),
                 Popup::NewPolicy(p) => p.key(&key),
+                Popup::ResourceForm(p) => p.key(&key),
+                Popup::UserPicker(p) => p.key(&key),
             };
             return self.popup_out(out);
         }
@@ -416,6 +437,11 @@ impl App {
     /// Runs a command from a key or the palette.
     pub fn command(&mut self, cmd: Cmd) -> Vec<Effect> {
         let height = self.table_height();
+        if self.main().is_some_and(|m| m.pane == RESOURCES_PANE) {
+            if let Some(effects) = self.resources_command(cmd) {
+                return effects;
+            }
+        }
         if self.main().is_some_and(|m| m.pane == POLICIES_PANE) {
             if let Some(effects) = self.policies_command(cmd) {
                 return effects;
@@ -665,7 +691,7 @@ impl App {
                 }
             }
             // Audit-pane commands do nothing elsewhere.
-            Cmd::Verify | Cmd::Export => {}
+            Cmd::Verify | Cmd::Export | Cmd::CycleLevel | Cmd::Revoke => {}
             Cmd::BulkReset => {
                 let (policy, resources) = match &m.form_data {
                     Some(fd) => (
@@ -723,6 +749,17 @@ impl App {
                 Vec::new()
             }
             Out::Call(Call::BulkCount { request }) => vec![self.count_bulk(request)],
+            Out::Call(call @ Call::ListUsers { .. }) => {
+                // The user picker's search: only the latest answer counts.
+                self.forget(|w| w == Waiter::Picker);
+                let effect = self.call(Waiter::Picker, call);
+                if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main()) {
+                    if let Some(Popup::UserPicker(p)) = m.popups.last_mut() {
+                        p.searching = Some(*id);
+                    }
+                }
+                vec![effect]
+            }
             Out::Call(call) => {
                 let starts_bulk = matches!(call, Call::BulkReset { .. });
                 let now = self.now;
@@ -809,7 +846,10 @@ impl App {
     fn refresh(&mut self) -> Vec<Effect> {
         let mut effects = self.reload_users();
         self.forget(|w| w == Waiter::Lockouts || matches!(w, Waiter::Audit { .. }));
+        self.forget(|w| w == Waiter::Resources || w == Waiter::Access);
         if let Some(m) = self.main() {
+            m.resources.loaded = false;
+            m.resources.loading = false;
             m.policies.loaded = false;
             m.policies.loading = false;
             m.audit.loaded = false;
@@ -823,6 +863,12 @@ impl App {
             .and_then(|m| m.detail.as_ref().map(|d| d.login.clone()));
         if let Some(login) = detail {
             effects.push(self.load_detail(login));
+        }
+        let access = self
+            .main()
+            .and_then(|m| m.resources.access.as_ref().map(|a| a.resource.clone()));
+        if let Some(name) = access {
+            effects.push(self.call(Waiter::Access, Call::ResourceUsers { name }));
         }
         effects
     }
@@ -892,6 +938,108 @@ impl App {
                 before: m.audit.before(),
             };
             return Some(vec![self.call(Waiter::Audit { append: true }, call)]);
+        }
+        Some(Vec::new())
+    }
+
+    /// Commands in the Resources pane (list and access view); `None` for
+    /// the ones handled everywhere.
+    fn resources_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
+        if is_global(cmd) {
+            return None;
+        }
+        let height = self.table_height();
+        let m = self.main()?;
+        let pane = &mut m.resources;
+        let page = height as isize;
+        match cmd {
+            Cmd::Up => pane.move_by(-1, height),
+            Cmd::Down => pane.move_by(1, height),
+            Cmd::Top => pane.move_by(isize::MIN / 2, height),
+            Cmd::Bottom => pane.move_by(isize::MAX / 2, height),
+            Cmd::PageUp => pane.move_by(-page, height),
+            Cmd::PageDown => pane.move_by(page, height),
+            Cmd::HalfUp => pane.move_by(-page / 2, height),
+            Cmd::HalfDown => pane.move_by(page / 2, height),
+            Cmd::Back => pane.access = None,
+            Cmd::Open if pane.access.is_none() => {
+                if let Some(name) = pane.selected_resource().map(|r| r.name.clone()) {
+                    pane.access = Some(AccessView {
+                        resource: name.clone(),
+                        ..Default::default()
+                    });
+                    return Some(vec![
+                        self.call(Waiter::Access, Call::ResourceUsers { name }),
+                    ]);
+                }
+            }
+            Cmd::NewUser if pane.access.is_none() => {
+                m.popups.push(Popup::ResourceForm(ResourceForm::new(None)))
+            }
+            Cmd::EditUser if pane.access.is_none() => {
+                if let Some(r) = pane.selected_resource() {
+                    let form = ResourceForm::new(Some((&r.name, &r.description)));
+                    m.popups.push(Popup::ResourceForm(form));
+                }
+            }
+            Cmd::Delete if pane.access.is_none() => {
+                if let Some(r) = pane.selected_resource() {
+                    let text = format!(
+                        "Delete the resource {}? {} users lose access to it.",
+                        r.name, r.users
+                    );
+                    let call = Call::DeleteResource {
+                        name: r.name.clone(),
+                    };
+                    m.popups.push(Popup::Confirm(Confirm::new(
+                        "Delete resource",
+                        text,
+                        "Delete",
+                        call,
+                    )));
+                }
+            }
+            Cmd::Grants => {
+                if let Some(a) = &pane.access {
+                    let picker = UserPicker::new(&a.resource);
+                    let search = picker.search_call();
+                    m.popups.push(Popup::UserPicker(Box::new(picker)));
+                    return Some(self.popup_out(Out::Call(search)));
+                }
+            }
+            Cmd::CycleLevel => {
+                if let (Some(a), Some(g)) = (&pane.access, pane.selected_grant()) {
+                    let levels = crate::domain::AccessLevel::ALL;
+                    let i = levels
+                        .iter()
+                        .position(|l| l.as_str() == g.level)
+                        .unwrap_or(0);
+                    let call = Call::Grant {
+                        login: g.login.clone(),
+                        resource: a.resource.clone(),
+                        level: Some(levels[(i + 1) % levels.len()]),
+                    };
+                    return Some(vec![self.call(Waiter::Note, call)]);
+                }
+            }
+            Cmd::Revoke => {
+                if let (Some(a), Some(g)) = (&pane.access, pane.selected_grant()) {
+                    let text = format!("Revoke {}'s access to {}?", g.login, a.resource);
+                    let call = Call::Grant {
+                        login: g.login.clone(),
+                        resource: a.resource.clone(),
+                        level: None,
+                    };
+                    m.popups.push(Popup::Confirm(Confirm::new(
+                        "Revoke access",
+                        text,
+                        "Revoke",
+                        call,
+                    )));
+                }
+            }
+            // Users-pane commands mean nothing here.
+            _ => {}
         }
         Some(Vec::new())
     }
@@ -1123,6 +1271,11 @@ impl App {
             return effects;
         }
         let Some(m) = self.main() else { return effects };
+        if m.pane == RESOURCES_PANE && !m.resources.loaded && !m.resources.loading {
+            m.resources.loading = true;
+            effects.push(self.call(Waiter::Resources, Call::Resources));
+        }
+        let Some(m) = self.main() else { return effects };
         if m.pane == POLICIES_PANE && !m.policies.loaded && !m.policies.loading {
             m.policies.loading = true;
             effects.push(self.call(Waiter::Policies, Call::Policies));
@@ -1348,6 +1501,56 @@ impl App {
                 }
                 Err(e) => self.error(e),
             },
+            (Waiter::Resources, Reply::Resources(r)) => match r {
+                Ok(rows) => {
+                    let height = self.table_height();
+                    if let Some(m) = self.main() {
+                        m.resources.apply(rows, height);
+                    }
+                    Vec::new()
+                }
+                Err(e) => {
+                    if let Some(m) = self.main() {
+                        m.resources.loading = false;
+                        m.resources.loaded = true;
+                    }
+                    self.error(e)
+                }
+            },
+            (Waiter::Access, Reply::Grants(r)) => match r {
+                Ok(grants) => {
+                    let height = self.table_height();
+                    if let Some(m) = self.main() {
+                        if let Some(a) = m.resources.access.as_mut() {
+                            a.grants = grants;
+                            a.loaded = true;
+                        }
+                        m.resources.move_by(0, height);
+                    }
+                    Vec::new()
+                }
+                Err(e) => {
+                    if let (Error::NotFound(_), Some(m)) = (&e, self.main()) {
+                        m.resources.access = None;
+                    }
+                    self.error(e)
+                }
+            },
+            (Waiter::Picker, Reply::Users(r)) => match r {
+                Ok(page) => {
+                    if let Some(Popup::UserPicker(p)) = self.main().and_then(|m| {
+                        m.popups
+                            .iter_mut()
+                            .find(|p| matches!(p, Popup::UserPicker(u) if u.searching == Some(id)))
+                    }) {
+                        p.searching = None;
+                        p.results = page.items;
+                        p.selected = p.selected.min(p.results.len().saturating_sub(1));
+                    }
+                    Vec::new()
+                }
+                Err(e) => self.error(e),
+            },
             (Waiter::Policies, Reply::Policies(r)) => match r {
                 Ok(rows) => {
                     let height = self.table_height();
@@ -1391,7 +1594,8 @@ impl App {
                     if let Some(m) = self.main() {
                         m.note = Some((msg, now));
                     }
-                    Vec::new()
+                    // The change shows at once everywhere it appears.
+                    self.refresh()
                 }
                 Err(e) => self.error(e),
             },
@@ -1412,6 +1616,7 @@ impl App {
                     lockouts: LockoutsPane::new(),
                     audit: AuditPane::new(),
                     policies: PoliciesPane::default(),
+                    resources: ResourcesPane::default(),
                     popups: Vec::new(),
                     banner: None,
                     retry_at: None,

@@ -139,6 +139,26 @@ pub enum Call {
         filter: String,
         dir: std::path::PathBuf,
     },
+    /// Resources with their user counts.
+    Resources,
+    /// Who has access to a resource.
+    ResourceUsers {
+        name: String,
+    },
+    /// Creates a resource (`original` None) or renames/describes one.
+    SaveResource {
+        original: Option<String>,
+        name: String,
+        description: String,
+    },
+    DeleteResource {
+        name: String,
+    },
+    GrantMany {
+        resource: String,
+        logins: Vec<String>,
+        level: AccessLevel,
+    },
     /// Named policies with their user counts.
     Policies,
     /// Confirms the administrator's password, then saves policy changes.
@@ -246,6 +266,8 @@ pub enum Reply {
     Lockouts(Result<LockoutsData, Error>),
     Count(Result<i64, Error>),
     Policies(Result<Vec<PolicyView>, Error>),
+    Resources(Result<Vec<ResourceView>, Error>),
+    Grants(Result<Vec<crate::service::views::GrantView>, Error>),
     Audit(Result<Vec<AuditView>, Error>),
     /// The verification verdict: text, and whether the chain is intact.
     Verdict(Result<(String, bool), Error>),

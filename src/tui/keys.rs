@@ -39,6 +39,8 @@ pub enum Cmd {
     Holders,
     Grants,
     BulkReset,
+    CycleLevel,
+    Revoke,
     Verify,
     Export,
     CycleStatus,
@@ -537,6 +539,70 @@ pub const AUDIT: &[Binding] = &[
     ),
 ];
 
+/// The Resources pane.
+pub const RESOURCES: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        "open",
+        "show who has access and at what level",
+        Cmd::Open,
+        true,
+    ),
+    r(
+        &[k('n')],
+        "new",
+        "create a resource",
+        Cmd::NewUser,
+        Action::ManageResources,
+    ),
+    r(
+        &[k('e')],
+        "edit",
+        "rename the resource or change its description",
+        Cmd::EditUser,
+        Action::ManageResources,
+    ),
+    r(
+        &[k('D')],
+        "delete",
+        "delete the resource (names how many lose access)",
+        Cmd::Delete,
+        Action::ManageResources,
+    ),
+];
+
+/// Who has access to one resource.
+pub const ACCESS: &[Binding] = &[
+    r(
+        &[k('g')],
+        "grant",
+        "grant access to users picked with search and marks",
+        Cmd::Grants,
+        Action::ManageResources,
+    ),
+    r(
+        &[k('l')],
+        "level",
+        "change the selected user's level (read, standard, manage)",
+        Cmd::CycleLevel,
+        Action::ManageResources,
+    ),
+    r(
+        &[k('x')],
+        "revoke",
+        "revoke the selected user's access",
+        Cmd::Revoke,
+        Action::ManageResources,
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        "back",
+        "back to the resources",
+        Cmd::Back,
+        true,
+    ),
+];
+
 /// The Policies pane.
 pub const POLICIES: &[Binding] = &[
     b(
@@ -561,9 +627,6 @@ pub const POLICIES: &[Binding] = &[
         Action::ManagePolicies,
     ),
 ];
-
-/// Panes that arrive in a later version show only the global keys.
-pub const PLACEHOLDER: &[Binding] = &[];
 
 impl Key {
     pub fn matches(&self, ev: &KeyEvent) -> bool {

@@ -9,7 +9,7 @@ use super::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn draw(app: &App, frame: &mut Frame) {
     let area = frame.area();
@@ -58,6 +58,7 @@ fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
         (0, Some(d)) => d.render(frame, body, theme, app.now),
         (0, None) => m.users.render(frame, body, theme, app.now),
         (super::app::LOCKOUTS_PANE, _) => m.lockouts.render(frame, body, theme, app.now),
+        (super::app::RESOURCES_PANE, _) => m.resources.render(frame, body, theme),
         (super::app::POLICIES_PANE, _) => m.policies.render(
             frame,
             body,
@@ -69,8 +70,7 @@ fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
             )
             .is_ok(),
         ),
-        (super::app::AUDIT_PANE, _) => m.audit.render(frame, body, theme, super::app::can_audit(m)),
-        (i, _) => placeholder(frame, body, PANES[i], theme),
+        (_, _) => m.audit.render(frame, body, theme, super::app::can_audit(m)),
     }
     frame.render_widget(Paragraph::new(status_line(m, &app.location, theme)), status);
     let sections = m.key_sections();
@@ -106,6 +106,8 @@ fn draw_popup(
         Popup::BulkReset(p) => p.render(frame, area, theme, now),
         Popup::PolicyForm(p) => p.render(frame, area, theme),
         Popup::NewPolicy(p) => p.render(frame, area, theme),
+        Popup::ResourceForm(p) => p.render(frame, area, theme),
+        Popup::UserPicker(p) => p.render(frame, area, theme),
     }
 }
 
@@ -121,28 +123,6 @@ fn tab_line<'a>(active: usize, theme: &Theme) -> Line<'a> {
         });
     }
     Line::from(spans)
-}
-
-fn placeholder(frame: &mut Frame, area: Rect, name: &str, theme: &Theme) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border())
-        .title(Span::styled(format!(" {name} "), theme.title()));
-    let text = format!(
-        "The {name} pane is not in this version of the console yet; the `keyward {}` command line covers it meanwhile.",
-        match name {
-            "Resources" => "resource",
-            "Policies" => "policy",
-            "Lockouts" => "lockouts",
-            _ => "audit",
-        }
-    );
-    frame.render_widget(
-        Paragraph::new(Span::styled(text, theme.dim()))
-            .block(block)
-            .wrap(Wrap { trim: true }),
-        area,
-    );
 }
 
 fn status_line<'a>(m: &Main, location: &str, theme: &Theme) -> Line<'a> {

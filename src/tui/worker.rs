@@ -58,6 +58,62 @@ pub async fn perform_with(
     events: Option<(u64, &UnboundedSender<Event>)>,
 ) -> Reply {
     match call {
+        Call::Resources => {
+            Reply::Resources(async { service.list_resources(need(actor)?).await }.await)
+        }
+        Call::ResourceUsers { name } => Reply::Grants(
+            async {
+                service
+                    .resource_users(need(actor)?, &name, None, 1000)
+                    .await
+            }
+            .await,
+        ),
+        Call::SaveResource {
+            original,
+            name,
+            description,
+        } => Reply::Done(
+            async {
+                let actor = need(actor)?;
+                let r = match original {
+                    Some(old) => {
+                        service
+                            .update_resource(actor, &old, Some(&name), Some(&description))
+                            .await?
+                    }
+                    None => service.add_resource(actor, &name, &description).await?,
+                };
+                Ok(format!("saved resource {}", r.name))
+            }
+            .await,
+        ),
+        Call::DeleteResource { name } => Reply::Done(
+            async {
+                let n = service.delete_resource(need(actor)?, &name).await?;
+                Ok(format!("deleted resource {name}; {n} users lost access"))
+            }
+            .await,
+        ),
+        Call::GrantMany {
+            resource,
+            logins,
+            level,
+        } => Reply::Done(
+            async {
+                let actor = need(actor)?;
+                for login in &logins {
+                    // Each grant is its own audited change.
+                    service.grant(actor, &resource, login, level).await?;
+                }
+                Ok(format!(
+                    "granted {} user{} {level} access to {resource}",
+                    logins.len(),
+                    if logins.len() == 1 { "" } else { "s" }
+                ))
+            }
+            .await,
+        ),
         Call::Policies => {
             Reply::Policies(async { service.list_policies(need(actor)?).await }.await)
         }

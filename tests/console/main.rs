@@ -6,5 +6,6 @@ mod bulk_reset;
 mod harness;
 mod lockouts;
 mod policies;
+mod resources;
 mod snapshots;
 mod state;

@@ -1,11 +1,12 @@
-//! The panes across the top. Users and its detail view are built; the
-//! other four arrive with their own issue and show a one-line placeholder.
+//! The panes across the top: one module per pane, each with its state and
+//! drawing; the key tables are in `keys.rs` and the routing in `app.rs`.
 
 pub mod audit;
 pub mod detail;
 pub mod list;
 pub mod lockouts;
 pub mod policies;
+pub mod resources;
 pub mod users;
 
 /// Pane names in tab order.

@@ -7,6 +7,7 @@ pub mod help;
 pub mod palette;
 pub mod password;
 pub mod policy_form;
+pub mod resource_forms;
 pub mod simple;
 pub mod step_up;
 pub mod user_form;
@@ -41,6 +42,8 @@ pub enum Popup {
     BulkReset(Box<bulk_reset::BulkResetDialog>),
     PolicyForm(Box<policy_form::PolicyForm>),
     NewPolicy(policy_form::NewPolicyPrompt),
+    ResourceForm(resource_forms::ResourceForm),
+    UserPicker(Box<resource_forms::UserPicker>),
 }
 
 impl Popup {
@@ -58,6 +61,8 @@ impl Popup {
             Popup::BulkReset(p) => p.pending,
             Popup::PolicyForm(p) => p.pending,
             Popup::NewPolicy(p) => p.pending,
+            Popup::ResourceForm(p) => p.pending,
+            Popup::UserPicker(p) => p.pending,
             _ => None,
         }
     }
@@ -76,6 +81,8 @@ impl Popup {
             Popup::BulkReset(p) => p.pending = id,
             Popup::PolicyForm(p) => p.pending = id,
             Popup::NewPolicy(p) => p.pending = id,
+            Popup::ResourceForm(p) => p.pending = id,
+            Popup::UserPicker(p) => p.pending = id,
             _ => {}
         }
     }
@@ -103,6 +110,14 @@ impl Popup {
                 p.pending = None;
                 p.error = Some(why);
             }
+            Popup::ResourceForm(p) => {
+                p.pending = None;
+                p.error = Some(why);
+            }
+            Popup::UserPicker(p) => {
+                p.pending = None;
+                p.error = Some(why);
+            }
             _ => return false,
         }
         true
@@ -121,6 +136,8 @@ impl Popup {
                 | Popup::BulkReset(_)
                 | Popup::PolicyForm(_)
                 | Popup::NewPolicy(_)
+                | Popup::ResourceForm(_)
+                | Popup::UserPicker(_)
         ) || matches!(self, Popup::Holders(h) if h.adding.is_some())
     }
 }

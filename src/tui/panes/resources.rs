@@ -1,0 +1,176 @@
+//! The Resources pane: resources with their number of users. Enter shows who
+//! has access and at what level; from there `l` changes a level, `x` revokes
+//! and `g` grants to users picked with search and marks.
+
+use crate::service::views::{GrantView, ResourceView};
+use crate::tui::theme::{SELECTED_MARK, Theme};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+
+/// Who has access to one resource.
+#[derive(Debug, Default)]
+pub struct AccessView {
+    pub resource: String,
+    pub grants: Vec<GrantView>,
+    pub selected: usize,
+    pub offset: usize,
+    pub loaded: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct ResourcesPane {
+    pub rows: Vec<ResourceView>,
+    pub selected: usize,
+    pub offset: usize,
+    pub loading: bool,
+    pub loaded: bool,
+    pub access: Option<AccessView>,
+}
+
+impl ResourcesPane {
+    pub fn apply(&mut self, rows: Vec<ResourceView>, height: usize) {
+        let keep = self.rows.get(self.selected).map(|r| r.name.clone());
+        self.rows = rows;
+        self.loading = false;
+        self.loaded = true;
+        if let Some(i) = keep.and_then(|n| self.rows.iter().position(|r| r.name == n)) {
+            self.selected = i;
+        }
+        self.move_by(0, height);
+    }
+
+    pub fn move_by(&mut self, delta: isize, height: usize) {
+        match &mut self.access {
+            Some(a) => super::list::move_selection(
+                &mut a.selected,
+                &mut a.offset,
+                a.grants.len(),
+                delta,
+                height,
+            ),
+            None => super::list::move_selection(
+                &mut self.selected,
+                &mut self.offset,
+                self.rows.len(),
+                delta,
+                height,
+            ),
+        }
+    }
+
+    pub fn selected_resource(&self) -> Option<&ResourceView> {
+        self.rows.get(self.selected)
+    }
+
+    pub fn selected_grant(&self) -> Option<&GrantView> {
+        self.access.as_ref().and_then(|a| a.grants.get(a.selected))
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        if let Some(a) = &self.access {
+            return render_access(a, frame, area, theme);
+        }
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border())
+            .title(Span::styled(" Resources ", theme.title()));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        if self.rows.is_empty() {
+            let text = if self.loaded {
+                "No resources yet. Press n to create one."
+            } else {
+                "Loading…"
+            };
+            frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), inner);
+            return;
+        }
+        let height = inner.height.saturating_sub(1) as usize;
+        let end = (self.offset + height).min(self.rows.len());
+        let rows: Vec<Row> = self.rows[self.offset..end]
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let sel = self.offset + i == self.selected;
+                let row = Row::new(vec![
+                    Cell::from(format!(
+                        "{}{}",
+                        if sel { SELECTED_MARK } else { "  " },
+                        r.name
+                    )),
+                    Cell::from(r.users.to_string()),
+                    Cell::from(r.description.clone()),
+                ]);
+                if sel {
+                    row.style(theme.selected())
+                } else {
+                    row
+                }
+            })
+            .collect();
+        let widths = [
+            Constraint::Length(32),
+            Constraint::Length(8),
+            Constraint::Fill(1),
+        ];
+        let header = Row::new(vec!["  RESOURCE", "USERS", "DESCRIPTION"]).style(theme.title());
+        frame.render_widget(
+            Table::new(rows, widths).header(header).column_spacing(1),
+            inner,
+        );
+    }
+}
+
+fn render_access(a: &AccessView, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let title = format!(" Resources › {} ({} users) ", a.resource, a.grants.len());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(title, theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if a.grants.is_empty() {
+        let text = if a.loaded {
+            "Nobody has access. Press g to grant it to users."
+        } else {
+            "Loading…"
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), inner);
+        return;
+    }
+    let height = inner.height.saturating_sub(1) as usize;
+    let end = (a.offset + height).min(a.grants.len());
+    let rows: Vec<Row> = a.grants[a.offset..end]
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let sel = a.offset + i == a.selected;
+            let row = Row::new(vec![
+                Cell::from(format!(
+                    "{}{}",
+                    if sel { SELECTED_MARK } else { "  " },
+                    g.login
+                )),
+                Cell::from(g.level.clone()),
+                Cell::from(g.granted_at.format("%Y-%m-%d %H:%M").to_string()),
+            ]);
+            if sel {
+                row.style(theme.selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(32),
+        Constraint::Length(10),
+        Constraint::Fill(1),
+    ];
+    let header = Row::new(vec!["  LOGIN", "LEVEL", "GRANTED"]).style(theme.title());
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        inner,
+    );
+}

@@ -1,0 +1,295 @@
+//! Resource dialogs: a name and description form (create or edit), and a
+//! user picker that searches as you type; Space marks users, Enter grants
+//! the marked ones (or the selected one) access at the chosen level.
+
+use crate::domain::AccessLevel;
+use crate::service::views::UserSummary;
+use crate::tui::effect::Call;
+use crate::tui::fields::TextField;
+use crate::tui::screens::{is_save, move_focus};
+use crate::tui::theme::{SELECTED_MARK, Theme};
+use crate::tui::widgets::{centered, choice_line, hints, popup_box, text_field_line};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use std::collections::BTreeSet;
+
+use super::Out;
+
+/// Create a resource (`original` None) or edit one.
+#[derive(Debug)]
+pub struct ResourceForm {
+    pub original: Option<String>,
+    pub name: TextField,
+    pub description: TextField,
+    pub focus: usize,
+    pub error: Option<String>,
+    pub pending: Option<u64>,
+}
+
+impl ResourceForm {
+    pub fn new(original: Option<(&str, &str)>) -> ResourceForm {
+        ResourceForm {
+            original: original.map(|(n, _)| n.to_string()),
+            name: TextField::with(original.map(|(n, _)| n).unwrap_or(""), 100),
+            description: TextField::with(original.map(|(_, d)| d).unwrap_or(""), 500),
+            focus: 0,
+            error: None,
+            pending: None,
+        }
+    }
+
+    pub fn key(&mut self, key: &KeyEvent) -> Out {
+        if self.pending.is_some() {
+            return Out::None;
+        }
+        if key.code == KeyCode::Esc {
+            return Out::Close;
+        }
+        if move_focus(&mut self.focus, 2, key) {
+            return Out::None;
+        }
+        if (key.code == KeyCode::Enter && self.focus == 1) || is_save(key) {
+            if self.name.value().trim().is_empty() {
+                self.error = Some("Type a name.".into());
+                return Out::None;
+            }
+            return Out::Call(Call::SaveResource {
+                original: self.original.clone(),
+                name: self.name.value().trim().to_string(),
+                description: self.description.value().trim().to_string(),
+            });
+        }
+        if key.code == KeyCode::Enter {
+            self.focus = 1;
+            return Out::None;
+        }
+        let changed = if self.focus == 0 {
+            self.name.key(key)
+        } else {
+            self.description.key(key)
+        };
+        if changed {
+            self.error = None;
+        }
+        Out::None
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        if self.focus == 0 {
+            self.name.paste(text)
+        } else {
+            self.description.paste(text)
+        }
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let title = match &self.original {
+            Some(n) => format!("Edit resource {n}"),
+            None => "New resource".into(),
+        };
+        let inner = popup_box(frame, centered(area, 80, 9), &title, theme);
+        let (l1, c1) = text_field_line("Name", &self.name, self.focus == 0, inner.width, theme);
+        let (l2, c2) = text_field_line(
+            "Description",
+            &self.description,
+            self.focus == 1,
+            inner.width,
+            theme,
+        );
+        let mut lines = vec![l1, l2, Line::raw("")];
+        if self.pending.is_some() {
+            lines.push(Line::from(Span::styled("  Saving…", theme.dim())));
+        } else if let Some(e) = &self.error {
+            lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
+        }
+        lines.push(hints(
+            &[("Ctrl-S", "save"), ("Tab", "next"), ("Esc", "cancel")],
+            theme,
+        ));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        let cursor = if self.focus == 0 {
+            c1.map(|c| (c, 0))
+        } else {
+            c2.map(|c| (c, 1))
+        };
+        if let Some((x, y)) = cursor {
+            if x < inner.width {
+                frame.set_cursor_position((inner.x + x, inner.y + y));
+            }
+        }
+    }
+}
+
+/// Picks users to grant a resource to.
+#[derive(Debug)]
+pub struct UserPicker {
+    pub resource: String,
+    pub search: TextField,
+    pub results: Vec<UserSummary>,
+    pub selected: usize,
+    pub marked: BTreeSet<String>,
+    pub level: AccessLevel,
+    /// The search request whose answer the list shows.
+    pub searching: Option<u64>,
+    pub error: Option<String>,
+    pub pending: Option<u64>,
+}
+
+impl UserPicker {
+    pub fn new(resource: &str) -> UserPicker {
+        UserPicker {
+            resource: resource.into(),
+            search: TextField::new(128),
+            results: Vec::new(),
+            selected: 0,
+            marked: BTreeSet::new(),
+            level: AccessLevel::Standard,
+            searching: None,
+            error: None,
+            pending: None,
+        }
+    }
+
+    /// The search to run for what is typed now.
+    pub fn search_call(&self) -> Call {
+        let filter = crate::service::UserFilter {
+            search: Some(self.search.value().to_string()).filter(|s| !s.trim().is_empty()),
+            limit: 200,
+            ..Default::default()
+        };
+        Call::ListUsers { filter }
+    }
+
+    pub fn key(&mut self, key: &KeyEvent) -> Out {
+        if self.pending.is_some() {
+            return Out::None;
+        }
+        match key.code {
+            KeyCode::Esc => Out::Close,
+            KeyCode::Down => {
+                self.selected = (self.selected + 1).min(self.results.len().saturating_sub(1));
+                Out::None
+            }
+            KeyCode::Up => {
+                self.selected = self.selected.saturating_sub(1);
+                Out::None
+            }
+            KeyCode::Char(' ') => {
+                if let Some(u) = self.results.get(self.selected) {
+                    if !self.marked.remove(&u.login) {
+                        self.marked.insert(u.login.clone());
+                    }
+                    self.selected = (self.selected + 1).min(self.results.len().saturating_sub(1));
+                }
+                Out::None
+            }
+            KeyCode::Tab | KeyCode::Left | KeyCode::Right => {
+                let levels = AccessLevel::ALL;
+                let i = levels.iter().position(|l| *l == self.level).unwrap_or(0);
+                let n = levels.len();
+                self.level = levels[if key.code == KeyCode::Left {
+                    (i + n - 1) % n
+                } else {
+                    (i + 1) % n
+                }];
+                Out::None
+            }
+            KeyCode::Enter => {
+                let logins: Vec<String> = if self.marked.is_empty() {
+                    self.results
+                        .get(self.selected)
+                        .map(|u| vec![u.login.clone()])
+                        .unwrap_or_default()
+                } else {
+                    self.marked.iter().cloned().collect()
+                };
+                if logins.is_empty() {
+                    self.error = Some("Search for users, mark them with Space, then Enter.".into());
+                    return Out::None;
+                }
+                Out::Call(Call::GrantMany {
+                    resource: self.resource.clone(),
+                    logins,
+                    level: self.level,
+                })
+            }
+            _ => {
+                if self.search.key(key) {
+                    self.error = None;
+                    return Out::Call(self.search_call());
+                }
+                Out::None
+            }
+        }
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let inner = popup_box(
+            frame,
+            centered(area, 86, area.height.saturating_sub(4)),
+            &format!("Grant access to {}", self.resource),
+            theme,
+        );
+        let (search, cursor) = text_field_line("Search", &self.search, true, inner.width, theme);
+        let mut lines = vec![
+            search,
+            choice_line("Level", self.level.as_str(), false, theme),
+            Line::raw(""),
+        ];
+        let room = inner.height.saturating_sub(7) as usize;
+        let start = self.selected.saturating_sub(room.saturating_sub(1));
+        for (i, u) in self.results.iter().enumerate().skip(start).take(room) {
+            let sel = i == self.selected;
+            let mark = if self.marked.contains(&u.login) {
+                "[x] "
+            } else {
+                "[ ] "
+            };
+            let text = format!(
+                "{}{mark}{:<28} {:<28} {}",
+                if sel { SELECTED_MARK } else { "  " },
+                u.login,
+                u.name,
+                u.kind
+            );
+            lines.push(if sel {
+                Line::from(Span::styled(text, theme.selected()))
+            } else {
+                Line::raw(text)
+            });
+        }
+        if self.results.is_empty() {
+            lines.push(Line::from(Span::styled(
+                "  Type to search login, name or email.",
+                theme.dim(),
+            )));
+        }
+        lines.push(Line::raw(""));
+        if self.pending.is_some() {
+            lines.push(Line::from(Span::styled("  Granting…", theme.dim())));
+        } else if let Some(e) = &self.error {
+            lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
+        }
+        lines.push(hints(
+            &[
+                ("Space", "mark"),
+                (
+                    "Enter",
+                    &format!("grant {} ({})", self.marked.len().max(1), self.level),
+                ),
+                ("Tab", "level"),
+                ("Esc", "close"),
+            ],
+            theme,
+        ));
+        frame.render_widget(Paragraph::new(lines), inner);
+        if let Some(x) = cursor {
+            if x < inner.width {
+                frame.set_cursor_position((inner.x + x, inner.y));
+            }
+        }
+    }
+}

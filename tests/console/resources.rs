@@ -1,0 +1,81 @@
+//! The Resources pane: create, open who has access, grant with the picker,
+//! change a level, revoke, rename and delete.
+
+use super::harness::Harness;
+use crossterm::event::KeyCode;
+use keyward::domain::Kind;
+
+#[tokio::test]
+async fn manage_a_resource_from_the_console() {
+    let mut h = Harness::new(120, 36).await;
+    h.setup_admin().await;
+    for login in ["amy.one", "ben.two", "cid.three"] {
+        h.add_user(login, Kind::Staff, false, None).await;
+    }
+    h.key(KeyCode::Char('2')).await;
+    h.wait_ms(100).await;
+    assert!(h.screen().contains("No resources yet"), "{}", h.screen());
+    // Create.
+    h.key(KeyCode::Char('n')).await;
+    h.fields(&["Mobile app", "Field staff app"]).await;
+    h.ctrl('s').await;
+    h.wait_ms(100).await;
+    assert!(
+        h.screen().contains("Mobile app") && h.screen().contains("Field staff app"),
+        "{}",
+        h.screen()
+    );
+    // Open: nobody has access; grant two users picked by search and marks.
+    h.key(KeyCode::Enter).await;
+    assert!(h.screen().contains("Nobody has access"), "{}", h.screen());
+    h.key(KeyCode::Char('g')).await;
+    h.text("amy").await;
+    assert!(
+        h.screen().contains("amy.one") && !h.screen().contains("ben.two"),
+        "{}",
+        h.screen()
+    );
+    h.key(KeyCode::Char(' ')).await;
+    for _ in 0..3 {
+        h.key(KeyCode::Backspace).await;
+    }
+    h.text("ben").await;
+    h.key(KeyCode::Char(' ')).await;
+    h.key(KeyCode::Enter).await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("granted 2 users standard access"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("amy.one") && screen.contains("ben.two") && screen.contains("standard"),
+        "{screen}"
+    );
+    // Change the selected user's level, then revoke (Cancel is focused: Tab, Enter).
+    h.key(KeyCode::Char('l')).await;
+    assert!(h.screen().contains("manage"), "{}", h.screen());
+    h.key(KeyCode::Char('x')).await;
+    h.key(KeyCode::Tab).await;
+    h.key(KeyCode::Enter).await;
+    assert!(h.screen().contains("(1 users)"), "{}", h.screen());
+    let admin = h.admin().await;
+    let d = h.service.get_user(&admin, "amy.one").await.unwrap();
+    assert!(d.resources.is_empty(), "amy.one was revoked");
+    // Back, rename, delete (names how many lose access).
+    h.key(KeyCode::Esc).await;
+    h.key(KeyCode::Char('e')).await;
+    for _ in 0.."Mobile app".len() {
+        h.key(KeyCode::Backspace).await;
+    }
+    h.text("Field app").await;
+    h.ctrl('s').await;
+    h.wait_ms(100).await;
+    assert!(h.screen().contains("Field app"), "{}", h.screen());
+    h.key(KeyCode::Char('D')).await;
+    assert!(h.screen().contains("1 users lose access"), "{}", h.screen());
+    h.key(KeyCode::Tab).await;
+    h.key(KeyCode::Enter).await;
+    h.wait_ms(100).await;
+    assert!(h.screen().contains("No resources yet"), "{}", h.screen());
+    h.draws_at_any_size();
+}
