@@ -127,6 +127,72 @@ impl Console {
     }
 }
 
+impl Console {
+    /// Runs a `keyward` command on the console's database (a second
+    /// process), with `stdin` on standard input.
+    fn cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .args(args)
+            .env("KEYWARD_DATA_DIR", self._dir.path())
+            .env("KEYWARD_CONFIG", self._dir.path().join("keyward.toml"))
+            .env_remove("KEYWARD_DATABASE_URL")
+            .env_remove("KEYWARD_TOKEN")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run keyward");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("stdin");
+        child.wait_with_output().expect("wait")
+    }
+
+    /// First run in the console, then a CLI session and one staff user.
+    fn set_up_with_user(&mut self) {
+        self.wait_for("first run");
+        self.send("root1\tRoot One\troot@example.org\t");
+        self.send(PW);
+        self.send("\t");
+        self.send(PW);
+        self.send("\x13");
+        self.wait_for("root1 (global admin)");
+        let login = self.cli(
+            &["login", "--as", "root1", "--password-stdin"],
+            &format!("{PW}\n"),
+        );
+        assert!(login.status.success(), "{login:?}");
+        let add = self.cli(
+            &[
+                "user",
+                "add",
+                "anna.b",
+                "--name",
+                "Anna B",
+                "--email",
+                "anna@example.org",
+                "--password-stdin",
+            ],
+            &format!("{USER_PW}\n"),
+        );
+        assert!(add.status.success(), "{add:?}");
+    }
+
+    fn verify(&self, login: &str, password: &str) -> Option<i32> {
+        self.cli(
+            &["verify", login, "--password-stdin"],
+            &format!("{password}\n"),
+        )
+        .status
+        .code()
+    }
+}
+
+const USER_PW: &str = "violet kettle harbour quince";
+
 impl Drop for Console {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
@@ -188,4 +254,52 @@ fn console_without_a_terminal_says_so() {
         !String::from_utf8_lossy(&out.stdout).contains("\x1b[?1049h"),
         "did not take over a terminal"
     );
+}
+
+#[test]
+fn raising_min_length_with_enforce_makes_old_passwords_change() {
+    let mut c = Console::start();
+    c.set_up_with_user();
+    assert_eq!(c.verify("anna.b", USER_PW), Some(0));
+    // Policies pane, the default policy's form; min_length is the first key.
+    c.send("3");
+    c.wait_for("POLICY");
+    c.send("\r");
+    c.wait_for("min_length");
+    c.send("\x7f\x7f16");
+    c.send("\x13");
+    c.wait_for("min_length: 15 -> 16");
+    // Enforce on, the administrator's own password, save.
+    c.send("\t");
+    c.send(PW);
+    c.send("\r");
+    c.wait_for("policy default is now version 2");
+    assert_eq!(
+        c.verify("anna.b", USER_PW),
+        Some(10),
+        "an old password must now be changed"
+    );
+    c.send("q");
+    assert!(c.wait_exit().success());
+}
+
+#[test]
+fn a_lock_made_by_verify_is_unlocked_from_the_lockouts_pane() {
+    let mut c = Console::start();
+    c.set_up_with_user();
+    for _ in 0..5 {
+        assert_eq!(c.verify("anna.b", "a wrong password"), Some(11));
+    }
+    assert_eq!(c.verify("anna.b", USER_PW), Some(12), "locked");
+    c.send("4");
+    c.wait_for("1 locked");
+    c.wait_for("anna.b");
+    c.send("u");
+    c.wait_for("Unlock 1 account");
+    // Cancel is focused: Tab to Unlock, Enter.
+    c.send("\t\r");
+    c.wait_for("unlocked 1 account");
+    assert_eq!(c.verify("anna.b", USER_PW), Some(0));
+    c.send("q");
+    assert!(c.wait_exit().success());
 }
