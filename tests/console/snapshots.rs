@@ -237,3 +237,34 @@ async fn policies_pane_and_form() {
     insta::assert_snapshot!("policy_review", h.screen_scrubbed());
     h.draws_at_any_size();
 }
+
+#[tokio::test]
+async fn lockouts_audit_and_resources_panes() {
+    let mut h = with_users().await;
+    h.key(KeyCode::Char('4')).await;
+    h.wait_ms(100).await;
+    insta::assert_snapshot!("lockouts_pane", h.screen_scrubbed());
+    h.key(KeyCode::Char('5')).await;
+    h.wait_ms(100).await;
+    insta::assert_snapshot!("audit_pane", h.screen_scrubbed());
+    let admin = h.admin().await;
+    h.service
+        .add_resource(&admin, "Mobile app", "Field staff app")
+        .await
+        .expect("resource");
+    h.service
+        .grant(
+            &admin,
+            "Mobile app",
+            "lena.locked",
+            keyward::domain::AccessLevel::Manage,
+        )
+        .await
+        .expect("grant");
+    h.key(KeyCode::Char('2')).await;
+    h.wait_ms(100).await;
+    insta::assert_snapshot!("resources_pane", h.screen_scrubbed());
+    h.key(KeyCode::Enter).await;
+    insta::assert_snapshot!("resource_access", h.screen_scrubbed());
+    h.draws_at_any_size();
+}
