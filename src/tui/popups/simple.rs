@@ -38,10 +38,15 @@ impl Message {
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
-        let lines_needed = (self.text.chars().count() as u16 / 60) + 6;
+        let text_rows: u16 = self
+            .text
+            .lines()
+            .map(|l| (l.chars().count() as u16 / 64) + 1)
+            .sum();
+        let lines_needed = text_rows + 5;
         let inner = popup_box(
             frame,
-            centered(area, 70, lines_needed.min(20)),
+            centered(area, 70, lines_needed.min(area.height)),
             &self.title,
             theme,
         );
@@ -50,11 +55,14 @@ impl Message {
         } else {
             theme.base()
         };
-        let lines = vec![
-            Line::from(Span::styled(self.text.clone(), style)),
-            Line::raw(""),
-            hints(&[("Enter", "dismiss")], theme),
-        ];
+        // Each line of the text on its own line (audit details are multi-line).
+        let mut lines: Vec<Line> = self
+            .text
+            .lines()
+            .map(|l| Line::from(Span::styled(l.to_string(), style)))
+            .collect();
+        lines.push(Line::raw(""));
+        lines.push(hints(&[("Enter", "dismiss")], theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     }
 }
