@@ -2,7 +2,7 @@
 //! with the admin's password and the typed count, the reset, and a cancel
 //! that leaves every password as it was.
 
-use super::harness::{ADMIN_PW, Harness};
+use super::harness::{ADMIN_PW, Harness, on_both_backends};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use keyward::domain::{AuthOutcome, Kind, Password};
 use keyward::tui::effect::Event;
@@ -10,8 +10,7 @@ use keyward::tui::effect::Event;
 const OLD: &str = "violet kettle harbour quince";
 const SHARED: &str = "shared spring passphrase twenty";
 
-async fn with_users() -> Harness {
-    let mut h = Harness::new(120, 34).await;
+async fn with_users(mut h: Harness) -> Harness {
     h.setup_admin().await;
     for login in ["amy.staff", "ben.staff", "cid.staff"] {
         h.add_user(login, Kind::Staff, false, Some(OLD)).await;
@@ -34,9 +33,8 @@ async fn to_confirm(h: &mut Harness) {
     assert!(h.screen().contains("Type the count"), "{}", h.screen());
 }
 
-#[tokio::test]
-async fn reset_every_staff_user_from_the_console() {
-    let mut h = with_users().await;
+on_both_backends!(reset_every_staff_user_from_the_console, 120, 34, |h| {
+    let mut h = with_users(h).await;
     to_confirm(&mut h).await;
     // The wrong count is refused, nothing changes.
     h.fields(&[ADMIN_PW, "4"]).await;
@@ -88,11 +86,10 @@ async fn reset_every_staff_user_from_the_console() {
     );
     h.key(KeyCode::Enter).await;
     assert!(!h.screen().contains("Reset passwords"));
-}
+});
 
-#[tokio::test]
-async fn cancelling_leaves_every_password_as_it_was() {
-    let mut h = with_users().await;
+on_both_backends!(cancelling_leaves_every_password_as_it_was, 120, 34, |h| {
+    let mut h = with_users(h).await;
     to_confirm(&mut h).await;
     h.fields(&[ADMIN_PW, "3"]).await;
     // Press Enter: the dialog shows the gauge while the reset runs. Esc on
@@ -120,4 +117,4 @@ async fn cancelling_leaves_every_password_as_it_was() {
             "{login}"
         );
     }
-}
+});

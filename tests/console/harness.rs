@@ -37,11 +37,57 @@ impl Harness {
         Harness::with_clock(width, height, Clock::manual(at), at).await
     }
 
+    /// A console on a fresh PostgreSQL database, or `None` when
+    /// KEYWARD_TEST_DATABASE_URL is not set (a failure when
+    /// KEYWARD_REQUIRE_POSTGRES is). The database is named keyward_t_* so
+    /// that .ci/run sweeps it away.
+    pub async fn new_pg(width: u16, height: u16) -> Option<Harness> {
+        let Ok(admin_url) = std::env::var("KEYWARD_TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var("KEYWARD_REQUIRE_POSTGRES").is_err(),
+                "KEYWARD_REQUIRE_POSTGRES is set but KEYWARD_TEST_DATABASE_URL is not"
+            );
+            return None;
+        };
+        let name = format!(
+            "keyward_t_console_{}",
+            hex::encode(rand::random::<[u8; 6]>())
+        );
+        let admin = Store::open(&admin_url)
+            .await
+            .expect("connect to KEYWARD_TEST_DATABASE_URL");
+        let pool = admin.postgres_pool().expect("a postgres URL").clone();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .expect("create test database");
+        pool.close().await;
+        let base = admin_url.split('?').next().unwrap_or(&admin_url);
+        let server = &base[..base.rfind('/').unwrap_or(base.len())];
+        let store = Store::open(&format!("{server}/{name}"))
+            .await
+            .expect("open test database");
+        Some(Harness::with_store(width, height, store, Clock::system(), Utc::now()).await)
+    }
+
     async fn with_clock(width: u16, height: u16, clock: Clock, now: DateTime<Utc>) -> Harness {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open_sqlite(&dir.path().join("k.db"))
             .await
             .expect("open");
+        let mut h = Harness::with_store(width, height, store, clock, now).await;
+        h._dir = dir;
+        h
+    }
+
+    async fn with_store(
+        width: u16,
+        height: u16,
+        store: Store,
+        clock: Clock,
+        now: DateTime<Utc>,
+    ) -> Harness {
+        let dir = tempfile::tempdir().expect("temp dir");
         let service = Service::new(store, ServiceConfig::default(), clock)
             .await
             .expect("service");
@@ -263,3 +309,32 @@ pub fn scrub_times(text: &str) -> String {
 }
 
 pub const ADMIN_PW: &str = "correct horse battery staple";
+
+/// A console behaviour test on SQLite and, when configured, PostgreSQL:
+/// `on_both_backends!(name, width, height, |h| { ... })` makes
+/// `name::sqlite` and `name::postgres`, each with a fresh `Harness` `h`.
+macro_rules! on_both_backends {
+    ($name:ident, $w:expr, $ht:expr, |$h:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                #[allow(unused_mut)]
+                let mut $h = $crate::harness::Harness::new($w, $ht).await;
+                $body
+            }
+
+            #[tokio::test]
+            #[allow(unused_mut)]
+            async fn postgres() {
+                let Some(mut $h) = $crate::harness::Harness::new_pg($w, $ht).await else {
+                    return;
+                };
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_both_backends;

@@ -1,6 +1,7 @@
 //! The Lockouts pane: live, with countdowns, and unlocking from it.
 
 use super::harness::Harness;
+use super::harness::on_both_backends;
 use chrono::{Duration, TimeZone, Utc};
 use crossterm::event::KeyCode;
 use keyward::domain::user::time_left;
@@ -44,73 +45,74 @@ async fn a_lock_made_elsewhere_shows_up_and_counts_down() {
     h.draws_at_any_size();
 }
 
-#[tokio::test]
-async fn unlock_marked_accounts_with_a_confirmation_that_names_them() {
-    let mut h = Harness::new(120, 32).await;
-    h.setup_admin().await;
-    for login in ["amy.one", "ben.two", "cid.three"] {
-        h.add_user(login, Kind::Staff, false, Some(PW)).await;
-        h.lock_out(login).await;
-    }
-    h.key(KeyCode::Char('4')).await;
-    h.wait_ms(100).await;
-    // Most recent failure first: cid.three, ben.two, amy.one. Mark the first two.
-    h.key(KeyCode::Char(' ')).await;
-    h.key(KeyCode::Char(' ')).await;
-    h.key(KeyCode::Char('u')).await;
-    let screen = h.screen();
-    assert!(
-        screen.contains("Unlock 2 accounts")
-            && screen.contains("ben.two,")
-            && screen.contains("cid.three?"),
-        "{screen}"
-    );
-    // Cancel is focused: Enter alone does nothing.
-    h.key(KeyCode::Enter).await;
-    assert_eq!(
-        h.service
-            .authenticate("cid.three", &Password::from(PW), "t")
-            .await
-            .unwrap()
-            .exit_code(),
-        12
-    );
-    h.key(KeyCode::Char('u')).await;
-    h.key(KeyCode::Tab).await;
-    h.key(KeyCode::Enter).await;
-    assert!(h.screen().contains("unlocked 2 accounts"), "{}", h.screen());
-    for (login, locked) in [("amy.one", true), ("ben.two", false), ("cid.three", false)] {
-        let o = h
+on_both_backends!(
+    unlock_marked_accounts_with_a_confirmation_that_names_them,
+    120,
+    32,
+    |h| {
+        h.setup_admin().await;
+        for login in ["amy.one", "ben.two", "cid.three"] {
+            h.add_user(login, Kind::Staff, false, Some(PW)).await;
+            h.lock_out(login).await;
+        }
+        h.key(KeyCode::Char('4')).await;
+        h.wait_ms(100).await;
+        // Most recent failure first: cid.three, ben.two, amy.one. Mark the first two.
+        h.key(KeyCode::Char(' ')).await;
+        h.key(KeyCode::Char(' ')).await;
+        h.key(KeyCode::Char('u')).await;
+        let screen = h.screen();
+        assert!(
+            screen.contains("Unlock 2 accounts")
+                && screen.contains("ben.two,")
+                && screen.contains("cid.three?"),
+            "{screen}"
+        );
+        // Cancel is focused: Enter alone does nothing.
+        h.key(KeyCode::Enter).await;
+        assert_eq!(
+            h.service
+                .authenticate("cid.three", &Password::from(PW), "t")
+                .await
+                .unwrap()
+                .exit_code(),
+            12
+        );
+        h.key(KeyCode::Char('u')).await;
+        h.key(KeyCode::Tab).await;
+        h.key(KeyCode::Enter).await;
+        assert!(h.screen().contains("unlocked 2 accounts"), "{}", h.screen());
+        for (login, locked) in [("amy.one", true), ("ben.two", false), ("cid.three", false)] {
+            let o = h
+                .service
+                .authenticate(login, &Password::from(PW), "t")
+                .await
+                .unwrap();
+            assert_eq!(
+                matches!(o, AuthOutcome::Locked { .. }),
+                locked,
+                "{login}: {o:?}"
+            );
+        }
+        // Each unlock is its own audit entry.
+        let admin = h.admin().await;
+        let audit = h
             .service
-            .authenticate(login, &Password::from(PW), "t")
+            .audit(&admin, Some("user.unlock"), None, 10)
             .await
             .unwrap();
-        assert_eq!(
-            matches!(o, AuthOutcome::Locked { .. }),
-            locked,
-            "{login}: {o:?}"
+        assert_eq!(audit.len(), 2);
+        // The pane reloads by itself and only amy.one is left locked.
+        h.wait_ms(2100).await;
+        let screen = h.screen();
+        assert!(
+            screen.contains("1 locked") && screen.contains("▶ amy.one"),
+            "{screen}"
         );
     }
-    // Each unlock is its own audit entry.
-    let admin = h.admin().await;
-    let audit = h
-        .service
-        .audit(&admin, Some("user.unlock"), None, 10)
-        .await
-        .unwrap();
-    assert_eq!(audit.len(), 2);
-    // The pane reloads by itself and only amy.one is left locked.
-    h.wait_ms(2100).await;
-    let screen = h.screen();
-    assert!(
-        screen.contains("1 locked") && screen.contains("▶ amy.one"),
-        "{screen}"
-    );
-}
+);
 
-#[tokio::test]
-async fn failed_sign_ins_are_listed_and_filtered() {
-    let mut h = Harness::new(120, 32).await;
+on_both_backends!(failed_sign_ins_are_listed_and_filtered, 120, 32, |h| {
     h.setup_admin().await;
     h.add_user("dan.four", Kind::Staff, false, Some(PW)).await;
     h.service
@@ -139,4 +141,4 @@ async fn failed_sign_ins_are_listed_and_filtered() {
     h.key(KeyCode::Esc).await;
     assert!(!h.quit);
     assert!(h.screen().contains("ghost.user"));
-}
+});

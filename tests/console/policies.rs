@@ -2,16 +2,15 @@
 //! each change, asks for the admin's password, and with enforce-on-change
 //! makes older passwords change at the next sign-in.
 
-use super::harness::{ADMIN_PW, Harness};
+use super::harness::ADMIN_PW;
+use super::harness::on_both_backends;
 use crossterm::event::KeyCode;
 use keyward::domain::outcome::MustChangeReason;
 use keyward::domain::{AuthOutcome, Kind, Password};
 
 const OLD: &str = "violet kettle harbour quince";
 
-#[tokio::test]
-async fn change_min_length_with_enforce_on_change() {
-    let mut h = Harness::new(120, 40).await;
+on_both_backends!(change_min_length_with_enforce_on_change, 120, 40, |h| {
     h.setup_admin().await;
     h.add_user("amy.staff", Kind::Staff, false, Some(OLD)).await;
     h.key(KeyCode::Char('3')).await;
@@ -69,11 +68,9 @@ async fn change_min_length_with_enforce_on_change() {
             reason: MustChangeReason::PolicyChanged
         }
     );
-}
+});
 
-#[tokio::test]
-async fn a_wrong_admin_password_saves_nothing() {
-    let mut h = Harness::new(120, 40).await;
+on_both_backends!(a_wrong_admin_password_saves_nothing, 120, 40, |h| {
     h.setup_admin().await;
     h.key(KeyCode::Char('3')).await;
     h.wait_ms(100).await;
@@ -93,4 +90,4 @@ async fn a_wrong_admin_password_saves_nothing() {
             .version,
         1
     );
-}
+});

@@ -1,13 +1,11 @@
 //! The Resources pane: create, open who has access, grant with the picker,
 //! change a level, revoke, rename and delete.
 
-use super::harness::Harness;
+use super::harness::on_both_backends;
 use crossterm::event::KeyCode;
 use keyward::domain::Kind;
 
-#[tokio::test]
-async fn manage_a_resource_from_the_console() {
-    let mut h = Harness::new(120, 36).await;
+on_both_backends!(manage_a_resource_from_the_console, 120, 36, |h| {
     h.setup_admin().await;
     for login in ["amy.one", "ben.two", "cid.three"] {
         h.add_user(login, Kind::Staff, false, None).await;
@@ -78,4 +76,4 @@ async fn manage_a_resource_from_the_console() {
     h.wait_ms(100).await;
     assert!(h.screen().contains("No resources yet"), "{}", h.screen());
     h.draws_at_any_size();
-}
+});

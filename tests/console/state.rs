@@ -1,13 +1,12 @@
 //! State tests: key sequences into the app, checked against the resulting
 //! state, the screen and the database.
 
+use super::harness::on_both_backends;
 use super::harness::{ADMIN_PW, Harness};
 use crossterm::event::KeyCode;
 use keyward::tui::app::Screen;
 
-#[tokio::test]
-async fn first_run_creates_the_admin_and_signs_in() {
-    let mut h = Harness::new(120, 32).await;
+on_both_backends!(first_run_creates_the_admin_and_signs_in, 120, 32, |h| {
     assert!(
         matches!(h.app.screen, Screen::Setup(_)),
         "first run on an empty database"
@@ -17,11 +16,9 @@ async fn first_run_creates_the_admin_and_signs_in() {
     let screen = h.screen();
     assert!(screen.contains("root1 (global admin)"), "{screen}");
     assert!(screen.contains("▶ root1"), "{screen}");
-}
+});
 
-#[tokio::test]
-async fn new_user_form_creates_a_user() {
-    let mut h = Harness::new(120, 32).await;
+on_both_backends!(new_user_form_creates_a_user, 120, 32, |h| {
     h.setup_admin().await;
     h.key(KeyCode::Char('n')).await;
     h.fields(&["anna.b", "Anna Bell", "anna@example.org"]).await;
@@ -45,7 +42,7 @@ async fn new_user_form_creates_a_user() {
         .expect("created");
     assert!(u.must_change_password, "must-change defaults on");
     let _ = ADMIN_PW;
-}
+});
 
 // ---------------------------------------------------------------------------
 
@@ -60,8 +57,7 @@ use keyward::tui::worker::perform;
 const USER_PW: &str = "violet kettle harbour quince";
 
 /// Signed in as root1 with these users (passwords set), list loaded.
-async fn signed_in_with(logins: &[&str]) -> Harness {
-    let mut h = Harness::new(100, 30).await;
+async fn signed_in_with(mut h: Harness, logins: &[&str]) -> Harness {
     h.setup_admin().await;
     for login in logins {
         h.add_user(login, Kind::Staff, false, Some(USER_PW)).await;
@@ -115,9 +111,8 @@ fn search_of(call: &Call) -> Option<String> {
     }
 }
 
-#[tokio::test]
-async fn filter_is_debounced() {
-    let mut h = signed_in_with(&["anna.b", "annette", "bob.c"]).await;
+on_both_backends!(filter_is_debounced, 100, 30, |h| {
+    let mut h = signed_in_with(h, &["anna.b", "annette", "bob.c"]).await;
     let before = list_calls(&h);
     h.key(KeyCode::Char('/')).await;
     h.text("ann").await;
@@ -138,11 +133,10 @@ async fn filter_is_debounced() {
     assert!(!m.users.editing_filter);
     assert_eq!(m.users.search, "ann");
     assert_eq!(list_calls(&h), before + 1, "same search, no reload");
-}
+});
 
-#[tokio::test]
-async fn a_stale_answer_is_dropped() {
-    let mut h = signed_in_with(&["anna.b", "annette", "bob.c", "bobby"]).await;
+on_both_backends!(a_stale_answer_is_dropped, 100, 30, |h| {
+    let mut h = signed_in_with(h, &["anna.b", "annette", "bob.c", "bobby"]).await;
     h.key(KeyCode::Char('/')).await;
     for c in "ann".chars() {
         assert!(h.app.update(press(c), h.now).is_empty());
@@ -182,65 +176,67 @@ async fn a_stale_answer_is_dropped() {
         screen.contains("bobby") && !screen.contains("anna.b"),
         "{screen}"
     );
-}
+});
 
-#[tokio::test]
-async fn esc_closes_then_goes_back_then_clears_and_never_quits() {
-    let mut h = signed_in_with(&["anna.b", "annette", "bob.c"]).await;
-    // While typing a filter, Esc clears it.
-    h.key(KeyCode::Char('/')).await;
-    h.text("bo").await;
-    h.key(KeyCode::Esc).await;
-    h.wait_ms(10).await;
-    let m = main_of(&h);
-    assert!(!m.users.editing_filter && m.users.filter.value().is_empty());
-    assert_eq!(rows(&h).len(), 4);
-    assert!(!h.quit);
+on_both_backends!(
+    esc_closes_then_goes_back_then_clears_and_never_quits,
+    100,
+    30,
+    |h| {
+        let mut h = signed_in_with(h, &["anna.b", "annette", "bob.c"]).await;
+        // While typing a filter, Esc clears it.
+        h.key(KeyCode::Char('/')).await;
+        h.text("bo").await;
+        h.key(KeyCode::Esc).await;
+        h.wait_ms(10).await;
+        let m = main_of(&h);
+        assert!(!m.users.editing_filter && m.users.filter.value().is_empty());
+        assert_eq!(rows(&h).len(), 4);
+        assert!(!h.quit);
 
-    // A kept filter, the detail view of a match, and help over it.
-    h.key(KeyCode::Char('/')).await;
-    h.text("ann").await;
-    h.key(KeyCode::Enter).await;
-    h.wait_ms(10).await;
-    assert_eq!(rows(&h), ["anna.b", "annette"]);
-    h.key(KeyCode::Enter).await;
-    h.key(KeyCode::Char('?')).await;
-    let m = main_of(&h);
-    assert!(matches!(m.popups.last(), Some(Popup::Help { .. })));
-    assert_eq!(m.detail.as_ref().map(|d| d.login.as_str()), Some("anna.b"));
+        // A kept filter, the detail view of a match, and help over it.
+        h.key(KeyCode::Char('/')).await;
+        h.text("ann").await;
+        h.key(KeyCode::Enter).await;
+        h.wait_ms(10).await;
+        assert_eq!(rows(&h), ["anna.b", "annette"]);
+        h.key(KeyCode::Enter).await;
+        h.key(KeyCode::Char('?')).await;
+        let m = main_of(&h);
+        assert!(matches!(m.popups.last(), Some(Popup::Help { .. })));
+        assert_eq!(m.detail.as_ref().map(|d| d.login.as_str()), Some("anna.b"));
 
-    // 1: the popup closes; the detail view stays.
-    h.key(KeyCode::Esc).await;
-    let m = main_of(&h);
-    assert!(m.popups.is_empty());
-    assert!(m.detail.is_some());
-    // 2: back to the (still filtered) list.
-    h.key(KeyCode::Esc).await;
-    let m = main_of(&h);
-    assert!(m.detail.is_none());
-    assert_eq!(m.users.search, "ann");
-    // 3: the filter is cleared.
-    h.key(KeyCode::Esc).await;
-    let m = main_of(&h);
-    assert!(m.users.search.is_empty());
-    assert_eq!(rows(&h).len(), 4);
-    assert!(!h.screen().contains("/ann"));
-    // 4: nothing left to close; Esc still does not quit.
-    for _ in 0..3 {
-        let effects = h.app.update(
-            Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
-            h.now,
-        );
-        assert!(!effects.iter().any(|e| matches!(e, Effect::Quit)));
-        h.run(effects).await;
+        // 1: the popup closes; the detail view stays.
+        h.key(KeyCode::Esc).await;
+        let m = main_of(&h);
+        assert!(m.popups.is_empty());
+        assert!(m.detail.is_some());
+        // 2: back to the (still filtered) list.
+        h.key(KeyCode::Esc).await;
+        let m = main_of(&h);
+        assert!(m.detail.is_none());
+        assert_eq!(m.users.search, "ann");
+        // 3: the filter is cleared.
+        h.key(KeyCode::Esc).await;
+        let m = main_of(&h);
+        assert!(m.users.search.is_empty());
+        assert_eq!(rows(&h).len(), 4);
+        assert!(!h.screen().contains("/ann"));
+        // 4: nothing left to close; Esc still does not quit.
+        for _ in 0..3 {
+            let effects = h.app.update(
+                Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+                h.now,
+            );
+            assert!(!effects.iter().any(|e| matches!(e, Effect::Quit)));
+            h.run(effects).await;
+        }
+        assert!(!h.quit);
+        assert!(matches!(h.app.screen, Screen::Main(_)));
     }
-    assert!(!h.quit);
-    assert!(matches!(h.app.screen, Screen::Main(_)));
-}
+);
 
-#[tokio::test]
-async fn q_quits_only_when_no_field_has_focus() {
-    let mut h = Harness::new(100, 30).await;
+on_both_backends!(q_quits_only_when_no_field_has_focus, 100, 30, |h| {
     // First run: q is a letter of the login.
     h.text("q").await;
     assert!(!h.quit);
@@ -289,11 +285,9 @@ async fn q_quits_only_when_no_field_has_focus() {
     // Nothing has focus: q quits.
     h.text("q").await;
     assert!(h.quit);
-}
+});
 
-#[tokio::test]
-async fn ctrl_c_always_quits() {
-    let mut h = Harness::new(100, 30).await;
+on_both_backends!(ctrl_c_always_quits, 100, 30, |h| {
     let check = async |h: &mut Harness, what: &str| {
         h.quit = false;
         h.ctrl('c').await;
@@ -327,11 +321,10 @@ async fn ctrl_c_always_quits() {
     h.wait_ms(301 * 60 * 1000).await;
     assert!(matches!(h.app.screen, Screen::SignIn(_)));
     check(&mut h, "the idle lock").await;
-}
+});
 
-#[tokio::test]
-async fn setting_a_password_through_the_dialog() {
-    let mut h = signed_in_with(&["anna.b"]).await;
+on_both_backends!(setting_a_password_through_the_dialog, 100, 30, |h| {
+    let mut h = signed_in_with(h, &["anna.b"]).await;
     assert_eq!(rows(&h)[0], "anna.b");
     let new_pw = "amber lantern drifts over quiet meadows";
     // Cancel first: nothing changes, the dialog is gone.
@@ -368,11 +361,9 @@ async fn setting_a_password_through_the_dialog() {
     assert!(!old.is_ok(), "{old:?}");
     // Must-change was on (the default): the list says so after the refresh.
     assert!(main_of(&h).users.rows[0].must_change_password);
-}
+});
 
-#[tokio::test]
-async fn unlock_from_the_detail_view() {
-    let mut h = Harness::new(100, 30).await;
+on_both_backends!(unlock_from_the_detail_view, 100, 30, |h| {
     h.setup_admin().await;
     h.add_user("lena.locked", Kind::Staff, false, Some(USER_PW))
         .await;
@@ -410,80 +401,87 @@ async fn unlock_from_the_detail_view() {
         .await
         .unwrap();
     assert!(outcome.is_ok(), "{outcome:?}");
-}
+});
 
-#[tokio::test]
-async fn idle_lock_hides_everything_and_asks_for_the_password() {
-    let mut h = signed_in_with(&["anna.b"]).await;
-    h.wait_ms(299 * 60 * 1000).await;
-    assert!(matches!(h.app.screen, Screen::Main(_)));
-    // A key resets the idle clock.
-    h.key(KeyCode::Char('j')).await;
-    h.wait_ms(299 * 60 * 1000).await;
-    assert!(matches!(h.app.screen, Screen::Main(_)));
-    h.key(KeyCode::Char('p')).await;
-    h.text("half typed").await;
-    h.wait_ms(301 * 60 * 1000).await;
-    match &h.app.screen {
-        Screen::SignIn(f) => {
-            assert_eq!(f.locked_to.as_deref(), Some("root1"));
-            assert_eq!(f.login.value(), "root1");
+on_both_backends!(
+    idle_lock_hides_everything_and_asks_for_the_password,
+    100,
+    30,
+    |h| {
+        let mut h = signed_in_with(h, &["anna.b"]).await;
+        h.wait_ms(299 * 60 * 1000).await;
+        assert!(matches!(h.app.screen, Screen::Main(_)));
+        // A key resets the idle clock.
+        h.key(KeyCode::Char('j')).await;
+        h.wait_ms(299 * 60 * 1000).await;
+        assert!(matches!(h.app.screen, Screen::Main(_)));
+        h.key(KeyCode::Char('p')).await;
+        h.text("half typed").await;
+        h.wait_ms(301 * 60 * 1000).await;
+        match &h.app.screen {
+            Screen::SignIn(f) => {
+                assert_eq!(f.locked_to.as_deref(), Some("root1"));
+                assert_eq!(f.login.value(), "root1");
+            }
+            other => panic!("{other:?}"),
         }
-        other => panic!("{other:?}"),
+        let screen = h.screen();
+        assert!(screen.contains("locked"), "{screen}");
+        for gone in ["anna.b", "Users", "Set password", "global admin"] {
+            assert!(!screen.contains(gone), "{gone} still on screen:\n{screen}");
+        }
+        // The login cannot be changed.
+        h.key(KeyCode::BackTab).await;
+        h.text("x").await;
+        match &h.app.screen {
+            Screen::SignIn(f) => assert_eq!(f.login.value(), "root1"),
+            other => panic!("{other:?}"),
+        }
+        h.key(KeyCode::Backspace).await;
+        h.text(ADMIN_PW).await;
+        h.key(KeyCode::Enter).await;
+        assert!(matches!(h.app.screen, Screen::Main(_)), "{}", h.screen());
+        assert!(h.screen().contains("anna.b"));
     }
-    let screen = h.screen();
-    assert!(screen.contains("locked"), "{screen}");
-    for gone in ["anna.b", "Users", "Set password", "global admin"] {
-        assert!(!screen.contains(gone), "{gone} still on screen:\n{screen}");
-    }
-    // The login cannot be changed.
-    h.key(KeyCode::BackTab).await;
-    h.text("x").await;
-    match &h.app.screen {
-        Screen::SignIn(f) => assert_eq!(f.login.value(), "root1"),
-        other => panic!("{other:?}"),
-    }
-    h.key(KeyCode::Backspace).await;
-    h.text(ADMIN_PW).await;
-    h.key(KeyCode::Enter).await;
-    assert!(matches!(h.app.screen, Screen::Main(_)), "{}", h.screen());
-    assert!(h.screen().contains("anna.b"));
-}
+);
 
-#[tokio::test]
-async fn database_unreachable_shows_a_banner_and_pings() {
-    let mut h = signed_in_with(&["anna.b"]).await;
-    let (id, _, call) = only_call(h.app.update(
-        Event::Key(KeyEvent::new(KeyCode::Char('R'), KeyModifiers::NONE)),
-        h.now,
-    ));
-    assert!(matches!(call, Call::ListUsers { .. }));
-    h.event(Event::Reply {
-        id,
-        reply: Reply::Users(Err(keyward::Error::Unavailable("gone".into()))),
-    })
-    .await;
-    let screen = h.screen();
-    assert!(screen.contains("Database unreachable"), "{screen}");
-    assert!(screen.contains("anna.b"), "the rows stay: {screen}");
-    assert!(main_of(&h).popups.is_empty(), "a banner, not a popup");
-    // Not yet time to retry.
-    let pings = |h: &Harness| h.calls.iter().filter(|c| *c == "Ping").count();
-    h.wait_ms(1000).await;
-    assert_eq!(pings(&h), 0);
-    // The retry pings; the database answers; the banner goes and the list reloads.
-    let lists = list_calls(&h);
-    h.wait_ms(1500).await;
-    assert_eq!(pings(&h), 1);
-    let m = main_of(&h);
-    assert!(m.banner.is_none());
-    assert!(list_calls(&h) > lists);
-    assert!(h.screen().contains("reachable again"), "{}", h.screen());
-}
+on_both_backends!(
+    database_unreachable_shows_a_banner_and_pings,
+    100,
+    30,
+    |h| {
+        let mut h = signed_in_with(h, &["anna.b"]).await;
+        let (id, _, call) = only_call(h.app.update(
+            Event::Key(KeyEvent::new(KeyCode::Char('R'), KeyModifiers::NONE)),
+            h.now,
+        ));
+        assert!(matches!(call, Call::ListUsers { .. }));
+        h.event(Event::Reply {
+            id,
+            reply: Reply::Users(Err(keyward::Error::Unavailable("gone".into()))),
+        })
+        .await;
+        let screen = h.screen();
+        assert!(screen.contains("Database unreachable"), "{screen}");
+        assert!(screen.contains("anna.b"), "the rows stay: {screen}");
+        assert!(main_of(&h).popups.is_empty(), "a banner, not a popup");
+        // Not yet time to retry.
+        let pings = |h: &Harness| h.calls.iter().filter(|c| *c == "Ping").count();
+        h.wait_ms(1000).await;
+        assert_eq!(pings(&h), 0);
+        // The retry pings; the database answers; the banner goes and the list reloads.
+        let lists = list_calls(&h);
+        h.wait_ms(1500).await;
+        assert_eq!(pings(&h), 1);
+        let m = main_of(&h);
+        assert!(m.banner.is_none());
+        assert!(list_calls(&h) > lists);
+        assert!(h.screen().contains("reachable again"), "{}", h.screen());
+    }
+);
 
-#[tokio::test]
-async fn closed_pool_keeps_the_console_running() {
-    let mut h = signed_in_with(&["anna.b"]).await;
+on_both_backends!(closed_pool_keeps_the_console_running, 100, 30, |h| {
+    let mut h = signed_in_with(h, &["anna.b"]).await;
     h.service.store().close().await;
     h.key(KeyCode::Char('R')).await;
     let screen = h.screen();
@@ -505,21 +503,25 @@ async fn closed_pool_keeps_the_console_running() {
     assert!(matches!(h.app.screen, Screen::Main(_)));
     assert!(!h.quit);
     h.draws_at_any_size();
-}
+});
 
-#[tokio::test]
-async fn growing_the_terminal_scrolls_rows_back_into_view() {
-    let mut h = signed_in_with(&["anna.b", "bob.c", "carl.d"]).await;
-    h.app.update(Event::Resize(100, 24), h.now);
-    h.key(KeyCode::Char('G')).await;
-    // Tiny, then large again.
-    h.app.update(Event::Resize(100, 6), h.now);
-    assert_eq!(main_of(&h).users.offset, 3);
-    h.app.update(Event::Resize(100, 30), h.now);
-    assert_eq!(
-        main_of(&h).users.offset,
-        0,
-        "no blank rows below hidden ones"
-    );
-    assert!(h.screen().contains("anna.b"), "{}", h.screen());
-}
+on_both_backends!(
+    growing_the_terminal_scrolls_rows_back_into_view,
+    100,
+    30,
+    |h| {
+        let mut h = signed_in_with(h, &["anna.b", "bob.c", "carl.d"]).await;
+        h.app.update(Event::Resize(100, 24), h.now);
+        h.key(KeyCode::Char('G')).await;
+        // Tiny, then large again.
+        h.app.update(Event::Resize(100, 6), h.now);
+        assert_eq!(main_of(&h).users.offset, 3);
+        h.app.update(Event::Resize(100, 30), h.now);
+        assert_eq!(
+            main_of(&h).users.offset,
+            0,
+            "no blank rows below hidden ones"
+        );
+        assert!(h.screen().contains("anna.b"), "{}", h.screen());
+    }
+);
