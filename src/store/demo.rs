@@ -1,9 +1,27 @@
-//! Fast multi-row inserts for `keyward demo` (demo data only: no audit entry
-//! per row; the service writes one entry for the whole fill).
+//! Bulk inserts for `keyward demo` (demo data only: no audit entry per row;
+//! one entry for the whole fill, written in the fill's transaction).
+//!
+//! The whole fill is one transaction, so an interrupted fill leaves nothing
+//! behind. Ids are chosen here (the next free ids on SQLite, which holds the
+//! write lock; ids drawn from the users sequence on PostgreSQL) so that the
+//! caller can make grants without reading ids back.
+//!
+//! Keeping the secondary indexes of users and grants up to date row by row
+//! costs far more than the rows themselves (random inserts into a dozen
+//! B-trees and trigram indexes), so the fill sets them aside, inserts, and
+//! recreates them from their own stored definitions in the same transaction,
+//! which sorts each one once. On SQLite this is always possible and other
+//! connections keep reading the committed state meanwhile. On PostgreSQL it
+//! needs the table owner's rights and locks users and grants until the fill
+//! commits; when that is refused (or the tables are busy for a few seconds)
+//! the fill keeps the indexes and is only slower.
 
-use super::{BeginWrite, Store, with_pool};
-use crate::error::Result;
+use super::audit::{AuditEvent, append_audit};
+use super::{BeginWrite, Pool, Store};
+use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
+use sqlx::{Connection, PgConnection, PgPool, SqlitePool};
+use std::time::{Duration, Instant};
 
 /// One demo user.
 #[derive(Debug, Clone)]
@@ -21,106 +39,395 @@ pub struct DemoUser {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: usize = 14;
+/// One demo grant: (user id, resource id, level).
+pub type DemoGrant = (i64, i64, &'static str);
+
+/// Makes one batch: given the ids the batch's users will have, pushes one
+/// user per id (in the same order) and their grants.
+pub type DemoBatchFn<'a> = dyn FnMut(&[i64], &mut Vec<DemoUser>, &mut Vec<DemoGrant>) + Send + 'a;
+
+/// The audit entry of a fill, given the users and grants written, and its time.
+pub type DemoAuditFn<'a> = dyn Fn(u64, u64) -> (AuditEvent, DateTime<Utc>) + Send + Sync + 'a;
+
+/// Users made and written per batch; progress is reported after each.
+const BATCH: usize = 20_000;
+
+/// SQLite binds at most 32766 parameters per statement. They are anonymous
+/// (`?`): SQLite finds a named one (`$1`) by a linear scan of all the names,
+/// which makes binding a statement with thousands of them quadratic.
+const SQLITE_MAX_PARAMS: usize = 32766;
+const SQLITE_USER_PARAMS: usize = 16;
+const SQLITE_USER_ROWS: usize = SQLITE_MAX_PARAMS / SQLITE_USER_PARAMS;
+const SQLITE_GRANT_ROWS: usize = SQLITE_MAX_PARAMS / 4;
+
+/// How long the PostgreSQL fill waits for the locks it needs to set indexes
+/// aside before it goes on without doing so.
+const PG_LOCK_TIMEOUT: &str = "3s";
+
+/// Time spent in each phase, for the debug log.
+#[derive(Debug, Default)]
+struct Phases {
+    set_aside: Duration,
+    make: Duration,
+    users: Duration,
+    grants: Duration,
+    recreate: Duration,
+    commit: Duration,
+}
 
 impl Store {
-    /// Inserts a batch of users sharing one hash; returns their ids in order.
-    pub async fn insert_demo_users(
+    /// Adds `count` demo users and their grants in one transaction, with the
+    /// audit entry `audit(users, grants)` returns. `make` is called once per
+    /// batch; `progress(done)` after each. Returns (users, grants) written.
+    pub async fn fill_demo(
         &self,
-        users: &[DemoUser],
+        count: u64,
         hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<Vec<i64>> {
-        if users.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut sql = String::from(
-            "INSERT INTO users (login, name, email, kind, role, status, must_change_password, password_hash, \
-             password_changed_at, failed_attempts, locked_at, locked_until, last_login_at, created_at, updated_at, version) VALUES ",
-        );
-        for i in 0..users.len() {
-            let b = i * COLUMNS;
-            if i > 0 {
-                sql.push(',');
+        make: &mut DemoBatchFn<'_>,
+        audit: &DemoAuditFn<'_>,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<(u64, u64)> {
+        let started = Instant::now();
+        let mut phases = Phases::default();
+        let written = match &self.pool {
+            Pool::Sqlite(p) => {
+                fill_sqlite(p, count, hash, now, make, audit, progress, &mut phases).await
             }
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${},${},${},${},${},${},${},${},${},1)",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 10,
-                b + 11,
-                b + 12,
-                b + 13,
-                b + 14,
-                b + 14
-            ));
-        }
-        sql.push_str(" RETURNING id");
-        let ids = with_pool!(self, p => {
-            let mut q = sqlx::query_scalar::<_, i64>(&sql);
-            for u in users {
+            Pool::Postgres(p) => {
+                fill_postgres(p, count, hash, now, make, audit, progress, &mut phases).await
+            }
+        }?;
+        tracing::debug!(users = written.0, grants = written.1, total = ?started.elapsed(), ?phases, "demo fill");
+        Ok(written)
+    }
+}
+
+fn check_batch(ids: &[i64], users: &[DemoUser]) -> Result<()> {
+    if ids.len() != users.len() {
+        return Err(Error::Internal(format!(
+            "a demo batch made {} users for {} ids",
+            users.len(),
+            ids.len()
+        )));
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn fill_sqlite(
+    pool: &SqlitePool,
+    count: u64,
+    hash: &str,
+    now: DateTime<Utc>,
+    make: &mut DemoBatchFn<'_>,
+    audit: &DemoAuditFn<'_>,
+    progress: &(dyn Fn(u64) + Send + Sync),
+    phases: &mut Phases,
+) -> Result<(u64, u64)> {
+    let mut tx = pool.begin_write().await?;
+    // DDL is transactional in SQLite: a failed fill restores the indexes.
+    // The full-text trigger stays: rebuilding the index once at the end was
+    // measured to save next to nothing.
+    let t = Instant::now();
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('users', 'grants') \
+         AND sql IS NOT NULL ORDER BY rowid",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for (name, _) in &indexes {
+        sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
+            .execute(&mut *tx)
+            .await?;
+    }
+    phases.set_aside = t.elapsed();
+    // This transaction holds the write lock: the next ids are free.
+    let mut next_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM users")
+        .fetch_one(&mut *tx)
+        .await?;
+    let (mut done, mut grants_done) = (0u64, 0u64);
+    let mut users = Vec::with_capacity(BATCH);
+    let mut grants = Vec::new();
+    while done < count {
+        let n = (count - done).min(BATCH as u64) as i64;
+        let ids: Vec<i64> = (next_id..next_id + n).collect();
+        next_id += n;
+        users.clear();
+        grants.clear();
+        let t = Instant::now();
+        make(&ids, &mut users, &mut grants);
+        phases.make += t.elapsed();
+        check_batch(&ids, &users)?;
+        let t = Instant::now();
+        for (ids, users) in ids
+            .chunks(SQLITE_USER_ROWS)
+            .zip(users.chunks(SQLITE_USER_ROWS))
+        {
+            let sql = sqlite_values_sql(
+                "INSERT INTO users (id, login, name, email, kind, role, status, must_change_password, \
+                 failed_attempts, locked_until, last_login_at, created_at, locked_at, password_hash, \
+                 password_changed_at, updated_at, version) VALUES ",
+                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
+                users.len(),
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, u) in ids.iter().zip(users) {
+                // Locked users were locked at the fill's time; the password
+                // was set, and the row last changed, when the user was created.
                 q = q
-                    .bind(u.login.clone())
-                    .bind(u.name.clone())
-                    .bind(u.email.clone())
+                    .bind(*id)
+                    .bind(u.login.as_str())
+                    .bind(u.name.as_str())
+                    .bind(u.email.as_str())
                     .bind(u.kind)
                     .bind(u.role)
                     .bind(u.status)
                     .bind(u.must_change)
-                    .bind(hash.to_string())
-                    .bind(u.created_at)
                     .bind(u.failed_attempts)
-                    .bind(u.locked_until.map(|_| now))
                     .bind(u.locked_until)
                     .bind(u.last_login_at)
+                    .bind(u.created_at)
+                    .bind(u.locked_until.map(|_| now))
+                    .bind(hash)
+                    .bind(u.created_at)
                     .bind(u.created_at);
             }
-            let mut tx = p.begin_write().await?;
-            let ids = q.fetch_all(&mut *tx).await?;
-            tx.commit().await?;
-            ids
-        });
-        Ok(ids)
-    }
-
-    /// Grants in bulk: (user_id, resource_id, level).
-    pub async fn insert_demo_grants(
-        &self,
-        grants: &[(i64, i64, &'static str)],
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        for chunk in grants.chunks(5000) {
-            let mut sql = String::from(
-                "INSERT INTO grants (user_id, resource_id, level, granted_at) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                let b = i * 3;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "(${},${},${},${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    chunk.len() * 3 + 1
-                ));
-            }
-            with_pool!(self, p => {
-                let mut q = sqlx::query(&sql);
-                for (u, r, l) in chunk {
-                    q = q.bind(*u).bind(*r).bind(*l);
-                }
-                q.bind(now).execute(p).await.map(|_| ())
-            })?;
+            q.execute(&mut *tx).await?;
         }
-        Ok(())
+        phases.users += t.elapsed();
+        let t = Instant::now();
+        for chunk in grants.chunks(SQLITE_GRANT_ROWS) {
+            let sql = sqlite_values_sql(
+                "INSERT INTO grants (user_id, resource_id, level, granted_at) VALUES ",
+                "(?,?,?,?)",
+                chunk.len(),
+            );
+            let mut q = sqlx::query(&sql);
+            for (u, r, l) in chunk {
+                q = q.bind(*u).bind(*r).bind(*l).bind(now);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        phases.grants += t.elapsed();
+        done += n as u64;
+        grants_done += grants.len() as u64;
+        progress(done);
     }
+    let t = Instant::now();
+    for (_, sql) in &indexes {
+        sqlx::query(sql).execute(&mut *tx).await?;
+    }
+    phases.recreate = t.elapsed();
+    let (event, at) = audit(done, grants_done);
+    append_audit!(tx, &event, at);
+    let t = Instant::now();
+    tx.commit().await?;
+    // The fill went through the write-ahead log; fold it into the database
+    // and shrink the log now rather than when the last connection closes.
+    // Best effort: the fill is committed either way.
+    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(pool)
+        .await
+    {
+        tracing::warn!(error = %e, "checkpoint after the demo fill failed");
+    }
+    phases.commit = t.elapsed();
+    Ok((done, grants_done))
+}
+
+/// `head` followed by `rows` copies of `row`, comma-separated.
+fn sqlite_values_sql(head: &str, row: &str, rows: usize) -> String {
+    let mut sql = String::with_capacity(head.len() + rows * (row.len() + 1));
+    sql.push_str(head);
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(row);
+    }
+    sql
+}
+
+/// Indexes (CREATE statements) and foreign keys of grants (name,
+/// definition) dropped for a PostgreSQL fill, to recreate before commit.
+#[derive(Debug, Default)]
+struct SetAside {
+    indexes: Vec<String>,
+    foreign_keys: Vec<(String, String)>,
+}
+
+/// Drops the secondary indexes of users and grants (those no constraint
+/// needs) and the foreign keys of grants, in a savepoint: if the connecting
+/// role does not own the tables, or the tables stay busy for
+/// [`PG_LOCK_TIMEOUT`], nothing is set aside.
+async fn set_aside_postgres(conn: &mut PgConnection) -> Result<SetAside> {
+    let mut savepoint = conn.begin().await?;
+    match drop_postgres(&mut savepoint).await {
+        Ok(set_aside) => {
+            savepoint.commit().await?;
+            Ok(set_aside)
+        }
+        Err(e) => {
+            savepoint.rollback().await?;
+            tracing::info!(error = %e, "demo fill keeps the indexes up to date row by row");
+            Ok(SetAside::default())
+        }
+    }
+}
+
+async fn drop_postgres(conn: &mut PgConnection) -> sqlx::Result<SetAside> {
+    let lock_timeout: String = sqlx::query_scalar("SELECT current_setting('lock_timeout')")
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query("SELECT set_config('lock_timeout', $1, true)")
+        .bind(PG_LOCK_TIMEOUT)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("LOCK TABLE users, grants IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *conn)
+        .await?;
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i \
+         WHERE i.indrelid IN ('users'::regclass, 'grants'::regclass) AND i.indisvalid AND NOT i.indisprimary \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) \
+         ORDER BY i.indexrelid",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let foreign_keys: Vec<(String, String)> = sqlx::query_as(
+        "SELECT quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE conrelid = 'grants'::regclass AND contype = 'f' ORDER BY oid",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (name, _) in &indexes {
+        sqlx::query(&format!("DROP INDEX {name}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (name, _) in &foreign_keys {
+        sqlx::query(&format!("ALTER TABLE grants DROP CONSTRAINT {name}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("SELECT set_config('lock_timeout', $1, true)")
+        .bind(lock_timeout)
+        .execute(&mut *conn)
+        .await?;
+    Ok(SetAside {
+        indexes: indexes.into_iter().map(|(_, sql)| sql).collect(),
+        foreign_keys,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn fill_postgres(
+    pool: &PgPool,
+    count: u64,
+    hash: &str,
+    now: DateTime<Utc>,
+    make: &mut DemoBatchFn<'_>,
+    audit: &DemoAuditFn<'_>,
+    progress: &(dyn Fn(u64) + Send + Sync),
+    phases: &mut Phases,
+) -> Result<(u64, u64)> {
+    let mut tx = pool.begin_write().await?;
+    let t = Instant::now();
+    let set_aside = set_aside_postgres(&mut tx).await?;
+    phases.set_aside = t.elapsed();
+    // Ids come from the users sequence (looked up once: calling
+    // pg_get_serial_sequence per row costs seconds), so later inserts never
+    // collide with them.
+    let sequence: String = sqlx::query_scalar("SELECT pg_get_serial_sequence('users', 'id')")
+        .fetch_one(&mut *tx)
+        .await?;
+    let ids_sql = format!(
+        "SELECT nextval('{}'::regclass) FROM generate_series(1, $1)",
+        sequence.replace('\'', "''")
+    );
+    let (mut done, mut grants_done) = (0u64, 0u64);
+    let mut users = Vec::with_capacity(BATCH);
+    let mut grants = Vec::new();
+    while done < count {
+        let n = (count - done).min(BATCH as u64) as i64;
+        let t = Instant::now();
+        let mut ids: Vec<i64> = sqlx::query_scalar(&ids_sql)
+            .bind(n)
+            .fetch_all(&mut *tx)
+            .await?;
+        ids.sort_unstable();
+        users.clear();
+        grants.clear();
+        make(&ids, &mut users, &mut grants);
+        phases.make += t.elapsed();
+        check_batch(&ids, &users)?;
+        // One statement per batch: each column is one array parameter.
+        let t = Instant::now();
+        let column = |f: fn(&DemoUser) -> &str| users.iter().map(f).collect::<Vec<&str>>();
+        sqlx::query(
+            "INSERT INTO users (id, login, name, email, kind, role, status, must_change_password, failed_attempts, \
+             locked_until, last_login_at, created_at, locked_at, password_hash, password_changed_at, updated_at, version) \
+             SELECT t.*, CASE WHEN t.locked_until IS NULL THEN NULL ELSE $13 END, $14, t.created_at, t.created_at, 1 \
+             FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
+             $8::bool[], $9::int8[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[]) \
+             AS t(id, login, name, email, kind, role, status, must_change, failed, locked_until, last_login_at, created_at)",
+        )
+        .bind(&ids)
+        .bind(column(|u| &u.login))
+        .bind(column(|u| &u.name))
+        .bind(column(|u| &u.email))
+        .bind(column(|u| u.kind))
+        .bind(column(|u| u.role))
+        .bind(column(|u| u.status))
+        .bind(users.iter().map(|u| u.must_change).collect::<Vec<_>>())
+        .bind(users.iter().map(|u| u.failed_attempts).collect::<Vec<_>>())
+        .bind(users.iter().map(|u| u.locked_until).collect::<Vec<_>>())
+        .bind(users.iter().map(|u| u.last_login_at).collect::<Vec<_>>())
+        .bind(users.iter().map(|u| u.created_at).collect::<Vec<_>>())
+        .bind(now)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+        phases.users += t.elapsed();
+        let t = Instant::now();
+        sqlx::query(
+            "INSERT INTO grants (user_id, resource_id, level, granted_at) \
+             SELECT t.*, $4 FROM UNNEST($1::int8[], $2::int8[], $3::text[]) AS t",
+        )
+        .bind(grants.iter().map(|g| g.0).collect::<Vec<_>>())
+        .bind(grants.iter().map(|g| g.1).collect::<Vec<_>>())
+        .bind(grants.iter().map(|g| g.2).collect::<Vec<_>>())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        phases.grants += t.elapsed();
+        done += n as u64;
+        grants_done += grants.len() as u64;
+        progress(done);
+    }
+    let t = Instant::now();
+    for sql in &set_aside.indexes {
+        sqlx::query(sql).execute(&mut *tx).await?;
+    }
+    for (name, definition) in &set_aside.foreign_keys {
+        sqlx::query(&format!(
+            "ALTER TABLE grants ADD CONSTRAINT {name} {definition}"
+        ))
+        .execute(&mut *tx)
+        .await?;
+    }
+    phases.recreate = t.elapsed();
+    let (event, at) = audit(done, grants_done);
+    append_audit!(tx, &event, at);
+    let t = Instant::now();
+    tx.commit().await?;
+    // Fresh statistics, so that the first listings after a fill already use
+    // the indexes (autovacuum may take a minute, or be off). Best effort: a
+    // role that does not own the tables is only warned.
+    if let Err(e) = sqlx::query("ANALYZE users, grants").execute(pool).await {
+        tracing::warn!(error = %e, "analyze after the demo fill failed");
+    }
+    phases.commit = t.elapsed();
+    Ok((done, grants_done))
 }

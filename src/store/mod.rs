@@ -26,7 +26,7 @@ mod users;
 
 pub use audit::AuditEvent;
 pub use bulk::{BulkScope, Progress};
-pub use demo::DemoUser;
+pub use demo::{DemoGrant, DemoUser};
 pub use users::{
     Cursor, NewPassword, NewUserRow, StatusFilter, UserFields, UserQuery, UserSort, cursor_after,
 };
