@@ -154,17 +154,31 @@ both_backends!(stale_password_is_not_counted, |t| {
             .unwrap();
         assert_eq!(o, AuthOutcome::BadCredentials);
     }
+    // Only the failure that would lock is compared with previous passwords
+    // (every other answer costs one verification): the first four count,
+    // every later one is seen as stale, so the device never locks her out.
     let u = s.get_user(&admin, "dana.e").await.unwrap();
     assert_eq!(
-        u.summary.failed_attempts, 0,
-        "stale attempts are not counted"
+        u.summary.failed_attempts, 4,
+        "stale attempts stop counting before the lock"
     );
-    assert!(!u.summary.locked);
     assert!(
-        u.recent_attempts
-            .iter()
-            .any(|a| a.outcome == "stale_password" && a.source == "phone")
+        !u.summary.locked,
+        "a device with an old password never locks"
     );
+    let stale = u
+        .recent_attempts
+        .iter()
+        .filter(|a| a.outcome == "stale_password" && a.source == "phone")
+        .count();
+    assert_eq!(stale, 4, "{:?}", u.recent_attempts);
+    // A wrong password that is not an old one still locks at the threshold.
+    let o = s
+        .authenticate("dana.e", &Password::from("a guess, not old"), "web")
+        .await
+        .unwrap();
+    assert_eq!(o, AuthOutcome::BadCredentials);
+    assert!(s.get_user(&admin, "dana.e").await.unwrap().summary.locked);
 });
 
 both_backends!(disabled_and_must_change, |t| {
@@ -397,3 +411,55 @@ both_backends!(
         assert_eq!(o, AuthOutcome::Ok);
     }
 );
+
+both_backends!(every_branch_costs_one_argon2_run, |t| {
+    let admin = t.admin().await;
+    t.add_user(&admin, "gail.h", Kind::Staff, Role::User, PW)
+        .await;
+    t.add_user(&admin, "hugo.i", Kind::Staff, Role::User, PW)
+        .await;
+    let s = &t.service;
+    s.set_password(
+        &admin,
+        "gail.h",
+        &Password::from("gail's second password"),
+        false,
+    )
+    .await
+    .unwrap();
+    s.set_disabled(&admin, "hugo.i", true).await.unwrap();
+    // Runs made by one sign-in.
+    let runs = |login: &'static str, pw: &'static str| async move {
+        let before = s.argon2_runs();
+        let outcome = s
+            .authenticate(login, &Password::from(pw), "test")
+            .await
+            .unwrap();
+        (outcome, s.argon2_runs() - before)
+    };
+    assert_eq!(
+        runs("nobody.here", PW).await,
+        (AuthOutcome::BadCredentials, 1)
+    );
+    assert_eq!(runs("hugo.i", PW).await, (AuthOutcome::Disabled, 1));
+    assert_eq!(runs("gail.h", "").await, (AuthOutcome::BadCredentials, 1));
+    // Wrong passwords below the threshold: one run each, old password or not.
+    for pw in [PW, "a guess", "another guess"] {
+        assert_eq!(runs("gail.h", pw).await, (AuthOutcome::BadCredentials, 1));
+    }
+    // The empty password counted too: this is the fifth failure, the one
+    // that would lock. It is compared with the two previous passwords too.
+    assert_eq!(
+        runs("gail.h", "one more").await.0,
+        AuthOutcome::BadCredentials
+    );
+    assert!(s.get_user(&admin, "gail.h").await.unwrap().summary.locked);
+    let (outcome, n) = runs("gail.h", "gail's second password").await;
+    assert!(matches!(outcome, AuthOutcome::Locked { .. }), "{outcome:?}");
+    assert_eq!(n, 1, "a locked account costs one run");
+    s.unlock(&admin, "gail.h").await.unwrap();
+    assert_eq!(
+        runs("gail.h", "gail's second password").await,
+        (AuthOutcome::Ok, 1)
+    );
+});

@@ -1,14 +1,61 @@
 //! Argon2id hashing with parameters from the config, never below OWASP's
 //! floor (m=19456 KiB, t=2, p=1). Every call is CPU-heavy: the service runs
-//! them on tokio's blocking pool.
+//! them on tokio's blocking pool, at most one per core at a time.
+//!
+//! Each thread keeps its Argon2 working memory (19 MiB at the floor) from
+//! one hash to the next instead of allocating it every time: a fresh
+//! allocation is returned to the kernel when freed, so every hash paid for
+//! faulting in 4,864 zeroed pages. `benches/keyward.rs` measures both. The
+//! memory holds no password, only Argon2's internal state; it is zeroed
+//! when its thread ends.
 
 use crate::domain::Password;
 use crate::error::{Error, Result};
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString, rand_core::OsRng};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+thread_local! {
+    /// This thread's Argon2 working memory, grown to the largest hash seen.
+    static BLOCKS: RefCell<Zeroizing<Vec<Block>>> = RefCell::new(Zeroizing::new(Vec::new()));
+}
+
+/// Runs Argon2 into `out` with this thread's kept working memory.
+fn hash_into(argon2: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> bool {
+    BLOCKS.with_borrow_mut(|blocks| {
+        let need = argon2.params().block_count();
+        if blocks.len() < need {
+            blocks.resize(need, Block::default());
+        }
+        argon2
+            .hash_password_into_with_memory(password, salt, out, &mut blocks[..need])
+            .is_ok()
+    })
+}
+
+/// Argon2 of `password` with the algorithm, parameters and salt of `parsed`,
+/// compared with its hash in constant time. `None` if `parsed` is not a
+/// usable Argon2 hash.
+fn verify_parsed(parsed: &PasswordHash<'_>, password: &[u8]) -> Option<bool> {
+    let algorithm = Algorithm::try_from(parsed.algorithm).ok()?;
+    let version = match parsed.version {
+        Some(v) => Version::try_from(v).ok()?,
+        None => Version::default(),
+    };
+    let params = Params::try_from(parsed).ok()?;
+    let expected = parsed.hash?;
+    let mut salt = [0u8; 64];
+    let salt = parsed.salt?.decode_b64(&mut salt).ok()?;
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut out = Zeroizing::new(vec![0u8; expected.len()]);
+    if !hash_into(&argon2, password, salt, &mut out) {
+        return None;
+    }
+    Some(out.ct_eq(expected.as_bytes()).into())
+}
 
 /// Argon2id cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +115,8 @@ pub struct Hasher {
     /// A hash of a random password with the live parameters: branches that
     /// have no real hash verify against it so they take the same time.
     dummy: String,
+    /// Argon2 runs made (hashes and verifications), for tests and metrics.
+    runs: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Hasher {
@@ -93,9 +142,11 @@ impl Hasher {
             argon2,
             params,
             dummy: String::new(),
+            runs: std::sync::atomic::AtomicU64::new(0),
         };
         let random = super::tokens::random_token();
         hasher.dummy = hasher.hash(&Password::new(random.to_string()))?;
+        hasher.runs = std::sync::atomic::AtomicU64::new(0);
         Ok(hasher)
     }
 
@@ -103,8 +154,51 @@ impl Hasher {
         self.params
     }
 
+    /// How many Argon2 runs (hashes and verifications) this hasher has made.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn count_run(&self) {
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// A PHC string with a fresh random salt.
     pub fn hash(&self, password: &Password) -> Result<String> {
+        self.count_run();
+        let salt = SaltString::generate(&mut OsRng);
+        let mut raw = [0u8; 64];
+        let salt_bytes = salt
+            .as_salt()
+            .decode_b64(&mut raw)
+            .map_err(|e| Error::Internal(format!("hashing failed: {e}")))?;
+        let mut out = Zeroizing::new([0u8; Params::DEFAULT_OUTPUT_LEN]);
+        if !hash_into(
+            &self.argon2,
+            password.expose().as_bytes(),
+            salt_bytes,
+            &mut out[..],
+        ) {
+            return Err(Error::Internal("hashing failed".into()));
+        }
+        let output = argon2::password_hash::Output::new(&out[..])
+            .map_err(|e| Error::Internal(format!("hashing failed: {e}")))?;
+        let params = argon2::password_hash::ParamsString::try_from(self.argon2.params())
+            .map_err(|e| Error::Internal(format!("hashing failed: {e}")))?;
+        Ok(PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params,
+            salt: Some(salt.as_salt()),
+            hash: Some(output),
+        }
+        .to_string())
+    }
+
+    /// The same hash with the allocating Argon2 call (a fresh 19 MiB per
+    /// hash), for the benchmark that compares it with kept memory.
+    pub fn hash_allocating(&self, password: &Password) -> Result<String> {
+        self.count_run();
         let salt = SaltString::generate(&mut OsRng);
         self.argon2
             .hash_password(password.expose().as_bytes(), &salt)
@@ -115,13 +209,14 @@ impl Hasher {
     /// Whether `password` matches `phc`. A malformed stored hash verifies
     /// against the dummy instead (same cost) and answers false.
     pub fn verify(&self, phc: &str, password: &Password) -> bool {
-        match PasswordHash::new(phc) {
-            Ok(parsed) => self
-                .argon2
-                .verify_password(password.expose().as_bytes(), &parsed)
-                .is_ok(),
-            Err(_) => {
-                self.burn(password);
+        self.count_run();
+        let verdict = PasswordHash::new(phc)
+            .ok()
+            .and_then(|parsed| verify_parsed(&parsed, password.expose().as_bytes()));
+        match verdict {
+            Some(matched) => matched,
+            None => {
+                self.burn_uncounted(password);
                 false
             }
         }
@@ -129,10 +224,13 @@ impl Hasher {
 
     /// One verification against the dummy hash, for branches with no real one.
     pub fn burn(&self, password: &Password) {
+        self.count_run();
+        self.burn_uncounted(password);
+    }
+
+    fn burn_uncounted(&self, password: &Password) {
         if let Ok(parsed) = PasswordHash::new(&self.dummy) {
-            let _ = self
-                .argon2
-                .verify_password(password.expose().as_bytes(), &parsed);
+            let _ = verify_parsed(&parsed, password.expose().as_bytes());
         }
     }
 
@@ -177,6 +275,28 @@ mod tests {
         assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(h.verify(&a, &pw));
         assert!(!h.verify(&a, &Password::from("Correct horse battery staple")));
+        // Both ways of hashing make hashes the other verifies.
+        let c = h.hash_allocating(&pw).unwrap();
+        assert!(h.verify(&c, &pw));
+        use argon2::PasswordVerifier;
+        let parsed = PasswordHash::new(&a).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(pw.expose().as_bytes(), &parsed)
+                .is_ok(),
+            "kept-memory hashes are standard Argon2id"
+        );
+        // A hash made elsewhere with other parameters (t=3, 16-byte output).
+        let other = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(19_456, 3, 1, Some(16)).unwrap(),
+        )
+        .hash_password(pw.expose().as_bytes(), &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+        assert!(h.verify(&other, &pw));
+        assert!(!h.verify(&other, &Password::from("nope")));
         assert!(!h.verify("not a hash", &pw));
         assert!(!h.needs_rehash(&a));
         let stronger = Hasher::new(HashParams {

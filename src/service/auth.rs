@@ -17,6 +17,16 @@ use zeroize::Zeroizing;
 /// device still holding an old one ("stale password", not counted).
 const STALE_DEPTH: usize = 2;
 
+/// Whether a bad-credentials answer is padded to the floor (see
+/// `authenticate`). The failure that would lock is not: it may take extra
+/// verifications (the stale-password check), and the lock that follows
+/// tells that the account exists anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Padding {
+    Pad,
+    Skip,
+}
+
 /// How long the last active global administrator is locked when the
 /// policy says "until an admin unlocks" (there is no one else to do it).
 pub const LAST_ADMIN_LOCK_MINUTES: u32 = 15;
@@ -64,10 +74,12 @@ fn clean_source(source: &str) -> String {
 
 impl Service {
     /// Checks a password exactly as a sign-in (DESIGN.md "Sign-in"). Every
-    /// answer that does not depend on the password takes one Argon2id
-    /// verification; every bad-credentials answer takes the same number
-    /// (1 + STALE_DEPTH, padded with dummy verifications), so timing does not
-    /// tell whether a login exists. A database error fails closed (Err).
+    /// branch takes one Argon2id verification, so timing does not tell
+    /// whether a login exists. The one exception is the wrong password that
+    /// would lock the account: it is also compared with the two previous
+    /// passwords (a stale device is not counted), which only an account
+    /// that exists can reach, and its lock tells as much at the next
+    /// attempt. A database error fails closed (Err).
     ///
     /// On top of that, every bad-credentials answer is padded to at least
     /// the duration of the slowest recent one (which decays by 1% per
@@ -82,8 +94,8 @@ impl Service {
         source: &str,
     ) -> Result<AuthOutcome> {
         let started = std::time::Instant::now();
-        let outcome = self.authenticate_once(login, password, source).await?;
-        if outcome == AuthOutcome::BadCredentials {
+        let (outcome, padding) = self.authenticate_once(login, password, source).await?;
+        if outcome == AuthOutcome::BadCredentials && padding == Padding::Pad {
             self.pad_bad_credentials(started).await;
         }
         Ok(outcome)
@@ -114,7 +126,7 @@ impl Service {
         login: &str,
         password: &Password,
         source: &str,
-    ) -> Result<AuthOutcome> {
+    ) -> Result<(AuthOutcome, Padding)> {
         let source = clean_source(source);
         let key = crate::domain::login::lookup_key(login.trim_end_matches(['\r', '\n']));
         // A login that cannot exist is not recorded as typed: it is often a
@@ -130,7 +142,7 @@ impl Service {
         };
 
         let Some(UserWithCredential { user, credential }) = found else {
-            self.burn_bad_credentials(password, 0).await?;
+            self.verify(None, password).await?;
             self.store
                 .insert_attempt(
                     &recorded_login,
@@ -140,7 +152,7 @@ impl Service {
                     self.now(),
                 )
                 .await?;
-            return Ok(AuthOutcome::BadCredentials);
+            return Ok((AuthOutcome::BadCredentials, Padding::Pad));
         };
         let now = self.now();
 
@@ -155,7 +167,7 @@ impl Service {
                     now,
                 )
                 .await?;
-            return Ok(AuthOutcome::Disabled);
+            return Ok((AuthOutcome::Disabled, Padding::Pad));
         }
         let lock = LockState::at(user.locked_at, user.locked_until, now);
         if lock.is_locked() {
@@ -169,10 +181,10 @@ impl Service {
                     now,
                 )
                 .await?;
-            return Ok(locked_outcome(lock));
+            return Ok((locked_outcome(lock), Padding::Pad));
         }
         let Some(current) = credential.current().map(str::to_string) else {
-            self.burn_bad_credentials(password, 0).await?;
+            self.verify(None, password).await?;
             self.store
                 .insert_attempt(
                     &user.login,
@@ -182,11 +194,11 @@ impl Service {
                     now,
                 )
                 .await?;
-            return Ok(AuthOutcome::BadCredentials);
+            return Ok((AuthOutcome::BadCredentials, Padding::Pad));
         };
 
         if !password.is_empty() && self.verify(Some(current.clone()), password).await? {
-            return self
+            let outcome = self
                 .signed_in(
                     &user,
                     &current,
@@ -194,39 +206,54 @@ impl Service {
                     password,
                     &source,
                 )
-                .await;
+                .await?;
+            return Ok((outcome, Padding::Pad));
         }
         if password.is_empty() {
             // Still one verification, like every other branch.
             self.verify(None, password).await?;
         }
 
-        // Wrong password: a device still holding a previous one is not counted.
-        let mut previous = self
-            .store
-            .previous_hashes(user.id, STALE_DEPTH as i64)
-            .await?;
-        previous.truncate(STALE_DEPTH);
-        let (stale, done) = if password.is_empty() {
-            (false, 1)
-        } else {
-            let real = previous.len();
-            (self.matches_any(previous, password).await?, 1 + real)
-        };
-        self.burn_bad_credentials(password, done).await?;
-        if stale {
-            self.store
-                .insert_attempt(
-                    &user.login,
-                    Some(user.id),
-                    AttemptOutcome::StalePassword.as_str(),
-                    &source,
-                    now,
-                )
-                .await?;
-            return Ok(AuthOutcome::BadCredentials);
-        }
+        // Wrong password.
         let mut policy = self.effective_policy(&user).await?.policy;
+        // A device still holding one of the user's previous passwords must
+        // not lock them out: such a failure is recorded as stale and not
+        // counted. Comparing with previous passwords costs one Argon2 run
+        // each, so it is done only for the failure that would lock: every
+        // other answer costs the one verification all branches cost, and an
+        // account about to lock gives itself away by the lock anyway.
+        // A lock that ran out restarts the count (as record_failure does).
+        let restarts = user.locked_at.is_some() && user.locked_until.is_some_and(|t| t <= now);
+        let failures = if restarts {
+            1
+        } else {
+            user.failed_attempts + 1
+        };
+        let would_lock = failures >= policy.lockout_threshold as i64;
+        if would_lock && !password.is_empty() {
+            let previous = self
+                .store
+                .previous_hashes(user.id, STALE_DEPTH as i64)
+                .await?;
+            let previous: Vec<String> = previous.into_iter().take(STALE_DEPTH).collect();
+            if self.matches_any(previous, password).await? {
+                self.store
+                    .insert_attempt(
+                        &user.login,
+                        Some(user.id),
+                        AttemptOutcome::StalePassword.as_str(),
+                        &source,
+                        now,
+                    )
+                    .await?;
+                return Ok((AuthOutcome::BadCredentials, Padding::Skip));
+            }
+        }
+        let padding = if would_lock {
+            Padding::Skip
+        } else {
+            Padding::Pad
+        };
         if user.role == crate::domain::Role::GlobalAdmin.as_str()
             && self
                 .store
@@ -262,7 +289,7 @@ impl Service {
                 tracing::info!(login = %user.login, failures = failure.failed_attempts, "account locked after failed sign-ins");
                 // DESIGN step 4: the failure that locks still answers bad
                 // credentials (unknown logins never lock, so this must not differ).
-                Ok(AuthOutcome::BadCredentials)
+                Ok((AuthOutcome::BadCredentials, padding))
             }
             None => {
                 self.store
@@ -274,17 +301,9 @@ impl Service {
                         now,
                     )
                     .await?;
-                Ok(AuthOutcome::BadCredentials)
+                Ok((AuthOutcome::BadCredentials, padding))
             }
         }
-    }
-
-    /// Pads a bad-credentials branch to 1 + STALE_DEPTH verifications in all.
-    async fn burn_bad_credentials(&self, password: &Password, already: usize) -> Result<()> {
-        for _ in already..(1 + STALE_DEPTH) {
-            self.verify(None, password).await?;
-        }
-        Ok(())
     }
 
     async fn signed_in(

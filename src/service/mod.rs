@@ -55,6 +55,9 @@ pub struct Service {
     /// How long a bad-credentials answer takes at least (nanoseconds): the
     /// slowest recent one, decaying slowly. See `authenticate`.
     bad_credentials_floor: Arc<std::sync::atomic::AtomicU64>,
+    /// One permit per core: hashes beyond that wait their turn here instead
+    /// of each taking a blocking thread (and 19 MiB) to share the cores.
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 /// A policy as it applies to one user, and why.
@@ -70,16 +73,19 @@ impl Service {
     /// Wraps an open store: migrates it, creates the built-in policies and
     /// prunes old sign-in attempts.
     pub async fn new(store: Store, config: ServiceConfig, clock: Clock) -> Result<Service> {
-        let hasher = tokio::task::spawn_blocking(move || Hasher::new(config.argon2))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))??;
+        // The dummy hash (one Argon2 run) is made while the database migrates.
+        let params = config.argon2;
+        let hasher = tokio::task::spawn_blocking(move || Hasher::new(params));
         store.migrate().await?;
+        let hasher = hasher.await.map_err(|e| Error::Internal(e.to_string()))??;
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let service = Service {
             store,
             hasher: Arc::new(hasher),
             clock,
             config: Arc::new(config.clone()),
             bad_credentials_floor: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            hashing: Arc::new(tokio::sync::Semaphore::new(cores)),
         };
         let now = service.now();
         let defaults = serde_json::to_string(&Policy::default())
@@ -115,32 +121,54 @@ impl Service {
         self.hasher.params()
     }
 
+    /// How many Argon2 runs this service has made (hashes and
+    /// verifications, its start-up dummy hash not included).
+    pub fn argon2_runs(&self) -> u64 {
+        self.hasher.runs()
+    }
+
+    /// The hasher itself, for benchmarks that compare with a bare Argon2 run.
+    pub fn hasher(&self) -> &Hasher {
+        &self.hasher
+    }
+
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }
 
-    /// Hashes on the blocking pool.
-    pub(crate) async fn hash(&self, password: &Password) -> Result<String> {
-        let hasher = self.hasher.clone();
-        let pw = password.clone();
-        tokio::task::spawn_blocking(move || hasher.hash(&pw))
+    /// Runs Argon2 work on the blocking pool, at most one job per core.
+    async fn hashing<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&Hasher) -> T + Send + 'static,
+    ) -> Result<T> {
+        let _permit = self
+            .hashing
+            .acquire()
             .await
-            .map_err(|e| Error::Internal(e.to_string()))?
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let hasher = self.hasher.clone();
+        tokio::task::spawn_blocking(move || job(&hasher))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))
     }
 
-    /// Verifies on the blocking pool; with `None` burns one dummy verification.
-    pub(crate) async fn verify(&self, phc: Option<String>, password: &Password) -> Result<bool> {
-        let hasher = self.hasher.clone();
+    /// Hashes with a fresh salt.
+    pub(crate) async fn hash(&self, password: &Password) -> Result<String> {
         let pw = password.clone();
-        tokio::task::spawn_blocking(move || match phc {
-            Some(h) => hasher.verify(&h, &pw),
+        self.hashing(move |h| h.hash(&pw)).await?
+    }
+
+    /// Verifies; with `None` burns one dummy verification.
+    pub(crate) async fn verify(&self, phc: Option<String>, password: &Password) -> Result<bool> {
+        let pw = password.clone();
+        self.hashing(move |h| match phc {
+            Some(phc) => h.verify(&phc, &pw),
             None => {
-                hasher.burn(&pw);
+                h.burn(&pw);
                 false
             }
         })
         .await
-        .map_err(|e| Error::Internal(e.to_string()))
     }
 
     /// Whether any of `hashes` matches `password` (every one is checked, so
@@ -150,15 +178,13 @@ impl Service {
         hashes: Vec<String>,
         password: &Password,
     ) -> Result<bool> {
-        let hasher = self.hasher.clone();
         let pw = password.clone();
-        tokio::task::spawn_blocking(move || {
+        self.hashing(move |h| {
             hashes
                 .iter()
-                .fold(false, |hit, h| hasher.verify(h, &pw) | hit)
+                .fold(false, |hit, phc| h.verify(phc, &pw) | hit)
         })
         .await
-        .map_err(|e| Error::Internal(e.to_string()))
     }
 
     /// The policy that governs `user`: their own, else their kind's.
