@@ -209,6 +209,15 @@ impl Store {
         with_pool!(self, p => p.close().await)
     }
 
+    /// The SQLite pool, for benchmarks that compare with bare statements;
+    /// `None` on PostgreSQL.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.pool {
+            Pool::Sqlite(p) => Some(p),
+            Pool::Postgres(_) => None,
+        }
+    }
+
     /// The PostgreSQL pool, for LISTEN; `None` on SQLite.
     pub fn postgres_pool(&self) -> Option<&PgPool> {
         match &self.pool {

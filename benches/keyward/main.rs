@@ -1,0 +1,111 @@
+//! `cargo bench`: keyward's figures at a million users (issue 5), each next
+//! to the bare figure it is compared with, on SQLite and (when
+//! KEYWARD_TEST_DATABASE_URL is set) PostgreSQL. Prints a table and writes
+//! target/keyward-bench.json. BENCHMARKS.md says how to read it.
+//!
+//! KEYWARD_BENCH_USERS sets the demo size (default 1,000,000) for a quick
+//! run; KEYWARD_BENCH_ONLY=sqlite|postgres runs one backend.
+
+mod console;
+mod data;
+mod process;
+mod report;
+mod setup;
+mod signin;
+
+use keyward::domain::Password;
+use keyward::service::{Service, ServiceConfig};
+use report::{Figure, announce};
+
+const SEARCH_TERMS: usize = 300;
+
+fn main() {
+    // `cargo bench -- <filter>` passes arguments; there is one benchmark.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => {}
+        Err(e) => {
+            eprintln!("benchmark failed: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let users: u64 = match std::env::var("KEYWARD_BENCH_USERS") {
+        Ok(v) => v
+            .parse()
+            .map_err(|_| format!("KEYWARD_BENCH_USERS={v:?} is not a number"))?,
+        Err(_) => 1_000_000,
+    };
+    let only = std::env::var("KEYWARD_BENCH_ONLY").ok();
+    let pg = std::env::var("KEYWARD_TEST_DATABASE_URL").ok();
+    let mut backends: Vec<(&'static str, Option<String>)> = vec![("sqlite", None)];
+    match &pg {
+        Some(url) => backends.push(("postgres", Some(url.clone()))),
+        None => eprintln!("KEYWARD_TEST_DATABASE_URL is not set: PostgreSQL is skipped"),
+    }
+    backends.retain(|(b, _)| only.as_deref().is_none_or(|o| o == *b));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    eprintln!("keyward benchmarks: {users} demo users, {cores} cores");
+
+    let mut figures: Vec<Figure> = Vec::new();
+    for (backend, url) in backends {
+        eprintln!("\n{backend}: keyward demo --users {users} ...");
+        let db = setup::fresh(backend, url.as_deref()).await?;
+        let fill = setup::fill(&db, users)?;
+        let f = Figure::new(
+            &format!("demo fill ({users} users)"),
+            backend,
+            fill.as_secs_f64(),
+            "s",
+            "< 120 s",
+        );
+        announce(&f);
+        figures.push(f);
+
+        let service = Service::open(&db.url, ServiceConfig::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        let admin = service
+            .login(
+                setup::ADMIN,
+                &Password::from(setup::ADMIN_PW),
+                "bench",
+                false,
+            )
+            .await
+            .map_err(|e| e.to_string())?
+            .actor
+            .ok_or("the bench administrator could not sign in")?;
+
+        let terms = console::search_terms(&service, SEARCH_TERMS).await;
+        figures.extend(console::search(&service, backend, &terms).await?);
+        figures.extend(console::scrolling(&service, backend).await?);
+        figures.extend(process::startup_and_memory(&db, 5)?);
+        let logins = signin::users(&service, &admin, cores.max(2)).await?;
+        figures.extend(signin::cost(&service, backend, &logins).await?);
+        figures.extend(signin::throughput(&service, backend, &logins).await?);
+        figures.extend(data::lockouts(&service, backend, &admin).await?);
+        // Last: it changes every staff user's password.
+        figures.extend(data::bulk_reset(&service, backend, &admin).await?);
+        service.store().close().await;
+    }
+
+    let table = report::table(&figures);
+    println!("\n{table}");
+    let path = setup::target_dir().join("keyward-bench.json");
+    let json = serde_json::to_string_pretty(&figures).map_err(|e| e.to_string())?;
+    std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("written to {}", path.display());
+    Ok(())
+}

@@ -1,0 +1,235 @@
+//! Sign-in: `authenticate` on each path against the bare Argon2id verify
+//! with the same parameters, and the throughput of as many concurrent
+//! sign-ins as cores against cores x the bare verify rate.
+
+use crate::report::{Figure, announce, ms, percentile};
+use keyward::domain::{AuthOutcome, Kind, Password, Role};
+use keyward::service::{Actor, NewUser, Service};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const PW: &str = "amber lantern orchard 4417";
+const SAMPLES: usize = 40;
+
+/// Creates the sign-in users `bench.signin.0..n` with the password `PW`.
+pub async fn users(service: &Service, admin: &Actor, n: usize) -> Result<Vec<String>, String> {
+    let mut logins = Vec::new();
+    for i in 0..n {
+        let login = format!("bench.signin.{i}");
+        let new = NewUser {
+            login: login.clone(),
+            name: format!("Bench Signin {i}"),
+            email: format!("signin{i}@example.org"),
+            kind: Kind::Staff,
+            role: Role::User,
+            policy: None,
+            must_change: false,
+        };
+        service
+            .create_user(admin, &new, Some(&Password::from(PW)))
+            .await
+            .map_err(|e| format!("create {login}: {e}"))?;
+        logins.push(login);
+    }
+    Ok(logins)
+}
+
+async fn timed(
+    service: &Service,
+    login: &str,
+    pw: &str,
+) -> Result<(AuthOutcome, Duration), String> {
+    let t = Instant::now();
+    let outcome = service
+        .authenticate(login, &Password::from(pw), "bench")
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((outcome, t.elapsed()))
+}
+
+/// The stored hash of `login` (made by the service with the live parameters).
+async fn stored_hash(service: &Service, login: &str) -> Result<String, String> {
+    let found = service
+        .store()
+        .user_with_credential(login)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("bench user missing")?;
+    found
+        .credential
+        .current()
+        .map(str::to_string)
+        .ok_or_else(|| "bench user has no password".into())
+}
+
+/// Bare verifies on this thread: (kept memory, fresh allocation) samples.
+fn bare_verifies(service: &Service, phc: &str, n: usize) -> (Vec<Duration>, Vec<Duration>) {
+    let hasher = service.hasher();
+    let pw = Password::from(PW);
+    let parsed = argon2::PasswordHash::new(phc).ok();
+    let (mut kept, mut fresh) = (Vec::new(), Vec::new());
+    for _ in 0..n {
+        let t = Instant::now();
+        assert!(hasher.verify(phc, &pw), "bare verify must match");
+        kept.push(t.elapsed());
+        if let Some(parsed) = &parsed {
+            use argon2::PasswordVerifier;
+            let t = Instant::now();
+            let ok = argon2::Argon2::default()
+                .verify_password(pw.expose().as_bytes(), parsed)
+                .is_ok();
+            fresh.push(t.elapsed());
+            assert!(ok, "bare verify must match");
+        }
+    }
+    (kept, fresh)
+}
+
+/// Sign-in cost on each path, p50, against the bare verify p50.
+pub async fn cost(
+    service: &Service,
+    backend: &str,
+    logins: &[String],
+) -> Result<Vec<Figure>, String> {
+    let login = &logins[0];
+    let phc = stored_hash(service, login).await?;
+    let svc = service.clone();
+    let phc2 = phc.clone();
+    let (kept, fresh) = tokio::task::spawn_blocking(move || bare_verifies(&svc, &phc2, SAMPLES))
+        .await
+        .map_err(|e| e.to_string())?;
+    let bare = ms(percentile(&kept, 50.0));
+    let mut out = Vec::new();
+    let f = Figure::new("argon2 verify, kept memory p50", backend, bare, "ms", "-")
+        .against(ms(percentile(&fresh, 50.0)));
+    announce(&f);
+    out.push(f);
+
+    let (mut ok, mut wrong, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..SAMPLES {
+        // Three wrong passwords, then the right one (which resets the count,
+        // so the account never reaches its lock threshold).
+        if i % 4 < 3 {
+            let (o, d) = timed(service, login, "not the password").await?;
+            if o != AuthOutcome::BadCredentials {
+                return Err(format!("a wrong password answered {o:?}"));
+            }
+            wrong.push(d);
+        } else {
+            let (o, d) = timed(service, login, PW).await?;
+            if o != AuthOutcome::Ok {
+                return Err(format!("the right password answered {o:?}"));
+            }
+            ok.push(d);
+        }
+        let (o, d) = timed(service, &format!("nobody.{i}.bench"), "whatever it is").await?;
+        if o != AuthOutcome::BadCredentials {
+            return Err(format!("an unknown login answered {o:?}"));
+        }
+        unknown.push(d);
+    }
+    // More right-password samples.
+    for _ in 0..SAMPLES {
+        ok.push(timed(service, login, PW).await?.1);
+    }
+    let wrong_p50 = ms(percentile(&wrong, 50.0));
+    for f in [
+        Figure::new(
+            "authenticate ok p50",
+            backend,
+            ms(percentile(&ok, 50.0)),
+            "ms",
+            "≤ 1.10x bare verify",
+        )
+        .against(bare),
+        Figure::new(
+            "authenticate wrong pw p50",
+            backend,
+            wrong_p50,
+            "ms",
+            "≤ 1.10x bare verify",
+        )
+        .against(bare),
+        Figure::new(
+            "authenticate unknown p50",
+            backend,
+            ms(percentile(&unknown, 50.0)),
+            "ms",
+            "within 5% of wrong pw",
+        )
+        .against(wrong_p50),
+    ] {
+        announce(&f);
+        out.push(f);
+    }
+    Ok(out)
+}
+
+/// As many concurrent sign-ins as cores for a few seconds, against cores x
+/// the single-thread bare verify rate measured just before.
+pub async fn throughput(
+    service: &Service,
+    backend: &str,
+    logins: &[String],
+) -> Result<Vec<Figure>, String> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let phc = stored_hash(service, &logins[0]).await?;
+    let svc = service.clone();
+    let bare_rate = tokio::task::spawn_blocking(move || {
+        let pw = Password::from(PW);
+        let t = Instant::now();
+        let mut n = 0u64;
+        while t.elapsed() < Duration::from_secs(3) {
+            svc.hasher().verify(&phc, &pw);
+            n += 1;
+        }
+        n as f64 / t.elapsed().as_secs_f64()
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    let done = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let until = started + Duration::from_secs(5);
+    let mut tasks = Vec::new();
+    for login in logins.iter().take(cores).cloned() {
+        let service = service.clone();
+        let done = done.clone();
+        tasks.push(tokio::spawn(async move {
+            while Instant::now() < until {
+                match service
+                    .authenticate(&login, &Password::from(PW), "bench")
+                    .await
+                {
+                    Ok(AuthOutcome::Ok) => {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    other => return Err(format!("{login}: {other:?}")),
+                }
+            }
+            Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(|e| e.to_string())??;
+    }
+    let rate = done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+    let total = Figure::new(
+        &format!("sign-ins/s, {cores} concurrent"),
+        backend,
+        rate,
+        "/s",
+        "≥ 0.85x cores x bare rate",
+    )
+    .against(cores as f64 * bare_rate);
+    let per_core = Figure::new(
+        "sign-ins/s per core",
+        backend,
+        rate / cores as f64,
+        "/s",
+        "Keycloak plans 15/s/vCPU (cheaper Argon2)",
+    );
+    announce(&total);
+    announce(&per_core);
+    Ok(vec![total, per_core])
+}
