@@ -1,5 +1,6 @@
-//! Listing users: keyset paging, search (prefix and substring, case-
-//! insensitive, wildcards literal), status, kind, role and resource filters.
+//! Listing users: keyset paging both ways, search (prefix and substring,
+//! case-insensitive, wildcards literal), status, kind, role and resource
+//! filters.
 
 mod common;
 
@@ -670,4 +671,324 @@ both_backends!(last_login_order_and_inactivity, |t| {
         .map(|u| u.login.clone())
         .collect();
     assert_eq!(flagged, want);
+});
+
+/// Every row of `filter` in forward pages of `limit`.
+async fn forward_all(t: &TestDb, admin: &Actor, filter: &UserFilter, limit: i64) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = t
+            .service
+            .list_users(
+                admin,
+                &UserFilter {
+                    limit,
+                    after,
+                    backward: false,
+                    ..filter.clone()
+                },
+            )
+            .await
+            .unwrap();
+        out.extend(page.items.into_iter().map(|u| u.login));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+        assert!(out.len() < 10_000, "paging does not end");
+    }
+    out
+}
+
+/// Every row of `filter` read backward from the end in pages of `limit`
+/// (each page in listing order), checking each page's cursors on the way.
+async fn backward_all(t: &TestDb, admin: &Actor, filter: &UserFilter, limit: i64) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut before = None;
+    let mut first = true;
+    loop {
+        let page = t
+            .service
+            .list_users(
+                admin,
+                &UserFilter {
+                    limit,
+                    after: before.clone(),
+                    backward: true,
+                    ..filter.clone()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(page.items.len() as i64 <= limit);
+        if first {
+            assert!(page.next.is_none(), "nothing follows the last page");
+        } else if let Some(last) = page.items.last() {
+            assert_eq!(page.next, Some(last.cursor(filter.sort)));
+        }
+        first = false;
+        let Some(head) = page.items.first() else {
+            assert!(page.prev.is_none());
+            break;
+        };
+        let head_cursor = head.cursor(filter.sort);
+        let mut logins: Vec<String> = page.items.iter().map(|u| u.login.clone()).collect();
+        match page.prev {
+            Some(prev) => {
+                assert_eq!(
+                    page.items.len() as i64,
+                    limit,
+                    "a full page when more come before"
+                );
+                // A forward page from `prev` starts at this page's first row.
+                let again = t
+                    .service
+                    .list_users(
+                        admin,
+                        &UserFilter {
+                            limit: 1,
+                            after: Some(prev),
+                            backward: false,
+                            ..filter.clone()
+                        },
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(again.items.first().map(|u| &u.login), logins.first());
+                logins.extend(out);
+                out = logins;
+                before = Some(head_cursor);
+            }
+            None => {
+                logins.extend(out);
+                out = logins;
+                break;
+            }
+        }
+        assert!(out.len() < 10_000, "paging does not end");
+    }
+    out
+}
+
+both_backends!(backward_pages_mirror_forward_ones, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    // Names that tie (in any case) and names that do not; staff and portal.
+    let names = [
+        "Alex Moe", "alex moe", "ALEX MOE", "Kim Lee", "Zed Ray", "al Bo",
+    ];
+    let mut logins = Vec::new();
+    for i in 0..24 {
+        let login = match i % 3 {
+            0 => format!("User{i:02}"),
+            1 => format!("al_{i:02}"),
+            _ => format!("u.{i:02}"),
+        };
+        let new = NewUser {
+            login: login.clone(),
+            name: names[i % names.len()].into(),
+            email: format!("p{i}@example.org"),
+            kind: if i % 5 == 0 {
+                Kind::Portal
+            } else {
+                Kind::Staff
+            },
+            role: if i % 7 == 0 && i % 5 != 0 {
+                Role::Manager
+            } else {
+                Role::User
+            },
+            policy: None,
+            must_change: i % 4 == 0,
+        };
+        s.create_user(&admin, &new, Some(&Password::from(PW)))
+            .await
+            .unwrap();
+        logins.push(login);
+    }
+    // Sign-ins: groups at the same instant (ties), a few never.
+    for (i, login) in logins.iter().enumerate() {
+        if i % 6 == 5 {
+            continue;
+        }
+        if i % 4 == 0 {
+            t.clock.advance(chrono::Duration::seconds(7));
+        }
+        t.auth(login, PW).await;
+    }
+    for i in 0..5 {
+        t.auth("al_13", &format!("wrong password {i}")).await;
+    }
+    s.set_disabled(&admin, "u.08", true).await.unwrap();
+    s.add_resource(&admin, "Client portal", "").await.unwrap();
+    for login in [
+        "al_01", "u.02", "User03", "al_04", "u.05", "User06", "al_07",
+    ] {
+        s.grant(&admin, "Client portal", login, AccessLevel::Read)
+            .await
+            .unwrap();
+    }
+    t.clock.advance(chrono::Duration::days(100));
+    t.auth("User09", PW).await;
+
+    let filters = [
+        UserFilter::default(),
+        UserFilter {
+            search: Some("al".into()),
+            ..Default::default()
+        },
+        UserFilter {
+            search: Some("moe".into()),
+            ..Default::default()
+        },
+        UserFilter {
+            kind: Some(Kind::Staff),
+            ..Default::default()
+        },
+        UserFilter {
+            role: Some(Role::User),
+            ..Default::default()
+        },
+        UserFilter {
+            resource: Some("Client portal".into()),
+            ..Default::default()
+        },
+        UserFilter {
+            status: Some(StatusFilter::Active),
+            ..Default::default()
+        },
+        UserFilter {
+            status: Some(StatusFilter::Locked),
+            ..Default::default()
+        },
+        UserFilter {
+            status: Some(StatusFilter::Disabled),
+            ..Default::default()
+        },
+        UserFilter {
+            status: Some(StatusFilter::MustChange),
+            ..Default::default()
+        },
+        UserFilter {
+            status: Some(StatusFilter::Inactive),
+            ..Default::default()
+        },
+        UserFilter {
+            search: Some("u".into()),
+            kind: Some(Kind::Staff),
+            status: Some(StatusFilter::Active),
+            ..Default::default()
+        },
+    ];
+    for sort in [UserSort::Login, UserSort::Name, UserSort::LastLogin] {
+        for filter in &filters {
+            let filter = UserFilter {
+                sort,
+                ..filter.clone()
+            };
+            let forward = forward_all(&t, &admin, &filter, 1000).await;
+            for limit in [1, 3, 4, 1000] {
+                assert_eq!(
+                    forward_all(&t, &admin, &filter, limit).await,
+                    forward,
+                    "forward by {limit}, {filter:?}"
+                );
+                assert_eq!(
+                    backward_all(&t, &admin, &filter, limit).await,
+                    forward,
+                    "backward by {limit}, {filter:?}"
+                );
+            }
+        }
+    }
+    // The unfiltered listings really have ties to break.
+    let all = s
+        .list_users(
+            &admin,
+            &UserFilter {
+                limit: 1000,
+                sort: UserSort::LastLogin,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items;
+    let times: Vec<_> = all.iter().map(|u| u.last_login_at).collect();
+    let mut distinct = times.clone();
+    distinct.dedup();
+    assert!(distinct.len() + 10 < times.len(), "{times:?}");
+    assert!(times.contains(&None));
+});
+
+both_backends!(backward_from_the_middle, |t| {
+    let admin = t.admin().await;
+    for i in 0..9 {
+        t.add_user(&admin, &format!("mid{i}"), Kind::Staff, Role::User, PW)
+            .await;
+    }
+    for sort in [UserSort::Login, UserSort::Name, UserSort::LastLogin] {
+        let all = t
+            .service
+            .list_users(
+                &admin,
+                &UserFilter {
+                    limit: 1000,
+                    sort,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .items;
+        let logins: Vec<&str> = all.iter().map(|u| u.login.as_str()).collect();
+        for at in 0..all.len() {
+            let page = t
+                .service
+                .list_users(
+                    &admin,
+                    &UserFilter {
+                        limit: 3,
+                        sort,
+                        after: Some(all[at].cursor(sort)),
+                        backward: true,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let got: Vec<&str> = page.items.iter().map(|u| u.login.as_str()).collect();
+            assert_eq!(
+                got,
+                logins[at.saturating_sub(3)..at],
+                "{sort:?} before {at}"
+            );
+            assert_eq!(page.prev.is_some(), at > 3, "{sort:?} before {at}");
+            // The row at the cursor is not in the page; the page ends next to it.
+            if at > 0 {
+                assert_eq!(page.next, Some(all[at - 1].cursor(sort)));
+            } else {
+                assert!(page.next.is_none());
+            }
+        }
+        // No cursor: the last page.
+        let page = t
+            .service
+            .list_users(
+                &admin,
+                &UserFilter {
+                    limit: 4,
+                    sort,
+                    backward: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let got: Vec<&str> = page.items.iter().map(|u| u.login.as_str()).collect();
+        assert_eq!(got, logins[logins.len() - 4..]);
+        assert!(page.next.is_none());
+        assert_eq!(page.prev, Some(all[logins.len() - 5].cursor(sort)));
+    }
 });

@@ -23,7 +23,11 @@ pub struct UserFilter {
     /// A resource name: only users granted it.
     pub resource: Option<String>,
     pub sort: UserSort,
+    /// Forward: start after this row (from the first when None). Backward:
+    /// end before it (the last page when None).
     pub after: Option<Cursor>,
+    /// List the page before `after` instead of after it (still in order).
+    pub backward: bool,
     pub limit: i64,
 }
 
@@ -65,7 +69,8 @@ impl Service {
         Ok(PolicyIndex { rows: out })
     }
 
-    /// One page of users. Never loads more than `limit` rows.
+    /// One page of users: after `filter.after`, or before it with
+    /// `backward`. Never loads more than `limit` (+1) rows.
     pub async fn list_users(
         &self,
         actor: &Actor,
@@ -113,6 +118,7 @@ impl Service {
             resource_id,
             sort: filter.sort,
             after: filter.after.clone(),
+            backward: filter.backward,
             limit: limit + 1,
             now,
             inactive_before: (cutoff(false), cutoff(true)),
@@ -124,15 +130,31 @@ impl Service {
                 .collect(),
         };
         let mut rows = self.store.list_users(&query).await?;
+        // One row more than asked says whether the listing goes on.
         let more = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let next = if more {
-            rows.last().map(|r| cursor_after(r, filter.sort))
+        let (prev, next) = if filter.backward {
+            // The extra row is the one just before the page.
+            let prev = if more {
+                Some(cursor_after(&rows.remove(0), filter.sort))
+            } else {
+                None
+            };
+            let next = match filter.after {
+                Some(_) => rows.last().map(|r| cursor_after(r, filter.sort)),
+                None => None,
+            };
+            (prev, next)
         } else {
-            None
+            rows.truncate(limit as usize);
+            let next = if more {
+                rows.last().map(|r| cursor_after(r, filter.sort))
+            } else {
+                None
+            };
+            (filter.after.clone(), next)
         };
         let items = rows.iter().map(|r| summarize(r, &policies, now)).collect();
-        Ok(Page { items, next })
+        Ok(Page { items, next, prev })
     }
 
     /// Everything about one user.

@@ -3,16 +3,20 @@
 
 use crate::domain::policy::Policy;
 use crate::domain::user::{Badges, LockBadge, LockState, inactivity, must_change_reason};
-use crate::store::Cursor;
 use crate::store::rows::{AttemptRow, AuditRow, GrantRow, HolderRow, PolicyRow, UserRow};
+use crate::store::{Cursor, UserSort};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// One page of a keyset-paged list. `next` continues after the last item.
+/// One page of a keyset-paged list.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Set when rows follow the last item: a forward page after it.
     pub next: Option<Cursor>,
+    /// Set when rows come before the first item: the cursor of the row just
+    /// before it (a forward page after it starts at this page's first item).
+    pub prev: Option<Cursor>,
 }
 
 /// A user as a list row.
@@ -40,6 +44,13 @@ pub struct UserSummary {
     pub last_login_at: Option<DateTime<Utc>>,
     pub badges: Badges,
     pub version: i64,
+}
+
+impl UserSummary {
+    /// This row's position in `sort` order, to page on from it (either way).
+    pub fn cursor(&self, sort: UserSort) -> Cursor {
+        Cursor::at(sort, self.id, &self.login, &self.name, self.last_login_at)
+    }
 }
 
 /// What the service knows about the policies when it builds summaries.

@@ -62,12 +62,36 @@ pub enum UserSort {
     LastLogin,
 }
 
-/// Where the next page starts: the sort key of the last row seen.
+/// A position in a listing: the sort key of one row. A forward page starts
+/// strictly after it, a backward page ends strictly before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cursor {
     Login(String),
     Name(String, i64),
     LastLogin(DateTime<Utc>, i64),
+}
+
+impl Cursor {
+    /// The cursor at the row with these keys, in `sort` order (what the
+    /// listing's ORDER BY compares).
+    pub fn at(
+        sort: UserSort,
+        id: i64,
+        login: &str,
+        name: &str,
+        last_login_at: Option<DateTime<Utc>>,
+    ) -> Cursor {
+        match sort {
+            UserSort::Login => Cursor::Login(login.to_ascii_lowercase()),
+            UserSort::Name => Cursor::Name(name.to_ascii_lowercase(), id),
+            UserSort::LastLogin => Cursor::LastLogin(last_login_at.unwrap_or_else(epoch), id),
+        }
+    }
+}
+
+/// What never-signed-in users sort as in the last sign-in order.
+fn epoch() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +133,12 @@ pub struct UserQuery {
     pub role: Option<Role>,
     pub resource_id: Option<i64>,
     pub sort: UserSort,
+    /// Forward: the rows after this cursor (from the first row when None).
+    /// Backward: the rows before it (the last rows when None).
     pub after: Option<Cursor>,
+    /// Read towards the start of the listing (reversed ORDER BY and keyset
+    /// comparison); the rows still come back in listing order.
+    pub backward: bool,
     pub limit: i64,
     /// "Now", for lock state.
     pub now: DateTime<Utc>,
@@ -570,8 +599,9 @@ impl Store {
         Ok(n)
     }
 
-    /// One page of users in the requested order, filtered, starting after
-    /// the cursor. Never scans more than the indexes need for the page.
+    /// One page of users in the requested order, filtered: the rows after
+    /// the cursor, or with `backward` the rows before it (the last page
+    /// without one), in listing order either way. Keyset only, never OFFSET.
     pub async fn list_users(&self, q: &UserQuery) -> Result<Vec<UserRow>> {
         let mut sql = Sql::new();
         let mut conds: Vec<String> = Vec::new();
@@ -661,38 +691,51 @@ impl Store {
             ));
         }
 
-        let epoch = DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default();
+        // Login and name ascend, last sign-in descends; reading backward
+        // reverses both the order and the keyset comparison.
+        let ascending = (q.sort != UserSort::LastLogin) != q.backward;
+        let (dir, cmp) = if ascending {
+            ("ASC", ">")
+        } else {
+            ("DESC", "<")
+        };
         let order = match q.sort {
-            UserSort::Login => "lower(u.login)".to_string(),
-            UserSort::Name => "lower(u.name), u.id".to_string(),
+            UserSort::Login => format!("lower(u.login) {dir}"),
+            UserSort::Name => format!("lower(u.name) {dir}, u.id {dir}"),
             UserSort::LastLogin => {
-                let e = sql.param(Param::Time(epoch));
-                format!("COALESCE(u.last_login_at, {e}) DESC, u.id DESC")
+                let e = sql.param(Param::Time(epoch()));
+                format!("COALESCE(u.last_login_at, {e}) {dir}, u.id {dir}")
             }
         };
+        // Two-part keys: the first part as a range (an index seek on both
+        // backends), then the tie-break on id.
         match &q.after {
             None => {}
+            // lower() on the cursor too: PostgreSQL lowercases more than
+            // ASCII, and the key must be the one the index holds.
             Some(Cursor::Login(l)) => {
                 let ph = sql.param(Param::Text(l.clone()));
-                conds.push(format!("lower(u.login) > {ph}"));
+                conds.push(format!("lower(u.login) {cmp} lower({ph})"));
             }
             Some(Cursor::Name(n, id)) => {
-                let a = sql.param(Param::Text(n.clone()));
+                let a = format!("lower({})", sql.param(Param::Text(n.clone())));
                 let b = sql.param(Param::Int(*id));
                 conds.push(format!(
-                    "(lower(u.name) > {a} OR (lower(u.name) = {a} AND u.id > {b}))"
+                    "lower(u.name) {cmp}= {a} AND (lower(u.name) {cmp} {a} OR u.id {cmp} {b})"
                 ));
             }
             Some(Cursor::LastLogin(t, id)) => {
-                let e = sql.param(Param::Time(epoch));
+                let e = sql.param(Param::Time(epoch()));
                 let a = sql.param(Param::Time(*t));
                 let b = sql.param(Param::Int(*id));
+                let key = format!("COALESCE(u.last_login_at, {e})");
                 conds.push(format!(
-                    "(COALESCE(u.last_login_at, {e}) < {a} OR (COALESCE(u.last_login_at, {e}) = {a} AND u.id < {b}))"
+                    "{key} {cmp}= {a} AND ({key} {cmp} {a} OR u.id {cmp} {b})"
                 ));
             }
         }
-        let limit = sql.param(Param::Int(q.limit.clamp(1, 1000)));
+        // A page of up to 1000, and one row more to see whether more follow.
+        let limit = sql.param(Param::Int(q.limit.clamp(1, 1001)));
         let filter = if conds.is_empty() {
             String::new()
         } else {
@@ -701,7 +744,7 @@ impl Store {
         sql.text =
             format!("SELECT {USER_COLUMNS} FROM users u {filter} ORDER BY {order} LIMIT {limit}");
 
-        let rows = with_pool!(self, p => {
+        let mut rows = with_pool!(self, p => {
             let mut query = sqlx::query_as::<_, UserRow>(&sql.text);
             for prm in &sql.params {
                 query = match prm {
@@ -712,21 +755,17 @@ impl Store {
             }
             query.fetch_all(p).await
         })?;
+        if q.backward {
+            rows.reverse();
+        }
         Ok(rows)
     }
 }
 
-/// The cursor that continues after `row` in `sort` order.
+/// The cursor at `row` in `sort` order: a forward page continues after it,
+/// a backward page ends before it.
 pub fn cursor_after(row: &UserRow, sort: UserSort) -> Cursor {
-    match sort {
-        UserSort::Login => Cursor::Login(row.login.to_ascii_lowercase()),
-        UserSort::Name => Cursor::Name(row.name.to_ascii_lowercase(), row.id),
-        UserSort::LastLogin => Cursor::LastLogin(
-            row.last_login_at
-                .unwrap_or_else(|| DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default()),
-            row.id,
-        ),
-    }
+    Cursor::at(sort, row.id, &row.login, &row.name, row.last_login_at)
 }
 
 #[cfg(test)]

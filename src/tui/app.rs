@@ -6,12 +6,13 @@
 
 use super::effect::{Call, Effect, Event, FormData, Reply, Session, SignInReply};
 use super::keys::{self, Cmd};
-use super::panes::audit::{AuditPane, details_text};
+use super::panes::audit::{AuditPane, DEBOUNCE_MS, details_text};
 use super::panes::detail::DetailView;
 use super::panes::lockouts::LockoutsPane;
 use super::panes::policies::PoliciesPane;
 use super::panes::resources::{AccessView, ResourcesPane};
-use super::panes::users::{DEBOUNCE_MS, UsersPane};
+use super::panes::user_window::Fetch;
+use super::panes::users::UsersPane;
 use super::popups::access::{GrantsDialog, HoldersDialog};
 use super::popups::bulk_reset::BulkResetDialog;
 use super::popups::change_own::ChangeOwnDialog;
@@ -128,7 +129,7 @@ enum Waiter {
     Start,
     SignIn,
     Users {
-        append: bool,
+        fetch: Fetch,
     },
     Detail,
     /// The popup that has this id as its pending request.
@@ -230,10 +231,7 @@ impl App {
                 }
                 self.key(key)
             }
-            Event::Paste(text) => {
-                self.paste(&text);
-                Vec::new()
-            }
+            Event::Paste(text) => self.paste(&text),
             Event::Mouse(m) => self.mouse(m),
             Event::Resize(w, h) => {
                 self.size = (w, h);
@@ -260,7 +258,7 @@ impl App {
         }
     }
 
-    fn paste(&mut self, text: &str) {
+    fn paste(&mut self, text: &str) -> Vec<Effect> {
         match &mut self.screen {
             Screen::Setup(f) => f.paste(text),
             Screen::SignIn(f) => f.paste(text),
@@ -283,14 +281,14 @@ impl App {
                     Some(_) => {}
                     None if m.users.editing_filter => {
                         m.users.filter.paste(text);
-                        m.users.debounce_until =
-                            Some(self.now + Duration::milliseconds(DEBOUNCE_MS));
+                        return self.search_typed();
                     }
                     None => {}
                 }
             }
             Screen::Starting { .. } => {}
         }
+        Vec::new()
     }
 
     fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -403,27 +401,22 @@ impl App {
         }
         if m.users.editing_filter && m.pane == 0 && m.detail.is_none() {
             match key.code {
-                KeyCode::Enter => {
-                    m.users.editing_filter = false;
-                    m.users.debounce_until = Some(now);
-                }
+                KeyCode::Enter => m.users.editing_filter = false,
                 KeyCode::Esc => {
                     m.users.editing_filter = false;
                     m.users.filter.clear();
-                    m.users.debounce_until = Some(now);
                 }
                 KeyCode::Down | KeyCode::Up => {
                     m.users.editing_filter = false;
                     m.users
                         .move_by(if key.code == KeyCode::Down { 1 } else { -1 }, height);
+                    return self.prefetch();
                 }
                 _ => {
-                    if m.users.filter.key(&key) {
-                        m.users.debounce_until = Some(now + Duration::milliseconds(DEBOUNCE_MS));
-                    }
+                    m.users.filter.key(&key);
                 }
             }
-            return Vec::new();
+            return self.search_typed();
         }
         // 3. The key tables of the current view.
         let role = m.session.actor.role;
@@ -493,8 +486,20 @@ impl App {
                 Some(d) => d.scroll = d.scroll.saturating_add(1),
                 None => m.users.move_by(1, height),
             },
-            Cmd::Top => m.users.move_by(isize::MIN / 2, height),
-            Cmd::Bottom => m.users.move_by(isize::MAX / 2, height),
+            Cmd::Top => {
+                m.users.move_by(isize::MIN / 2, height);
+                // Rows before the window: load the first page.
+                if m.users.prev.is_some() {
+                    return self.fetch_users(Fetch::First);
+                }
+            }
+            Cmd::Bottom => {
+                m.users.move_by(isize::MAX / 2, height);
+                // Rows after the window: load the last page at once.
+                if m.users.next.is_some() {
+                    return self.fetch_users(Fetch::Last);
+                }
+            }
             Cmd::PageUp => m.users.move_by(-page, height),
             Cmd::PageDown => m.users.move_by(page, height),
             Cmd::HalfUp => m.users.move_by(-page / 2, height),
@@ -832,19 +837,64 @@ impl App {
         Vec::new()
     }
 
-    /// Reloads the first page of users (dropping any older answer).
+    /// Lists the first page for a new search, filter or sort.
     fn reload_users(&mut self) -> Vec<Effect> {
-        self.forget(|w| matches!(w, Waiter::Users { .. }));
+        self.fetch_users(Fetch::Search)
+    }
+
+    /// Asks for a page of users; one that replaces the window voids every
+    /// older users request, so their answers are dropped.
+    fn fetch_users(&mut self, fetch: Fetch) -> Vec<Effect> {
+        if fetch.replaces() {
+            self.forget(|w| matches!(w, Waiter::Users { .. }));
+        }
         let Some(m) = self.main() else {
             return Vec::new();
         };
         m.users.loading = true;
-        let filter = m.users.query(None);
-        vec![self.call(Waiter::Users { append: false }, Call::ListUsers { filter })]
+        let filter = m.users.request(fetch);
+        vec![self.call(Waiter::Users { fetch }, Call::ListUsers { filter })]
+    }
+
+    /// Searches for the filter text as typed, at once, unless a search is
+    /// already under way: its answer searches again if the text changed
+    /// meanwhile, so at most one search is in flight.
+    fn search_typed(&mut self) -> Vec<Effect> {
+        let searching = self.searching();
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        let typed = m.users.filter.value();
+        if searching || (typed == m.users.search && m.users.loaded) {
+            return Vec::new();
+        }
+        m.users.search = typed.to_string();
+        m.users.selected = 0;
+        m.users.offset = 0;
+        self.reload_users()
+    }
+
+    /// Whether a new search, filter or sort is being listed.
+    fn searching(&self) -> bool {
+        self.waiting.values().any(|w| {
+            *w == Waiter::Users {
+                fetch: Fetch::Search,
+            }
+        })
     }
 
     fn refresh(&mut self) -> Vec<Effect> {
-        let mut effects = self.reload_users();
+        // The window is reloaded where it is, unless its rows are about to
+        // give way to a new search anyway: then that search runs again.
+        let searching = self.searching();
+        let reload = self.main().map(|m| {
+            if searching {
+                Fetch::Search
+            } else {
+                m.users.reload()
+            }
+        });
+        let mut effects = reload.map(|f| self.fetch_users(f)).unwrap_or_default();
         self.forget(|w| w == Waiter::Lockouts || matches!(w, Waiter::Audit { .. }));
         self.forget(|w| w == Waiter::Resources || w == Waiter::Access);
         if let Some(m) = self.main() {
@@ -1201,18 +1251,18 @@ impl App {
         self.waiting.retain(|_, w| !pred(*w));
     }
 
-    /// Fetches the next page when the selection nears the end.
+    /// Moves the users window when the selection nears one of its edges.
     fn prefetch(&mut self) -> Vec<Effect> {
         let Some(m) = self.main() else {
             return Vec::new();
         };
-        if m.detail.is_some() || !m.users.wants_more() {
+        if m.detail.is_some() {
             return Vec::new();
         }
-        let after = m.users.next.clone();
-        m.users.loading = true;
-        let filter = m.users.query(after);
-        vec![self.call(Waiter::Users { append: true }, Call::ListUsers { filter })]
+        match m.users.wanted() {
+            Some(fetch) => self.fetch_users(fetch),
+            None => Vec::new(),
+        }
     }
 
     /// Wheel scrolls; a click selects a row (only with `ui.mouse = true`).
@@ -1301,17 +1351,6 @@ impl App {
             m.lockouts.loading = true;
             effects.push(self.call(Waiter::Lockouts, Call::Lockouts));
         }
-        let Some(m) = self.main() else { return effects };
-        if m.users.debounce_until.is_some_and(|t| now >= t) {
-            m.users.debounce_until = None;
-            let typed = m.users.filter.value().to_string();
-            if typed != m.users.search || !m.users.loaded {
-                m.users.search = typed;
-                m.users.selected = 0;
-                m.users.offset = 0;
-                effects.extend(self.reload_users());
-            }
-        }
         effects
     }
 
@@ -1360,20 +1399,33 @@ impl App {
                 Vec::new()
             }
             (Waiter::SignIn, Reply::SignIn(r)) => self.signed_in(r),
-            (Waiter::Users { append }, Reply::Users(r)) => match r {
-                Ok(page) => {
-                    if let Some(m) = self.main() {
-                        m.users.apply(page, append, height);
+            (Waiter::Users { fetch }, Reply::Users(r)) => {
+                let ok = r.is_ok();
+                let mut effects = match r {
+                    Ok(page) => {
+                        if let Some(m) = self.main() {
+                            m.users.apply(page, fetch, height);
+                        }
+                        Vec::new()
                     }
-                    self.prefetch()
-                }
-                Err(e) => {
-                    if let Some(m) = self.main() {
-                        m.users.loading = false;
+                    Err(e) => {
+                        if let Some(m) = self.main() {
+                            m.users.loading = false;
+                        }
+                        self.error(e)
                     }
-                    self.error(e)
+                };
+                // Typed on while this search ran: search for the latest text.
+                if fetch == Fetch::Search {
+                    effects.extend(self.search_typed());
                 }
-            },
+                // After a failure the page is asked for again at the next
+                // move, not in a loop.
+                if ok {
+                    effects.extend(self.prefetch());
+                }
+                effects
+            }
             (Waiter::Detail, Reply::User(r)) => match r {
                 Ok(d) => {
                     let Some(m) = self.main() else {

@@ -244,7 +244,7 @@ pub const MOVEMENT: &[Binding] = &[
     b(
         &[k('G'), code(KeyCode::End)],
         "bottom",
-        "go to the last loaded row (loads more as you go)",
+        "go to the last row",
         Cmd::Bottom,
         false,
     ),

@@ -9,3 +9,4 @@ mod policies;
 mod resources;
 mod snapshots;
 mod state;
+mod window;

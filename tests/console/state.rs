@@ -111,50 +111,77 @@ fn search_of(call: &Call) -> Option<String> {
     }
 }
 
-on_both_backends!(filter_is_debounced, 100, 30, |h| {
+on_both_backends!(filter_searches_as_you_type, 100, 30, |h| {
     let mut h = signed_in_with(h, &["anna.b", "annette", "bob.c"]).await;
-    let before = list_calls(&h);
     h.key(KeyCode::Char('/')).await;
-    h.text("ann").await;
-    assert_eq!(list_calls(&h), before, "no query while typing");
-    h.wait_ms(50).await;
-    assert_eq!(list_calls(&h), before, "still inside the debounce");
+    let before = list_calls(&h);
+    // A key searches at once: no tick, no delay.
+    let (id1, actor1, call1) = only_call(h.app.update(press('a'), h.now));
+    assert_eq!(search_of(&call1).as_deref(), Some("a"));
+    // Typed while that search runs: nothing yet, at most one in flight.
+    assert!(h.app.update(press('n'), h.now).is_empty());
+    assert!(h.app.update(press('n'), h.now).is_empty());
     assert!(h.screen().contains("Users  /ann"), "{}", h.screen());
-    h.wait_ms(200).await;
-    assert_eq!(list_calls(&h), before + 1, "one query for the whole word");
+    // Its answer arrives: shown, and exactly one search for the latest text.
+    let reply1 = perform(&h.service, actor1.as_ref(), call1).await;
+    let (id2, actor2, call2) = only_call(h.app.update(
+        Event::Reply {
+            id: id1,
+            reply: reply1,
+        },
+        h.now,
+    ));
+    assert_eq!(search_of(&call2).as_deref(), Some("ann"));
+    assert_eq!(rows(&h), ["anna.b", "annette"], "the answer for \"a\"");
+    let reply2 = perform(&h.service, actor2.as_ref(), call2).await;
+    let effects = h.app.update(
+        Event::Reply {
+            id: id2,
+            reply: reply2,
+        },
+        h.now,
+    );
+    assert!(
+        effects.is_empty(),
+        "the text is what was searched: {effects:?}"
+    );
     assert_eq!(rows(&h), ["anna.b", "annette"]);
-    // Nothing new typed: no more queries.
-    h.wait_ms(200).await;
-    assert_eq!(list_calls(&h), before + 1);
-    // Enter keeps the filter and leaves the field.
+    assert_eq!(main_of(&h).users.search, "ann");
+    // Time passing searches nothing.
+    h.wait_ms(500).await;
+    assert_eq!(list_calls(&h), before);
+    // A key that changes nothing (the cursor moves) searches nothing.
+    h.key(KeyCode::Left).await;
+    assert_eq!(list_calls(&h), before);
+    // Enter keeps the filter and leaves the field, without a reload.
     h.key(KeyCode::Enter).await;
-    h.wait_ms(10).await;
     let m = main_of(&h);
     assert!(!m.users.editing_filter);
     assert_eq!(m.users.search, "ann");
-    assert_eq!(list_calls(&h), before + 1, "same search, no reload");
+    assert_eq!(list_calls(&h), before);
+    // A paste searches at once too.
+    h.key(KeyCode::Char('/')).await;
+    for _ in 0..3 {
+        h.key(KeyCode::Backspace).await;
+    }
+    let searched = list_calls(&h);
+    let (_, _, call) = only_call(h.app.update(Event::Paste("bob".into()), h.now));
+    assert_eq!(search_of(&call).as_deref(), Some("bob"));
+    assert!(searched > before, "each Backspace searched as well");
 });
 
 on_both_backends!(a_stale_answer_is_dropped, 100, 30, |h| {
     let mut h = signed_in_with(h, &["anna.b", "annette", "bob.c", "bobby"]).await;
     h.key(KeyCode::Char('/')).await;
-    for c in "ann".chars() {
-        assert!(h.app.update(press(c), h.now).is_empty());
-    }
-    h.now += Duration::milliseconds(200);
-    let (id1, actor1, call1) = only_call(h.app.update(Event::Tick, h.now));
-    assert_eq!(search_of(&call1).as_deref(), Some("ann"));
-    for _ in 0..3 {
-        let bs = Event::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
-        assert!(h.app.update(bs, h.now).is_empty());
-    }
-    for c in "bob".chars() {
-        assert!(h.app.update(press(c), h.now).is_empty());
-    }
-    h.now += Duration::milliseconds(200);
-    let (id2, actor2, call2) = only_call(h.app.update(Event::Tick, h.now));
-    assert_eq!(search_of(&call2).as_deref(), Some("bob"));
-    assert!(!h.app.is_waiting(id1), "the new search forgets the old one");
+    let (id1, actor1, call1) = only_call(h.app.update(press('b'), h.now));
+    assert_eq!(search_of(&call1).as_deref(), Some("b"));
+    // Esc clears the field while the search runs (nothing new yet), and
+    // Esc again clears the kept filter: a new listing voids the search.
+    let esc = || Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    assert!(h.app.update(esc(), h.now).is_empty());
+    let (id2, actor2, call2) = only_call(h.app.update(esc(), h.now));
+    assert_eq!(search_of(&call2), None);
+    assert!(!h.app.is_waiting(id1), "the new listing forgets the search");
     assert!(h.app.is_waiting(id2));
     // The second answer arrives first, then the first one.
     let reply2 = perform(&h.service, actor2.as_ref(), call2).await;
@@ -164,16 +191,20 @@ on_both_backends!(a_stale_answer_is_dropped, 100, 30, |h| {
         reply: reply2,
     })
     .await;
-    assert_eq!(rows(&h), ["bob.c", "bobby"]);
+    assert_eq!(rows(&h), ["anna.b", "annette", "bob.c", "bobby", "root1"]);
     h.event(Event::Reply {
         id: id1,
         reply: reply1,
     })
     .await;
-    assert_eq!(rows(&h), ["bob.c", "bobby"], "the stale answer is dropped");
+    assert_eq!(
+        rows(&h),
+        ["anna.b", "annette", "bob.c", "bobby", "root1"],
+        "the stale answer is dropped"
+    );
     let screen = h.screen();
     assert!(
-        screen.contains("bobby") && !screen.contains("anna.b"),
+        screen.contains("anna.b") && !screen.contains("/b"),
         "{screen}"
     );
 });

@@ -16,6 +16,8 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 /// Entries per request.
 pub const PAGE: i64 = 200;
 const PREFETCH: usize = 40;
+/// Wait this long after the last key before searching the trail.
+pub const DEBOUNCE_MS: i64 = 120;
 
 #[derive(Debug, Default)]
 pub struct AuditPane {

@@ -7,6 +7,7 @@ pub mod list;
 pub mod lockouts;
 pub mod policies;
 pub mod resources;
+pub mod user_window;
 pub mod users;
 
 /// Pane names in tab order.

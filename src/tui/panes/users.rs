@@ -1,11 +1,12 @@
-//! The Users pane: a keyset-paged table of users with status badges, a
-//! debounced filter, quick filters and sorting. Rows are loaded a page at a
-//! time as the selection nears the end; only visible rows are drawn.
+//! The Users pane: a table of users with status badges, a filter searched
+//! as you type, quick filters and sorting. The rows are a bounded window
+//! over the listing, paged both ways (user_window.rs); only visible rows
+//! are drawn.
 
 use crate::domain::user::time_left;
 use crate::domain::{Kind, Role};
 use crate::service::UserFilter;
-use crate::service::views::{Page, UserSummary};
+use crate::service::views::UserSummary;
 use crate::store::{Cursor, StatusFilter, UserSort};
 use crate::tui::fields::TextField;
 use crate::tui::theme::{SELECTED_MARK, Theme};
@@ -19,10 +20,6 @@ use std::collections::BTreeSet;
 
 /// Rows per request.
 pub const PAGE: i64 = 100;
-/// Load the next page when the selection is this close to the end.
-const PREFETCH: usize = 30;
-/// Wait this long after the last key before searching.
-pub const DEBOUNCE_MS: i64 = 120;
 
 #[derive(Debug, Default)]
 pub struct UsersPane {
@@ -39,10 +36,13 @@ pub struct UsersPane {
     pub role: Option<Role>,
     pub resource: Option<String>,
     pub sort: UserSort,
+    /// Set when rows follow the window: the cursor at its last row.
     pub next: Option<Cursor>,
+    /// Set when rows come before the window: the cursor at the row just
+    /// before its first.
+    pub prev: Option<Cursor>,
     pub loading: bool,
     pub loaded: bool,
-    pub debounce_until: Option<DateTime<Utc>>,
 }
 
 const STATUSES: [Option<StatusFilter>; 6] = [
@@ -80,8 +80,10 @@ impl UsersPane {
         }
     }
 
-    /// The request for the first page (`after` None) or the next one.
-    pub fn query(&self, after: Option<Cursor>) -> UserFilter {
+    /// A page request with the pane's search, filters and sort: after the
+    /// cursor, or before it with `backward` (the first or last page when
+    /// the cursor is None).
+    pub fn query(&self, after: Option<Cursor>, backward: bool) -> UserFilter {
         UserFilter {
             search: Some(self.search.clone()).filter(|s| !s.trim().is_empty()),
             status: self.status,
@@ -90,6 +92,7 @@ impl UsersPane {
             resource: self.resource.clone(),
             sort: self.sort,
             after,
+            backward,
             limit: PAGE,
         }
     }
@@ -142,32 +145,6 @@ impl UsersPane {
     }
 
     pub fn scroll_into_view(&mut self, height: usize) {
-        self.move_by(0, height);
-    }
-
-    /// Whether the next page should be fetched now.
-    pub fn wants_more(&self) -> bool {
-        self.next.is_some() && !self.loading && self.selected + PREFETCH >= self.rows.len()
-    }
-
-    /// Takes a page: replaces the rows (first page) or appends.
-    pub fn apply(&mut self, page: Page<UserSummary>, append: bool, height: usize) {
-        self.loading = false;
-        self.loaded = true;
-        if append {
-            self.rows.extend(page.items);
-        } else {
-            // Keep the selection on the same user when reloading in place.
-            let keep = self.selected_row().map(|r| r.id);
-            self.rows = page.items;
-            self.selected = keep
-                .and_then(|id| self.rows.iter().position(|r| r.id == id))
-                .unwrap_or(0);
-            self.offset = self.offset.min(self.selected);
-            let ids: BTreeSet<i64> = self.rows.iter().map(|r| r.id).collect();
-            self.marked.retain(|id| ids.contains(id));
-        }
-        self.next = page.next;
         self.move_by(0, height);
     }
 
