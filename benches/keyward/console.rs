@@ -197,6 +197,14 @@ pub async fn search(
         bare_times.push(t.elapsed());
         console.key(KeyCode::Esc).await;
     }
+    let mut slowest: Vec<(std::time::Duration, &String)> = bare_times.iter().copied().zip(terms).collect();
+    slowest.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    let list: Vec<String> = slowest
+        .iter()
+        .take(8)
+        .map(|(d, t)| format!("{t:?} {:.0} ms", ms(*d)))
+        .collect();
+    eprintln!("    slowest bare queries: {}", list.join(", "));
     let mut out = Vec::new();
     for (p, target) in [(50.0, "≤ 2x bare"), (99.0, "< 30 ms, ≤ 2x bare")] {
         let f = Figure::new(

@@ -88,7 +88,7 @@ pub async fn bulk_reset(
         .bulk_reset(
             &actor,
             &req,
-            &Password::from("shared reset passphrase 2026 bench"),
+            &Password::from("shared reset passphrase 2026 copper"),
             &|_| {},
             &AtomicBool::new(false),
         )

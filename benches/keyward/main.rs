@@ -4,7 +4,11 @@
 //! target/keyward-bench.json. BENCHMARKS.md says how to read it.
 //!
 //! KEYWARD_BENCH_USERS sets the demo size (default 1,000,000) for a quick
-//! run; KEYWARD_BENCH_ONLY=sqlite|postgres runs one backend.
+//! run; KEYWARD_BENCH_ONLY=sqlite|postgres runs one backend;
+//! KEYWARD_BENCH_REUSE=1 keeps the previous run's databases (no fill
+//! figure); `cargo bench -- search signin` runs only the named groups
+//! (fill search scroll startup signin lockouts bulk);
+//! KEYWARD_BENCH_TERMS sets how many search terms are typed (default 300).
 
 mod console;
 mod data;
@@ -55,23 +59,35 @@ async fn run() -> Result<(), String> {
         None => eprintln!("KEYWARD_TEST_DATABASE_URL is not set: PostgreSQL is skipped"),
     }
     backends.retain(|(b, _)| only.as_deref().is_none_or(|o| o == *b));
+    let reuse = std::env::var_os("KEYWARD_BENCH_REUSE").is_some();
+    let groups: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wants = |g: &str| groups.is_empty() || groups.iter().any(|x| x == g);
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     eprintln!("keyward benchmarks: {users} demo users, {cores} cores");
 
     let mut figures: Vec<Figure> = Vec::new();
     for (backend, url) in backends {
-        eprintln!("\n{backend}: keyward demo --users {users} ...");
-        let db = setup::fresh(backend, url.as_deref()).await?;
-        let fill = setup::fill(&db, users)?;
-        let f = Figure::new(
-            &format!("demo fill ({users} users)"),
-            backend,
-            fill.as_secs_f64(),
-            "s",
-            "< 120 s",
-        );
-        announce(&f);
-        figures.push(f);
+        let db = if reuse {
+            eprintln!("\n{backend}: the previous run's database");
+            setup::existing(backend, url.as_deref())
+        } else {
+            eprintln!("\n{backend}: keyward demo --users {users} ...");
+            let db = setup::fresh(backend, url.as_deref()).await?;
+            let fill = setup::fill(&db, users)?;
+            let f = Figure::new(
+                &format!("demo fill ({users} users)"),
+                backend,
+                fill.as_secs_f64(),
+                "s",
+                "< 120 s",
+            );
+            announce(&f);
+            figures.push(f);
+            db
+        };
 
         let service = Service::open(&db.url, ServiceConfig::default())
             .await
@@ -88,16 +104,32 @@ async fn run() -> Result<(), String> {
             .actor
             .ok_or("the bench administrator could not sign in")?;
 
-        let terms = console::search_terms(&service, SEARCH_TERMS).await;
-        figures.extend(console::search(&service, backend, &terms).await?);
-        figures.extend(console::scrolling(&service, backend).await?);
-        figures.extend(process::startup_and_memory(&db, 5)?);
-        let logins = signin::users(&service, &admin, cores.max(2)).await?;
-        figures.extend(signin::cost(&service, backend, &logins).await?);
-        figures.extend(signin::throughput(&service, backend, &logins).await?);
-        figures.extend(data::lockouts(&service, backend, &admin).await?);
+        if wants("search") {
+            let count = std::env::var("KEYWARD_BENCH_TERMS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(SEARCH_TERMS);
+            let terms = console::search_terms(&service, count).await;
+            figures.extend(console::search(&service, backend, &terms).await?);
+        }
+        if wants("scroll") {
+            figures.extend(console::scrolling(&service, backend).await?);
+        }
+        if wants("startup") {
+            figures.extend(process::startup_and_memory(&db, 5)?);
+        }
+        if wants("signin") {
+            let logins = signin::users(&service, &admin, cores.max(2)).await?;
+            figures.extend(signin::cost(&service, backend, &logins).await?);
+            figures.extend(signin::throughput(&service, backend, &logins).await?);
+        }
+        if wants("lockouts") {
+            figures.extend(data::lockouts(&service, backend, &admin).await?);
+        }
         // Last: it changes every staff user's password.
-        figures.extend(data::bulk_reset(&service, backend, &admin).await?);
+        if wants("bulk") {
+            figures.extend(data::bulk_reset(&service, backend, &admin).await?);
+        }
         service.store().close().await;
     }
 

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub const ADMIN: &str = "bench.admin";
-pub const ADMIN_PW: &str = "bench admin passphrase 7d1e";
+pub const ADMIN_PW: &str = "quartz meadow lantern 7d1e";
 
 /// Where a backend's database lives and how the binary reaches it.
 pub struct BenchDb {
@@ -111,6 +111,19 @@ pub async fn fresh(backend: &'static str, pg_url: Option<&str>) -> Result<BenchD
         }
     };
     Ok(BenchDb { backend, url, dir })
+}
+
+/// The previous run's database for `backend` (KEYWARD_BENCH_REUSE).
+pub fn existing(backend: &'static str, pg_url: Option<&str>) -> BenchDb {
+    let dir = target_dir().join("keyward-bench").join(backend);
+    let url = match pg_url {
+        None => format!("sqlite://{}", dir.join("bench.db").display()),
+        Some(admin_url) => {
+            let base = admin_url.split('?').next().unwrap_or(admin_url);
+            format!("{}/keyward_bench", &base[..base.rfind('/').unwrap_or(base.len())])
+        }
+    };
+    BenchDb { backend, url, dir }
 }
 
 /// Creates the administrator, signs the CLI in and runs the demo fill;

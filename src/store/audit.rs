@@ -114,7 +114,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<AuditRow>> {
         let pattern =
-            filter.map(|f| format!("%{}%", super::users::escape_like(&f.to_ascii_lowercase())));
+            filter.map(|f| format!("%{}%", super::listing::escape_like(&f.to_ascii_lowercase())));
         let sql = format!(
             "SELECT {AUDIT_COLUMNS} FROM audit WHERE ($1 IS NULL OR seq < $1) \
              AND ($2 IS NULL OR lower(actor) LIKE $2 ESCAPE '\\' OR lower(action) LIKE $2 ESCAPE '\\' \

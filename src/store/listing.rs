@@ -1,0 +1,466 @@
+//! The users listing: one keyset-paged page, filtered and searched, in
+//! either direction. Search is case-insensitive over login, name and email:
+//! a prefix for one or two characters, a substring from three on.
+
+use super::rows::{USER_COLUMNS, UserRow};
+use super::{Pool, Store};
+use crate::domain::{Kind, Role};
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+
+/// Listing order. Each has a keyset cursor so paging never uses OFFSET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserSort {
+    #[default]
+    Login,
+    Name,
+    /// Most recent sign-in first; never signed in last.
+    LastLogin,
+}
+
+/// A position in a listing: the sort key of one row. A forward page starts
+/// strictly after it, a backward page ends strictly before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cursor {
+    Login(String),
+    Name(String, i64),
+    LastLogin(DateTime<Utc>, i64),
+}
+
+impl Cursor {
+    /// The cursor at the row with these keys, in `sort` order (what the
+    /// listing's ORDER BY compares).
+    pub fn at(
+        sort: UserSort,
+        id: i64,
+        login: &str,
+        name: &str,
+        last_login_at: Option<DateTime<Utc>>,
+    ) -> Cursor {
+        match sort {
+            UserSort::Login => Cursor::Login(login.to_ascii_lowercase()),
+            UserSort::Name => Cursor::Name(name.to_ascii_lowercase(), id),
+            UserSort::LastLogin => Cursor::LastLogin(last_login_at.unwrap_or_else(epoch), id),
+        }
+    }
+}
+
+/// What never-signed-in users sort as in the last sign-in order.
+fn epoch() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// Enabled and not locked.
+    Active,
+    Locked,
+    Disabled,
+    MustChange,
+    /// No sign-in since the inactivity cut-off.
+    Inactive,
+}
+
+impl std::str::FromStr for StatusFilter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "active" => StatusFilter::Active,
+            "locked" => StatusFilter::Locked,
+            "disabled" => StatusFilter::Disabled,
+            "must-change" => StatusFilter::MustChange,
+            "inactive" => StatusFilter::Inactive,
+            _ => {
+                return Err(format!(
+                    "unknown status {s:?}: expected active, locked, disabled, must-change or inactive"
+                ));
+            }
+        })
+    }
+}
+
+/// One page request. `search` matches login, name and email case-insensitively:
+/// a prefix for one or two characters, a substring from three on.
+#[derive(Debug, Clone)]
+pub struct UserQuery {
+    pub search: Option<String>,
+    pub status: Option<StatusFilter>,
+    pub kind: Option<Kind>,
+    pub role: Option<Role>,
+    pub resource_id: Option<i64>,
+    pub sort: UserSort,
+    /// Forward: the rows after this cursor (from the first row when None).
+    /// Backward: the rows before it (the last rows when None).
+    pub after: Option<Cursor>,
+    /// Read towards the start of the listing (reversed ORDER BY and keyset
+    /// comparison); the rows still come back in listing order.
+    pub backward: bool,
+    pub limit: i64,
+    /// "Now", for lock state.
+    pub now: DateTime<Utc>,
+    /// Inactivity cut-offs for staff and portal users (from their policies).
+    pub inactive_before: (DateTime<Utc>, DateTime<Utc>),
+    /// (policy id, cut-off) for each policy with a `max_age_days`: passwords
+    /// its users set before the cut-off have expired (must-change filter).
+    pub password_expired_before: Vec<(i64, DateTime<Utc>)>,
+}
+
+/// How many rows, in listing order, a search probe tests before it leaves
+/// the search to the search index (see [`Store::list_users`]): matches
+/// rarer than one in PROBE_ROWS / page size are found by the index.
+const PROBE_ROWS: i64 = 20_000;
+
+/// A value to bind to a dynamically built statement.
+#[derive(Debug, Clone)]
+enum Param {
+    Text(String),
+    Int(i64),
+    Time(DateTime<Utc>),
+}
+
+/// Escapes `%`, `_` and `\` for LIKE ... ESCAPE '\'.
+pub(crate) fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The smallest string greater than every string starting with `prefix`
+/// (byte order), or `None` if there is none.
+fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let mut next = last as u32 + 1;
+        // Skip the surrogate gap.
+        if (0xD800..=0xDFFF).contains(&next) {
+            next = 0xE000;
+        }
+        if let Some(c) = char::from_u32(next) {
+            chars.push(c);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// Quotes a search string as one FTS5 phrase (FTS5 ignores LIKE escapes).
+fn fts_phrase(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+struct Sql {
+    text: String,
+    params: Vec<Param>,
+}
+
+impl Sql {
+    fn new() -> Sql {
+        Sql {
+            text: String::new(),
+            params: Vec::new(),
+        }
+    }
+    /// Adds a parameter and returns its placeholder.
+    fn param(&mut self, p: Param) -> String {
+        self.params.push(p);
+        format!("${}", self.params.len())
+    }
+}
+
+impl Store {
+    /// One page of users in the requested order, filtered: the rows after
+    /// the cursor, or with `backward` the rows before it (the last page
+    /// without one), in listing order either way. Keyset only, never OFFSET.
+    ///
+    /// A search first tries a probe: the first [`PROBE_ROWS`] rows in
+    /// listing order (an index walk), each tested for the match. When
+    /// matches are common (a short prefix, "example.org") that finds the
+    /// page at once, where the search index would hand back hundreds of
+    /// thousands of matches to sort. When the probe finds less than a page,
+    /// the matches are rare and the search index finds them all quickly.
+    pub async fn list_users(&self, q: &UserQuery) -> Result<Vec<UserRow>> {
+        let mut rare = false;
+        if let Some(probe) = self.probe_sql(q) {
+            let rows = self.fetch_page(&probe, q, false).await?;
+            if rows.len() as i64 >= q.limit.clamp(1, 1001) {
+                return Ok(rows);
+            }
+            rare = true;
+        }
+        self.fetch_page(&self.page_sql(q), q, rare).await
+    }
+
+    /// Runs a page statement. `rare`: the probe found the matches rare, so
+    /// PostgreSQL is told not to walk the login index for them (its
+    /// estimate of a prefix's matches can be far off, and a walk that
+    /// finds none reads every row); it collects them from the search
+    /// indexes and sorts them instead.
+    async fn fetch_page(&self, sql: &Sql, q: &UserQuery, rare: bool) -> Result<Vec<UserRow>> {
+        macro_rules! bound {
+            () => {{
+                let mut query = sqlx::query_as::<_, UserRow>(&sql.text);
+                for prm in &sql.params {
+                    query = match prm {
+                        Param::Text(s) => query.bind(s.clone()),
+                        Param::Int(i) => query.bind(*i),
+                        Param::Time(t) => query.bind(*t),
+                    };
+                }
+                query
+            }};
+        }
+        let mut rows = match &self.pool {
+            Pool::Postgres(p) if rare => {
+                let mut tx = p.begin().await?;
+                sqlx::query("SET LOCAL enable_indexscan = off")
+                    .execute(&mut *tx)
+                    .await?;
+                let rows = bound!().fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                rows
+            }
+            Pool::Postgres(p) => bound!().fetch_all(p).await?,
+            Pool::Sqlite(p) => bound!().fetch_all(p).await?,
+        };
+        if q.backward {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    /// The probe described at [`Store::list_users`], for a search in
+    /// login order with no other filter: a walk of the `users_search_walk`
+    /// index, which holds login, name and email in login order, so that no
+    /// row is read but the page's. `None` when it does not apply, or the
+    /// term has letters whose case only the search index folds. The match
+    /// is the search index's: LIKE folds ASCII case on SQLite, and on
+    /// PostgreSQL lower() is applied to the indexed columns.
+    fn probe_sql(&self, q: &UserQuery) -> Option<Sql> {
+        let term = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
+        let only_search = q.status.is_none()
+            && q.kind.is_none()
+            && q.role.is_none()
+            && q.resource_id.is_none();
+        if q.sort != UserSort::Login || !only_search || !term.is_ascii() {
+            return None;
+        }
+        let mut sql = Sql::new();
+        let escaped = escape_like(&term.to_ascii_lowercase());
+        let pattern = if term.chars().count() < 3 {
+            format!("{escaped}%")
+        } else {
+            format!("%{escaped}%")
+        };
+        let p = sql.param(Param::Text(pattern));
+        let (dir, cmp) = if q.backward { ("DESC", "<") } else { ("ASC", ">") };
+        let walk = match &q.after {
+            Some(Cursor::Login(l)) => format!(
+                "WHERE lower(u.login) {cmp} lower({})",
+                sql.param(Param::Text(l.clone()))
+            ),
+            _ => String::new(),
+        };
+        let limit = sql.param(Param::Int(q.limit.clamp(1, 1001)));
+        let like = |col: &str| match self.pool {
+            Pool::Sqlite(_) => format!("w.{col} LIKE {p} ESCAPE '\\'"),
+            Pool::Postgres(_) => format!("lower(w.{col}) LIKE {p} ESCAPE '\\'"),
+        };
+        sql.text = format!(
+            "SELECT {USER_COLUMNS} FROM (\
+               SELECT w.id, w.k FROM (\
+                 SELECT u.id, lower(u.login) AS k, u.login, u.name, u.email FROM users u {walk} \
+                 ORDER BY lower(u.login) {dir} LIMIT {PROBE_ROWS}\
+               ) w WHERE {} OR {} OR {} ORDER BY w.k {dir} LIMIT {limit}\
+             ) m JOIN users u ON u.id = m.id ORDER BY m.k {dir}",
+            like("login"),
+            like("name"),
+            like("email")
+        );
+        Some(sql)
+    }
+
+    /// The page's statement, using the search indexes.
+    fn page_sql(&self, q: &UserQuery) -> Sql {
+        let mut sql = Sql::new();
+        let mut conds: Vec<String> = Vec::new();
+        let term = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty());
+
+        if let Some(term) = term {
+            let term = term.to_ascii_lowercase();
+            if term.chars().count() < 3 {
+                // Prefix over each column: index range seeks on both backends.
+                let lo = sql.param(Param::Text(term.clone()));
+                let range = match prefix_upper_bound(&term) {
+                    Some(hi) => {
+                        let hi = sql.param(Param::Text(hi));
+                        Box::new(move |col: &str| format!("({col} >= {lo} AND {col} < {hi})"))
+                            as Box<dyn Fn(&str) -> String>
+                    }
+                    None => Box::new(move |col: &str| format!("{col} >= {lo}")),
+                };
+                conds.push(format!(
+                    "({} OR {} OR {})",
+                    range("lower(u.login)"),
+                    range("lower(u.name)"),
+                    range("lower(u.email)")
+                ));
+            } else {
+                match self.pool {
+                    Pool::Sqlite(_) => {
+                        let ph = sql.param(Param::Text(fts_phrase(&term)));
+                        conds.push(format!(
+                            "u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH {ph})"
+                        ));
+                    }
+                    Pool::Postgres(_) => {
+                        let ph = sql.param(Param::Text(format!("%{}%", escape_like(&term))));
+                        conds.push(format!(
+                            "(lower(u.login) LIKE {ph} ESCAPE '\\' OR lower(u.name) LIKE {ph} ESCAPE '\\' OR lower(u.email) LIKE {ph} ESCAPE '\\')"
+                        ));
+                    }
+                }
+            }
+        }
+
+        if let Some(status) = q.status {
+            let now = sql.param(Param::Time(q.now));
+            conds.push(match status {
+                StatusFilter::Active => format!("u.status = 'active' AND (u.locked_at IS NULL OR u.locked_until <= {now})"),
+                StatusFilter::Locked => format!("u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > {now})"),
+                StatusFilter::Disabled => "u.status = 'disabled'".to_string(),
+                StatusFilter::MustChange => {
+                    // The flag, an enforced policy change, or an expired password
+                    // (as the list's badge and sign-in judge it).
+                    let policy_id = "COALESCE(u.policy_id, (SELECT d.id FROM policies d WHERE d.name = \
+                        CASE WHEN u.kind = 'portal' THEN 'portal' ELSE 'default' END))";
+                    let mut expired = String::new();
+                    if !q.password_expired_before.is_empty() {
+                        let mut case = format!("CASE {policy_id}");
+                        for (id, cutoff) in &q.password_expired_before {
+                            let id = sql.param(Param::Int(*id));
+                            let cutoff = sql.param(Param::Time(*cutoff));
+                            case.push_str(&format!(" WHEN {id} THEN {cutoff}"));
+                        }
+                        expired = format!(" OR u.password_changed_at < {case} END");
+                    }
+                    format!(
+                        "(u.must_change_password OR u.password_policy_version < \
+                         (SELECT pol.enforced_version FROM policies pol WHERE pol.id = {policy_id}){expired})"
+                    )
+                }
+                StatusFilter::Inactive => {
+                    let staff = sql.param(Param::Time(q.inactive_before.0));
+                    let portal = sql.param(Param::Time(q.inactive_before.1));
+                    format!("COALESCE(u.last_login_at, u.created_at) < CASE WHEN u.kind = 'portal' THEN {portal} ELSE {staff} END")
+                }
+            });
+        }
+        if let Some(kind) = q.kind {
+            let ph = sql.param(Param::Text(kind.as_str().into()));
+            conds.push(format!("u.kind = {ph}"));
+        }
+        if let Some(role) = q.role {
+            let ph = sql.param(Param::Text(role.as_str().into()));
+            conds.push(format!("u.role = {ph}"));
+        }
+        if let Some(res) = q.resource_id {
+            let ph = sql.param(Param::Int(res));
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM grants g WHERE g.user_id = u.id AND g.resource_id = {ph})"
+            ));
+        }
+
+        // Login and name ascend, last sign-in descends; reading backward
+        // reverses both the order and the keyset comparison.
+        let ascending = (q.sort != UserSort::LastLogin) != q.backward;
+        let (dir, cmp) = if ascending {
+            ("ASC", ">")
+        } else {
+            ("DESC", "<")
+        };
+        let order = match q.sort {
+            UserSort::Login => format!("lower(u.login) {dir}"),
+            UserSort::Name => format!("lower(u.name) {dir}, u.id {dir}"),
+            UserSort::LastLogin => format!("{} {dir}, u.id {dir}", self.last_login_key()),
+        };
+        // Two-part keys: the first part as a range (an index seek on both
+        // backends), then the tie-break on id.
+        match &q.after {
+            None => {}
+            // lower() on the cursor too: PostgreSQL lowercases more than
+            // ASCII, and the key must be the one the index holds.
+            Some(Cursor::Login(l)) => {
+                let ph = sql.param(Param::Text(l.clone()));
+                conds.push(format!("lower(u.login) {cmp} lower({ph})"));
+            }
+            Some(Cursor::Name(n, id)) => {
+                let a = format!("lower({})", sql.param(Param::Text(n.clone())));
+                let b = sql.param(Param::Int(*id));
+                conds.push(format!(
+                    "lower(u.name) {cmp}= {a} AND (lower(u.name) {cmp} {a} OR u.id {cmp} {b})"
+                ));
+            }
+            Some(Cursor::LastLogin(t, id)) => {
+                let a = sql.param(Param::Time(*t));
+                let b = sql.param(Param::Int(*id));
+                let key = self.last_login_key();
+                conds.push(format!(
+                    "{key} {cmp}= {a} AND ({key} {cmp} {a} OR u.id {cmp} {b})"
+                ));
+            }
+        }
+        // A page of up to 1000, and one row more to see whether more follow.
+        let limit = sql.param(Param::Int(q.limit.clamp(1, 1001)));
+        let filter = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        sql.text =
+            format!("SELECT {USER_COLUMNS} FROM users u {filter} ORDER BY {order} LIMIT {limit}");
+        sql
+    }
+
+    /// The last-sign-in sort key, never-signed-in as the epoch: the very
+    /// expression the `users_last_login_sort` index holds (a bound epoch
+    /// would not match it). SQLite keeps times as the text sqlx writes.
+    fn last_login_key(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "COALESCE(u.last_login_at, '1970-01-01T00:00:00+00:00')",
+            Pool::Postgres(_) => "COALESCE(u.last_login_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')",
+        }
+    }
+}
+
+/// The cursor at `row` in `sort` order: a forward page continues after it,
+/// a backward page ends before it.
+pub fn cursor_after(row: &UserRow, sort: UserSort) -> Cursor {
+    Cursor::at(sort, row.id, &row.login, &row.name, row.last_login_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_escaping() {
+        assert_eq!(escape_like("50%_a\\b"), "50\\%\\_a\\\\b");
+    }
+
+    #[test]
+    fn prefix_bounds() {
+        assert_eq!(prefix_upper_bound("ab").as_deref(), Some("ac"));
+        assert_eq!(prefix_upper_bound("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
+    }
+
+    #[test]
+    fn fts_quotes() {
+        assert_eq!(fts_phrase("o\"brien"), "\"o\"\"brien\"");
+    }
+}
