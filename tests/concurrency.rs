@@ -347,7 +347,7 @@ both_backends!(
         for _ in 0..5 {
             if other[0]
                 .store()
-                .record_failure(id, &policy, "other", now)
+                .record_failure(id, "target.user", &policy, "other", now)
                 .await
                 .unwrap()
                 .locked
@@ -358,7 +358,11 @@ both_backends!(
         }
         assert_eq!(locked, 1);
         assert!(
-            !t.service.store().record_success(id, now).await.unwrap(),
+            !t.service
+                .store()
+                .record_success(id, "target.user", "test", now)
+                .await
+                .unwrap(),
             "refused while locked"
         );
         let row = t.row("target.user").await;
@@ -367,7 +371,13 @@ both_backends!(
         assert!(row.last_login_at.is_none());
         // Once the lock has run out, a success counts again.
         let later = now + chrono::Duration::minutes(16);
-        assert!(t.service.store().record_success(id, later).await.unwrap());
+        assert!(
+            t.service
+                .store()
+                .record_success(id, "target.user", "test", later)
+                .await
+                .unwrap()
+        );
         assert_eq!(t.row("target.user").await.failed_attempts, 0);
         close(other).await;
     }

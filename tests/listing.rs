@@ -1023,10 +1023,7 @@ async fn all_pages(t: &TestDb, admin: &Actor, filter: UserFilter, limit: i64) ->
 // give exactly the users a plain scan would, in order, page after page.
 both_backends!(common_and_rare_matches_page_alike, |t| {
     let admin = t.admin().await;
-    t.service
-        .demo_fill(&admin, 3_000, &|_| {})
-        .await
-        .unwrap();
+    t.service.demo_fill(&admin, 3_000, &|_| {}).await.unwrap();
     let everyone = t
         .service
         .list_users(
@@ -1061,7 +1058,19 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
         }
     }
     assert_eq!(rows.len(), 3_001);
-    for term in ["a", "jo", "Ma", "son", "example.org", "CLIENTS", "ller", "z", "qqq", "an1", "e.o"] {
+    for term in [
+        "a",
+        "jo",
+        "Ma",
+        "son",
+        "example.org",
+        "CLIENTS",
+        "ller",
+        "z",
+        "qqq",
+        "an1",
+        "e.o",
+    ] {
         let t_lower = term.to_ascii_lowercase();
         let expected: Vec<String> = rows
             .iter()

@@ -103,8 +103,9 @@ pub async fn search_terms(service: &Service, count: usize) -> Vec<String> {
     let mut terms = Vec::new();
     let store = service.store();
     while terms.len() < count {
-        let start: String = (0..2).map(|_| rng.gen_range(b'a'..=b'z') as char).collect();
-        let q = query(Some(start), None, 1);
+        // A user at a random place in login order (an index seek).
+        let start: String = (0..3).map(|_| rng.gen_range(b'a'..=b'z') as char).collect();
+        let q = query(None, Some(keyward::store::Cursor::Login(start)), 1);
         let Ok(rows) = store.list_users(&q).await else {
             break;
         };
@@ -197,8 +198,9 @@ pub async fn search(
         bare_times.push(t.elapsed());
         console.key(KeyCode::Esc).await;
     }
-    let mut slowest: Vec<(std::time::Duration, &String)> = bare_times.iter().copied().zip(terms).collect();
-    slowest.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    let mut slowest: Vec<(std::time::Duration, &String)> =
+        bare_times.iter().copied().zip(terms).collect();
+    slowest.sort_unstable_by_key(|s| std::cmp::Reverse(s.0));
     let list: Vec<String> = slowest
         .iter()
         .take(8)

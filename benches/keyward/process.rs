@@ -173,21 +173,21 @@ pub fn startup_and_memory(db: &BenchDb, runs: usize) -> Result<Vec<Figure>, Stri
     let median = |v: &[Duration]| v[v.len() / 2];
     let startup = Figure::new(
         "start-up to Users pane",
-        &db.backend,
+        db.backend,
         ms(median(&totals)),
         "ms",
         "< 200 ms",
     );
     let signin = Figure::new(
         "  of which sign-in to first page",
-        &db.backend,
+        db.backend,
         ms(median(&signins)),
         "ms",
         "-",
     );
     let memory = Figure::new(
         "console peak RSS, browsing",
-        &db.backend,
+        db.backend,
         peak,
         "MiB",
         "< 64 MiB",

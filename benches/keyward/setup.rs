@@ -120,7 +120,10 @@ pub fn existing(backend: &'static str, pg_url: Option<&str>) -> BenchDb {
         None => format!("sqlite://{}", dir.join("bench.db").display()),
         Some(admin_url) => {
             let base = admin_url.split('?').next().unwrap_or(admin_url);
-            format!("{}/keyward_bench", &base[..base.rfind('/').unwrap_or(base.len())])
+            format!(
+                "{}/keyward_bench",
+                &base[..base.rfind('/').unwrap_or(base.len())]
+            )
         }
     };
     BenchDb { backend, url, dir }

@@ -145,7 +145,9 @@ impl Hasher {
             runs: std::sync::atomic::AtomicU64::new(0),
         };
         let random = super::tokens::random_token();
-        hasher.dummy = hasher.hash(&Password::new(random.to_string()))?;
+        // Made with a fresh allocation: the thread that starts a service
+        // need not keep Argon2 memory it may never use again.
+        hasher.dummy = hasher.hash_allocating(&Password::new(random.to_string()))?;
         hasher.runs = std::sync::atomic::AtomicU64::new(0);
         Ok(hasher)
     }

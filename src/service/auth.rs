@@ -82,10 +82,9 @@ impl Service {
     /// attempt. A database error fails closed (Err).
     ///
     /// On top of that, every bad-credentials answer is padded to at least
-    /// the duration of the slowest recent one (which decays by 1% per
-    /// answer), so the extra database work of a wrong password, or an old
-    /// hash that verifies faster than the live parameters, does not tell
-    /// an unknown login from a known one either. The padding is an async
+    /// the median of recent ones, so the extra database work of a
+    /// wrong password, or an old hash that verifies faster than the live
+    /// parameters, does not tell an unknown login from a known one either. The padding is an async
     /// sleep: it costs no CPU.
     pub async fn authenticate(
         &self,
@@ -108,15 +107,20 @@ impl Service {
         if took < floor {
             tokio::time::sleep(std::time::Duration::from_nanos(floor - took)).await;
         }
-        // The floor follows the slowest answers and forgets them slowly; one
-        // answer can at most double it, so a single stall (a busy database)
-        // cannot slow every later answer.
-        let counted = if floor == 0 {
+        // The floor tracks the median of recent bad-credentials answers: it
+        // rises one step when an answer is slower and falls one when it is
+        // not (a step is 1/100 of the floor). Every answer faster than the
+        // median, unknown login or wrong password, takes the median; a
+        // single stall (a busy database) moves the floor by 1% only. A
+        // higher percentile would hide more, and cost every answer more.
+        let step = floor / 100;
+        let next = if floor == 0 {
             took
+        } else if took > floor {
+            floor.saturating_add(step)
         } else {
-            took.min(floor.saturating_mul(2))
+            floor - step
         };
-        let next = counted.max(floor - floor / 100);
         self.bad_credentials_floor.store(next, Ordering::Relaxed);
     }
 
@@ -197,7 +201,13 @@ impl Service {
             return Ok((AuthOutcome::BadCredentials, Padding::Pad));
         };
 
-        if !password.is_empty() && self.verify(Some(current.clone()), password).await? {
+        // Both outcomes need the user's policy: it is read while Argon2 runs.
+        let phc = (!password.is_empty()).then(|| current.clone());
+        let (matched, effective) =
+            tokio::join!(self.verify(phc, password), self.effective_policy(&user));
+        let effective = effective?;
+        // An empty password verified against the dummy: one run, like every branch.
+        if matched? {
             let outcome = self
                 .signed_in(
                     &user,
@@ -205,17 +215,14 @@ impl Service {
                     credential.shared_hash.is_some(),
                     password,
                     &source,
+                    effective,
                 )
                 .await?;
             return Ok((outcome, Padding::Pad));
         }
-        if password.is_empty() {
-            // Still one verification, like every other branch.
-            self.verify(None, password).await?;
-        }
 
         // Wrong password.
-        let mut policy = self.effective_policy(&user).await?.policy;
+        let mut policy = effective.policy;
         // A device still holding one of the user's previous passwords must
         // not lock them out: such a failure is recorded as stale and not
         // counted. Comparing with previous passwords costs one Argon2 run
@@ -271,39 +278,17 @@ impl Service {
             policy.lockout_max_minutes = minutes;
             policy.lockout_growth = 1;
         }
+        // The count, the lock and the attempt's record in one transaction.
         let failure = self
             .store
-            .record_failure(user.id, &policy, &source, now)
+            .record_failure(user.id, &user.login, &policy, &source, now)
             .await?;
-        match failure.locked {
-            Some(_until) => {
-                self.store
-                    .insert_attempt(
-                        &user.login,
-                        Some(user.id),
-                        AttemptOutcome::Locked.as_str(),
-                        &source,
-                        now,
-                    )
-                    .await?;
-                tracing::info!(login = %user.login, failures = failure.failed_attempts, "account locked after failed sign-ins");
-                // DESIGN step 4: the failure that locks still answers bad
-                // credentials (unknown logins never lock, so this must not differ).
-                Ok((AuthOutcome::BadCredentials, padding))
-            }
-            None => {
-                self.store
-                    .insert_attempt(
-                        &user.login,
-                        Some(user.id),
-                        AttemptOutcome::BadPassword.as_str(),
-                        &source,
-                        now,
-                    )
-                    .await?;
-                Ok((AuthOutcome::BadCredentials, padding))
-            }
+        if failure.locked.is_some() {
+            tracing::info!(login = %user.login, failures = failure.failed_attempts, "account locked after failed sign-ins");
         }
+        // DESIGN step 4: the failure that locks still answers bad credentials
+        // (unknown logins never lock, so this must not differ).
+        Ok((AuthOutcome::BadCredentials, padding))
     }
 
     async fn signed_in(
@@ -313,34 +298,22 @@ impl Service {
         on_shared: bool,
         password: &Password,
         source: &str,
+        effective: super::EffectivePolicy,
     ) -> Result<AuthOutcome> {
         let now = self.now();
-        if !self.store.record_success(user.id, now).await? {
-            // Another process locked the account between our read and now.
-            self.store
-                .insert_attempt(
-                    &user.login,
-                    Some(user.id),
-                    AttemptOutcome::WhileLocked.as_str(),
-                    source,
-                    now,
-                )
-                .await?;
+        if !self
+            .store
+            .record_success(user.id, &user.login, source, now)
+            .await?
+        {
+            // Another process locked the account between our read and now
+            // (recorded as an attempt while locked).
             let fresh = self.store.user_by_id(user.id).await?;
             let lock = fresh
                 .map(|u| LockState::at(u.locked_at, u.locked_until, now))
                 .unwrap_or(LockState::Indefinite);
             return Ok(locked_outcome(lock));
         }
-        self.store
-            .insert_attempt(
-                &user.login,
-                Some(user.id),
-                AttemptOutcome::Ok.as_str(),
-                source,
-                now,
-            )
-            .await?;
         // Own salt after a bulk reset; stronger parameters after a config change.
         if on_shared || self.hasher.needs_rehash(current) {
             match self.hash(password).await {
@@ -352,7 +325,6 @@ impl Service {
                 Err(e) => tracing::warn!(error = %e, "rehash failed"),
             }
         }
-        let effective = self.effective_policy(user).await?;
         let reason = must_change_reason(
             password_age(user),
             effective.row.enforced_version,

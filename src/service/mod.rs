@@ -53,7 +53,7 @@ pub struct Service {
     clock: Clock,
     config: Arc<ServiceConfig>,
     /// How long a bad-credentials answer takes at least (nanoseconds): the
-    /// slowest recent one, decaying slowly. See `authenticate`.
+    /// median of recent ones. See `authenticate`.
     bad_credentials_floor: Arc<std::sync::atomic::AtomicU64>,
     /// One permit per core: hashes beyond that wait their turn here instead
     /// of each taking a blocking thread (and 19 MiB) to share the cores.

@@ -427,7 +427,10 @@ async fn fill_postgres(
     // role that does not own the tables is only warned.
     // VACUUM also marks the new pages all-visible, so that index-only
     // scans (the search walk, store/listing.rs) need not visit the table.
-    if let Err(e) = sqlx::query("VACUUM (ANALYZE) users, grants").execute(pool).await {
+    if let Err(e) = sqlx::query("VACUUM (ANALYZE) users, grants")
+        .execute(pool)
+        .await
+    {
         tracing::warn!(error = %e, "analyze after the demo fill failed");
     }
     phases.commit = t.elapsed();

@@ -241,11 +241,13 @@ impl Store {
     /// is the search index's: LIKE folds ASCII case on SQLite, and on
     /// PostgreSQL lower() is applied to the indexed columns.
     fn probe_sql(&self, q: &UserQuery) -> Option<Sql> {
-        let term = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
-        let only_search = q.status.is_none()
-            && q.kind.is_none()
-            && q.role.is_none()
-            && q.resource_id.is_none();
+        let term = q
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())?;
+        let only_search =
+            q.status.is_none() && q.kind.is_none() && q.role.is_none() && q.resource_id.is_none();
         if q.sort != UserSort::Login || !only_search || !term.is_ascii() {
             return None;
         }
@@ -257,7 +259,11 @@ impl Store {
             format!("%{escaped}%")
         };
         let p = sql.param(Param::Text(pattern));
-        let (dir, cmp) = if q.backward { ("DESC", "<") } else { ("ASC", ">") };
+        let (dir, cmp) = if q.backward {
+            ("DESC", "<")
+        } else {
+            ("ASC", ">")
+        };
         let walk = match &q.after {
             Some(Cursor::Login(l)) => format!(
                 "WHERE lower(u.login) {cmp} lower({})",

@@ -17,12 +17,12 @@ pub(crate) mod audit;
 mod bulk;
 mod demo;
 mod holders;
+mod listing;
 mod policies;
 mod resources;
 pub mod rows;
 mod signin;
 mod tokens;
-mod listing;
 mod users;
 
 pub use audit::AuditEvent;
@@ -162,10 +162,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            // 8 MiB of page cache per connection, 4 connections: the
+            // 4 MiB of page cache per connection, 4 connections: the
             // operating system caches the file too, and a console browsing
             // a million users must stay small (BENCHMARKS.md, memory).
-            .pragma("cache_size", "-8000")
+            .pragma("cache_size", "-4000")
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)

@@ -3,6 +3,7 @@
 
 use super::rows::{AttemptRow, USER_COLUMNS, UserRow};
 use super::{BeginWrite, Store, with_pool};
+use crate::domain::outcome::AttemptOutcome;
 use crate::domain::policy::Policy;
 use crate::error::Result;
 use chrono::{DateTime, Duration, Utc};
@@ -20,10 +21,12 @@ const ATTEMPT_COLUMNS: &str = "id, at, login, user_id, outcome, source";
 impl Store {
     /// Counts one failure in the database (never read-modify-write in Rust)
     /// and locks the account when the count reaches the policy's threshold.
-    /// A lock that has expired is cleared and counting starts again.
+    /// A lock that has expired is cleared and counting starts again. The
+    /// attempt is recorded (bad password, or locked) in the same transaction.
     pub async fn record_failure(
         &self,
         user_id: i64,
+        login: &str,
         policy: &Policy,
         source: &str,
         now: DateTime<Utc>,
@@ -66,25 +69,57 @@ impl Store {
                     locked = Some(until);
                 }
             }
+            let outcome = if locked.is_some() { AttemptOutcome::Locked } else { AttemptOutcome::BadPassword };
+            sqlx::query(
+                "INSERT INTO attempts (at, login, user_id, outcome, source) VALUES ($1, $2, $3, $4, $5)")
+                .bind(now)
+                .bind(login)
+                .bind(user_id)
+                .bind(outcome.as_str())
+                .bind(source)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             FailureResult { failed_attempts: count, locked }
         });
         Ok(result)
     }
 
-    /// Records a successful sign-in: clears failures and an expired lock and
-    /// sets the last sign-in. Returns false (and changes nothing) if the
-    /// account was locked meanwhile by another process.
-    pub async fn record_success(&self, user_id: i64, now: DateTime<Utc>) -> Result<bool> {
-        let n = with_pool!(self, p => sqlx::query(
-            "UPDATE users SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, last_login_at = $1 \
-             WHERE id = $2 AND (locked_at IS NULL OR locked_until <= $1)")
-            .bind(now)
-            .bind(user_id)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
-        Ok(n == 1)
+    /// A right password: clears the failure count and an expired lock, sets
+    /// the last sign-in and records the attempt, in one transaction. False
+    /// (recorded as an attempt while locked) if another process locked the
+    /// account since it was read.
+    pub async fn record_success(
+        &self,
+        user_id: i64,
+        login: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let ok = with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let n = sqlx::query(
+                "UPDATE users SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, last_login_at = $1 \
+                 WHERE id = $2 AND (locked_at IS NULL OR locked_until <= $1)")
+                .bind(now)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let outcome = if n == 1 { AttemptOutcome::Ok } else { AttemptOutcome::WhileLocked };
+            sqlx::query(
+                "INSERT INTO attempts (at, login, user_id, outcome, source) VALUES ($1, $2, $3, $4, $5)")
+                .bind(now)
+                .bind(login)
+                .bind(user_id)
+                .bind(outcome.as_str())
+                .bind(source)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            n == 1
+        });
+        Ok(ok)
     }
 
     /// Appends one row to the attempts log.

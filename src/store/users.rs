@@ -52,7 +52,6 @@ pub struct NewPassword<'a> {
     pub redeem_token: Option<i64>,
 }
 
-
 /// Counts the active global administrators.
 const ACTIVE_GLOBAL_ADMINS: &str =
     "SELECT COUNT(*) FROM users WHERE role = 'global_admin' AND status = 'active'";

@@ -6,4 +6,4 @@ CREATE INDEX users_last_login_sort ON users ((COALESCE(last_login_at, TIMESTAMPT
 
 -- A search in login order first walks this index (login, name and email in
 -- login order: an index-only scan reads no table rows): see store/listing.rs.
-CREATE INDEX users_search_walk ON users (lower(login)) INCLUDE (login, name, email);
+CREATE INDEX users_search_walk ON users (lower(login)) INCLUDE (id, login, name, email);
