@@ -176,10 +176,12 @@ impl Store {
         min_failures: i64,
         limit: i64,
     ) -> Result<Vec<UserRow>> {
+        // The first condition is the `users_trouble` index's own: it lets
+        // both planners walk that small index in order and stop at `limit`.
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE \
-             (u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > $1)) \
-             OR (u.failed_attempts >= $2 AND u.failed_attempts > 0) \
+            "SELECT {USER_COLUMNS} FROM users u WHERE (u.locked_at IS NOT NULL OR u.failed_attempts > 0) \
+             AND ((u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > $1)) \
+             OR (u.failed_attempts >= $2 AND u.failed_attempts > 0)) \
              ORDER BY u.last_failure_at DESC, u.id LIMIT $3"
         );
         let rows = with_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(now).bind(min_failures).bind(limit).fetch_all(p).await)?;

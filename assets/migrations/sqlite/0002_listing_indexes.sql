@@ -8,3 +8,11 @@ CREATE INDEX users_last_login_sort ON users (COALESCE(last_login_at, '1970-01-01
 -- A search in login order first walks this index (login, name and email in
 -- login order, so the walk reads no table rows): see store/listing.rs.
 CREATE INDEX users_search_walk ON users (lower(login), login, name, email);
+
+-- The Lockouts pane: accounts locked or failing, most recent failure first,
+-- read from this small index in order (store/signin.rs, lockouts).
+CREATE INDEX users_trouble ON users (last_failure_at DESC, id) WHERE locked_at IS NOT NULL OR failed_attempts > 0;
+
+-- Nothing looks users up by their shared credential; a bulk reset had to
+-- update this index for every user it changed.
+DROP INDEX IF EXISTS users_shared_credential;
