@@ -348,6 +348,41 @@ both_backends!(search_special_characters_match_literally, |t| {
         search(&t, &admin, &"x".repeat(10_000)).await,
         Vec::<String>::new()
     );
+    // A page of one: the first page comes from the walk in login order
+    // (store/listing.rs), which must escape the same way.
+    for term in [
+        "%",
+        "50%_",
+        "0%_o",
+        "d_w",
+        "ed_",
+        "_",
+        "%%%",
+        "___",
+        "o'n",
+        "\"quote\"",
+        "\\",
+        "e",
+    ] {
+        let page = t
+            .service
+            .list_users(
+                &admin,
+                &UserFilter {
+                    search: Some(term.into()),
+                    limit: 1,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let first = page.items.first().map(|u| u.login.clone());
+        assert_eq!(
+            first,
+            search(&t, &admin, term).await.first().cloned(),
+            "first match of {term:?}"
+        );
+    }
 });
 
 both_backends!(status_kind_role_and_resource_filters, |t| {
