@@ -37,6 +37,12 @@ impl Service {
             .collect())
     }
 
+    /// How many accounts are locked now, however many `lockouts` lists.
+    pub async fn count_locked(&self, actor: &Actor) -> Result<i64> {
+        self.authorize(actor, Action::View, None).await?;
+        self.store.count_locked(self.now()).await
+    }
+
     /// Recent failed sign-ins of any login.
     /// Logins that exist nowhere are shown as typed only to roles that may
     /// read the audit trail: they are often a password typed into the wrong

@@ -168,6 +168,18 @@ impl Store {
         Ok(n)
     }
 
+    /// How many accounts are locked now (all of them: the Lockouts pane
+    /// lists at most a few thousand).
+    pub async fn count_locked(&self, now: DateTime<Utc>) -> Result<i64> {
+        let n = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM users u \
+             WHERE u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > $1)")
+            .bind(now)
+            .fetch_one(p)
+            .await)?;
+        Ok(n)
+    }
+
     /// Locked accounts, and accounts with at least `min_failures` failures,
     /// most recently failing first.
     pub async fn lockouts(

@@ -244,6 +244,8 @@ pub struct FormData {
 pub struct LockoutsData {
     pub accounts: Vec<UserSummary>,
     pub failures: Vec<AttemptView>,
+    /// Every locked account, listed or not (`accounts` is capped).
+    pub locked_total: i64,
 }
 
 /// A service answer. Errors travel as they are; the app decides what to show.

@@ -390,6 +390,7 @@ pub async fn perform_with(
                 Ok(LockoutsData {
                     accounts: service.lockouts(actor, LOCKOUTS_MAX).await?,
                     failures: service.recent_failures(actor, FAILURES_MAX).await?,
+                    locked_total: service.count_locked(actor).await?,
                 })
             }
             .await,

@@ -22,6 +22,8 @@ pub const REFRESH_SECS: i64 = 2;
 pub struct LockoutsPane {
     pub accounts: Vec<UserSummary>,
     pub failures: Vec<AttemptView>,
+    /// Every locked account, listed or not.
+    pub locked_total: i64,
     pub selected: usize,
     pub offset: usize,
     /// Marked logins (kept across reloads while they are listed).
@@ -52,6 +54,7 @@ impl LockoutsPane {
     pub fn apply(&mut self, data: LockoutsData, now: DateTime<Utc>, height: usize) {
         let keep = self.accounts.get(self.selected).map(|u| u.id);
         self.accounts = data.accounts;
+        self.locked_total = data.locked_total;
         self.failures = data.failures;
         self.loading = false;
         self.loaded_at = Some(now);
@@ -107,6 +110,21 @@ impl LockoutsPane {
             .collect()
     }
 
+    /// " Lockouts  3 locked, 1 close to locking ", saying so when the list
+    /// holds fewer locked accounts than there are (it is capped).
+    pub fn title(&self, now: DateTime<Utc>) -> String {
+        let locked = self.accounts.iter().filter(|u| is_locked(u, now)).count();
+        let near = self.accounts.len() - locked;
+        let total = usize::try_from(self.locked_total).unwrap_or(0);
+        if total > locked {
+            format!(
+                " Lockouts  {total} locked ({locked} listed, most recent failure first), {near} close to locking "
+            )
+        } else {
+            format!(" Lockouts  {locked} locked, {near} close to locking ")
+        }
+    }
+
     /// Rows of the accounts table that fit in `area_height` (the pane's body).
     pub fn table_rows(area_height: u16) -> usize {
         (area_height.saturating_mul(3) / 5).saturating_sub(3).max(1) as usize
@@ -115,9 +133,7 @@ impl LockoutsPane {
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: DateTime<Utc>) {
         let [top, bottom] =
             Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
-        let locked = self.accounts.iter().filter(|u| is_locked(u, now)).count();
-        let near = self.accounts.len() - locked;
-        let mut title = format!(" Lockouts  {locked} locked, {near} close to locking ");
+        let mut title = self.title(now);
         if !self.marked.is_empty() {
             title.push_str(&format!(" {} marked ", self.marked.len()));
         }
@@ -252,4 +268,29 @@ impl LockoutsPane {
 /// Locked at this moment (a lock read earlier may have run out since).
 pub fn is_locked(u: &UserSummary, now: DateTime<Utc>) -> bool {
     u.locked && u.locked_until.is_none_or(|t| t > now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_title_counts_every_locked_account_when_the_list_is_capped() {
+        let now = Utc::now();
+        let mut pane = LockoutsPane::new();
+        assert_eq!(pane.title(now), " Lockouts  0 locked, 0 close to locking ");
+        pane.apply(
+            LockoutsData {
+                locked_total: 10_000,
+                ..Default::default()
+            },
+            now,
+            10,
+        );
+        let title = pane.title(now);
+        assert!(
+            title.contains("10000 locked (0 listed, most recent failure first)"),
+            "{title}"
+        );
+    }
 }
