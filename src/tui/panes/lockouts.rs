@@ -117,8 +117,9 @@ impl LockoutsPane {
         let near = self.accounts.len() - locked;
         let total = usize::try_from(self.locked_total).unwrap_or(0);
         if total > locked {
+            let listed = self.accounts.len();
             format!(
-                " Lockouts  {total} locked ({locked} listed, most recent failure first), {near} close to locking "
+                " Lockouts  {total} locked; listing the {listed} most recent failures ({locked} locked, {near} close to locking) "
             )
         } else {
             format!(" Lockouts  {locked} locked, {near} close to locking ")
@@ -289,7 +290,7 @@ mod tests {
         );
         let title = pane.title(now);
         assert!(
-            title.contains("10000 locked (0 listed, most recent failure first)"),
+            title.contains("10000 locked; listing the 0 most recent failures (0 locked, 0 close"),
             "{title}"
         );
     }
