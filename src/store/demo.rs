@@ -423,15 +423,15 @@ async fn fill_postgres(
     let t = Instant::now();
     tx.commit().await?;
     // Fresh statistics, so that the first listings after a fill already use
-    // the indexes (autovacuum may take a minute, or be off). Best effort: a
-    // role that does not own the tables is only warned.
-    // VACUUM also marks the new pages all-visible, so that index-only
-    // scans (the search walk, store/listing.rs) need not visit the table.
+    // the indexes (autovacuum may take a minute, or be off), and the new
+    // pages marked all-visible, so that index-only scans (the search walk,
+    // store/listing.rs) need not visit the table. Best effort: a role that
+    // does not own the tables is only warned.
     if let Err(e) = sqlx::query("VACUUM (ANALYZE) users, grants")
         .execute(pool)
         .await
     {
-        tracing::warn!(error = %e, "analyze after the demo fill failed");
+        tracing::warn!(error = %e, "vacuum and analyze after the demo fill failed");
     }
     phases.commit = t.elapsed();
     Ok((done, grants_done))

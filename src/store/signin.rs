@@ -8,6 +8,10 @@ use crate::domain::policy::Policy;
 use crate::error::Result;
 use chrono::{DateTime, Duration, Utc};
 
+/// One row of the attempts log: at, login, user id, outcome, source.
+const INSERT_ATTEMPT: &str =
+    "INSERT INTO attempts (at, login, user_id, outcome, source) VALUES ($1, $2, $3, $4, $5)";
+
 /// What counting one failure did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FailureResult {
@@ -71,7 +75,7 @@ impl Store {
             }
             let outcome = if locked.is_some() { AttemptOutcome::Locked } else { AttemptOutcome::BadPassword };
             sqlx::query(
-                "INSERT INTO attempts (at, login, user_id, outcome, source) VALUES ($1, $2, $3, $4, $5)")
+                INSERT_ATTEMPT)
                 .bind(now)
                 .bind(login)
                 .bind(user_id)
@@ -108,7 +112,7 @@ impl Store {
                 .rows_affected();
             let outcome = if n == 1 { AttemptOutcome::Ok } else { AttemptOutcome::WhileLocked };
             sqlx::query(
-                "INSERT INTO attempts (at, login, user_id, outcome, source) VALUES ($1, $2, $3, $4, $5)")
+                INSERT_ATTEMPT)
                 .bind(now)
                 .bind(login)
                 .bind(user_id)
@@ -132,7 +136,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         with_pool!(self, p => sqlx::query(
-            "INSERT INTO attempts (at, login, user_id, outcome, source) VALUES ($1, $2, $3, $4, $5)")
+            INSERT_ATTEMPT)
             .bind(now)
             .bind(login)
             .bind(user_id)
