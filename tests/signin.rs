@@ -120,9 +120,9 @@ both_backends!(unlock_by_admin_is_audited, |t| {
         .unwrap();
     }
     assert!(s.get_user(&admin, "carl.d").await.unwrap().summary.locked);
-    assert_eq!(s.count_locked(&admin).await.unwrap(), 1);
+    assert_eq!(s.lockout_counts(&admin).await.unwrap().locked, 1);
     s.unlock(&admin, "carl.d").await.unwrap();
-    assert_eq!(s.count_locked(&admin).await.unwrap(), 0);
+    assert_eq!(s.lockout_counts(&admin).await.unwrap().locked, 0);
     let u = s.get_user(&admin, "carl.d").await.unwrap();
     assert!(!u.summary.locked);
     assert_eq!(u.summary.failed_attempts, 0);

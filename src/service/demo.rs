@@ -170,6 +170,14 @@ fn demo_user(rng: &mut StdRng, seq: u64, now: DateTime<Utc>) -> DemoUser {
         Some(now - Duration::minutes(rng.gen_range(1..60 * 24 * 500)))
     };
     let locked = rng.gen_ratio(1, 100);
+    let failed_attempts = if locked {
+        5
+    } else if rng.gen_ratio(1, 30) {
+        rng.gen_range(1..4)
+    } else {
+        0
+    };
+    let failing = failed_attempts > 0;
     DemoUser {
         email: format!(
             "{login}@{}",
@@ -189,14 +197,14 @@ fn demo_user(rng: &mut StdRng, seq: u64, now: DateTime<Utc>) -> DemoUser {
             "active"
         },
         must_change: rng.gen_ratio(1, 25),
-        failed_attempts: if locked {
-            5
-        } else if rng.gen_ratio(1, 30) {
-            rng.gen_range(1..4)
-        } else {
-            0
-        },
+        failed_attempts,
         locked_until: locked.then(|| now + Duration::minutes(rng.gen_range(1..15))),
+        // A lock comes from the failure that reached the threshold, now.
+        last_failure_at: if locked {
+            Some(now)
+        } else {
+            failing.then(|| now - Duration::minutes(rng.gen_range(1..60 * 24)))
+        },
         last_login_at: last_login,
         created_at: created,
     }

@@ -1,46 +1,60 @@
 //! Locked accounts and recent failed sign-ins.
 
-use super::views::{AttemptView, UserSummary, summarize};
+use super::views::{AttemptView, PolicyIndex, UserSummary, summarize};
 use super::{Actor, Service};
 use crate::domain::rights::Action;
 use crate::error::Result;
+use crate::store::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
+
+/// Where a Lockouts page starts, and which way it reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LockoutsRequest {
+    /// Forward: from this account on (from the first when None).
+    /// Backward: the accounts before it (the last ones when None).
+    pub from: Option<LockCursor>,
+    pub backward: bool,
+    pub limit: i64,
+}
 
 impl Service {
     /// Locked accounts, and those at or above half their lock threshold
-    /// ("close to locking"), most recent failure first.
+    /// ("close to locking"), most recent failure first: the first `limit`.
     pub async fn lockouts(&self, actor: &Actor, limit: i64) -> Result<Vec<UserSummary>> {
-        self.authorize(actor, Action::View, None).await?;
-        let policies = self.policy_index().await?;
-        let min_threshold = policies
-            .rows
-            .iter()
-            .map(|(_, p)| p.lockout_threshold)
-            .min()
-            .unwrap_or(5);
-        let now = self.now();
-        let rows = self
-            .store
-            .lockouts(now, (min_threshold as i64 + 1) / 2, limit.clamp(1, 10_000))
-            .await?;
-        Ok(rows
-            .iter()
-            .filter(|u| {
-                let threshold = policies
-                    .for_user(u)
-                    .map(|(_, p)| p.lockout_threshold)
-                    .unwrap_or(5) as i64;
-                let locked = crate::domain::user::LockState::at(u.locked_at, u.locked_until, now)
-                    .is_locked();
-                locked || u.failed_attempts * 2 >= threshold
-            })
-            .map(|u| summarize(u, &policies, now))
-            .collect())
+        let request = LockoutsRequest {
+            limit,
+            ..Default::default()
+        };
+        self.lockouts_page(actor, &request).await
     }
 
-    /// How many accounts are locked now, however many `lockouts` lists.
-    pub async fn count_locked(&self, actor: &Actor) -> Result<i64> {
+    /// One page of the Lockouts listing (keyset: see [`LockoutsRequest`]).
+    pub async fn lockouts_page(
+        &self,
+        actor: &Actor,
+        request: &LockoutsRequest,
+    ) -> Result<Vec<UserSummary>> {
         self.authorize(actor, Action::View, None).await?;
-        self.store.count_locked(self.now()).await
+        let policies = self.policy_index().await?;
+        let now = self.now();
+        let query = LockoutsQuery {
+            now,
+            thresholds: thresholds(&policies),
+            from: request.from,
+            backward: request.backward,
+            limit: request.limit.clamp(1, 10_000),
+        };
+        let rows = self.store.lockouts(&query).await?;
+        Ok(rows.iter().map(|u| summarize(u, &policies, now)).collect())
+    }
+
+    /// How many accounts are locked now and how many are close to locking,
+    /// however many a page lists.
+    pub async fn lockout_counts(&self, actor: &Actor) -> Result<LockoutCounts> {
+        self.authorize(actor, Action::View, None).await?;
+        let policies = self.policy_index().await?;
+        self.store
+            .lockout_counts(self.now(), &thresholds(&policies))
+            .await
     }
 
     /// Recent failed sign-ins of any login.
@@ -77,4 +91,25 @@ fn mask(login: &str) -> String {
         "{}… ({n} characters)",
         login.chars().take(2).collect::<String>()
     )
+}
+
+/// Each policy's lock threshold, and the built-in policy of each kind, for
+/// the store to decide "close to locking" as [`PolicyIndex::for_user`] does.
+fn thresholds(policies: &PolicyIndex) -> Thresholds {
+    let builtin = |name: &str| {
+        policies
+            .rows
+            .iter()
+            .find(|(r, _)| r.name == name)
+            .map(|(r, _)| r.id)
+    };
+    Thresholds {
+        by_policy: policies
+            .rows
+            .iter()
+            .map(|(r, p)| (r.id, i64::from(p.lockout_threshold)))
+            .collect(),
+        staff_policy: builtin("default"),
+        portal_policy: builtin("portal"),
+    }
 }

@@ -17,6 +17,7 @@ pub mod views;
 pub use auth::{Actor, LoginResult};
 pub use clock::Clock;
 pub use demo::DemoReport;
+pub use lockouts::LockoutsRequest;
 pub use passwords::{BulkRequest, PasswordCheck};
 pub use users::{NewUser, UserEdit, UserFilter};
 

@@ -47,6 +47,11 @@ pub struct UserSummary {
 }
 
 impl UserSummary {
+    /// This account's place in the Lockouts order.
+    pub fn lock_cursor(&self) -> crate::store::LockCursor {
+        crate::store::LockCursor::at(self.id, self.last_failure_at)
+    }
+
     /// This row's position in `sort` order, to page on from it (either way).
     pub fn cursor(&self, sort: UserSort) -> Cursor {
         Cursor::at(sort, self.id, &self.login, &self.name, self.last_login_at)

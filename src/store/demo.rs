@@ -35,6 +35,8 @@ pub struct DemoUser {
     pub must_change: bool,
     pub failed_attempts: i64,
     pub locked_until: Option<DateTime<Utc>>,
+    /// Set when `failed_attempts` is: the Lockouts pane orders by it.
+    pub last_failure_at: Option<DateTime<Utc>>,
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -56,7 +58,7 @@ const BATCH: usize = 20_000;
 /// (`?`): SQLite finds a named one (`$1`) by a linear scan of all the names,
 /// which makes binding a statement with thousands of them quadratic.
 const SQLITE_MAX_PARAMS: usize = 32766;
-const SQLITE_USER_PARAMS: usize = 16;
+const SQLITE_USER_PARAMS: usize = 17;
 const SQLITE_USER_ROWS: usize = SQLITE_MAX_PARAMS / SQLITE_USER_PARAMS;
 const SQLITE_GRANT_ROWS: usize = SQLITE_MAX_PARAMS / 4;
 
@@ -166,9 +168,9 @@ async fn fill_sqlite(
         {
             let sql = sqlite_values_sql(
                 "INSERT INTO users (id, login, name, email, kind, role, status, must_change_password, \
-                 failed_attempts, locked_until, last_login_at, created_at, locked_at, password_hash, \
-                 password_changed_at, updated_at, version) VALUES ",
-                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
+                 failed_attempts, locked_until, last_failure_at, last_login_at, created_at, locked_at, \
+                 password_hash, password_changed_at, updated_at, version) VALUES ",
+                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
                 users.len(),
             );
             let mut q = sqlx::query(&sql);
@@ -186,6 +188,7 @@ async fn fill_sqlite(
                     .bind(u.must_change)
                     .bind(u.failed_attempts)
                     .bind(u.locked_until)
+                    .bind(u.last_failure_at)
                     .bind(u.last_login_at)
                     .bind(u.created_at)
                     .bind(u.locked_until.map(|_| now))
@@ -367,11 +370,13 @@ async fn fill_postgres(
         let column = |f: fn(&DemoUser) -> &str| users.iter().map(f).collect::<Vec<&str>>();
         sqlx::query(
             "INSERT INTO users (id, login, name, email, kind, role, status, must_change_password, failed_attempts, \
-             locked_until, last_login_at, created_at, locked_at, password_hash, password_changed_at, updated_at, version) \
+             locked_until, last_login_at, created_at, last_failure_at, locked_at, password_hash, password_changed_at, \
+             updated_at, version) \
              SELECT t.*, CASE WHEN t.locked_until IS NULL THEN NULL ELSE $13 END, $14, t.created_at, t.created_at, 1 \
              FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
-             $8::bool[], $9::int8[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[]) \
-             AS t(id, login, name, email, kind, role, status, must_change, failed, locked_until, last_login_at, created_at)",
+             $8::bool[], $9::int8[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $15::timestamptz[]) \
+             AS t(id, login, name, email, kind, role, status, must_change, failed, locked_until, last_login_at, created_at, \
+             last_failure_at)",
         )
         .bind(&ids)
         .bind(column(|u| &u.login))
@@ -387,6 +392,7 @@ async fn fill_postgres(
         .bind(users.iter().map(|u| u.created_at).collect::<Vec<_>>())
         .bind(now)
         .bind(hash)
+        .bind(users.iter().map(|u| u.last_failure_at).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
         phases.users += t.elapsed();

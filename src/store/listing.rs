@@ -3,6 +3,7 @@
 //! a prefix for one or two characters, a substring from three on.
 
 use super::rows::{USER_COLUMNS, UserRow};
+use super::stmt::{Param, Sql, bind_params};
 use super::{Pool, Store};
 use crate::domain::{Kind, Role};
 use crate::error::Result;
@@ -40,14 +41,11 @@ impl Cursor {
         match sort {
             UserSort::Login => Cursor::Login(login.to_ascii_lowercase()),
             UserSort::Name => Cursor::Name(name.to_ascii_lowercase(), id),
-            UserSort::LastLogin => Cursor::LastLogin(last_login_at.unwrap_or_else(epoch), id),
+            UserSort::LastLogin => {
+                Cursor::LastLogin(last_login_at.unwrap_or_else(super::epoch), id)
+            }
         }
     }
-}
-
-/// What never-signed-in users sort as in the last sign-in order.
-fn epoch() -> DateTime<Utc> {
-    DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,14 +108,6 @@ pub struct UserQuery {
 /// rarer than one in PROBE_ROWS / page size are found by the index.
 const PROBE_ROWS: i64 = 20_000;
 
-/// A value to bind to a dynamically built statement.
-#[derive(Debug, Clone)]
-enum Param {
-    Text(String),
-    Int(i64),
-    Time(DateTime<Utc>),
-}
-
 /// Escapes `%`, `_` and `\` for LIKE ... ESCAPE '\'.
 pub(crate) fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -153,25 +143,6 @@ fn fts_phrase(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-struct Sql {
-    text: String,
-    params: Vec<Param>,
-}
-
-impl Sql {
-    fn new() -> Sql {
-        Sql {
-            text: String::new(),
-            params: Vec::new(),
-        }
-    }
-    /// Adds a parameter and returns its placeholder.
-    fn param(&mut self, p: Param) -> String {
-        self.params.push(p);
-        format!("${}", self.params.len())
-    }
-}
-
 impl Store {
     /// One page of users in the requested order, filtered: the rows after
     /// the cursor, or with `backward` the rows before it (the last page
@@ -202,17 +173,9 @@ impl Store {
     /// indexes and sorts them instead.
     async fn fetch_page(&self, sql: &Sql, q: &UserQuery, rare: bool) -> Result<Vec<UserRow>> {
         macro_rules! bound {
-            () => {{
-                let mut query = sqlx::query_as::<_, UserRow>(&sql.text);
-                for prm in &sql.params {
-                    query = match prm {
-                        Param::Text(s) => query.bind(s.clone()),
-                        Param::Int(i) => query.bind(*i),
-                        Param::Time(t) => query.bind(*t),
-                    };
-                }
-                query
-            }};
+            () => {
+                bind_params!(sqlx::query_as::<_, UserRow>(&sql.text), sql)
+            };
         }
         let mut rows = match &self.pool {
             Pool::Postgres(p) if rare => {

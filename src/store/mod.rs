@@ -18,10 +18,12 @@ mod bulk;
 mod demo;
 mod holders;
 mod listing;
+mod lockouts;
 mod policies;
 mod resources;
 pub mod rows;
 mod signin;
+mod stmt;
 mod tokens;
 mod users;
 
@@ -29,6 +31,7 @@ pub use audit::AuditEvent;
 pub use bulk::{BulkScope, Progress};
 pub use demo::{DemoGrant, DemoUser};
 pub use listing::{Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
+pub use lockouts::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
 pub use users::{NewPassword, NewUserRow, UserFields};
 
 use crate::error::{Error, Result};
@@ -228,6 +231,12 @@ impl Store {
             Pool::Sqlite(_) => None,
         }
     }
+}
+
+/// The time that stands for "never" in sort keys (never signed in, never
+/// failed): the epoch, which the expression indexes also hold.
+pub(crate) fn epoch() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::<chrono::Utc>::from_timestamp(0, 0).unwrap_or_default()
 }
 
 fn sqlite_path(url: &str) -> Result<PathBuf> {

@@ -1,7 +1,7 @@
 //! Sign-in bookkeeping: counting failures atomically, locking, resetting on
-//! success, the attempts log, and the lockouts list.
+//! success, and the attempts log (the Lockouts listing is in lockouts.rs).
 
-use super::rows::{AttemptRow, USER_COLUMNS, UserRow};
+use super::rows::AttemptRow;
 use super::{BeginWrite, Store, with_pool};
 use crate::domain::outcome::AttemptOutcome;
 use crate::domain::policy::Policy;
@@ -170,37 +170,5 @@ impl Store {
     pub async fn prune_attempts(&self, before: DateTime<Utc>) -> Result<u64> {
         let n = with_pool!(self, p => sqlx::query("DELETE FROM attempts WHERE at < $1").bind(before).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n)
-    }
-
-    /// How many accounts are locked now (all of them: the Lockouts pane
-    /// lists at most a few thousand).
-    pub async fn count_locked(&self, now: DateTime<Utc>) -> Result<i64> {
-        let n = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM users u \
-             WHERE u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > $1)")
-            .bind(now)
-            .fetch_one(p)
-            .await)?;
-        Ok(n)
-    }
-
-    /// Locked accounts, and accounts with at least `min_failures` failures,
-    /// most recently failing first.
-    pub async fn lockouts(
-        &self,
-        now: DateTime<Utc>,
-        min_failures: i64,
-        limit: i64,
-    ) -> Result<Vec<UserRow>> {
-        // The first condition is the `users_trouble` index's own: it lets
-        // both planners walk that small index in order and stop at `limit`.
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE (u.locked_at IS NOT NULL OR u.failed_attempts > 0) \
-             AND ((u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > $1)) \
-             OR (u.failed_attempts >= $2 AND u.failed_attempts > 0)) \
-             ORDER BY u.last_failure_at DESC, u.id LIMIT $3"
-        );
-        let rows = with_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(now).bind(min_failures).bind(limit).fetch_all(p).await)?;
-        Ok(rows)
     }
 }

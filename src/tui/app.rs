@@ -8,6 +8,7 @@ use super::effect::{Call, Effect, Event, FormData, Reply, Session, SignInReply};
 use super::keys::{self, Cmd};
 use super::panes::audit::{AuditPane, DEBOUNCE_MS, details_text};
 use super::panes::detail::DetailView;
+use super::panes::lockout_window::LockFetch;
 use super::panes::lockouts::LockoutsPane;
 use super::panes::policies::PoliciesPane;
 use super::panes::resources::{AccessView, ResourcesPane};
@@ -28,6 +29,7 @@ use super::screens::setup::SetupForm;
 use super::screens::sign_in::SignInForm;
 use super::theme::Theme;
 use crate::error::Error;
+use crate::service::LockoutsRequest;
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -138,7 +140,9 @@ enum Waiter {
     FormReload,
     FormData,
     Ping,
-    Lockouts,
+    Lockouts {
+        fetch: LockFetch,
+    },
     Audit {
         append: bool,
     },
@@ -895,7 +899,7 @@ impl App {
             }
         });
         let mut effects = reload.map(|f| self.fetch_users(f)).unwrap_or_default();
-        self.forget(|w| w == Waiter::Lockouts || matches!(w, Waiter::Audit { .. }));
+        self.forget(|w| matches!(w, Waiter::Lockouts { .. } | Waiter::Audit { .. }));
         self.forget(|w| w == Waiter::Resources || w == Waiter::Access);
         if let Some(m) = self.main() {
             m.resources.loaded = false;
@@ -1184,6 +1188,27 @@ impl App {
         LockoutsPane::table_rows(self.size.1.saturating_sub(2))
     }
 
+    /// Asks for Lockouts rows; an answer to an earlier request is dropped.
+    fn fetch_lockouts(&mut self, fetch: LockFetch) -> Effect {
+        self.forget(|w| matches!(w, Waiter::Lockouts { .. }));
+        let request = match self.main() {
+            Some(m) => {
+                m.lockouts.loading = true;
+                m.lockouts.request(fetch)
+            }
+            None => LockoutsRequest::default(),
+        };
+        self.call(Waiter::Lockouts { fetch }, Call::Lockouts { request })
+    }
+
+    /// Moves the Lockouts window when the selection nears one of its ends.
+    fn lockouts_follow(&mut self) -> Vec<Effect> {
+        match self.main().and_then(|m| m.lockouts.wanted()) {
+            Some(fetch) => vec![self.fetch_lockouts(fetch)],
+            None => Vec::new(),
+        }
+    }
+
     /// Commands in the Lockouts pane; `None` for the ones handled everywhere.
     fn lockouts_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
         if is_global(cmd) {
@@ -1196,8 +1221,16 @@ impl App {
         match cmd {
             Cmd::Up => l.move_by(-1, height),
             Cmd::Down => l.move_by(1, height),
-            Cmd::Top => l.move_by(isize::MIN / 2, height),
-            Cmd::Bottom => l.move_by(isize::MAX / 2, height),
+            Cmd::Top => {
+                if let Some(fetch) = l.first(height) {
+                    return Some(vec![self.fetch_lockouts(fetch)]);
+                }
+            }
+            Cmd::Bottom => {
+                if let Some(fetch) = l.last(height) {
+                    return Some(vec![self.fetch_lockouts(fetch)]);
+                }
+            }
             Cmd::PageUp => l.move_by(-page, height),
             Cmd::PageDown => l.move_by(page, height),
             Cmd::HalfUp => l.move_by(-page / 2, height),
@@ -1244,7 +1277,7 @@ impl App {
             // Users-pane commands mean nothing here.
             _ => {}
         }
-        Some(Vec::new())
+        Some(self.lockouts_follow())
     }
 
     fn forget(&mut self, pred: impl Fn(Waiter) -> bool) {
@@ -1348,8 +1381,8 @@ impl App {
         }
         let Some(m) = self.main() else { return effects };
         if m.pane == LOCKOUTS_PANE && m.popups.is_empty() && m.lockouts.due(now) {
-            m.lockouts.loading = true;
-            effects.push(self.call(Waiter::Lockouts, Call::Lockouts));
+            let fetch = m.lockouts.refresh();
+            effects.push(self.fetch_lockouts(fetch));
         }
         effects
     }
@@ -1512,13 +1545,13 @@ impl App {
                 }
                 Err(e) => self.error(e),
             },
-            (Waiter::Lockouts, Reply::Lockouts(r)) => match r {
+            (Waiter::Lockouts { fetch }, Reply::Lockouts(r)) => match r {
                 Ok(data) => {
                     let rows = self.lockouts_height();
                     if let Some(m) = self.main() {
-                        m.lockouts.apply(data, now, rows);
+                        m.lockouts.apply(data, fetch, now, rows);
                     }
-                    Vec::new()
+                    self.lockouts_follow()
                 }
                 Err(e) => {
                     if let Some(m) = self.main() {

@@ -187,8 +187,11 @@ pub enum Call {
         admin_password: Password,
         cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
     },
-    /// Locked and nearly locked accounts, and recent failed sign-ins.
-    Lockouts,
+    /// A page of locked and nearly locked accounts, their counts, and
+    /// recent failed sign-ins.
+    Lockouts {
+        request: crate::service::LockoutsRequest,
+    },
     UnlockMany {
         logins: Vec<String>,
     },
@@ -244,8 +247,8 @@ pub struct FormData {
 pub struct LockoutsData {
     pub accounts: Vec<UserSummary>,
     pub failures: Vec<AttemptView>,
-    /// Every locked account, listed or not (`accounts` is capped).
-    pub locked_total: i64,
+    /// Every account locked or close to locking (`accounts` is one page).
+    pub counts: crate::store::LockoutCounts,
 }
 
 /// A service answer. Errors travel as they are; the app decides what to show.

@@ -13,8 +13,7 @@ use crate::service::views::AuditVerdict;
 use crate::service::{Actor, Service};
 use tokio::sync::mpsc::UnboundedSender;
 
-/// How many locked accounts and failed sign-ins the Lockouts pane loads.
-const LOCKOUTS_MAX: i64 = 2000;
+/// How many recent failed sign-ins the Lockouts pane loads.
 const FAILURES_MAX: i64 = 500;
 
 #[derive(Clone)]
@@ -384,13 +383,18 @@ pub async fn perform_with(
         Call::ExportAudit { filter, dir } => {
             Reply::Done(export_audit(service, actor, &filter, &dir).await)
         }
-        Call::Lockouts => Reply::Lockouts(
+        Call::Lockouts { request } => Reply::Lockouts(
             async {
                 let actor = need(actor)?;
+                let (accounts, failures, counts) = tokio::try_join!(
+                    service.lockouts_page(actor, &request),
+                    service.recent_failures(actor, FAILURES_MAX),
+                    service.lockout_counts(actor),
+                )?;
                 Ok(LockoutsData {
-                    accounts: service.lockouts(actor, LOCKOUTS_MAX).await?,
-                    failures: service.recent_failures(actor, FAILURES_MAX).await?,
-                    locked_total: service.count_locked(actor).await?,
+                    accounts,
+                    failures,
+                    counts,
                 })
             }
             .await,

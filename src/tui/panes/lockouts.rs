@@ -2,10 +2,12 @@
 //! ticks each second, accounts close to locking, and recent failed sign-ins
 //! (filterable). It reloads itself every couple of seconds, keeping the
 //! selection and scroll position; unlock works on the selected or marked rows.
+//! The rows are a window over the listing (lockout_window.rs); the title's
+//! counts are of every account.
 
 use crate::domain::user::time_left;
 use crate::service::views::{AttemptView, UserSummary};
-use crate::tui::effect::LockoutsData;
+use crate::store::{LockCursor, LockoutCounts};
 use crate::tui::fields::TextField;
 use crate::tui::theme::{SELECTED_MARK, Theme};
 use chrono::{DateTime, Duration, Utc};
@@ -22,8 +24,12 @@ pub const REFRESH_SECS: i64 = 2;
 pub struct LockoutsPane {
     pub accounts: Vec<UserSummary>,
     pub failures: Vec<AttemptView>,
-    /// Every locked account, listed or not.
-    pub locked_total: i64,
+    /// Every locked account and every account close to locking, listed or not.
+    pub counts: LockoutCounts,
+    /// The window's first account; `None` when it starts at the top.
+    pub start: Option<LockCursor>,
+    /// More accounts follow the window.
+    pub more: bool,
     pub selected: usize,
     pub offset: usize,
     /// Marked logins (kept across reloads while they are listed).
@@ -48,23 +54,6 @@ impl LockoutsPane {
             && self
                 .loaded_at
                 .is_none_or(|t| now - t >= Duration::seconds(REFRESH_SECS))
-    }
-
-    /// Takes fresh data, keeping the selected account selected.
-    pub fn apply(&mut self, data: LockoutsData, now: DateTime<Utc>, height: usize) {
-        let keep = self.accounts.get(self.selected).map(|u| u.id);
-        self.accounts = data.accounts;
-        self.locked_total = data.locked_total;
-        self.failures = data.failures;
-        self.loading = false;
-        self.loaded_at = Some(now);
-        if let Some(i) = keep.and_then(|id| self.accounts.iter().position(|u| u.id == id)) {
-            self.selected = i;
-        }
-        self.selected = self.selected.min(self.accounts.len().saturating_sub(1));
-        let listed: BTreeSet<String> = self.accounts.iter().map(|u| u.login.clone()).collect();
-        self.marked.retain(|l| listed.contains(l));
-        self.move_by(0, height);
     }
 
     pub fn move_by(&mut self, delta: isize, height: usize) {
@@ -110,20 +99,13 @@ impl LockoutsPane {
             .collect()
     }
 
-    /// " Lockouts  3 locked, 1 close to locking ", saying so when the list
-    /// holds fewer locked accounts than there are (it is capped).
-    pub fn title(&self, now: DateTime<Utc>) -> String {
-        let locked = self.accounts.iter().filter(|u| is_locked(u, now)).count();
-        let near = self.accounts.len() - locked;
-        let total = usize::try_from(self.locked_total).unwrap_or(0);
-        if total > locked {
-            let listed = self.accounts.len();
-            format!(
-                " Lockouts  {total} locked; listing the {listed} most recent failures ({locked} locked, {near} close to locking) "
-            )
-        } else {
-            format!(" Lockouts  {locked} locked, {near} close to locking ")
-        }
+    /// " Lockouts  3 locked, 1 close to locking ": every account, however
+    /// many the window holds.
+    pub fn title(&self) -> String {
+        format!(
+            " Lockouts  {} locked, {} close to locking ",
+            self.counts.locked, self.counts.close
+        )
     }
 
     /// Rows of the accounts table that fit in `area_height` (the pane's body).
@@ -134,7 +116,7 @@ impl LockoutsPane {
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: DateTime<Utc>) {
         let [top, bottom] =
             Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
-        let mut title = self.title(now);
+        let mut title = self.title();
         if !self.marked.is_empty() {
             title.push_str(&format!(" {} marked ", self.marked.len()));
         }
@@ -269,29 +251,4 @@ impl LockoutsPane {
 /// Locked at this moment (a lock read earlier may have run out since).
 pub fn is_locked(u: &UserSummary, now: DateTime<Utc>) -> bool {
     u.locked && u.locked_until.is_none_or(|t| t > now)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_title_counts_every_locked_account_when_the_list_is_capped() {
-        let now = Utc::now();
-        let mut pane = LockoutsPane::new();
-        assert_eq!(pane.title(now), " Lockouts  0 locked, 0 close to locking ");
-        pane.apply(
-            LockoutsData {
-                locked_total: 10_000,
-                ..Default::default()
-            },
-            now,
-            10,
-        );
-        let title = pane.title(now);
-        assert!(
-            title.contains("10000 locked; listing the 0 most recent failures (0 locked, 0 close"),
-            "{title}"
-        );
-    }
 }

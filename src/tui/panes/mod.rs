@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod detail;
 pub mod list;
+pub mod lockout_window;
 pub mod lockouts;
 pub mod policies;
 pub mod resources;

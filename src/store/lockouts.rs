@@ -1,0 +1,159 @@
+//! The Lockouts listing: accounts locked now, and accounts close to locking
+//! (at least half their policy's lock threshold in failures), most recent
+//! failure first. Paged by keyset from the small `users_trouble` index, so
+//! a page costs the same with ten or ten thousand locked accounts, and
+//! counted from that index alone (it covers every column the count reads).
+
+use super::rows::{USER_COLUMNS, UserRow};
+use super::stmt::{Param, Sql, bind_params};
+use super::{Pool, Store, with_pool};
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+
+/// A place in the Lockouts order: the row's last failure (the epoch when it
+/// has none) and its id. Forward pages start at a cursor; backward pages
+/// end just before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockCursor {
+    pub failed_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+impl LockCursor {
+    pub fn at(id: i64, last_failure_at: Option<DateTime<Utc>>) -> LockCursor {
+        LockCursor {
+            failed_at: last_failure_at.unwrap_or_else(super::epoch),
+            id,
+        }
+    }
+}
+
+/// Each policy's lock threshold, and which policy a user without their own
+/// follows, so that "close to locking" is decided in SQL as the service
+/// decides it for one user.
+#[derive(Debug, Clone, Default)]
+pub struct Thresholds {
+    /// (policy id, lockout_threshold) for every policy.
+    pub by_policy: Vec<(i64, i64)>,
+    /// The built-in policies of staff and portal users.
+    pub staff_policy: Option<i64>,
+    pub portal_policy: Option<i64>,
+}
+
+/// One page request of the Lockouts listing.
+#[derive(Debug, Clone)]
+pub struct LockoutsQuery {
+    pub now: DateTime<Utc>,
+    pub thresholds: Thresholds,
+    /// Forward: the rows from this one on (from the first when None).
+    /// Backward: the rows before it (the last rows when None).
+    pub from: Option<LockCursor>,
+    pub backward: bool,
+    pub limit: i64,
+}
+
+/// How many accounts the Lockouts pane concerns, however few it lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LockoutCounts {
+    pub locked: i64,
+    pub close: i64,
+}
+
+/// The threshold of a user whose policy is not in [`Thresholds`].
+const FALLBACK_THRESHOLD: i64 = 5;
+
+/// The `users_trouble` index's own condition: every query here starts with
+/// it so that both planners read that index.
+const TROUBLE: &str = "(u.locked_at IS NOT NULL OR u.failed_attempts > 0)";
+
+impl Store {
+    /// The sort key of the Lockouts order, as the `users_trouble` index
+    /// writes it (the same literal epoch as the last sign-in key).
+    fn failure_key(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "COALESCE(u.last_failure_at, '1970-01-01T00:00:00+00:00')",
+            Pool::Postgres(_) => {
+                "COALESCE(u.last_failure_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')"
+            }
+        }
+    }
+
+    /// "Locked now" and "close to locking" as conditions on `u`.
+    fn trouble_conditions(sql: &mut Sql, now: DateTime<Utc>, t: &Thresholds) -> (String, String) {
+        let now = sql.param(Param::Time(now));
+        let locked = format!(
+            "(u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > {now}))"
+        );
+        let staff = sql.param(Param::Int(t.staff_policy.unwrap_or(-1)));
+        let portal = sql.param(Param::Int(t.portal_policy.unwrap_or(-1)));
+        let mut threshold = format!(
+            "CASE COALESCE(u.policy_id, CASE WHEN u.kind = 'portal' THEN {portal} ELSE {staff} END)"
+        );
+        for (id, n) in &t.by_policy {
+            let id = sql.param(Param::Int(*id));
+            let n = sql.param(Param::Int(*n));
+            threshold.push_str(&format!(" WHEN {id} THEN {n}"));
+        }
+        threshold.push_str(&format!(" ELSE {FALLBACK_THRESHOLD} END"));
+        let close = format!(
+            "(NOT {locked} AND u.failed_attempts > 0 AND u.failed_attempts * 2 >= {threshold})"
+        );
+        (locked, close)
+    }
+
+    /// One page of the Lockouts listing, in listing order (most recent
+    /// failure first, then id) whichever way it was read.
+    pub async fn lockouts(&self, q: &LockoutsQuery) -> Result<Vec<UserRow>> {
+        let mut sql = Sql::new();
+        let (locked, close) = Self::trouble_conditions(&mut sql, q.now, &q.thresholds);
+        let key = self.failure_key();
+        let keyset = match q.from {
+            None => String::new(),
+            Some(c) => {
+                let k = sql.param(Param::Time(c.failed_at));
+                let id = sql.param(Param::Int(c.id));
+                if q.backward {
+                    format!(" AND {key} >= {k} AND ({key} > {k} OR u.id < {id})")
+                } else {
+                    format!(" AND {key} <= {k} AND ({key} < {k} OR u.id >= {id})")
+                }
+            }
+        };
+        let order = if q.backward {
+            format!("{key} ASC, u.id DESC")
+        } else {
+            format!("{key} DESC, u.id ASC")
+        };
+        let limit = sql.param(Param::Int(q.limit.clamp(1, 10_000)));
+        sql.text = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE {TROUBLE}{keyset} AND ({locked} OR {close}) \
+             ORDER BY {order} LIMIT {limit}"
+        );
+        let mut rows = with_pool!(self, p => bind_params!(sqlx::query_as::<_, UserRow>(&sql.text), sql)
+            .fetch_all(p)
+            .await)?;
+        if q.backward {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    /// How many accounts are locked now and how many are close to locking:
+    /// all of them, from the `users_trouble` index alone.
+    pub async fn lockout_counts(
+        &self,
+        now: DateTime<Utc>,
+        thresholds: &Thresholds,
+    ) -> Result<LockoutCounts> {
+        let mut sql = Sql::new();
+        let (locked, close) = Self::trouble_conditions(&mut sql, now, thresholds);
+        sql.text = format!(
+            "SELECT COALESCE(SUM(CASE WHEN {locked} THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN {close} THEN 1 ELSE 0 END), 0) FROM users u WHERE {TROUBLE}"
+        );
+        let (locked, close) = with_pool!(self, p => bind_params!(sqlx::query_as::<_, (i64, i64)>(&sql.text), sql)
+            .fetch_one(p)
+            .await)?;
+        Ok(LockoutCounts { locked, close })
+    }
+}
