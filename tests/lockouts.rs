@@ -132,6 +132,17 @@ both_backends!(pages_both_ways_and_counts_every_account, |t| {
 
     let counts = s.lockout_counts(&admin).await.unwrap();
     assert_eq!((counts.locked, counts.close), (13, 3));
+    // The pane's view counts alike whether its page is the whole listing
+    // (counted from the page) or not (counted by the store).
+    for limit in [1000, 5] {
+        let request = LockoutsRequest {
+            limit,
+            ..Default::default()
+        };
+        let (rows, counts) = s.lockouts_view(&admin, &request).await.unwrap();
+        assert_eq!(rows.len(), expected.len().min(limit as usize));
+        assert_eq!((counts.locked, counts.close), (13, 3), "limit {limit}");
+    }
 
     // Forward in pages of five: each starts at the row after the last one
     // (a forward page includes its cursor's row).

@@ -47,6 +47,28 @@ impl Service {
         Ok(rows.iter().map(|u| summarize(u, &policies, now)).collect())
     }
 
+    /// A Lockouts page and the counts of every account the listing holds:
+    /// taken from the page itself when it is the whole listing (the usual
+    /// case: a few accounts), otherwise counted.
+    pub async fn lockouts_view(
+        &self,
+        actor: &Actor,
+        request: &LockoutsRequest,
+    ) -> Result<(Vec<UserSummary>, LockoutCounts)> {
+        let page = self.lockouts_page(actor, request).await?;
+        let whole = request.from.is_none() && (page.len() as i64) < request.limit.clamp(1, 10_000);
+        let counts = if whole {
+            let locked = page.iter().filter(|u| u.locked).count() as i64;
+            LockoutCounts {
+                locked,
+                close: page.len() as i64 - locked,
+            }
+        } else {
+            self.lockout_counts(actor).await?
+        };
+        Ok((page, counts))
+    }
+
     /// How many accounts are locked now and how many are close to locking,
     /// however many a page lists.
     pub async fn lockout_counts(&self, actor: &Actor) -> Result<LockoutCounts> {

@@ -386,10 +386,9 @@ pub async fn perform_with(
         Call::Lockouts { request } => Reply::Lockouts(
             async {
                 let actor = need(actor)?;
-                let (accounts, failures, counts) = tokio::try_join!(
-                    service.lockouts_page(actor, &request),
+                let ((accounts, counts), failures) = tokio::try_join!(
+                    service.lockouts_view(actor, &request),
                     service.recent_failures(actor, FAILURES_MAX),
-                    service.lockout_counts(actor),
                 )?;
                 Ok(LockoutsData {
                     accounts,
