@@ -1028,6 +1028,40 @@ both_backends!(backward_from_the_middle, |t| {
     }
 });
 
+/// Every page of `filter`, `limit` rows at a time, backward from the end,
+/// in listing order.
+async fn all_pages_backward(
+    t: &TestDb,
+    admin: &Actor,
+    filter: UserFilter,
+    limit: i64,
+) -> Vec<String> {
+    let mut pages: Vec<Vec<String>> = Vec::new();
+    let mut before = None;
+    loop {
+        let page = t
+            .service
+            .list_users(
+                admin,
+                &UserFilter {
+                    limit,
+                    after: before,
+                    backward: true,
+                    ..filter.clone()
+                },
+            )
+            .await
+            .unwrap();
+        before = page.items.first().map(|u| u.cursor(filter.sort));
+        let more = page.prev.is_some();
+        pages.push(page.items.into_iter().map(|u| u.login).collect());
+        if !more {
+            break;
+        }
+    }
+    pages.into_iter().rev().flatten().collect()
+}
+
 /// Every page of `filter`, `limit` rows at a time, forward.
 async fn all_pages(t: &TestDb, admin: &Actor, filter: UserFilter, limit: i64) -> Vec<String> {
     let mut seen = Vec::new();
@@ -1059,6 +1093,15 @@ async fn all_pages(t: &TestDb, admin: &Actor, filter: UserFilter, limit: i64) ->
 both_backends!(common_and_rare_matches_page_alike, |t| {
     let admin = t.admin().await;
     t.service.demo_fill(&admin, 3_000, &|_| {}).await.unwrap();
+    // Users whose name or email starts otherwise than their login, so that
+    // a prefix's name and email matches sit elsewhere in login order.
+    for (login, name, email) in [
+        ("zz.outlier", "Joanna Early", "aa.one@example.net"),
+        ("aa.early", "Mark Zed", "jo.mail@example.net"),
+        ("mm.middle", "Zora Middle", "zz.mail@example.net"),
+    ] {
+        create(&t, &admin, login, name, email, Kind::Staff, Role::User).await;
+    }
     let everyone = t
         .service
         .list_users(
@@ -1092,7 +1135,7 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
             None => break,
         }
     }
-    assert_eq!(rows.len(), 3_001);
+    assert_eq!(rows.len(), 3_004);
     for term in [
         "a",
         "jo",
@@ -1104,6 +1147,9 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
         "z",
         "qqq",
         "an1",
+        "J",
+        "zz",
+        "aa",
         "e.o",
     ] {
         let t_lower = term.to_ascii_lowercase();
@@ -1131,6 +1177,17 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
             )
             .await;
             assert_eq!(got, expected, "search {term:?}, pages of {limit}");
+            let back = all_pages_backward(
+                &t,
+                &admin,
+                UserFilter {
+                    search: Some(term.into()),
+                    ..Default::default()
+                },
+                limit,
+            )
+            .await;
+            assert_eq!(back, expected, "search {term:?}, pages of {limit} backward");
         }
     }
 });

@@ -103,11 +103,6 @@ pub struct UserQuery {
     pub password_expired_before: Vec<(i64, DateTime<Utc>)>,
 }
 
-/// How many rows, in listing order, a search probe tests before it leaves
-/// the search to the search index (see [`Store::list_users`]): matches
-/// rarer than one in PROBE_ROWS / page size are found by the index.
-const PROBE_ROWS: i64 = 20_000;
-
 /// Escapes `%`, `_` and `\` for LIKE ... ESCAPE '\'.
 pub(crate) fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -122,7 +117,7 @@ pub(crate) fn escape_like(s: &str) -> String {
 
 /// The smallest string greater than every string starting with `prefix`
 /// (byte order), or `None` if there is none.
-fn prefix_upper_bound(prefix: &str) -> Option<String> {
+pub(super) fn prefix_upper_bound(prefix: &str) -> Option<String> {
     let mut chars: Vec<char> = prefix.chars().collect();
     while let Some(last) = chars.pop() {
         let mut next = last as u32 + 1;
@@ -155,6 +150,9 @@ impl Store {
     /// thousands of matches to sort. When the probe finds less than a page,
     /// the matches are rare and the search index finds them all quickly.
     pub async fn list_users(&self, q: &UserQuery) -> Result<Vec<UserRow>> {
+        if let Some(merge) = self.prefix_merge_sql(q) {
+            return self.fetch_page(&merge, q, false).await;
+        }
         let mut rare = false;
         if let Some(probe) = self.probe_sql(q) {
             let rows = self.fetch_page(&probe, q, false).await?;
@@ -194,63 +192,6 @@ impl Store {
             rows.reverse();
         }
         Ok(rows)
-    }
-
-    /// The probe described at [`Store::list_users`], for a search in
-    /// login order with no other filter: a walk of the `users_search_walk`
-    /// index, which holds login, name and email in login order, so that no
-    /// row is read but the page's. `None` when it does not apply, or the
-    /// term has letters whose case only the search index folds. The match
-    /// is the search index's: LIKE folds ASCII case on SQLite, and on
-    /// PostgreSQL lower() is applied to the indexed columns.
-    fn probe_sql(&self, q: &UserQuery) -> Option<Sql> {
-        let term = q
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())?;
-        let only_search =
-            q.status.is_none() && q.kind.is_none() && q.role.is_none() && q.resource_id.is_none();
-        if q.sort != UserSort::Login || !only_search || !term.is_ascii() {
-            return None;
-        }
-        let mut sql = Sql::new();
-        let escaped = escape_like(&term.to_ascii_lowercase());
-        let pattern = if term.chars().count() < 3 {
-            format!("{escaped}%")
-        } else {
-            format!("%{escaped}%")
-        };
-        let p = sql.param(Param::Text(pattern));
-        let (dir, cmp) = if q.backward {
-            ("DESC", "<")
-        } else {
-            ("ASC", ">")
-        };
-        let walk = match &q.after {
-            Some(Cursor::Login(l)) => format!(
-                "WHERE lower(u.login) {cmp} lower({})",
-                sql.param(Param::Text(l.clone()))
-            ),
-            _ => String::new(),
-        };
-        let limit = sql.param(Param::Int(q.limit.clamp(1, 1001)));
-        let like = |col: &str| match self.pool {
-            Pool::Sqlite(_) => format!("w.{col} LIKE {p} ESCAPE '\\'"),
-            Pool::Postgres(_) => format!("lower(w.{col}) LIKE {p} ESCAPE '\\'"),
-        };
-        sql.text = format!(
-            "SELECT {USER_COLUMNS} FROM (\
-               SELECT w.id, w.k FROM (\
-                 SELECT u.id, lower(u.login) AS k, u.login, u.name, u.email FROM users u {walk} \
-                 ORDER BY lower(u.login) {dir} LIMIT {PROBE_ROWS}\
-               ) w WHERE {} OR {} OR {} ORDER BY w.k {dir} LIMIT {limit}\
-             ) m JOIN users u ON u.id = m.id ORDER BY m.k {dir}",
-            like("login"),
-            like("name"),
-            like("email")
-        );
-        Some(sql)
     }
 
     /// The page's statement, using the search indexes.

@@ -1,0 +1,133 @@
+//! The fast paths of a search in login order with no other filter (the
+//! Users pane as an administrator types), tried before the general page
+//! statement in listing.rs:
+//! - a prefix (one or two characters) merges three walks that are each
+//!   already in login order: the login range, and the `users_*_head`
+//!   indexes (the first characters of name and email, then login);
+//! - a substring first probes a bounded walk of `users_search_walk`.
+
+use super::listing::{Cursor, UserQuery, UserSort, escape_like, prefix_upper_bound};
+use super::rows::USER_COLUMNS;
+use super::stmt::{Param, Sql};
+use super::{Pool, Store};
+
+/// How many rows, in listing order, a search probe tests before it leaves
+/// the search to the search index (see [`Store::list_users`]): matches
+/// rarer than one in PROBE_ROWS / page size are found by the index.
+const PROBE_ROWS: i64 = 20_000;
+
+/// The search term when `q` is a search in login order and nothing else.
+fn login_order_search(q: &UserQuery) -> Option<&str> {
+    let term = q
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())?;
+    let only_search =
+        q.status.is_none() && q.kind.is_none() && q.role.is_none() && q.resource_id.is_none();
+    (q.sort == UserSort::Login && only_search).then_some(term)
+}
+
+impl Store {
+    /// A prefix search's page as the merge of three ordered walks, each
+    /// stopping at a page: logins in the prefix's range, and users whose
+    /// name or email starts with it, read from `users_name_head<n>` and
+    /// `users_email_head<n>` ((first n characters, login) indexes). However
+    /// many users match ("j": one in eight), no more than three pages of
+    /// index entries are read and nothing is sorted but those.
+    pub(super) fn prefix_merge_sql(&self, q: &UserQuery) -> Option<Sql> {
+        let term = login_order_search(q)?.to_ascii_lowercase();
+        let len = term.chars().count();
+        if len >= 3 {
+            return None;
+        }
+        let mut sql = Sql::new();
+        let lo = sql.param(Param::Text(term.clone()));
+        let login_range = match prefix_upper_bound(&term) {
+            Some(hi) => format!(
+                "lower(u.login) >= {lo} AND lower(u.login) < {}",
+                sql.param(Param::Text(hi))
+            ),
+            None => format!("lower(u.login) >= {lo}"),
+        };
+        let (dir, cmp) = if q.backward {
+            ("DESC", "<")
+        } else {
+            ("ASC", ">")
+        };
+        let after = match &q.after {
+            Some(Cursor::Login(l)) => format!(
+                " AND lower(u.login) {cmp} lower({})",
+                sql.param(Param::Text(l.clone()))
+            ),
+            _ => String::new(),
+        };
+        let limit = sql.param(Param::Int(q.limit.clamp(1, 1001)));
+        let walk = |cond: &str| {
+            format!(
+                "SELECT id, k FROM (SELECT u.id, lower(u.login) AS k FROM users u \
+                 WHERE {cond}{after} ORDER BY lower(u.login) {dir} LIMIT {limit}) w"
+            )
+        };
+        // The length is a literal: it is part of the indexed expression.
+        let head = |col: &str| format!("substr(lower(u.{col}), 1, {len}) = {lo}");
+        sql.text = format!(
+            "SELECT {USER_COLUMNS} FROM ({} UNION {} UNION {}) m \
+             JOIN users u ON u.id = m.id ORDER BY m.k {dir} LIMIT {limit}",
+            walk(&login_range),
+            walk(&head("name")),
+            walk(&head("email")),
+        );
+        Some(sql)
+    }
+
+    /// The probe described at [`Store::list_users`], for a search in
+    /// login order with no other filter: a walk of the `users_search_walk`
+    /// index, which holds login, name and email in login order, so that no
+    /// row is read but the page's. `None` when it does not apply, or the
+    /// term has letters whose case only the search index folds. The match
+    /// is the search index's: LIKE folds ASCII case on SQLite, and on
+    /// PostgreSQL lower() is applied to the indexed columns.
+    pub(super) fn probe_sql(&self, q: &UserQuery) -> Option<Sql> {
+        let term = login_order_search(q)?;
+        if !term.is_ascii() {
+            return None;
+        }
+        let mut sql = Sql::new();
+        // Shorter terms are prefixes, merged by `prefix_merge_sql`.
+        if term.chars().count() < 3 {
+            return None;
+        }
+        let escaped = escape_like(&term.to_ascii_lowercase());
+        let p = sql.param(Param::Text(format!("%{escaped}%")));
+        let (dir, cmp) = if q.backward {
+            ("DESC", "<")
+        } else {
+            ("ASC", ">")
+        };
+        let walk = match &q.after {
+            Some(Cursor::Login(l)) => format!(
+                "WHERE lower(u.login) {cmp} lower({})",
+                sql.param(Param::Text(l.clone()))
+            ),
+            _ => String::new(),
+        };
+        let limit = sql.param(Param::Int(q.limit.clamp(1, 1001)));
+        let like = |col: &str| match self.pool {
+            Pool::Sqlite(_) => format!("w.{col} LIKE {p} ESCAPE '\\'"),
+            Pool::Postgres(_) => format!("lower(w.{col}) LIKE {p} ESCAPE '\\'"),
+        };
+        sql.text = format!(
+            "SELECT {USER_COLUMNS} FROM (\
+               SELECT w.id, w.k FROM (\
+                 SELECT u.id, lower(u.login) AS k, u.login, u.name, u.email FROM users u {walk} \
+                 ORDER BY lower(u.login) {dir} LIMIT {PROBE_ROWS}\
+               ) w WHERE {} OR {} OR {} ORDER BY w.k {dir} LIMIT {limit}\
+             ) m JOIN users u ON u.id = m.id ORDER BY m.k {dir}",
+            like("login"),
+            like("name"),
+            like("email")
+        );
+        Some(sql)
+    }
+}
