@@ -62,8 +62,9 @@ pub async fn bulk_reset(
     let bare_rows = exec(
         service,
         &format!(
-            "UPDATE users SET must_change_password = TRUE, password_changed_at = $1, updated_at = $2, \
-             version = version + 1 WHERE kind = 'staff' AND id <> {}",
+            "UPDATE credentials SET must_change_password = TRUE, password_changed_at = $1 \
+             FROM users WHERE users.id = credentials.user_id AND users.kind = 'staff' AND users.id <> {} \
+             AND $2 >= $1",
             admin.user_id
         ),
         now,

@@ -1,6 +1,9 @@
 //! Bulk password reset (the legacy "Reset Passwords"): one shared hash, set-
 //! based updates in id-range chunks inside one transaction, so progress can be
-//! reported and a cancel rolls everything back.
+//! reported and a cancel rolls everything back. Only the narrow
+//! `credentials` rows change: the users' own rows (and their many indexes)
+//! are not rewritten, and their edit version stays, since nothing a user
+//! form edits changes.
 
 use super::audit::{AuditEvent, append_audit};
 use super::{BeginWrite, Store, with_pool};
@@ -80,12 +83,14 @@ impl Store {
         );
         let history_sql = format!(
             "INSERT INTO password_history (user_id, hash, created_at) \
-             SELECT users.id, s.hash, $4 FROM users JOIN shared_credentials s ON s.id = users.shared_credential_id WHERE {SCOPE}"
+             SELECT users.id, s.hash, $4 FROM users JOIN credentials c ON c.user_id = users.id \
+             JOIN shared_credentials s ON s.id = c.shared_credential_id WHERE {SCOPE}"
         );
         let update_sql = format!(
-            "UPDATE users SET shared_credential_id = $4, must_change_password = $5, password_changed_at = $6, \
-             password_policy_version = COALESCE((SELECT pol.version FROM policies pol WHERE pol.id = users.policy_id), $7), \
-             updated_at = $6, version = version + 1 WHERE users.id >= $8 AND users.id < $9 AND {SCOPE}"
+            "UPDATE credentials SET shared_credential_id = $4, must_change_password = $5, password_changed_at = $6, \
+             password_policy_version = COALESCE((SELECT pol.version FROM policies pol WHERE pol.id = users.policy_id), $7) \
+             FROM users WHERE users.id = credentials.user_id AND credentials.user_id >= $8 AND credentials.user_id < $9 \
+             AND users.id >= $8 AND users.id < $9 AND {SCOPE}"
         );
         let tokens_sql = format!(
             "UPDATE reset_tokens SET revoked_at = $4 WHERE used_at IS NULL AND revoked_at IS NULL \

@@ -58,8 +58,9 @@ const BATCH: usize = 20_000;
 /// (`?`): SQLite finds a named one (`$1`) by a linear scan of all the names,
 /// which makes binding a statement with thousands of them quadratic.
 const SQLITE_MAX_PARAMS: usize = 32766;
-const SQLITE_USER_PARAMS: usize = 17;
+const SQLITE_USER_PARAMS: usize = 14;
 const SQLITE_USER_ROWS: usize = SQLITE_MAX_PARAMS / SQLITE_USER_PARAMS;
+const SQLITE_CREDENTIAL_ROWS: usize = SQLITE_MAX_PARAMS / 4;
 const SQLITE_GRANT_ROWS: usize = SQLITE_MAX_PARAMS / 4;
 
 /// How long the PostgreSQL fill waits for the locks it needs to set indexes
@@ -167,10 +168,10 @@ async fn fill_sqlite(
             .zip(users.chunks(SQLITE_USER_ROWS))
         {
             let sql = sqlite_values_sql(
-                "INSERT INTO users (id, login, name, email, kind, role, status, must_change_password, \
+                "INSERT INTO users (id, login, name, email, kind, role, status, \
                  failed_attempts, locked_until, last_failure_at, last_login_at, created_at, locked_at, \
-                 password_hash, password_changed_at, updated_at, version) VALUES ",
-                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
+                 updated_at, version) VALUES ",
+                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
                 users.len(),
             );
             let mut q = sqlx::query(&sql);
@@ -185,15 +186,31 @@ async fn fill_sqlite(
                     .bind(u.kind)
                     .bind(u.role)
                     .bind(u.status)
-                    .bind(u.must_change)
                     .bind(u.failed_attempts)
                     .bind(u.locked_until)
                     .bind(u.last_failure_at)
                     .bind(u.last_login_at)
                     .bind(u.created_at)
                     .bind(u.locked_until.map(|_| now))
+                    .bind(u.created_at);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for (ids, users) in ids
+            .chunks(SQLITE_CREDENTIAL_ROWS)
+            .zip(users.chunks(SQLITE_CREDENTIAL_ROWS))
+        {
+            let sql = sqlite_values_sql(
+                "INSERT INTO credentials (user_id, password_hash, must_change_password, password_changed_at) VALUES ",
+                "(?,?,?,?)",
+                users.len(),
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, u) in ids.iter().zip(users) {
+                q = q
+                    .bind(*id)
                     .bind(hash)
-                    .bind(u.created_at)
+                    .bind(u.must_change)
                     .bind(u.created_at);
             }
             q.execute(&mut *tx).await?;
@@ -369,13 +386,12 @@ async fn fill_postgres(
         let t = Instant::now();
         let column = |f: fn(&DemoUser) -> &str| users.iter().map(f).collect::<Vec<&str>>();
         sqlx::query(
-            "INSERT INTO users (id, login, name, email, kind, role, status, must_change_password, failed_attempts, \
-             locked_until, last_login_at, created_at, last_failure_at, locked_at, password_hash, password_changed_at, \
-             updated_at, version) \
-             SELECT t.*, CASE WHEN t.locked_until IS NULL THEN NULL ELSE $13 END, $14, t.created_at, t.created_at, 1 \
+            "INSERT INTO users (id, login, name, email, kind, role, status, failed_attempts, \
+             locked_until, last_login_at, created_at, last_failure_at, locked_at, updated_at, version) \
+             SELECT t.*, CASE WHEN t.locked_until IS NULL THEN NULL ELSE $12 END, t.created_at, 1 \
              FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
-             $8::bool[], $9::int8[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $15::timestamptz[]) \
-             AS t(id, login, name, email, kind, role, status, must_change, failed, locked_until, last_login_at, created_at, \
+             $8::int8[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $13::timestamptz[]) \
+             AS t(id, login, name, email, kind, role, status, failed, locked_until, last_login_at, created_at, \
              last_failure_at)",
         )
         .bind(&ids)
@@ -385,14 +401,23 @@ async fn fill_postgres(
         .bind(column(|u| u.kind))
         .bind(column(|u| u.role))
         .bind(column(|u| u.status))
-        .bind(users.iter().map(|u| u.must_change).collect::<Vec<_>>())
         .bind(users.iter().map(|u| u.failed_attempts).collect::<Vec<_>>())
         .bind(users.iter().map(|u| u.locked_until).collect::<Vec<_>>())
         .bind(users.iter().map(|u| u.last_login_at).collect::<Vec<_>>())
         .bind(users.iter().map(|u| u.created_at).collect::<Vec<_>>())
         .bind(now)
-        .bind(hash)
         .bind(users.iter().map(|u| u.last_failure_at).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO credentials (user_id, password_hash, must_change_password, password_changed_at) \
+             SELECT t.id, $4, t.must_change, t.created_at \
+             FROM UNNEST($1::int8[], $2::bool[], $3::timestamptz[]) AS t(id, must_change, created_at)",
+        )
+        .bind(&ids)
+        .bind(users.iter().map(|u| u.must_change).collect::<Vec<_>>())
+        .bind(users.iter().map(|u| u.created_at).collect::<Vec<_>>())
+        .bind(hash)
         .execute(&mut *tx)
         .await?;
         phases.users += t.elapsed();
@@ -433,7 +458,7 @@ async fn fill_postgres(
     // pages marked all-visible, so that index-only scans (the search walk,
     // store/listing.rs) need not visit the table. Best effort: a role that
     // does not own the tables is only warned.
-    if let Err(e) = sqlx::query("VACUUM (ANALYZE) users, grants")
+    if let Err(e) = sqlx::query("VACUUM (ANALYZE) users, credentials, grants")
         .execute(pool)
         .await
     {

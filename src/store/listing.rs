@@ -2,7 +2,7 @@
 //! either direction. Search is case-insensitive over login, name and email:
 //! a prefix for one or two characters, a substring from three on.
 
-use super::rows::{USER_COLUMNS, UserRow};
+use super::rows::{USER_COLUMNS, USERS, UserRow};
 use super::stmt::{Param, Sql, bind_params};
 use super::{Pool, Store};
 use crate::domain::{Kind, Role};
@@ -256,10 +256,10 @@ impl Store {
                             let cutoff = sql.param(Param::Time(*cutoff));
                             case.push_str(&format!(" WHEN {id} THEN {cutoff}"));
                         }
-                        expired = format!(" OR u.password_changed_at < {case} END");
+                        expired = format!(" OR c.password_changed_at < {case} END");
                     }
                     format!(
-                        "(u.must_change_password OR u.password_policy_version < \
+                        "(c.must_change_password OR c.password_policy_version < \
                          (SELECT pol.enforced_version FROM policies pol WHERE pol.id = {policy_id}){expired})"
                     )
                 }
@@ -332,7 +332,7 @@ impl Store {
             format!("WHERE {}", conds.join(" AND "))
         };
         sql.text =
-            format!("SELECT {USER_COLUMNS} FROM users u {filter} ORDER BY {order} LIMIT {limit}");
+            format!("SELECT {USER_COLUMNS} FROM {USERS} {filter} ORDER BY {order} LIMIT {limit}");
         sql
     }
 

@@ -4,7 +4,7 @@
 //! a page costs the same with ten or ten thousand locked accounts, and
 //! counted from that index alone (it covers every column the count reads).
 
-use super::rows::{USER_COLUMNS, UserRow};
+use super::rows::{USER_COLUMNS, USERS, UserRow};
 use super::stmt::{Param, Sql, bind_params};
 use super::{Pool, Store, with_pool};
 use crate::error::Result;
@@ -126,7 +126,7 @@ impl Store {
         };
         let limit = sql.param(Param::Int(q.limit.clamp(1, 10_000)));
         sql.text = format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE {TROUBLE}{keyset} AND ({locked} OR {close}) \
+            "SELECT {USER_COLUMNS} FROM {USERS} WHERE {TROUBLE}{keyset} AND ({locked} OR {close}) \
              ORDER BY {order} LIMIT {limit}"
         );
         let mut rows = with_pool!(self, p => bind_params!(sqlx::query_as::<_, UserRow>(&sql.text), sql)

@@ -31,12 +31,17 @@ pub struct UserRow {
     pub has_password: bool,
 }
 
-/// The columns of [`UserRow`], for `SELECT {USER_COLUMNS} FROM users u`.
+/// The columns of [`UserRow`], for `SELECT {USER_COLUMNS} FROM {USERS}`.
 pub const USER_COLUMNS: &str = "u.id, u.login, u.name, u.email, u.kind, u.role, u.status, \
-    u.must_change_password, u.password_changed_at, u.password_policy_version, u.failed_attempts, \
+    c.must_change_password, c.password_changed_at, c.password_policy_version, u.failed_attempts, \
     u.last_failure_at, u.last_failure_source, u.locked_at, u.locked_until, u.lock_streak, \
     u.last_locked_at, u.last_login_at, u.policy_id, u.created_at, u.updated_at, u.version, \
-    (u.password_hash IS NOT NULL OR u.shared_credential_id IS NOT NULL) AS has_password";
+    (c.password_hash IS NOT NULL OR c.shared_credential_id IS NOT NULL) AS has_password";
+
+/// Users (`u`) with their credentials (`c`, one row each), as [`USER_COLUMNS`] reads them.
+pub const USERS: &str = "users u JOIN credentials c ON c.user_id = u.id";
+/// The credentials join of [`USERS`], for statements that name `users u` themselves.
+pub const WITH_CREDENTIALS: &str = "JOIN credentials c ON c.user_id = u.id";
 
 /// A user's credential hashes. `Debug` never prints them.
 #[derive(Clone, sqlx::FromRow)]

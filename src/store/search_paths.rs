@@ -7,7 +7,7 @@
 //! - a substring first probes a bounded walk of `users_search_walk`.
 
 use super::listing::{Cursor, UserQuery, UserSort, escape_like, prefix_upper_bound};
-use super::rows::USER_COLUMNS;
+use super::rows::{USER_COLUMNS, WITH_CREDENTIALS};
 use super::stmt::{Param, Sql};
 use super::{Pool, Store};
 
@@ -73,7 +73,7 @@ impl Store {
         let head = |col: &str| format!("substr(lower(u.{col}), 1, {len}) = {lo}");
         sql.text = format!(
             "SELECT {USER_COLUMNS} FROM ({} UNION {} UNION {}) m \
-             JOIN users u ON u.id = m.id ORDER BY m.k {dir} LIMIT {limit}",
+             JOIN users u ON u.id = m.id {WITH_CREDENTIALS} ORDER BY m.k {dir} LIMIT {limit}",
             walk(&login_range),
             walk(&head("name")),
             walk(&head("email")),
@@ -123,7 +123,7 @@ impl Store {
                  SELECT u.id, lower(u.login) AS k, u.login, u.name, u.email FROM users u {walk} \
                  ORDER BY lower(u.login) {dir} LIMIT {PROBE_ROWS}\
                ) w WHERE {} OR {} OR {} ORDER BY w.k {dir} LIMIT {limit}\
-             ) m JOIN users u ON u.id = m.id ORDER BY m.k {dir}",
+             ) m JOIN users u ON u.id = m.id {WITH_CREDENTIALS} ORDER BY m.k {dir}",
             like("login"),
             like("name"),
             like("email")

@@ -2,7 +2,7 @@
 //! user row (each in one transaction with its audit entry).
 
 use super::audit::{AuditEvent, audited};
-use super::rows::{CredentialRow, USER_COLUMNS, UserRow, UserWithCredential};
+use super::rows::{CredentialRow, USER_COLUMNS, USERS, UserRow, UserWithCredential};
 use super::{BeginWrite, Store, with_pool};
 use crate::domain::{Kind, Role};
 use crate::error::{Error, Result};
@@ -74,13 +74,13 @@ macro_rules! guard_last_admin {
 
 impl Store {
     pub async fn user_by_login(&self, login_lower: &str) -> Result<Option<UserRow>> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE lower(u.login) = $1");
+        let sql = format!("SELECT {USER_COLUMNS} FROM {USERS} WHERE lower(u.login) = $1");
         let row = with_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(login_lower).fetch_optional(p).await)?;
         Ok(row)
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+        let sql = format!("SELECT {USER_COLUMNS} FROM {USERS} WHERE u.id = $1");
         let row = with_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(p).await)?;
         Ok(row)
     }
@@ -91,8 +91,8 @@ impl Store {
         login_lower: &str,
     ) -> Result<Option<UserWithCredential>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, u.password_hash AS own_hash, s.hash AS shared_hash, u.shared_credential_id \
-             FROM users u LEFT JOIN shared_credentials s ON s.id = u.shared_credential_id \
+            "SELECT {USER_COLUMNS}, c.password_hash AS own_hash, s.hash AS shared_hash, c.shared_credential_id \
+             FROM {USERS} LEFT JOIN shared_credentials s ON s.id = c.shared_credential_id \
              WHERE lower(u.login) = $1"
         );
         let row = with_pool!(self, p => sqlx::query_as::<_, UserWithCredential>(&sql).bind(login_lower).fetch_optional(p).await)?;
@@ -100,8 +100,8 @@ impl Store {
     }
 
     pub async fn credential(&self, user_id: i64) -> Result<CredentialRow> {
-        let sql = "SELECT u.password_hash AS own_hash, s.hash AS shared_hash, u.shared_credential_id \
-                   FROM users u LEFT JOIN shared_credentials s ON s.id = u.shared_credential_id WHERE u.id = $1";
+        let sql = "SELECT c.password_hash AS own_hash, s.hash AS shared_hash, c.shared_credential_id \
+                   FROM credentials c LEFT JOIN shared_credentials s ON s.id = c.shared_credential_id WHERE c.user_id = $1";
         let row = with_pool!(self, p => sqlx::query_as::<_, CredentialRow>(sql).bind(user_id).fetch_optional(p).await)?;
         row.ok_or_else(|| Error::NotFound("the user no longer exists".into()))
     }
@@ -172,21 +172,26 @@ impl Store {
                 }
             }
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO users (login, name, email, kind, role, status, must_change_password, password_hash, \
-                 password_changed_at, password_policy_version, policy_id, created_at, updated_at, version) \
-                 VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $11, $11, 1) RETURNING id")
+                "INSERT INTO users (login, name, email, kind, role, status, policy_id, created_at, updated_at, version) \
+                 VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $7, 1) RETURNING id")
                 .bind(login)
                 .bind(name)
                 .bind(email)
                 .bind(kind.as_str())
                 .bind(role.as_str())
-                .bind(must_change)
-                .bind(hash)
-                .bind(hash.map(|_| now))
-                .bind(policy_version)
                 .bind(policy_id)
                 .bind(now)
                 .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO credentials (user_id, password_hash, must_change_password, password_changed_at, \
+                 password_policy_version) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id)
+                .bind(hash)
+                .bind(must_change)
+                .bind(hash.map(|_| now))
+                .bind(policy_version)
+                .execute(&mut *tx)
                 .await?;
             id
         });
@@ -206,7 +211,6 @@ impl Store {
         audited!(self, audit, now, |tx| {
             let done = sqlx::query(
                 "UPDATE users SET login = $1, name = $2, email = $3, role = $4, policy_id = $5, \
-                 password_policy_version = COALESCE($9, password_policy_version), \
                  updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
             )
             .bind(fields.login)
@@ -217,7 +221,6 @@ impl Store {
             .bind(now)
             .bind(id)
             .bind(expected_version)
-            .bind(fields.policy_version)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -225,6 +228,15 @@ impl Store {
                 return Err(Error::Conflict(
                     "someone else changed this user since you opened it; reload to see their change, then edit again".into(),
                 ));
+            }
+            if let Some(version) = fields.policy_version {
+                sqlx::query(
+                    "UPDATE credentials SET password_policy_version = $1 WHERE user_id = $2",
+                )
+                .bind(version)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             }
             guard_last_admin!(tx);
         });
@@ -316,14 +328,14 @@ impl Store {
             // Own hash first (older), then the shared one (newer).
             sqlx::query(
                 "INSERT INTO password_history (user_id, hash, created_at) \
-                 SELECT id, password_hash, $2 FROM users WHERE id = $1 AND password_hash IS NOT NULL")
+                 SELECT user_id, password_hash, $2 FROM credentials WHERE user_id = $1 AND password_hash IS NOT NULL")
                 .bind(id)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(
                 "INSERT INTO password_history (user_id, hash, created_at) \
-                 SELECT u.id, s.hash, $2 FROM users u JOIN shared_credentials s ON s.id = u.shared_credential_id WHERE u.id = $1")
+                 SELECT c.user_id, s.hash, $2 FROM credentials c JOIN shared_credentials s ON s.id = c.shared_credential_id WHERE c.user_id = $1")
                 .bind(id)
                 .bind(now)
                 .execute(&mut *tx)
@@ -337,13 +349,19 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             sqlx::query(
-                "UPDATE users SET password_hash = $1, shared_credential_id = NULL, must_change_password = $2, \
-                 password_changed_at = $3, password_policy_version = $4, failed_attempts = 0, locked_at = NULL, \
-                 locked_until = NULL, updated_at = $3, version = version + 1 WHERE id = $5")
+                "UPDATE credentials SET password_hash = $1, shared_credential_id = NULL, must_change_password = $2, \
+                 password_changed_at = $3, password_policy_version = $4 WHERE user_id = $5")
                 .bind(hash)
                 .bind(must_change)
                 .bind(now)
                 .bind(policy_version)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE users SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, updated_at = $1, \
+                 version = version + 1 WHERE id = $2")
+                .bind(now)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -366,13 +384,14 @@ impl Store {
             // After a bulk reset the user's old own hash is a previous password: keep it.
             sqlx::query(
                 "INSERT INTO password_history (user_id, hash, created_at) \
-                 SELECT id, password_hash, updated_at FROM users WHERE id = $1 AND shared_credential_id IS NOT NULL AND password_hash IS NOT NULL")
+                 SELECT c.user_id, c.password_hash, u.updated_at FROM credentials c JOIN users u ON u.id = c.user_id \
+                 WHERE c.user_id = $1 AND c.shared_credential_id IS NOT NULL AND c.password_hash IS NOT NULL")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(
-                "UPDATE users SET password_hash = $1, shared_credential_id = NULL WHERE id = $2 AND \
-                 COALESCE((SELECT hash FROM shared_credentials s WHERE s.id = users.shared_credential_id), password_hash) = $3")
+                "UPDATE credentials SET password_hash = $1, shared_credential_id = NULL WHERE user_id = $2 AND \
+                 COALESCE((SELECT hash FROM shared_credentials s WHERE s.id = credentials.shared_credential_id), password_hash) = $3")
                 .bind(new_hash)
                 .bind(id)
                 .bind(expected_current)
@@ -392,8 +411,12 @@ impl Store {
         audit: &AuditEvent,
     ) -> Result<()> {
         audited!(self, audit, now, |tx| {
-            sqlx::query("UPDATE users SET must_change_password = $1, updated_at = $2, version = version + 1 WHERE id = $3")
+            sqlx::query("UPDATE credentials SET must_change_password = $1 WHERE user_id = $2")
                 .bind(must_change)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE users SET updated_at = $1, version = version + 1 WHERE id = $2")
                 .bind(now)
                 .bind(id)
                 .execute(&mut *tx)
