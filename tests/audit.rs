@@ -265,6 +265,7 @@ both_backends!(no_secrets_in_the_audit_trail, |t| {
         role: None,
         resource: None,
         must_change: true,
+        confirmed_count: None,
     };
     s.bulk_reset(
         &admin,

@@ -54,6 +54,7 @@ fn req(role: Option<Role>, resource: Option<&str>, must_change: bool) -> BulkReq
         role,
         resource: resource.map(str::to_string),
         must_change,
+        confirmed_count: None,
     }
 }
 
@@ -483,6 +484,7 @@ both_backends!(shared_password_must_meet_every_policy_in_scope, |t| {
         role: None,
         resource: None,
         must_change: true,
+        confirmed_count: None,
     };
     let cancel = AtomicBool::new(false);
     let err = s

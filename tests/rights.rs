@@ -233,6 +233,7 @@ both_backends!(only_global_admin_bulk_resets_and_sets_policy, |t| {
         role: None,
         resource: None,
         must_change: true,
+        confirmed_count: None,
     };
     let cancel = AtomicBool::new(false);
     let pairs = [("min_length".to_string(), "8".to_string())];

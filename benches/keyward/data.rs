@@ -79,11 +79,22 @@ pub async fn bulk_reset(
         .map_err(|e| e.to_string())?
         .actor
         .ok_or("the bench administrator could not sign in")?;
-    let req = BulkRequest {
+    // As the console and the CLI do: the count is shown and confirmed
+    // first (before the reset starts), and the reset reports progress
+    // against it.
+    let mut req = BulkRequest {
         role: None,
         resource: None,
         must_change: true,
+        confirmed_count: None,
     };
+    let t = Instant::now();
+    let count = service
+        .bulk_reset_count(&actor, &req)
+        .await
+        .map_err(|e| e.to_string())?;
+    let counting = t.elapsed();
+    req.confirmed_count = u64::try_from(count).ok();
     let t = Instant::now();
     let changed = service
         .bulk_reset(
@@ -105,7 +116,10 @@ pub async fn bulk_reset(
     )
     .against(bare.as_secs_f64());
     announce(&f);
-    eprintln!("    bare UPDATE touched {bare_rows} rows");
+    eprintln!(
+        "    bare UPDATE touched {bare_rows} rows; the count confirmed before the reset took {:.2} s",
+        counting.as_secs_f64()
+    );
     Ok(vec![f])
 }
 

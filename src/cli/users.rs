@@ -344,6 +344,7 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
                 role: role.as_deref().map(parse::<Role>).transpose()?,
                 resource,
                 must_change: !no_must_change,
+                confirmed_count: None,
             };
             let count = service.bulk_reset_count(actor, &req).await?;
             if count == 0 {
@@ -362,6 +363,10 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
             }
             let bar = indicatif::ProgressBar::new(count as u64);
             let cancel = AtomicBool::new(false);
+            let req = BulkRequest {
+                confirmed_count: u64::try_from(count).ok(),
+                ..req
+            };
             let changed = service
                 .bulk_reset(
                     actor,

@@ -42,6 +42,10 @@ pub struct BulkRequest {
     pub role: Option<Role>,
     pub resource: Option<String>,
     pub must_change: bool,
+    /// The count the administrator was shown and confirmed
+    /// ([`Service::bulk_reset_count`]): the progress total, so the reset
+    /// does not count again. Counted in the reset when `None`.
+    pub confirmed_count: Option<u64>,
 }
 
 /// Temporary passwords are this long.
@@ -535,6 +539,7 @@ impl Service {
                 &scope,
                 &hash,
                 req.must_change,
+                req.confirmed_count,
                 default.version,
                 self.now(),
                 &event,

@@ -51,7 +51,12 @@ impl Store {
     /// The distinct own policies of the users in scope (`None` = the kind's
     /// default), so the shared password can be checked against each.
     pub async fn bulk_scope_policies(&self, scope: &BulkScope) -> Result<Vec<Option<i64>>> {
-        let sql = format!("SELECT DISTINCT users.policy_id FROM users WHERE {SCOPE}");
+        // The few users with their own policy come from `users_own_policy`;
+        // whether anyone follows the kind's policy stops at the first one.
+        let sql = format!(
+            "SELECT DISTINCT users.policy_id FROM users WHERE users.policy_id IS NOT NULL AND {SCOPE} \
+             UNION ALL SELECT NULL WHERE EXISTS (SELECT 1 FROM users WHERE users.policy_id IS NULL AND {SCOPE})"
+        );
         let ids = with_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(&sql)
             .bind(scope.exclude_user)
             .bind(scope.role.map(|r| r.as_str()))
@@ -71,6 +76,7 @@ impl Store {
         scope: &BulkScope,
         hash: &str,
         must_change: bool,
+        confirmed_count: Option<u64>,
         default_policy_version: i64,
         now: DateTime<Utc>,
         audit: &AuditEvent,
@@ -78,9 +84,7 @@ impl Store {
         cancel: &AtomicBool,
     ) -> Result<u64> {
         let role = scope.role.map(|r| r.as_str());
-        let count_sql = format!(
-            "SELECT COUNT(*), COALESCE(MIN(users.id), 0), COALESCE(MAX(users.id), 0) FROM users WHERE {SCOPE}"
-        );
+        let count_sql = format!("SELECT COUNT(*) FROM users WHERE {SCOPE}");
         let history_sql = format!(
             "INSERT INTO password_history (user_id, hash, created_at) \
              SELECT users.id, s.hash, $4 FROM users JOIN credentials c ON c.user_id = users.id \
@@ -92,16 +96,26 @@ impl Store {
              FROM users WHERE users.id = credentials.user_id AND credentials.user_id >= $8 AND credentials.user_id < $9 \
              AND users.id >= $8 AND users.id < $9 AND {SCOPE}"
         );
+        // From the (few) open tokens to their users, not the other way round.
         let tokens_sql = format!(
             "UPDATE reset_tokens SET revoked_at = $4 WHERE used_at IS NULL AND revoked_at IS NULL \
-             AND user_id IN (SELECT users.id FROM users WHERE {SCOPE})"
+             AND EXISTS (SELECT 1 FROM users WHERE users.id = reset_tokens.user_id AND {SCOPE})"
         );
         let changed = with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
-            let (total, min_id, max_id): (i64, i64, i64) = sqlx::query_as(&count_sql)
-                .bind(scope.exclude_user).bind(role).bind(scope.resource_id)
+            let (min_id, max_id): (i64, i64) = sqlx::query_as(
+                "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM users")
                 .fetch_one(&mut *tx).await?;
-            let total = total.max(0) as u64;
+            // The count the administrator confirmed, else counted here.
+            let total = match confirmed_count {
+                Some(n) => n,
+                None => {
+                    let n: i64 = sqlx::query_scalar(&count_sql)
+                        .bind(scope.exclude_user).bind(role).bind(scope.resource_id)
+                        .fetch_one(&mut *tx).await?;
+                    n.max(0) as u64
+                }
+            };
             progress(Progress { done: 0, total });
             // Earlier bulk-reset passwords become history before being replaced.
             sqlx::query(&history_sql)
@@ -113,7 +127,7 @@ impl Store {
                 .fetch_one(&mut *tx).await?;
             let mut done = 0u64;
             let mut start = min_id;
-            while total > 0 && start <= max_id {
+            while start <= max_id {
                 if cancel.load(Ordering::Relaxed) {
                     return Err(Error::Cancelled);
                 }
@@ -126,7 +140,7 @@ impl Store {
                     .rows_affected();
                 done += n;
                 start = end;
-                progress(Progress { done, total });
+                progress(Progress { done, total: total.max(done) });
             }
             sqlx::query(&tokens_sql)
                 .bind(scope.exclude_user).bind(role).bind(scope.resource_id).bind(now)

@@ -111,6 +111,7 @@ impl BulkResetDialog {
                 .then(|| self.resources.get(self.resource).cloned())
                 .flatten(),
             must_change: self.must_change,
+            confirmed_count: self.count.and_then(|n| u64::try_from(n).ok()),
         }
     }
 
