@@ -103,6 +103,24 @@ pub struct UserQuery {
     pub password_expired_before: Vec<(i64, DateTime<Utc>)>,
 }
 
+/// A lower-cased search term as PostgreSQL's `keyward_search_fold` spells
+/// it (migration 0007): separators as letters and digits, so that the
+/// trigram index has whole words to look up.
+pub(super) fn search_fold(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() * 2);
+    for c in term.chars() {
+        match c.to_ascii_lowercase() {
+            '.' => out.push_str("0p0"),
+            ' ' => out.push_str("0s0"),
+            '@' => out.push_str("0a0"),
+            '-' => out.push_str("0h0"),
+            '_' => out.push_str("0u0"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Escapes `%`, `_` and `\` for LIKE ... ESCAPE '\'.
 pub(crate) fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -228,9 +246,17 @@ impl Store {
                         ));
                     }
                     Pool::Postgres(_) => {
+                        // The trigram index holds the folded text (migration
+                        // 0007); the real columns decide.
+                        let folded = sql.param(Param::Text(format!(
+                            "%{}%",
+                            escape_like(&search_fold(&term))
+                        )));
                         let ph = sql.param(Param::Text(format!("%{}%", escape_like(&term))));
                         conds.push(format!(
-                            "(lower(u.login) LIKE {ph} ESCAPE '\\' OR lower(u.name) LIKE {ph} ESCAPE '\\' OR lower(u.email) LIKE {ph} ESCAPE '\\')"
+                            "keyward_search_text(u.login, u.name, u.email) LIKE {folded} ESCAPE '\\' \
+                             AND (lower(u.login) LIKE {ph} ESCAPE '\\' OR lower(u.name) LIKE {ph} ESCAPE '\\' \
+                             OR lower(u.email) LIKE {ph} ESCAPE '\\')"
                         ));
                     }
                 }
@@ -356,6 +382,13 @@ pub fn cursor_after(row: &UserRow, sort: UserSort) -> Cursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_search_fold_spells_separators_as_migration_0007_does() {
+        assert_eq!(search_fold("Y.Ande"), "y0p0ande");
+        assert_eq!(search_fold("f a@b-c_d%"), "f0s0a0a0b0h0c0u0d%");
+        assert_eq!(search_fold("Zoë"), "zoë");
+    }
 
     #[test]
     fn like_escaping() {
