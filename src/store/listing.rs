@@ -2,7 +2,7 @@
 //! either direction. Search is case-insensitive over login, name and email:
 //! a prefix for one or two characters, a substring from three on.
 
-use super::rows::{USER_COLUMNS, USERS, UserRow};
+use super::rows::{USER_COLUMNS, USERS, UserRow, WITH_CREDENTIALS};
 use super::stmt::{Param, Sql, bind_params};
 use super::{Pool, Store};
 use crate::domain::{Kind, Role};
@@ -357,8 +357,19 @@ impl Store {
         } else {
             format!("WHERE {}", conds.join(" AND "))
         };
-        sql.text =
-            format!("SELECT {USER_COLUMNS} FROM {USERS} {filter} ORDER BY {order} LIMIT {limit}");
+        // The page is chosen from `users` alone (credentials only when the
+        // filter reads them), then joined: a search that sorts thousands of
+        // matches does not look each one's credentials up first.
+        let chosen_from = if q.status == Some(StatusFilter::MustChange) {
+            USERS
+        } else {
+            "users u"
+        };
+        sql.text = format!(
+            "SELECT {USER_COLUMNS} FROM (SELECT u.id AS page_id FROM {chosen_from} {filter} \
+             ORDER BY {order} LIMIT {limit}) p JOIN users u ON u.id = p.page_id {WITH_CREDENTIALS} \
+             ORDER BY {order}"
+        );
         sql
     }
 

@@ -1448,13 +1448,14 @@ impl App {
                         self.error(e)
                     }
                 };
-                // Typed on while this search ran: search for the latest text.
-                if fetch == Fetch::Search {
-                    effects.extend(self.search_typed());
-                }
-                // After a failure the page is asked for again at the next
-                // move, not in a loop.
+                // After a failure nothing is asked again here (that could
+                // loop as fast as the database answers): the next key, or
+                // the reconnect's refresh, asks again.
                 if ok {
+                    // Typed on while this search ran: search for the latest text.
+                    if fetch == Fetch::Search {
+                        effects.extend(self.search_typed());
+                    }
                     effects.extend(self.prefetch());
                 }
                 effects

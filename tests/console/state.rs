@@ -511,6 +511,57 @@ on_both_backends!(
     }
 );
 
+/// Types a search whose answer is `error`; the console must not ask again
+/// at once (neither a database that is down nor a query it refuses may
+/// spin it).
+async fn failed_search_is_not_retried(h: Harness, error: keyward::Error) {
+    let mut h = signed_in_with(h, &["anna.b"]).await;
+    h.key(KeyCode::Char('/')).await;
+    let (id, _, call) = only_call(h.app.update(
+        Event::Key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE)),
+        h.now,
+    ));
+    assert!(matches!(call, Call::ListUsers { .. }), "{call:?}");
+    // As when the very first page after signing in fails: nothing listed yet.
+    if let Screen::Main(m) = &mut h.app.screen {
+        m.users.loaded = false;
+    }
+    let effects = h.app.update(
+        Event::Reply {
+            id,
+            reply: Reply::Users(Err(error)),
+        },
+        h.now,
+    );
+    let again = effects
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Effect::Call {
+                    call: Call::ListUsers { .. },
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(again, 0, "the failed search was asked again at once");
+    assert!(!h.quit);
+}
+
+on_both_backends!(
+    a_search_failing_as_unreachable_is_not_retried_at_once,
+    100,
+    30,
+    |h| {
+        failed_search_is_not_retried(h, keyward::Error::Unavailable("gone".into())).await;
+    }
+);
+
+on_both_backends!(a_search_the_database_refuses_is_not_retried, 100, 30, |h| {
+    failed_search_is_not_retried(h, keyward::Error::Database("refused".into())).await;
+});
+
 on_both_backends!(closed_pool_keeps_the_console_running, 100, 30, |h| {
     let mut h = signed_in_with(h, &["anna.b"]).await;
     h.service.store().close().await;
