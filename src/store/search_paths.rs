@@ -28,6 +28,25 @@ fn login_order_search(q: &UserQuery) -> Option<&str> {
     (q.sort == UserSort::Login && only_search).then_some(term)
 }
 
+/// The direction of a page in login order, the keyset condition past its
+/// cursor (if any) and the placeholder of its row limit.
+fn login_keyset(q: &UserQuery, sql: &mut Sql) -> (&'static str, Option<String>, String) {
+    let (dir, cmp) = if q.backward {
+        ("DESC", "<")
+    } else {
+        ("ASC", ">")
+    };
+    let after = match &q.after {
+        Some(Cursor::Login(l)) => Some(format!(
+            "lower(u.login) {cmp} lower({})",
+            sql.param(Param::Text(l.clone()))
+        )),
+        _ => None,
+    };
+    let limit = sql.param(Param::Int(q.limit.clamp(1, 1001)));
+    (dir, after, limit)
+}
+
 impl Store {
     /// A prefix search's page as the merge of three ordered walks, each
     /// stopping at a page: logins in the prefix's range, and users whose
@@ -50,19 +69,8 @@ impl Store {
             ),
             None => format!("lower(u.login) >= {lo}"),
         };
-        let (dir, cmp) = if q.backward {
-            ("DESC", "<")
-        } else {
-            ("ASC", ">")
-        };
-        let after = match &q.after {
-            Some(Cursor::Login(l)) => format!(
-                " AND lower(u.login) {cmp} lower({})",
-                sql.param(Param::Text(l.clone()))
-            ),
-            _ => String::new(),
-        };
-        let limit = sql.param(Param::Int(q.limit.clamp(1, 1001)));
+        let (dir, after, limit) = login_keyset(q, &mut sql);
+        let after = after.map(|c| format!(" AND {c}")).unwrap_or_default();
         // `tie`: the head indexes end in the id, and ordering by it too
         // leaves them the only indexes in this order. PostgreSQL otherwise
         // walked the login index filtering on the name (it takes matches to
@@ -105,19 +113,8 @@ impl Store {
         }
         let escaped = escape_like(&term.to_ascii_lowercase());
         let p = sql.param(Param::Text(format!("%{escaped}%")));
-        let (dir, cmp) = if q.backward {
-            ("DESC", "<")
-        } else {
-            ("ASC", ">")
-        };
-        let walk = match &q.after {
-            Some(Cursor::Login(l)) => format!(
-                "WHERE lower(u.login) {cmp} lower({})",
-                sql.param(Param::Text(l.clone()))
-            ),
-            _ => String::new(),
-        };
-        let limit = sql.param(Param::Int(q.limit.clamp(1, 1001)));
+        let (dir, after, limit) = login_keyset(q, &mut sql);
+        let walk = after.map(|c| format!("WHERE {c}")).unwrap_or_default();
         let like = |col: &str| match self.pool {
             Pool::Sqlite(_) => format!("w.{col} LIKE {p} ESCAPE '\\'"),
             Pool::Postgres(_) => format!("lower(w.{col}) LIKE {p} ESCAPE '\\'"),
