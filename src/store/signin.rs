@@ -8,9 +8,22 @@ use crate::domain::policy::Policy;
 use crate::error::Result;
 use chrono::{DateTime, Duration, Utc};
 
-/// One row of the attempts log: at, login, user id, outcome, source.
-const INSERT_ATTEMPT: &str =
-    "INSERT INTO attempts (at, login, user_id, outcome, source) VALUES ($1, $2, $3, $4, $5)";
+/// Appends one row to the attempts log on `$exec` (a pool or a transaction
+/// of either backend).
+macro_rules! insert_attempt {
+    ($exec:expr, $now:expr, $login:expr, $user_id:expr, $outcome:expr, $source:expr) => {
+        sqlx::query(
+            "INSERT INTO attempts (at, login, user_id, outcome, source) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind($now)
+        .bind($login)
+        .bind($user_id)
+        .bind($outcome)
+        .bind($source)
+        .execute($exec)
+        .await
+    };
+}
 
 /// What counting one failure did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,15 +87,7 @@ impl Store {
                 }
             }
             let outcome = if locked.is_some() { AttemptOutcome::Locked } else { AttemptOutcome::BadPassword };
-            sqlx::query(
-                INSERT_ATTEMPT)
-                .bind(now)
-                .bind(login)
-                .bind(user_id)
-                .bind(outcome.as_str())
-                .bind(source)
-                .execute(&mut *tx)
-                .await?;
+            insert_attempt!(&mut *tx, now, login, user_id, outcome.as_str(), source)?;
             tx.commit().await?;
             FailureResult { failed_attempts: count, locked }
         });
@@ -111,15 +116,7 @@ impl Store {
                 .await?
                 .rows_affected();
             let outcome = if n == 1 { AttemptOutcome::Ok } else { AttemptOutcome::WhileLocked };
-            sqlx::query(
-                INSERT_ATTEMPT)
-                .bind(now)
-                .bind(login)
-                .bind(user_id)
-                .bind(outcome.as_str())
-                .bind(source)
-                .execute(&mut *tx)
-                .await?;
+            insert_attempt!(&mut *tx, now, login, user_id, outcome.as_str(), source)?;
             tx.commit().await?;
             n == 1
         });
@@ -135,16 +132,7 @@ impl Store {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        with_pool!(self, p => sqlx::query(
-            INSERT_ATTEMPT)
-            .bind(now)
-            .bind(login)
-            .bind(user_id)
-            .bind(outcome)
-            .bind(source)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
+        with_pool!(self, p => insert_attempt!(p, now, login, user_id, outcome, source).map(|_| ()))?;
         Ok(())
     }
 
