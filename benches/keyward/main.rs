@@ -92,6 +92,9 @@ async fn run() -> Result<(), String> {
         let service = Service::open(&db.url, ServiceConfig::default())
             .await
             .map_err(|e| e.to_string())?;
+        if !reuse {
+            setup::settle(&service).await?;
+        }
         let admin = service
             .login(
                 setup::ADMIN,

@@ -178,31 +178,34 @@ pub async fn cost(
     Ok(out)
 }
 
-/// As many concurrent sign-ins as cores for a few seconds, against cores x
-/// the single-thread bare verify rate measured just before.
-pub async fn throughput(
-    service: &Service,
-    backend: &str,
-    logins: &[String],
-) -> Result<Vec<Figure>, String> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let phc = stored_hash(service, &logins[0]).await?;
-    let svc = service.clone();
-    let bare_rate = tokio::task::spawn_blocking(move || {
-        let pw = Password::from(PW);
-        let t = Instant::now();
-        let mut n = 0u64;
-        while t.elapsed() < Duration::from_secs(3) {
-            svc.hasher().verify(&phc, &pw);
-            n += 1;
+/// Bare verifications on `threads` threads at once for `secs`: how many.
+fn bare_burst(service: &Service, phc: &str, threads: usize, secs: f64) -> u64 {
+    let pw = Password::from(PW);
+    let done = AtomicU64::new(0);
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                while t.elapsed().as_secs_f64() < secs {
+                    service.hasher().verify(phc, &pw);
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            });
         }
-        n as f64 / t.elapsed().as_secs_f64()
-    })
-    .await
-    .map_err(|e| e.to_string())?;
+    });
+    done.load(Ordering::Relaxed)
+}
+
+/// As many tasks as cores signing in with the right password for `secs`:
+/// how many sign-ins.
+async fn signin_burst(
+    service: &Service,
+    logins: &[String],
+    cores: usize,
+    secs: f64,
+) -> Result<u64, String> {
     let done = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let until = started + Duration::from_secs(5);
+    let until = Instant::now() + Duration::from_secs_f64(secs);
     let mut tasks = Vec::new();
     for login in logins.iter().take(cores) {
         let login = login.clone();
@@ -226,7 +229,45 @@ pub async fn throughput(
     for t in tasks {
         t.await.map_err(|e| e.to_string())??;
     }
-    let rate = done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+    Ok(done.load(Ordering::Relaxed))
+}
+
+/// As many concurrent sign-ins as cores, against cores x the single-thread
+/// bare verify rate. The machine's speed drifts from minute to minute, so
+/// the two are measured in alternating rounds and summed. Beside them, the
+/// bare verify on as many threads as cores: Argon2 on every core at once
+/// is itself slower per thread (memory bandwidth, shared caches), which is
+/// the ceiling the sign-ins can reach.
+pub async fn throughput(
+    service: &Service,
+    backend: &str,
+    logins: &[String],
+) -> Result<Vec<Figure>, String> {
+    const ROUNDS: usize = 4;
+    const SECS: f64 = 1.5;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let phc = stored_hash(service, &logins[0]).await?;
+    let (mut single, mut all, mut signins) = (0u64, 0u64, 0u64);
+    for _ in 0..ROUNDS {
+        let (svc, phc2) = (service.clone(), phc.clone());
+        let (one, many) = tokio::task::spawn_blocking(move || {
+            (
+                bare_burst(&svc, &phc2, 1, SECS),
+                bare_burst(&svc, &phc2, cores, SECS),
+            )
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        single += one;
+        all += many;
+        signins += signin_burst(service, logins, cores, SECS).await?;
+    }
+    let secs = ROUNDS as f64 * SECS;
+    let (single, all, rate) = (
+        single as f64 / secs,
+        all as f64 / secs,
+        signins as f64 / secs,
+    );
     let total = Figure::new(
         &format!("sign-ins/s, {cores} concurrent"),
         backend,
@@ -234,7 +275,15 @@ pub async fn throughput(
         "/s",
         "≥ 0.85x cores x bare rate",
     )
-    .against(cores as f64 * bare_rate);
+    .against(cores as f64 * single);
+    let ceiling = Figure::new(
+        &format!("bare verify/s, {cores} threads"),
+        backend,
+        all,
+        "/s",
+        "(the machine's own ceiling)",
+    )
+    .against(cores as f64 * single);
     let per_core = Figure::new(
         "sign-ins/s per core",
         backend,
@@ -242,7 +291,8 @@ pub async fn throughput(
         "/s",
         "Keycloak plans 15/s/vCPU (cheaper Argon2)",
     );
-    announce(&total);
-    announce(&per_core);
-    Ok(vec![total, per_core])
+    for f in [&total, &ceiling, &per_core] {
+        announce(f);
+    }
+    Ok(vec![total, ceiling, per_core])
 }

@@ -2,7 +2,7 @@
 //! success, and the attempts log (the Lockouts listing is in lockouts.rs).
 
 use super::rows::AttemptRow;
-use super::{BeginWrite, Store, with_pool};
+use super::{BeginWrite, Pool, Store, with_pool};
 use crate::domain::outcome::AttemptOutcome;
 use crate::domain::policy::Policy;
 use crate::error::Result;
@@ -25,6 +25,46 @@ macro_rules! insert_attempt {
     };
 }
 
+/// Locks the account on `$exec` when the failure count just returned by the
+/// counting UPDATE has reached the policy's threshold and the count still
+/// stands (a right password since clears it). Gives the FailureResult.
+macro_rules! lock_if_reached {
+    ($exec:expr, $counted:expr, $policy:expr, $user_id:expr, $now:expr) => {{
+        let (count, streak, last_locked): (i64, i64, Option<DateTime<Utc>>) = $counted;
+        let (policy, now): (&Policy, DateTime<Utc>) = ($policy, $now);
+        let mut locked = None;
+        if count >= policy.lockout_threshold as i64 {
+            // A further lock within a day grows (lockout_growth = 2).
+            let streak = match last_locked {
+                Some(t) if now - t < Duration::days(1) => streak + 1,
+                _ => 1,
+            };
+            let until = policy
+                .lock_minutes(streak.clamp(1, u32::MAX as i64) as u32)
+                .map(|m| now + Duration::minutes(m as i64));
+            let changed = sqlx::query(
+                "UPDATE users SET locked_at = $1, locked_until = $2, lock_streak = $3, last_locked_at = $1 \
+                 WHERE id = $4 AND locked_at IS NULL AND failed_attempts >= $5",
+            )
+            .bind(now)
+            .bind(until)
+            .bind(streak)
+            .bind($user_id)
+            .bind(policy.lockout_threshold as i64)
+            .execute($exec)
+            .await?
+            .rows_affected();
+            if changed == 1 {
+                locked = Some(until);
+            }
+        }
+        FailureResult {
+            failed_attempts: count,
+            locked,
+        }
+    }};
+}
+
 /// What counting one failure did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FailureResult {
@@ -33,13 +73,32 @@ pub struct FailureResult {
     pub locked: Option<Option<DateTime<Utc>>>,
 }
 
+impl FailureResult {
+    /// How the attempt is recorded.
+    fn outcome(&self) -> AttemptOutcome {
+        if self.locked.is_some() {
+            AttemptOutcome::Locked
+        } else {
+            AttemptOutcome::BadPassword
+        }
+    }
+}
+
 const ATTEMPT_COLUMNS: &str = "id, at, login, user_id, outcome, source";
 
 impl Store {
     /// Counts one failure in the database (never read-modify-write in Rust)
     /// and locks the account when the count reaches the policy's threshold.
     /// A lock that has expired is cleared and counting starts again. The
-    /// attempt is recorded (bad password, or locked) in the same transaction.
+    /// attempt is recorded (bad password, or locked) with the count.
+    ///
+    /// On SQLite all of it is one transaction. On PostgreSQL a failure that
+    /// does not reach the threshold (nearly all of them) is one statement:
+    /// the count and the attempt's record together, one round trip instead
+    /// of four. One that reaches it is then locked in a transaction of its
+    /// own, and only if the count still stands: a right password in
+    /// between clears it, and this failure is then recorded as a bad
+    /// password, as if it had come first.
     pub async fn record_failure(
         &self,
         user_id: i64,
@@ -48,49 +107,70 @@ impl Store {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<FailureResult> {
-        let result = with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            let (count, streak, last_locked): (i64, i64, Option<DateTime<Utc>>) = sqlx::query_as(
-                "UPDATE users SET \
-                   failed_attempts = CASE WHEN locked_at IS NOT NULL AND locked_until <= $1 THEN 1 ELSE failed_attempts + 1 END, \
-                   locked_at = CASE WHEN locked_at IS NOT NULL AND locked_until <= $1 THEN NULL ELSE locked_at END, \
-                   locked_until = CASE WHEN locked_at IS NOT NULL AND locked_until <= $1 THEN NULL ELSE locked_until END, \
-                   last_failure_at = $1, last_failure_source = $2 \
-                 WHERE id = $3 RETURNING failed_attempts, lock_streak, last_locked_at")
+        const COUNT: &str = "UPDATE users SET \
+               failed_attempts = CASE WHEN locked_at IS NOT NULL AND locked_until <= $1 THEN 1 ELSE failed_attempts + 1 END, \
+               locked_at = CASE WHEN locked_at IS NOT NULL AND locked_until <= $1 THEN NULL ELSE locked_at END, \
+               locked_until = CASE WHEN locked_at IS NOT NULL AND locked_until <= $1 THEN NULL ELSE locked_until END, \
+               last_failure_at = $1, last_failure_source = $2 \
+             WHERE id = $3 RETURNING failed_attempts, lock_streak, last_locked_at";
+        let threshold = policy.lockout_threshold as i64;
+        type Counted = (i64, i64, Option<DateTime<Utc>>);
+        let result = match &self.pool {
+            Pool::Sqlite(p) => {
+                let mut tx = p.begin_write().await?;
+                let counted: Counted = sqlx::query_as(COUNT)
+                    .bind(now)
+                    .bind(source)
+                    .bind(user_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let result = lock_if_reached!(&mut *tx, counted, policy, user_id, now);
+                insert_attempt!(
+                    &mut *tx,
+                    now,
+                    login,
+                    user_id,
+                    result.outcome().as_str(),
+                    source
+                )?;
+                tx.commit().await?;
+                result
+            }
+            Pool::Postgres(p) => {
+                let counted: Counted = sqlx::query_as(&format!(
+                    "WITH counted AS ({COUNT}), \
+                     recorded AS (INSERT INTO attempts (at, login, user_id, outcome, source) \
+                       SELECT $1, $4, $3, $5, $2 FROM counted WHERE counted.failed_attempts < $6) \
+                     SELECT failed_attempts, lock_streak, last_locked_at FROM counted"
+                ))
                 .bind(now)
                 .bind(source)
                 .bind(user_id)
-                .fetch_one(&mut *tx)
+                .bind(login)
+                .bind(AttemptOutcome::BadPassword.as_str())
+                .bind(threshold)
+                .fetch_one(p)
                 .await?;
-            let mut locked = None;
-            if count >= policy.lockout_threshold as i64 {
-                // A further lock within a day grows (lockout_growth = 2).
-                let streak = match last_locked {
-                    Some(t) if now - t < Duration::days(1) => streak + 1,
-                    _ => 1,
-                };
-                let until = policy
-                    .lock_minutes(streak.clamp(1, u32::MAX as i64) as u32)
-                    .map(|m| now + Duration::minutes(m as i64));
-                let changed = sqlx::query(
-                    "UPDATE users SET locked_at = $1, locked_until = $2, lock_streak = $3, last_locked_at = $1 \
-                     WHERE id = $4 AND locked_at IS NULL")
-                    .bind(now)
-                    .bind(until)
-                    .bind(streak)
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed == 1 {
-                    locked = Some(until);
+                if counted.0 < threshold {
+                    return Ok(FailureResult {
+                        failed_attempts: counted.0,
+                        locked: None,
+                    });
                 }
+                let mut tx = p.begin_write().await?;
+                let result = lock_if_reached!(&mut *tx, counted, policy, user_id, now);
+                insert_attempt!(
+                    &mut *tx,
+                    now,
+                    login,
+                    user_id,
+                    result.outcome().as_str(),
+                    source
+                )?;
+                tx.commit().await?;
+                result
             }
-            let outcome = if locked.is_some() { AttemptOutcome::Locked } else { AttemptOutcome::BadPassword };
-            insert_attempt!(&mut *tx, now, login, user_id, outcome.as_str(), source)?;
-            tx.commit().await?;
-            FailureResult { failed_attempts: count, locked }
-        });
+        };
         Ok(result)
     }
 
@@ -98,6 +178,10 @@ impl Store {
     /// the last sign-in and records the attempt, in one transaction. False
     /// (recorded as an attempt while locked) if another process locked the
     /// account since it was read.
+    ///
+    /// On PostgreSQL this is one statement (the update in a WITH clause):
+    /// a sign-in waits on each round trip to a server that shares the
+    /// machine with Argon2, and BEGIN, UPDATE, INSERT and COMMIT were four.
     pub async fn record_success(
         &self,
         user_id: i64,
@@ -105,22 +189,44 @@ impl Store {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let ok = with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            let n = sqlx::query(
-                "UPDATE users SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, last_login_at = $1 \
-                 WHERE id = $2 AND (locked_at IS NULL OR locked_until <= $1)")
+        const CLEAR: &str = "UPDATE users SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, last_login_at = $1 \
+             WHERE id = $2 AND (locked_at IS NULL OR locked_until <= $1)";
+        let (ok, locked) = (
+            AttemptOutcome::Ok.as_str(),
+            AttemptOutcome::WhileLocked.as_str(),
+        );
+        let outcome = match &self.pool {
+            Pool::Sqlite(p) => {
+                let mut tx = p.begin_write().await?;
+                let n = sqlx::query(CLEAR)
+                    .bind(now)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                let outcome = if n == 1 { ok } else { locked };
+                insert_attempt!(&mut *tx, now, login, user_id, outcome, source)?;
+                tx.commit().await?;
+                outcome.to_string()
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_scalar(&format!(
+                    "WITH cleared AS ({CLEAR} RETURNING id) \
+                     INSERT INTO attempts (at, login, user_id, outcome, source) \
+                     SELECT $1, $3, $2, CASE WHEN EXISTS (SELECT 1 FROM cleared) THEN $4 ELSE $5 END, $6 \
+                     RETURNING outcome"
+                ))
                 .bind(now)
                 .bind(user_id)
-                .execute(&mut *tx)
+                .bind(login)
+                .bind(ok)
+                .bind(locked)
+                .bind(source)
+                .fetch_one(p)
                 .await?
-                .rows_affected();
-            let outcome = if n == 1 { AttemptOutcome::Ok } else { AttemptOutcome::WhileLocked };
-            insert_attempt!(&mut *tx, now, login, user_id, outcome.as_str(), source)?;
-            tx.commit().await?;
-            n == 1
-        });
-        Ok(ok)
+            }
+        };
+        Ok(outcome == ok)
     }
 
     /// Appends one row to the attempts log.
