@@ -3,6 +3,7 @@
 //! a prefix for one or two characters, a substring from three on.
 
 use super::rows::{USER_COLUMNS, USERS, UserRow, WITH_CREDENTIALS};
+use super::search_paths::login_order_search;
 use super::stmt::{Param, Sql, bind_params};
 use super::{Pool, Store};
 use crate::domain::{Kind, Role};
@@ -369,8 +370,19 @@ impl Store {
         // page is ordered by the key the inner query carries: ordered by the
         // outer row's own expression, SQLite 3.46 drove the join from a walk
         // of the whole login index instead (2.5 s for a first page).
+        //
+        // On SQLite a substring search in login order and nothing else
+        // reads its matches' sort keys from `users_sort_key` (id, then
+        // lower(login): migration 0007), which the planner would not
+        // choose over the table itself.
+        let substring = term.is_some_and(|t| t.chars().count() >= 3);
         let chosen_from = if q.status == Some(StatusFilter::MustChange) {
             USERS
+        } else if substring
+            && matches!(self.pool, Pool::Sqlite(_))
+            && login_order_search(q).is_some()
+        {
+            "users u INDEXED BY users_sort_key"
         } else {
             "users u"
         };

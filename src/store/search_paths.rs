@@ -17,7 +17,7 @@ use super::{Pool, Store};
 const PROBE_ROWS: i64 = 20_000;
 
 /// The search term when `q` is a search in login order and nothing else.
-fn login_order_search(q: &UserQuery) -> Option<&str> {
+pub(super) fn login_order_search(q: &UserQuery) -> Option<&str> {
     let term = q
         .search
         .as_deref()
