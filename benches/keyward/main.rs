@@ -93,7 +93,7 @@ async fn run() -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         if !reuse {
-            setup::settle(&service).await?;
+            setup::settle(&service).await;
         }
         let admin = service
             .login(

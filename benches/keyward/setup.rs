@@ -158,18 +158,21 @@ pub fn fill(db: &BenchDb, users: u64) -> Result<Duration, String> {
 /// measured meanwhile waits behind it: sign-ins right after the fill ran
 /// at 0.69 of the bare rate, 0.86 once it was done. SQLite folds its WAL
 /// into the database file.
-pub async fn settle(service: &keyward::service::Service) -> Result<(), String> {
+pub async fn settle(service: &keyward::service::Service) {
     let store = service.store();
-    if let Some(p) = store.postgres_pool() {
-        sqlx::query("CHECKPOINT")
-            .execute(p)
-            .await
-            .map_err(|e| format!("CHECKPOINT: {e}"))?;
+    let done = if let Some(p) = store.postgres_pool() {
+        sqlx::query("CHECKPOINT").execute(p).await.map(|_| ())
     } else if let Some(p) = store.sqlite_pool() {
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(p)
             .await
-            .map_err(|e| format!("wal_checkpoint: {e}"))?;
+            .map(|_| ())
+    } else {
+        Ok(())
+    };
+    // CHECKPOINT needs a superuser or pg_checkpoint: without, the figures
+    // are still measured, only less steadily.
+    if let Err(e) = done {
+        eprintln!("    could not checkpoint after the fill ({e}): the first figures may be lower");
     }
-    Ok(())
 }

@@ -178,8 +178,9 @@ pub async fn cost(
     Ok(out)
 }
 
-/// Bare verifications on `threads` threads at once for `secs`: how many.
-fn bare_burst(service: &Service, phc: &str, threads: usize, secs: f64) -> u64 {
+/// Bare verifications on `threads` threads at once for about `secs`: how
+/// many, and how long they took (the last ones end after `secs`).
+fn bare_burst(service: &Service, phc: &str, threads: usize, secs: f64) -> (u64, Duration) {
     let pw = Password::from(PW);
     let done = AtomicU64::new(0);
     let t = Instant::now();
@@ -193,19 +194,20 @@ fn bare_burst(service: &Service, phc: &str, threads: usize, secs: f64) -> u64 {
             });
         }
     });
-    done.load(Ordering::Relaxed)
+    (done.load(Ordering::Relaxed), t.elapsed())
 }
 
-/// As many tasks as cores signing in with the right password for `secs`:
-/// how many sign-ins.
+/// As many tasks as cores signing in with the right password for about
+/// `secs`: how many sign-ins, and how long they took.
 async fn signin_burst(
     service: &Service,
     logins: &[String],
     cores: usize,
     secs: f64,
-) -> Result<u64, String> {
+) -> Result<(u64, Duration), String> {
     let done = Arc::new(AtomicU64::new(0));
-    let until = Instant::now() + Duration::from_secs_f64(secs);
+    let started = Instant::now();
+    let until = started + Duration::from_secs_f64(secs);
     let mut tasks = Vec::new();
     for login in logins.iter().take(cores) {
         let login = login.clone();
@@ -229,7 +231,7 @@ async fn signin_burst(
     for t in tasks {
         t.await.map_err(|e| e.to_string())??;
     }
-    Ok(done.load(Ordering::Relaxed))
+    Ok((done.load(Ordering::Relaxed), started.elapsed()))
 }
 
 /// As many concurrent sign-ins as cores, against cores x the single-thread
@@ -247,7 +249,14 @@ pub async fn throughput(
     const SECS: f64 = 1.5;
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let phc = stored_hash(service, &logins[0]).await?;
-    let (mut single, mut all, mut signins) = (0u64, 0u64, 0u64);
+    // Counts and the time each kind of burst took, summed over the rounds.
+    let mut single = (0u64, Duration::ZERO);
+    let mut all = (0u64, Duration::ZERO);
+    let mut signins = (0u64, Duration::ZERO);
+    let add = |sum: &mut (u64, Duration), (n, took): (u64, Duration)| {
+        sum.0 += n;
+        sum.1 += took;
+    };
     for _ in 0..ROUNDS {
         let (svc, phc2) = (service.clone(), phc.clone());
         let (one, many) = tokio::task::spawn_blocking(move || {
@@ -258,16 +267,15 @@ pub async fn throughput(
         })
         .await
         .map_err(|e| e.to_string())?;
-        single += one;
-        all += many;
-        signins += signin_burst(service, logins, cores, SECS).await?;
+        add(&mut single, one);
+        add(&mut all, many);
+        add(
+            &mut signins,
+            signin_burst(service, logins, cores, SECS).await?,
+        );
     }
-    let secs = ROUNDS as f64 * SECS;
-    let (single, all, rate) = (
-        single as f64 / secs,
-        all as f64 / secs,
-        signins as f64 / secs,
-    );
+    let per_second = |(n, took): (u64, Duration)| n as f64 / took.as_secs_f64();
+    let (single, all, rate) = (per_second(single), per_second(all), per_second(signins));
     let total = Figure::new(
         &format!("sign-ins/s, {cores} concurrent"),
         backend,

@@ -114,7 +114,9 @@ pub struct Hasher {
     params: HashParams,
     /// A hash of a random password with the live parameters: branches that
     /// have no real hash verify against it so they take the same time.
-    dummy: String,
+    /// Made once, by [`Hasher::prepare`] (a service starts it in the
+    /// background) or by the first branch that needs it.
+    dummy: std::sync::OnceLock<String>,
     /// Argon2 runs made (hashes and verifications), for tests and metrics.
     runs: std::sync::atomic::AtomicU64,
 }
@@ -138,18 +140,35 @@ impl Hasher {
         )
         .map_err(|e| Error::Invalid(format!("argon2 parameters: {e}")))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, p);
-        let mut hasher = Hasher {
+        Ok(Hasher {
             argon2,
             params,
-            dummy: String::new(),
+            dummy: std::sync::OnceLock::new(),
             runs: std::sync::atomic::AtomicU64::new(0),
-        };
-        let random = super::tokens::random_token();
-        // Made with a fresh allocation: the thread that starts a service
-        // need not keep Argon2 memory it may never use again.
-        hasher.dummy = hasher.hash_allocating(&Password::new(random.to_string()))?;
-        hasher.runs = std::sync::atomic::AtomicU64::new(0);
-        Ok(hasher)
+        })
+    }
+
+    /// Makes the dummy hash now (one Argon2 run, not counted in `runs`), so
+    /// that no sign-in waits for it. A call while another makes it waits
+    /// for that one.
+    pub fn prepare(&self) {
+        self.dummy();
+    }
+
+    fn dummy(&self) -> &str {
+        self.dummy.get_or_init(|| {
+            let random = super::tokens::random_token();
+            // A fresh allocation: the thread that makes it need not keep
+            // Argon2 memory it may never use again.
+            let salt = SaltString::generate(&mut OsRng);
+            let made = self
+                .argon2
+                .hash_password(random.as_bytes(), &salt)
+                .map(|h| h.to_string());
+            // Valid parameters (checked in `new`) cannot fail to hash; if
+            // they ever did, `burn_uncounted` still spends one run.
+            made.unwrap_or_default()
+        })
     }
 
     pub fn params(&self) -> HashParams {
@@ -231,8 +250,19 @@ impl Hasher {
     }
 
     fn burn_uncounted(&self, password: &Password) {
-        if let Ok(parsed) = PasswordHash::new(&self.dummy) {
-            let _ = verify_parsed(&parsed, password.expose().as_bytes());
+        match PasswordHash::new(self.dummy()) {
+            Ok(parsed) => {
+                let _ = verify_parsed(&parsed, password.expose().as_bytes());
+            }
+            Err(_) => {
+                let mut out = Zeroizing::new([0u8; Params::DEFAULT_OUTPUT_LEN]);
+                let _ = hash_into(
+                    &self.argon2,
+                    password.expose().as_bytes(),
+                    b"keyward dummy salt",
+                    &mut out[..],
+                );
+            }
         }
     }
 

@@ -278,7 +278,7 @@ impl Service {
             policy.lockout_max_minutes = minutes;
             policy.lockout_growth = 1;
         }
-        // The count, the lock and the attempt's record in one transaction.
+        // The count, the lock and the attempt's record together (atomically).
         let failure = self
             .store
             .record_failure(user.id, &user.login, &policy, &source, now)

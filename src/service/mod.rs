@@ -74,15 +74,17 @@ impl Service {
     /// Wraps an open store: migrates it, creates the built-in policies and
     /// prunes old sign-in attempts.
     pub async fn new(store: Store, config: ServiceConfig, clock: Clock) -> Result<Service> {
-        // The dummy hash (one Argon2 run) is made while the database migrates.
-        let params = config.argon2;
-        let hasher = tokio::task::spawn_blocking(move || Hasher::new(params));
+        let hasher = Arc::new(Hasher::new(config.argon2)?);
+        // The dummy hash (one Argon2 run) is made in the background: the
+        // console shows its sign-in form meanwhile, and a sign-in that
+        // needs the dummy before it is ready waits for it.
+        let preparing = hasher.clone();
+        drop(tokio::task::spawn_blocking(move || preparing.prepare()));
         store.migrate().await?;
-        let hasher = hasher.await.map_err(|e| Error::Internal(e.to_string()))??;
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let service = Service {
             store,
-            hasher: Arc::new(hasher),
+            hasher,
             clock,
             config: Arc::new(config.clone()),
             bad_credentials_floor: Arc::new(std::sync::atomic::AtomicU64::new(0)),

@@ -54,9 +54,15 @@ pub struct CredentialRow {
 }
 
 impl CredentialRow {
-    /// The hash a sign-in is checked against.
+    /// The hash a sign-in is checked against. A pointer to a shared
+    /// credential that is not there (nothing in the schema stops another
+    /// program deleting one: migration 0008) gives none, so the sign-in
+    /// fails; it never falls back to the password from before the reset.
     pub fn current(&self) -> Option<&str> {
-        self.shared_hash.as_deref().or(self.own_hash.as_deref())
+        match self.shared_credential_id {
+            Some(_) => self.shared_hash.as_deref(),
+            None => self.own_hash.as_deref(),
+        }
     }
 }
 
@@ -162,4 +168,32 @@ pub struct ResetTokenRow {
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CredentialRow;
+
+    fn row(own: Option<&str>, shared_id: Option<i64>, shared: Option<&str>) -> CredentialRow {
+        CredentialRow {
+            own_hash: own.map(str::to_string),
+            shared_hash: shared.map(str::to_string),
+            shared_credential_id: shared_id,
+        }
+    }
+
+    #[test]
+    fn a_shared_credential_takes_precedence_over_the_own_hash() {
+        assert_eq!(
+            row(Some("own"), Some(7), Some("shared")).current(),
+            Some("shared")
+        );
+        assert_eq!(row(Some("own"), None, None).current(), Some("own"));
+        assert_eq!(row(None, None, None).current(), None);
+    }
+
+    #[test]
+    fn a_shared_credential_that_is_gone_is_no_password_not_the_old_one() {
+        assert_eq!(row(Some("own"), Some(7), None).current(), None);
+    }
 }

@@ -71,10 +71,11 @@ impl Store {
         };
         let (dir, after, limit) = login_keyset(q, &mut sql);
         let after = after.map(|c| format!(" AND {c}")).unwrap_or_default();
-        // `tie`: the head indexes end in the id, and ordering by it too
-        // leaves them the only indexes in this order. PostgreSQL otherwise
-        // walked the login index filtering on the name (it takes matches to
-        // be spread evenly), which at "w" read 900,000 rows.
+        // `tie`: the head indexes end in the id, and the walks order by it
+        // too. PostgreSQL could still walk the login index filtering on the
+        // name and sort each login's ties (incremental sort), which at "w"
+        // read 900,000 rows; list_users turns incremental sort off for
+        // this statement (PgPlan::NoIncrementalSort).
         let walk = |cond: &str, tie: &str| {
             format!(
                 "SELECT id, k FROM (SELECT u.id, lower(u.login) AS k FROM users u \

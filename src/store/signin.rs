@@ -25,46 +25,6 @@ macro_rules! insert_attempt {
     };
 }
 
-/// Locks the account on `$exec` when the failure count just returned by the
-/// counting UPDATE has reached the policy's threshold and the count still
-/// stands (a right password since clears it). Gives the FailureResult.
-macro_rules! lock_if_reached {
-    ($exec:expr, $counted:expr, $policy:expr, $user_id:expr, $now:expr) => {{
-        let (count, streak, last_locked): (i64, i64, Option<DateTime<Utc>>) = $counted;
-        let (policy, now): (&Policy, DateTime<Utc>) = ($policy, $now);
-        let mut locked = None;
-        if count >= policy.lockout_threshold as i64 {
-            // A further lock within a day grows (lockout_growth = 2).
-            let streak = match last_locked {
-                Some(t) if now - t < Duration::days(1) => streak + 1,
-                _ => 1,
-            };
-            let until = policy
-                .lock_minutes(streak.clamp(1, u32::MAX as i64) as u32)
-                .map(|m| now + Duration::minutes(m as i64));
-            let changed = sqlx::query(
-                "UPDATE users SET locked_at = $1, locked_until = $2, lock_streak = $3, last_locked_at = $1 \
-                 WHERE id = $4 AND locked_at IS NULL AND failed_attempts >= $5",
-            )
-            .bind(now)
-            .bind(until)
-            .bind(streak)
-            .bind($user_id)
-            .bind(policy.lockout_threshold as i64)
-            .execute($exec)
-            .await?
-            .rows_affected();
-            if changed == 1 {
-                locked = Some(until);
-            }
-        }
-        FailureResult {
-            failed_attempts: count,
-            locked,
-        }
-    }};
-}
-
 /// What counting one failure did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FailureResult {
@@ -90,15 +50,16 @@ impl Store {
     /// Counts one failure in the database (never read-modify-write in Rust)
     /// and locks the account when the count reaches the policy's threshold.
     /// A lock that has expired is cleared and counting starts again. The
-    /// attempt is recorded (bad password, or locked) with the count.
+    /// attempt is recorded (bad password, or locked) in the same
+    /// transaction.
     ///
-    /// On SQLite all of it is one transaction. On PostgreSQL a failure that
-    /// does not reach the threshold (nearly all of them) is one statement:
-    /// the count and the attempt's record together, one round trip instead
-    /// of four. One that reaches it is then locked in a transaction of its
-    /// own, and only if the count still stands: a right password in
-    /// between clears it, and this failure is then recorded as a bad
-    /// password, as if it had come first.
+    /// On PostgreSQL a failure that leaves the count under the threshold
+    /// (nearly all of them) is one statement: the count and the attempt's
+    /// record together, one round trip instead of four. Its UPDATE applies
+    /// only while the new count stays under the threshold, checked on the
+    /// row as it is when the UPDATE runs; when it does not apply (this
+    /// failure would lock, or the user is gone) nothing was written and the
+    /// failure takes the transaction, as on SQLite.
     pub async fn record_failure(
         &self,
         user_id: i64,
@@ -107,70 +68,80 @@ impl Store {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<FailureResult> {
-        const COUNT: &str = "UPDATE users SET \
-               failed_attempts = CASE WHEN locked_at IS NOT NULL AND locked_until <= $1 THEN 1 ELSE failed_attempts + 1 END, \
-               locked_at = CASE WHEN locked_at IS NOT NULL AND locked_until <= $1 THEN NULL ELSE locked_at END, \
-               locked_until = CASE WHEN locked_at IS NOT NULL AND locked_until <= $1 THEN NULL ELSE locked_until END, \
+        const RESTARTS: &str = "locked_at IS NOT NULL AND locked_until <= $1";
+        let count = format!(
+            "UPDATE users SET \
+               failed_attempts = CASE WHEN {RESTARTS} THEN 1 ELSE failed_attempts + 1 END, \
+               locked_at = CASE WHEN {RESTARTS} THEN NULL ELSE locked_at END, \
+               locked_until = CASE WHEN {RESTARTS} THEN NULL ELSE locked_until END, \
                last_failure_at = $1, last_failure_source = $2 \
-             WHERE id = $3 RETURNING failed_attempts, lock_streak, last_locked_at";
+             WHERE id = $3"
+        );
+        let returning = "RETURNING failed_attempts, lock_streak, last_locked_at";
         let threshold = policy.lockout_threshold as i64;
         type Counted = (i64, i64, Option<DateTime<Utc>>);
-        let result = match &self.pool {
-            Pool::Sqlite(p) => {
-                let mut tx = p.begin_write().await?;
-                let counted: Counted = sqlx::query_as(COUNT)
-                    .bind(now)
-                    .bind(source)
-                    .bind(user_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let result = lock_if_reached!(&mut *tx, counted, policy, user_id, now);
-                insert_attempt!(
-                    &mut *tx,
-                    now,
-                    login,
-                    user_id,
-                    result.outcome().as_str(),
-                    source
-                )?;
-                tx.commit().await?;
-                result
+        if let Pool::Postgres(p) = &self.pool {
+            let below: Option<i64> = sqlx::query_scalar(&format!(
+                "WITH counted AS ({count} \
+                   AND CASE WHEN {RESTARTS} THEN 1 ELSE failed_attempts + 1 END < $6 {returning}), \
+                 recorded AS (INSERT INTO attempts (at, login, user_id, outcome, source) \
+                   SELECT $1, $4, $3, $5, $2 FROM counted) \
+                 SELECT failed_attempts FROM counted"
+            ))
+            .bind(now)
+            .bind(source)
+            .bind(user_id)
+            .bind(login)
+            .bind(AttemptOutcome::BadPassword.as_str())
+            .bind(threshold)
+            .fetch_optional(p)
+            .await?;
+            if let Some(failed_attempts) = below {
+                return Ok(FailureResult {
+                    failed_attempts,
+                    locked: None,
+                });
             }
-            Pool::Postgres(p) => {
-                let counted: Counted = sqlx::query_as(&format!(
-                    "WITH counted AS ({COUNT}), \
-                     recorded AS (INSERT INTO attempts (at, login, user_id, outcome, source) \
-                       SELECT $1, $4, $3, $5, $2 FROM counted WHERE counted.failed_attempts < $6) \
-                     SELECT failed_attempts, lock_streak, last_locked_at FROM counted"
-                ))
+        }
+        let counting = format!("{count} {returning}");
+        let result = with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let counted: Counted = sqlx::query_as(&counting)
                 .bind(now)
                 .bind(source)
                 .bind(user_id)
-                .bind(login)
-                .bind(AttemptOutcome::BadPassword.as_str())
-                .bind(threshold)
-                .fetch_one(p)
+                .fetch_one(&mut *tx)
                 .await?;
-                if counted.0 < threshold {
-                    return Ok(FailureResult {
-                        failed_attempts: counted.0,
-                        locked: None,
-                    });
+            let (count, streak, last_locked) = counted;
+            let mut locked = None;
+            if count >= threshold {
+                // A further lock within a day grows (lockout_growth = 2).
+                let streak = match last_locked {
+                    Some(t) if now - t < Duration::days(1) => streak + 1,
+                    _ => 1,
+                };
+                let until = policy
+                    .lock_minutes(streak.clamp(1, u32::MAX as i64) as u32)
+                    .map(|m| now + Duration::minutes(m as i64));
+                let changed = sqlx::query(
+                    "UPDATE users SET locked_at = $1, locked_until = $2, lock_streak = $3, last_locked_at = $1 \
+                     WHERE id = $4 AND locked_at IS NULL")
+                    .bind(now)
+                    .bind(until)
+                    .bind(streak)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed == 1 {
+                    locked = Some(until);
                 }
-                let mut tx = p.begin_write().await?;
-                let result = lock_if_reached!(&mut *tx, counted, policy, user_id, now);
-                insert_attempt!(
-                    &mut *tx,
-                    now,
-                    login,
-                    user_id,
-                    result.outcome().as_str(),
-                    source
-                )?;
-                tx.commit().await?;
-                result
             }
-        };
+            let result = FailureResult { failed_attempts: count, locked };
+            insert_attempt!(&mut *tx, now, login, user_id, result.outcome().as_str(), source)?;
+            tx.commit().await?;
+            result
+        });
         Ok(result)
     }
 

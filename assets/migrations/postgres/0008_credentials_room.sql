@@ -18,7 +18,11 @@
 --    index on any of them makes every such update a full one again).
 --
 -- CLUSTER rewrites the rows already there with the new fill factor. It
--- locks the table while it runs (seconds at a million users).
+-- locks the table, reads included, while it runs (seconds at a million
+-- users), so other applications' sign-ins wait; and it waits at most 30 s
+-- for a lock of its own (a long transaction elsewhere): then the
+-- migration fails, changes nothing, and can be run again later.
+SET LOCAL lock_timeout = '30s';
 ALTER TABLE credentials DROP CONSTRAINT IF EXISTS credentials_shared_credential_id_fkey;
 ALTER TABLE credentials SET (fillfactor = 50);
 CLUSTER credentials USING credentials_pkey;
