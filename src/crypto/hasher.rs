@@ -159,15 +159,11 @@ impl Hasher {
         self.dummy.get_or_init(|| {
             let random = super::tokens::random_token();
             // A fresh allocation: the thread that makes it need not keep
-            // Argon2 memory it may never use again.
-            let salt = SaltString::generate(&mut OsRng);
-            let made = self
-                .argon2
-                .hash_password(random.as_bytes(), &salt)
-                .map(|h| h.to_string());
-            // Valid parameters (checked in `new`) cannot fail to hash; if
-            // they ever did, `burn_uncounted` still spends one run.
-            made.unwrap_or_default()
+            // Argon2 memory it may never use again. Valid parameters
+            // (checked in `new`) cannot fail to hash; if they ever did,
+            // `burn_uncounted` still spends one run.
+            self.hash_allocating_uncounted(random.as_bytes())
+                .unwrap_or_default()
         })
     }
 
@@ -220,9 +216,13 @@ impl Hasher {
     /// hash), for the benchmark that compares it with kept memory.
     pub fn hash_allocating(&self, password: &Password) -> Result<String> {
         self.count_run();
+        self.hash_allocating_uncounted(password.expose().as_bytes())
+    }
+
+    fn hash_allocating_uncounted(&self, password: &[u8]) -> Result<String> {
         let salt = SaltString::generate(&mut OsRng);
         self.argon2
-            .hash_password(password.expose().as_bytes(), &salt)
+            .hash_password(password, &salt)
             .map(|h| h.to_string())
             .map_err(|e| Error::Internal(format!("hashing failed: {e}")))
     }
