@@ -6,7 +6,7 @@ mod common;
 
 use common::{ADMIN, TestDb};
 use keyward::domain::{AccessLevel, Kind, Password, Role};
-use keyward::service::{Actor, NewUser, UserFilter};
+use keyward::service::{Actor, NewUser, UserEdit, UserFilter};
 use keyward::store::{StatusFilter, UserSort};
 
 const PW: &str = "violet kettle harbour quince";
@@ -1196,3 +1196,145 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
         }
     }
 });
+
+/// Every user in login order: (login, name, email).
+async fn everyone(t: &TestDb, admin: &Actor) -> Vec<(String, String, String)> {
+    let mut rows = Vec::new();
+    let mut after = None;
+    loop {
+        let page = t
+            .service
+            .list_users(
+                admin,
+                &UserFilter {
+                    limit: 1000,
+                    after,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        rows.extend(page.items.into_iter().map(|u| (u.login, u.name, u.email)));
+        match page.next {
+            Some(c) => after = Some(c),
+            None => return rows,
+        }
+    }
+}
+
+// On SQLite a substring search reads users in login order straight off the
+// full-text index, whose rowids are places in that order (store/
+// search_order.rs). Places must follow every addition, rename and
+// deletion, including 50 additions into the same gap, which run out of
+// room between two neighbours and renumber a window of them.
+both_backends!(
+    substring_pages_follow_additions_renames_and_deletions,
+    |t| {
+        let admin = t.admin().await;
+        let s = &t.service;
+        for login in ["gapz", "hall", "abel"] {
+            create(
+                &t,
+                &admin,
+                login,
+                "Fixed Point",
+                &format!("{login}@example.org"),
+                Kind::Staff,
+                Role::User,
+            )
+            .await;
+        }
+        // Each next to the last, between it and "gapz".
+        for n in 1..=50 {
+            let login = format!("gap{}", "a".repeat(n));
+            create(
+                &t,
+                &admin,
+                &login,
+                &format!("Gap Filler {n}"),
+                &format!("g{n}@example.org"),
+                Kind::Staff,
+                Role::User,
+            )
+            .await;
+        }
+        // Each before the last, at the front of the order.
+        for n in (1..=40).rev() {
+            let login = format!("aaa{n:02}");
+            create(
+                &t,
+                &admin,
+                &login,
+                "Front Runner",
+                &format!("f{n}@example.org"),
+                Kind::Portal,
+                Role::User,
+            )
+            .await;
+        }
+        // Renames across the order and within it; a name-only edit; deletions.
+        for (from, to) in [
+            ("gapaaaaa", "zulu.gap"),
+            ("aaa07", "gapaaaaab"),
+            ("hall", "HALL.gapa"),
+        ] {
+            let edit = UserEdit {
+                login: Some(to.into()),
+                ..Default::default()
+            };
+            s.edit_user(&admin, from, None, &edit).await.unwrap();
+        }
+        let edit = UserEdit {
+            name: Some("Renamed Gapless".into()),
+            ..Default::default()
+        };
+        s.edit_user(&admin, "abel", None, &edit).await.unwrap();
+        for login in ["gapaaa", "aaa13", "gapz"] {
+            s.delete_user(&admin, login).await.unwrap();
+        }
+
+        let rows = everyone(&t, &admin).await;
+        for term in [
+            "gap", "GAPAAA", "apa", "aaa", "aaa1", "runner", "filler 4", "example", "ess", "zzz",
+        ] {
+            let lower = term.to_ascii_lowercase();
+            let expected: Vec<String> = rows
+                .iter()
+                .filter(|(l, n, e)| {
+                    [l, n, e]
+                        .iter()
+                        .any(|f| f.to_ascii_lowercase().contains(&lower))
+                })
+                .map(|(l, _, _)| l.clone())
+                .collect();
+            for limit in [1, 7, 1000] {
+                let filter = UserFilter {
+                    search: Some(term.into()),
+                    ..Default::default()
+                };
+                let got = all_pages(&t, &admin, filter.clone(), limit).await;
+                assert_eq!(got, expected, "search {term:?}, pages of {limit}");
+                let back = all_pages_backward(&t, &admin, filter, limit).await;
+                assert_eq!(back, expected, "search {term:?}, pages of {limit} backward");
+            }
+        }
+
+        if t.backend() == "sqlite" {
+            let pool = sqlx::SqlitePool::connect(&t.url).await.unwrap();
+            let out_of_order: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM (SELECT search_pos, \
+             lag(search_pos) OVER (ORDER BY lower(login)) AS prev FROM users) \
+             WHERE search_pos IS NULL OR prev >= search_pos",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            assert_eq!(out_of_order, 0, "places ascend with the login");
+            sqlx::query("INSERT INTO users_fts (users_fts) VALUES ('integrity-check')")
+                .execute(&pool)
+                .await
+                .expect("the full-text index matches the users");
+            pool.close().await;
+        }
+    }
+);

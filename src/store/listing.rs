@@ -3,7 +3,6 @@
 //! a prefix for one or two characters, a substring from three on.
 
 use super::rows::{USER_COLUMNS, USERS, UserRow, WITH_CREDENTIALS};
-use super::search_paths::login_order_search;
 use super::stmt::{Param, Sql, bind_params};
 use super::{Pool, Store};
 use crate::domain::{Kind, Role};
@@ -183,7 +182,7 @@ impl PgPlan {
 }
 
 /// Quotes a search string as one FTS5 phrase (FTS5 ignores LIKE escapes).
-fn fts_phrase(s: &str) -> String {
+pub(super) fn fts_phrase(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
@@ -192,15 +191,21 @@ impl Store {
     /// the cursor, or with `backward` the rows before it (the last page
     /// without one), in listing order either way. Keyset only, never OFFSET.
     ///
-    /// A search first tries a probe: the first [`PROBE_ROWS`] rows in
-    /// listing order (an index walk), each tested for the match. When
-    /// matches are common (a short prefix, "example.org") that finds the
-    /// page at once, where the search index would hand back hundreds of
+    /// A search in login order with no other filter takes a fast path
+    /// (store/search_paths.rs): a prefix merges three ordered walks; a
+    /// substring on SQLite is read off the full-text index in login order;
+    /// a substring on PostgreSQL first tries a probe, the first
+    /// `PROBE_ROWS` rows in login order (an index walk), each tested for
+    /// the match. When matches are common ("example.org") that finds the
+    /// page at once, where the trigram index would hand back hundreds of
     /// thousands of matches to sort. When the probe finds less than a page,
-    /// the matches are rare and the search index finds them all quickly.
+    /// the matches are rare and the trigram index finds them all quickly.
     pub async fn list_users(&self, q: &UserQuery) -> Result<Vec<UserRow>> {
         if let Some(merge) = self.prefix_merge_sql(q) {
             return self.fetch_page(&merge, q, PgPlan::NoIncrementalSort).await;
+        }
+        if let Some(ordered) = self.ordered_substring_sql(q) {
+            return self.fetch_page(&ordered, q, PgPlan::Chosen).await;
         }
         let mut plan = PgPlan::Chosen;
         if let Some(probe) = self.probe_sql(q) {
@@ -267,7 +272,7 @@ impl Store {
                     Pool::Sqlite(_) => {
                         let ph = sql.param(Param::Text(fts_phrase(&term)));
                         conds.push(format!(
-                            "u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH {ph})"
+                            "u.search_pos IN (SELECT rowid FROM users_fts WHERE users_fts MATCH {ph})"
                         ));
                     }
                     Pool::Postgres(_) => {
@@ -394,19 +399,8 @@ impl Store {
         // page is ordered by the key the inner query carries: ordered by the
         // outer row's own expression, SQLite 3.46 drove the join from a walk
         // of the whole login index instead (2.5 s for a first page).
-        //
-        // On SQLite a substring search in login order and nothing else
-        // reads its matches' sort keys from `users_sort_key` (id, then
-        // lower(login): migration 0007), which the planner would not
-        // choose over the table itself.
-        let substring = term.is_some_and(|t| t.chars().count() >= 3);
         let chosen_from = if q.status == Some(StatusFilter::MustChange) {
             USERS
-        } else if substring
-            && matches!(self.pool, Pool::Sqlite(_))
-            && login_order_search(q).is_some()
-        {
-            "users u INDEXED BY users_sort_key"
         } else {
             "users u"
         };

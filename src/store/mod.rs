@@ -22,6 +22,7 @@ mod lockouts;
 mod policies;
 mod resources;
 pub mod rows;
+mod search_order;
 mod search_paths;
 mod signin;
 mod stmt;

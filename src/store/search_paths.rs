@@ -4,9 +4,12 @@
 //! - a prefix (one or two characters) merges three walks that are each
 //!   already in login order: the login range, and the `users_*_head`
 //!   indexes (the first characters of name and email, then login);
-//! - a substring first probes a bounded walk of `users_search_walk`.
+//! - a substring on SQLite is read off the full-text index in login order
+//!   (its rowids are positions in that order: store/search_order.rs);
+//! - a substring on PostgreSQL first probes a bounded walk of
+//!   `users_search_walk`.
 
-use super::listing::{Cursor, UserQuery, UserSort, escape_like, prefix_upper_bound};
+use super::listing::{Cursor, UserQuery, UserSort, escape_like, fts_phrase, prefix_upper_bound};
 use super::rows::{USER_COLUMNS, WITH_CREDENTIALS};
 use super::stmt::{Param, Sql};
 use super::{Pool, Store};
@@ -95,14 +98,65 @@ impl Store {
         Some(sql)
     }
 
+    /// A substring search's page on SQLite: the first matches the
+    /// full-text index returns past the cursor, in rowid order, which is
+    /// login order (migration 0008). However many users match, FTS5 reads
+    /// no further than the page. The cursor's login becomes a position
+    /// through the login index: the last user at or before it (forward),
+    /// or the first at or after it (backward), so a cursor whose user was
+    /// renamed or deleted meanwhile still pages from the right place.
+    pub(super) fn ordered_substring_sql(&self, q: &UserQuery) -> Option<Sql> {
+        if !matches!(self.pool, Pool::Sqlite(_)) {
+            return None;
+        }
+        let term = login_order_search(q)?;
+        if term.chars().count() < 3 {
+            return None;
+        }
+        let mut sql = Sql::new();
+        let phrase = sql.param(Param::Text(fts_phrase(&term.to_ascii_lowercase())));
+        let (dir, bound) = match (&q.after, q.backward) {
+            (Some(Cursor::Login(l)), false) => (
+                "ASC",
+                format!(
+                    " AND rowid > COALESCE((SELECT search_pos FROM users WHERE lower(login) <= lower({}) \
+                     AND search_pos IS NOT NULL ORDER BY lower(login) DESC LIMIT 1), {})",
+                    sql.param(Param::Text(l.clone())),
+                    i64::MIN
+                ),
+            ),
+            (Some(Cursor::Login(l)), true) => (
+                "DESC",
+                format!(
+                    " AND rowid < COALESCE((SELECT search_pos FROM users WHERE lower(login) >= lower({}) \
+                     AND search_pos IS NOT NULL ORDER BY lower(login) ASC LIMIT 1), {})",
+                    sql.param(Param::Text(l.clone())),
+                    i64::MAX
+                ),
+            ),
+            (_, false) => ("ASC", String::new()),
+            (_, true) => ("DESC", String::new()),
+        };
+        let limit = sql.param(Param::Int(q.limit.clamp(1, 1001)));
+        sql.text = format!(
+            "SELECT {USER_COLUMNS} FROM (SELECT rowid AS pos FROM users_fts \
+             WHERE users_fts MATCH {phrase}{bound} ORDER BY rowid {dir} LIMIT {limit}) f \
+             JOIN users u ON u.search_pos = f.pos {WITH_CREDENTIALS} ORDER BY f.pos {dir}"
+        );
+        Some(sql)
+    }
+
     /// The probe described at [`Store::list_users`], for a search in
-    /// login order with no other filter: a walk of the `users_search_walk`
-    /// index, which holds login, name and email in login order, so that no
-    /// row is read but the page's. `None` when it does not apply, or the
-    /// term has letters whose case only the search index folds. The match
-    /// is the search index's: LIKE folds ASCII case on SQLite, and on
-    /// PostgreSQL lower() is applied to the indexed columns.
+    /// login order with no other filter on PostgreSQL: a walk of the
+    /// `users_search_walk` index, which holds login, name and email in
+    /// login order, so that no row is read but the page's. `None` when it
+    /// does not apply, or the term has letters whose case only the search
+    /// index folds (lower() is applied to the indexed columns, as the
+    /// index's own recheck does).
     pub(super) fn probe_sql(&self, q: &UserQuery) -> Option<Sql> {
+        if !matches!(self.pool, Pool::Postgres(_)) {
+            return None;
+        }
         let term = login_order_search(q)?;
         if !term.is_ascii() {
             return None;
@@ -116,10 +170,7 @@ impl Store {
         let p = sql.param(Param::Text(format!("%{escaped}%")));
         let (dir, after, limit) = login_keyset(q, &mut sql);
         let walk = after.map(|c| format!("WHERE {c}")).unwrap_or_default();
-        let like = |col: &str| match self.pool {
-            Pool::Sqlite(_) => format!("w.{col} LIKE {p} ESCAPE '\\'"),
-            Pool::Postgres(_) => format!("lower(w.{col}) LIKE {p} ESCAPE '\\'"),
-        };
+        let like = |col: &str| format!("lower(w.{col}) LIKE {p} ESCAPE '\\'");
         sql.text = format!(
             "SELECT {USER_COLUMNS} FROM (\
                SELECT w.id, w.k FROM (\

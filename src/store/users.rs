@@ -3,6 +3,7 @@
 
 use super::audit::{AuditEvent, audited};
 use super::rows::{CredentialRow, USER_COLUMNS, USERS, UserRow, UserWithCredential};
+use super::search_order::KeepSearchOrder;
 use super::{BeginWrite, Store, with_pool};
 use crate::domain::{Kind, Role};
 use crate::error::{Error, Result};
@@ -183,6 +184,7 @@ impl Store {
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
+            tx.keep_search_order(id).await?;
             sqlx::query(
                 "INSERT INTO credentials (user_id, password_hash, must_change_password, password_changed_at, \
                  password_policy_version) VALUES ($1, $2, $3, $4, $5)")
@@ -229,6 +231,7 @@ impl Store {
                     "someone else changed this user since you opened it; reload to see their change, then edit again".into(),
                 ));
             }
+            tx.keep_search_order(id).await?;
             if let Some(version) = fields.policy_version {
                 sqlx::query(
                     "UPDATE credentials SET password_policy_version = $1 WHERE user_id = $2",
