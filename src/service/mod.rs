@@ -21,7 +21,7 @@ pub use lockouts::LockoutsRequest;
 pub use passwords::{BulkRequest, PasswordCheck};
 pub use users::{NewUser, UserEdit, UserFilter};
 
-use crate::crypto::{HashParams, Hasher};
+use crate::crypto::{HashParams, HashPool, Hasher};
 use crate::domain::policy::Policy;
 use crate::domain::{Kind, Password, Role, rights};
 use crate::error::{Error, Result};
@@ -56,9 +56,9 @@ pub struct Service {
     /// How long a bad-credentials answer takes at least (nanoseconds): the
     /// median of recent ones. See `authenticate`.
     bad_credentials_floor: Arc<std::sync::atomic::AtomicU64>,
-    /// One permit per core: hashes beyond that wait their turn here instead
-    /// of each taking a blocking thread (and 19 MiB) to share the cores.
-    hashing: Arc<tokio::sync::Semaphore>,
+    /// One thread per core for Argon2 (crypto/pool.rs): hashes beyond that
+    /// wait their turn in its queue.
+    hashing: Arc<HashPool>,
 }
 
 /// A policy as it applies to one user, and why.
@@ -82,13 +82,15 @@ impl Service {
         drop(tokio::task::spawn_blocking(move || preparing.prepare()));
         store.migrate().await?;
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let hashing = HashPool::start(cores)
+            .map_err(|e| Error::Internal(format!("cannot start the hashing threads: {e}")))?;
         let service = Service {
             store,
             hasher,
             clock,
             config: Arc::new(config.clone()),
             bad_credentials_floor: Arc::new(std::sync::atomic::AtomicU64::new(0)),
-            hashing: Arc::new(tokio::sync::Semaphore::new(cores)),
+            hashing: Arc::new(hashing),
         };
         let now = service.now();
         let defaults = serde_json::to_string(&Policy::default())
@@ -139,18 +141,14 @@ impl Service {
         self.clock.now()
     }
 
-    /// Runs Argon2 work on the blocking pool, at most one job per core.
+    /// Runs Argon2 work on the hashing threads, one job per core at a time.
     async fn hashing<T: Send + 'static>(
         &self,
         job: impl FnOnce(&Hasher) -> T + Send + 'static,
     ) -> Result<T> {
-        let _permit = self
-            .hashing
-            .acquire()
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
         let hasher = self.hasher.clone();
-        tokio::task::spawn_blocking(move || job(&hasher))
+        self.hashing
+            .run(move || job(&hasher))
             .await
             .map_err(|e| Error::Internal(e.to_string()))
     }
