@@ -45,7 +45,7 @@ pub(crate) trait KeepSearchOrder {
 
 impl KeepSearchOrder for Transaction<'_, Sqlite> {
     async fn keep_search_order(&mut self, user_id: i64) -> sqlx::Result<()> {
-        place(&mut **self, user_id).await
+        place(self, user_id).await
     }
 }
 
