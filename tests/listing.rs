@@ -6,6 +6,7 @@ mod common;
 
 use common::{ADMIN, TestDb};
 use keyward::domain::{AccessLevel, Kind, Password, Role};
+use keyward::service::views::UserSummary;
 use keyward::service::{Actor, NewUser, UserEdit, UserFilter};
 use keyward::store::{StatusFilter, UserSort};
 
@@ -1114,27 +1115,7 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
         .await
         .unwrap();
     assert_eq!(everyone.items.len(), 1000);
-    let mut rows = Vec::new();
-    let mut after = None;
-    loop {
-        let page = t
-            .service
-            .list_users(
-                &admin,
-                &UserFilter {
-                    limit: 1000,
-                    after,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        rows.extend(page.items);
-        match page.next {
-            Some(c) => after = Some(c),
-            None => break,
-        }
-    }
+    let rows = all_users(&t, &admin).await;
     assert_eq!(rows.len(), 3_004);
     for term in [
         "a",
@@ -1197,8 +1178,8 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
     }
 });
 
-/// Every user in login order: (login, name, email).
-async fn everyone(t: &TestDb, admin: &Actor) -> Vec<(String, String, String)> {
+/// Every user, in login order, in pages of 1000.
+async fn all_users(t: &TestDb, admin: &Actor) -> Vec<UserSummary> {
     let mut rows = Vec::new();
     let mut after = None;
     loop {
@@ -1214,7 +1195,7 @@ async fn everyone(t: &TestDb, admin: &Actor) -> Vec<(String, String, String)> {
             )
             .await
             .unwrap();
-        rows.extend(page.items.into_iter().map(|u| (u.login, u.name, u.email)));
+        rows.extend(page.items);
         match page.next {
             Some(c) => after = Some(c),
             None => return rows,
@@ -1293,19 +1274,19 @@ both_backends!(
             s.delete_user(&admin, login).await.unwrap();
         }
 
-        let rows = everyone(&t, &admin).await;
+        let rows = all_users(&t, &admin).await;
         for term in [
             "gap", "GAPAAA", "apa", "aaa", "aaa1", "runner", "filler 4", "example", "ess", "zzz",
         ] {
             let lower = term.to_ascii_lowercase();
             let expected: Vec<String> = rows
                 .iter()
-                .filter(|(l, n, e)| {
-                    [l, n, e]
+                .filter(|u| {
+                    [&u.login, &u.name, &u.email]
                         .iter()
                         .any(|f| f.to_ascii_lowercase().contains(&lower))
                 })
-                .map(|(l, _, _)| l.clone())
+                .map(|u| u.login.clone())
                 .collect();
             for limit in [1, 7, 1000] {
                 let filter = UserFilter {

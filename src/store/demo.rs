@@ -134,17 +134,12 @@ async fn fill_sqlite(
     // The fill's users have no search position yet, so the full-text
     // triggers skip them; index_in_search_order adds them at the end.
     let t = Instant::now();
-    let indexes: Vec<(String, String)> = sqlx::query_as(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('users', 'grants') \
-         AND sql IS NOT NULL ORDER BY rowid",
+    let indexes = set_aside_sqlite(
+        &mut tx,
+        "index",
+        "tbl_name IN ('users', 'grants') AND sql IS NOT NULL",
     )
-    .fetch_all(&mut *tx)
     .await?;
-    for (name, _) in &indexes {
-        sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
-            .execute(&mut *tx)
-            .await?;
-    }
     phases.set_aside = t.elapsed();
     // This transaction holds the write lock: the next ids are free.
     let mut next_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM users")
@@ -260,22 +255,38 @@ async fn fill_sqlite(
     Ok((done, grants_done))
 }
 
+/// Drops the schema objects of `kind` ("index" or "trigger") that `filter`
+/// (a condition on sqlite_master) selects, and returns their names and
+/// CREATE statements, in creation order, to put them back with.
+async fn set_aside_sqlite(
+    conn: &mut SqliteConnection,
+    kind: &str,
+    filter: &str,
+) -> Result<Vec<(String, String)>> {
+    let objects: Vec<(String, String)> = sqlx::query_as(&format!(
+        "SELECT name, sql FROM sqlite_master WHERE type = $1 AND {filter} ORDER BY rowid"
+    ))
+    .bind(kind)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (name, _) in &objects {
+        let drop = format!(
+            "DROP {} \"{}\"",
+            kind.to_uppercase(),
+            name.replace('"', "\"\"")
+        );
+        sqlx::query(&drop).execute(&mut *conn).await?;
+    }
+    Ok(objects)
+}
+
 /// Numbers every user in login order and indexes them for full-text search
 /// in that order (store/search_order.rs). The fill's users were inserted
 /// without positions, so the full-text triggers left them out; renumbering
 /// moves every user, which the triggers would re-index one at a time and
 /// out of order, so they are set aside meanwhile (in the transaction).
 async fn index_in_search_order(conn: &mut SqliteConnection) -> Result<()> {
-    let triggers: Vec<(String, String)> = sqlx::query_as(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'users' ORDER BY rowid",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for (name, _) in &triggers {
-        sqlx::query(&format!("DROP TRIGGER \"{}\"", name.replace('"', "\"\"")))
-            .execute(&mut *conn)
-            .await?;
-    }
+    let triggers = set_aside_sqlite(conn, "trigger", "tbl_name = 'users'").await?;
     sqlx::query(search_order::NUMBER_ALL)
         .execute(&mut *conn)
         .await?;
