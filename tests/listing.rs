@@ -1311,6 +1311,24 @@ both_backends!(
             .await
             .unwrap();
             assert_eq!(out_of_order, 0, "places ascend with the login");
+            // Another program writing the table directly leaves a user without
+            // a place, outside substring search until keyward next starts
+            // (Store::migrate places them).
+            sqlx::query(
+                "INSERT INTO users (login, name, email, kind, role, created_at, updated_at) \
+             VALUES ('outside.writer', 'Outside Writer', 'ow@example.org', 'staff', 'user', \
+             '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+            sqlx::query("INSERT INTO credentials (user_id) SELECT id FROM users WHERE login = 'outside.writer'")
+            .execute(&pool)
+            .await
+            .unwrap();
+            assert!(search(&t, &admin, "side.wri").await.is_empty());
+            s.store().migrate().await.unwrap();
+            assert_eq!(search(&t, &admin, "side.wri").await, vec!["outside.writer"]);
             sqlx::query("INSERT INTO users_fts (users_fts) VALUES ('integrity-check')")
                 .execute(&pool)
                 .await

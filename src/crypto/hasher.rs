@@ -23,6 +23,14 @@ thread_local! {
     static BLOCKS: RefCell<Zeroizing<Vec<Block>>> = RefCell::new(Zeroizing::new(Vec::new()));
 }
 
+/// Frees this thread's Argon2 working memory, zeroed first (the hashing
+/// threads call it when they have been idle a while: crypto/pool.rs). The
+/// blocks derive from the last password hashed, and one hash with a
+/// larger memory cost than the live parameters grows them for good.
+pub fn release_thread_memory() {
+    BLOCKS.with_borrow_mut(|blocks| *blocks = Zeroizing::new(Vec::new()));
+}
+
 /// Runs Argon2 into `out` with this thread's kept working memory.
 fn hash_into(argon2: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> bool {
     BLOCKS.with_borrow_mut(|blocks| {
@@ -295,6 +303,21 @@ mod tests {
         };
         let err = Hasher::new(low).unwrap_err().to_string();
         assert!(err.contains("memory_kib") && err.contains("19456"), "{err}");
+    }
+
+    #[test]
+    fn idle_threads_give_their_memory_back() {
+        let h = Hasher::new(HashParams::FLOOR).unwrap();
+        let pw = Password::from("correct horse battery staple");
+        let phc = h.hash(&pw).unwrap();
+        assert!(h.verify(&phc, &pw));
+        let kept = BLOCKS.with_borrow(|b| b.len());
+        assert_eq!(kept, HashParams::FLOOR.memory_kib as usize, "one 1 KiB block per KiB");
+        release_thread_memory();
+        assert_eq!(BLOCKS.with_borrow(|b| b.capacity()), 0);
+        // The next verification grows it again.
+        assert!(h.verify(&phc, &pw));
+        assert_eq!(BLOCKS.with_borrow(|b| b.len()), kept);
     }
 
     #[test]

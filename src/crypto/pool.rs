@@ -8,14 +8,20 @@
 //! million users): the blocking pool starts a new thread whenever none is
 //! idle at the moment a job arrives, and each new thread grows its own
 //! working memory first. The queue also means that hashes beyond one per
-//! core wait their turn instead of sharing the cores.
+//! core wait their turn instead of sharing the cores. A thread idle for
+//! [`IDLE_AFTER`] runs the pool's idle hook (the service's frees and zeroes
+//! that memory), as the blocking pool's threads did by ending.
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 type Job = Box<dyn FnOnce() + Send>;
+
+/// How long a thread waits for a job before it runs the idle hook.
+pub const IDLE_AFTER: Duration = Duration::from_secs(10);
 
 pub struct HashPool {
     jobs: Sender<Job>,
@@ -49,8 +55,9 @@ impl fmt::Display for PoolError {
 }
 
 impl HashPool {
-    /// Starts `threads` threads (at least one), named `keyward-hash-N`.
-    pub fn start(threads: usize) -> std::io::Result<HashPool> {
+    /// Starts `threads` threads (at least one), named `keyward-hash-N`;
+    /// each runs `on_idle` when it has waited [`IDLE_AFTER`] for a job.
+    pub fn start(threads: usize, on_idle: fn()) -> std::io::Result<HashPool> {
         let threads = threads.max(1);
         let (jobs, queue) = channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
@@ -58,7 +65,7 @@ impl HashPool {
             let queue = queue.clone();
             std::thread::Builder::new()
                 .name(format!("keyward-hash-{n}"))
-                .spawn(move || work(&queue))?;
+                .spawn(move || work(&queue, on_idle))?;
         }
         Ok(HashPool { jobs, threads })
     }
@@ -81,16 +88,17 @@ impl HashPool {
 }
 
 /// One thread's life: the next job, until the pool is dropped.
-fn work(queue: &Mutex<Receiver<Job>>) {
+fn work(queue: &Mutex<Receiver<Job>>, on_idle: fn()) {
     loop {
         // The lock is held only while waiting for a job, never while one runs.
         let next = match queue.lock() {
-            Ok(q) => q.recv(),
+            Ok(q) => q.recv_timeout(IDLE_AFTER),
             Err(_) => return,
         };
         match next {
             Ok(job) => job(),
-            Err(_) => return,
+            Err(RecvTimeoutError::Timeout) => on_idle(),
+            Err(RecvTimeoutError::Disconnected) => return,
         }
     }
 }
@@ -101,7 +109,7 @@ mod tests {
 
     #[tokio::test]
     async fn runs_jobs_on_its_own_threads_and_survives_a_panic() {
-        let pool = HashPool::start(2).expect("start");
+        let pool = HashPool::start(2, || {}).expect("start");
         let name = pool
             .run(|| std::thread::current().name().map(str::to_string))
             .await

@@ -111,12 +111,12 @@ impl Service {
             // asked for 0.3, 1.3 or 2.7 ms, its sleeps lasted 1.05-1.1 ms
             // longer on average (200 each, measured here). Asking that much
             // less pads to the floor itself instead of adding a millisecond
-            // to every bad-credentials answer. Unknown logins and wrong
-            // passwords are padded alike.
-            let pad = (floor - took).saturating_sub(TIMER_LATE);
-            if pad > 0 {
-                tokio::time::sleep(std::time::Duration::from_nanos(pad)).await;
-            }
+            // to every bad-credentials answer. An answer within that
+            // millisecond of the floor still sleeps (to the next tick), so
+            // none below the floor ends at its own time. Unknown logins and
+            // wrong passwords are padded alike.
+            let pad = (floor - took).saturating_sub(TIMER_LATE).max(1);
+            tokio::time::sleep(std::time::Duration::from_nanos(pad)).await;
         }
         // The floor tracks the median of recent bad-credentials answers: it
         // rises one step when an answer is slower and falls one when it is

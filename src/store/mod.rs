@@ -184,10 +184,16 @@ impl Store {
         })
     }
 
-    /// Applies pending migrations (safe to run from several processes at once).
+    /// Applies pending migrations (safe to run from several processes at
+    /// once), then on SQLite places any user that has no place in search
+    /// order (store/search_order.rs): keyward places every user it writes,
+    /// but another program writing the table directly would not.
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
-            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Pool::Sqlite(p) => {
+                SQLITE_MIGRATIONS.run(p).await?;
+                search_order::place_unplaced(p).await?;
+            }
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         Ok(())

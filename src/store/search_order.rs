@@ -16,7 +16,8 @@
 //! PostgreSQL has no such column: pg_trgm answers with an unordered bitmap
 //! whatever the row's key, so nothing there would read it.
 
-use sqlx::{Postgres, Sqlite, SqliteConnection, Transaction};
+use super::BeginWrite;
+use sqlx::{Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 /// The distance between consecutive positions when users are numbered: 32
 /// users can be added between two neighbours, each next to the last, before
@@ -24,8 +25,10 @@ use sqlx::{Postgres, Sqlite, SqliteConnection, Transaction};
 pub(super) const SPACING: i64 = 1 << 32;
 
 /// Numbers every user in login order ([`SPACING`] apart), as migration 0008
-/// does. For the demo fill, with the full-text triggers set aside: it moves
-/// every user.
+/// does. For the demo fill, with the full-text triggers and the
+/// `users_search_pos` index set aside: it moves every user, and SQLite
+/// checks a UNIQUE index row by row, so renumbering in place would collide
+/// half-way.
 pub(super) const NUMBER_ALL: &str = "WITH ranked AS (SELECT id, row_number() OVER (ORDER BY lower(login)) AS n FROM users) \
      UPDATE users SET search_pos = ranked.n * 4294967296 FROM ranked WHERE ranked.id = users.id";
 
@@ -53,6 +56,29 @@ impl KeepSearchOrder for Transaction<'_, Postgres> {
     async fn keep_search_order(&mut self, _user_id: i64) -> sqlx::Result<()> {
         Ok(())
     }
+}
+
+/// Places every user without a position (a NULL `search_pos`: written by
+/// another program, not through the store), each in its own write
+/// transaction. Their absence from substring searches ends here; one
+/// indexed look-up when there are none.
+pub(super) async fn place_unplaced(pool: &SqlitePool) -> sqlx::Result<()> {
+    let unplaced: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE search_pos IS NULL ORDER BY id")
+            .fetch_all(pool)
+            .await?;
+    if !unplaced.is_empty() {
+        tracing::warn!(
+            users = unplaced.len(),
+            "users without a place in search order (written outside keyward): placing them"
+        );
+    }
+    for id in unplaced {
+        let mut tx = pool.begin_write().await?;
+        place(&mut tx, id).await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 /// Gives `user_id` a position between its neighbours in login order,
