@@ -312,7 +312,11 @@ mod tests {
         let phc = h.hash(&pw).unwrap();
         assert!(h.verify(&phc, &pw));
         let kept = BLOCKS.with_borrow(|b| b.len());
-        assert_eq!(kept, HashParams::FLOOR.memory_kib as usize, "one 1 KiB block per KiB");
+        assert_eq!(
+            kept,
+            HashParams::FLOOR.memory_kib as usize,
+            "one 1 KiB block per KiB"
+        );
         release_thread_memory();
         assert_eq!(BLOCKS.with_borrow(|b| b.capacity()), 0);
         // The next verification grows it again.
