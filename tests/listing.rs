@@ -1115,7 +1115,7 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
         .await
         .unwrap();
     assert_eq!(everyone.items.len(), 1000);
-    let rows = all_users(&t, &admin).await;
+    let rows = all_users(&t, &admin, &UserFilter::default()).await;
     assert_eq!(rows.len(), 3_004);
     for term in [
         "a",
@@ -1178,8 +1178,8 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
     }
 });
 
-/// Every user, in login order, in pages of 1000.
-async fn all_users(t: &TestDb, admin: &Actor) -> Vec<UserSummary> {
+/// Every user `filter` lists, in its order, in pages of 1000.
+async fn all_users(t: &TestDb, admin: &Actor, filter: &UserFilter) -> Vec<UserSummary> {
     let mut rows = Vec::new();
     let mut after = None;
     loop {
@@ -1190,7 +1190,7 @@ async fn all_users(t: &TestDb, admin: &Actor) -> Vec<UserSummary> {
                 &UserFilter {
                     limit: 1000,
                     after,
-                    ..Default::default()
+                    ..filter.clone()
                 },
             )
             .await
@@ -1274,7 +1274,7 @@ both_backends!(
             s.delete_user(&admin, login).await.unwrap();
         }
 
-        let rows = all_users(&t, &admin).await;
+        let rows = all_users(&t, &admin, &UserFilter::default()).await;
         for term in [
             "gap", "GAPAAA", "apa", "aaa", "aaa1", "runner", "filler 4", "example", "ess", "zzz",
         ] {
@@ -1337,3 +1337,74 @@ both_backends!(
         }
     }
 );
+
+// On SQLite a substring search in login order with other filters walks the
+// full-text index in login order and tests each match against them until
+// a page is full. Each page must hold exactly the filter's users (as listed
+// without the search) that contain the term, in order, both ways.
+both_backends!(substring_with_filters_pages_alike, |t| {
+    let admin = t.admin().await;
+    t.service.demo_fill(&admin, 2_000, &|_| {}).await.unwrap();
+    let filters = [
+        UserFilter {
+            status: Some(StatusFilter::Active),
+            ..Default::default()
+        },
+        UserFilter {
+            status: Some(StatusFilter::Locked),
+            ..Default::default()
+        },
+        UserFilter {
+            status: Some(StatusFilter::Disabled),
+            ..Default::default()
+        },
+        UserFilter {
+            status: Some(StatusFilter::MustChange),
+            ..Default::default()
+        },
+        UserFilter {
+            status: Some(StatusFilter::Inactive),
+            ..Default::default()
+        },
+        UserFilter {
+            kind: Some(Kind::Portal),
+            ..Default::default()
+        },
+        UserFilter {
+            role: Some(Role::Manager),
+            kind: Some(Kind::Staff),
+            ..Default::default()
+        },
+    ];
+    for base in &filters {
+        let rows = all_users(&t, &admin, base).await;
+        assert!(!rows.is_empty(), "{base:?} lists someone");
+        for term in ["son", "e.org", "AN", "mar", "qqq"] {
+            let lower = term.to_ascii_lowercase();
+            let expected: Vec<String> = rows
+                .iter()
+                .filter(|u| {
+                    [&u.login, &u.name, &u.email].iter().any(|f| {
+                        let f = f.to_ascii_lowercase();
+                        if lower.len() < 3 {
+                            f.starts_with(&lower)
+                        } else {
+                            f.contains(&lower)
+                        }
+                    })
+                })
+                .map(|u| u.login.clone())
+                .collect();
+            let filter = UserFilter {
+                search: Some(term.into()),
+                ..base.clone()
+            };
+            for limit in [7, 1000] {
+                let got = all_pages(&t, &admin, filter.clone(), limit).await;
+                assert_eq!(got, expected, "{filter:?}, pages of {limit}");
+                let back = all_pages_backward(&t, &admin, filter.clone(), limit).await;
+                assert_eq!(back, expected, "{filter:?}, pages of {limit} backward");
+            }
+        }
+    }
+});

@@ -293,53 +293,7 @@ impl Store {
             }
         }
 
-        if let Some(status) = q.status {
-            let now = sql.param(Param::Time(q.now));
-            conds.push(match status {
-                StatusFilter::Active => format!("u.status = 'active' AND (u.locked_at IS NULL OR u.locked_until <= {now})"),
-                StatusFilter::Locked => format!("u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > {now})"),
-                StatusFilter::Disabled => "u.status = 'disabled'".to_string(),
-                StatusFilter::MustChange => {
-                    // The flag, an enforced policy change, or an expired password
-                    // (as the list's badge and sign-in judge it).
-                    let policy_id = "COALESCE(u.policy_id, (SELECT d.id FROM policies d WHERE d.name = \
-                        CASE WHEN u.kind = 'portal' THEN 'portal' ELSE 'default' END))";
-                    let mut expired = String::new();
-                    if !q.password_expired_before.is_empty() {
-                        let mut case = format!("CASE {policy_id}");
-                        for (id, cutoff) in &q.password_expired_before {
-                            let id = sql.param(Param::Int(*id));
-                            let cutoff = sql.param(Param::Time(*cutoff));
-                            case.push_str(&format!(" WHEN {id} THEN {cutoff}"));
-                        }
-                        expired = format!(" OR c.password_changed_at < {case} END");
-                    }
-                    format!(
-                        "(c.must_change_password OR c.password_policy_version < \
-                         (SELECT pol.enforced_version FROM policies pol WHERE pol.id = {policy_id}){expired})"
-                    )
-                }
-                StatusFilter::Inactive => {
-                    let staff = sql.param(Param::Time(q.inactive_before.0));
-                    let portal = sql.param(Param::Time(q.inactive_before.1));
-                    format!("COALESCE(u.last_login_at, u.created_at) < CASE WHEN u.kind = 'portal' THEN {portal} ELSE {staff} END")
-                }
-            });
-        }
-        if let Some(kind) = q.kind {
-            let ph = sql.param(Param::Text(kind.as_str().into()));
-            conds.push(format!("u.kind = {ph}"));
-        }
-        if let Some(role) = q.role {
-            let ph = sql.param(Param::Text(role.as_str().into()));
-            conds.push(format!("u.role = {ph}"));
-        }
-        if let Some(res) = q.resource_id {
-            let ph = sql.param(Param::Int(res));
-            conds.push(format!(
-                "EXISTS (SELECT 1 FROM grants g WHERE g.user_id = u.id AND g.resource_id = {ph})"
-            ));
-        }
+        conds.extend(self.filter_conds(q, &mut sql));
 
         // Login and name ascend, last sign-in descends; reading backward
         // reverses both the order and the keyset comparison.
@@ -410,6 +364,61 @@ impl Store {
              ORDER BY p.page_key {dir}, p.page_id {dir}"
         );
         sql
+    }
+
+    /// The status, kind, role and resource conditions of `q` on `users u`
+    /// (joined to `credentials c`), with their parameters added to `sql`.
+    pub(super) fn filter_conds(&self, q: &UserQuery, sql: &mut Sql) -> Vec<String> {
+        let mut conds: Vec<String> = Vec::new();
+        if let Some(status) = q.status {
+            let now = sql.param(Param::Time(q.now));
+            conds.push(match status {
+                StatusFilter::Active => format!("u.status = 'active' AND (u.locked_at IS NULL OR u.locked_until <= {now})"),
+                StatusFilter::Locked => format!("u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > {now})"),
+                StatusFilter::Disabled => "u.status = 'disabled'".to_string(),
+                StatusFilter::MustChange => {
+                    // The flag, an enforced policy change, or an expired password
+                    // (as the list's badge and sign-in judge it).
+                    let policy_id = "COALESCE(u.policy_id, (SELECT d.id FROM policies d WHERE d.name = \
+                        CASE WHEN u.kind = 'portal' THEN 'portal' ELSE 'default' END))";
+                    let mut expired = String::new();
+                    if !q.password_expired_before.is_empty() {
+                        let mut case = format!("CASE {policy_id}");
+                        for (id, cutoff) in &q.password_expired_before {
+                            let id = sql.param(Param::Int(*id));
+                            let cutoff = sql.param(Param::Time(*cutoff));
+                            case.push_str(&format!(" WHEN {id} THEN {cutoff}"));
+                        }
+                        expired = format!(" OR c.password_changed_at < {case} END");
+                    }
+                    format!(
+                        "(c.must_change_password OR c.password_policy_version < \
+                         (SELECT pol.enforced_version FROM policies pol WHERE pol.id = {policy_id}){expired})"
+                    )
+                }
+                StatusFilter::Inactive => {
+                    let staff = sql.param(Param::Time(q.inactive_before.0));
+                    let portal = sql.param(Param::Time(q.inactive_before.1));
+                    format!("COALESCE(u.last_login_at, u.created_at) < CASE WHEN u.kind = 'portal' THEN {portal} ELSE {staff} END")
+                }
+            });
+        }
+        if let Some(kind) = q.kind {
+            let ph = sql.param(Param::Text(kind.as_str().into()));
+            conds.push(format!("u.kind = {ph}"));
+        }
+        if let Some(role) = q.role {
+            let ph = sql.param(Param::Text(role.as_str().into()));
+            conds.push(format!("u.role = {ph}"));
+        }
+        if let Some(res) = q.resource_id {
+            let ph = sql.param(Param::Int(res));
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM grants g WHERE g.user_id = u.id AND g.resource_id = {ph})"
+            ));
+        }
+
+        conds
     }
 
     /// The last-sign-in sort key, never-signed-in as the epoch: the very

@@ -105,15 +105,27 @@ impl Store {
     /// through the login index: the last user at or before it (forward),
     /// or the first at or after it (backward), so a cursor whose user was
     /// renamed or deleted meanwhile still pages from the right place.
+    ///
+    /// Other filters (status, kind, role, resource) are tested on each
+    /// match as it comes, in login order, until the page is full: "eli"
+    /// and locked took 12 ms this way and 140 ms collecting and sorting
+    /// every match; a filter that no match passes reads them all either way.
     pub(super) fn ordered_substring_sql(&self, q: &UserQuery) -> Option<Sql> {
-        if !matches!(self.pool, Pool::Sqlite(_)) {
+        if !matches!(self.pool, Pool::Sqlite(_)) || q.sort != UserSort::Login {
             return None;
         }
-        let term = login_order_search(q)?;
-        if term.chars().count() < 3 {
-            return None;
-        }
+        let term = q
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| t.chars().count() >= 3)?;
         let mut sql = Sql::new();
+        let filters = self.filter_conds(q, &mut sql);
+        let filter = if filters.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {} ", filters.join(" AND "))
+        };
         let phrase = sql.param(Param::Text(fts_phrase(&term.to_ascii_lowercase())));
         let (dir, bound) = match (&q.after, q.backward) {
             (Some(Cursor::Login(l)), false) => (
@@ -140,8 +152,9 @@ impl Store {
         let limit = sql.param(Param::Int(q.limit.clamp(1, 1001)));
         sql.text = format!(
             "SELECT {USER_COLUMNS} FROM (SELECT rowid AS pos FROM users_fts \
-             WHERE users_fts MATCH {phrase}{bound} ORDER BY rowid {dir} LIMIT {limit}) f \
-             JOIN users u ON u.search_pos = f.pos {WITH_CREDENTIALS} ORDER BY f.pos {dir}"
+             WHERE users_fts MATCH {phrase}{bound} ORDER BY rowid {dir}) f \
+             JOIN users u ON u.search_pos = f.pos {WITH_CREDENTIALS} {filter}\
+             ORDER BY f.pos {dir} LIMIT {limit}"
         );
         Some(sql)
     }
