@@ -711,30 +711,8 @@ both_backends!(last_login_order_and_inactivity, |t| {
 
 /// Every row of `filter` in forward pages of `limit`.
 async fn forward_all(t: &TestDb, admin: &Actor, filter: &UserFilter, limit: i64) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = t
-            .service
-            .list_users(
-                admin,
-                &UserFilter {
-                    limit,
-                    after,
-                    backward: false,
-                    ..filter.clone()
-                },
-            )
-            .await
-            .unwrap();
-        out.extend(page.items.into_iter().map(|u| u.login));
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-        assert!(out.len() < 10_000, "paging does not end");
-    }
-    out
+    let rows = all_users(t, admin, filter, limit).await;
+    rows.into_iter().map(|u| u.login).collect()
 }
 
 /// Every row of `filter` read backward from the end in pages of `limit`
@@ -891,32 +869,13 @@ both_backends!(backward_pages_mirror_forward_ones, |t| {
             ..Default::default()
         },
         UserFilter {
-            status: Some(StatusFilter::Active),
-            ..Default::default()
-        },
-        UserFilter {
-            status: Some(StatusFilter::Locked),
-            ..Default::default()
-        },
-        UserFilter {
-            status: Some(StatusFilter::Disabled),
-            ..Default::default()
-        },
-        UserFilter {
-            status: Some(StatusFilter::MustChange),
-            ..Default::default()
-        },
-        UserFilter {
-            status: Some(StatusFilter::Inactive),
-            ..Default::default()
-        },
-        UserFilter {
             search: Some("u".into()),
             kind: Some(Kind::Staff),
             status: Some(StatusFilter::Active),
             ..Default::default()
         },
     ];
+    let filters: Vec<UserFilter> = filters.into_iter().chain(each_status()).collect();
     for sort in [UserSort::Login, UserSort::Name, UserSort::LastLogin] {
         for filter in &filters {
             let filter = UserFilter {
@@ -1065,27 +1024,7 @@ async fn all_pages_backward(
 
 /// Every page of `filter`, `limit` rows at a time, forward.
 async fn all_pages(t: &TestDb, admin: &Actor, filter: UserFilter, limit: i64) -> Vec<String> {
-    let mut seen = Vec::new();
-    let mut after = None;
-    loop {
-        let page = t
-            .service
-            .list_users(
-                admin,
-                &UserFilter {
-                    limit,
-                    after,
-                    ..filter.clone()
-                },
-            )
-            .await
-            .unwrap();
-        seen.extend(page.items.into_iter().map(|u| u.login));
-        match page.next {
-            Some(c) => after = Some(c),
-            None => return seen,
-        }
-    }
+    forward_all(t, admin, &filter, limit).await
 }
 
 // Search answers a page either from a bounded walk in listing order (when
@@ -1115,7 +1054,7 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
         .await
         .unwrap();
     assert_eq!(everyone.items.len(), 1000);
-    let rows = all_users(&t, &admin, &UserFilter::default()).await;
+    let rows = all_users(&t, &admin, &UserFilter::default(), 1000).await;
     assert_eq!(rows.len(), 3_004);
     for term in [
         "a",
@@ -1178,8 +1117,8 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
     }
 });
 
-/// Every user `filter` lists, in its order, in pages of 1000.
-async fn all_users(t: &TestDb, admin: &Actor, filter: &UserFilter) -> Vec<UserSummary> {
+/// Every user `filter` lists, in its order, in forward pages of `limit`.
+async fn all_users(t: &TestDb, admin: &Actor, filter: &UserFilter, limit: i64) -> Vec<UserSummary> {
     let mut rows = Vec::new();
     let mut after = None;
     loop {
@@ -1188,8 +1127,9 @@ async fn all_users(t: &TestDb, admin: &Actor, filter: &UserFilter) -> Vec<UserSu
             .list_users(
                 admin,
                 &UserFilter {
-                    limit: 1000,
+                    limit,
                     after,
+                    backward: false,
                     ..filter.clone()
                 },
             )
@@ -1200,6 +1140,7 @@ async fn all_users(t: &TestDb, admin: &Actor, filter: &UserFilter) -> Vec<UserSu
             Some(c) => after = Some(c),
             None => return rows,
         }
+        assert!(rows.len() < 10_000, "paging does not end");
     }
 }
 
@@ -1274,7 +1215,7 @@ both_backends!(
             s.delete_user(&admin, login).await.unwrap();
         }
 
-        let rows = all_users(&t, &admin, &UserFilter::default()).await;
+        let rows = all_users(&t, &admin, &UserFilter::default(), 1000).await;
         for term in [
             "gap", "GAPAAA", "apa", "aaa", "aaa1", "runner", "filler 4", "example", "ess", "zzz",
         ] {
@@ -1345,39 +1286,22 @@ both_backends!(
 both_backends!(substring_with_filters_pages_alike, |t| {
     let admin = t.admin().await;
     t.service.demo_fill(&admin, 2_000, &|_| {}).await.unwrap();
-    let filters = [
-        UserFilter {
-            status: Some(StatusFilter::Active),
-            ..Default::default()
-        },
-        UserFilter {
-            status: Some(StatusFilter::Locked),
-            ..Default::default()
-        },
-        UserFilter {
-            status: Some(StatusFilter::Disabled),
-            ..Default::default()
-        },
-        UserFilter {
-            status: Some(StatusFilter::MustChange),
-            ..Default::default()
-        },
-        UserFilter {
-            status: Some(StatusFilter::Inactive),
-            ..Default::default()
-        },
-        UserFilter {
-            kind: Some(Kind::Portal),
-            ..Default::default()
-        },
-        UserFilter {
-            role: Some(Role::Manager),
-            kind: Some(Kind::Staff),
-            ..Default::default()
-        },
-    ];
+    let filters: Vec<UserFilter> = each_status()
+        .into_iter()
+        .chain([
+            UserFilter {
+                kind: Some(Kind::Portal),
+                ..Default::default()
+            },
+            UserFilter {
+                role: Some(Role::Manager),
+                kind: Some(Kind::Staff),
+                ..Default::default()
+            },
+        ])
+        .collect();
     for base in &filters {
-        let rows = all_users(&t, &admin, base).await;
+        let rows = all_users(&t, &admin, base, 1000).await;
         assert!(!rows.is_empty(), "{base:?} lists someone");
         for term in ["son", "e.org", "AN", "mar", "qqq"] {
             let lower = term.to_ascii_lowercase();
@@ -1408,3 +1332,20 @@ both_backends!(substring_with_filters_pages_alike, |t| {
         }
     }
 });
+
+/// One filter per status.
+fn each_status() -> Vec<UserFilter> {
+    [
+        StatusFilter::Active,
+        StatusFilter::Locked,
+        StatusFilter::Disabled,
+        StatusFilter::MustChange,
+        StatusFilter::Inactive,
+    ]
+    .into_iter()
+    .map(|status| UserFilter {
+        status: Some(status),
+        ..Default::default()
+    })
+    .collect()
+}
