@@ -1022,11 +1022,6 @@ async fn all_pages_backward(
     pages.into_iter().rev().flatten().collect()
 }
 
-/// Every page of `filter`, `limit` rows at a time, forward.
-async fn all_pages(t: &TestDb, admin: &Actor, filter: UserFilter, limit: i64) -> Vec<String> {
-    forward_all(t, admin, &filter, limit).await
-}
-
 // Search answers a page either from a bounded walk in listing order (when
 // matches are common) or from the search indexes (when rare): both must
 // give exactly the users a plain scan would, in order, page after page.
@@ -1091,10 +1086,10 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
             .map(|u| u.login.clone())
             .collect();
         for limit in [7, 100] {
-            let got = all_pages(
+            let got = forward_all(
                 &t,
                 &admin,
-                UserFilter {
+                &UserFilter {
                     search: Some(term.into()),
                     ..Default::default()
                 },
@@ -1234,7 +1229,7 @@ both_backends!(
                     search: Some(term.into()),
                     ..Default::default()
                 };
-                let got = all_pages(&t, &admin, filter.clone(), limit).await;
+                let got = forward_all(&t, &admin, &filter, limit).await;
                 assert_eq!(got, expected, "search {term:?}, pages of {limit}");
                 let back = all_pages_backward(&t, &admin, filter, limit).await;
                 assert_eq!(back, expected, "search {term:?}, pages of {limit} backward");
@@ -1324,7 +1319,7 @@ both_backends!(substring_with_filters_pages_alike, |t| {
                 ..base.clone()
             };
             for limit in [7, 1000] {
-                let got = all_pages(&t, &admin, filter.clone(), limit).await;
+                let got = forward_all(&t, &admin, &filter, limit).await;
                 assert_eq!(got, expected, "{filter:?}, pages of {limit}");
                 let back = all_pages_backward(&t, &admin, filter.clone(), limit).await;
                 assert_eq!(back, expected, "{filter:?}, pages of {limit} backward");
