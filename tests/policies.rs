@@ -379,3 +379,53 @@ both_backends!(moving_to_another_policy_resets_the_version_compared, |t| {
         }
     );
 });
+
+both_backends!(counts_follow_own_and_kind_policies, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    for (login, kind) in [
+        ("st.one", Kind::Staff),
+        ("st.two", Kind::Staff),
+        ("po.one", Kind::Portal),
+        ("po.two", Kind::Portal),
+        ("po.three", Kind::Portal),
+    ] {
+        t.add_user(&admin, login, kind, Role::User, PW_A).await;
+    }
+    s.create_policy(&admin, "strict", "default").await.unwrap();
+    s.create_policy(&admin, "unused", "portal").await.unwrap();
+    // One staff and one portal user move to "strict": neither counts under
+    // their kind's policy any more.
+    for login in ["st.two", "po.three"] {
+        let edit = keyward::service::UserEdit {
+            policy: Some(Some("strict".into())),
+            ..Default::default()
+        };
+        s.edit_user(&admin, login, None, &edit).await.unwrap();
+    }
+    let counts: Vec<(String, i64)> = s
+        .list_policies(&admin)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.name, p.users))
+        .collect();
+    // The administrator is a staff user too.
+    let expected = [("default", 2), ("portal", 2), ("strict", 2), ("unused", 0)];
+    let expected: Vec<(String, i64)> = expected.iter().map(|(n, c)| (n.to_string(), *c)).collect();
+    assert_eq!(counts, expected);
+    // Forms get the same policies, in the same order, with their settings.
+    let choices = s.policy_choices(&admin).await.unwrap();
+    let names: Vec<&str> = choices.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["default", "portal", "strict", "unused"]);
+    let strict = s.get_policy(&admin, "strict").await.unwrap();
+    assert_eq!(choices[2].settings, strict.settings);
+    // A resource's name list is in name order, whatever the case.
+    for name in ["wiki", "Billing", "crm"] {
+        s.add_resource(&admin, name, "").await.unwrap();
+    }
+    assert_eq!(
+        s.resource_names(&admin).await.unwrap(),
+        ["Billing", "crm", "wiki"]
+    );
+});

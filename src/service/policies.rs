@@ -1,7 +1,7 @@
 //! Named policies: list, show, change (with step-up and optional
 //! enforcement), create as a copy, assign, delete.
 
-use super::views::PolicyView;
+use super::views::{NamedPolicy, PolicyView};
 use super::{Actor, Service, clip, parse_settings};
 use crate::domain::policy::{Policy, PolicyError};
 use crate::domain::rights::Action;
@@ -20,6 +20,23 @@ pub struct PolicyChange {
 }
 
 impl Service {
+    /// Every policy's name and settings, in creation order, without the
+    /// counts `list_policies` adds (those read every user): for forms.
+    pub async fn policy_choices(&self, actor: &Actor) -> Result<Vec<NamedPolicy>> {
+        self.authorize(actor, Action::View, None).await?;
+        self.store
+            .policies()
+            .await?
+            .into_iter()
+            .map(|row| {
+                Ok(NamedPolicy {
+                    settings: parse_settings(&row)?,
+                    name: row.name,
+                })
+            })
+            .collect()
+    }
+
     pub async fn list_policies(&self, actor: &Actor) -> Result<Vec<PolicyView>> {
         self.authorize(actor, Action::View, None).await?;
         let rows = self.store.policies_with_counts().await?;

@@ -13,6 +13,13 @@ const RESOURCE_NAME_MAX: usize = 100;
 const DESCRIPTION_MAX: usize = 500;
 
 impl Service {
+    /// Every resource's name, in name order, without the grant counts
+    /// `list_resources` adds: for forms and completions.
+    pub async fn resource_names(&self, actor: &Actor) -> Result<Vec<String>> {
+        self.authorize(actor, Action::View, None).await?;
+        self.store.resource_names().await
+    }
+
     pub async fn list_resources(&self, actor: &Actor) -> Result<Vec<ResourceView>> {
         self.authorize(actor, Action::View, None).await?;
         Ok(self

@@ -234,6 +234,14 @@ pub struct UserDetail {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A policy's name and settings: what a form offers and checks a new
+/// password against (no count of the users it governs, which costs a scan).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamedPolicy {
+    pub name: String,
+    pub settings: Policy,
+}
+
 /// A named policy and how many users it governs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PolicyView {

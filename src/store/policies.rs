@@ -44,14 +44,19 @@ impl Store {
     }
 
     /// Every policy with the number of users it governs (own assignment, or
-    /// by kind for the built-in `default` and `portal`).
+    /// by kind for the built-in `default` and `portal`). One pass over the
+    /// users, each counted under the policy that governs them: a count per
+    /// policy read every user once per policy (at a million users on
+    /// PostgreSQL, 404 ms for the two built-in policies against 168 ms).
     pub async fn policies_with_counts(&self) -> Result<Vec<PolicyCountRow>> {
         let sql = format!(
-            "SELECT {POLICY_COLUMNS}, \
-               (SELECT COUNT(*) FROM users u WHERE u.policy_id = p.id \
-                  OR (u.policy_id IS NULL AND p.name = 'default' AND u.kind = 'staff') \
-                  OR (u.policy_id IS NULL AND p.name = 'portal' AND u.kind = 'portal')) AS users \
-             FROM policies p ORDER BY p.id"
+            "SELECT {POLICY_COLUMNS}, COALESCE(c.n, 0) AS users FROM policies p LEFT JOIN (\
+               SELECT COALESCE(u.policy_id, CASE WHEN u.kind = 'portal' \
+                   THEN (SELECT d.id FROM policies d WHERE d.name = 'portal') \
+                   ELSE (SELECT d.id FROM policies d WHERE d.name = 'default') END) AS policy_id, \
+                 COUNT(*) AS n \
+               FROM users u GROUP BY 1\
+             ) c ON c.policy_id = p.id ORDER BY p.id"
         );
         let rows =
             with_pool!(self, p => sqlx::query_as::<_, PolicyCountRow>(&sql).fetch_all(p).await)?;

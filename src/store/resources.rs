@@ -14,6 +14,13 @@ const GRANT_SELECT: &str = "SELECT g.resource_id, r.name AS resource, g.user_id,
     FROM grants g JOIN resources r ON r.id = g.resource_id JOIN users u ON u.id = g.user_id";
 
 impl Store {
+    /// Resource names in listing order (no counts).
+    pub async fn resource_names(&self) -> Result<Vec<String>> {
+        let sql = "SELECT name FROM resources ORDER BY lower(name)";
+        let names = with_pool!(self, p => sqlx::query_scalar::<_, String>(sql).fetch_all(p).await)?;
+        Ok(names)
+    }
+
     pub async fn resources(&self) -> Result<Vec<ResourceRow>> {
         let sql = format!("{RESOURCE_SELECT} ORDER BY lower(r.name)");
         let rows =

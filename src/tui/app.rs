@@ -470,7 +470,7 @@ impl App {
                 let resources = m
                     .form_data
                     .as_ref()
-                    .map(|d| d.resources.iter().map(|r| r.name.clone()).collect())
+                    .map(|d| d.resources.clone())
                     .unwrap_or_default();
                 m.popups.push(Popup::Palette(Palette::new(resources)));
             }
@@ -688,9 +688,7 @@ impl App {
                 let grants = d.resources.clone();
                 match &m.form_data {
                     Some(fd) => {
-                        let names: Vec<String> =
-                            fd.resources.iter().map(|r| r.name.clone()).collect();
-                        dialog.fill(&names, &grants);
+                        dialog.fill(&fd.resources, &grants);
                         m.popups.push(Popup::Grants(dialog));
                     }
                     None => {
@@ -703,10 +701,7 @@ impl App {
             Cmd::Verify | Cmd::Export | Cmd::CycleLevel | Cmd::Revoke => {}
             Cmd::BulkReset => {
                 let (policy, resources) = match &m.form_data {
-                    Some(fd) => (
-                        fd.staff_policy.clone(),
-                        fd.resources.iter().map(|r| r.name.clone()).collect(),
-                    ),
+                    Some(fd) => (fd.staff_policy.clone(), fd.resources.clone()),
                     None => (Default::default(), Vec::new()),
                 };
                 let dialog = BulkResetDialog::new(policy, resources);
@@ -1473,9 +1468,7 @@ impl App {
                             }
                             Popup::Grants(g) if g.login == d.summary.login => {
                                 if let Some(fd) = &m.form_data {
-                                    let names: Vec<String> =
-                                        fd.resources.iter().map(|r| r.name.clone()).collect();
-                                    g.fill(&names, &d.resources);
+                                    g.fill(&fd.resources, &d.resources);
                                 }
                             }
                             _ => {}
@@ -1518,15 +1511,13 @@ impl App {
                             Popup::UserForm(f) => f.loaded(data.clone()),
                             Popup::BulkReset(d) => d.loaded(&data),
                             Popup::Grants(g) => {
-                                let names: Vec<String> =
-                                    data.resources.iter().map(|r| r.name.clone()).collect();
                                 let grants = m
                                     .detail
                                     .as_ref()
                                     .and_then(|d| d.data.as_ref())
                                     .map(|d| d.resources.clone())
                                     .unwrap_or_default();
-                                g.fill(&names, &grants);
+                                g.fill(&data.resources, &grants);
                             }
                             _ => {}
                         }

@@ -6,7 +6,7 @@ use crate::domain::policy::Policy;
 use crate::domain::{AccessLevel, Password};
 use crate::error::Error;
 use crate::service::views::{
-    AttemptView, AuditView, Page, PolicyView, ResourceView, UserDetail, UserSummary,
+    AttemptView, AuditView, NamedPolicy, Page, PolicyView, ResourceView, UserDetail, UserSummary,
 };
 use crate::service::{Actor, BulkRequest, NewUser, UserEdit, UserFilter};
 use crossterm::event::{KeyEvent, MouseEvent};
@@ -236,8 +236,10 @@ pub enum SignInReply {
 /// Data for the user form's choices.
 #[derive(Debug, Clone, Default)]
 pub struct FormData {
-    pub policies: Vec<PolicyView>,
-    pub resources: Vec<ResourceView>,
+    /// Every policy, in creation order.
+    pub policies: Vec<NamedPolicy>,
+    /// Every resource's name, in name order.
+    pub resources: Vec<String>,
     pub staff_policy: Policy,
     pub portal_policy: Policy,
 }

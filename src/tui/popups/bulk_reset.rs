@@ -99,7 +99,7 @@ impl BulkResetDialog {
     pub fn loaded(&mut self, data: &crate::tui::effect::FormData) {
         self.policy = data.staff_policy.clone();
         self.resources = std::iter::once("(every resource)".to_string())
-            .chain(data.resources.iter().map(|r| r.name.clone()))
+            .chain(data.resources.iter().cloned())
             .collect();
         self.recheck();
     }
