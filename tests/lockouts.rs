@@ -213,3 +213,91 @@ both_backends!(pages_both_ways_and_counts_every_account, |t| {
         "unlocked account still listed"
     );
 });
+
+both_backends!(pages_through_accounts_locked_at_one_moment, |t| {
+    // Accounts locked at the same moment (an import, an attack) tie on
+    // their failure time and are listed by id: a page from any cursor,
+    // either way, is the slice of the whole listing next to it.
+    let admin = t.admin().await;
+    let now = t.clock.now();
+    let hour = Duration::hours(1);
+    for i in 0..14 {
+        create(&t, &admin, &format!("tied{i:02}")).await;
+    }
+    for i in 0..12 {
+        trouble(
+            &t,
+            &format!("tied{i:02}"),
+            5,
+            Some(now),
+            Some(Some(now + hour)),
+        )
+        .await;
+    }
+    // One failure later and one earlier than the tie, on either side of it.
+    trouble(
+        &t,
+        "tied12",
+        5,
+        Some(now + Duration::seconds(1)),
+        Some(Some(now + hour)),
+    )
+    .await;
+    trouble(
+        &t,
+        "tied13",
+        5,
+        Some(now - Duration::seconds(1)),
+        Some(Some(now + hour)),
+    )
+    .await;
+    let all = page(
+        &t,
+        &admin,
+        LockoutsRequest {
+            limit: 1000,
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut expected = vec!["tied12".to_string()];
+    expected.extend((0..12).map(|i| format!("tied{i:02}")));
+    expected.push("tied13".into());
+    assert_eq!(logins(&all), expected);
+    for (i, row) in all.iter().enumerate() {
+        for limit in [1, 4] {
+            let forward = page(
+                &t,
+                &admin,
+                LockoutsRequest {
+                    from: Some(row.lock_cursor()),
+                    backward: false,
+                    limit,
+                },
+            )
+            .await;
+            let end = (i + limit as usize).min(all.len());
+            assert_eq!(
+                logins(&forward),
+                expected[i..end],
+                "forward {limit} from {i}"
+            );
+            let backward = page(
+                &t,
+                &admin,
+                LockoutsRequest {
+                    from: Some(row.lock_cursor()),
+                    backward: true,
+                    limit,
+                },
+            )
+            .await;
+            let start = i.saturating_sub(limit as usize);
+            assert_eq!(
+                logins(&backward),
+                expected[start..i],
+                "backward {limit} from {i}"
+            );
+        }
+    }
+});

@@ -210,10 +210,13 @@ pub async fn lockouts(
         .map_err(|e| e.to_string())?;
         refresh.push(t.elapsed());
     }
+    // Windows from the top and from deep in the listing alike: an
+    // administrator scrolls, and the pane refreshes where they are.
+    let windows: Vec<_> = top.iter().chain(&further).copied().collect();
     let f = Figure::new(
         "lockouts query p99",
         backend,
-        ms(percentile(&top, 99.0)),
+        ms(percentile(&windows, 99.0)),
         "ms",
         "< 20 ms",
     );

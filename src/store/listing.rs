@@ -2,8 +2,9 @@
 //! either direction. Search is case-insensitive over login, name and email:
 //! a prefix for one or two characters, a substring from three on.
 
+use super::pg_plan::PgPlan;
 use super::rows::{USER_COLUMNS, USERS, UserRow, WITH_CREDENTIALS};
-use super::stmt::{Param, Sql, bind_params};
+use super::stmt::{Param, Sql};
 use super::{Pool, Store};
 use crate::domain::{Kind, Role};
 use crate::error::Result;
@@ -151,36 +152,6 @@ pub(super) fn prefix_upper_bound(prefix: &str) -> Option<String> {
     None
 }
 
-/// How PostgreSQL's planner is steered for one page statement. Its
-/// estimates take matches to be spread evenly over login order, and in a
-/// directory they are not: users whose name starts with "w" mostly have
-/// logins that start with "w" too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PgPlan {
-    /// As the planner chooses.
-    Chosen,
-    /// The probe found the matches rare: collect them from the search
-    /// indexes and sort them, not walk the login index for them (its
-    /// estimate of a prefix's matches can be far off, and a walk that
-    /// finds none reads every row).
-    NoIndexScan,
-    /// A prefix merge: each walk must read its own head index, already in
-    /// login order. With incremental sort the planner may instead walk the
-    /// login index filtering on the name, expecting a match every 22
-    /// rows; for "w" that read 900,000 rows (2.8 s).
-    NoIncrementalSort,
-}
-
-impl PgPlan {
-    fn setting(self) -> Option<&'static str> {
-        match self {
-            PgPlan::Chosen => None,
-            PgPlan::NoIndexScan => Some("SET LOCAL enable_indexscan = off"),
-            PgPlan::NoIncrementalSort => Some("SET LOCAL enable_incremental_sort = off"),
-        }
-    }
-}
-
 /// Quotes a search string as one FTS5 phrase (FTS5 ignores LIKE escapes).
 pub(super) fn fts_phrase(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
@@ -220,22 +191,7 @@ impl Store {
 
     /// Runs a page statement, on PostgreSQL with `plan`'s setting.
     async fn fetch_page(&self, sql: &Sql, q: &UserQuery, plan: PgPlan) -> Result<Vec<UserRow>> {
-        macro_rules! bound {
-            () => {
-                bind_params!(sqlx::query_as::<_, UserRow>(&sql.text), sql)
-            };
-        }
-        let mut rows = match (&self.pool, plan.setting()) {
-            (Pool::Postgres(p), Some(setting)) => {
-                let mut tx = p.begin().await?;
-                sqlx::query(setting).execute(&mut *tx).await?;
-                let rows = bound!().fetch_all(&mut *tx).await?;
-                tx.commit().await?;
-                rows
-            }
-            (Pool::Postgres(p), None) => bound!().fetch_all(p).await?,
-            (Pool::Sqlite(p), _) => bound!().fetch_all(p).await?,
-        };
+        let mut rows = self.fetch_users(sql, plan).await?;
         if q.backward {
             rows.reverse();
         }

@@ -19,6 +19,7 @@ mod demo;
 mod holders;
 mod listing;
 mod lockouts;
+mod pg_plan;
 mod policies;
 mod resources;
 pub mod rows;
