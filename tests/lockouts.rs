@@ -219,9 +219,11 @@ both_backends!(pages_through_accounts_locked_at_one_moment, |t| {
     // their failure time and are listed by id: a page from any cursor,
     // either way, is the slice of the whole listing next to it.
     let admin = t.admin().await;
-    let now = t.clock.now();
+    // A moment with a fraction of a second: the tie is matched on the
+    // stored time itself (text on SQLite).
+    let now = t.clock.now() - Duration::microseconds(1_500);
     let hour = Duration::hours(1);
-    for i in 0..14 {
+    for i in 0..16 {
         create(&t, &admin, &format!("tied{i:02}")).await;
     }
     for i in 0..12 {
@@ -251,6 +253,9 @@ both_backends!(pages_through_accounts_locked_at_one_moment, |t| {
         Some(Some(now + hour)),
     )
     .await;
+    // Two locked with no failure on record tie at the end (as the epoch).
+    trouble(&t, "tied14", 0, None, Some(Some(now + hour))).await;
+    trouble(&t, "tied15", 0, None, Some(None)).await;
     let all = page(
         &t,
         &admin,
@@ -262,7 +267,7 @@ both_backends!(pages_through_accounts_locked_at_one_moment, |t| {
     .await;
     let mut expected = vec!["tied12".to_string()];
     expected.extend((0..12).map(|i| format!("tied{i:02}")));
-    expected.push("tied13".into());
+    expected.extend(["tied13", "tied14", "tied15"].map(String::from));
     assert_eq!(logins(&all), expected);
     for (i, row) in all.iter().enumerate() {
         for limit in [1, 4] {
