@@ -229,14 +229,29 @@ impl Palette {
         let inner = popup_box(frame, rect, "Command", theme);
         let (line, cursor) = text_field_line(":", &self.input, true, inner.width, theme);
         let mut lines = vec![line, Line::raw("")];
-        for (i, (name, help)) in matches.iter().take(10).enumerate() {
+        let shown = &matches[..matches.len().min(10)];
+        // The names' column fits the longest shown (a long resource name
+        // must not run into its help), up to 40 characters; a longer name
+        // is cut there with an ellipsis (Tab still completes all of it).
+        let width = shown
+            .iter()
+            .map(|(name, _)| name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(22, 40);
+        for (i, (name, help)) in shown.iter().enumerate() {
             let style = if i == self.selected {
                 theme.selected()
             } else {
                 theme.base()
             };
+            let name: String = if name.chars().count() > width {
+                name.chars().take(width - 1).chain(['…']).collect()
+            } else {
+                name.clone()
+            };
             lines.push(Line::from(vec![
-                Span::styled(format!("  {name:<24}"), style),
+                Span::styled(format!("  {name:<width$}  "), style),
                 Span::styled(help.clone(), theme.dim()),
             ]));
         }
@@ -253,5 +268,52 @@ impl Palette {
                 frame.set_cursor_position((inner.x + x, inner.y));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    #[test]
+    fn a_long_resource_name_keeps_a_gap_before_its_help() {
+        let mut palette = Palette::new(vec![
+            "Professional website".into(),
+            "A resource with a name far longer than forty characters".into(),
+        ]);
+        palette.input = TextField::with("resource ", 200);
+        let mut terminal = Terminal::new(TestBackend::new(120, 20)).expect("terminal");
+        terminal
+            .draw(|f| palette.render(f, f.area(), &Theme::from_env()))
+            .expect("draw");
+        let buffer = terminal.backend().buffer();
+        let lines: Vec<String> = (0..buffer.area.height)
+            .map(|y| {
+                (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect()
+            })
+            .collect();
+        let row = |name: &str| {
+            lines
+                .iter()
+                .find(|l| l.contains(name))
+                .unwrap_or_else(|| panic!("{name:?} not shown:\n{}", lines.join("\n")))
+                .clone()
+        };
+        // Both names' help starts in one column, two spaces after the
+        // longer name, which is cut to forty characters.
+        assert!(row("resource Professional website").contains("Professional website  "));
+        let long = row("resource A resource with");
+        assert!(long.contains("…  only users granted"), "{long}");
+        // The column in characters (the ellipsis is three bytes).
+        let col = |l: &str| {
+            l[..l.find("only users granted").expect("help")]
+                .chars()
+                .count()
+        };
+        assert_eq!(col(&row("Professional website")), col(&long));
     }
 }
