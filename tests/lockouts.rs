@@ -59,6 +59,15 @@ async fn page(t: &TestDb, admin: &Actor, request: LockoutsRequest) -> Vec<UserSu
     t.service.lockouts_page(admin, &request).await.unwrap()
 }
 
+/// The whole listing in one page, from the top.
+async fn whole_listing(t: &TestDb, admin: &Actor) -> Vec<UserSummary> {
+    let request = LockoutsRequest {
+        limit: 1000,
+        ..Default::default()
+    };
+    page(t, admin, request).await
+}
+
 fn logins(rows: &[UserSummary]) -> Vec<&str> {
     rows.iter().map(|u| u.login.as_str()).collect()
 }
@@ -117,15 +126,7 @@ both_backends!(pages_both_ways_and_counts_every_account, |t| {
         "user00", "user01", "user02", "user03", "user04", "user05", "user06", "user07", "user08",
         "user09", "user10", "user11", "user12", "user13", "user17", "user15",
     ];
-    let all = page(
-        &t,
-        &admin,
-        LockoutsRequest {
-            limit: 1000,
-            ..Default::default()
-        },
-    )
-    .await;
+    let all = whole_listing(&t, &admin).await;
     assert_eq!(logins(&all), expected);
     // The CLI's list is the same listing.
     assert_eq!(logins(&s.lockouts(&admin, 1000).await.unwrap()), expected);
@@ -256,53 +257,34 @@ both_backends!(pages_through_accounts_locked_at_one_moment, |t| {
     // Two locked with no failure on record tie at the end (as the epoch).
     trouble(&t, "tied14", 0, None, Some(Some(now + hour))).await;
     trouble(&t, "tied15", 0, None, Some(None)).await;
-    let all = page(
-        &t,
-        &admin,
-        LockoutsRequest {
-            limit: 1000,
-            ..Default::default()
-        },
-    )
-    .await;
+    let all = whole_listing(&t, &admin).await;
     let mut expected = vec!["tied12".to_string()];
     expected.extend((0..12).map(|i| format!("tied{i:02}")));
     expected.extend(["tied13", "tied14", "tied15"].map(String::from));
     assert_eq!(logins(&all), expected);
     for (i, row) in all.iter().enumerate() {
         for limit in [1, 4] {
-            let forward = page(
-                &t,
-                &admin,
-                LockoutsRequest {
-                    from: Some(row.lock_cursor()),
-                    backward: false,
-                    limit,
-                },
-            )
-            .await;
-            let end = (i + limit as usize).min(all.len());
-            assert_eq!(
-                logins(&forward),
-                expected[i..end],
-                "forward {limit} from {i}"
-            );
-            let backward = page(
-                &t,
-                &admin,
-                LockoutsRequest {
-                    from: Some(row.lock_cursor()),
-                    backward: true,
-                    limit,
-                },
-            )
-            .await;
-            let start = i.saturating_sub(limit as usize);
-            assert_eq!(
-                logins(&backward),
-                expected[start..i],
-                "backward {limit} from {i}"
-            );
+            for backward in [false, true] {
+                let rows = page(
+                    &t,
+                    &admin,
+                    LockoutsRequest {
+                        from: Some(row.lock_cursor()),
+                        backward,
+                        limit,
+                    },
+                )
+                .await;
+                // Forward pages start at the cursor's row; backward ones
+                // end just before it.
+                let n = limit as usize;
+                let want = if backward {
+                    &expected[i.saturating_sub(n)..i]
+                } else {
+                    &expected[i..(i + n).min(all.len())]
+                };
+                assert_eq!(logins(&rows), want, "backward {backward}, {limit} from {i}");
+            }
         }
     }
 });
