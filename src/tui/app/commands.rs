@@ -1,0 +1,728 @@
+//! What the console does for a command: the key table's commands
+//! (`App::command`), each pane's own commands, the command palette, and
+//! what a closing popup asks for. Split from app.rs, whose state machine
+//! calls these.
+
+use super::*;
+
+impl App {
+    /// Runs a command from a key or the palette.
+    pub fn command(&mut self, cmd: Cmd) -> Vec<Effect> {
+        let height = self.table_height();
+        if self.main().is_some_and(|m| m.pane == RESOURCES_PANE) {
+            if let Some(effects) = self.resources_command(cmd) {
+                return effects;
+            }
+        }
+        if self.main().is_some_and(|m| m.pane == POLICIES_PANE) {
+            if let Some(effects) = self.policies_command(cmd) {
+                return effects;
+            }
+        }
+        if self.main().is_some_and(|m| m.pane == AUDIT_PANE) {
+            if let Some(effects) = self.audit_command(cmd) {
+                return effects;
+            }
+        }
+        if self.main().is_some_and(|m| m.pane == LOCKOUTS_PANE) {
+            if let Some(effects) = self.lockouts_command(cmd) {
+                return effects;
+            }
+        }
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        let page = height as isize;
+        let target = m
+            .detail
+            .as_ref()
+            .map(|d| d.login.clone())
+            .or_else(|| m.users.selected_row().map(|r| r.login.clone()));
+        match cmd {
+            Cmd::Quit => return vec![Effect::Quit],
+            Cmd::Help => m.popups.push(Popup::Help { scroll: 0 }),
+            Cmd::Palette => {
+                let resources = m
+                    .form_data
+                    .as_ref()
+                    .map(|d| d.resources.clone())
+                    .unwrap_or_default();
+                m.popups.push(Popup::Palette(Palette::new(resources)));
+            }
+            Cmd::NextPane => m.pane = (m.pane + 1) % 5,
+            Cmd::PrevPane => m.pane = (m.pane + 4) % 5,
+            Cmd::GoPane(i) => m.pane = i.min(4),
+            Cmd::Refresh => return self.refresh(),
+            Cmd::Filter => {
+                m.users.editing_filter = true;
+                m.users.filter = crate::tui::fields::TextField::with(&m.users.search, 128);
+            }
+            Cmd::Up => match &mut m.detail {
+                Some(d) => d.scroll = d.scroll.saturating_sub(1),
+                None => m.users.move_by(-1, height),
+            },
+            Cmd::Down => match &mut m.detail {
+                Some(d) => d.scroll = d.scroll.saturating_add(1),
+                None => m.users.move_by(1, height),
+            },
+            Cmd::Top => {
+                m.users.move_by(isize::MIN / 2, height);
+                // Rows before the window: load the first page.
+                if m.users.prev.is_some() {
+                    return self.fetch_users(Fetch::First);
+                }
+            }
+            Cmd::Bottom => {
+                m.users.move_by(isize::MAX / 2, height);
+                // Rows after the window: load the last page at once.
+                if m.users.next.is_some() {
+                    return self.fetch_users(Fetch::Last);
+                }
+            }
+            Cmd::PageUp => m.users.move_by(-page, height),
+            Cmd::PageDown => m.users.move_by(page, height),
+            Cmd::HalfUp => m.users.move_by(-page / 2, height),
+            Cmd::HalfDown => m.users.move_by(page / 2, height),
+            Cmd::Mark => {
+                if let Some(id) = m.users.selected_row().map(|r| r.id) {
+                    if !m.users.marked.remove(&id) {
+                        m.users.marked.insert(id);
+                    }
+                    m.users.move_by(1, height);
+                }
+            }
+            Cmd::Open => {
+                if let Some(login) = m.users.selected_row().map(|r| r.login.clone()) {
+                    m.detail = Some(DetailView::new(&login));
+                    return vec![self.load_detail(login)];
+                }
+            }
+            Cmd::Back => {
+                if m.detail.take().is_none() && m.pane == 0 {
+                    let u = &mut m.users;
+                    let had = !u.search.is_empty()
+                        || u.status.is_some()
+                        || u.kind.is_some()
+                        || u.role.is_some()
+                        || u.resource.is_some();
+                    if had {
+                        u.filter.clear();
+                        u.search.clear();
+                        u.status = None;
+                        u.kind = None;
+                        u.role = None;
+                        u.resource = None;
+                        return self.reload_users();
+                    }
+                }
+            }
+            Cmd::CycleStatus => {
+                m.users.cycle_status();
+                return self.reload_users();
+            }
+            Cmd::CycleKind => {
+                m.users.cycle_kind();
+                return self.reload_users();
+            }
+            Cmd::CycleRole => {
+                m.users.cycle_role();
+                return self.reload_users();
+            }
+            Cmd::CycleSort => {
+                m.users.cycle_sort();
+                return self.reload_users();
+            }
+            Cmd::NewUser => {
+                m.popups.push(Popup::UserForm(Box::new(UserForm::new_user(
+                    m.session.actor.role,
+                ))));
+                return self.load_form_data();
+            }
+            Cmd::EditUser => {
+                let Some(login) = target else {
+                    return Vec::new();
+                };
+                let role = m.session.actor.role;
+                match m.detail.as_ref().and_then(|d| d.data.as_ref()) {
+                    Some(d) => {
+                        m.popups
+                            .push(Popup::UserForm(Box::new(UserForm::edit(role, d))));
+                        return self.load_form_data();
+                    }
+                    None => {
+                        // Open the detail first so the form has the stored version.
+                        m.detail = Some(DetailView::new(&login));
+                        return vec![self.load_detail(login)];
+                    }
+                }
+            }
+            Cmd::SetPassword => {
+                let Some(login) = target else {
+                    return Vec::new();
+                };
+                m.popups.push(Popup::Password(PasswordDialog::new(&login)));
+                let effect = self.call(Waiter::Popup, Call::PasswordContext { login });
+                self.mark_top_loading(&effect);
+                return vec![effect];
+            }
+            Cmd::TempPassword => {
+                let Some(login) = target else {
+                    return Vec::new();
+                };
+                m.popups.push(Popup::Confirm(Confirm::new(
+                    "Temporary password",
+                    format!("Give {login} a generated temporary password? Their current password stops working; they must choose a new one at next sign-in."),
+                    "Generate",
+                    Call::TempPassword { login },
+                )));
+            }
+            Cmd::ResetToken => {
+                let Some(login) = target else {
+                    return Vec::new();
+                };
+                m.popups.push(Popup::Confirm(Confirm::new(
+                    "Reset token",
+                    format!(
+                        "Issue a one-time reset token for {login}? Any older token stops working."
+                    ),
+                    "Issue",
+                    Call::ResetToken { login },
+                )));
+            }
+            Cmd::Unlock => {
+                let Some(login) = target else {
+                    return Vec::new();
+                };
+                m.popups.push(Popup::Confirm(Confirm::new(
+                    "Unlock",
+                    format!("Unlock {login} and clear their failed attempts?"),
+                    "Unlock",
+                    Call::Unlock { login },
+                )));
+            }
+            Cmd::ToggleDisabled => {
+                let Some(d) = m.detail.as_ref().and_then(|d| d.data.as_ref()) else {
+                    return Vec::new();
+                };
+                let login = d.summary.login.clone();
+                let disable = d.summary.status != "disabled";
+                let text = if disable {
+                    format!(
+                        "Disable {login}? They can no longer sign in anywhere, and their sessions and reset tokens end."
+                    )
+                } else {
+                    format!("Enable {login} again?")
+                };
+                m.popups.push(Popup::Confirm(Confirm::new(
+                    if disable {
+                        "Disable account"
+                    } else {
+                        "Enable account"
+                    },
+                    text,
+                    if disable { "Disable" } else { "Enable" },
+                    Call::SetDisabled {
+                        login,
+                        disabled: disable,
+                    },
+                )));
+            }
+            Cmd::Delete => {
+                let Some(d) = m.detail.as_ref().and_then(|d| d.data.as_ref()) else {
+                    return Vec::new();
+                };
+                let login = d.summary.login.clone();
+                let mut confirm = TypeConfirm::new(
+                    "Delete user",
+                    format!(
+                        "Delete {login} ({}) with their grants, holders and password history? This cannot be undone.",
+                        d.summary.name
+                    ),
+                    &login,
+                    Call::Delete {
+                        login: login.clone(),
+                    },
+                );
+                confirm.closes_detail = true;
+                m.popups.push(Popup::TypeConfirm(confirm));
+            }
+            Cmd::Holders => {
+                let Some(d) = m.detail.as_ref().and_then(|d| d.data.as_ref()) else {
+                    return Vec::new();
+                };
+                m.popups.push(Popup::Holders(HoldersDialog::new(
+                    &d.summary.login,
+                    d.holders.clone(),
+                )));
+            }
+            Cmd::Grants => {
+                let Some(d) = m.detail.as_ref().and_then(|d| d.data.as_ref()) else {
+                    return Vec::new();
+                };
+                let mut dialog = GrantsDialog::new(&d.summary.login);
+                let grants = d.resources.clone();
+                match &m.form_data {
+                    Some(fd) => {
+                        dialog.fill(&fd.resources, &grants);
+                        m.popups.push(Popup::Grants(dialog));
+                    }
+                    None => {
+                        m.popups.push(Popup::Grants(dialog));
+                        return self.load_form_data();
+                    }
+                }
+            }
+            // Audit-pane commands do nothing elsewhere.
+            Cmd::Verify | Cmd::Export | Cmd::CycleLevel | Cmd::Revoke => {}
+            Cmd::BulkReset => {
+                let (policy, resources) = match &m.form_data {
+                    Some(fd) => (fd.staff_policy.clone(), fd.resources.clone()),
+                    None => (Default::default(), Vec::new()),
+                };
+                let dialog = BulkResetDialog::new(policy, resources);
+                let request = dialog.request();
+                m.popups.push(Popup::BulkReset(Box::new(dialog)));
+                return vec![self.count_bulk(request)];
+            }
+            Cmd::ChangeOwnPassword => {
+                let login = m.session.actor.login.clone();
+                m.popups.push(Popup::ChangeOwn(ChangeOwnDialog::default()));
+                let effect = self.call(Waiter::Popup, Call::PasswordContext { login });
+                self.mark_top_loading(&effect);
+                return vec![effect];
+            }
+        }
+        self.prefetch()
+    }
+
+    /// Records that the topmost popup is loading with this effect's id.
+    fn mark_top_loading(&mut self, effect: &Effect) {
+        let Effect::Call { id, .. } = effect else {
+            return;
+        };
+        if let Some(m) = self.main() {
+            match m.popups.last_mut() {
+                Some(Popup::Password(p)) => p.loading = Some(*id),
+                Some(Popup::ChangeOwn(p)) => p.loading = Some(*id),
+                Some(Popup::UserForm(p)) => p.loading = Some(*id),
+                Some(Popup::Grants(p)) => p.loading = Some(*id),
+                _ => {}
+            }
+        }
+    }
+
+    fn load_form_data(&mut self) -> Vec<Effect> {
+        let effect = self.call(Waiter::FormData, Call::FormData);
+        self.mark_top_loading(&effect);
+        vec![effect]
+    }
+
+    /// What a popup's key handling asked for: close it, or run a call.
+    pub(super) fn popup_out(&mut self, out: Out) -> Vec<Effect> {
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        match out {
+            Out::None => Vec::new(),
+            Out::Close => {
+                m.popups.pop();
+                Vec::new()
+            }
+            Out::Call(Call::BulkCount { request }) => vec![self.count_bulk(request)],
+            Out::Call(call @ Call::ListUsers { .. }) => {
+                // The user picker's search: only the latest answer counts.
+                self.forget(|w| w == Waiter::Picker);
+                let effect = self.call(Waiter::Picker, call);
+                if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main()) {
+                    if let Some(Popup::UserPicker(p)) = m.popups.last_mut() {
+                        p.searching = Some(*id);
+                    }
+                }
+                vec![effect]
+            }
+            Out::Call(call) => {
+                let starts_bulk = matches!(call, Call::BulkReset { .. });
+                let now = self.now;
+                let waiter = if matches!(call, Call::GetUser { .. }) {
+                    Waiter::FormReload
+                } else {
+                    Waiter::Popup
+                };
+                let effect = self.call(waiter, call);
+                if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main()) {
+                    if waiter == Waiter::Popup {
+                        if let Some(top) = m.popups.last_mut() {
+                            top.set_pending(Some(*id));
+                            if let (true, Popup::BulkReset(d)) = (starts_bulk, top) {
+                                d.started(now);
+                            }
+                        }
+                    }
+                }
+                vec![effect]
+            }
+            Out::Palette(name, arg) => {
+                m.popups.pop();
+                self.palette(name, &arg)
+            }
+        }
+    }
+
+    fn palette(&mut self, name: &str, arg: &str) -> Vec<Effect> {
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        match name {
+            "users" => m.pane = 0,
+            "resources" => m.pane = 1,
+            "policies" => m.pane = 2,
+            "lockouts" => m.pane = 3,
+            "audit" => m.pane = 4,
+            "quit" => return vec![Effect::Quit],
+            "help" => m.popups.push(Popup::Help { scroll: 0 }),
+            "refresh" => return self.refresh(),
+            "new" => return self.command(Cmd::NewUser),
+            "password" => return self.command(Cmd::ChangeOwnPassword),
+            "reset-all" => return self.command(Cmd::BulkReset),
+            "find" => {
+                m.pane = 0;
+                m.detail = None;
+                m.users.search = arg.to_string();
+                m.users.filter = crate::tui::fields::TextField::with(arg, 128);
+                return self.reload_users();
+            }
+            "resource" => {
+                m.pane = 0;
+                m.detail = None;
+                m.users.resource = Some(arg.to_string()).filter(|a| !a.is_empty());
+                return self.reload_users();
+            }
+            "clear" => {
+                m.detail = None;
+                m.users.search.clear();
+                m.users.filter.clear();
+                m.users.status = None;
+                m.users.kind = None;
+                m.users.role = None;
+                m.users.resource = None;
+                return self.reload_users();
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Commands in the Audit pane; `None` for the ones handled everywhere.
+    fn audit_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
+        if is_global(cmd) {
+            return None;
+        }
+        let height = self.table_height();
+        let now = self.now;
+        let dir = self.export_dir.clone();
+        let m = self.main()?;
+        if !can_audit(m) {
+            return Some(Vec::new());
+        }
+        let a = &mut m.audit;
+        let page = height as isize;
+        match cmd {
+            Cmd::Up => a.move_by(-1, height),
+            Cmd::Down => a.move_by(1, height),
+            Cmd::Top => a.move_by(isize::MIN / 2, height),
+            Cmd::Bottom => a.move_by(isize::MAX / 2, height),
+            Cmd::PageUp => a.move_by(-page, height),
+            Cmd::PageDown => a.move_by(page, height),
+            Cmd::HalfUp => a.move_by(-page / 2, height),
+            Cmd::HalfDown => a.move_by(page / 2, height),
+            Cmd::Filter => {
+                a.editing_filter = true;
+                a.filter = crate::tui::fields::TextField::with(&a.search, 128);
+            }
+            Cmd::Back => {
+                if !a.search.is_empty() {
+                    a.filter.clear();
+                    a.debounce_until = Some(now);
+                }
+            }
+            Cmd::Open => {
+                let Some(entry) = a.selected_entry() else {
+                    return Some(Vec::new());
+                };
+                let text = details_text(entry);
+                m.popups.push(Popup::Message(Message {
+                    title: "Audit entry".into(),
+                    text,
+                    error: false,
+                }));
+            }
+            Cmd::Verify => {
+                a.verdict = Some(("verifying…".into(), true));
+                return Some(vec![self.call(Waiter::Verdict, Call::VerifyAudit)]);
+            }
+            Cmd::Export => {
+                let filter = a.search.clone();
+                return Some(vec![
+                    self.call(Waiter::Note, Call::ExportAudit { filter, dir }),
+                ]);
+            }
+            _ => return None,
+        }
+        // Load the next page as the selection nears the end.
+        let m = self.main()?;
+        if m.audit.wants_more() {
+            m.audit.loading = true;
+            let call = Call::Audit {
+                filter: m.audit.search.clone(),
+                before: m.audit.before(),
+            };
+            return Some(vec![self.call(Waiter::Audit { append: true }, call)]);
+        }
+        Some(Vec::new())
+    }
+
+    /// Commands in the Resources pane (list and access view); `None` for
+    /// the ones handled everywhere.
+    fn resources_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
+        if is_global(cmd) {
+            return None;
+        }
+        let height = self.table_height();
+        let m = self.main()?;
+        let pane = &mut m.resources;
+        let page = height as isize;
+        match cmd {
+            Cmd::Up => pane.move_by(-1, height),
+            Cmd::Down => pane.move_by(1, height),
+            Cmd::Top => pane.move_by(isize::MIN / 2, height),
+            Cmd::Bottom => pane.move_by(isize::MAX / 2, height),
+            Cmd::PageUp => pane.move_by(-page, height),
+            Cmd::PageDown => pane.move_by(page, height),
+            Cmd::HalfUp => pane.move_by(-page / 2, height),
+            Cmd::HalfDown => pane.move_by(page / 2, height),
+            Cmd::Back => pane.access = None,
+            Cmd::Open if pane.access.is_none() => {
+                if let Some(name) = pane.selected_resource().map(|r| r.name.clone()) {
+                    pane.access = Some(AccessView {
+                        resource: name.clone(),
+                        ..Default::default()
+                    });
+                    return Some(vec![
+                        self.call(Waiter::Access, Call::ResourceUsers { name }),
+                    ]);
+                }
+            }
+            Cmd::NewUser if pane.access.is_none() => {
+                m.popups.push(Popup::ResourceForm(ResourceForm::new(None)))
+            }
+            Cmd::EditUser if pane.access.is_none() => {
+                if let Some(r) = pane.selected_resource() {
+                    let form = ResourceForm::new(Some((&r.name, &r.description)));
+                    m.popups.push(Popup::ResourceForm(form));
+                }
+            }
+            Cmd::Delete if pane.access.is_none() => {
+                if let Some(r) = pane.selected_resource() {
+                    let text = format!(
+                        "Delete the resource {}? {} users lose access to it.",
+                        r.name, r.users
+                    );
+                    let call = Call::DeleteResource {
+                        name: r.name.clone(),
+                    };
+                    m.popups.push(Popup::Confirm(Confirm::new(
+                        "Delete resource",
+                        text,
+                        "Delete",
+                        call,
+                    )));
+                }
+            }
+            Cmd::Grants => {
+                if let Some(a) = &pane.access {
+                    let picker = UserPicker::new(&a.resource);
+                    let search = picker.search_call();
+                    m.popups.push(Popup::UserPicker(Box::new(picker)));
+                    return Some(self.popup_out(Out::Call(search)));
+                }
+            }
+            Cmd::CycleLevel => {
+                if let (Some(a), Some(g)) = (&pane.access, pane.selected_grant()) {
+                    let levels = crate::domain::AccessLevel::ALL;
+                    let i = levels
+                        .iter()
+                        .position(|l| l.as_str() == g.level)
+                        .unwrap_or(0);
+                    let call = Call::Grant {
+                        login: g.login.clone(),
+                        resource: a.resource.clone(),
+                        level: Some(levels[(i + 1) % levels.len()]),
+                    };
+                    return Some(vec![self.call(Waiter::Note, call)]);
+                }
+            }
+            Cmd::Revoke => {
+                if let (Some(a), Some(g)) = (&pane.access, pane.selected_grant()) {
+                    let text = format!("Revoke {}'s access to {}?", g.login, a.resource);
+                    let call = Call::Grant {
+                        login: g.login.clone(),
+                        resource: a.resource.clone(),
+                        level: None,
+                    };
+                    m.popups.push(Popup::Confirm(Confirm::new(
+                        "Revoke access",
+                        text,
+                        "Revoke",
+                        call,
+                    )));
+                }
+            }
+            // Users-pane commands mean nothing here.
+            _ => {}
+        }
+        Some(Vec::new())
+    }
+
+    /// Commands in the Policies pane; `None` for the ones handled everywhere.
+    fn policies_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
+        if is_global(cmd) {
+            return None;
+        }
+        let height = self.table_height();
+        let m = self.main()?;
+        let may_edit = crate::domain::rights::check(
+            m.session.actor.role,
+            crate::domain::rights::Action::ManagePolicies,
+            None,
+        )
+        .is_ok();
+        let pane = &mut m.policies;
+        let page = height as isize;
+        match cmd {
+            Cmd::Up => pane.move_by(-1, height),
+            Cmd::Down => pane.move_by(1, height),
+            Cmd::Top => pane.move_by(isize::MIN / 2, height),
+            Cmd::Bottom => pane.move_by(isize::MAX / 2, height),
+            Cmd::PageUp => pane.move_by(-page, height),
+            Cmd::PageDown => pane.move_by(page, height),
+            Cmd::HalfUp => pane.move_by(-page / 2, height),
+            Cmd::HalfDown => pane.move_by(page / 2, height),
+            Cmd::Open => {
+                if let Some(p) = pane.selected_policy() {
+                    let form = PolicyForm::new(p, !may_edit);
+                    m.popups.push(Popup::PolicyForm(Box::new(form)));
+                }
+            }
+            Cmd::NewUser => {
+                if let Some(p) = pane.selected_policy() {
+                    let prompt = NewPolicyPrompt::new(&p.name);
+                    m.popups.push(Popup::NewPolicy(prompt));
+                }
+            }
+            Cmd::Delete => {
+                if let Some(p) = pane.selected_policy() {
+                    let text = format!(
+                        "Delete the policy {}? It must govern nobody (it governs {} users).",
+                        p.name, p.users
+                    );
+                    let call = Call::DeletePolicy {
+                        name: p.name.clone(),
+                    };
+                    m.popups.push(Popup::Confirm(Confirm::new(
+                        "Delete policy",
+                        text,
+                        "Delete",
+                        call,
+                    )));
+                }
+            }
+            // Users-pane commands mean nothing here.
+            _ => {}
+        }
+        Some(Vec::new())
+    }
+
+    /// Counts the accounts a bulk reset would change; only the latest count
+    /// is kept (the dialog remembers which request it waits for).
+    fn count_bulk(&mut self, request: crate::service::BulkRequest) -> Effect {
+        self.forget(|w| w == Waiter::BulkCount);
+        let effect = self.call(Waiter::BulkCount, Call::BulkCount { request });
+        if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main()) {
+            if let Some(Popup::BulkReset(d)) = m.popups.last_mut() {
+                d.counting = Some(*id);
+            }
+        }
+        effect
+    }
+
+    /// Commands in the Lockouts pane; `None` for the ones handled everywhere.
+    fn lockouts_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
+        if is_global(cmd) {
+            return None;
+        }
+        let height = self.lockouts_height();
+        let m = self.main()?;
+        let l = &mut m.lockouts;
+        let page = height as isize;
+        match cmd {
+            Cmd::Up => l.move_by(-1, height),
+            Cmd::Down => l.move_by(1, height),
+            Cmd::Top => {
+                if let Some(fetch) = l.first(height) {
+                    return Some(vec![self.fetch_lockouts(fetch)]);
+                }
+            }
+            Cmd::Bottom => {
+                if let Some(fetch) = l.last(height) {
+                    return Some(vec![self.fetch_lockouts(fetch)]);
+                }
+            }
+            Cmd::PageUp => l.move_by(-page, height),
+            Cmd::PageDown => l.move_by(page, height),
+            Cmd::HalfUp => l.move_by(-page / 2, height),
+            Cmd::HalfDown => l.move_by(page / 2, height),
+            Cmd::Mark => {
+                l.toggle_mark();
+                l.move_by(1, height);
+            }
+            Cmd::Filter => l.editing_filter = true,
+            Cmd::Back => {
+                l.marked.clear();
+                l.filter.clear();
+            }
+            Cmd::Unlock => {
+                let logins = l.targets();
+                if logins.is_empty() {
+                    return Some(Vec::new());
+                }
+                let names = if logins.len() <= 6 {
+                    logins.join(", ")
+                } else {
+                    format!("{} and {} more", logins[..5].join(", "), logins.len() - 5)
+                };
+                let text = format!(
+                    "Unlock {} account{} and clear their failed attempts: {names}?",
+                    logins.len(),
+                    if logins.len() == 1 { "" } else { "s" }
+                );
+                m.popups.push(Popup::Confirm(Confirm::new(
+                    "Unlock",
+                    text,
+                    "Unlock",
+                    Call::UnlockMany { logins },
+                )));
+            }
+            Cmd::Open => {
+                let Some(login) = l.accounts.get(l.selected).map(|u| u.login.clone()) else {
+                    return Some(Vec::new());
+                };
+                m.pane = 0;
+                m.detail = Some(DetailView::new(&login));
+                return Some(vec![self.load_detail(login)]);
+            }
+            // Users-pane commands mean nothing here.
+            _ => {}
+        }
+        Some(self.lockouts_follow())
+    }
+}
