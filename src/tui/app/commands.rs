@@ -116,20 +116,13 @@ impl App {
                     }
                 }
             }
-            Cmd::CycleStatus => {
-                m.users.cycle_status();
-                return self.reload_users();
-            }
-            Cmd::CycleKind => {
-                m.users.cycle_kind();
-                return self.reload_users();
-            }
-            Cmd::CycleRole => {
-                m.users.cycle_role();
-                return self.reload_users();
-            }
-            Cmd::CycleSort => {
-                m.users.cycle_sort();
+            Cmd::CycleStatus | Cmd::CycleKind | Cmd::CycleRole | Cmd::CycleSort => {
+                match cmd {
+                    Cmd::CycleStatus => m.users.cycle_status(),
+                    Cmd::CycleKind => m.users.cycle_kind(),
+                    Cmd::CycleRole => m.users.cycle_role(),
+                    _ => m.users.cycle_sort(),
+                }
                 return self.reload_users();
             }
             Cmd::NewUser => {
