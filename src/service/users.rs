@@ -76,8 +76,16 @@ impl Service {
         actor: &Actor,
         filter: &UserFilter,
     ) -> Result<Page<UserSummary>> {
-        self.authorize(actor, Action::View, None).await?;
-        let policies = self.policy_index().await?;
+        // The right to view and the policies (for each row's badges) are
+        // read at once: this runs at every key typed in a search, and on
+        // PostgreSQL each read is a round trip of about 0.3 ms. Both run
+        // to the end, so a refusal is always audited.
+        let (allowed, policies) = tokio::join!(
+            self.authorize(actor, Action::View, None),
+            self.policy_index()
+        );
+        allowed?;
+        let policies = policies?;
         let now = self.now();
         let cutoff = |portal: bool| {
             let days = policies
