@@ -50,6 +50,24 @@ pub enum Cmd {
     ChangeOwnPassword,
 }
 
+/// How many rows a movement command moves in a list `height` rows high
+/// (Top and Bottom: past either end, which the list clamps); 0 for any
+/// other command.
+pub fn step(cmd: Cmd, height: usize) -> isize {
+    let page = height as isize;
+    match cmd {
+        Cmd::Up => -1,
+        Cmd::Down => 1,
+        Cmd::Top => isize::MIN / 2,
+        Cmd::Bottom => isize::MAX / 2,
+        Cmd::PageUp => -page,
+        Cmd::PageDown => page,
+        Cmd::HalfUp => -page / 2,
+        Cmd::HalfDown => page / 2,
+        _ => 0,
+    }
+}
+
 /// A key and its modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key {

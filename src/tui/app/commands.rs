@@ -32,7 +32,6 @@ impl App {
         let Some(m) = self.main() else {
             return Vec::new();
         };
-        let page = height as isize;
         let target = m
             .detail
             .as_ref()
@@ -79,10 +78,9 @@ impl App {
                     return self.fetch_users(Fetch::Last);
                 }
             }
-            Cmd::PageUp => m.users.move_by(-page, height),
-            Cmd::PageDown => m.users.move_by(page, height),
-            Cmd::HalfUp => m.users.move_by(-page / 2, height),
-            Cmd::HalfDown => m.users.move_by(page / 2, height),
+            Cmd::PageUp | Cmd::PageDown | Cmd::HalfUp | Cmd::HalfDown => {
+                m.users.move_by(keys::step(cmd, height), height)
+            }
             Cmd::Mark => {
                 if let Some(id) = m.users.selected_row().map(|r| r.id) {
                     if !m.users.marked.remove(&id) {
@@ -158,40 +156,37 @@ impl App {
                 self.mark_top_loading(&effect);
                 return vec![effect];
             }
-            Cmd::TempPassword => {
+            // Confirmations of an action on the selected user.
+            Cmd::TempPassword | Cmd::ResetToken | Cmd::Unlock => {
                 let Some(login) = target else {
                     return Vec::new();
                 };
-                m.popups.push(Popup::Confirm(Confirm::new(
-                    "Temporary password",
-                    format!("Give {login} a generated temporary password? Their current password stops working; they must choose a new one at next sign-in."),
-                    "Generate",
-                    Call::TempPassword { login },
-                )));
-            }
-            Cmd::ResetToken => {
-                let Some(login) = target else {
-                    return Vec::new();
-                };
-                m.popups.push(Popup::Confirm(Confirm::new(
-                    "Reset token",
-                    format!(
-                        "Issue a one-time reset token for {login}? Any older token stops working."
+                let (title, text, button, call) = match cmd {
+                    Cmd::TempPassword => (
+                        "Temporary password",
+                        format!(
+                            "Give {login} a generated temporary password? Their current password stops working; they must choose a new one at next sign-in."
+                        ),
+                        "Generate",
+                        Call::TempPassword { login },
                     ),
-                    "Issue",
-                    Call::ResetToken { login },
-                )));
-            }
-            Cmd::Unlock => {
-                let Some(login) = target else {
-                    return Vec::new();
+                    Cmd::ResetToken => (
+                        "Reset token",
+                        format!(
+                            "Issue a one-time reset token for {login}? Any older token stops working."
+                        ),
+                        "Issue",
+                        Call::ResetToken { login },
+                    ),
+                    _ => (
+                        "Unlock",
+                        format!("Unlock {login} and clear their failed attempts?"),
+                        "Unlock",
+                        Call::Unlock { login },
+                    ),
                 };
-                m.popups.push(Popup::Confirm(Confirm::new(
-                    "Unlock",
-                    format!("Unlock {login} and clear their failed attempts?"),
-                    "Unlock",
-                    Call::Unlock { login },
-                )));
+                m.popups
+                    .push(Popup::Confirm(Confirm::new(title, text, button, call)));
             }
             Cmd::ToggleDisabled => {
                 let Some(d) = m.detail.as_ref().and_then(|d| d.data.as_ref()) else {
@@ -418,16 +413,15 @@ impl App {
             return Some(Vec::new());
         }
         let a = &mut m.audit;
-        let page = height as isize;
         match cmd {
-            Cmd::Up => a.move_by(-1, height),
-            Cmd::Down => a.move_by(1, height),
-            Cmd::Top => a.move_by(isize::MIN / 2, height),
-            Cmd::Bottom => a.move_by(isize::MAX / 2, height),
-            Cmd::PageUp => a.move_by(-page, height),
-            Cmd::PageDown => a.move_by(page, height),
-            Cmd::HalfUp => a.move_by(-page / 2, height),
-            Cmd::HalfDown => a.move_by(page / 2, height),
+            Cmd::Up
+            | Cmd::Down
+            | Cmd::Top
+            | Cmd::Bottom
+            | Cmd::PageUp
+            | Cmd::PageDown
+            | Cmd::HalfUp
+            | Cmd::HalfDown => a.move_by(keys::step(cmd, height), height),
             Cmd::Filter => {
                 a.editing_filter = true;
                 a.filter = crate::tui::fields::TextField::with(&a.search, 128);
@@ -483,16 +477,15 @@ impl App {
         let height = self.table_height();
         let m = self.main()?;
         let pane = &mut m.resources;
-        let page = height as isize;
         match cmd {
-            Cmd::Up => pane.move_by(-1, height),
-            Cmd::Down => pane.move_by(1, height),
-            Cmd::Top => pane.move_by(isize::MIN / 2, height),
-            Cmd::Bottom => pane.move_by(isize::MAX / 2, height),
-            Cmd::PageUp => pane.move_by(-page, height),
-            Cmd::PageDown => pane.move_by(page, height),
-            Cmd::HalfUp => pane.move_by(-page / 2, height),
-            Cmd::HalfDown => pane.move_by(page / 2, height),
+            Cmd::Up
+            | Cmd::Down
+            | Cmd::Top
+            | Cmd::Bottom
+            | Cmd::PageUp
+            | Cmd::PageDown
+            | Cmd::HalfUp
+            | Cmd::HalfDown => pane.move_by(keys::step(cmd, height), height),
             Cmd::Back => pane.access = None,
             Cmd::Open if pane.access.is_none() => {
                 if let Some(name) = pane.selected_resource().map(|r| r.name.clone()) {
@@ -590,16 +583,15 @@ impl App {
         )
         .is_ok();
         let pane = &mut m.policies;
-        let page = height as isize;
         match cmd {
-            Cmd::Up => pane.move_by(-1, height),
-            Cmd::Down => pane.move_by(1, height),
-            Cmd::Top => pane.move_by(isize::MIN / 2, height),
-            Cmd::Bottom => pane.move_by(isize::MAX / 2, height),
-            Cmd::PageUp => pane.move_by(-page, height),
-            Cmd::PageDown => pane.move_by(page, height),
-            Cmd::HalfUp => pane.move_by(-page / 2, height),
-            Cmd::HalfDown => pane.move_by(page / 2, height),
+            Cmd::Up
+            | Cmd::Down
+            | Cmd::Top
+            | Cmd::Bottom
+            | Cmd::PageUp
+            | Cmd::PageDown
+            | Cmd::HalfUp
+            | Cmd::HalfDown => pane.move_by(keys::step(cmd, height), height),
             Cmd::Open => {
                 if let Some(p) = pane.selected_policy() {
                     let form = PolicyForm::new(p, !may_edit);
@@ -656,7 +648,6 @@ impl App {
         let height = self.lockouts_height();
         let m = self.main()?;
         let l = &mut m.lockouts;
-        let page = height as isize;
         match cmd {
             Cmd::Up => l.move_by(-1, height),
             Cmd::Down => l.move_by(1, height),
@@ -670,10 +661,9 @@ impl App {
                     return Some(vec![self.fetch_lockouts(fetch)]);
                 }
             }
-            Cmd::PageUp => l.move_by(-page, height),
-            Cmd::PageDown => l.move_by(page, height),
-            Cmd::HalfUp => l.move_by(-page / 2, height),
-            Cmd::HalfDown => l.move_by(page / 2, height),
+            Cmd::PageUp | Cmd::PageDown | Cmd::HalfUp | Cmd::HalfDown => {
+                l.move_by(keys::step(cmd, height), height)
+            }
             Cmd::Mark => {
                 l.toggle_mark();
                 l.move_by(1, height);
