@@ -82,10 +82,10 @@ impl Service {
     /// attempt. A database error fails closed (Err).
     ///
     /// On top of that, every bad-credentials answer is padded to at least
-    /// the median of recent ones, so the extra database work of a
-    /// wrong password, or an old hash that verifies faster than the live
-    /// parameters, does not tell an unknown login from a known one either. The padding is an async
-    /// sleep: it costs no CPU.
+    /// the median of recent ones (service/padding.rs), so the extra
+    /// database work of a wrong password, or an old hash that verifies
+    /// faster than the live parameters, does not tell an unknown login from
+    /// a known one either. The padding is a sleep: it costs no CPU.
     pub async fn authenticate(
         &self,
         login: &str,
@@ -95,44 +95,9 @@ impl Service {
         let started = std::time::Instant::now();
         let (outcome, padding) = self.authenticate_once(login, password, source).await?;
         if outcome == AuthOutcome::BadCredentials && padding == Padding::Pad {
-            self.pad_bad_credentials(started).await;
+            self.bad_credentials_floor.pad(started).await;
         }
         Ok(outcome)
-    }
-
-    async fn pad_bad_credentials(&self, started: std::time::Instant) {
-        /// How late tokio's sleeps end on average, in nanoseconds.
-        const TIMER_LATE: u64 = 1_000_000;
-        use std::sync::atomic::Ordering;
-        let took = started.elapsed().as_nanos().min(u64::MAX as u128) as u64;
-        let floor = self.bad_credentials_floor.load(Ordering::Relaxed);
-        if took < floor {
-            // Tokio's timer wakes on whole milliseconds after the deadline:
-            // asked for 0.3, 1.3 or 2.7 ms, its sleeps lasted 1.05-1.1 ms
-            // longer on average (200 each, measured here). Asking that much
-            // less pads to the floor itself instead of adding a millisecond
-            // to every bad-credentials answer. An answer within that
-            // millisecond of the floor still sleeps (to the next tick), so
-            // none below the floor ends at its own time. Unknown logins and
-            // wrong passwords are padded alike.
-            let pad = (floor - took).saturating_sub(TIMER_LATE).max(1);
-            tokio::time::sleep(std::time::Duration::from_nanos(pad)).await;
-        }
-        // The floor tracks the median of recent bad-credentials answers: it
-        // rises one step when an answer is slower and falls one when it is
-        // not (a step is 1/100 of the floor). Every answer faster than the
-        // median, unknown login or wrong password, takes the median; a
-        // single stall (a busy database) moves the floor by 1% only. A
-        // higher percentile would hide more, and cost every answer more.
-        let step = floor / 100;
-        let next = if floor == 0 {
-            took
-        } else if took > floor {
-            floor.saturating_add(step)
-        } else {
-            floor - step
-        };
-        self.bad_credentials_floor.store(next, Ordering::Relaxed);
     }
 
     /// The sign-in itself, without the padding.

@@ -8,6 +8,7 @@ mod auth;
 mod clock;
 mod demo;
 mod lockouts;
+mod padding;
 mod passwords;
 mod policies;
 mod resources;
@@ -27,6 +28,7 @@ use crate::domain::{Kind, Password, Role, rights};
 use crate::error::{Error, Result};
 use crate::store::rows::{PolicyRow, UserRow};
 use crate::store::{AuditEvent, Store};
+use padding::BadCredentialsFloor;
 use std::sync::Arc;
 
 /// Settings the service needs beyond the database.
@@ -55,7 +57,7 @@ pub struct Service {
     config: Arc<ServiceConfig>,
     /// How long a bad-credentials answer takes at least (nanoseconds): the
     /// median of recent ones. See `authenticate`.
-    bad_credentials_floor: Arc<std::sync::atomic::AtomicU64>,
+    bad_credentials_floor: Arc<BadCredentialsFloor>,
     /// One thread per core for Argon2 (crypto/pool.rs): hashes beyond that
     /// wait their turn in its queue.
     hashing: Arc<HashPool>,
@@ -89,7 +91,7 @@ impl Service {
             hasher,
             clock,
             config: Arc::new(config.clone()),
-            bad_credentials_floor: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            bad_credentials_floor: Arc::default(),
             hashing: Arc::new(hashing),
         };
         let now = service.now();

@@ -77,3 +77,32 @@ on_both_backends!(manage_a_resource_from_the_console, 120, 36, |h| {
     assert!(h.screen().contains("No resources yet"), "{}", h.screen());
     h.draws_at_any_size();
 });
+
+on_both_backends!(
+    a_resource_typed_in_the_palette_that_does_not_exist,
+    120,
+    36,
+    |h| {
+        h.setup_admin().await;
+        h.add_user("amy.one", Kind::Staff, false, None).await;
+        h.key(KeyCode::Char(':')).await;
+        h.text("resource Mobil app").await;
+        h.key(KeyCode::Enter).await;
+        h.wait_ms(100).await;
+        let screen = h.screen();
+        // Named as a typing slip, not as something deleted meanwhile.
+        assert!(
+            screen.contains("No resource is named \"Mobil app\"") && !screen.contains("meanwhile"),
+            "{screen}"
+        );
+        // The filter is dropped: the list shows everyone, and the next key works.
+        h.key(KeyCode::Enter).await;
+        h.wait_ms(100).await;
+        let screen = h.screen();
+        assert!(screen.contains("amy.one"), "{screen}");
+        assert!(!screen.contains("Mobil app"), "{screen}");
+        h.key(KeyCode::Char('R')).await;
+        h.wait_ms(100).await;
+        assert!(!h.screen().contains("No resource"), "{}", h.screen());
+    }
+);

@@ -32,10 +32,32 @@ impl App {
                         Vec::new()
                     }
                     Err(e) => {
+                        let mut unknown_resource = None;
                         if let Some(m) = self.main() {
                             m.users.loading = false;
+                            // Only the resource filter names something that
+                            // may not exist: typed in the palette, or deleted
+                            // since it was chosen. The list goes back to
+                            // unfiltered by it, so the next key works.
+                            if let Error::NotFound(_) = &e {
+                                unknown_resource = m.users.resource.take();
+                            }
                         }
-                        self.error(e)
+                        match unknown_resource {
+                            Some(name) => {
+                                let note = format!(
+                                    "No resource is named \"{}\", so the list is not filtered by \
+                                     resource. In the palette, Tab completes resource names.",
+                                    crate::service::clip(&name, 64)
+                                );
+                                let mut effects = self.reload_users();
+                                if let Some(m) = self.main() {
+                                    m.popups.push(Popup::Message(Message::error(note)));
+                                }
+                                return effects;
+                            }
+                            None => self.error(e),
+                        }
                     }
                 };
                 // After a failure nothing is asked again here (that could
