@@ -84,8 +84,12 @@ impl Service {
         drop(tokio::task::spawn_blocking(move || preparing.prepare()));
         store.migrate().await?;
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let hashing = HashPool::start(cores, crate::crypto::hasher::release_thread_memory)
-            .map_err(|e| Error::Internal(format!("cannot start the hashing threads: {e}")))?;
+        let hashing = HashPool::start(
+            cores,
+            crate::crypto::pool::IDLE_AFTER,
+            crate::crypto::hasher::release_thread_memory,
+        )
+        .map_err(|e| Error::Internal(format!("cannot start the hashing threads: {e}")))?;
         let service = Service {
             store,
             hasher,

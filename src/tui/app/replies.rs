@@ -50,7 +50,7 @@ impl App {
                                      resource. In the palette, Tab completes resource names.",
                                     crate::service::clip(&name, 64)
                                 );
-                                let mut effects = self.reload_users();
+                                let effects = self.reload_users();
                                 if let Some(m) = self.main() {
                                     m.popups.push(Popup::Message(Message::error(note)));
                                 }
