@@ -52,7 +52,11 @@ impl App {
                                 );
                                 let effects = self.reload_users();
                                 if let Some(m) = self.main() {
-                                    m.popups.push(Popup::Message(Message::error(note)));
+                                    m.popups.push(Popup::Message(Message {
+                                        title: "No such resource".into(),
+                                        text: note,
+                                        error: true,
+                                    }));
                                 }
                                 return effects;
                             }
