@@ -607,3 +607,12 @@ on_both_backends!(
         assert!(h.screen().contains("anna.b"), "{}", h.screen());
     }
 );
+
+on_both_backends!(names_show_in_an_80_column_terminal, 80, 24, |h| {
+    // The narrowest terminal the console supports: the status column takes
+    // what its badges need, and the name column the rest.
+    let h = signed_in_with(h, &["anna.b"]).await;
+    let screen = h.screen();
+    assert!(screen.contains("NAME"), "{screen}");
+    assert!(screen.contains("anna Person"), "{screen}");
+});

@@ -258,7 +258,11 @@ impl UsersPane {
             if wide {
                 Constraint::Fill(2)
             } else {
-                Constraint::Length(24)
+                Constraint::Length(narrow_status_width(
+                    &self.rows[self.offset..end],
+                    now,
+                    theme,
+                ))
             },
             Constraint::Length(16),
         ]);
@@ -275,6 +279,18 @@ impl UsersPane {
             .column_spacing(1);
         frame.render_widget(table, inner);
     }
+}
+
+/// Below 110 columns the status column is as wide as the widest badges on
+/// screen (up to 24), not always 24: the name column takes what is left,
+/// and at 80 columns a fixed 24 left it none.
+fn narrow_status_width(shown: &[UserSummary], now: DateTime<Utc>, theme: &Theme) -> u16 {
+    let widest = shown
+        .iter()
+        .map(|u| badges(u, now, theme).width())
+        .max()
+        .unwrap_or(0);
+    widest.clamp("STATUS".len(), 24) as u16
 }
 
 /// The status badges of a row.
