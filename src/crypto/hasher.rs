@@ -1,13 +1,13 @@
 //! Argon2id hashing with parameters from the config, never below OWASP's
 //! floor (m=19456 KiB, t=2, p=1). Every call is CPU-heavy: the service runs
-//! them on tokio's blocking pool, at most one per core at a time.
+//! them on its hashing threads (crypto/pool.rs), one per core.
 //!
 //! Each thread keeps its Argon2 working memory (19 MiB at the floor) from
 //! one hash to the next instead of allocating it every time: a fresh
 //! allocation is returned to the kernel when freed, so every hash paid for
 //! faulting in 4,864 zeroed pages. `benches/keyward.rs` measures both. The
 //! memory holds no password, only Argon2's internal state; it is zeroed
-//! when its thread ends.
+//! when its thread has been idle a while (`release_thread_memory`) or ends.
 
 use crate::domain::Password;
 use crate::error::{Error, Result};

@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 /// A job's work; what it returns sends its answer.
@@ -42,12 +42,20 @@ pub struct HashPool {
 }
 
 /// What the threads and the callers share.
-#[derive(Default)]
 struct Shared {
     /// Jobs that came while every thread was busy, oldest first.
     waiting: VecDeque<Job>,
-    /// The threads waiting for a job, by number, the last to finish last.
+    /// The threads waiting for a job, by number: a stack, whose last entry
+    /// (the thread that finished last) takes the next job. A thread whose
+    /// wait ran out goes to the front.
     idle: Vec<usize>,
+}
+
+/// The shared state, even if a thread panicked while holding it: no locked
+/// section leaves it half changed, and a poisoned lock must not strand the
+/// jobs queued in it.
+fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl fmt::Debug for HashPool {
@@ -81,9 +89,17 @@ impl HashPool {
     /// each runs `on_idle` when it has waited `idle_after` for a job (the
     /// service waits [`IDLE_AFTER`]).
     pub fn start(threads: usize, idle_after: Duration, on_idle: fn()) -> std::io::Result<HashPool> {
-        let shared = Arc::new(Mutex::new(Shared::default()));
+        let threads = threads.max(1);
+        // A zero wait would spin on the idle hook.
+        let idle_after = idle_after.max(Duration::from_millis(1));
+        // Every thread is idle from the start, thread 0 on top: a job sent
+        // before its thread runs waits in that thread's own channel.
+        let shared = Arc::new(Mutex::new(Shared {
+            waiting: VecDeque::new(),
+            idle: (0..threads).rev().collect(),
+        }));
         let mut senders = Vec::new();
-        for n in 0..threads.max(1) {
+        for n in 0..threads {
             let (jobs, mine) = channel::<Job>();
             let shared = shared.clone();
             std::thread::Builder::new()
@@ -118,7 +134,7 @@ impl HashPool {
     /// Hands `job` to the thread idle since the shortest time, or queues it.
     fn submit(&self, job: Job) -> Result<(), PoolError> {
         let thread = {
-            let mut shared = self.shared.lock().map_err(|_| PoolError::Gone)?;
+            let mut shared = lock(&self.shared);
             match shared.idle.pop() {
                 Some(n) => n,
                 None => {
@@ -127,14 +143,17 @@ impl HashPool {
                 }
             }
         };
+        // Each listed thread has its channel; a thread that ended (it ends
+        // only when the pool is dropped) refuses the job.
         let to = self.threads.get(thread).ok_or(PoolError::Gone)?;
         to.send(job).map_err(|_| PoolError::Gone)
     }
 }
 
-/// Thread `me`'s life: a waiting job if there is one, else its own next
-/// job, until the pool is dropped. The last job's answer is sent once the
-/// thread is back among the idle (or has taken the next waiting job).
+/// Thread `me`'s life, from among the idle: its next job, then a waiting
+/// job if there is one, else back among the idle, until the pool is
+/// dropped. A job's answer is sent once the thread is back among the idle
+/// (or has taken the next waiting job), so the caller's next job finds it.
 fn work(
     me: usize,
     shared: &Mutex<Shared>,
@@ -142,32 +161,24 @@ fn work(
     idle_after: Duration,
     on_idle: fn(),
 ) {
-    let mut answer: Option<Delivery> = None;
-    loop {
+    let mut next = wait(me, shared, mine, idle_after, on_idle);
+    while let Some(job) = next {
+        let answer = job();
         let waiting = {
-            let Ok(mut shared) = shared.lock() else {
-                if let Some(send) = answer {
-                    send();
-                }
-                return;
-            };
+            let mut shared = lock(shared);
             let job = shared.waiting.pop_front();
             if job.is_none() {
                 shared.idle.push(me);
             }
             job
         };
-        if let Some(send) = answer.take() {
-            send();
-        }
-        let job = match waiting {
-            Some(job) => job,
-            None => match wait(me, shared, mine, idle_after, on_idle) {
-                Some(job) => job,
-                None => return,
-            },
+        // Sending drops an answer nobody waits for: whatever that does, the
+        // thread lives on.
+        let _ = catch_unwind(AssertUnwindSafe(answer));
+        next = match waiting {
+            Some(job) => Some(job),
+            None => wait(me, shared, mine, idle_after, on_idle),
         };
-        answer = Some(job());
     }
 }
 
@@ -188,18 +199,18 @@ fn wait(
             Err(RecvTimeoutError::Disconnected) => return None,
             Err(RecvTimeoutError::Timeout) => {
                 let still_idle = {
-                    let mut shared = shared.lock().ok()?;
+                    let mut shared = lock(shared);
                     let at = shared.idle.iter().position(|&n| n == me);
                     if let Some(at) = at {
-                        shared.idle.remove(at);
-                        shared.idle.insert(0, me);
+                        shared.idle[..=at].rotate_right(1);
                     }
                     at.is_some()
                 };
                 // Otherwise it was chosen as the wait ran out: the job is
-                // on its way.
+                // on its way. A panicking hook must not end the thread: it
+                // is listed among the idle.
                 if still_idle {
-                    on_idle();
+                    let _ = catch_unwind(on_idle);
                 }
             }
         }
@@ -209,21 +220,13 @@ fn wait(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
-    #[tokio::test]
-    async fn runs_jobs_on_its_own_threads_and_survives_a_panic() {
-        let pool = HashPool::start(2, IDLE_AFTER, || {}).expect("start");
-        let name = pool
-            .run(|| std::thread::current().name().map(str::to_string))
+    /// Fails the test, instead of hanging it, when an answer never comes.
+    async fn within<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::time::timeout(Duration::from_secs(20), f)
             .await
-            .expect("answer");
-        assert!(name.is_some_and(|n| n.starts_with("keyward-hash-")));
-        let failed = pool.run(|| -> u8 { panic!("boom") }).await;
-        assert_eq!(failed, Err(PoolError::Panicked));
-        // Both threads still answer.
-        let answers = futures::future::join_all((0..8u64).map(|i| pool.run(move || i * 2))).await;
-        let answers: Vec<u64> = answers.into_iter().map(|a| a.expect("answer")).collect();
-        assert_eq!(answers, (0..8u64).map(|i| i * 2).collect::<Vec<_>>());
+            .expect("no answer within 20 s: a job or its answer was lost")
     }
 
     /// The thread's name: which of the pool's threads ran a job.
@@ -232,87 +235,166 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn one_job_at_a_time_stays_on_the_thread_that_ran_the_last() {
-        let pool = HashPool::start(3, IDLE_AFTER, || {}).expect("start");
-        // Three at once start all three threads.
-        let names = futures::future::join_all((0..3).map(|_| {
-            pool.run(|| {
-                std::thread::sleep(Duration::from_millis(20));
-                name()
-            })
-        }))
+    async fn runs_jobs_on_its_own_threads_and_survives_a_panic() {
+        within(async {
+            let pool = HashPool::start(2, IDLE_AFTER, || {}).expect("start");
+            let name = pool.run(name).await.expect("answer");
+            assert!(name.starts_with("keyward-hash-"), "{name}");
+            let failed = pool.run(|| -> u8 { panic!("boom") }).await;
+            assert_eq!(failed, Err(PoolError::Panicked));
+            // Both threads still answer.
+            let answers =
+                futures::future::join_all((0..8u64).map(|i| pool.run(move || i * 2))).await;
+            let answers: Vec<u64> = answers.into_iter().map(|a| a.expect("answer")).collect();
+            assert_eq!(answers, (0..8u64).map(|i| i * 2).collect::<Vec<_>>());
+        })
         .await;
-        let mut names: Vec<String> = names.into_iter().map(|n| n.expect("answer")).collect();
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), 3, "{names:?}");
-        let first = pool.run(name).await.expect("answer");
-        for _ in 0..20 {
-            assert_eq!(pool.run(name).await.expect("answer"), first);
-        }
+    }
+
+    #[tokio::test]
+    async fn one_job_at_a_time_stays_on_the_thread_that_ran_the_last() {
+        within(async {
+            let pool = HashPool::start(3, IDLE_AFTER, || {}).expect("start");
+            // Three at once take all three threads.
+            let names = futures::future::join_all((0..3).map(|_| {
+                pool.run(|| {
+                    std::thread::sleep(Duration::from_millis(20));
+                    name()
+                })
+            }))
+            .await;
+            let mut names: Vec<String> = names.into_iter().map(|n| n.expect("answer")).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), 3, "{names:?}");
+            let first = pool.run(name).await.expect("answer");
+            for _ in 0..20 {
+                assert_eq!(pool.run(name).await.expect("answer"), first);
+            }
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn a_thread_that_idled_out_does_not_take_over() {
-        let pool = HashPool::start(2, Duration::from_millis(60), || {}).expect("start");
-        // Both threads up and waiting.
-        let slow = || {
-            std::thread::sleep(Duration::from_millis(5));
-            name()
-        };
-        let (a, b) = tokio::join!(pool.run(slow), pool.run(slow));
-        assert_ne!(a, b);
-        let first = pool.run(name).await.expect("answer");
-        // The other thread's wait runs out several times meanwhile.
-        for _ in 0..60 {
-            tokio::time::sleep(Duration::from_millis(2)).await;
-            assert_eq!(pool.run(name).await.expect("answer"), first);
-        }
+        within(async {
+            let pool = HashPool::start(2, Duration::from_millis(60), || {}).expect("start");
+            let first = pool.run(name).await.expect("answer");
+            // The other thread's wait runs out several times meanwhile.
+            for _ in 0..60 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                assert_eq!(pool.run(name).await.expect("answer"), first);
+            }
+        })
+        .await;
     }
 
     #[tokio::test]
-    async fn jobs_beyond_the_threads_wait_their_turn() {
-        let pool = HashPool::start(2, IDLE_AFTER, || {}).expect("start");
-        let running = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let most = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let jobs = (0..12u64).map(|i| {
-            let (running, most) = (running.clone(), most.clone());
-            pool.run(move || {
-                use std::sync::atomic::Ordering::SeqCst;
-                let now = running.fetch_add(1, SeqCst) + 1;
-                most.fetch_max(now, SeqCst);
-                std::thread::sleep(Duration::from_millis(5));
-                running.fetch_sub(1, SeqCst);
-                i
-            })
-        });
-        let answers: Vec<u64> = futures::future::join_all(jobs)
-            .await
-            .into_iter()
-            .map(|a| a.expect("answer"))
-            .collect();
-        assert_eq!(answers, (0..12).collect::<Vec<_>>());
-        assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 2);
+    async fn jobs_beyond_the_threads_wait_their_turn_in_order() {
+        within(async {
+            let pool = HashPool::start(2, IDLE_AFTER, || {}).expect("start");
+            let running = Arc::new(AtomicUsize::new(0));
+            let most = Arc::new(AtomicUsize::new(0));
+            let order = Arc::new(Mutex::new(Vec::new()));
+            let jobs = (0..12u64).map(|i| {
+                let (running, most, order) = (running.clone(), most.clone(), order.clone());
+                pool.run(move || {
+                    let now = running.fetch_add(1, SeqCst) + 1;
+                    most.fetch_max(now, SeqCst);
+                    lock_order(&order).push(i);
+                    std::thread::sleep(Duration::from_millis(5));
+                    running.fetch_sub(1, SeqCst);
+                    i
+                })
+            });
+            let answers: Vec<u64> = futures::future::join_all(jobs)
+                .await
+                .into_iter()
+                .map(|a| a.expect("answer"))
+                .collect();
+            assert_eq!(answers, (0..12).collect::<Vec<_>>());
+            assert!(most.load(SeqCst) <= 2, "{} at once", most.load(SeqCst));
+            // The two first went straight to the threads; the rest waited
+            // and were taken oldest first (two threads taking the next two
+            // at once may note them the other way round).
+            let order = lock_order(&order).clone();
+            for (at, i) in order.iter().enumerate() {
+                assert!(at.abs_diff(*i as usize) <= 1, "{order:?}");
+            }
+        })
+        .await;
     }
 
-    static IDLED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    fn lock_order(order: &Mutex<Vec<u64>>) -> MutexGuard<'_, Vec<u64>> {
+        order.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    static IDLED: AtomicUsize = AtomicUsize::new(0);
 
     #[tokio::test]
     async fn idle_threads_run_the_hook_and_still_take_jobs() {
-        let pool = HashPool::start(2, Duration::from_millis(3), || {
-            IDLED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        })
-        .expect("start");
-        // Jobs arriving around the moments the waits run out: each one is
-        // answered, whether its thread was idle, timing out or busy.
-        for i in 0..300u64 {
-            if i % 3 == 0 {
-                std::thread::sleep(Duration::from_micros(2_900 + (i % 7) * 50));
+        within(async {
+            let pool = HashPool::start(2, Duration::from_millis(3), || {
+                IDLED.fetch_add(1, SeqCst);
+            })
+            .expect("start");
+            // Jobs arriving around the moments the waits run out: each one
+            // is answered, whether its thread was idle, timing out or busy.
+            for i in 0..300u64 {
+                if i % 3 == 0 {
+                    std::thread::sleep(Duration::from_micros(2_900 + (i % 7) * 50));
+                }
+                assert_eq!(pool.run(move || i).await, Ok(i));
             }
-            assert_eq!(pool.run(move || i).await, Ok(i));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(IDLED.load(std::sync::atomic::Ordering::SeqCst) > 0);
-        drop(pool);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            assert!(IDLED.load(SeqCst) > 0);
+        })
+        .await;
+    }
+
+    static HOOKED: AtomicUsize = AtomicUsize::new(0);
+
+    #[test]
+    fn a_thread_chosen_as_its_wait_runs_out_takes_the_job_and_skips_the_hook() {
+        // Thread 1 has been taken off the idle stack by a caller whose job
+        // is still on its way when thread 1's wait runs out.
+        let shared = Mutex::new(Shared {
+            waiting: VecDeque::new(),
+            idle: vec![0],
+        });
+        let (to, mine) = channel::<Job>();
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            let job: Job = Box::new(|| Box::new(|| {}));
+            to.send(job).expect("send");
+        });
+        let job = wait(1, &shared, &mine, Duration::from_millis(2), || {
+            HOOKED.fetch_add(1, SeqCst);
+        });
+        sender.join().expect("sender");
+        assert!(job.is_some(), "the job on its way was taken");
+        assert_eq!(HOOKED.load(SeqCst), 0, "the hook ran for a chosen thread");
+        assert_eq!(
+            lock(&shared).idle,
+            vec![0],
+            "the chosen thread listed itself again"
+        );
+    }
+
+    #[test]
+    fn a_thread_whose_wait_runs_out_moves_to_the_bottom() {
+        let shared = Mutex::new(Shared {
+            waiting: VecDeque::new(),
+            idle: vec![2, 0, 1],
+        });
+        let (to, mine) = channel::<Job>();
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            drop(to);
+        });
+        // It waits until the pool is gone (its channel closes).
+        assert!(wait(1, &shared, &mine, Duration::from_millis(2), || {}).is_none());
+        sender.join().expect("sender");
+        assert_eq!(lock(&shared).idle, vec![1, 2, 0]);
     }
 }

@@ -85,7 +85,8 @@ impl Service {
     /// the median of recent ones (service/padding.rs), so the extra
     /// database work of a wrong password, or an old hash that verifies
     /// faster than the live parameters, does not tell an unknown login from
-    /// a known one either. The padding is a sleep: it costs no CPU.
+    /// a known one either. The padding is a sleep: it costs no processor
+    /// time.
     pub async fn authenticate(
         &self,
         login: &str,

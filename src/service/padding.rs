@@ -2,26 +2,69 @@
 //! Every such answer takes at least the median of recent ones, so neither
 //! the extra database work of a wrong password nor an old hash that
 //! verifies faster than the live parameters tells an unknown login from a
-//! known one. The wait is a sleep: it costs no CPU that Argon2 could use.
+//! known one. The wait is a sleep: it costs no CPU that Argon2 could use,
+//! though its last two milliseconds hold a blocking-pool thread.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// How many padded answers may sleep their last stretch on a blocking
+/// thread at once. Answers to requests that arrived together end together
+/// (a burst of bad sign-ins); those beyond this many wait on tokio's timer
+/// alone, which ends them up to a millisecond late, never early.
+const PRECISE_SLEEPERS: usize = 8;
 
 /// How long a bad-credentials answer takes at least: the median of recent
 /// answers, in nanoseconds, learnt as they come.
-#[derive(Debug, Default)]
-pub(crate) struct BadCredentialsFloor(AtomicU64);
+#[derive(Debug)]
+pub(crate) struct BadCredentialsFloor {
+    nanos: AtomicU64,
+    precise: Semaphore,
+}
+
+impl Default for BadCredentialsFloor {
+    fn default() -> Self {
+        BadCredentialsFloor {
+            nanos: AtomicU64::new(0),
+            precise: Semaphore::new(PRECISE_SLEEPERS),
+        }
+    }
+}
 
 impl BadCredentialsFloor {
     /// Waits until the answer begun at `started` has taken the floor, then
     /// moves the floor toward what this answer took before the wait.
     pub(crate) async fn pad(&self, started: Instant) {
         let took = started.elapsed().as_nanos().min(u64::MAX as u128) as u64;
-        let floor = self.0.load(Ordering::Relaxed);
-        if took < floor {
-            sleep_until(started + Duration::from_nanos(floor)).await;
+        let floor = self.nanos.load(Ordering::Relaxed);
+        if took < floor
+            && let Some(deadline) = started.checked_add(Duration::from_nanos(floor))
+        {
+            self.sleep_until_precisely(deadline).await;
         }
-        self.0.store(next_floor(floor, took), Ordering::Relaxed);
+        self.nanos.store(next_floor(floor, took), Ordering::Relaxed);
+    }
+
+    /// Sleeps until `deadline`, to within the operating system's timer
+    /// slack (0.1-0.2 ms late, measured): tokio's timer up to
+    /// `TIMER_MARGIN` before it, then a blocking-pool thread for the rest,
+    /// which holds that thread for at most `TIMER_MARGIN`. Never ends early.
+    async fn sleep_until_precisely(&self, deadline: Instant) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if let Some(coarse) = left.checked_sub(TIMER_MARGIN) {
+            tokio::time::sleep(coarse).await;
+        }
+        let Ok(_permit) = self.precise.try_acquire() else {
+            tokio::time::sleep_until(deadline.into()).await;
+            return;
+        };
+        let rest = move || std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+        if tokio::task::spawn_blocking(rest).await.is_err() {
+            // The runtime is shutting down: the answer may still go out, so
+            // it waits here, on this thread (at most `TIMER_MARGIN`).
+            std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+        }
     }
 }
 
@@ -30,15 +73,19 @@ impl BadCredentialsFloor {
 /// is 1/100 of the floor). Every answer faster than the median, unknown
 /// login or wrong password, takes the median; a single stall (a busy
 /// database) moves the floor by 1% only. A higher percentile would hide
-/// more, and cost every answer more.
+/// more, and cost every answer more. An answer under half the floor means
+/// the floor is stale (set by a first answer that queued behind a burst,
+/// say: at 1% a step, seconds took hundreds of answers to unlearn), so it
+/// falls by an eighth.
 fn next_floor(floor: u64, took: u64) -> u64 {
-    let step = floor / 100;
     if floor == 0 {
         took
     } else if took > floor {
-        floor.saturating_add(step)
+        floor.saturating_add(floor / 100)
+    } else if took < floor / 2 {
+        floor - floor / 8
     } else {
-        floor - step
+        floor - floor / 100
     }
 }
 
@@ -50,25 +97,6 @@ fn next_floor(floor: u64, took: u64) -> u64 {
 /// only to this margin before the deadline.
 const TIMER_MARGIN: Duration = Duration::from_millis(2);
 
-/// Sleeps until `deadline`, to within the operating system's timer slack
-/// (tens of microseconds): tokio's timer up to `TIMER_MARGIN` before it,
-/// then a blocking-pool thread for the rest. Waits that short hold a thread
-/// for at most two milliseconds each, and the hashing pool bounds how many
-/// answers end at once.
-async fn sleep_until(deadline: Instant) {
-    if let Some(early) = deadline.checked_sub(TIMER_MARGIN)
-        && early > Instant::now()
-    {
-        tokio::time::sleep_until(early.into()).await;
-    }
-    let rest = deadline.saturating_duration_since(Instant::now());
-    if !rest.is_zero() {
-        // A failed join (the runtime shutting down) ends the wait early:
-        // the answer is going nowhere then.
-        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest)).await;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,7 +106,20 @@ mod tests {
         assert_eq!(next_floor(0, 5_000), 5_000, "the first answer sets it");
         assert_eq!(next_floor(10_000, 20_000), 10_100);
         assert_eq!(next_floor(10_000, 10_000), 9_900);
-        assert_eq!(next_floor(10_000, 1), 9_900);
+        assert_eq!(next_floor(10_000, 5_001), 9_900);
+        assert_eq!(
+            next_floor(10_000, 4_999),
+            8_750,
+            "a stale floor falls faster"
+        );
+        // Two seconds learnt from a burst are unlearnt in a few dozen answers.
+        let mut floor = 2_000_000_000;
+        let mut answers = 0;
+        while floor > 40_000_000 {
+            floor = next_floor(floor, 20_000_000);
+            answers += 1;
+        }
+        assert!(answers < 40, "{answers}");
         assert_eq!(next_floor(u64::MAX, u64::MAX), u64::MAX - u64::MAX / 100);
         // Half the answers above, half below: it stays put.
         let mut floor = 10_000;
@@ -90,19 +131,45 @@ mod tests {
 
     #[tokio::test]
     async fn an_answer_under_the_floor_waits_for_it() {
-        let floor = BadCredentialsFloor(AtomicU64::new(3_500_000));
-        let started = Instant::now();
+        let floor = BadCredentialsFloor::default();
+        floor.nanos.store(10_000_000, Ordering::Relaxed);
+        // Six milliseconds of work done: over half the floor, one step down.
+        let started = Instant::now() - Duration::from_millis(6);
         floor.pad(started).await;
         let took = started.elapsed();
-        assert!(took >= Duration::from_micros(3_500), "{took:?}");
-        assert_eq!(floor.0.load(Ordering::Relaxed), 3_465_000, "one step down");
+        assert!(took >= Duration::from_millis(10), "{took:?}");
+        assert_eq!(
+            floor.nanos.load(Ordering::Relaxed),
+            9_900_000,
+            "one step down"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_beyond_the_precise_sleepers_still_waits_for_the_floor() {
+        let floor = std::sync::Arc::new(BadCredentialsFloor::default());
+        floor.nanos.store(4_000_000, Ordering::Relaxed);
+        let started = Instant::now();
+        let answers = (0..4 * PRECISE_SLEEPERS).map(|_| {
+            let floor = floor.clone();
+            async move {
+                // The floor this answer reads (each answer lowers it a step).
+                let read = floor.nanos.load(Ordering::Relaxed);
+                floor.pad(started).await;
+                (read, started.elapsed())
+            }
+        });
+        for (read, took) in futures::future::join_all(answers).await {
+            assert!(took >= Duration::from_nanos(read), "{took:?} < {read} ns");
+        }
     }
 
     #[tokio::test]
     async fn an_answer_over_the_floor_raises_it() {
-        let floor = BadCredentialsFloor(AtomicU64::new(1_000));
+        let floor = BadCredentialsFloor::default();
+        floor.nanos.store(1_000, Ordering::Relaxed);
         let started = Instant::now() - Duration::from_millis(5);
         floor.pad(started).await;
-        assert_eq!(floor.0.load(Ordering::Relaxed), 1_010);
+        assert_eq!(floor.nanos.load(Ordering::Relaxed), 1_010);
     }
 }
