@@ -50,10 +50,10 @@ fn write_private(path: &std::path::Path, token: &str) -> std::io::Result<()> {
 }
 
 fn load(config: &Config) -> Option<Zeroizing<String>> {
-    if let Ok(t) = std::env::var("KEYWARD_TOKEN") {
-        if !t.trim().is_empty() {
-            return Some(Zeroizing::new(t.trim().to_string()));
-        }
+    if let Ok(t) = std::env::var("KEYWARD_TOKEN")
+        && !t.trim().is_empty()
+    {
+        return Some(Zeroizing::new(t.trim().to_string()));
     }
     std::fs::read_to_string(token_path(config))
         .ok()

@@ -259,10 +259,10 @@ fn personal_part(pw: &str, ctx: &PasswordContext<'_>) -> Option<&'static str> {
     if ctx.name.split_whitespace().any(has) {
         return Some("the user's name");
     }
-    if let Some((local, _)) = ctx.email.split_once('@') {
-        if has(local) {
-            return Some("the email address");
-        }
+    if let Some((local, _)) = ctx.email.split_once('@')
+        && has(local)
+    {
+        return Some("the email address");
     }
     if hay.contains("keyward") {
         return Some("the product name");

@@ -386,12 +386,12 @@ impl Service {
         if new_login.as_str() != u.login {
             let policy = self.effective_policy(&u).await?.policy;
             check_login_policy(&new_login, &policy).map_err(Error::Invalid)?;
-            if let Some(other) = self.store.user_by_login(&new_login.lower()).await? {
-                if other.id != u.id {
-                    return Err(Error::Conflict(format!(
-                        "the login ID {new_login} is already taken"
-                    )));
-                }
+            if let Some(other) = self.store.user_by_login(&new_login.lower()).await?
+                && other.id != u.id
+            {
+                return Err(Error::Conflict(format!(
+                    "the login ID {new_login} is already taken"
+                )));
             }
         }
         let version = expected_version.unwrap_or(u.version);

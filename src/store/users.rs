@@ -112,10 +112,10 @@ impl Store {
     pub async fn previous_hashes(&self, user_id: i64, limit: i64) -> Result<Vec<String>> {
         let cred = self.credential(user_id).await?;
         let mut out = Vec::new();
-        if cred.shared_hash.is_some() {
-            if let Some(own) = cred.own_hash {
-                out.push(own);
-            }
+        if cred.shared_hash.is_some()
+            && let Some(own) = cred.own_hash
+        {
+            out.push(own);
         }
         let rows: Vec<(String,)> = with_pool!(self, p => sqlx::query_as(
             "SELECT hash FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2")

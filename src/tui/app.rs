@@ -529,10 +529,10 @@ impl App {
     fn load_detail(&mut self, login: String) -> Effect {
         self.forget(|w| w == Waiter::Detail);
         let effect = self.call(Waiter::Detail, Call::GetUser { login });
-        if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main()) {
-            if let Some(view) = m.detail.as_mut() {
-                view.request = Some(*id);
-            }
+        if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main())
+            && let Some(view) = m.detail.as_mut()
+        {
+            view.request = Some(*id);
         }
         effect
     }

@@ -39,12 +39,11 @@ impl TextField {
 
     /// Edits with a key; true if the value or cursor changed.
     pub fn key(&mut self, key: &KeyEvent) -> bool {
-        if let KeyCode::Char(_) = key.code {
-            if self.input.value().chars().count() >= self.max
-                && !key.modifiers.contains(KeyModifiers::CONTROL)
-            {
-                return false;
-            }
+        if let KeyCode::Char(_) = key.code
+            && self.input.value().chars().count() >= self.max
+            && !key.modifiers.contains(KeyModifiers::CONTROL)
+        {
+            return false;
         }
         self.input.handle_event(&CtEvent::Key(*key)).is_some()
     }

@@ -109,15 +109,14 @@ impl TestDb {
     pub async fn cleanup(self) {
         let TestDb { service, pg, .. } = self;
         service.store().close().await;
-        if let Some((admin_url, name)) = pg {
-            if let Ok(admin) = Store::open(&admin_url).await {
-                if let Some(pool) = admin.postgres_pool() {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(pool)
-                        .await;
-                    pool.close().await;
-                }
-            }
+        if let Some((admin_url, name)) = pg
+            && let Ok(admin) = Store::open(&admin_url).await
+            && let Some(pool) = admin.postgres_pool()
+        {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(pool)
+                .await;
+            pool.close().await;
         }
     }
 

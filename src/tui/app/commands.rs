@@ -9,25 +9,25 @@ impl App {
     /// Runs a command from a key or the palette.
     pub fn command(&mut self, cmd: Cmd) -> Vec<Effect> {
         let height = self.table_height();
-        if self.main().is_some_and(|m| m.pane == RESOURCES_PANE) {
-            if let Some(effects) = self.resources_command(cmd) {
-                return effects;
-            }
+        if self.main().is_some_and(|m| m.pane == RESOURCES_PANE)
+            && let Some(effects) = self.resources_command(cmd)
+        {
+            return effects;
         }
-        if self.main().is_some_and(|m| m.pane == POLICIES_PANE) {
-            if let Some(effects) = self.policies_command(cmd) {
-                return effects;
-            }
+        if self.main().is_some_and(|m| m.pane == POLICIES_PANE)
+            && let Some(effects) = self.policies_command(cmd)
+        {
+            return effects;
         }
-        if self.main().is_some_and(|m| m.pane == AUDIT_PANE) {
-            if let Some(effects) = self.audit_command(cmd) {
-                return effects;
-            }
+        if self.main().is_some_and(|m| m.pane == AUDIT_PANE)
+            && let Some(effects) = self.audit_command(cmd)
+        {
+            return effects;
         }
-        if self.main().is_some_and(|m| m.pane == LOCKOUTS_PANE) {
-            if let Some(effects) = self.lockouts_command(cmd) {
-                return effects;
-            }
+        if self.main().is_some_and(|m| m.pane == LOCKOUTS_PANE)
+            && let Some(effects) = self.lockouts_command(cmd)
+        {
+            return effects;
         }
         let Some(m) = self.main() else {
             return Vec::new();
@@ -321,10 +321,10 @@ impl App {
                 // The user picker's search: only the latest answer counts.
                 self.forget(|w| w == Waiter::Picker);
                 let effect = self.call(Waiter::Picker, call);
-                if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main()) {
-                    if let Some(Popup::UserPicker(p)) = m.popups.last_mut() {
-                        p.searching = Some(*id);
-                    }
+                if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main())
+                    && let Some(Popup::UserPicker(p)) = m.popups.last_mut()
+                {
+                    p.searching = Some(*id);
                 }
                 vec![effect]
             }
@@ -337,14 +337,13 @@ impl App {
                     Waiter::Popup
                 };
                 let effect = self.call(waiter, call);
-                if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main()) {
-                    if waiter == Waiter::Popup {
-                        if let Some(top) = m.popups.last_mut() {
-                            top.set_pending(Some(*id));
-                            if let (true, Popup::BulkReset(d)) = (starts_bulk, top) {
-                                d.started(now);
-                            }
-                        }
+                if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main())
+                    && waiter == Waiter::Popup
+                    && let Some(top) = m.popups.last_mut()
+                {
+                    top.set_pending(Some(*id));
+                    if let (true, Popup::BulkReset(d)) = (starts_bulk, top) {
+                        d.started(now);
                     }
                 }
                 vec![effect]
@@ -632,10 +631,10 @@ impl App {
     fn count_bulk(&mut self, request: crate::service::BulkRequest) -> Effect {
         self.forget(|w| w == Waiter::BulkCount);
         let effect = self.call(Waiter::BulkCount, Call::BulkCount { request });
-        if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main()) {
-            if let Some(Popup::BulkReset(d)) = m.popups.last_mut() {
-                d.counting = Some(*id);
-            }
+        if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main())
+            && let Some(Popup::BulkReset(d)) = m.popups.last_mut()
+        {
+            d.counting = Some(*id);
         }
         effect
     }

@@ -402,12 +402,11 @@ impl App {
                     }
                 } else {
                     // After a rename in the edit form the detail view follows the new login.
-                    if let Popup::UserForm(f) = &m.popups[index] {
-                        if let (crate::tui::popups::user_form::Mode::Edit { .. }, Some(view)) =
+                    if let Popup::UserForm(f) = &m.popups[index]
+                        && let (crate::tui::popups::user_form::Mode::Edit { .. }, Some(view)) =
                             (&f.mode, m.detail.as_mut())
-                        {
-                            view.login = f.login.value().to_string();
-                        }
+                    {
+                        view.login = f.login.value().to_string();
                     }
                     if matches!(&m.popups[index], Popup::TypeConfirm(c) if c.closes_detail) {
                         m.detail = None;

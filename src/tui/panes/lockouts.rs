@@ -67,10 +67,10 @@ impl LockoutsPane {
     }
 
     pub fn toggle_mark(&mut self) {
-        if let Some(u) = self.accounts.get(self.selected) {
-            if !self.marked.remove(&u.login) {
-                self.marked.insert(u.login.clone());
-            }
+        if let Some(u) = self.accounts.get(self.selected)
+            && !self.marked.remove(&u.login)
+        {
+            self.marked.insert(u.login.clone());
         }
     }
 

@@ -77,13 +77,13 @@ impl HoldersDialog {
         }
         if self.confirm_remove {
             self.confirm_remove = false;
-            if matches!(key.code, KeyCode::Char('y') | KeyCode::Enter) {
-                if let Some(h) = self.holders.get(self.selected) {
-                    return Out::Call(Call::RemoveHolder {
-                        login: self.login.clone(),
-                        id: h.id,
-                    });
-                }
+            if matches!(key.code, KeyCode::Char('y') | KeyCode::Enter)
+                && let Some(h) = self.holders.get(self.selected)
+            {
+                return Out::Call(Call::RemoveHolder {
+                    login: self.login.clone(),
+                    id: h.id,
+                });
             }
             return Out::None;
         }
@@ -203,10 +203,11 @@ impl HoldersDialog {
             lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
         }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-        if let Some((x, y)) = cursor {
-            if x < inner.width && y < inner.height {
-                frame.set_cursor_position((inner.x + x, inner.y + y));
-            }
+        if let Some((x, y)) = cursor
+            && x < inner.width
+            && y < inner.height
+        {
+            frame.set_cursor_position((inner.x + x, inner.y + y));
         }
     }
 }

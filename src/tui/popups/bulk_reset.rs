@@ -476,10 +476,11 @@ impl BulkResetDialog {
             }
         }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-        if let Some((x, y)) = cursor {
-            if x < inner.width && y < inner.height {
-                frame.set_cursor_position((inner.x + x, inner.y + y));
-            }
+        if let Some((x, y)) = cursor
+            && x < inner.width
+            && y < inner.height
+        {
+            frame.set_cursor_position((inner.x + x, inner.y + y));
         }
     }
 }

@@ -263,10 +263,10 @@ impl Palette {
             theme,
         ));
         frame.render_widget(Paragraph::new(lines), inner);
-        if let Some(x) = cursor {
-            if x < inner.width {
-                frame.set_cursor_position((inner.x + x, inner.y));
-            }
+        if let Some(x) = cursor
+            && x < inner.width
+        {
+            frame.set_cursor_position((inner.x + x, inner.y));
         }
     }
 }

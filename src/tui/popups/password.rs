@@ -245,10 +245,11 @@ impl PasswordDialog {
             1 => c2.map(|c| (c, first + 1)),
             _ => None,
         };
-        if let Some((x, y)) = cursor {
-            if x < inner.width && y < inner.height {
-                frame.set_cursor_position((inner.x + x, inner.y + y));
-            }
+        if let Some((x, y)) = cursor
+            && x < inner.width
+            && y < inner.height
+        {
+            frame.set_cursor_position((inner.x + x, inner.y + y));
         }
     }
 }

@@ -311,10 +311,11 @@ impl PolicyForm {
             return;
         }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-        if let Some((x, y)) = cursor {
-            if x < inner.width && y < inner.height {
-                frame.set_cursor_position((inner.x + x, inner.y + y));
-            }
+        if let Some((x, y)) = cursor
+            && x < inner.width
+            && y < inner.height
+        {
+            frame.set_cursor_position((inner.x + x, inner.y + y));
         }
     }
 }
@@ -378,10 +379,10 @@ impl NewPolicyPrompt {
         }
         lines.push(hints(&[("Enter", "create"), ("Esc", "cancel")], theme));
         frame.render_widget(Paragraph::new(lines), inner);
-        if let Some(x) = cursor {
-            if x < inner.width {
-                frame.set_cursor_position((inner.x + x, inner.y));
-            }
+        if let Some(x) = cursor
+            && x < inner.width
+        {
+            frame.set_cursor_position((inner.x + x, inner.y));
         }
     }
 }

@@ -115,10 +115,10 @@ impl ResourceForm {
         } else {
             c2.map(|c| (c, 1))
         };
-        if let Some((x, y)) = cursor {
-            if x < inner.width {
-                frame.set_cursor_position((inner.x + x, inner.y + y));
-            }
+        if let Some((x, y)) = cursor
+            && x < inner.width
+        {
+            frame.set_cursor_position((inner.x + x, inner.y + y));
         }
     }
 }
@@ -286,10 +286,10 @@ impl UserPicker {
             theme,
         ));
         frame.render_widget(Paragraph::new(lines), inner);
-        if let Some(x) = cursor {
-            if x < inner.width {
-                frame.set_cursor_position((inner.x + x, inner.y));
-            }
+        if let Some(x) = cursor
+            && x < inner.width
+        {
+            frame.set_cursor_position((inner.x + x, inner.y));
         }
     }
 }

@@ -69,10 +69,10 @@ impl StepUpDialog {
         }
         lines.push(hints(&[("Enter", "confirm"), ("Esc", "cancel")], theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-        if let Some(x) = cursor {
-            if x < inner.width {
-                frame.set_cursor_position((inner.x + x, inner.y + 2));
-            }
+        if let Some(x) = cursor
+            && x < inner.width
+        {
+            frame.set_cursor_position((inner.x + x, inner.y + 2));
         }
     }
 }

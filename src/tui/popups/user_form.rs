@@ -158,10 +158,10 @@ impl UserForm {
         let Some(data) = &self.data else {
             return Policy::default();
         };
-        if self.policy > 0 {
-            if let Some(p) = data.policies.get(self.policy - 1) {
-                return p.settings.clone();
-            }
+        if self.policy > 0
+            && let Some(p) = data.policies.get(self.policy - 1)
+        {
+            return p.settings.clone();
         }
         if self.kind == Kind::Portal {
             data.portal_policy.clone()
@@ -187,10 +187,8 @@ impl UserForm {
             Ok(l) => {
                 let changed =
                     !matches!(&self.mode, Mode::Edit { login, .. } if login == l.as_str());
-                if changed {
-                    if let Err(e) = check_login_policy(&l, &self.policy()) {
-                        out.push(e);
-                    }
+                if changed && let Err(e) = check_login_policy(&l, &self.policy()) {
+                    out.push(e);
                 }
             }
             Err(e) => out.push(e),
@@ -437,10 +435,11 @@ impl UserForm {
         }
         lines.push(hints(&keys, theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-        if let Some((x, y)) = cursor {
-            if x < inner.width && y < inner.height {
-                frame.set_cursor_position((inner.x + x, inner.y + y));
-            }
+        if let Some((x, y)) = cursor
+            && x < inner.width
+            && y < inner.height
+        {
+            frame.set_cursor_position((inner.x + x, inner.y + y));
         }
     }
 }

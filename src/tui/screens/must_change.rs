@@ -163,10 +163,11 @@ impl MustChangeForm {
         } else {
             c2.map(|c| (c, 4))
         };
-        if let Some((x, y)) = cursor {
-            if x < inner.width && y < inner.height {
-                frame.set_cursor_position((inner.x + x, inner.y + y));
-            }
+        if let Some((x, y)) = cursor
+            && x < inner.width
+            && y < inner.height
+        {
+            frame.set_cursor_position((inner.x + x, inner.y + y));
         }
     }
 }
