@@ -15,6 +15,7 @@ pub struct FileConfig {
     pub argon2: HashParams,
     pub ui: UiSection,
     pub log: LogSection,
+    pub web: WebSection,
     pub attempts_retention_days: Option<u32>,
 }
 
@@ -50,6 +51,60 @@ impl Default for LogSection {
     }
 }
 
+/// `keyward serve`: where it listens, how it is reached, and its limits.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebSection {
+    /// The address to listen on (`--listen` overrides it).
+    pub listen: String,
+    /// How users reach the pages (`https://accounts.example.org`), for the
+    /// links keyward hands out; default: `http://` and the listen address.
+    pub public_url: Option<String>,
+    /// The organisation's name on the pages.
+    pub organisation: String,
+    /// PEM certificate chain and private key: with both, keyward serves HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Plain HTTP on an address other than loopback (behind a reverse
+    /// proxy on another host). Off: keyward refuses to start so.
+    pub allow_plain_http: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (addresses or CIDR
+    /// ranges); from anyone else the header is ignored.
+    pub trusted_proxies: Vec<String>,
+    /// Reset requests for one account an hour (more send nothing).
+    pub reset_requests_per_account_per_hour: u32,
+    /// Reset requests from one client address an hour (more answer 429).
+    pub reset_requests_per_address_per_hour: u32,
+    /// Password checks that may wait for a hashing thread; more answer 503.
+    pub hash_queue_limit: usize,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// How long a request may take before it is answered 503.
+    pub request_timeout_seconds: u64,
+    /// How long requests in flight may take to finish after SIGTERM.
+    pub shutdown_grace_seconds: u64,
+}
+
+impl Default for WebSection {
+    fn default() -> Self {
+        WebSection {
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            organisation: "keyward".into(),
+            tls_cert: None,
+            tls_key: None,
+            allow_plain_http: false,
+            trusted_proxies: Vec::new(),
+            reset_requests_per_account_per_hour: 3,
+            reset_requests_per_address_per_hour: 20,
+            hash_queue_limit: 64,
+            max_body_bytes: 16 * 1024,
+            request_timeout_seconds: 30,
+            shutdown_grace_seconds: 30,
+        }
+    }
+}
+
 /// Everything resolved: what the program runs with.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -61,6 +116,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub runtime_dir: PathBuf,
     pub attempts_retention_days: u32,
+    /// `keyward serve`'s settings.
+    pub web: WebSection,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
 }
@@ -129,6 +186,7 @@ impl Config {
             runtime_dir: runtime_dir(&data_dir),
             data_dir,
             attempts_retention_days: file.attempts_retention_days.unwrap_or(90),
+            web: file.web.clone(),
             config_file,
         })
     }
@@ -137,6 +195,9 @@ impl Config {
         crate::service::ServiceConfig {
             argon2: self.argon2,
             attempts_retention_days: self.attempts_retention_days,
+            hash_queue_limit: None,
+            public_url: self.web.public_url.clone(),
+            reset_requests_per_account_per_hour: self.web.reset_requests_per_account_per_hour,
         }
     }
 }

@@ -31,6 +31,10 @@ pub enum Error {
         "the database cannot be reached ({0}); check that it is running and reachable, then try again"
     )]
     Unavailable(String),
+    /// Too much work at once (the hashing queue is full); nothing was done.
+    /// Retrying after a moment may help.
+    #[error("keyward is busy ({0}); try again in a moment")]
+    Busy(String),
     /// The operation was cancelled before it committed.
     #[error("cancelled before anything was changed")]
     Cancelled,

@@ -12,5 +12,6 @@ pub use error::{Error, Result};
 pub mod cli;
 pub mod config;
 pub mod logging;
+pub mod serve;
 pub mod service;
 pub mod tui;

@@ -120,6 +120,32 @@ pub async fn reset_token(
             }
             Ok(0)
         }
+        ResetTokenCommand::Pending { login, out } => {
+            let actor = session::actor(config, service).await?;
+            let links = service
+                .pending_reset_links(&actor, login.as_deref())
+                .await?;
+            if out.json {
+                output::json(&links)?;
+            } else if links.is_empty() {
+                say!("no reset links wait to be passed on");
+            } else {
+                let rows: Vec<Vec<String>> = links
+                    .iter()
+                    .map(|l| {
+                        vec![
+                            output::safe(&l.login),
+                            output::safe(&l.recipient),
+                            output::time(Some(l.requested_at)),
+                            output::time(Some(l.expires_at)),
+                            output::safe(&l.link),
+                        ]
+                    })
+                    .collect();
+                output::table(&["LOGIN", "EMAIL", "ASKED", "EXPIRES", "LINK"], &rows);
+            }
+            Ok(0)
+        }
         ResetTokenCommand::Redeem { pw } => {
             let token = input::stdin_line("reset token")?;
             let password: Password = if pw.password_stdin {

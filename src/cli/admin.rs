@@ -1,6 +1,6 @@
 //! `keyward resource|policy|lockouts|audit` handlers.
 
-use super::args::{AuditCommand, PolicyCommand, ResourceCommand};
+use super::args::{AuditCommand, KeyCommand, PolicyCommand, ResourceCommand};
 use super::output::say;
 use super::output::{json, safe, table, time};
 use super::parse;
@@ -76,6 +76,7 @@ pub async fn resource(service: &Service, actor: &Actor, cmd: ResourceCommand) ->
                 safe(&resource)
             );
         }
+        ResourceCommand::Key(cmd) => return keys(service, actor, cmd).await,
         ResourceCommand::Users {
             resource,
             limit,
@@ -93,6 +94,61 @@ pub async fn resource(service: &Service, actor: &Actor, cmd: ResourceCommand) ->
                     .collect();
                 table(&["LOGIN", "LEVEL", "GRANTED"], &rows);
             }
+        }
+    }
+    Ok(0)
+}
+
+async fn keys(service: &Service, actor: &Actor, cmd: KeyCommand) -> Result<i32> {
+    match cmd {
+        KeyCommand::Issue {
+            resource,
+            label,
+            out,
+        } => {
+            let issued = service.issue_api_key(actor, &resource, &label).await?;
+            if out.json {
+                json(&serde_json::json!({ "key": issued.key.as_str(), "details": issued.view }))?;
+            } else {
+                say!("{}", issued.key.as_str());
+                eprintln!(
+                    "key {} for {} (shown once: store it in the application's secrets now)",
+                    issued.view.prefix,
+                    safe(&issued.view.resource)
+                );
+            }
+        }
+        KeyCommand::List { resource, out } => {
+            let keys = service.list_api_keys(actor, &resource).await?;
+            if out.json {
+                json(&keys)?;
+            } else {
+                let rows: Vec<Vec<String>> = keys
+                    .iter()
+                    .map(|k| {
+                        vec![
+                            k.id.to_string(),
+                            k.prefix.clone(),
+                            safe(&k.label),
+                            time(Some(k.created_at)),
+                            safe(&k.created_by),
+                            k.revoked_at.map_or_else(
+                                || "live".into(),
+                                |t| format!("revoked {}", time(Some(t))),
+                            ),
+                        ]
+                    })
+                    .collect();
+                table(&["ID", "PREFIX", "LABEL", "ISSUED", "BY", "STATE"], &rows);
+            }
+        }
+        KeyCommand::Revoke { resource, key } => {
+            let k = service.revoke_api_key(actor, &resource, &key).await?;
+            say!(
+                "revoked key {} of {}; applications using it are refused from now on",
+                k.prefix,
+                safe(&k.resource)
+            );
         }
     }
     Ok(0)

@@ -87,6 +87,13 @@ pub enum Command {
     /// One-time password-reset tokens.
     #[command(subcommand)]
     ResetToken(ResetTokenCommand),
+    /// Serve the sign-in API and the self-service pages over HTTP(S) until
+    /// SIGTERM or Ctrl-C (see `[web]` in the config file).
+    Serve {
+        /// Address and port to listen on, e.g. 127.0.0.1:8080; overrides [web] listen.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
     /// Apply database migrations.
     Migrate,
     /// Fill an empty database with realistic demo data.
@@ -287,6 +294,34 @@ pub enum ResourceCommand {
         #[command(flatten)]
         out: Output,
     },
+    /// The keys a resource's applications call `keyward serve` with.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Issue a new key (shown once; needs a recent sign-in).
+    Issue {
+        resource: String,
+        /// What the key is for, e.g. "production" or "staging".
+        #[arg(long, default_value = "")]
+        label: String,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// A resource's keys, revoked ones included (never the keys themselves).
+    List {
+        resource: String,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Revoke a key at once (needs a recent sign-in).
+    Revoke {
+        resource: String,
+        /// The key's id or its shown prefix (from `key list`).
+        key: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -340,5 +375,13 @@ pub enum ResetTokenCommand {
     Redeem {
         #[command(flatten)]
         pw: PasswordInput,
+    },
+    /// Reset links users asked for (on /reset or through an application)
+    /// that wait to be passed on, with the link; only those you may reset.
+    Pending {
+        /// Only this user's.
+        login: Option<String>,
+        #[command(flatten)]
+        out: Output,
     },
 }

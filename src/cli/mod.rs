@@ -19,6 +19,10 @@ use crate::service::Service;
 
 /// Runs one command; returns the process exit code.
 pub async fn run(command: Command, config: &Config) -> Result<i32> {
+    if let Command::Serve { listen } = &command {
+        crate::serve::run(config, listen.as_deref()).await?;
+        return Ok(0);
+    }
     if let Command::Migrate = command {
         let store = crate::store::Store::open(&config.database_url).await?;
         store.migrate().await?;
@@ -27,7 +31,7 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
     }
     let service = Service::open(&config.database_url, config.service_config()).await?;
     let code = match command {
-        Command::Migrate => 0,
+        Command::Migrate | Command::Serve { .. } => 0,
         Command::Init {
             admin,
             name,

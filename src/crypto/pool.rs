@@ -39,6 +39,10 @@ pub struct HashPool {
     /// Each thread's own way in, by its number.
     threads: Vec<Sender<Job>>,
     shared: Arc<Mutex<Shared>>,
+    /// How many jobs may wait for a thread; one more is refused with
+    /// [`PoolError::Busy`] at once (`keyward serve` answers 503 then,
+    /// instead of queueing without end).
+    queue_limit: usize,
 }
 
 /// What the threads and the callers share.
@@ -73,6 +77,8 @@ pub enum PoolError {
     Gone,
     /// The job panicked; the thread lives on for the next one.
     Panicked,
+    /// Every thread is busy and the queue is full; the job was not taken.
+    Busy,
 }
 
 impl fmt::Display for PoolError {
@@ -80,6 +86,7 @@ impl fmt::Display for PoolError {
         f.write_str(match self {
             PoolError::Gone => "the hashing threads have stopped",
             PoolError::Panicked => "a hashing job failed unexpectedly",
+            PoolError::Busy => "too many passwords are being checked at once",
         })
     }
 }
@@ -110,7 +117,20 @@ impl HashPool {
         Ok(HashPool {
             threads: senders,
             shared,
+            queue_limit: usize::MAX,
         })
+    }
+
+    /// Bounds the queue: at most `limit` jobs wait for a thread (see
+    /// [`PoolError::Busy`]).
+    pub fn with_queue_limit(mut self, limit: usize) -> HashPool {
+        self.queue_limit = limit;
+        self
+    }
+
+    /// How many jobs wait for a thread now.
+    pub fn queued(&self) -> usize {
+        lock(&self.shared).waiting.len()
     }
 
     /// Runs `job` on one of the pool's threads and waits for its answer
@@ -137,6 +157,7 @@ impl HashPool {
             let mut shared = lock(&self.shared);
             match shared.idle.pop() {
                 Some(n) => n,
+                None if shared.waiting.len() >= self.queue_limit => return Err(PoolError::Busy),
                 None => {
                     shared.waiting.push_back(job);
                     return Ok(());
@@ -247,6 +268,49 @@ mod tests {
                 futures::future::join_all((0..8u64).map(|i| pool.run(move || i * 2))).await;
             let answers: Vec<u64> = answers.into_iter().map(|a| a.expect("answer")).collect();
             assert_eq!(answers, (0..8u64).map(|i| i * 2).collect::<Vec<_>>());
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once_and_takes_jobs_again_when_it_drains() {
+        within(async {
+            let pool = Arc::new(
+                HashPool::start(1, IDLE_AFTER, || {})
+                    .expect("start")
+                    .with_queue_limit(2),
+            );
+            let (release, released) = std::sync::mpsc::channel::<()>();
+            // One job holds the thread; two wait; the fourth is refused.
+            let hold = {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    pool.run(move || {
+                        let _ = released.recv();
+                        1
+                    })
+                    .await
+                })
+            };
+            while !lock(&pool.shared).idle.is_empty() {
+                tokio::task::yield_now().await;
+            }
+            let waiting: Vec<_> = (0..2)
+                .map(|i| {
+                    let pool = pool.clone();
+                    tokio::spawn(async move { pool.run(move || i + 10).await })
+                })
+                .collect();
+            while pool.queued() < 2 {
+                tokio::task::yield_now().await;
+            }
+            assert_eq!(pool.run(|| 99).await, Err(PoolError::Busy));
+            release.send(()).expect("release");
+            assert_eq!(hold.await.expect("join"), Ok(1));
+            for (i, w) in waiting.into_iter().enumerate() {
+                assert_eq!(w.await.expect("join"), Ok(i + 10));
+            }
+            assert_eq!(pool.run(|| 7).await, Ok(7));
         })
         .await;
     }

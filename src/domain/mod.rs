@@ -15,7 +15,7 @@ pub mod user;
 
 pub use kinds::{AccessLevel, Kind, Role, Status};
 pub use login::LoginId;
-pub use outcome::AuthOutcome;
+pub use outcome::{AuthOutcome, MustChangeReason};
 pub use password::Password;
 pub use policy::Policy;
 pub use rights::Action;

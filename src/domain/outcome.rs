@@ -18,6 +18,9 @@ pub enum AuthOutcome {
         until: Option<DateTime<Utc>>,
     },
     Disabled,
+    /// Right password, through an application's key, but the account has no
+    /// grant on that application's resource.
+    NoAccess,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -51,6 +54,7 @@ impl AuthOutcome {
             AuthOutcome::BadCredentials => 11,
             AuthOutcome::Locked { .. } => 12,
             AuthOutcome::Disabled => 13,
+            AuthOutcome::NoAccess => 15,
         }
     }
 
@@ -75,6 +79,7 @@ impl AuthOutcome {
                 "the account is locked until an administrator unlocks it".into()
             }
             AuthOutcome::Disabled => "the account is disabled".into(),
+            AuthOutcome::NoAccess => "the account has no access to this application".into(),
         }
     }
 }
@@ -94,6 +99,9 @@ pub enum AttemptOutcome {
     WhileLocked,
     Disabled,
     NoPassword,
+    /// The right password through an application the account has no grant
+    /// on; not counted, and not a sign-in.
+    NoAccess,
 }
 
 impl AttemptOutcome {
@@ -107,6 +115,7 @@ impl AttemptOutcome {
             AttemptOutcome::WhileLocked => "while_locked",
             AttemptOutcome::Disabled => "disabled",
             AttemptOutcome::NoPassword => "no_password",
+            AttemptOutcome::NoAccess => "no_access",
         }
     }
 }

@@ -47,6 +47,14 @@ impl fmt::Debug for Password {
     }
 }
 
+/// From a JSON string (the HTTP API's bodies): normalised like typed text,
+/// and the decoded string is wiped.
+impl<'de> serde::Deserialize<'de> for Password {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Password::new)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +71,12 @@ mod tests {
     fn keeps_spaces_and_case() {
         let p = Password::new("  Hello World  ".to_string());
         assert_eq!(p.expose(), "  Hello World  ");
+    }
+
+    #[test]
+    fn deserialises_from_a_json_string_normalised() {
+        let p: Password = serde_json::from_str("\"caf\\u0065\\u0301\"").unwrap();
+        assert_eq!(p.expose(), "caf\u{e9}");
     }
 
     #[test]

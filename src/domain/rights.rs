@@ -26,6 +26,8 @@ pub enum Action {
     ManagePolicies,
     /// Purge deletion candidates.
     Purge,
+    /// Issue and revoke applications' API keys.
+    ManageKeys,
 }
 
 impl Action {
@@ -40,6 +42,7 @@ impl Action {
             Action::BulkReset => "reset passwords in bulk",
             Action::ManagePolicies => "change policies",
             Action::Purge => "purge inactive accounts",
+            Action::ManageKeys => "issue or revoke application keys",
         }
     }
 }
@@ -128,7 +131,12 @@ mod tests {
         assert!(check(Admin, Action::ManageResources, None).is_ok());
         assert!(check(Manager, Action::ManageResources, None).is_err());
         // global only
-        for a in [Action::BulkReset, Action::ManagePolicies, Action::Purge] {
+        for a in [
+            Action::BulkReset,
+            Action::ManagePolicies,
+            Action::Purge,
+            Action::ManageKeys,
+        ] {
             assert!(check(GlobalAdmin, a, None).is_ok());
             assert!(check(Admin, a, None).is_err());
         }

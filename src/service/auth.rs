@@ -6,8 +6,9 @@ use super::{Service, clip, parse_kind, parse_role};
 use crate::crypto::tokens::{random_token, token_digest};
 use crate::domain::outcome::AttemptOutcome;
 use crate::domain::user::{LockState, PasswordAge, must_change_reason};
-use crate::domain::{AuthOutcome, Password, Role, rights};
+use crate::domain::{AccessLevel, AuthOutcome, Password, Role, rights};
 use crate::error::{Error, Result};
+use crate::store::AttemptSource;
 use crate::store::rows::{UserRow, UserWithCredential};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -72,6 +73,43 @@ fn clean_source(source: &str) -> String {
     if s.is_empty() { "unknown".into() } else { s }
 }
 
+/// Where a sign-in comes from: a label for the attempts log ("console",
+/// "cli-verify", an application's name) and, for a sign-in through an
+/// application's key, the application's resource, on which the account
+/// then needs a grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInSource {
+    pub label: String,
+    pub resource_id: Option<i64>,
+}
+
+impl SignInSource {
+    /// A source with no resource (the console, the command line).
+    pub fn named(label: &str) -> SignInSource {
+        SignInSource {
+            label: clean_source(label),
+            resource_id: None,
+        }
+    }
+
+    fn attempt(&self) -> AttemptSource<'_> {
+        AttemptSource {
+            label: &self.label,
+            resource_id: self.resource_id,
+        }
+    }
+}
+
+/// What a sign-in answered, and on a right password (ok or must-change)
+/// the account as it was read, with its access level on the source's
+/// resource.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub outcome: AuthOutcome,
+    pub user: Option<UserRow>,
+    pub access: Option<AccessLevel>,
+}
+
 impl Service {
     /// Checks a password exactly as a sign-in (DESIGN.md "Sign-in"). Every
     /// branch takes one Argon2id verification, so timing does not tell
@@ -93,12 +131,29 @@ impl Service {
         password: &Password,
         source: &str,
     ) -> Result<AuthOutcome> {
+        let source = SignInSource::named(source);
+        Ok(self
+            .authenticate_from(login, password, &source)
+            .await?
+            .outcome)
+    }
+
+    /// [`Service::authenticate`] from a source that may name an
+    /// application's resource: a right password on an account without a
+    /// grant on it answers `NoAccess` (recorded, not counted, not a
+    /// sign-in). On a right password the answer carries the account.
+    pub async fn authenticate_from(
+        &self,
+        login: &str,
+        password: &Password,
+        source: &SignInSource,
+    ) -> Result<Authenticated> {
         let started = std::time::Instant::now();
-        let (outcome, padding) = self.authenticate_once(login, password, source).await?;
-        if outcome == AuthOutcome::BadCredentials && padding == Padding::Pad {
+        let (answer, padding) = self.authenticate_once(login, password, source).await?;
+        if answer.outcome == AuthOutcome::BadCredentials && padding == Padding::Pad {
             self.bad_credentials_floor.pad(started).await;
         }
-        Ok(outcome)
+        Ok(answer)
     }
 
     /// The sign-in itself, without the padding.
@@ -106,9 +161,14 @@ impl Service {
         &self,
         login: &str,
         password: &Password,
-        source: &str,
-    ) -> Result<(AuthOutcome, Padding)> {
-        let source = clean_source(source);
+        from: &SignInSource,
+    ) -> Result<(Authenticated, Padding)> {
+        let source = from.attempt();
+        let refused = |outcome: AuthOutcome| Authenticated {
+            outcome,
+            user: None,
+            access: None,
+        };
         let key = crate::domain::login::lookup_key(login.trim_end_matches(['\r', '\n']));
         // A login that cannot exist is not recorded as typed: it is often a
         // password typed into the wrong field.
@@ -129,11 +189,11 @@ impl Service {
                     &recorded_login,
                     None,
                     AttemptOutcome::UnknownLogin.as_str(),
-                    &source,
+                    source,
                     self.now(),
                 )
                 .await?;
-            return Ok((AuthOutcome::BadCredentials, Padding::Pad));
+            return Ok((refused(AuthOutcome::BadCredentials), Padding::Pad));
         };
         let now = self.now();
 
@@ -144,11 +204,11 @@ impl Service {
                     &user.login,
                     Some(user.id),
                     AttemptOutcome::Disabled.as_str(),
-                    &source,
+                    source,
                     now,
                 )
                 .await?;
-            return Ok((AuthOutcome::Disabled, Padding::Pad));
+            return Ok((refused(AuthOutcome::Disabled), Padding::Pad));
         }
         let lock = LockState::at(user.locked_at, user.locked_until, now);
         if lock.is_locked() {
@@ -158,11 +218,11 @@ impl Service {
                     &user.login,
                     Some(user.id),
                     AttemptOutcome::WhileLocked.as_str(),
-                    &source,
+                    source,
                     now,
                 )
                 .await?;
-            return Ok((locked_outcome(lock), Padding::Pad));
+            return Ok((refused(locked_outcome(lock)), Padding::Pad));
         }
         let Some(current) = credential.current().map(str::to_string) else {
             self.verify(None, password).await?;
@@ -171,31 +231,66 @@ impl Service {
                     &user.login,
                     Some(user.id),
                     AttemptOutcome::NoPassword.as_str(),
-                    &source,
+                    source,
                     now,
                 )
                 .await?;
-            return Ok((AuthOutcome::BadCredentials, Padding::Pad));
+            return Ok((refused(AuthOutcome::BadCredentials), Padding::Pad));
         };
 
-        // Both outcomes need the user's policy: it is read while Argon2 runs.
+        // Both outcomes need the user's policy, and a right password
+        // through an application its grant: they are read while Argon2 runs.
         let phc = (!password.is_empty()).then(|| current.clone());
-        let (matched, effective) =
-            tokio::join!(self.verify(phc, password), self.effective_policy(&user));
+        let grant = async {
+            match from.resource_id {
+                Some(resource) => self.store.grant_level(user.id, resource).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (matched, effective, grant) = tokio::join!(
+            self.verify(phc, password),
+            self.effective_policy(&user),
+            grant
+        );
         let effective = effective?;
         // An empty password verified against the dummy: one run, like every branch.
         if matched? {
+            let access = match grant? {
+                // Through an application: a grant on its resource is needed.
+                Some(None) => {
+                    self.store
+                        .insert_attempt(
+                            &user.login,
+                            Some(user.id),
+                            AttemptOutcome::NoAccess.as_str(),
+                            source,
+                            now,
+                        )
+                        .await?;
+                    return Ok((refused(AuthOutcome::NoAccess), Padding::Pad));
+                }
+                Some(Some(level)) => Some(level.parse::<AccessLevel>().map_err(Error::Database)?),
+                None => None,
+            };
             let outcome = self
                 .signed_in(
                     &user,
                     &current,
                     credential.shared_hash.is_some(),
                     password,
-                    &source,
+                    source,
                     effective,
                 )
                 .await?;
-            return Ok((outcome, Padding::Pad));
+            let user = outcome.is_ok().then_some(user);
+            return Ok((
+                Authenticated {
+                    outcome,
+                    user,
+                    access,
+                },
+                Padding::Pad,
+            ));
         }
 
         // Wrong password.
@@ -226,11 +321,11 @@ impl Service {
                         &user.login,
                         Some(user.id),
                         AttemptOutcome::StalePassword.as_str(),
-                        &source,
+                        source,
                         now,
                     )
                     .await?;
-                return Ok((AuthOutcome::BadCredentials, Padding::Skip));
+                return Ok((refused(AuthOutcome::BadCredentials), Padding::Skip));
             }
         }
         let padding = if would_lock {
@@ -258,14 +353,14 @@ impl Service {
         // The count, the lock and the attempt's record together (atomically).
         let failure = self
             .store
-            .record_failure(user.id, &user.login, &policy, &source, now)
+            .record_failure(user.id, &user.login, &policy, source, now)
             .await?;
         if failure.locked.is_some() {
             tracing::info!(login = %user.login, failures = failure.failed_attempts, "account locked after failed sign-ins");
         }
         // DESIGN step 4: the failure that locks still answers bad credentials
         // (unknown logins never lock, so this must not differ).
-        Ok((AuthOutcome::BadCredentials, padding))
+        Ok((refused(AuthOutcome::BadCredentials), padding))
     }
 
     async fn signed_in(
@@ -274,7 +369,7 @@ impl Service {
         current: &str,
         on_shared: bool,
         password: &Password,
-        source: &str,
+        source: AttemptSource<'_>,
         effective: super::EffectivePolicy,
     ) -> Result<AuthOutcome> {
         let now = self.now();

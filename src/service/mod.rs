@@ -3,6 +3,7 @@
 //! service checks their rights, applies policy, writes the audit trail (in the
 //! same transaction as the change) and calls the store.
 
+mod apps;
 mod audit;
 mod auth;
 mod clock;
@@ -12,14 +13,17 @@ mod padding;
 mod passwords;
 mod policies;
 mod resources;
+mod self_service;
 mod users;
 pub mod views;
 
-pub use auth::{Actor, LoginResult};
+pub use apps::{AppSignIn, Application, IssuedKey, KeyView, SignedInUser};
+pub use auth::{Actor, Authenticated, LoginResult, SignInSource};
 pub use clock::Clock;
 pub use demo::DemoReport;
 pub use lockouts::LockoutsRequest;
-pub use passwords::{BulkRequest, PasswordCheck};
+pub use passwords::{BulkRequest, PasswordCheck, PendingLink};
+pub use self_service::{ChangeProof, PublicCheck, ResetLinkState};
 pub use users::{NewUser, UserEdit, UserFilter};
 
 use crate::crypto::{HashParams, HashPool, Hasher};
@@ -37,6 +41,16 @@ pub struct ServiceConfig {
     pub argon2: HashParams,
     /// Sign-in attempts older than this are pruned.
     pub attempts_retention_days: u32,
+    /// How many Argon2 jobs may wait for a hashing thread; beyond that a
+    /// sign-in answers [`Error::Busy`] at once. `None`: no bound (the
+    /// console and the command line); `keyward serve` sets one.
+    pub hash_queue_limit: Option<usize>,
+    /// Where `keyward serve`'s pages are reached (`[web] public_url`), for
+    /// the links self-service reset requests put in the outbox.
+    pub public_url: Option<String>,
+    /// Self-service reset requests for one account an hour; more are
+    /// answered as usual but send nothing.
+    pub reset_requests_per_account_per_hour: u32,
 }
 
 impl Default for ServiceConfig {
@@ -44,6 +58,9 @@ impl Default for ServiceConfig {
         ServiceConfig {
             argon2: HashParams::FLOOR,
             attempts_retention_days: 90,
+            hash_queue_limit: None,
+            public_url: None,
+            reset_requests_per_account_per_hour: 3,
         }
     }
 }
@@ -61,6 +78,9 @@ pub struct Service {
     /// One thread per core for Argon2 (crypto/pool.rs): hashes beyond that
     /// wait their turn in its queue.
     hashing: Arc<HashPool>,
+    /// Work done after its answer (a reset request's link), waited for by
+    /// [`Service::finish_background`] before the process ends.
+    background: tokio_util::task::TaskTracker,
 }
 
 /// A policy as it applies to one user, and why.
@@ -89,7 +109,8 @@ impl Service {
             crate::crypto::pool::IDLE_AFTER,
             crate::crypto::hasher::release_thread_memory,
         )
-        .map_err(|e| Error::Internal(format!("cannot start the hashing threads: {e}")))?;
+        .map_err(|e| Error::Internal(format!("cannot start the hashing threads: {e}")))?
+        .with_queue_limit(config.hash_queue_limit.unwrap_or(usize::MAX));
         let service = Service {
             store,
             hasher,
@@ -97,6 +118,7 @@ impl Service {
             config: Arc::new(config.clone()),
             bad_credentials_floor: Arc::default(),
             hashing: Arc::new(hashing),
+            background: tokio_util::task::TaskTracker::new(),
         };
         let now = service.now();
         let defaults = serde_json::to_string(&Policy::default())
@@ -156,7 +178,23 @@ impl Service {
         self.hashing
             .run(move || job(&hasher))
             .await
-            .map_err(|e| Error::Internal(e.to_string()))
+            .map_err(|e| match e {
+                crate::crypto::pool::PoolError::Busy => Error::Busy(e.to_string()),
+                _ => Error::Internal(e.to_string()),
+            })
+    }
+
+    /// Waits for the work started after its answer (reset requests) to end.
+    /// Work started meanwhile is waited for too.
+    pub async fn finish_background(&self) {
+        self.background.close();
+        self.background.wait().await;
+        self.background.reopen();
+    }
+
+    /// How many Argon2 jobs wait for a hashing thread now.
+    pub fn hash_queue_depth(&self) -> usize {
+        self.hashing.queued()
     }
 
     /// Hashes with a fresh salt.
@@ -241,6 +279,14 @@ impl Service {
         if row.status != "active" {
             return Err(Error::Unauthenticated(
                 "your account has been disabled".into(),
+            ));
+        }
+        if row
+            .sessions_valid_after
+            .is_some_and(|t| t > actor.authenticated_at)
+        {
+            return Err(Error::Unauthenticated(
+                "your password was reset or changed since you signed in; sign in again".into(),
             ));
         }
         if !rights::can_use_console(role, kind) {

@@ -48,6 +48,16 @@ pub struct BulkRequest {
     pub confirmed_count: Option<u64>,
 }
 
+/// A reset link waiting to be passed on to its user.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingLink {
+    pub login: String,
+    pub recipient: String,
+    pub link: String,
+    pub requested_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// Temporary passwords are this long.
 pub const TEMP_PASSWORD_LEN: usize = 20;
 
@@ -118,7 +128,7 @@ impl Service {
 
     /// Refuses `password` for `u` unless every rule holds, including "not
     /// used before" (the current password and the last `history` ones).
-    async fn enforce_policy(
+    pub(crate) async fn enforce_policy(
         &self,
         u: &UserRow,
         policy: &Policy,
@@ -155,12 +165,41 @@ impl Service {
         }
     }
 
+    /// Stores a new password for `u`; the user's console and CLI sessions
+    /// go on (an administrator changing their own, a forced change).
     async fn store_password(
         &self,
         u: &UserRow,
         password: &Password,
         must_change: bool,
         token: Option<i64>,
+        event: &AuditEvent,
+    ) -> Result<()> {
+        self.write_password(u, password, must_change, token, false, event)
+            .await
+    }
+
+    /// Stores a new password for `u` (no must-change) and ends their
+    /// console and CLI sessions: a reset link used, a change made
+    /// elsewhere than in the session.
+    pub(crate) async fn store_password_ending_sessions(
+        &self,
+        u: &UserRow,
+        password: &Password,
+        token: Option<i64>,
+        event: &AuditEvent,
+    ) -> Result<()> {
+        self.write_password(u, password, false, token, true, event)
+            .await
+    }
+
+    async fn write_password(
+        &self,
+        u: &UserRow,
+        password: &Password,
+        must_change: bool,
+        token: Option<i64>,
+        end_sessions: bool,
         event: &AuditEvent,
     ) -> Result<()> {
         let effective = self.effective_policy(u).await?;
@@ -172,6 +211,7 @@ impl Service {
             policy_version: effective.row.version,
             keep,
             redeem_token: token,
+            end_sessions,
         };
         self.store.set_password(u.id, &new, self.now(), event).await
     }
@@ -212,7 +252,7 @@ impl Service {
             &u.login,
             json!({ "must_change": must_change, "holders_affected": holders }),
         );
-        self.store_password(&u, password, must_change, None, &event)
+        self.write_password(&u, password, must_change, None, true, &event)
             .await
     }
 
@@ -256,7 +296,8 @@ impl Service {
                     &u.login,
                     json!({ "must_change": true }),
                 );
-                self.store_password(&u, &pw, true, None, &event).await?;
+                self.write_password(&u, &pw, true, None, true, &event)
+                    .await?;
                 return Ok(candidate);
             }
         }
@@ -347,9 +388,52 @@ impl Service {
             json!({ "expires_at": expires }),
         );
         self.store
-            .insert_reset_token(u.id, &token_digest(&token), expires, now, &event)
+            .insert_reset_token(u.id, &token_digest(&token), expires, now, &event, None)
             .await?;
         Ok((token, expires))
+    }
+
+    /// Reset links users asked for that wait to be passed on (newest first),
+    /// of the accounts the actor may reset; with `login`, that user's only.
+    /// The links are bearer secrets: shown to those who could reset the
+    /// password anyway.
+    pub async fn pending_reset_links(
+        &self,
+        actor: &Actor,
+        login: Option<&str>,
+    ) -> Result<Vec<PendingLink>> {
+        let me = self.current_actor(actor).await?;
+        let my_role = super::parse_role(&me)?;
+        let user_id = match login {
+            Some(l) => {
+                let u = self.user(l).await?;
+                self.authorize(actor, Action::ResetPassword, Some(&u))
+                    .await?;
+                Some(u.id)
+            }
+            None => {
+                self.authorize(actor, Action::View, None).await?;
+                None
+            }
+        };
+        let rows = self.store.pending_links(user_id, self.now(), 1000).await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let Some(u) = self.store.user_by_id(r.user_id).await? else {
+                continue;
+            };
+            let target = (super::parse_role(&u)?, super::parse_kind(&u)?);
+            if crate::domain::rights::check(my_role, Action::ResetPassword, Some(target)).is_ok() {
+                out.push(PendingLink {
+                    login: r.login,
+                    recipient: r.recipient,
+                    link: r.link,
+                    requested_at: r.created_at,
+                    expires_at: r.expires_at,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Redeems a reset token: sets a password that passes the policy, once.
@@ -371,7 +455,11 @@ impl Service {
             .await?
             .ok_or_else(invalid)?;
         let now = self.now();
-        if row.used_at.is_some() || row.revoked_at.is_some() || row.expires_at <= now {
+        if row.purpose != crate::store::TokenPurpose::Reset.as_str()
+            || row.used_at.is_some()
+            || row.revoked_at.is_some()
+            || row.expires_at <= now
+        {
             return Err(invalid());
         }
         let u = self
@@ -385,7 +473,7 @@ impl Service {
         let policy = self.effective_policy(&u).await?.policy;
         self.enforce_policy(&u, &policy, password).await?;
         let event = AuditEvent::new(&u.login, "reset_token.redeem", &u.login, json!({}));
-        self.store_password(&u, password, false, Some(row.id), &event)
+        self.store_password_ending_sessions(&u, password, Some(row.id), &event)
             .await?;
         Ok(u.login)
     }

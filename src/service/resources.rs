@@ -35,7 +35,7 @@ impl Service {
             .collect())
     }
 
-    async fn resource(&self, name: &str) -> Result<ResourceRow> {
+    pub(crate) async fn resource(&self, name: &str) -> Result<ResourceRow> {
         self.store
             .resource_by_name(name.trim())
             .await?

@@ -13,6 +13,7 @@
 //! service decides, the store writes, and every change is written in the same
 //! transaction as its audit entry.
 
+mod api_keys;
 pub(crate) mod audit;
 mod bulk;
 mod demo;
@@ -21,6 +22,7 @@ mod listing;
 mod lockouts;
 mod pg_plan;
 mod policies;
+mod rate_limits;
 mod resources;
 pub mod rows;
 mod search_order;
@@ -30,11 +32,14 @@ mod stmt;
 mod tokens;
 mod users;
 
+pub use api_keys::NewApiKey;
 pub use audit::AuditEvent;
 pub use bulk::{BulkScope, Progress};
 pub use demo::{DemoGrant, DemoUser};
 pub use listing::{Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
 pub use lockouts::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
+pub use signin::AttemptSource;
+pub use tokens::{NewLink, TokenPurpose};
 pub use users::{NewPassword, NewUserRow, UserFields};
 
 use crate::error::{Error, Result};

@@ -29,6 +29,9 @@ pub struct UserRow {
     pub updated_at: DateTime<Utc>,
     pub version: i64,
     pub has_password: bool,
+    /// Console and CLI sessions begun before this have ended (a reset link
+    /// used, a password changed by its owner or set by an administrator).
+    pub sessions_valid_after: Option<DateTime<Utc>>,
 }
 
 /// The columns of [`UserRow`], for `SELECT {USER_COLUMNS} FROM {USERS}`.
@@ -36,7 +39,8 @@ pub const USER_COLUMNS: &str = "u.id, u.login, u.name, u.email, u.kind, u.role, 
     c.must_change_password, c.password_changed_at, c.password_policy_version, u.failed_attempts, \
     u.last_failure_at, u.last_failure_source, u.locked_at, u.locked_until, u.lock_streak, \
     u.last_locked_at, u.last_login_at, u.policy_id, u.created_at, u.updated_at, u.version, \
-    (c.password_hash IS NOT NULL OR c.shared_credential_id IS NOT NULL) AS has_password";
+    (c.password_hash IS NOT NULL OR c.shared_credential_id IS NOT NULL) AS has_password, \
+    c.sessions_valid_after";
 
 /// Users (`u`) with their credentials (`c`, one row each), as [`USER_COLUMNS`] reads them.
 pub const USERS: &str = "users u JOIN credentials c ON c.user_id = u.id";
@@ -140,6 +144,49 @@ pub struct AttemptRow {
     pub source: String,
 }
 
+/// Sign-ins of one user through one application, by outcome.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ResourceSignInRow {
+    pub resource_id: i64,
+    /// The resource's name now, or as recorded if it was deleted.
+    pub resource: String,
+    pub outcome: String,
+    pub attempts: i64,
+    pub last_at: DateTime<Utc>,
+}
+
+/// An application's key, without the key (only its digest is stored).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiKeyRow {
+    pub id: i64,
+    pub resource_id: i64,
+    pub prefix: String,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The application a valid key belongs to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyOwnerRow {
+    pub key_id: i64,
+    pub resource_id: i64,
+    pub resource: String,
+}
+
+/// A link waiting to be delivered, with whom it is for.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingLinkRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub login: String,
+    pub recipient: String,
+    pub link: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
     pub seq: i64,
@@ -168,6 +215,7 @@ pub struct ResetTokenRow {
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub purpose: String,
 }
 
 #[cfg(test)]

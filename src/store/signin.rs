@@ -1,7 +1,7 @@
 //! Sign-in bookkeeping: counting failures atomically, locking, resetting on
 //! success, and the attempts log (the Lockouts listing is in lockouts.rs).
 
-use super::rows::AttemptRow;
+use super::rows::{AttemptRow, ResourceSignInRow};
 use super::{BeginWrite, Pool, Store, with_pool};
 use crate::domain::outcome::AttemptOutcome;
 use crate::domain::policy::Policy;
@@ -13,16 +13,41 @@ use chrono::{DateTime, Duration, Utc};
 macro_rules! insert_attempt {
     ($exec:expr, $now:expr, $login:expr, $user_id:expr, $outcome:expr, $source:expr) => {
         sqlx::query(
-            "INSERT INTO attempts (at, login, user_id, outcome, source) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO attempts (at, login, user_id, outcome, source, resource_id) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind($now)
         .bind($login)
         .bind($user_id)
         .bind($outcome)
-        .bind($source)
+        .bind($source.label)
+        .bind($source.resource_id)
         .execute($exec)
         .await
     };
+}
+
+/// Where a sign-in attempt came from, as the attempts log records it: a
+/// label ("console", "cli-verify", an application's resource name) and,
+/// for a sign-in through an application's key, its resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptSource<'a> {
+    pub label: &'a str,
+    pub resource_id: Option<i64>,
+}
+
+impl<'a> From<&'a str> for AttemptSource<'a> {
+    fn from(label: &'a str) -> Self {
+        AttemptSource {
+            label,
+            resource_id: None,
+        }
+    }
+}
+
+impl<'a> From<&'a String> for AttemptSource<'a> {
+    fn from(label: &'a String) -> Self {
+        AttemptSource::from(label.as_str())
+    }
 }
 
 /// What counting one failure did.
@@ -65,9 +90,10 @@ impl Store {
         user_id: i64,
         login: &str,
         policy: &Policy,
-        source: &str,
+        source: impl Into<AttemptSource<'_>>,
         now: DateTime<Utc>,
     ) -> Result<FailureResult> {
+        let source: AttemptSource<'_> = source.into();
         const RESTARTS: &str = "locked_at IS NOT NULL AND locked_until <= $1";
         let count = format!(
             "UPDATE users SET \
@@ -84,16 +110,17 @@ impl Store {
             let below: Option<i64> = sqlx::query_scalar(&format!(
                 "WITH counted AS ({count} \
                    AND CASE WHEN {RESTARTS} THEN 1 ELSE failed_attempts + 1 END < $6 {returning}), \
-                 recorded AS (INSERT INTO attempts (at, login, user_id, outcome, source) \
-                   SELECT $1, $4, $3, $5, $2 FROM counted) \
+                 recorded AS (INSERT INTO attempts (at, login, user_id, outcome, source, resource_id) \
+                   SELECT $1, $4, $3, $5, $2, $7 FROM counted) \
                  SELECT failed_attempts FROM counted"
             ))
             .bind(now)
-            .bind(source)
+            .bind(source.label)
             .bind(user_id)
             .bind(login)
             .bind(AttemptOutcome::BadPassword.as_str())
             .bind(threshold)
+            .bind(source.resource_id)
             .fetch_optional(p)
             .await?;
             if let Some(failed_attempts) = below {
@@ -108,7 +135,7 @@ impl Store {
             let mut tx = p.begin_write().await?;
             let counted: Counted = sqlx::query_as(&counting)
                 .bind(now)
-                .bind(source)
+                .bind(source.label)
                 .bind(user_id)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -157,9 +184,10 @@ impl Store {
         &self,
         user_id: i64,
         login: &str,
-        source: &str,
+        source: impl Into<AttemptSource<'_>>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
+        let source: AttemptSource<'_> = source.into();
         const CLEAR: &str = "UPDATE users SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, last_login_at = $1 \
              WHERE id = $2 AND (locked_at IS NULL OR locked_until <= $1)";
         let (ok, locked) = (
@@ -183,8 +211,8 @@ impl Store {
             Pool::Postgres(p) => {
                 sqlx::query_scalar(&format!(
                     "WITH cleared AS ({CLEAR} RETURNING id) \
-                     INSERT INTO attempts (at, login, user_id, outcome, source) \
-                     SELECT $1, $3, $2, CASE WHEN EXISTS (SELECT 1 FROM cleared) THEN $4 ELSE $5 END, $6 \
+                     INSERT INTO attempts (at, login, user_id, outcome, source, resource_id) \
+                     SELECT $1, $3, $2, CASE WHEN EXISTS (SELECT 1 FROM cleared) THEN $4 ELSE $5 END, $6, $7 \
                      RETURNING outcome"
                 ))
                 .bind(now)
@@ -192,7 +220,8 @@ impl Store {
                 .bind(login)
                 .bind(ok)
                 .bind(locked)
-                .bind(source)
+                .bind(source.label)
+                .bind(source.resource_id)
                 .fetch_one(p)
                 .await?
             }
@@ -206,9 +235,10 @@ impl Store {
         login: &str,
         user_id: Option<i64>,
         outcome: &str,
-        source: &str,
+        source: impl Into<AttemptSource<'_>>,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let source: AttemptSource<'_> = source.into();
         with_pool!(self, p => insert_attempt!(p, now, login, user_id, outcome, source).map(|_| ()))?;
         Ok(())
     }
@@ -228,6 +258,32 @@ impl Store {
             "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE outcome <> 'ok' ORDER BY id DESC LIMIT $1"
         );
         let rows = with_pool!(self, p => sqlx::query_as::<_, AttemptRow>(&sql).bind(limit).fetch_all(p).await)?;
+        Ok(rows)
+    }
+
+    /// The access level `user_id` has on `resource_id`, if any.
+    pub async fn grant_level(&self, user_id: i64, resource_id: i64) -> Result<Option<String>> {
+        let level = with_pool!(self, p => sqlx::query_scalar::<_, String>(
+            "SELECT level FROM grants WHERE user_id = $1 AND resource_id = $2")
+            .bind(user_id)
+            .bind(resource_id)
+            .fetch_optional(p)
+            .await)?;
+        Ok(level)
+    }
+
+    /// A user's sign-ins through applications, per resource and outcome:
+    /// how many the attempts log holds and the latest.
+    pub async fn resource_sign_ins(&self, user_id: i64) -> Result<Vec<ResourceSignInRow>> {
+        let rows = with_pool!(self, p => sqlx::query_as::<_, ResourceSignInRow>(
+            "SELECT a.resource_id, COALESCE(r.name, max(a.source)) AS resource, a.outcome, \
+             count(*) AS attempts, max(a.at) AS last_at \
+             FROM attempts a LEFT JOIN resources r ON r.id = a.resource_id \
+             WHERE a.user_id = $1 AND a.resource_id IS NOT NULL \
+             GROUP BY a.resource_id, r.name, a.outcome ORDER BY max(a.at) DESC")
+            .bind(user_id)
+            .fetch_all(p)
+            .await)?;
         Ok(rows)
     }
 

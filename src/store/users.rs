@@ -51,6 +51,9 @@ pub struct NewPassword<'a> {
     pub keep: i64,
     /// A reset token to consume atomically with the change.
     pub redeem_token: Option<i64>,
+    /// End the user's console and CLI sessions (a reset link used, a
+    /// password changed by its owner elsewhere, or set by an administrator).
+    pub end_sessions: bool,
 }
 
 /// Counts the active global administrators.
@@ -78,6 +81,20 @@ impl Store {
         let sql = format!("SELECT {USER_COLUMNS} FROM {USERS} WHERE lower(u.login) = $1");
         let row = with_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(login_lower).fetch_optional(p).await)?;
         Ok(row)
+    }
+
+    /// Users whose email is `email_lower` (case-insensitively), at most
+    /// `limit` of them: a reset by email needs exactly one.
+    pub async fn users_by_email(&self, email_lower: &str, limit: i64) -> Result<Vec<UserRow>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM {USERS} WHERE lower(u.email) = $1 ORDER BY u.id LIMIT $2"
+        );
+        let rows = with_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql)
+            .bind(email_lower)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        Ok(rows)
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {
@@ -309,6 +326,7 @@ impl Store {
             policy_version,
             keep,
             redeem_token,
+            end_sessions,
         } = *new;
         audited!(self, audit, now, |tx| {
             if let Some(token_id) = redeem_token {
@@ -373,6 +391,17 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+            if end_sessions {
+                sqlx::query("UPDATE credentials SET sessions_valid_after = $1 WHERE user_id = $2")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         });
         Ok(())
     }

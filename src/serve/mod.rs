@@ -1,0 +1,159 @@
+//! `keyward serve`: the HTTP service through which the organisation's
+//! applications sign their users in (the JSON API under `/v1`, each call
+//! with an application's key) and the users themselves reset or change
+//! their password (server-rendered pages).
+//!
+//! It is a thin layer over the same [`Service`] the console and the command
+//! line use: handlers parse, call one service function and shape its
+//! answer; rights, policy, counting and audit stay in the service. It keeps
+//! no state of its own (counters and rate limits live in the database), so
+//! several instances may serve one PostgreSQL database.
+
+mod api;
+mod client;
+mod error;
+mod layers;
+mod pages;
+mod settings;
+mod shutdown;
+mod state;
+
+pub use api::openapi;
+pub use settings::WebSettings;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::service::Service;
+use axum::Router;
+use state::AppState;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The whole application: API, pages and the layers around them.
+pub fn router(service: Service, settings: Arc<WebSettings>) -> Router {
+    let state = AppState::new(service, settings.clone());
+    layers::around(
+        Router::new()
+            .merge(api::router())
+            .merge(pages::router())
+            .fallback(error::not_found)
+            .with_state(state),
+        &settings,
+    )
+}
+
+/// A server started by [`start`]: where it listens, and how to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    handle: axum_server::Handle<SocketAddr>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    service: Service,
+    grace: Duration,
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish (up to the grace
+    /// period), waits for work started after an answer, and returns.
+    pub async fn stop(self) -> Result<()> {
+        self.handle.graceful_shutdown(Some(self.grace));
+        let served = self
+            .task
+            .await
+            .map_err(|e| Error::Internal(format!("the server task failed: {e}")))?;
+        self.service.finish_background().await;
+        served.map_err(|e| Error::Internal(format!("the server stopped with an error: {e}")))
+    }
+
+    /// Waits until the server ends by itself (it does not, unless its
+    /// listener fails).
+    async fn wait(&mut self) -> Result<()> {
+        (&mut self.task)
+            .await
+            .map_err(|e| Error::Internal(format!("the server task failed: {e}")))?
+            .map_err(|e| Error::Internal(format!("the server stopped with an error: {e}")))
+    }
+}
+
+/// Starts serving on `listener` (already bound: tests bind port 0).
+pub async fn start(
+    service: Service,
+    settings: Arc<WebSettings>,
+    listener: std::net::TcpListener,
+) -> Result<Running> {
+    let app = router(service.clone(), settings.clone())
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let handle = axum_server::Handle::new();
+    let cannot = |e: std::io::Error| Error::Invalid(format!("cannot listen: {e}"));
+    let task = match &settings.tls {
+        Some(tls) => {
+            let config = tls.rustls().await?;
+            let server = axum_server::from_tcp_rustls(listener, config)
+                .map_err(cannot)?
+                .handle(handle.clone());
+            tokio::spawn(server.serve(app))
+        }
+        None => {
+            let server = axum_server::from_tcp(listener)
+                .map_err(cannot)?
+                .handle(handle.clone());
+            tokio::spawn(server.serve(app))
+        }
+    };
+    let addr = handle
+        .listening()
+        .await
+        .ok_or_else(|| Error::Invalid("the server could not start listening".into()))?;
+    Ok(Running {
+        addr,
+        handle,
+        task,
+        service,
+        grace: settings.shutdown_grace,
+    })
+}
+
+/// `keyward serve`: opens the service with the web settings, listens, and
+/// runs until SIGTERM or Ctrl-C, then shuts down gracefully.
+pub async fn run(config: &Config, listen: Option<&str>) -> Result<()> {
+    let settings = Arc::new(WebSettings::resolve(&config.web, listen)?);
+    let mut service_config = config.service_config();
+    service_config.hash_queue_limit = Some(settings.hash_queue_limit);
+    service_config.public_url = Some(settings.public_url.clone());
+    let service = Service::open(&config.database_url, service_config).await?;
+    let listener = std::net::TcpListener::bind(settings.listen).map_err(|e| {
+        Error::Invalid(format!(
+            "cannot listen on {}: {e}; choose another address with --listen or [web] listen",
+            settings.listen
+        ))
+    })?;
+    let mut running = start(service.clone(), settings.clone(), listener).await?;
+    tracing::info!(
+        addr = %running.addr,
+        public_url = %settings.public_url,
+        tls = settings.tls.is_some(),
+        database = %service.store().location(),
+        "keyward serve listening"
+    );
+    eprintln!(
+        "keyward serve: listening on {}://{} (pages at {}); Ctrl-C or SIGTERM stops it",
+        if settings.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        },
+        running.addr,
+        settings.public_url
+    );
+    let result = tokio::select! {
+        signal = shutdown::signal() => {
+            tracing::info!(signal, "shutting down: finishing requests in flight");
+            eprintln!("keyward serve: {signal}: finishing requests in flight");
+            running.stop().await
+        }
+        ended = running.wait() => ended,
+    };
+    service.store().close().await;
+    tracing::info!("keyward serve stopped");
+    result
+}
