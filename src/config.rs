@@ -196,7 +196,6 @@ impl Config {
             argon2: self.argon2,
             attempts_retention_days: self.attempts_retention_days,
             hash_queue_limit: None,
-            public_url: self.web.public_url.clone(),
             reset_requests_per_account_per_hour: self.web.reset_requests_per_account_per_hour,
         }
     }

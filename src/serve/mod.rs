@@ -119,7 +119,6 @@ pub async fn run(config: &Config, listen: Option<&str>) -> Result<()> {
     let settings = Arc::new(WebSettings::resolve(&config.web, listen)?);
     let mut service_config = config.service_config();
     service_config.hash_queue_limit = Some(settings.hash_queue_limit);
-    service_config.public_url = Some(settings.public_url.clone());
     let service = Service::open(&config.database_url, service_config).await?;
     let listener = std::net::TcpListener::bind(settings.listen).map_err(|e| {
         Error::Invalid(format!(

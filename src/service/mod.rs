@@ -45,9 +45,6 @@ pub struct ServiceConfig {
     /// sign-in answers [`Error::Busy`] at once. `None`: no bound (the
     /// console and the command line); `keyward serve` sets one.
     pub hash_queue_limit: Option<usize>,
-    /// Where `keyward serve`'s pages are reached (`[web] public_url`), for
-    /// the links self-service reset requests put in the outbox.
-    pub public_url: Option<String>,
     /// Self-service reset requests for one account an hour; more are
     /// answered as usual but send nothing.
     pub reset_requests_per_account_per_hour: u32,
@@ -59,7 +56,6 @@ impl Default for ServiceConfig {
             argon2: HashParams::FLOOR,
             attempts_retention_days: 90,
             hash_queue_limit: None,
-            public_url: None,
             reset_requests_per_account_per_hour: 3,
         }
     }

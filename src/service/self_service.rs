@@ -310,8 +310,15 @@ impl Service {
     /// whatever it names: the expiry to announce, under the staff default
     /// policy. The look-up, the per-account rate limit and the link (a
     /// token, and the link in the outbox) are made afterwards on the
-    /// service's background tasks ([`Service::finish_background`]).
-    pub async fn request_reset(&self, who: &str, via: &str, client: &str) -> Result<DateTime<Utc>> {
+    /// service's background tasks ([`Service::finish_background`]). The
+    /// link is `links_base` (where the pages are reached) + `/reset/TOKEN`.
+    pub async fn request_reset(
+        &self,
+        who: &str,
+        via: &str,
+        client: &str,
+        links_base: &str,
+    ) -> Result<DateTime<Utc>> {
         let row = self.builtin_policy(false).await?;
         let ttl = super::parse_settings(&row)?.reset_link_ttl_minutes;
         let shown = self.now() + Duration::minutes(i64::from(ttl));
@@ -323,8 +330,12 @@ impl Service {
         }
         let service = self.clone();
         let (via, client) = (clip(via, 64), clip(client, 64));
+        let base = links_base.trim_end_matches('/').to_string();
         self.background.spawn(async move {
-            if let Err(e) = service.issue_requested_link(&who, &via, &client).await {
+            if let Err(e) = service
+                .issue_requested_link(&who, &via, &client, &base)
+                .await
+            {
                 tracing::warn!(error = %e, "a reset request could not be completed");
             }
         });
@@ -332,7 +343,13 @@ impl Service {
     }
 
     /// The work behind a reset request, after its answer.
-    async fn issue_requested_link(&self, who: &str, via: &str, client: &str) -> Result<()> {
+    async fn issue_requested_link(
+        &self,
+        who: &str,
+        via: &str,
+        client: &str,
+        base: &str,
+    ) -> Result<()> {
         let key = crate::domain::login::lookup_key(who);
         let mut user = self.store.user_by_login(&key).await?;
         if user.is_none() && who.contains('@') {
@@ -368,12 +385,7 @@ impl Service {
         let now = self.now();
         let expires = now + Duration::minutes(i64::from(policy.reset_link_ttl_minutes));
         let token = random_token();
-        let base = self.config.public_url.as_deref().unwrap_or("");
-        let link = zeroize::Zeroizing::new(format!(
-            "{}/reset/{}",
-            base.trim_end_matches('/'),
-            token.as_str()
-        ));
+        let link = zeroize::Zeroizing::new(format!("{base}/reset/{}", token.as_str()));
         let event = AuditEvent::new(
             "(self-service)",
             "reset_token.request",

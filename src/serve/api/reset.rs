@@ -59,7 +59,12 @@ pub async fn request(
     client.reset_rate_limit(&state).await?;
     let expires_at = state
         .service
-        .request_reset(&req.login_or_email, &app.name, &client.to_string())
+        .request_reset(
+            &req.login_or_email,
+            &app.name,
+            &client.to_string(),
+            &state.settings.public_url,
+        )
         .await?;
     Ok((
         StatusCode::ACCEPTED,

@@ -2,7 +2,11 @@
 //! state (several instances may serve one database): a random token in a
 //! cookie that only this site can set (SameSite=Strict, HttpOnly;
 //! `__Host-` and Secure over HTTPS) must come back in the form's hidden
-//! field. A POST whose Origin names another site is refused too.
+//! field. A POST that the browser says comes from another site
+//! (`Sec-Fetch-Site`, or an `Origin` naming another site) is refused too.
+//! Note that with `Referrer-Policy: no-referrer` browsers send `Origin:
+//! null` with their own form posts, so a null origin proves nothing either
+//! way and the token decides.
 
 use crate::crypto::tokens::{digests_match, random_token};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -61,13 +65,18 @@ pub fn verify(headers: &HeaderMap, submitted: &str, secure: bool, public_url: &s
     from_cookie(headers, secure).is_some_and(|cookie| digests_match(&cookie, submitted.trim()))
 }
 
-/// An `Origin` header, when the browser sends one, must be this site: the
-/// public URL, or the host the request was addressed to.
+/// A browser that says where a request comes from must say it is this
+/// site: `Sec-Fetch-Site` same-origin (or none: typed by the user), and an
+/// `Origin` other than null the public URL or the host addressed.
 fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if matches!(fetch_site, Some("cross-site" | "same-site")) {
+        return false;
+    }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
-    if origin == public_url {
+    if origin == "null" || origin == public_url {
         return true;
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());

@@ -80,7 +80,7 @@ pub async fn asked(
     }
     match state
         .service
-        .request_reset(&form.who, "web", &client.to_string())
+        .request_reset(&form.who, "web", &client.to_string(), &settings.public_url)
         .await
     {
         Ok(expires) => cx.render(

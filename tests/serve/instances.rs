@@ -1,0 +1,213 @@
+//! Real `keyward serve` processes: two on one database count every failure
+//! once between them, and a stopped server answers nothing ok that it has
+//! not written.
+
+use crate::both_backends;
+use crate::harness::{APP, PW};
+use keyward::domain::{AccessLevel, Kind, Role};
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// A `keyward serve` process on 127.0.0.1 and a free port.
+pub struct Process {
+    child: Child,
+    pub base: String,
+    /// What it printed on standard error after its address.
+    rest: std::sync::mpsc::Receiver<String>,
+    _home: tempfile::TempDir,
+}
+
+impl Process {
+    pub fn start(database_url: &str) -> Process {
+        let home = tempfile::tempdir().expect("temp dir");
+        let config = home.path().join("config.toml");
+        std::fs::write(&config, "").expect("config");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .args([
+                "--database",
+                database_url,
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .env("KEYWARD_DATA_DIR", home.path())
+            .env("KEYWARD_CONFIG", &config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start keyward serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let first = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("keyward serve said nothing within 60 s");
+        let at = first
+            .find("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {first}"));
+        let base = first[at + 13..]
+            .split_whitespace()
+            .next()
+            .expect("address")
+            .to_string();
+        Process {
+            child,
+            base,
+            rest: rx,
+            _home: home,
+        }
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// Waits for the process to end; its exit code and what it printed.
+    pub fn wait(mut self) -> (Option<i32>, Vec<String>) {
+        let status = self.child.wait().expect("wait");
+        (status.code(), self.rest.try_iter().collect())
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The admin, a key for "Mobile app" and anna.b granted it.
+async fn prepared(t: &crate::common::TestDb, threshold: u32) -> String {
+    let admin = t.admin().await;
+    t.service.add_resource(&admin, APP, "").await.unwrap();
+    t.add_user(&admin, "anna.b", Kind::Staff, Role::User, PW)
+        .await;
+    t.service
+        .grant(&admin, APP, "anna.b", AccessLevel::Standard)
+        .await
+        .unwrap();
+    t.service
+        .set_policy(
+            &admin,
+            "default",
+            &[("lockout_threshold".into(), threshold.to_string())],
+            None,
+        )
+        .await
+        .unwrap();
+    t.service
+        .issue_api_key(&admin, APP, "")
+        .await
+        .unwrap()
+        .key
+        .to_string()
+}
+
+/// `n` concurrent sign-ins of anna.b with `password`, alternating between
+/// the servers; their outcomes (or the error text).
+async fn sign_ins(bases: &[&str], key: &str, password: &str, n: usize) -> Vec<String> {
+    let client = reqwest::Client::new();
+    let calls = (0..n).map(|i| {
+        let request = client
+            .post(format!("{}/v1/sign-in", bases[i % bases.len()]))
+            .bearer_auth(key)
+            .json(&json!({ "login": "anna.b", "password": password }));
+        async move {
+            match request.send().await {
+                Ok(r) => match r.json::<serde_json::Value>().await {
+                    Ok(v) => v["outcome"].as_str().unwrap_or("no outcome").to_string(),
+                    Err(e) => format!("error: {e}"),
+                },
+                Err(e) => format!("error: {e}"),
+            }
+        }
+    });
+    futures::future::join_all(calls).await
+}
+
+async fn attempts(t: &crate::common::TestDb, outcome: &str) -> usize {
+    let id = t.row("anna.b").await.id;
+    t.service
+        .store()
+        .attempts_for_user(id, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.outcome == outcome)
+        .count()
+}
+
+both_backends!(two_instances_count_every_failure_once, |t| {
+    let key = prepared(&t, 100).await;
+    let (a, b) = (Process::start(&t.url), Process::start(&t.url));
+    let answers = sign_ins(&[&a.base, &b.base], &key, "a wrong password", 40).await;
+    assert!(
+        answers.iter().all(|o| o == "bad_credentials"),
+        "{answers:?}"
+    );
+    assert_eq!(t.row("anna.b").await.failed_attempts, 40);
+    assert_eq!(attempts(&t, "bad_password").await, 40);
+    assert!(t.row("anna.b").await.locked_at.is_none());
+});
+
+both_backends!(two_instances_lock_once_at_the_threshold, |t| {
+    let key = prepared(&t, 5).await;
+    let (a, b) = (Process::start(&t.url), Process::start(&t.url));
+    let answers = sign_ins(&[&a.base, &b.base], &key, "a wrong password", 40).await;
+    assert!(
+        answers
+            .iter()
+            .all(|o| o == "bad_credentials" || o == "locked"),
+        "{answers:?}"
+    );
+    let row = t.row("anna.b").await;
+    assert!(row.locked_at.is_some(), "locked");
+    assert_eq!(
+        attempts(&t, "locked").await,
+        1,
+        "exactly one failure locked it"
+    );
+    assert!(row.failed_attempts >= 5);
+});
+
+both_backends!(
+    a_stopped_server_answers_nothing_ok_it_has_not_written,
+    |t| {
+        let key = prepared(&t, 5).await;
+        let p = Process::start(&t.url);
+        let base = p.base.clone();
+        let load = tokio::spawn(async move { sign_ins(&[&base], &key, PW, 24).await });
+        // Stop while they run (24 sign-ins take several Argon2 rounds).
+        tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+        p.terminate();
+        let answers = load.await.unwrap();
+        let (code, said) = p.wait();
+        assert_eq!(code, Some(0), "{said:?}");
+        assert!(
+            said.iter()
+                .any(|l| l.contains("finishing requests in flight")),
+            "{said:?}"
+        );
+        let ok = answers.iter().filter(|o| *o == "ok").count();
+        assert!(
+            answers.iter().all(|o| o == "ok" || o.starts_with("error")),
+            "{answers:?}"
+        );
+        assert!(ok > 0, "some requests were in flight: {answers:?}");
+        // Every ok answer has its sign-in written.
+        assert!(attempts(&t, "ok").await >= ok, "{answers:?}");
+    }
+);
