@@ -231,6 +231,8 @@ mod tests {
         let c = parse(text).unwrap();
         assert_eq!(c.argon2, HashParams::FLOOR);
         assert_eq!(c.attempts_retention_days, Some(90));
+        // The example's [web] values are the defaults.
+        assert_eq!(c.web, WebSection::default());
     }
 
     #[test]

@@ -154,6 +154,28 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
                             .join(", ")
                     }
                 );
+                if !d.application_sign_ins.is_empty() {
+                    say!("sign-ins through applications:");
+                    for a in &d.application_sign_ins {
+                        say!(
+                            "  {:<24} last ok {}  {} ok, {} failed  (last: {} at {})",
+                            safe(&a.resource),
+                            super::output::time(a.last_ok),
+                            a.ok,
+                            a.failed,
+                            a.last_outcome,
+                            a.last_at.format("%Y-%m-%d %H:%M")
+                        );
+                    }
+                }
+                for l in &d.pending_reset_links {
+                    say!(
+                        "reset link asked for {}, expires {}: {}",
+                        l.requested_at.format("%Y-%m-%d %H:%M"),
+                        l.expires_at.format("%Y-%m-%d %H:%M"),
+                        safe(&l.link)
+                    );
+                }
                 if !d.recent_attempts.is_empty() {
                     say!("recent sign-ins:");
                     for a in d.recent_attempts.iter().take(10) {

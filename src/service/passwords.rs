@@ -48,14 +48,27 @@ pub struct BulkRequest {
     pub confirmed_count: Option<u64>,
 }
 
-/// A reset link waiting to be passed on to its user.
-#[derive(Debug, Clone, Serialize)]
+/// A reset link waiting to be passed on to its user. `Debug` never prints
+/// the link (it is a bearer secret until used or expired).
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct PendingLink {
     pub login: String,
     pub recipient: String,
     pub link: String,
     pub requested_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for PendingLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingLink")
+            .field("login", &self.login)
+            .field("recipient", &self.recipient)
+            .field("link", &"***")
+            .field("requested_at", &self.requested_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// Temporary passwords are this long.

@@ -184,6 +184,28 @@ impl Service {
         } else {
             Vec::new()
         };
+        let may_reset = crate::domain::rights::check(
+            parse_role(&me)?,
+            Action::ResetPassword,
+            Some((parse_role(&u)?, super::parse_kind(&u)?)),
+        )
+        .is_ok();
+        let pending_reset_links = if may_reset {
+            self.store
+                .pending_links(Some(u.id), self.now(), 5)
+                .await?
+                .into_iter()
+                .map(|r| super::PendingLink {
+                    login: r.login,
+                    recipient: r.recipient,
+                    link: r.link,
+                    requested_at: r.created_at,
+                    expires_at: r.expires_at,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(UserDetail {
             summary: summarize(&u, &policies, self.now()),
             has_password: u.has_password,
@@ -212,6 +234,10 @@ impl Service {
                 .into_iter()
                 .map(Into::into)
                 .collect(),
+            application_sign_ins: super::views::AppSignInsView::from_rows(
+                self.store.resource_sign_ins(u.id).await?,
+            ),
+            pending_reset_links,
             recent_audit,
             created_at: u.created_at,
             updated_at: u.updated_at,

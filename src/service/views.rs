@@ -229,9 +229,69 @@ pub struct UserDetail {
     pub holders: Vec<HolderView>,
     pub resources: Vec<GrantView>,
     pub recent_attempts: Vec<AttemptView>,
+    /// Sign-ins through applications, one entry per resource, latest first.
+    pub application_sign_ins: Vec<AppSignInsView>,
+    /// Reset links the user asked for that wait to be passed on (empty
+    /// unless the viewer may reset this user's password).
+    pub pending_reset_links: Vec<super::PendingLink>,
     pub recent_audit: Vec<AuditView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A user's sign-ins through one application (its resource), from the
+/// attempts log (kept `attempts_retention_days`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppSignInsView {
+    pub resource: String,
+    /// The last successful sign-in (ok or must-change).
+    pub last_ok: Option<DateTime<Utc>>,
+    /// The last attempt of any outcome, and its outcome.
+    pub last_at: DateTime<Utc>,
+    pub last_outcome: String,
+    pub ok: i64,
+    pub failed: i64,
+}
+
+impl AppSignInsView {
+    /// One entry per resource from the log's per-outcome counts.
+    pub fn from_rows(rows: Vec<crate::store::rows::ResourceSignInRow>) -> Vec<AppSignInsView> {
+        let mut out: Vec<(i64, AppSignInsView)> = Vec::new();
+        for r in rows {
+            let ok = r.outcome == "ok";
+            let at = match out.iter().position(|(id, _)| *id == r.resource_id) {
+                Some(at) => at,
+                None => {
+                    out.push((
+                        r.resource_id,
+                        AppSignInsView {
+                            resource: r.resource.clone(),
+                            last_ok: None,
+                            last_at: r.last_at,
+                            last_outcome: r.outcome.clone(),
+                            ok: 0,
+                            failed: 0,
+                        },
+                    ));
+                    out.len() - 1
+                }
+            };
+            let v = &mut out[at].1;
+            if ok {
+                v.ok += r.attempts;
+                v.last_ok = v.last_ok.max(Some(r.last_at));
+            } else {
+                v.failed += r.attempts;
+            }
+            if r.last_at > v.last_at {
+                v.last_at = r.last_at;
+                v.last_outcome = r.outcome;
+            }
+        }
+        let mut views: Vec<AppSignInsView> = out.into_iter().map(|(_, v)| v).collect();
+        views.sort_by(|a, b| b.last_at.cmp(&a.last_at));
+        views
+    }
 }
 
 /// A policy's name and settings: what a form offers and checks a new

@@ -328,3 +328,69 @@ both_backends!(every_answer_carries_the_security_headers, |t| {
     assert_eq!(body, json!({ "status": "ok", "database": "reachable" }));
     s.stop().await;
 });
+
+both_backends!(
+    the_user_detail_shows_sign_ins_per_application_and_waiting_links,
+    |t| {
+        let s = serve(&t).await;
+        granted_user(&t, &s, "anna.b").await;
+        t.service
+            .add_resource(&s.admin, "Client portal", "")
+            .await
+            .unwrap();
+        let portal_key = t
+            .service
+            .issue_api_key(&s.admin, "Client portal", "")
+            .await
+            .unwrap()
+            .key
+            .to_string();
+        s.sign_in("anna.b", PW).await;
+        s.sign_in("anna.b", "a wrong password").await;
+        t.clock.advance(chrono::Duration::seconds(5));
+        let (_, portal) = s
+            .post_as(
+                &portal_key,
+                "/v1/sign-in",
+                json!({ "login": "anna.b", "password": PW }),
+            )
+            .await;
+        assert_eq!(portal["outcome"], "no_access");
+        // And one through the console: not an application.
+        t.auth("anna.b", PW).await;
+        let (status, _) = s
+            .post("/v1/reset/request", json!({ "login_or_email": "anna.b" }))
+            .await;
+        assert_eq!(status, 202);
+        t.service.finish_background().await;
+
+        let d = t.service.get_user(&s.admin, "anna.b").await.unwrap();
+        let apps: Vec<(&str, i64, i64, &str, bool)> = d
+            .application_sign_ins
+            .iter()
+            .map(|a| {
+                (
+                    a.resource.as_str(),
+                    a.ok,
+                    a.failed,
+                    a.last_outcome.as_str(),
+                    a.last_ok.is_some(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            apps,
+            [
+                ("Client portal", 0, 1, "no_access", false),
+                (APP, 1, 1, "bad_password", true)
+            ]
+        );
+        assert_eq!(d.pending_reset_links.len(), 1);
+        assert!(d.pending_reset_links[0].link.contains("/reset/"));
+        assert!(
+            !format!("{:?}", d.pending_reset_links[0]).contains("/reset/"),
+            "Debug hides the link"
+        );
+        s.stop().await;
+    }
+);

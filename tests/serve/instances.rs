@@ -15,7 +15,8 @@ pub struct Process {
     pub base: String,
     /// What it printed on standard error after its address.
     rest: std::sync::mpsc::Receiver<String>,
-    _home: tempfile::TempDir,
+    /// Its data directory (logs/ is in it).
+    pub home: tempfile::TempDir,
 }
 
 impl Process {
@@ -33,6 +34,7 @@ impl Process {
             ])
             .env("KEYWARD_DATA_DIR", home.path())
             .env("KEYWARD_CONFIG", &config)
+            .env("KEYWARD_LOG", "debug")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -62,7 +64,7 @@ impl Process {
             child,
             base,
             rest: rx,
-            _home: home,
+            home,
         }
     }
 
@@ -76,9 +78,18 @@ impl Process {
     }
 
     /// Waits for the process to end; its exit code and what it printed.
-    pub fn wait(mut self) -> (Option<i32>, Vec<String>) {
+    pub fn wait(&mut self) -> (Option<i32>, Vec<String>) {
         let status = self.child.wait().expect("wait");
         (status.code(), self.rest.try_iter().collect())
+    }
+
+    /// Everything in its log files.
+    pub fn log(&self) -> String {
+        let mut text = String::new();
+        for entry in std::fs::read_dir(self.home.path().join("logs")).expect("logs") {
+            text.push_str(&std::fs::read_to_string(entry.expect("entry").path()).expect("read"));
+        }
+        text
     }
 }
 
@@ -194,6 +205,7 @@ both_backends!(
         tokio::time::sleep(std::time::Duration::from_millis(60)).await;
         p.terminate();
         let answers = load.await.unwrap();
+        let mut p = p;
         let (code, said) = p.wait();
         assert_eq!(code, Some(0), "{said:?}");
         assert!(
@@ -211,3 +223,79 @@ both_backends!(
         assert!(attempts(&t, "ok").await >= ok, "{answers:?}");
     }
 );
+
+both_backends!(the_log_has_each_request_and_no_secret, |t| {
+    let key = prepared(&t, 5).await;
+    let p = Process::start(&t.url);
+    let client = reqwest::Client::new();
+    let post = |path: &str, body: serde_json::Value| {
+        client
+            .post(format!("{}{path}", p.base))
+            .bearer_auth(&key)
+            .header("x-request-id", "trace-me-42")
+            .json(&body)
+            .send()
+    };
+    post("/v1/sign-in", json!({ "login": "anna.b", "password": PW }))
+        .await
+        .unwrap();
+    post(
+        "/v1/sign-in",
+        json!({ "login": "anna.b", "password": "wrong-secret-xyz" }),
+    )
+    .await
+    .unwrap();
+    post("/v1/reset/request", json!({ "login_or_email": "anna.b" }))
+        .await
+        .unwrap();
+    // The link waits in the outbox; open its page and set a password.
+    let mut links = Vec::new();
+    for _ in 0..100 {
+        let admin = t
+            .sign_in(crate::common::ADMIN, crate::common::ADMIN_PASSWORD)
+            .await;
+        links = t.service.pending_reset_links(&admin, None).await.unwrap();
+        if !links.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let token = links[0].link.rsplit('/').next().unwrap().to_string();
+    let page = client
+        .get(format!("{}/reset/{token}", p.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let (status, _) = (
+        post(
+            "/v1/reset/redeem",
+            json!({ "token": token, "new_password": "amber lantern orchard skyline" }),
+        )
+        .await
+        .unwrap()
+        .status()
+        .as_u16(),
+        (),
+    );
+    assert_eq!(status, 200);
+    p.terminate();
+    let mut p = p;
+    let _ = p.wait();
+    let log = p.log();
+    assert!(log.contains("trace-me-42"), "request ids are logged");
+    assert!(
+        log.contains("route=/v1/sign-in") && log.contains("status=200"),
+        "{log}"
+    );
+    assert!(log.contains("route=/reset/{token}"), "{log}");
+    for secret in [
+        PW,
+        "wrong-secret-xyz",
+        "amber lantern orchard skyline",
+        token.as_str(),
+        key.as_str(),
+    ] {
+        assert!(!log.contains(secret), "the log holds a secret: {secret}");
+    }
+});

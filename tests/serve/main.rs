@@ -15,3 +15,4 @@ mod keys;
 mod openapi;
 mod pages;
 mod reset;
+mod tls;
