@@ -7,11 +7,12 @@
 //! run; KEYWARD_BENCH_ONLY=sqlite|postgres runs one backend;
 //! KEYWARD_BENCH_REUSE=1 keeps the previous run's databases (no fill
 //! figure); `cargo bench -- search signin` runs only the named groups
-//! (fill search scroll startup signin lockouts bulk);
+//! (fill search scroll startup signin http lockouts bulk);
 //! KEYWARD_BENCH_TERMS sets how many search terms are typed (default 300).
 
 mod console;
 mod data;
+mod http;
 mod process;
 mod report;
 mod setup;
@@ -125,6 +126,10 @@ async fn run() -> Result<(), String> {
             let logins = signin::users(&service, &admin, cores.max(2)).await?;
             figures.extend(signin::cost(&service, backend, &logins).await?);
             figures.extend(signin::throughput(&service, backend, &logins).await?);
+        }
+        if wants("http") {
+            let logins = signin::users(&service, &admin, cores.max(2)).await?;
+            figures.extend(http::figures(&db, &service, backend, &logins).await?);
         }
         if wants("lockouts") {
             figures.extend(data::lockouts(&service, backend, &admin).await?);
