@@ -14,3 +14,9 @@ pub mod config;
 pub mod logging;
 pub mod service;
 pub mod tui;
+
+/// The per-test PostgreSQL database guard the integration tests use, for the
+/// unit tests that need PostgreSQL too.
+#[cfg(test)]
+#[path = "../tests/common/pg_database.rs"]
+mod pg_database;
