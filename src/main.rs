@@ -40,8 +40,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// One line on stderr, and the exit status of the error's kind (README).
 fn fail(e: &keyward::Error) -> ExitCode {
     tracing::warn!(error = %e, "command failed");
     eprintln!("keyward: {e}");
-    ExitCode::FAILURE
+    ExitCode::from(cli::exit::code(e))
 }

@@ -247,7 +247,7 @@ fn console_without_a_terminal_says_so() {
         .stderr(Stdio::piped())
         .output()
         .expect("run keyward");
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("needs a terminal"), "{stderr}");
     assert!(

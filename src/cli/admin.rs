@@ -5,6 +5,7 @@ use super::output::say;
 use super::output::{json, safe, table, time};
 use super::parse;
 use crate::domain::AccessLevel;
+use crate::domain::plural::count;
 use crate::domain::policy::{KEYS, parse_pairs};
 use crate::error::{Error, Result};
 use crate::service::views::AuditVerdict;
@@ -66,14 +67,19 @@ pub async fn resource(service: &Service, actor: &Actor, cmd: ResourceCommand) ->
                     .map(|r| r.users)
                     .unwrap_or(0);
                 super::input::confirm_typed(
-                    &format!("Delete {}? {users} users lose access.", safe(&resource)),
+                    &format!(
+                        "Delete {}? {} access.",
+                        safe(&resource),
+                        count(users, "user loses", "users lose")
+                    ),
                     resource.trim(),
                 )?;
             }
             let n = service.delete_resource(actor, &resource).await?;
             say!(
-                "deleted resource {}; {n} users lost access",
-                safe(&resource)
+                "deleted resource {}; {} access",
+                safe(&resource),
+                count(n, "user lost", "users lost")
             );
         }
         ResourceCommand::Users {
@@ -125,10 +131,10 @@ pub async fn policy(service: &Service, actor: &Actor, cmd: PolicyCommand) -> Res
                 json(&p)?;
             } else {
                 say!(
-                    "policy {} (version {}, governs {} users)",
+                    "policy {} (version {}, governs {})",
                     safe(&p.name),
                     p.version,
-                    p.users
+                    count(p.users, "user", "users")
                 );
                 let mut group = "";
                 for k in KEYS {
@@ -165,6 +171,13 @@ pub async fn policy(service: &Service, actor: &Actor, cmd: PolicyCommand) -> Res
                     say!(
                         "users whose password was set under an older version must choose a new, different one at their next sign-in"
                     );
+                    let me = service.get_user(actor, &actor.login).await?;
+                    if me.policy == change.name {
+                        say!(
+                            "that includes you ({}): your next sign-in asks for a new password",
+                            me.summary.login
+                        );
+                    }
                 }
             }
         }
@@ -228,13 +241,13 @@ pub async fn audit(
         return Ok(match verdict {
             AuditVerdict::Intact { entries } => {
                 if !(out.json || as_json) {
-                    say!("audit trail intact: {entries} entries");
+                    say!("audit trail intact: {}", count(entries, "entry", "entries"));
                 }
                 0
             }
             AuditVerdict::Broken { seq, reason } => {
                 eprintln!("keyward: audit trail broken at entry {seq}: {reason}");
-                1
+                i32::from(super::exit::AUDIT_BROKEN)
             }
         });
     }

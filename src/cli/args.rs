@@ -90,8 +90,14 @@ pub enum Command {
     /// Apply database migrations.
     Migrate,
     /// Fill an empty database with realistic demo data.
+    ///
+    /// Run it as a signed-in global administrator: on a fresh database,
+    /// `keyward init` first, then `keyward login`.
     Demo {
-        #[arg(long, value_name = "N")]
+        /// How many demo users to add, from 1 to 10000000. The database must
+        /// hold nothing but the first administrator; every demo user gets
+        /// the same password, shown once.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
         users: u64,
     },
 }
@@ -321,7 +327,7 @@ pub enum PolicyCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain; exit 1 and name the first broken entry if it was tampered with.
+    /// Walk the hash chain; exit 15 and name the first broken entry if it was tampered with.
     Verify {
         #[command(flatten)]
         out: Output,

@@ -1,10 +1,12 @@
 //! The `keyward` command line: clap definitions, and one small handler per
 //! command, each calling the service. Output is text or JSON; errors are one
-//! line on stderr (exit 1), usage errors exit 2 (clap).
+//! line on stderr with an exit status per kind of error (exit.rs), usage
+//! errors exit 2 (clap).
 
 mod account;
 mod admin;
 pub mod args;
+pub mod exit;
 mod input;
 mod output;
 mod session;

@@ -4,6 +4,7 @@ use super::args::UserCommand;
 use super::output::say;
 use super::output::{json, safe, table, time};
 use super::{input, parse};
+use crate::domain::plural::count;
 use crate::domain::{Kind, Role};
 use crate::error::{Error, Result};
 use crate::service::views::UserSummary;
@@ -346,25 +347,31 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
                 must_change: !no_must_change,
                 confirmed_count: None,
             };
-            let count = service.bulk_reset_count(actor, &req).await?;
-            if count == 0 {
+            let affected = service.bulk_reset_count(actor, &req).await?;
+            if affected == 0 {
                 say!("no staff users match; nothing to do");
                 return Ok(0);
             }
             let password = input::new_password(
                 pw.password_stdin,
-                &format!("New password for {count} staff users: "),
+                &format!(
+                    "New password for {}: ",
+                    count(affected, "staff user", "staff users")
+                ),
             )?;
             if !yes {
                 input::confirm_typed(
-                    &format!("This gives {count} staff users the same new password."),
-                    &count.to_string(),
+                    &format!(
+                        "This gives {} the same new password.",
+                        count(affected, "staff user", "staff users")
+                    ),
+                    &affected.to_string(),
                 )?;
             }
-            let bar = indicatif::ProgressBar::new(count as u64);
+            let bar = indicatif::ProgressBar::new(affected as u64);
             let cancel = AtomicBool::new(false);
             let req = BulkRequest {
-                confirmed_count: u64::try_from(count).ok(),
+                confirmed_count: u64::try_from(affected).ok(),
                 ..req
             };
             let changed = service
@@ -381,7 +388,8 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
                 .await?;
             bar.finish_and_clear();
             say!(
-                "reset {changed} passwords{}",
+                "reset {}{}",
+                count(changed, "password", "passwords"),
                 if req.must_change {
                     "; each must be changed at next sign-in"
                 } else {

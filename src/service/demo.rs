@@ -259,7 +259,8 @@ impl Service {
         let existing = self.store.count_users().await?;
         if existing > self.store.count_active_global_admins().await? {
             return Err(Error::Conflict(format!(
-                "the database already has {existing} users; demo data goes into an empty database (only the first administrator)"
+                "the database already has {}; demo data goes into an empty database (only the first administrator)",
+                crate::domain::plural::count(existing, "user", "users")
             )));
         }
         let password = random_password(20, false);

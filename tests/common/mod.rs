@@ -9,6 +9,7 @@
 //! .ci/run) a missing PostgreSQL fails the test instead.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod pg_database;
 
 use chrono::{TimeZone, Utc};
