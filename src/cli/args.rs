@@ -45,6 +45,26 @@ pub enum Command {
     },
     /// End the command-line session.
     Logout,
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish).
+    ///
+    /// bash: `keyward completions bash > ~/.local/share/bash-completion/completions/keyward`;
+    /// zsh: into a directory on $fpath as `_keyward`; fish:
+    /// `keyward completions fish > ~/.config/fish/completions/keyward.fish`;
+    /// PowerShell: `keyward completions powershell | Out-String | Invoke-Expression` in $PROFILE.
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a directory.
+    ///
+    /// `keyward man | man -l -` reads it at once; `keyward man --dir
+    /// ~/.cargo/share/man/man1` installs the pages where `man keyward` finds them
+    /// when ~/.cargo/bin is on PATH.
+    Man {
+        /// Write keyward.1 and a page per command (keyward-user-list.1, ...) into this directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Users: list, show, add, edit, passwords, lock state, holders, bulk reset.
     #[command(subcommand)]
     User(UserCommand),

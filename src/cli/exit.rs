@@ -31,6 +31,57 @@ pub const CANCELLED: u8 = 14;
 /// `keyward audit verify` found the trail tampered with.
 pub const AUDIT_BROKEN: u8 = 15;
 
+/// Every status and what it means, for `man keyward` (EXIT STATUS); the
+/// README's table says the same.
+pub const TABLE: &[(&str, &str)] = &[
+    ("0", "success"),
+    (
+        "1",
+        "any other error: a database error that is not the caller's fault, or an internal one",
+    ),
+    (
+        "2",
+        "usage error: unknown command or flag, a missing or malformed argument",
+    ),
+    (
+        "3",
+        "invalid input: a value, a file's rows, a password the policy refuses; the console without a terminal",
+    ),
+    ("4", "not found: no such user, resource or policy"),
+    (
+        "5",
+        "conflict: the login ID or name is taken, the record changed meanwhile, already set up",
+    ),
+    (
+        "6",
+        "not allowed: your role may not do this (the refusal is audited)",
+    ),
+    (
+        "7",
+        "not signed in, or the session ended: keyward login --as LOGIN",
+    ),
+    (
+        "8",
+        "needs a recent sign-in (within 5 minutes): keyward login again",
+    ),
+    (
+        "9",
+        "the database cannot be reached; nothing changed, try again later",
+    ),
+    (
+        "10-13",
+        "keyward verify: 10 ok but must change, 11 bad credentials, 12 locked, 13 disabled (0 ok)",
+    ),
+    (
+        "14",
+        "cancelled before anything changed (a confirmation not given)",
+    ),
+    (
+        "15",
+        "keyward audit verify: the trail was tampered with (the first broken entry is named)",
+    ),
+];
+
 /// The exit status for an error.
 pub fn code(e: &Error) -> u8 {
     match e {

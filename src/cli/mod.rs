@@ -6,6 +6,7 @@
 mod account;
 mod admin;
 pub mod args;
+pub mod docs;
 pub mod exit;
 mod input;
 mod output;
@@ -21,6 +22,9 @@ use crate::service::Service;
 
 /// Runs one command; returns the process exit code.
 pub async fn run(command: Command, config: &Config) -> Result<i32> {
+    if let Some(result) = docs::run(&command) {
+        return result;
+    }
     if let Command::Migrate = command {
         let store = crate::store::Store::open(&config.database_url).await?;
         store.migrate().await?;
@@ -40,6 +44,8 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
             account::login(config, &service, &login, pw.password_stdin).await?
         }
         Command::Logout => account::logout(config, &service).await?,
+        // Answered above, before any database is opened.
+        Command::Completions { .. } | Command::Man { .. } => 0,
         Command::Verify {
             login,
             source,
