@@ -1,15 +1,22 @@
 //! `keyward resource|policy|lockouts|audit` handlers.
 
+use super::args::Format;
 use super::args::{AuditCommand, PolicyCommand, ResourceCommand};
 use super::output::say;
-use super::output::{json, safe, table, time};
+use super::output::{Table, json, safe, table, time};
 use super::parse;
+use super::records::RecordWriter;
 use crate::domain::AccessLevel;
 use crate::domain::plural::count;
 use crate::domain::policy::{KEYS, parse_pairs};
 use crate::error::{Error, Result};
 use crate::service::views::AuditVerdict;
 use crate::service::{Actor, Service};
+
+/// The most grants one page of `resource users` holds (the service's cap).
+const GRANTS_MAX: i64 = 1000;
+/// The most entries one page of `audit` holds (the service's cap).
+const AUDIT_MAX: i64 = 10_000;
 
 pub async fn resource(service: &Service, actor: &Actor, cmd: ResourceCommand) -> Result<i32> {
     match cmd {
@@ -85,20 +92,43 @@ pub async fn resource(service: &Service, actor: &Actor, cmd: ResourceCommand) ->
         ResourceCommand::Users {
             resource,
             limit,
+            all,
             out,
         } => {
-            let grants = service
-                .resource_users(actor, &resource, None, limit)
-                .await?;
-            if out.json {
-                json(&grants)?;
-            } else {
-                let rows: Vec<Vec<String>> = grants
-                    .iter()
-                    .map(|g| vec![safe(&g.login), g.level.clone(), time(Some(g.granted_at))])
-                    .collect();
-                table(&["LOGIN", "LEVEL", "GRANTED"], &rows);
+            let mut lines = (all && out.json).then(|| RecordWriter::new(Format::Ndjson));
+            let mut table = Table::new(&["LOGIN", "LEVEL", "GRANTED"]);
+            let limit = if all { GRANTS_MAX } else { limit };
+            let mut after: Option<String> = None;
+            loop {
+                let grants = service
+                    .resource_users(actor, &resource, after.as_deref(), limit)
+                    .await?;
+                if let Some(w) = lines.as_mut() {
+                    for g in &grants {
+                        w.write_json(g)?;
+                    }
+                } else if out.json {
+                    json(&grants)?;
+                } else {
+                    let rows: Vec<Vec<String>> = grants
+                        .iter()
+                        .map(|g| vec![safe(&g.login), g.level.clone(), time(Some(g.granted_at))])
+                        .collect();
+                    table.rows(&rows);
+                }
+                match grants.last() {
+                    Some(last) if all && grants.len() as i64 == limit => {
+                        after = Some(last.login.clone());
+                    }
+                    _ => break,
+                }
             }
+            if let Some(w) = lines {
+                w.finish()?;
+            }
+        }
+        ResourceCommand::Export { export } => {
+            return super::transfer::export_resources(service, actor, export.format).await;
         }
     }
     Ok(0)
@@ -225,14 +255,25 @@ pub async fn lockouts(service: &Service, actor: &Actor, as_json: bool) -> Result
     Ok(0)
 }
 
+/// How `keyward audit` lists entries.
+pub struct AuditListing<'a> {
+    pub limit: i64,
+    /// Every match, a page at a time.
+    pub all: bool,
+    pub filter: Option<&'a str>,
+    pub json: bool,
+}
+
 pub async fn audit(
     service: &Service,
     actor: &Actor,
     cmd: Option<AuditCommand>,
-    limit: i64,
-    filter: Option<&str>,
-    as_json: bool,
+    listing: &AuditListing<'_>,
 ) -> Result<i32> {
+    let as_json = listing.json;
+    if let Some(AuditCommand::Export { export }) = cmd {
+        return super::transfer::export_audit(service, actor, export.format).await;
+    }
     if let Some(AuditCommand::Verify { out }) = cmd {
         let verdict = service.verify_audit(actor).await?;
         if out.json || as_json {
@@ -251,27 +292,45 @@ pub async fn audit(
             }
         });
     }
-    let entries = service.audit(actor, filter, None, limit).await?;
-    if as_json {
-        json(&entries)?;
+    let limit = if listing.all {
+        AUDIT_MAX
     } else {
-        let rows: Vec<Vec<String>> = entries
-            .iter()
-            .map(|e| {
-                vec![
-                    e.seq.to_string(),
-                    e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-                    safe(&e.actor),
-                    e.action.clone(),
-                    safe(&e.target),
-                    safe(&e.details.to_string()),
-                ]
-            })
-            .collect();
-        table(
-            &["SEQ", "TIME (UTC)", "ACTOR", "ACTION", "TARGET", "DETAILS"],
-            &rows,
-        );
+        listing.limit
+    };
+    let mut lines = (listing.all && as_json).then(|| RecordWriter::new(Format::Ndjson));
+    let mut table = Table::new(&["SEQ", "TIME (UTC)", "ACTOR", "ACTION", "TARGET", "DETAILS"]);
+    let mut before = None;
+    loop {
+        let entries = service.audit(actor, listing.filter, before, limit).await?;
+        if let Some(w) = lines.as_mut() {
+            for e in &entries {
+                w.write_json(e)?;
+            }
+        } else if as_json {
+            json(&entries)?;
+        } else {
+            let rows: Vec<Vec<String>> = entries
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.seq.to_string(),
+                        e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                        safe(&e.actor),
+                        e.action.clone(),
+                        safe(&e.target),
+                        safe(&e.details.to_string()),
+                    ]
+                })
+                .collect();
+            table.rows(&rows);
+        }
+        match entries.last() {
+            Some(last) if listing.all && entries.len() as i64 == limit => before = Some(last.seq),
+            _ => break,
+        }
+    }
+    if let Some(w) = lines {
+        w.finish()?;
     }
     Ok(0)
 }

@@ -1,6 +1,6 @@
 //! The command line's shape (clap derive). Handlers live beside this file.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -83,9 +83,12 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         verify: Option<AuditCommand>,
-        /// How many entries.
-        #[arg(long, default_value_t = 50)]
+        /// How many entries, from 1 to 10000.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=10_000))]
         limit: i64,
+        /// Every matching entry, a page at a time (JSON Lines with --json).
+        #[arg(long, conflicts_with = "limit")]
+        all: bool,
         /// Only entries whose actor, action or target contains this text.
         #[arg(long)]
         filter: Option<String>,
@@ -129,6 +132,24 @@ pub struct PasswordInput {
     pub password_stdin: bool,
 }
 
+/// The format of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Comma-separated values with a header row (RFC 4180).
+    Csv,
+    /// JSON Lines: one object per line.
+    Ndjson,
+    /// One JSON array.
+    Json,
+}
+
+#[derive(Debug, Args, Clone, Copy)]
+pub struct ExportFormat {
+    /// csv, ndjson or json.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+}
+
 #[derive(Debug, Args, Clone, Copy)]
 pub struct Output {
     /// Print JSON instead of text.
@@ -160,8 +181,35 @@ pub enum UserCommand {
         sort: String,
         #[arg(long, default_value_t = 50)]
         limit: i64,
+        /// Every matching user, a page at a time (JSON Lines with --json).
+        #[arg(long, conflicts_with = "limit")]
+        all: bool,
         #[command(flatten)]
         out: Output,
+    },
+    /// Create users from a CSV file: all of them, or none if any row has a problem.
+    ///
+    /// Columns (header row; only login is required): login, name, email,
+    /// kind (staff or portal; staff when empty), role (user when empty),
+    /// policy (a named policy; the kind's when empty), resources
+    /// (`Name:level;Other:level`, level standard when left out) and holders
+    /// (`Name <email>;...`). The read-only columns of `user export` are
+    /// ignored, so an export imports elsewhere. Passwords are never read:
+    /// imported users have none and must choose one (give them a temporary
+    /// password or a reset token). One audit entry counts them.
+    Import {
+        /// The CSV file (UTF-8).
+        file: PathBuf,
+        /// Check every row and report problems with their line numbers; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Every user with their grants and holders, in login order, streamed.
+    Export {
+        #[command(flatten)]
+        export: ExportFormat,
     },
     /// Everything about one user.
     Show {
@@ -191,6 +239,8 @@ pub enum UserCommand {
         no_password: bool,
         #[command(flatten)]
         pw: PasswordInput,
+        #[command(flatten)]
+        out: Output,
     },
     /// Change a user's details.
     Edit {
@@ -216,7 +266,11 @@ pub enum UserCommand {
         pw: PasswordInput,
     },
     /// Set a generated temporary password (shown once; must change at next sign-in).
-    TempPassword { login: String },
+    TempPassword {
+        login: String,
+        #[command(flatten)]
+        out: Output,
+    },
     /// End a lock and clear the failure count.
     Unlock { login: String },
     /// Disable an account (its sessions end).
@@ -308,10 +362,19 @@ pub enum ResourceCommand {
     /// Who has access to a resource.
     Users {
         resource: String,
-        #[arg(long, default_value_t = 100)]
+        /// How many, from 1 to 1000.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=1000))]
         limit: i64,
+        /// Everyone with access, a page at a time (JSON Lines with --json).
+        #[arg(long, conflicts_with = "limit")]
+        all: bool,
         #[command(flatten)]
         out: Output,
+    },
+    /// Every resource with its user count, streamed.
+    Export {
+        #[command(flatten)]
+        export: ExportFormat,
     },
 }
 
@@ -351,6 +414,11 @@ pub enum AuditCommand {
     Verify {
         #[command(flatten)]
         out: Output,
+    },
+    /// The whole trail, oldest first, with each entry's chain links, streamed.
+    Export {
+        #[command(flatten)]
+        export: ExportFormat,
     },
 }
 

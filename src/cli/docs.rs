@@ -111,3 +111,15 @@ fn print(bytes: &[u8]) -> Result<i32> {
         Err(e) => Err(Error::Internal(format!("cannot write output: {e}"))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// clap's own consistency checks (names, groups, conflicts), which a
+    /// release build does not run at parse time.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

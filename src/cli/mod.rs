@@ -10,7 +10,9 @@ pub mod docs;
 pub mod exit;
 mod input;
 mod output;
+mod records;
 mod session;
+mod transfer;
 mod users;
 
 pub use args::{Cli, Command};
@@ -76,11 +78,18 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
         Command::Audit {
             verify,
             limit,
+            all,
             filter,
             out,
         } => {
             let actor = session::actor(config, &service).await?;
-            admin::audit(&service, &actor, verify, limit, filter.as_deref(), out.json).await?
+            let listing = admin::AuditListing {
+                limit,
+                all,
+                filter: filter.as_deref(),
+                json: out.json,
+            };
+            admin::audit(&service, &actor, verify, &listing).await?
         }
     };
     service.store().close().await;

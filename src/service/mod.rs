@@ -7,6 +7,8 @@ mod audit;
 mod auth;
 mod clock;
 mod demo;
+mod export;
+mod import;
 mod lockouts;
 mod padding;
 mod passwords;
@@ -18,6 +20,11 @@ pub mod views;
 pub use auth::{Actor, LoginResult};
 pub use clock::Clock;
 pub use demo::DemoReport;
+pub use export::{
+    AuditExport, AuditRecord, GrantRecord, HolderRecord, ResourceExport, ResourceRecord,
+    UserExport, UserRecord,
+};
+pub use import::{ImportProblem, ImportRow, ImportSummary, ImportWriter, UserImport};
 pub use lockouts::LockoutsRequest;
 pub use passwords::{BulkRequest, PasswordCheck};
 pub use users::{NewUser, UserEdit, UserFilter};

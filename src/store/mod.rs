@@ -16,7 +16,9 @@
 pub(crate) mod audit;
 mod bulk;
 mod demo;
+mod export;
 mod holders;
+mod import;
 mod listing;
 mod lockouts;
 mod pg_plan;
@@ -33,6 +35,8 @@ mod users;
 pub use audit::AuditEvent;
 pub use bulk::{BulkScope, Progress};
 pub use demo::{DemoGrant, DemoUser};
+pub use export::{GrantCell, HolderCell};
+pub use import::{ImportTx, ImportUserRow};
 pub use listing::{Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
 pub use lockouts::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
 pub use users::{NewPassword, NewUserRow, UserFields};
