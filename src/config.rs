@@ -16,6 +16,8 @@ pub struct FileConfig {
     pub ui: UiSection,
     pub log: LogSection,
     pub attempts_retention_days: Option<u32>,
+    /// The organisation's blocked words, one per line.
+    pub blocklist_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -61,6 +63,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub runtime_dir: PathBuf,
     pub attempts_retention_days: u32,
+    /// The organisation's blocked words, one per line (reloaded on change).
+    pub blocklist_file: Option<PathBuf>,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
 }
@@ -129,6 +133,7 @@ impl Config {
             runtime_dir: runtime_dir(&data_dir),
             data_dir,
             attempts_retention_days: file.attempts_retention_days.unwrap_or(90),
+            blocklist_file: file.blocklist_file.clone(),
             config_file,
         })
     }
@@ -137,6 +142,7 @@ impl Config {
         crate::service::ServiceConfig {
             argon2: self.argon2,
             attempts_retention_days: self.attempts_retention_days,
+            blocklist_file: self.blocklist_file.clone(),
         }
     }
 }
@@ -171,6 +177,17 @@ mod tests {
         let c = parse(text).unwrap();
         assert_eq!(c.argon2, HashParams::FLOOR);
         assert_eq!(c.attempts_retention_days, Some(90));
+    }
+
+    #[test]
+    fn blocklist_file_is_read_from_the_file() {
+        let c = parse("blocklist_file = \"/etc/keyward/words.txt\"\n").unwrap();
+        assert_eq!(
+            c.blocklist_file.as_deref(),
+            Some(Path::new("/etc/keyward/words.txt"))
+        );
+        // The example documents it (commented out, as every optional key).
+        assert!(include_str!("../config.example.toml").contains("# blocklist_file = "));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod blocklist;
 mod clock;
 mod demo;
 mod export;
@@ -44,6 +45,8 @@ pub struct ServiceConfig {
     pub argon2: HashParams,
     /// Sign-in attempts older than this are pruned.
     pub attempts_retention_days: u32,
+    /// The organisation's blocked words, one per line (service/blocklist.rs).
+    pub blocklist_file: Option<std::path::PathBuf>,
 }
 
 impl Default for ServiceConfig {
@@ -51,6 +54,7 @@ impl Default for ServiceConfig {
         ServiceConfig {
             argon2: HashParams::FLOOR,
             attempts_retention_days: 90,
+            blocklist_file: None,
         }
     }
 }
@@ -68,6 +72,8 @@ pub struct Service {
     /// One thread per core for Argon2 (crypto/pool.rs): hashes beyond that
     /// wait their turn in its queue.
     hashing: Arc<HashPool>,
+    /// `blocklist_file`, when configured.
+    blocklist: Option<Arc<blocklist::BlocklistFile>>,
 }
 
 /// A policy as it applies to one user, and why.
@@ -84,6 +90,10 @@ impl Service {
     /// prunes old sign-in attempts.
     pub async fn new(store: Store, config: ServiceConfig, clock: Clock) -> Result<Service> {
         let hasher = Arc::new(Hasher::new(config.argon2)?);
+        let blocklist = match &config.blocklist_file {
+            Some(path) => Some(blocklist::BlocklistFile::open(path)?),
+            None => None,
+        };
         // The dummy hash (one Argon2 run) is made in the background: the
         // console shows its sign-in form meanwhile, and a sign-in that
         // needs the dummy before it is ready waits for it.
@@ -104,6 +114,7 @@ impl Service {
             config: Arc::new(config.clone()),
             bad_credentials_floor: Arc::default(),
             hashing: Arc::new(hashing),
+            blocklist,
         };
         let now = service.now();
         let defaults = serde_json::to_string(&Policy::default())
@@ -148,6 +159,14 @@ impl Service {
     /// The hasher itself, for benchmarks that compare with a bare Argon2 run.
     pub fn hasher(&self) -> &Hasher {
         &self.hasher
+    }
+
+    /// Reads `blocklist_file` again if it changed: called before every
+    /// password check, so a check never uses a list older than the file.
+    pub(crate) fn refresh_blocklist(&self) {
+        if let Some(b) = &self.blocklist {
+            b.refresh();
+        }
     }
 
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
