@@ -6,8 +6,9 @@
 
 mod common;
 
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
-use std::io::{Read, Write};
+use common::pty::Pty;
+use portable_pty::{Child, CommandBuilder};
+use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -74,14 +75,6 @@ struct Line {
 
 impl Line {
     fn start(line: &str, home: &Path, database: Option<&str>) -> Line {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: 30,
-                cols: 100,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("openpty");
         let bin = Path::new(env!("CARGO_BIN_EXE_keyward"))
             .parent()
             .expect("the binary's directory");
@@ -104,26 +97,17 @@ impl Line {
         }
         cmd.env("TERM", "xterm-256color");
         cmd.env("NO_COLOR", "1");
-        let child = pty.slave.spawn_command(cmd).expect("spawn bash");
-        drop(pty.slave);
-        let mut reader = pty.master.try_clone_reader().expect("reader");
-        let writer = pty.master.take_writer().expect("writer");
-        let output = Arc::new(Mutex::new(Vec::new()));
-        let sink = output.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => sink.lock().unwrap().extend_from_slice(&buf[..n]),
-                }
-            }
-        });
+        let Pty {
+            child,
+            writer,
+            output,
+            master,
+        } = Pty::spawn(cmd, 30, 100);
         Line {
             child,
             writer,
             output,
-            _master: pty.master,
+            _master: master,
         }
     }
 
