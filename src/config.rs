@@ -17,6 +17,8 @@ pub struct FileConfig {
     pub log: LogSection,
     pub web: WebSection,
     pub attempts_retention_days: Option<u32>,
+    /// The organisation's blocked words, one per line.
+    pub blocklist_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -118,6 +120,8 @@ pub struct Config {
     pub attempts_retention_days: u32,
     /// `keyward serve`'s settings.
     pub web: WebSection,
+    /// The organisation's blocked words, one per line (reloaded on change).
+    pub blocklist_file: Option<PathBuf>,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
 }
@@ -187,6 +191,7 @@ impl Config {
             data_dir,
             attempts_retention_days: file.attempts_retention_days.unwrap_or(90),
             web: file.web.clone(),
+            blocklist_file: file.blocklist_file.clone(),
             config_file,
         })
     }
@@ -197,6 +202,7 @@ impl Config {
             attempts_retention_days: self.attempts_retention_days,
             hash_queue_limit: None,
             reset_requests_per_account_per_hour: self.web.reset_requests_per_account_per_hour,
+            blocklist_file: self.blocklist_file.clone(),
         }
     }
 }
@@ -233,6 +239,17 @@ mod tests {
         assert_eq!(c.attempts_retention_days, Some(90));
         // The example's [web] values are the defaults.
         assert_eq!(c.web, WebSection::default());
+    }
+
+    #[test]
+    fn blocklist_file_is_read_from_the_file() {
+        let c = parse("blocklist_file = \"/etc/keyward/words.txt\"\n").unwrap();
+        assert_eq!(
+            c.blocklist_file.as_deref(),
+            Some(Path::new("/etc/keyward/words.txt"))
+        );
+        // The example documents it (commented out, as every optional key).
+        assert!(include_str!("../config.example.toml").contains("# blocklist_file = "));
     }
 
     #[test]

@@ -15,3 +15,9 @@ pub mod logging;
 pub mod serve;
 pub mod service;
 pub mod tui;
+
+/// The per-test PostgreSQL database guard the integration tests use, for the
+/// unit tests that need PostgreSQL too.
+#[cfg(test)]
+#[path = "../tests/common/pg_database.rs"]
+mod pg_database;

@@ -10,6 +10,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // Usage errors and --help exit here (2 and 0).
     let args = Cli::parse();
+    // Completions and manual pages need neither the config nor a database.
+    if let Some(result) = args.command.as_ref().and_then(cli::docs::run) {
+        return finish(result);
+    }
     if let Err(e) = color_eyre::install() {
         eprintln!("keyward: cannot install the error reporter: {e}");
     }
@@ -34,14 +38,19 @@ fn main() -> ExitCode {
             None => keyward::tui::run(&config).await.map(|()| 0),
         }
     });
+    finish(result)
+}
+
+fn finish(result: keyward::Result<i32>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) => fail(&e),
     }
 }
 
+/// One line on stderr, and the exit status of the error's kind (README).
 fn fail(e: &keyward::Error) -> ExitCode {
     tracing::warn!(error = %e, "command failed");
     eprintln!("keyward: {e}");
-    ExitCode::FAILURE
+    ExitCode::from(cli::exit::code(e))
 }

@@ -3,87 +3,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-struct Cli {
-    data_dir: tempfile::TempDir,
-    database: String,
-}
-
-impl Cli {
-    fn new(t: &common::TestDb) -> Cli {
-        Cli {
-            data_dir: tempfile::tempdir().expect("temp dir"),
-            database: t.url.clone(),
-        }
-    }
-
-    /// Runs `keyward ARGS` with `stdin` bytes on standard input.
-    fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
-            .args(["--database", &self.database])
-            .args(args)
-            .env("KEYWARD_DATA_DIR", self.data_dir.path())
-            .env_remove("KEYWARD_DATABASE_URL")
-            .env_remove("KEYWARD_CONFIG")
-            .env_remove("KEYWARD_TOKEN")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run keyward");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin)
-            .expect("write stdin");
-        child.wait_with_output().expect("wait")
-    }
-
-    fn ok(&self, args: &[&str], stdin: &str) -> String {
-        let out = self.run(args, stdin.as_bytes());
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Runs and expects exit code `code`; returns stderr.
-    fn fails(&self, args: &[&str], stdin: &[u8], code: i32) -> String {
-        let out = self.run(args, stdin);
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    }
-
-    fn init_and_login(&self) {
-        self.ok(
-            &[
-                "init",
-                "--admin",
-                "root1",
-                "--name",
-                "Root One",
-                "--email",
-                "root@example.org",
-                "--password-stdin",
-            ],
-            "correct horse battery staple\n",
-        );
-        self.ok(
-            &["login", "--as", "root1", "--password-stdin"],
-            "correct horse battery staple\n",
-        );
-    }
-}
+use common::cli::Cli;
 
 const PW: &str = "violet kettle harbour quince";
 
@@ -254,7 +174,7 @@ both_backends!(bad_input_gets_clear_errors_and_changes_nothing, |t| {
     let cli = Cli::new(&t);
     // No session yet.
     assert!(
-        cli.fails(&["user", "list"], b"", 1)
+        cli.fails(&["user", "list"], b"", 7)
             .contains("keyward login")
     );
     cli.init_and_login();
@@ -272,12 +192,12 @@ both_backends!(bad_input_gets_clear_errors_and_changes_nothing, |t| {
             "--password-stdin",
         ],
         b"\xff\xfe long enough password\n",
-        1,
+        3,
     );
     assert!(err.contains("not valid UTF-8"), "{err}");
     // Empty standard input.
     assert!(
-        cli.fails(&["verify", "root1", "--password-stdin"], b"", 1)
+        cli.fails(&["verify", "root1", "--password-stdin"], b"", 3)
             .contains("empty")
     );
     // Quotes, SQL and control characters in a login.
@@ -300,7 +220,7 @@ both_backends!(bad_input_gets_clear_errors_and_changes_nothing, |t| {
                 "--no-password",
             ],
             b"",
-            1,
+            3,
         );
         assert!(err.contains("login ID"), "{login:?}: {err}");
     }
@@ -319,26 +239,26 @@ both_backends!(bad_input_gets_clear_errors_and_changes_nothing, |t| {
                 "--no-password"
             ],
             b"",
-            1
+            3
         )
         .contains("at most 200")
     );
     // Unknown policy keys and values.
     assert!(
-        cli.fails(&["policy", "set", "min_lenght=8"], b"", 1)
+        cli.fails(&["policy", "set", "min_lenght=8"], b"", 3)
             .contains("unknown policy key \"min_lenght\"")
     );
     assert!(
-        cli.fails(&["policy", "set", "lockout_threshold=500"], b"", 1)
+        cli.fails(&["policy", "set", "lockout_threshold=500"], b"", 3)
             .contains("from 1 to 100")
     );
     assert!(
-        cli.fails(&["policy", "set", "default", "history"], b"", 1)
+        cli.fails(&["policy", "set", "default", "history"], b"", 3)
             .contains("KEY=VALUE")
     );
     // Unknown logins and values.
     assert!(
-        cli.fails(&["user", "show", "nobody.here"], b"", 1)
+        cli.fails(&["user", "show", "nobody.here"], b"", 4)
             .contains("no user with login ID")
     );
     assert!(
@@ -356,7 +276,7 @@ both_backends!(bad_input_gets_clear_errors_and_changes_nothing, |t| {
                 "--no-password"
             ],
             b"",
-            1
+            3
         )
         .contains("unknown role")
     );
@@ -403,7 +323,7 @@ both_backends!(bulk_reset_policy_enforcement_and_audit, |t| {
         &["user", "reset-all", "--yes", "--password-stdin"],
         "spring blossom river stone\n",
     );
-    assert!(out.contains("reset 1 passwords"), "{out}");
+    assert!(out.contains("reset 1 password;"), "{out}");
     assert_eq!(
         cli.run(
             &["verify", "anna.b", "--password-stdin"],
@@ -466,8 +386,51 @@ both_backends!(bulk_reset_policy_enforcement_and_audit, |t| {
         cli.fails(
             &["reset-token", "redeem", "--password-stdin"],
             format!("{token}\nyet another portal passphrase\n").as_bytes(),
-            1
+            7
         )
         .contains("not valid")
     );
+});
+
+both_backends!(resource_keys_and_verify_through_a_resource, |t| {
+    let cli = Cli::new(&t);
+    cli.init_and_login();
+    cli.ok(
+        &[
+            "user",
+            "add",
+            "anna.b",
+            "--name",
+            "Anna B",
+            "--email",
+            "anna@example.org",
+            "--password-stdin",
+        ],
+        &format!("{PW}\n"),
+    );
+    cli.ok(&["resource", "add", "Mobile app"], "");
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["verify", "anna.b", "--password-stdin"];
+        args.extend_from_slice(extra);
+        cli.run(&args, format!("{PW}\n").as_bytes()).status.code()
+    };
+    // Without a grant on the resource: no access (16); with one: ok.
+    assert_eq!(verify(&["--resource", "mobile app"]), Some(16));
+    cli.ok(&["resource", "grant", "Mobile app", "anna.b"], "");
+    assert_eq!(verify(&["--resource", "Mobile app"]), Some(0));
+    assert_eq!(verify(&["--resource", "No such app"]), Some(4));
+    // Keys: shown once on stdout, listed by prefix, revoked by it.
+    let key = cli.ok(&["resource", "key", "issue", "Mobile app", "--label", "prod"], "");
+    let key = key.trim();
+    assert!(key.starts_with("kwk_") && key.len() == 68, "{key}");
+    let list = cli.ok(&["resource", "key", "list", "Mobile app", "--json"], "");
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list[0]["label"], "prod");
+    assert!(list[0].get("key").is_none());
+    let prefix = list[0]["prefix"].as_str().unwrap().to_string();
+    assert!(key.starts_with(&prefix));
+    let out = cli.ok(&["resource", "key", "revoke", "Mobile app", &prefix], "");
+    assert!(out.contains("revoked key"), "{out}");
+    let again = cli.run(&["resource", "key", "revoke", "Mobile app", &prefix], b"");
+    assert_eq!(again.status.code(), Some(5));
 });

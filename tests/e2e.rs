@@ -1,8 +1,11 @@
 //! End-to-end: the real binary in a pseudo-terminal, its screen read back
 //! through a VT100 parser.
 
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
-use std::io::{Read, Write};
+mod common;
+
+use common::pty::Pty;
+use portable_pty::{Child, CommandBuilder};
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,14 +28,6 @@ impl Console {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = dir.path().join("keyward.toml");
         std::fs::write(&config, "").expect("config");
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("openpty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_keyward"));
         cmd.cwd(dir.path());
         cmd.env("KEYWARD_DATA_DIR", dir.path());
@@ -40,26 +35,17 @@ impl Console {
         cmd.env_remove("KEYWARD_DATABASE_URL");
         cmd.env("TERM", "xterm-256color");
         cmd.env("NO_COLOR", "1");
-        let child = pty.slave.spawn_command(cmd).expect("spawn keyward");
-        drop(pty.slave);
-        let mut reader = pty.master.try_clone_reader().expect("reader");
-        let writer = pty.master.take_writer().expect("writer");
-        let output = Arc::new(Mutex::new(Vec::new()));
-        let sink = output.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => sink.lock().unwrap().extend_from_slice(&buf[..n]),
-                }
-            }
-        });
+        let Pty {
+            child,
+            writer,
+            output,
+            master,
+        } = Pty::spawn(cmd, ROWS, COLS);
         Console {
             child,
             writer,
             output,
-            _master: pty.master,
+            _master: master,
             _dir: dir,
         }
     }
@@ -247,7 +233,7 @@ fn console_without_a_terminal_says_so() {
         .stderr(Stdio::piped())
         .output()
         .expect("run keyward");
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("needs a terminal"), "{stderr}");
     assert!(

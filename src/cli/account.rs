@@ -5,6 +5,7 @@ use super::args::ResetTokenCommand;
 use super::output::say;
 use super::{input, output, session};
 use crate::config::Config;
+use crate::domain::plural::count;
 use crate::domain::{AuthOutcome, Password};
 use crate::error::{Error, Result};
 use crate::service::{Actor, Service};
@@ -84,11 +85,15 @@ pub async fn verify(
     service: &Service,
     login: &str,
     source: &str,
+    resource: Option<&str>,
     stdin: bool,
     json: bool,
 ) -> Result<i32> {
     let pw = input::password_once(stdin, &format!("Password for {login}: "))?;
-    let outcome = service.authenticate(login, &pw, source).await?;
+    let outcome = match resource {
+        Some(r) => service.authenticate_through(login, &pw, r).await?,
+        None => service.authenticate(login, &pw, source).await?,
+    };
     if json {
         output::json(&outcome)?;
     } else {
@@ -172,9 +177,9 @@ pub async fn demo(service: &Service, actor: &Actor, users: u64) -> Result<i32> {
         .await?;
     bar.finish_and_clear();
     say!(
-        "added {} demo users and {} grants in {:.1} s",
-        report.users,
-        report.grants,
+        "added {} and {} in {:.1} s",
+        count(report.users, "demo user", "demo users"),
+        count(report.grants, "grant", "grants"),
         started.elapsed().as_secs_f64()
     );
     say!(

@@ -1,14 +1,22 @@
 //! `keyward resource|policy|lockouts|audit` handlers.
 
+use super::args::Format;
 use super::args::{AuditCommand, KeyCommand, PolicyCommand, ResourceCommand};
 use super::output::say;
-use super::output::{json, safe, table, time};
+use super::output::{Table, json, safe, table, time};
 use super::parse;
+use super::records::RecordWriter;
 use crate::domain::AccessLevel;
+use crate::domain::plural::count;
 use crate::domain::policy::{KEYS, parse_pairs};
 use crate::error::{Error, Result};
 use crate::service::views::AuditVerdict;
 use crate::service::{Actor, Service};
+
+/// The most grants one page of `resource users` holds (the service's cap).
+const GRANTS_MAX: i64 = 1000;
+/// The most entries one page of `audit` holds (the service's cap).
+const AUDIT_MAX: i64 = 10_000;
 
 pub async fn resource(service: &Service, actor: &Actor, cmd: ResourceCommand) -> Result<i32> {
     match cmd {
@@ -66,34 +74,62 @@ pub async fn resource(service: &Service, actor: &Actor, cmd: ResourceCommand) ->
                     .map(|r| r.users)
                     .unwrap_or(0);
                 super::input::confirm_typed(
-                    &format!("Delete {}? {users} users lose access.", safe(&resource)),
+                    &format!(
+                        "Delete {}? {} access.",
+                        safe(&resource),
+                        count(users, "user loses", "users lose")
+                    ),
                     resource.trim(),
                 )?;
             }
             let n = service.delete_resource(actor, &resource).await?;
             say!(
-                "deleted resource {}; {n} users lost access",
-                safe(&resource)
+                "deleted resource {}; {} access",
+                safe(&resource),
+                count(n, "user lost", "users lost")
             );
         }
         ResourceCommand::Key(cmd) => return keys(service, actor, cmd).await,
         ResourceCommand::Users {
             resource,
             limit,
+            all,
             out,
         } => {
-            let grants = service
-                .resource_users(actor, &resource, None, limit)
-                .await?;
-            if out.json {
-                json(&grants)?;
-            } else {
-                let rows: Vec<Vec<String>> = grants
-                    .iter()
-                    .map(|g| vec![safe(&g.login), g.level.clone(), time(Some(g.granted_at))])
-                    .collect();
-                table(&["LOGIN", "LEVEL", "GRANTED"], &rows);
+            let mut lines = (all && out.json).then(|| RecordWriter::new(Format::Ndjson));
+            let mut table = Table::new(&["LOGIN", "LEVEL", "GRANTED"]);
+            let limit = if all { GRANTS_MAX } else { limit };
+            let mut after: Option<String> = None;
+            loop {
+                let grants = service
+                    .resource_users(actor, &resource, after.as_deref(), limit)
+                    .await?;
+                if let Some(w) = lines.as_mut() {
+                    for g in &grants {
+                        w.write_json(g)?;
+                    }
+                } else if out.json {
+                    json(&grants)?;
+                } else {
+                    let rows: Vec<Vec<String>> = grants
+                        .iter()
+                        .map(|g| vec![safe(&g.login), g.level.clone(), time(Some(g.granted_at))])
+                        .collect();
+                    table.rows(&rows);
+                }
+                match grants.last() {
+                    Some(last) if all && grants.len() as i64 == limit => {
+                        after = Some(last.login.clone());
+                    }
+                    _ => break,
+                }
             }
+            if let Some(w) = lines {
+                w.finish()?;
+            }
+        }
+        ResourceCommand::Export { export } => {
+            return super::transfer::export_resources(service, actor, export.format).await;
         }
     }
     Ok(0)
@@ -181,10 +217,10 @@ pub async fn policy(service: &Service, actor: &Actor, cmd: PolicyCommand) -> Res
                 json(&p)?;
             } else {
                 say!(
-                    "policy {} (version {}, governs {} users)",
+                    "policy {} (version {}, governs {})",
                     safe(&p.name),
                     p.version,
-                    p.users
+                    count(p.users, "user", "users")
                 );
                 let mut group = "";
                 for k in KEYS {
@@ -221,6 +257,13 @@ pub async fn policy(service: &Service, actor: &Actor, cmd: PolicyCommand) -> Res
                     say!(
                         "users whose password was set under an older version must choose a new, different one at their next sign-in"
                     );
+                    let me = service.get_user(actor, &actor.login).await?;
+                    if me.policy == change.name {
+                        say!(
+                            "that includes you ({}): your next sign-in asks for a new password",
+                            me.summary.login
+                        );
+                    }
                 }
             }
         }
@@ -268,14 +311,25 @@ pub async fn lockouts(service: &Service, actor: &Actor, as_json: bool) -> Result
     Ok(0)
 }
 
+/// How `keyward audit` lists entries.
+pub struct AuditListing<'a> {
+    pub limit: i64,
+    /// Every match, a page at a time.
+    pub all: bool,
+    pub filter: Option<&'a str>,
+    pub json: bool,
+}
+
 pub async fn audit(
     service: &Service,
     actor: &Actor,
     cmd: Option<AuditCommand>,
-    limit: i64,
-    filter: Option<&str>,
-    as_json: bool,
+    listing: &AuditListing<'_>,
 ) -> Result<i32> {
+    let as_json = listing.json;
+    if let Some(AuditCommand::Export { export }) = cmd {
+        return super::transfer::export_audit(service, actor, export.format).await;
+    }
     if let Some(AuditCommand::Verify { out }) = cmd {
         let verdict = service.verify_audit(actor).await?;
         if out.json || as_json {
@@ -284,37 +338,55 @@ pub async fn audit(
         return Ok(match verdict {
             AuditVerdict::Intact { entries } => {
                 if !(out.json || as_json) {
-                    say!("audit trail intact: {entries} entries");
+                    say!("audit trail intact: {}", count(entries, "entry", "entries"));
                 }
                 0
             }
             AuditVerdict::Broken { seq, reason } => {
                 eprintln!("keyward: audit trail broken at entry {seq}: {reason}");
-                1
+                i32::from(super::exit::AUDIT_BROKEN)
             }
         });
     }
-    let entries = service.audit(actor, filter, None, limit).await?;
-    if as_json {
-        json(&entries)?;
+    let limit = if listing.all {
+        AUDIT_MAX
     } else {
-        let rows: Vec<Vec<String>> = entries
-            .iter()
-            .map(|e| {
-                vec![
-                    e.seq.to_string(),
-                    e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-                    safe(&e.actor),
-                    e.action.clone(),
-                    safe(&e.target),
-                    safe(&e.details.to_string()),
-                ]
-            })
-            .collect();
-        table(
-            &["SEQ", "TIME (UTC)", "ACTOR", "ACTION", "TARGET", "DETAILS"],
-            &rows,
-        );
+        listing.limit
+    };
+    let mut lines = (listing.all && as_json).then(|| RecordWriter::new(Format::Ndjson));
+    let mut table = Table::new(&["SEQ", "TIME (UTC)", "ACTOR", "ACTION", "TARGET", "DETAILS"]);
+    let mut before = None;
+    loop {
+        let entries = service.audit(actor, listing.filter, before, limit).await?;
+        if let Some(w) = lines.as_mut() {
+            for e in &entries {
+                w.write_json(e)?;
+            }
+        } else if as_json {
+            json(&entries)?;
+        } else {
+            let rows: Vec<Vec<String>> = entries
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.seq.to_string(),
+                        e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                        safe(&e.actor),
+                        e.action.clone(),
+                        safe(&e.target),
+                        safe(&e.details.to_string()),
+                    ]
+                })
+                .collect();
+            table.rows(&rows);
+        }
+        match entries.last() {
+            Some(last) if listing.all && entries.len() as i64 == limit => before = Some(last.seq),
+            _ => break,
+        }
+    }
+    if let Some(w) = lines {
+        w.finish()?;
     }
     Ok(0)
 }

@@ -1,6 +1,6 @@
 //! The command line's shape (clap derive). Handlers live beside this file.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -45,6 +45,26 @@ pub enum Command {
     },
     /// End the command-line session.
     Logout,
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish).
+    ///
+    /// bash: `keyward completions bash > ~/.local/share/bash-completion/completions/keyward`;
+    /// zsh: into a directory on $fpath as `_keyward`; fish:
+    /// `keyward completions fish > ~/.config/fish/completions/keyward.fish`;
+    /// PowerShell: `keyward completions powershell | Out-String | Invoke-Expression` in $PROFILE.
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a directory.
+    ///
+    /// `keyward man | man -l -` reads it at once; `keyward man --dir
+    /// ~/.cargo/share/man/man1` installs the pages where `man keyward` finds them
+    /// when ~/.cargo/bin is on PATH.
+    Man {
+        /// Write keyward.1 and a page per command (keyward-user-list.1, ...) into this directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Users: list, show, add, edit, passwords, lock state, holders, bulk reset.
     #[command(subcommand)]
     User(UserCommand),
@@ -63,9 +83,12 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         verify: Option<AuditCommand>,
-        /// How many entries.
-        #[arg(long, default_value_t = 50)]
+        /// How many entries, from 1 to 10000.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=10_000))]
         limit: i64,
+        /// Every matching entry, a page at a time (JSON Lines with --json).
+        #[arg(long, conflicts_with = "limit")]
+        all: bool,
         /// Only entries whose actor, action or target contains this text.
         #[arg(long)]
         filter: Option<String>,
@@ -79,6 +102,10 @@ pub enum Command {
         /// Recorded as the attempt's source.
         #[arg(long, default_value = "cli-verify")]
         source: String,
+        /// Check as an application of this resource does: without a grant on
+        /// it the right password answers "no access" (exit 16).
+        #[arg(long, value_name = "RES")]
+        resource: Option<String>,
         #[command(flatten)]
         pw: PasswordInput,
         #[command(flatten)]
@@ -97,8 +124,14 @@ pub enum Command {
     /// Apply database migrations.
     Migrate,
     /// Fill an empty database with realistic demo data.
+    ///
+    /// Run it as a signed-in global administrator: on a fresh database,
+    /// `keyward init` first, then `keyward login`.
     Demo {
-        #[arg(long, value_name = "N")]
+        /// How many demo users to add, from 1 to 10000000. The database must
+        /// hold nothing but the first administrator; every demo user gets
+        /// the same password, shown once.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
         users: u64,
     },
 }
@@ -108,6 +141,24 @@ pub struct PasswordInput {
     /// Read the password as one line from standard input instead of prompting.
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+/// The format of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Comma-separated values with a header row (RFC 4180).
+    Csv,
+    /// JSON Lines: one object per line.
+    Ndjson,
+    /// One JSON array.
+    Json,
+}
+
+#[derive(Debug, Args, Clone, Copy)]
+pub struct ExportFormat {
+    /// csv, ndjson or json.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
 }
 
 #[derive(Debug, Args, Clone, Copy)]
@@ -141,8 +192,35 @@ pub enum UserCommand {
         sort: String,
         #[arg(long, default_value_t = 50)]
         limit: i64,
+        /// Every matching user, a page at a time (JSON Lines with --json).
+        #[arg(long, conflicts_with = "limit")]
+        all: bool,
         #[command(flatten)]
         out: Output,
+    },
+    /// Create users from a CSV file: all of them, or none if any row has a problem.
+    ///
+    /// Columns (header row; only login is required): login, name, email,
+    /// kind (staff or portal; staff when empty), role (user when empty),
+    /// policy (a named policy; the kind's when empty), resources
+    /// (`Name:level;Other:level`, level standard when left out) and holders
+    /// (`Name <email>;...`). The read-only columns of `user export` are
+    /// ignored, so an export imports elsewhere. Passwords are never read:
+    /// imported users have none and must choose one (give them a temporary
+    /// password or a reset token). One audit entry counts them.
+    Import {
+        /// The CSV file (UTF-8).
+        file: PathBuf,
+        /// Check every row and report problems with their line numbers; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Every user with their grants and holders, in login order, streamed.
+    Export {
+        #[command(flatten)]
+        export: ExportFormat,
     },
     /// Everything about one user.
     Show {
@@ -172,6 +250,8 @@ pub enum UserCommand {
         no_password: bool,
         #[command(flatten)]
         pw: PasswordInput,
+        #[command(flatten)]
+        out: Output,
     },
     /// Change a user's details.
     Edit {
@@ -197,7 +277,11 @@ pub enum UserCommand {
         pw: PasswordInput,
     },
     /// Set a generated temporary password (shown once; must change at next sign-in).
-    TempPassword { login: String },
+    TempPassword {
+        login: String,
+        #[command(flatten)]
+        out: Output,
+    },
     /// End a lock and clear the failure count.
     Unlock { login: String },
     /// Disable an account (its sessions end).
@@ -289,10 +373,19 @@ pub enum ResourceCommand {
     /// Who has access to a resource.
     Users {
         resource: String,
-        #[arg(long, default_value_t = 100)]
+        /// How many, from 1 to 1000.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=1000))]
         limit: i64,
+        /// Everyone with access, a page at a time (JSON Lines with --json).
+        #[arg(long, conflicts_with = "limit")]
+        all: bool,
         #[command(flatten)]
         out: Output,
+    },
+    /// Every resource with its user count, streamed.
+    Export {
+        #[command(flatten)]
+        export: ExportFormat,
     },
     /// The keys a resource's applications call `keyward serve` with.
     #[command(subcommand)]
@@ -356,10 +449,15 @@ pub enum PolicyCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain; exit 1 and name the first broken entry if it was tampered with.
+    /// Walk the hash chain; exit 15 and name the first broken entry if it was tampered with.
     Verify {
         #[command(flatten)]
         out: Output,
+    },
+    /// The whole trail, oldest first, with each entry's chain links, streamed.
+    Export {
+        #[command(flatten)]
+        export: ExportFormat,
     },
 }
 

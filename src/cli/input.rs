@@ -96,7 +96,7 @@ pub fn confirm_typed(question: &str, expected: &str) -> Result<()> {
         .read_line(&mut line)
         .map_err(|e| Error::Invalid(format!("cannot read the confirmation: {e}")))?;
     if line.trim() != expected {
-        return Err(Error::Invalid("not confirmed; nothing was changed".into()));
+        return Err(Error::Cancelled);
     }
     Ok(())
 }

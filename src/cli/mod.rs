@@ -1,13 +1,18 @@
 //! The `keyward` command line: clap definitions, and one small handler per
 //! command, each calling the service. Output is text or JSON; errors are one
-//! line on stderr (exit 1), usage errors exit 2 (clap).
+//! line on stderr with an exit status per kind of error (exit.rs), usage
+//! errors exit 2 (clap).
 
 mod account;
 mod admin;
 pub mod args;
+pub mod docs;
+pub mod exit;
 mod input;
 mod output;
+mod records;
 mod session;
+mod transfer;
 mod users;
 
 pub use args::{Cli, Command};
@@ -22,6 +27,9 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
     if let Command::Serve { listen } = &command {
         crate::serve::run(config, listen.as_deref()).await?;
         return Ok(0);
+    }
+    if let Some(result) = docs::run(&command) {
+        return result;
     }
     if let Command::Migrate = command {
         let store = crate::store::Store::open(&config.database_url).await?;
@@ -42,12 +50,25 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
             account::login(config, &service, &login, pw.password_stdin).await?
         }
         Command::Logout => account::logout(config, &service).await?,
+        // Answered above, before any database is opened.
+        Command::Completions { .. } | Command::Man { .. } => 0,
         Command::Verify {
             login,
             source,
+            resource,
             pw,
             out,
-        } => account::verify(&service, &login, &source, pw.password_stdin, out.json).await?,
+        } => {
+            account::verify(
+                &service,
+                &login,
+                &source,
+                resource.as_deref(),
+                pw.password_stdin,
+                out.json,
+            )
+            .await?
+        }
         Command::ResetToken(cmd) => account::reset_token(config, &service, cmd).await?,
         Command::Demo { users } => {
             let actor = session::actor(config, &service).await?;
@@ -72,11 +93,18 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
         Command::Audit {
             verify,
             limit,
+            all,
             filter,
             out,
         } => {
             let actor = session::actor(config, &service).await?;
-            admin::audit(&service, &actor, verify, limit, filter.as_deref(), out.json).await?
+            let listing = admin::AuditListing {
+                limit,
+                all,
+                filter: filter.as_deref(),
+                json: out.json,
+            };
+            admin::audit(&service, &actor, verify, &listing).await?
         }
     };
     service.store().close().await;

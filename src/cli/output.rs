@@ -33,28 +33,56 @@ pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
 
 /// Prints rows under a header with columns padded to their widest cell.
 pub fn table(header: &[&str], rows: &[Vec<String>]) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(cell.width());
-            }
+    Table::new(header).rows(rows);
+}
+
+/// A table printed a page at a time (`--all`): the header and the column
+/// widths come with the first page; a wider cell later pushes its own line
+/// along rather than holding every row back.
+pub struct Table {
+    header: Vec<String>,
+    widths: Option<Vec<usize>>,
+}
+
+impl Table {
+    pub fn new(header: &[&str]) -> Table {
+        Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            widths: None,
         }
     }
-    let line = |cells: Vec<&str>| {
+
+    /// Prints a page of rows (and, the first time, the header).
+    pub fn rows(&mut self, rows: &[Vec<String>]) {
+        if self.widths.is_none() {
+            let mut widths: Vec<usize> = self.header.iter().map(|h| h.width()).collect();
+            for row in rows {
+                for (i, cell) in row.iter().enumerate() {
+                    if let Some(w) = widths.get_mut(i) {
+                        *w = (*w).max(cell.width());
+                    }
+                }
+            }
+            self.widths = Some(widths);
+            let header = self.header.clone();
+            self.line(&header);
+        }
+        for row in rows {
+            self.line(row);
+        }
+    }
+
+    fn line(&self, cells: &[String]) {
+        let widths = self.widths.as_deref().unwrap_or_default();
         let mut out = String::new();
         for (i, c) in cells.iter().enumerate() {
-            let last = i + 1 == cells.len();
             out.push_str(c);
-            if !last {
-                out.push_str(&" ".repeat(widths[i].saturating_sub(c.width()) + 2));
+            if i + 1 < cells.len() {
+                let w = widths.get(i).copied().unwrap_or(0);
+                out.push_str(&" ".repeat(w.saturating_sub(c.width()) + 2));
             }
         }
         say!("{}", out.trim_end());
-    };
-    line(header.to_vec());
-    for row in rows {
-        line(row.iter().map(String::as_str).collect());
     }
 }
 

@@ -60,11 +60,16 @@ fn load(config: &Config) -> Option<Zeroizing<String>> {
         .map(|t| Zeroizing::new(t.trim().to_string()))
 }
 
-/// The signed-in administrator, or a message saying how to sign in.
+/// The signed-in administrator, or a message saying how to sign in (and,
+/// on a database without any administrator yet, how to create one first).
 pub async fn actor(config: &Config, service: &Service) -> Result<Actor> {
-    let token = load(config).ok_or_else(|| {
-        Error::Unauthenticated("you are not signed in; run `keyward login --as LOGIN` first".into())
-    })?;
+    let Some(token) = load(config) else {
+        return Err(Error::Unauthenticated(if service.needs_setup().await? {
+            "this database has no administrator yet: create one with `keyward init --admin LOGIN --name NAME --email EMAIL`, sign in with `keyward login --as LOGIN`, then run this command again".into()
+        } else {
+            "you are not signed in; run `keyward login --as LOGIN` first".into()
+        }));
+    };
     service.session_actor(&token).await
 }
 

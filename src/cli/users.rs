@@ -1,9 +1,12 @@
 //! `keyward user ...` handlers.
 
+use super::args::Format;
 use super::args::UserCommand;
 use super::output::say;
-use super::output::{json, safe, table, time};
+use super::output::{Table, json, safe, table, time};
+use super::records::RecordWriter;
 use super::{input, parse};
+use crate::domain::plural::count;
 use crate::domain::{Kind, Role};
 use crate::error::{Error, Result};
 use crate::service::views::UserSummary;
@@ -37,6 +40,34 @@ fn badges(u: &UserSummary) -> String {
     }
 }
 
+/// The most users one page of `user list` holds (the service's cap).
+const LIST_MAX: i64 = 1000;
+
+/// What to say when a listing stopped before the last match.
+fn more_users(shown: usize, limit: i64) -> String {
+    if limit < LIST_MAX {
+        format!(
+            "(first {shown} shown; narrow with --search, raise --limit up to {LIST_MAX}, or use --all for every match)"
+        )
+    } else {
+        format!(
+            "(first {shown} shown, the most --limit gives; narrow with --search, or use --all for every match)"
+        )
+    }
+}
+
+fn user_row(u: &UserSummary) -> Vec<String> {
+    vec![
+        safe(&u.login),
+        safe(&u.name),
+        safe(&u.email),
+        u.kind.clone(),
+        u.role.clone(),
+        badges(u),
+        time(u.last_login_at),
+    ]
+}
+
 pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i32> {
     match cmd {
         UserCommand::List {
@@ -47,9 +78,10 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
             resource,
             sort,
             limit,
+            all,
             out,
         } => {
-            let filter = UserFilter {
+            let mut filter = UserFilter {
                 search,
                 status: status.as_deref().map(parse).transpose()?,
                 kind: kind.as_deref().map(parse::<Kind>).transpose()?,
@@ -67,46 +99,52 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
                 },
                 after: None,
                 backward: false,
-                limit: limit.clamp(1, 1000),
+                limit: if all {
+                    LIST_MAX
+                } else {
+                    limit.clamp(1, LIST_MAX)
+                },
             };
-            let page = service.list_users(actor, &filter).await?;
-            if out.json {
-                json(&page.items)?;
-            } else {
-                let rows: Vec<Vec<String>> = page
-                    .items
-                    .iter()
-                    .map(|u| {
-                        vec![
-                            safe(&u.login),
-                            safe(&u.name),
-                            safe(&u.email),
-                            u.kind.clone(),
-                            u.role.clone(),
-                            badges(u),
-                            time(u.last_login_at),
-                        ]
-                    })
-                    .collect();
-                table(
-                    &[
-                        "LOGIN",
-                        "NAME",
-                        "EMAIL",
-                        "KIND",
-                        "ROLE",
-                        "STATUS",
-                        "LAST SIGN-IN",
-                    ],
-                    &rows,
-                );
-                if page.next.is_some() {
-                    eprintln!(
-                        "(first {} shown; narrow with --search or raise --limit)",
-                        page.items.len()
-                    );
+            let mut lines = (all && out.json).then(|| RecordWriter::new(Format::Ndjson));
+            let mut table = Table::new(&[
+                "LOGIN",
+                "NAME",
+                "EMAIL",
+                "KIND",
+                "ROLE",
+                "STATUS",
+                "LAST SIGN-IN",
+            ]);
+            loop {
+                let page = service.list_users(actor, &filter).await?;
+                if let Some(w) = lines.as_mut() {
+                    for u in &page.items {
+                        w.write_json(u)?;
+                    }
+                } else if out.json {
+                    json(&page.items)?;
+                } else {
+                    let rows: Vec<Vec<String>> = page.items.iter().map(user_row).collect();
+                    table.rows(&rows);
+                }
+                match page.next {
+                    Some(next) if all => filter.after = Some(next),
+                    Some(_) if !out.json => {
+                        eprintln!("{}", more_users(page.items.len(), filter.limit));
+                        break;
+                    }
+                    _ => break,
                 }
             }
+            if let Some(w) = lines {
+                w.finish()?;
+            }
+        }
+        UserCommand::Import { file, dry_run, out } => {
+            return super::transfer::import(service, actor, &file, dry_run, out.json).await;
+        }
+        UserCommand::Export { export } => {
+            return super::transfer::export_users(service, actor, export.format).await;
         }
         UserCommand::Show { login, out } => {
             let d = service.get_user(actor, &login).await?;
@@ -199,6 +237,7 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
             must_change,
             no_password,
             pw,
+            out,
         } => {
             let new = NewUser {
                 login: login.clone(),
@@ -218,7 +257,11 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
                 )?)
             };
             let u = service.create_user(actor, &new, password.as_ref()).await?;
-            say!("created {} ({} {})", u.login, u.kind, u.role);
+            if out.json {
+                json(&u)?;
+            } else {
+                say!("created {} ({} {})", u.login, u.kind, u.role);
+            }
         }
         UserCommand::Edit {
             login,
@@ -277,13 +320,21 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
                 }
             );
         }
-        UserCommand::TempPassword { login } => {
+        UserCommand::TempPassword { login, out } => {
             let pw = service.temporary_password(actor, &login).await?;
-            say!("{}", pw.as_str());
-            eprintln!(
-                "temporary password for {} (shown once; must be changed at next sign-in)",
-                safe(&login)
-            );
+            if out.json {
+                json(&serde_json::json!({
+                    "login": login,
+                    "password": pw.as_str(),
+                    "must_change": true,
+                }))?;
+            } else {
+                say!("{}", pw.as_str());
+                eprintln!(
+                    "temporary password for {} (shown once; must be changed at next sign-in)",
+                    safe(&login)
+                );
+            }
         }
         UserCommand::Unlock { login } => {
             service.unlock(actor, &login).await?;
@@ -368,25 +419,31 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
                 must_change: !no_must_change,
                 confirmed_count: None,
             };
-            let count = service.bulk_reset_count(actor, &req).await?;
-            if count == 0 {
+            let affected = service.bulk_reset_count(actor, &req).await?;
+            if affected == 0 {
                 say!("no staff users match; nothing to do");
                 return Ok(0);
             }
             let password = input::new_password(
                 pw.password_stdin,
-                &format!("New password for {count} staff users: "),
+                &format!(
+                    "New password for {}: ",
+                    count(affected, "staff user", "staff users")
+                ),
             )?;
             if !yes {
                 input::confirm_typed(
-                    &format!("This gives {count} staff users the same new password."),
-                    &count.to_string(),
+                    &format!(
+                        "This gives {} the same new password.",
+                        count(affected, "staff user", "staff users")
+                    ),
+                    &affected.to_string(),
                 )?;
             }
-            let bar = indicatif::ProgressBar::new(count as u64);
+            let bar = indicatif::ProgressBar::new(affected as u64);
             let cancel = AtomicBool::new(false);
             let req = BulkRequest {
-                confirmed_count: u64::try_from(count).ok(),
+                confirmed_count: u64::try_from(affected).ok(),
                 ..req
             };
             let changed = service
@@ -403,7 +460,8 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
                 .await?;
             bar.finish_and_clear();
             say!(
-                "reset {changed} passwords{}",
+                "reset {}{}",
+                count(changed, "password", "passwords"),
                 if req.must_change {
                     "; each must be changed at next sign-in"
                 } else {

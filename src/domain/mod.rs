@@ -9,6 +9,7 @@ pub mod login;
 pub mod outcome;
 pub mod password;
 pub mod password_rules;
+pub mod plural;
 pub mod policy;
 pub mod rights;
 pub mod user;

@@ -54,7 +54,7 @@ impl AuthOutcome {
             AuthOutcome::BadCredentials => 11,
             AuthOutcome::Locked { .. } => 12,
             AuthOutcome::Disabled => 13,
-            AuthOutcome::NoAccess => 15,
+            AuthOutcome::NoAccess => 16,
         }
     }
 

@@ -9,7 +9,7 @@ use super::password::Password;
 use super::policy::{Charset, Policy};
 use serde::Serialize;
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// One line of the checklist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -139,11 +139,12 @@ pub fn checklist(
         }
     }
     if policy.reject_common {
+        let found = common_match(pw);
         push(
             "reject_common",
             "not a commonly used password".into(),
-            !is_common(pw),
-            "is a commonly used password".into(),
+            found.is_none(),
+            found.map_or(CommonMatch::Common, |m| m).message().into(),
         );
     }
     if policy.reject_login_or_name {
@@ -219,6 +220,115 @@ fn blocklist() -> &'static HashSet<String> {
             .map(str::to_lowercase)
             .collect()
     })
+}
+
+/// Words an organisation blocks on top of the built-in list (its name,
+/// its products, its city), one per line in `blocklist_file` (config).
+/// Compared in lower case, as the built-in list is.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WordList {
+    words: HashSet<String>,
+}
+
+impl WordList {
+    /// One word per line; blank lines and lines starting with `#` are skipped.
+    pub fn parse(text: &str) -> WordList {
+        WordList {
+            words: text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_lowercase)
+                .collect(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    fn contains(&self, lower: &str) -> bool {
+        self.words.contains(lower)
+    }
+}
+
+/// The organisation's words for this process: like the built-in list,
+/// which is compiled in, they belong to the deployment, not to one caller,
+/// so every checklist (the console's as you type included) sees them.
+/// Installed and reloaded by the service (service/blocklist.rs).
+static ORGANISATION: RwLock<Option<Arc<WordList>>> = RwLock::new(None);
+
+/// Makes `words` the organisation's list for every later check.
+pub fn install_organisation_words(words: Arc<WordList>) {
+    match ORGANISATION.write() {
+        Ok(mut slot) => *slot = Some(words),
+        Err(poisoned) => *poisoned.into_inner() = Some(words),
+    }
+}
+
+fn organisation_words() -> Option<Arc<WordList>> {
+    match ORGANISATION.read() {
+        Ok(slot) => slot.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
+/// Why a password counts as common (the checklist says which). The word
+/// itself is never named: it is part of the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommonMatch {
+    /// The whole password is on the built-in list or zxcvbn's.
+    Common,
+    /// One of those with digits or symbols before or after it.
+    CommonPadded,
+    /// The whole password is one of the organisation's words.
+    Organisation,
+    /// One of the organisation's words with digits or symbols around it.
+    OrganisationPadded,
+}
+
+impl CommonMatch {
+    pub fn message(self) -> &'static str {
+        match self {
+            CommonMatch::Common => "is a commonly used password",
+            CommonMatch::CommonPadded => "is a commonly used password with digits or symbols added",
+            CommonMatch::Organisation => "is a word on the organisation's blocklist",
+            CommonMatch::OrganisationPadded => {
+                "is a word on the organisation's blocklist with digits or symbols added"
+            }
+        }
+    }
+}
+
+/// Whether `pw` is common, against the built-in lists and the
+/// organisation's installed words.
+pub fn common_match(pw: &str) -> Option<CommonMatch> {
+    common_match_with(pw, organisation_words().as_deref())
+}
+
+/// Whether `pw` is common: the whole password, or what is left of it once
+/// the digits and symbols before and after its letters are taken off
+/// ("password123456789", "!!acme2025"), is a blocked word.
+pub fn common_match_with(pw: &str, organisation: Option<&WordList>) -> Option<CommonMatch> {
+    let lower = pw.to_lowercase();
+    if organisation.is_some_and(|o| o.contains(&lower)) {
+        return Some(CommonMatch::Organisation);
+    }
+    if is_common(pw) {
+        return Some(CommonMatch::Common);
+    }
+    let core = lower.trim_matches(|c: char| !c.is_alphabetic());
+    if core.is_empty() || core.len() == lower.len() {
+        return None;
+    }
+    if organisation.is_some_and(|o| o.contains(core)) {
+        return Some(CommonMatch::OrganisationPadded);
+    }
+    is_common(core).then_some(CommonMatch::CommonPadded)
 }
 
 /// Whole-password match against assets/blocklist.txt and zxcvbn's password list.
@@ -353,6 +463,46 @@ mod tests {
         assert!(is_common("Password"));
         assert!(is_common("qwerty123"));
         assert!(!is_common("correct horse battery staple"));
+    }
+
+    #[test]
+    fn a_blocked_word_with_digits_or_symbols_counts_as_the_word() {
+        let org = WordList::parse("# our words\nAcme\n\n  widgetron \n");
+        assert_eq!(org.len(), 2);
+        let m = |pw: &str| common_match_with(pw, Some(&org));
+        assert_eq!(m("password"), Some(CommonMatch::Common));
+        assert_eq!(m("password123456789"), Some(CommonMatch::CommonPadded));
+        assert_eq!(m("!!Password2025!!"), Some(CommonMatch::CommonPadded));
+        assert_eq!(m("ACME"), Some(CommonMatch::Organisation));
+        assert_eq!(m("acme2025!!!!!!!!"), Some(CommonMatch::OrganisationPadded));
+        assert_eq!(m("1234widgetron#"), Some(CommonMatch::OrganisationPadded));
+        // Letters inside the word, or other words, are not padding.
+        assert_eq!(m("acmexyz123456789"), None);
+        assert_eq!(m("correct horse battery staple 42"), None);
+        // Without the organisation's list its words pass.
+        assert_eq!(common_match_with("acme2025!!!!!!!!", None), None);
+    }
+
+    #[test]
+    fn the_checklist_gives_the_reason() {
+        let checks = checklist(
+            &Policy::default(),
+            &Password::from("password123456789"),
+            &ctx(),
+        );
+        let rule = checks
+            .iter()
+            .find(|c| c.rule == "reject_common")
+            .expect("reject_common is listed");
+        assert!(!rule.met);
+        assert_eq!(
+            rule.message,
+            "is a commonly used password with digits or symbols added"
+        );
+        assert!(
+            !rule.message.contains("password1"),
+            "never names the password"
+        );
     }
 
     #[test]

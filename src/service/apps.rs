@@ -259,6 +259,23 @@ impl Service {
         })
     }
 
+    /// [`Service::authenticate`] as an application of `resource` would
+    /// (`keyward verify --resource`): without a grant the right password
+    /// answers `NoAccess`. The attempt is recorded under the resource.
+    pub async fn authenticate_through(
+        &self,
+        login: &str,
+        password: &Password,
+        resource: &str,
+    ) -> Result<AuthOutcome> {
+        let r = self.resource(resource).await?;
+        let source = SignInSource {
+            label: clip(&r.name, 64),
+            resource_id: Some(r.id),
+        };
+        Ok(self.authenticate_from(login, password, &source).await?.outcome)
+    }
+
     /// Signs a user in through an application (`POST /v1/sign-in`): the
     /// one `authenticate` path, with a grant on the application's resource
     /// required. A must-change answer carries a change ticket.

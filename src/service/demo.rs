@@ -259,7 +259,8 @@ impl Service {
         let existing = self.store.count_users().await?;
         if existing > self.store.count_active_global_admins().await? {
             return Err(Error::Conflict(format!(
-                "the database already has {existing} users; demo data goes into an empty database (only the first administrator)"
+                "the database already has {}; demo data goes into an empty database (only the first administrator)",
+                crate::domain::plural::count(existing, "user", "users")
             )));
         }
         let password = random_password(20, false);
@@ -472,61 +473,45 @@ mod tests {
         s.store().close().await;
     }
 
-    /// A fresh PostgreSQL database: (service, admin pool, name), or `None`
-    /// when PostgreSQL is not configured.
-    async fn postgres() -> Option<(Service, sqlx::PgPool, String)> {
-        let Ok(admin_url) = std::env::var("KEYWARD_TEST_DATABASE_URL") else {
-            assert!(
-                std::env::var("KEYWARD_REQUIRE_POSTGRES").is_err(),
-                "KEYWARD_REQUIRE_POSTGRES is set but KEYWARD_TEST_DATABASE_URL is not"
-            );
-            return None;
-        };
-        let name = format!("keyward_t_{}", hex::encode(rand::random::<[u8; 6]>()));
-        let admin = Store::open(&admin_url).await.expect("connect");
-        let pool = admin.postgres_pool().expect("a postgres URL").clone();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&pool)
-            .await
-            .expect("create test database");
-        let (base, query) = admin_url
-            .split_once('?')
-            .map_or((admin_url.as_str(), None), |(b, q)| (b, Some(q)));
-        let path_start = base.find("://").map_or(0, |i| i + 3);
-        let host_end = base[path_start..]
-            .find('/')
-            .map_or(base.len(), |i| i + path_start);
-        let url = match query {
-            Some(q) => format!("{}/{name}?{q}", &base[..host_end]),
-            None => format!("{}/{name}", &base[..host_end]),
-        };
-        let s = service(Store::open(&url).await.expect("open test database")).await;
-        Some((s, pool, name))
+    /// The database is dropped even when the test fails.
+    use crate::pg_database;
+
+    /// A fresh PostgreSQL database and the service on it, or `None` when
+    /// PostgreSQL is not configured.
+    async fn postgres() -> Option<(Service, pg_database::PgDatabase)> {
+        let admin_url = pg_database::admin_url()?;
+        let db = pg_database::PgDatabase::create(&admin_url, "").await;
+        let s = service(Store::open(&db.url()).await.expect("open test database")).await;
+        Some((s, db))
     }
 
-    async fn drop_postgres(s: Service, pool: sqlx::PgPool, name: String) {
+    async fn drop_postgres(s: Service, db: pg_database::PgDatabase) {
         s.store().close().await;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&pool)
-            .await
-            .expect("drop test database");
-        pool.close().await;
+        db.drop_now().await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        not(keyward_postgres_tests),
+        ignore = "PostgreSQL: KEYWARD_TEST_DATABASE_URL was not set"
+    )]
     async fn demo_fill_postgres() {
-        let Some((s, pool, name)) = postgres().await else {
+        let Some((s, db)) = postgres().await else {
             return;
         };
         fill_and_check(&s).await;
-        drop_postgres(s, pool, name).await;
+        drop_postgres(s, db).await;
     }
 
     /// While another session reads users, indexes cannot be set aside: the
     /// fill waits a little, then keeps them up to date row by row.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        not(keyward_postgres_tests),
+        ignore = "PostgreSQL: KEYWARD_TEST_DATABASE_URL was not set"
+    )]
     async fn demo_fill_postgres_busy_users() {
-        let Some((s, pool, name)) = postgres().await else {
+        let Some((s, db)) = postgres().await else {
             return;
         };
         let p = s.store().postgres_pool().expect("postgres").clone();
@@ -537,6 +522,6 @@ mod tests {
             .expect("lock");
         fill_and_check(&s).await;
         reader.rollback().await.expect("rollback");
-        drop_postgres(s, pool, name).await;
+        drop_postgres(s, db).await;
     }
 }

@@ -6,8 +6,11 @@
 mod apps;
 mod audit;
 mod auth;
+mod blocklist;
 mod clock;
 mod demo;
+mod export;
+mod import;
 mod lockouts;
 mod padding;
 mod passwords;
@@ -21,6 +24,11 @@ pub use apps::{AppSignIn, Application, IssuedKey, KeyView, SignedInUser};
 pub use auth::{Actor, Authenticated, LoginResult, SignInSource};
 pub use clock::Clock;
 pub use demo::DemoReport;
+pub use export::{
+    AuditExport, AuditRecord, GrantRecord, HolderRecord, ResourceExport, ResourceRecord,
+    UserExport, UserRecord,
+};
+pub use import::{ImportProblem, ImportRow, ImportSummary, ImportWriter, UserImport};
 pub use lockouts::LockoutsRequest;
 pub use passwords::{BulkRequest, PasswordCheck, PendingLink};
 pub use self_service::{ChangeProof, PublicCheck, ResetLinkState};
@@ -48,6 +56,8 @@ pub struct ServiceConfig {
     /// Self-service reset requests for one account an hour; more are
     /// answered as usual but send nothing.
     pub reset_requests_per_account_per_hour: u32,
+    /// The organisation's blocked words, one per line (service/blocklist.rs).
+    pub blocklist_file: Option<std::path::PathBuf>,
 }
 
 impl Default for ServiceConfig {
@@ -57,6 +67,7 @@ impl Default for ServiceConfig {
             attempts_retention_days: 90,
             hash_queue_limit: None,
             reset_requests_per_account_per_hour: 3,
+            blocklist_file: None,
         }
     }
 }
@@ -77,6 +88,8 @@ pub struct Service {
     /// Work done after its answer (a reset request's link), waited for by
     /// [`Service::finish_background`] before the process ends.
     background: tokio_util::task::TaskTracker,
+    /// `blocklist_file`, when configured.
+    blocklist: Option<Arc<blocklist::BlocklistFile>>,
 }
 
 /// A policy as it applies to one user, and why.
@@ -93,6 +106,10 @@ impl Service {
     /// prunes old sign-in attempts.
     pub async fn new(store: Store, config: ServiceConfig, clock: Clock) -> Result<Service> {
         let hasher = Arc::new(Hasher::new(config.argon2)?);
+        let blocklist = match &config.blocklist_file {
+            Some(path) => Some(blocklist::BlocklistFile::open(path)?),
+            None => None,
+        };
         // The dummy hash (one Argon2 run) is made in the background: the
         // console shows its sign-in form meanwhile, and a sign-in that
         // needs the dummy before it is ready waits for it.
@@ -115,6 +132,7 @@ impl Service {
             bad_credentials_floor: Arc::default(),
             hashing: Arc::new(hashing),
             background: tokio_util::task::TaskTracker::new(),
+            blocklist,
         };
         let now = service.now();
         let defaults = serde_json::to_string(&Policy::default())
@@ -159,6 +177,14 @@ impl Service {
     /// The hasher itself, for benchmarks that compare with a bare Argon2 run.
     pub fn hasher(&self) -> &Hasher {
         &self.hasher
+    }
+
+    /// Reads `blocklist_file` again if it changed: called before every
+    /// password check, so a check never uses a list older than the file.
+    pub(crate) fn refresh_blocklist(&self) {
+        if let Some(b) = &self.blocklist {
+            b.refresh();
+        }
     }
 
     pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -85,6 +85,7 @@ impl Service {
         password: &Password,
     ) -> Result<PasswordCheck> {
         self.authorize(actor, Action::View, None).await?;
+        self.refresh_blocklist();
         let u = self.user(login).await?;
         let policy = self.effective_policy(&u).await?.policy;
         let holders = self
@@ -114,6 +115,7 @@ impl Service {
             None => self.builtin_policy(kind == Kind::Portal).await?,
         };
         let policy = super::parse_settings(&row)?;
+        self.refresh_blocklist();
         Ok(PasswordCheck {
             rules: checklist(&policy, password, ctx),
             strength: strength(password, ctx),
@@ -147,6 +149,7 @@ impl Service {
         policy: &Policy,
         password: &Password,
     ) -> Result<()> {
+        self.refresh_blocklist();
         let check = Self::check_against(policy, u, password, Vec::new());
         let mut broken = check.violations();
         if policy.history > 0 || u.has_password {
@@ -521,6 +524,7 @@ impl Service {
             name: &name,
             email: &email,
         };
+        self.refresh_blocklist();
         let broken = violations(&checklist(&policy, password, &ctx));
         if !broken.is_empty() {
             return Err(Error::Policy(broken));
@@ -614,6 +618,7 @@ impl Service {
         };
         let policies = self.store.policies().await?;
         let mut broken = Vec::new();
+        self.refresh_blocklist();
         for id in self.store.bulk_scope_policies(&scope).await? {
             let row = id
                 .and_then(|id| policies.iter().find(|p| p.id == id))

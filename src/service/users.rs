@@ -306,6 +306,7 @@ impl Service {
         }
         let hash = match password {
             Some(pw) => {
+                self.refresh_blocklist();
                 let ctx = crate::domain::password_rules::PasswordContext {
                     login: login.as_str(),
                     name: &name,

@@ -57,7 +57,7 @@ const BATCH: usize = 20_000;
 /// SQLite binds at most 32766 parameters per statement. They are anonymous
 /// (`?`): SQLite finds a named one (`$1`) by a linear scan of all the names,
 /// which makes binding a statement with thousands of them quadratic.
-const SQLITE_MAX_PARAMS: usize = 32766;
+pub(super) const SQLITE_MAX_PARAMS: usize = 32766;
 const SQLITE_USER_PARAMS: usize = 14;
 const SQLITE_USER_ROWS: usize = SQLITE_MAX_PARAMS / SQLITE_USER_PARAMS;
 const SQLITE_CREDENTIAL_ROWS: usize = SQLITE_MAX_PARAMS / 4;
@@ -258,7 +258,7 @@ async fn fill_sqlite(
 /// Drops the schema objects of `kind` ("index" or "trigger") that `filter`
 /// (a condition on sqlite_master) selects, and returns their names and
 /// CREATE statements, in creation order, to put them back with.
-async fn set_aside_sqlite(
+pub(super) async fn set_aside_sqlite(
     conn: &mut SqliteConnection,
     kind: &str,
     filter: &str,
@@ -285,7 +285,7 @@ async fn set_aside_sqlite(
 /// without positions, so the full-text triggers left them out; renumbering
 /// moves every user, which the triggers would re-index one at a time and
 /// out of order, so they are set aside meanwhile (in the transaction).
-async fn index_in_search_order(conn: &mut SqliteConnection) -> Result<()> {
+pub(super) async fn index_in_search_order(conn: &mut SqliteConnection) -> Result<()> {
     let triggers = set_aside_sqlite(conn, "trigger", "tbl_name = 'users'").await?;
     sqlx::query(search_order::NUMBER_ALL)
         .execute(&mut *conn)
@@ -307,7 +307,7 @@ async fn index_in_search_order(conn: &mut SqliteConnection) -> Result<()> {
 }
 
 /// `head` followed by `rows` copies of `row`, comma-separated.
-fn sqlite_values_sql(head: &str, row: &str, rows: usize) -> String {
+pub(super) fn sqlite_values_sql(head: &str, row: &str, rows: usize) -> String {
     let mut sql = String::with_capacity(head.len() + rows * (row.len() + 1));
     sql.push_str(head);
     for i in 0..rows {

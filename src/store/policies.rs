@@ -133,7 +133,8 @@ impl Store {
                 .await?;
             if users > 0 {
                 return Err(Error::Conflict(format!(
-                    "the policy governs {users} users; assign them another first"
+                    "the policy governs {}; assign them another first",
+                    crate::domain::plural::count(users, "user", "users")
                 )));
             }
             sqlx::query("DELETE FROM policies WHERE id = $1")

@@ -83,7 +83,7 @@ pub(super) async fn place_unplaced(pool: &SqlitePool) -> sqlx::Result<()> {
 
 /// Gives `user_id` a position between its neighbours in login order,
 /// unless it already has one there.
-async fn place(conn: &mut SqliteConnection, user_id: i64) -> sqlx::Result<()> {
+pub(super) async fn place(conn: &mut SqliteConnection, user_id: i64) -> sqlx::Result<()> {
     let Some((key, pos)): Option<(String, Option<i64>)> =
         sqlx::query_as("SELECT lower(login), search_pos FROM users WHERE id = $1")
             .bind(user_id)

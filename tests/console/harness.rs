@@ -15,6 +15,10 @@ use keyward::tui::worker::perform;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+#[path = "../common/pg_database.rs"]
+mod pg_database;
+use pg_database::PgDatabase;
+
 pub struct Harness {
     pub app: App,
     pub service: Service,
@@ -22,6 +26,9 @@ pub struct Harness {
     pub quit: bool,
     pub calls: Vec<String>,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL test database, dropped with the harness (even when
+    /// the test fails).
+    _pg: Option<PgDatabase>,
 }
 
 impl Harness {
@@ -39,35 +46,14 @@ impl Harness {
 
     /// A console on a fresh PostgreSQL database, or `None` when
     /// KEYWARD_TEST_DATABASE_URL is not set (a failure when
-    /// KEYWARD_REQUIRE_POSTGRES is). The database is named keyward_t_* so
-    /// that .ci/run sweeps it away.
+    /// KEYWARD_REQUIRE_POSTGRES is). The database is dropped with the
+    /// harness, and named keyward_t_* so that .ci/run sweeps it otherwise.
     pub async fn new_pg(width: u16, height: u16) -> Option<Harness> {
-        let Ok(admin_url) = std::env::var("KEYWARD_TEST_DATABASE_URL") else {
-            assert!(
-                std::env::var("KEYWARD_REQUIRE_POSTGRES").is_err(),
-                "KEYWARD_REQUIRE_POSTGRES is set but KEYWARD_TEST_DATABASE_URL is not"
-            );
-            return None;
-        };
-        let name = format!(
-            "keyward_t_console_{}",
-            hex::encode(rand::random::<[u8; 6]>())
-        );
-        let admin = Store::open(&admin_url)
-            .await
-            .expect("connect to KEYWARD_TEST_DATABASE_URL");
-        let pool = admin.postgres_pool().expect("a postgres URL").clone();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&pool)
-            .await
-            .expect("create test database");
-        pool.close().await;
-        let base = admin_url.split('?').next().unwrap_or(&admin_url);
-        let server = &base[..base.rfind('/').unwrap_or(base.len())];
-        let store = Store::open(&format!("{server}/{name}"))
-            .await
-            .expect("open test database");
-        Some(Harness::with_store(width, height, store, Clock::system(), Utc::now()).await)
+        let db = PgDatabase::create(&pg_database::admin_url()?, "console_").await;
+        let store = Store::open(&db.url()).await.expect("open test database");
+        let mut h = Harness::with_store(width, height, store, Clock::system(), Utc::now()).await;
+        h._pg = Some(db);
+        Some(h)
     }
 
     async fn with_clock(width: u16, height: u16, clock: Clock, now: DateTime<Utc>) -> Harness {
@@ -104,6 +90,7 @@ impl Harness {
             quit: false,
             calls: Vec::new(),
             _dir: dir,
+            _pg: None,
         };
         let effects = h.app.start();
         h.run(effects).await;
@@ -328,6 +315,10 @@ macro_rules! on_both_backends {
 
             #[tokio::test]
             #[allow(unused_mut)]
+            #[cfg_attr(
+                not(keyward_postgres_tests),
+                ignore = "PostgreSQL: KEYWARD_TEST_DATABASE_URL was not set"
+            )]
             async fn postgres() {
                 let Some(mut $h) = $crate::harness::Harness::new_pg($w, $ht).await else {
                     return;
