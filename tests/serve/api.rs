@@ -394,3 +394,51 @@ both_backends!(
         s.stop().await;
     }
 );
+
+both_backends!(a_full_hashing_queue_answers_503_at_once, |t| {
+    let s = serve(&t).await;
+    granted_user(&t, &s, "anna.b").await;
+    // A second instance on the same database whose queue holds one job.
+    let config = keyward::service::ServiceConfig {
+        hash_queue_limit: Some(1),
+        ..Default::default()
+    };
+    let store = keyward::store::Store::open(&t.url).await.unwrap();
+    let small = keyward::service::Service::new(store, config, t.clock.clone())
+        .await
+        .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let running = keyward::serve::start(
+        small,
+        crate::harness::settings(addr, keyward::config::WebSection::default()),
+        listener,
+    )
+    .await
+    .unwrap();
+    let calls = (0..64).map(|_| {
+        s.client
+            .post(format!("http://{addr}/v1/sign-in"))
+            .bearer_auth(&s.key)
+            .json(&json!({ "login": "anna.b", "password": PW }))
+            .send()
+    });
+    let (mut ok, mut busy) = (0, 0);
+    for r in futures::future::join_all(calls).await {
+        let r = r.unwrap();
+        match r.status().as_u16() {
+            200 => ok += 1,
+            503 => {
+                assert_eq!(r.headers()["retry-after"], "1");
+                let body: serde_json::Value = r.json().await.unwrap();
+                assert_eq!(body["code"], "busy", "{body}");
+                busy += 1;
+            }
+            other => panic!("answered {other}"),
+        }
+    }
+    assert!(ok >= 1 && busy >= 1, "{ok} ok, {busy} busy");
+    assert_eq!(ok + busy, 64);
+    running.stop().await.unwrap();
+    s.stop().await;
+});
