@@ -420,7 +420,10 @@ both_backends!(resource_keys_and_verify_through_a_resource, |t| {
     assert_eq!(verify(&["--resource", "Mobile app"]), Some(0));
     assert_eq!(verify(&["--resource", "No such app"]), Some(4));
     // Keys: shown once on stdout, listed by prefix, revoked by it.
-    let key = cli.ok(&["resource", "key", "issue", "Mobile app", "--label", "prod"], "");
+    let key = cli.ok(
+        &["resource", "key", "issue", "Mobile app", "--label", "prod"],
+        "",
+    );
     let key = key.trim();
     assert!(key.starts_with("kwk_") && key.len() == 68, "{key}");
     let list = cli.ok(&["resource", "key", "list", "Mobile app", "--json"], "");

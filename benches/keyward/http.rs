@@ -69,12 +69,20 @@ impl Drop for Server {
 async fn application(service: &Service, logins: &[String]) -> Result<String, String> {
     // Keys need a recent sign-in: the run's earlier groups took minutes.
     let admin: Actor = service
-        .login(setup::ADMIN, &Password::from(setup::ADMIN_PW), "bench", false)
+        .login(
+            setup::ADMIN,
+            &Password::from(setup::ADMIN_PW),
+            "bench",
+            false,
+        )
         .await
         .map_err(|e| e.to_string())?
         .actor
         .ok_or("the bench administrator could not sign in")?;
-    match service.add_resource(&admin, APP, "keyward serve benchmark").await {
+    match service
+        .add_resource(&admin, APP, "keyward serve benchmark")
+        .await
+    {
         Ok(_) | Err(keyward::Error::Conflict(_)) => {}
         Err(e) => return Err(e.to_string()),
     }

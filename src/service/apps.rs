@@ -273,7 +273,10 @@ impl Service {
             label: clip(&r.name, 64),
             resource_id: Some(r.id),
         };
-        Ok(self.authenticate_from(login, password, &source).await?.outcome)
+        Ok(self
+            .authenticate_from(login, password, &source)
+            .await?
+            .outcome)
     }
 
     /// Signs a user in through an application (`POST /v1/sign-in`): the

@@ -88,6 +88,9 @@ pub struct Service {
     /// Work done after its answer (a reset request's link), waited for by
     /// [`Service::finish_background`] before the process ends.
     background: tokio_util::task::TaskTracker,
+    /// Checklists for anyone (the pages, the API's password check) that may
+    /// run at once (self_service.rs).
+    public_checks: Arc<tokio::sync::Semaphore>,
     /// `blocklist_file`, when configured.
     blocklist: Option<Arc<blocklist::BlocklistFile>>,
 }
@@ -132,6 +135,7 @@ impl Service {
             bad_credentials_floor: Arc::default(),
             hashing: Arc::new(hashing),
             background: tokio_util::task::TaskTracker::new(),
+            public_checks: Arc::new(tokio::sync::Semaphore::new(cores * 4)),
             blocklist,
         };
         let now = service.now();

@@ -204,7 +204,9 @@ impl Service {
         .await
     }
 
-    /// zxcvbn takes milliseconds on a long password: off the async threads.
+    /// zxcvbn takes milliseconds on a long password: off the async threads,
+    /// and at most a few at once (anyone may ask for checks through the
+    /// pages; beyond that they answer `Busy`).
     async fn public_check(
         &self,
         policy: Policy,
@@ -214,7 +216,13 @@ impl Service {
         password: &Password,
     ) -> Result<PublicCheck> {
         let password = password.clone();
+        let permit = self
+            .public_checks
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| Error::Busy("too many password checks at once".into()))?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let ctx = PasswordContext {
                 login: &login,
                 name: &name,

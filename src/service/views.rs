@@ -289,7 +289,7 @@ impl AppSignInsView {
             }
         }
         let mut views: Vec<AppSignInsView> = out.into_iter().map(|(_, v)| v).collect();
-        views.sort_by(|a, b| b.last_at.cmp(&a.last_at));
+        views.sort_by_key(|v| std::cmp::Reverse(v.last_at));
         views
     }
 }

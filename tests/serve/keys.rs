@@ -19,7 +19,7 @@ both_backends!(keys_rotate_and_a_revoked_key_is_refused_at_once, |t| {
     assert!(second.key.starts_with("kwk_") && second.key.len() == 68);
     assert_ne!(*second.key, s.key);
     let body = json!({ "login": "anna.b", "password": PW });
-    for key in [&s.key, &second.key.to_string()] {
+    for key in [s.key.as_str(), second.key.as_str()] {
         let (status, answer) = s.post_as(key, "/v1/sign-in", body.clone()).await;
         assert_eq!((status, answer["outcome"].as_str()), (200, Some("ok")));
     }

@@ -177,6 +177,24 @@ both_backends!(requests_are_limited_per_account_and_per_address, |t| {
     assert!((1..=3600).contains(&wait), "{wait}");
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["code"], "rate_limited");
+    // An application passes its user's address: counted for that address.
+    let (status, body) = s
+        .post(
+            "/v1/reset/request",
+            json!({ "login_or_email": "x.y", "client_address": "198.51.100.7" }),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let (status, body) = s
+        .post(
+            "/v1/reset/request",
+            json!({ "login_or_email": "x.y", "client_address": "not an address" }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
     // An hour later both windows have passed.
     t.clock.advance(Duration::minutes(61));
     assert_eq!(s.post("/v1/reset/request", ask.clone()).await.0, 202);

@@ -21,6 +21,11 @@ pub struct ResetRequest {
     /// A login ID, or an email address that belongs to one account.
     #[schema(example = "anna@example.org")]
     pub login_or_email: String,
+    /// The address of the person asking, when the application knows it
+    /// (its own user's, not the application server's): the per-address
+    /// limit and the audit trail then count it instead of the caller's.
+    #[schema(example = "198.51.100.7")]
+    pub client_address: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -36,7 +41,8 @@ pub struct ResetRequested {
 /// Always 202 with the same body and in the same time, whether or not an
 /// account matches: a link is issued only for an active account that the
 /// login ID or email names alone. Limited per account (silently) and per
-/// client address (429).
+/// client address (429): the `client_address` the application gives for
+/// its user, else the calling address.
 #[utoipa::path(
     post,
     path = "/v1/reset/request",
@@ -53,9 +59,16 @@ pub struct ResetRequested {
 pub async fn request(
     State(state): State<AppState>,
     AppKey(app): AppKey,
-    client: ClientAddr,
+    caller: ClientAddr,
     ApiJson(req): ApiJson<ResetRequest>,
 ) -> Result<(StatusCode, Json<ResetRequested>), ApiError> {
+    let client =
+        match &req.client_address {
+            Some(a) => ClientAddr(a.trim().parse().map_err(|_| {
+                ApiError::bad_request("client_address is not an IPv4 or IPv6 address")
+            })?),
+            None => caller,
+        };
     client.reset_rate_limit(&state).await?;
     let expires_at = state
         .service
