@@ -3,7 +3,7 @@
 //! sign-in). The page never says whether the login exists: every refusal
 //! of the current password reads the same.
 
-use super::{PageCx, PageForm, csrf, failure};
+use super::{PageCx, PageForm, csrf, failure, new_password_refusal};
 use crate::domain::{Kind, Password};
 use crate::serve::layers::CspNonce;
 use crate::serve::state::AppState;
@@ -66,24 +66,10 @@ pub async fn changed(
             context! { login => form.login, rules, error, violations },
         )
     };
-    if !csrf::verify(
-        &headers,
-        &form.csrf,
-        settings.secure(),
-        &settings.public_url,
-    ) {
-        return again(
-            StatusCode::FORBIDDEN,
-            Some("This form had expired. Please fill it in again."),
-            Vec::new(),
-        );
-    }
-    if form.new.expose() != form.repeat.expose() {
-        return again(
-            StatusCode::BAD_REQUEST,
-            Some("The two new passwords differ. Please type them again."),
-            Vec::new(),
-        );
+    if let Some((status, why)) =
+        new_password_refusal(&state, &headers, &form.csrf, &form.new, &form.repeat)
+    {
+        return again(status, Some(why), Vec::new());
     }
     let proof = ChangeProof::Current(form.current.clone());
     let source = SignInSource::named("web-change");

@@ -232,6 +232,32 @@ pub fn failure(cx: &PageCx<'_>, e: crate::Error) -> Response {
     }
 }
 
+/// Why a new-password form's POST is refused before anything is done with
+/// it: a form token that is not this browser's (or a post from another
+/// site), or two new passwords that differ. `None`: go on.
+pub fn new_password_refusal(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    form_token: &str,
+    new: &crate::domain::Password,
+    repeat: &crate::domain::Password,
+) -> Option<(StatusCode, &'static str)> {
+    let settings = &state.settings;
+    if !csrf::verify(headers, form_token, settings.secure(), &settings.public_url) {
+        return Some((
+            StatusCode::FORBIDDEN,
+            "This form had expired. Please fill it in again.",
+        ));
+    }
+    if new.expose() != repeat.expose() {
+        return Some((
+            StatusCode::BAD_REQUEST,
+            "The two new passwords differ. Please type them again.",
+        ));
+    }
+    None
+}
+
 /// A form body; a bad one is answered with a short page.
 pub struct PageForm<T>(pub T);
 

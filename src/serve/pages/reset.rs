@@ -2,7 +2,7 @@
 //! with it. A GET or HEAD of a link never uses it up (mail scanners and
 //! link previews fetch links): only the POST that sets the password does.
 
-use super::{PageCx, PageForm, Shown, csrf, failure};
+use super::{PageCx, PageForm, Shown, csrf, failure, new_password_refusal};
 use crate::domain::Password;
 use crate::serve::client::ClientAddr;
 use crate::serve::layers::CspNonce;
@@ -153,24 +153,10 @@ pub async fn set(
             context! { token, login, expires => Shown::at(expires), rules, error, violations },
         )
     };
-    if !csrf::verify(
-        &headers,
-        &form.csrf,
-        settings.secure(),
-        &settings.public_url,
-    ) {
-        return again(
-            StatusCode::FORBIDDEN,
-            Some("This form had expired. Please type the new password again."),
-            Vec::new(),
-        );
-    }
-    if form.new.expose() != form.repeat.expose() {
-        return again(
-            StatusCode::BAD_REQUEST,
-            Some("The two new passwords differ. Please type them again."),
-            Vec::new(),
-        );
+    if let Some((status, why)) =
+        new_password_refusal(&state, &headers, &form.csrf, &form.new, &form.repeat)
+    {
+        return again(status, Some(why), Vec::new());
     }
     match state.service.redeem_reset_token(&token, &form.new).await {
         Ok(login) => cx.render(StatusCode::OK, "reset_done.html", context! { login }),
