@@ -231,7 +231,7 @@ impl Service {
     }
 
     /// Re-reads the acting administrator and checks they may still use
-    /// keyward (not deleted, disabled or demoted since they signed in).
+    /// keyward (not deleted, disabled, and in the role they signed in with).
     pub(crate) async fn current_actor(&self, actor: &Actor) -> Result<UserRow> {
         let row = self.store.user_by_id(actor.user_id).await?.ok_or_else(|| {
             Error::Unauthenticated("your account no longer exists; sign in again".into())
@@ -247,6 +247,14 @@ impl Service {
             return Err(Error::Unauthenticated(
                 "your account may no longer administer keyward".into(),
             ));
+        }
+        // Rights come with a sign-in: after any change of role (up or
+        // down) the actor signs in again, as their CLI sessions ended.
+        if role != actor.role {
+            return Err(Error::Unauthenticated(format!(
+                "your role has changed to {}",
+                role.label()
+            )));
         }
         Ok(row)
     }

@@ -200,8 +200,9 @@ impl Store {
         Ok(id)
     }
 
-    /// Changes the editable fields if the row still has `expected_version`.
-    /// Refuses (and rolls back) if it would leave no active global admin.
+    /// Changes the editable fields if the row still has `expected_version`;
+    /// a change of role ends the user's sessions. Refuses (and rolls back)
+    /// if it would leave no active global admin.
     pub async fn update_user(
         &self,
         id: i64,
@@ -211,6 +212,17 @@ impl Store {
         audit: &AuditEvent,
     ) -> Result<()> {
         audited!(self, audit, now, |tx| {
+            // Any change of role ends the user's CLI sessions (DESIGN.md
+            // "Credentials"): a session carries the rights it was opened
+            // with. Rolled back with the rest if the update is refused.
+            sqlx::query(
+                "DELETE FROM sessions WHERE user_id = $1 \
+                 AND (SELECT role FROM users WHERE id = $1) <> $2",
+            )
+            .bind(id)
+            .bind(fields.role.as_str())
+            .execute(&mut *tx)
+            .await?;
             let done = sqlx::query(
                 "UPDATE users SET login = $1, name = $2, email = $3, role = $4, policy_id = $5, \
                  updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
