@@ -227,9 +227,9 @@ both_backends!(no_session_without_a_good_sign_in, |t| {
     assert_eq!(r.actor.unwrap().login, "ops.admin");
 });
 
-/// Any change of role, down or up, ends the user's CLI sessions, and an
-/// actor signed in before it (the console's) is refused at its next call.
-/// Before, an admin demoted to manager kept a working session.
+// Any change of role, down or up, ends the user's CLI sessions, and an
+// actor signed in before it (the console's) is refused at its next call.
+// Before, an admin demoted to manager kept a working session.
 both_backends!(any_role_change_ends_sessions, |t| {
     let admin = t.admin().await;
     let s = &t.service;
