@@ -471,3 +471,43 @@ both_backends!(bulk_reset_policy_enforcement_and_audit, |t| {
         .contains("not valid")
     );
 });
+
+// `keyward verify` ends right after its answer: it waits for the failure's
+// stale-password check (made after the answer) so that an old password
+// typed there is not counted either.
+both_backends!(verify_with_a_previous_password_is_not_counted, |t| {
+    let cli = Cli::new(&t);
+    cli.init_and_login();
+    cli.ok(
+        &[
+            "user",
+            "add",
+            "anna.b",
+            "--name",
+            "Anna B",
+            "--email",
+            "anna@example.org",
+            "--password-stdin",
+        ],
+        &format!("{PW}\n"),
+    );
+    cli.ok(
+        &["user", "set-password", "anna.b", "--password-stdin"],
+        "amber lantern orchard skyline\n",
+    );
+    for _ in 0..3 {
+        cli.fails(
+            &["verify", "anna.b", "--password-stdin"],
+            format!("{PW}\n").as_bytes(),
+            11,
+        );
+    }
+    cli.fails(
+        &["verify", "anna.b", "--password-stdin"],
+        b"a plain typo\n",
+        11,
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["user", "show", "anna.b", "--json"], "")).unwrap();
+    assert_eq!(shown["failed_attempts"], 1, "{shown}");
+});

@@ -26,6 +26,17 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
         return Ok(0);
     }
     let service = Service::open(&config.database_url, config.service_config()).await?;
+    let result = dispatch(command, config, &service).await;
+    // A failed sign-in's stale-password check runs after its answer
+    // (service/stale.rs): the process waits for it, whatever the command
+    // answered, before it ends.
+    service.settle().await;
+    service.store().close().await;
+    result
+}
+
+/// Runs a command other than `migrate` on an open service.
+async fn dispatch(command: Command, config: &Config, service: &Service) -> Result<i32> {
     let code = match command {
         Command::Migrate => 0,
         Command::Init {
@@ -33,37 +44,37 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
             name,
             email,
             pw,
-        } => account::init(&service, &admin, &name, &email, pw.password_stdin).await?,
+        } => account::init(service, &admin, &name, &email, pw.password_stdin).await?,
         Command::Login { login, pw } => {
-            account::login(config, &service, &login, pw.password_stdin).await?
+            account::login(config, service, &login, pw.password_stdin).await?
         }
-        Command::Logout => account::logout(config, &service).await?,
+        Command::Logout => account::logout(config, service).await?,
         Command::Verify {
             login,
             source,
             pw,
             out,
-        } => account::verify(&service, &login, &source, pw.password_stdin, out.json).await?,
-        Command::ResetToken(cmd) => account::reset_token(config, &service, cmd).await?,
+        } => account::verify(service, &login, &source, pw.password_stdin, out.json).await?,
+        Command::ResetToken(cmd) => account::reset_token(config, service, cmd).await?,
         Command::Demo { users } => {
-            let actor = session::actor(config, &service).await?;
-            account::demo(&service, &actor, users).await?
+            let actor = session::actor(config, service).await?;
+            account::demo(service, &actor, users).await?
         }
         Command::User(cmd) => {
-            let actor = session::actor(config, &service).await?;
-            users::run(&service, &actor, cmd).await?
+            let actor = session::actor(config, service).await?;
+            users::run(service, &actor, cmd).await?
         }
         Command::Resource(cmd) => {
-            let actor = session::actor(config, &service).await?;
-            admin::resource(&service, &actor, cmd).await?
+            let actor = session::actor(config, service).await?;
+            admin::resource(service, &actor, cmd).await?
         }
         Command::Policy(cmd) => {
-            let actor = session::actor(config, &service).await?;
-            admin::policy(&service, &actor, cmd).await?
+            let actor = session::actor(config, service).await?;
+            admin::policy(service, &actor, cmd).await?
         }
         Command::Lockouts { out } => {
-            let actor = session::actor(config, &service).await?;
-            admin::lockouts(&service, &actor, out.json).await?
+            let actor = session::actor(config, service).await?;
+            admin::lockouts(service, &actor, out.json).await?
         }
         Command::Audit {
             verify,
@@ -71,11 +82,10 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
             filter,
             out,
         } => {
-            let actor = session::actor(config, &service).await?;
-            admin::audit(&service, &actor, verify, limit, filter.as_deref(), out.json).await?
+            let actor = session::actor(config, service).await?;
+            admin::audit(service, &actor, verify, limit, filter.as_deref(), out.json).await?
         }
     };
-    service.store().close().await;
     Ok(code)
 }
 

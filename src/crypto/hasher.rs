@@ -274,6 +274,20 @@ impl Hasher {
         }
     }
 
+    /// Whether `password` matches any of the first `runs` of `hashes`, in
+    /// exactly `runs` runs: a missing hash is made up by a run against the
+    /// dummy, and every one is checked (the time does not tell which
+    /// matched, or how many hashes there were).
+    pub fn matches_any_of(&self, hashes: &[String], runs: usize, password: &Password) -> bool {
+        (0..runs).fold(false, |hit, i| match hashes.get(i) {
+            Some(phc) => self.verify(phc, password) | hit,
+            None => {
+                self.burn(password);
+                hit
+            }
+        })
+    }
+
     /// Whether a stored hash is weaker than the live parameters (or not
     /// Argon2id at all) and should be replaced at the next sign-in.
     pub fn needs_rehash(&self, phc: &str) -> bool {

@@ -12,6 +12,7 @@ mod padding;
 mod passwords;
 mod policies;
 mod resources;
+mod stale;
 mod users;
 pub mod views;
 
@@ -61,6 +62,9 @@ pub struct Service {
     /// One thread per core for Argon2 (crypto/pool.rs): hashes beyond that
     /// wait their turn in its queue.
     hashing: Arc<HashPool>,
+    /// Stale-password checks still running after their sign-in's answer
+    /// (service/stale.rs).
+    in_flight: Arc<stale::InFlight>,
 }
 
 /// A policy as it applies to one user, and why.
@@ -97,6 +101,7 @@ impl Service {
             config: Arc::new(config.clone()),
             bad_credentials_floor: Arc::default(),
             hashing: Arc::new(hashing),
+            in_flight: Arc::default(),
         };
         let now = service.now();
         let defaults = serde_json::to_string(&Policy::default())

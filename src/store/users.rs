@@ -108,24 +108,22 @@ impl Store {
     }
 
     /// The user's previous hashes, newest first: their own hash when a bulk
-    /// reset's shared hash is current, then the history table.
+    /// reset's shared hash is current, then the history table. One round
+    /// trip; a user that does not exist has none (the sign-in's deferred
+    /// stale check runs the same query for every failure: service/stale.rs).
     pub async fn previous_hashes(&self, user_id: i64, limit: i64) -> Result<Vec<String>> {
-        let cred = self.credential(user_id).await?;
-        let mut out = Vec::new();
-        if cred.shared_hash.is_some()
-            && let Some(own) = cred.own_hash
-        {
-            out.push(own);
-        }
         let rows: Vec<(String,)> = with_pool!(self, p => sqlx::query_as(
-            "SELECT hash FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
+            "SELECT hash FROM ( \
+               SELECT password_hash AS hash, 0 AS k, 0 AS n FROM credentials \
+                WHERE user_id = $1 AND shared_credential_id IS NOT NULL AND password_hash IS NOT NULL \
+               UNION ALL \
+               SELECT hash, 1 AS k, id AS n FROM password_history WHERE user_id = $1 \
+             ) previous ORDER BY k, n DESC LIMIT $2")
             .bind(user_id)
-            .bind(limit)
+            .bind(limit.max(0))
             .fetch_all(p)
             .await)?;
-        out.extend(rows.into_iter().map(|(h,)| h));
-        out.truncate(limit.max(0) as usize);
-        Ok(out)
+        Ok(rows.into_iter().map(|(h,)| h).collect())
     }
 
     pub async fn any_user(&self) -> Result<bool> {
