@@ -477,3 +477,48 @@ both_backends!(
         close(other).await;
     }
 );
+
+// Two saves of a password opened on the same read, from two processes at
+// once: one is kept, the other reports the conflict.
+both_backends!(two_password_saves_on_one_read_one_wins, |t| {
+    let _turn = HEAVY.lock().await;
+    let admin = t.admin().await;
+    t.add_user(&admin, "anna.b", Kind::Staff, Role::User, PW)
+        .await;
+    let read = t.row("anna.b").await.version;
+    let pool = services(&t, 2).await;
+    let passwords = [
+        "amber lantern orchard skyline",
+        "cobalt meadow tandem whistle",
+    ];
+    let tasks: Vec<_> = passwords
+        .iter()
+        .zip(&pool)
+        .map(|(pw, s)| {
+            let (s, admin, pw) = (s.clone(), admin.clone(), pw.to_string());
+            tokio::spawn(async move {
+                let r = s
+                    .set_password_at(
+                        &admin,
+                        "anna.b",
+                        Some(read),
+                        &Password::from(pw.as_str()),
+                        false,
+                    )
+                    .await;
+                (pw, r)
+            })
+        })
+        .collect();
+    let mut kept = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            (pw, Ok(())) => kept.push(pw),
+            (_, Err(Error::Conflict(_))) => {}
+            (_, Err(other)) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(t.auth("anna.b", &kept[0]).await, AuthOutcome::Ok);
+    close(pool).await;
+});

@@ -163,6 +163,21 @@ impl Service {
         token: Option<i64>,
         event: &AuditEvent,
     ) -> Result<()> {
+        self.store_password_at(u, None, password, must_change, token, event)
+            .await
+    }
+
+    /// [`Service::store_password`], refused if the user's row no longer has
+    /// `expected_version`.
+    async fn store_password_at(
+        &self,
+        u: &UserRow,
+        expected_version: Option<i64>,
+        password: &Password,
+        must_change: bool,
+        token: Option<i64>,
+        event: &AuditEvent,
+    ) -> Result<()> {
         let effective = self.effective_policy(u).await?;
         let hash = self.hash(password).await?;
         let keep = (effective.policy.history as i64).max(2);
@@ -173,7 +188,9 @@ impl Service {
             keep,
             redeem_token: token,
         };
-        self.store.set_password(u.id, &new, self.now(), event).await
+        self.store
+            .set_password_at(u.id, expected_version, &new, self.now(), event)
+            .await
     }
 
     /// An administrator sets another user's password (never their own: that
@@ -182,6 +199,23 @@ impl Service {
         &self,
         actor: &Actor,
         login: &str,
+        password: &Password,
+        must_change: bool,
+    ) -> Result<()> {
+        self.set_password_at(actor, login, None, password, must_change)
+            .await
+    }
+
+    /// [`Service::set_password`] from a form opened on a read of the user:
+    /// with `expected_version` (the user's `version` then), a change made
+    /// meanwhile (another password set, an unlock, an edit) is reported as
+    /// a conflict instead of being silently replaced, as edits of the
+    /// other fields are.
+    pub async fn set_password_at(
+        &self,
+        actor: &Actor,
+        login: &str,
+        expected_version: Option<i64>,
         password: &Password,
         must_change: bool,
     ) -> Result<()> {
@@ -212,7 +246,7 @@ impl Service {
             &u.login,
             json!({ "must_change": must_change, "holders_affected": holders }),
         );
-        self.store_password(&u, password, must_change, None, &event)
+        self.store_password_at(&u, expected_version, password, must_change, None, &event)
             .await
     }
 

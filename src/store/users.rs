@@ -313,6 +313,20 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<()> {
+        self.set_password_at(id, None, new, now, audit).await
+    }
+
+    /// [`Store::set_password`], refused (and nothing written) when
+    /// `expected_version` is given and the user's row no longer has it:
+    /// someone changed the user since the caller read it.
+    pub async fn set_password_at(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        new: &NewPassword<'_>,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
         let NewPassword {
             hash,
             must_change,
@@ -321,6 +335,24 @@ impl Store {
             redeem_token,
         } = *new;
         audited!(self, audit, now, |tx| {
+            // The user's row first: on PostgreSQL this locks it, so of two
+            // saves made on the same read the second sees the first's
+            // version and is refused.
+            let changed = sqlx::query(
+                "UPDATE users SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, updated_at = $1, \
+                 version = version + 1 WHERE id = $2 AND ($3 IS NULL OR version = $3)")
+                .bind(now)
+                .bind(id)
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed == 0 && expected_version.is_some() {
+                return Err(Error::Conflict(
+                    "someone else changed this user since you opened it (a password set, an unlock or an edit); \
+                     reload to see their change, then set the password again".into(),
+                ));
+            }
             if let Some(token_id) = redeem_token {
                 // Single use, even when two redemptions race.
                 let n = sqlx::query(
@@ -368,13 +400,6 @@ impl Store {
                 .bind(must_change)
                 .bind(now)
                 .bind(policy_version)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "UPDATE users SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, updated_at = $1, \
-                 version = version + 1 WHERE id = $2")
-                .bind(now)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
