@@ -152,15 +152,19 @@ impl Store {
     }
 
     /// Opens (creating if needed) a SQLite database file.
+    /// The directory it creates is 0700 and the file 0600 (files.rs); SQLite
+    /// gives the -wal and -shm files the database file's mode.
     pub async fn open_sqlite(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
+            crate::files::create_private_dir(dir).map_err(|e| {
                 Error::Invalid(format!(
                     "cannot create the data directory {}: {e}",
                     dir.display()
                 ))
             })?;
         }
+        crate::files::create_private_file(path)
+            .map_err(|e| Error::Unavailable(format!("cannot create {}: {e}", path.display())))?;
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -246,6 +250,15 @@ impl Store {
 /// failed): the epoch, which the expression indexes also hold.
 pub(crate) fn epoch() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::<chrono::Utc>::from_timestamp(0, 0).unwrap_or_default()
+}
+
+/// The SQLite file a database URL names; `None` for PostgreSQL (or a URL
+/// that names no file).
+pub(crate) fn sqlite_file(url: &str) -> Option<PathBuf> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return None;
+    }
+    sqlite_path(url).ok()
 }
 
 fn sqlite_path(url: &str) -> Result<PathBuf> {
