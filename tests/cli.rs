@@ -511,3 +511,75 @@ both_backends!(verify_with_a_previous_password_is_not_counted, |t| {
         serde_json::from_str(&cli.ok(&["user", "show", "anna.b", "--json"], "")).unwrap();
     assert_eq!(shown["failed_attempts"], 1, "{shown}");
 });
+
+// Fault 9's edges: limits out of range are refused with the range (not
+// one row for 0, nor silently 1,000), a key given twice is refused, and
+// an administrator setting their own password is asked for the current one.
+both_backends!(small_edges_are_refused_clearly, |t| {
+    let cli = Cli::new(&t);
+    cli.init_and_login();
+    for (args, range) in [
+        (&["user", "list", "--limit", "0"][..], "1..=1000"),
+        (&["user", "list", "--limit", "99999999999"][..], "1..=1000"),
+        (&["audit", "--limit", "0"][..], "1..=10000"),
+        (
+            &["resource", "users", "x", "--limit", "1001"][..],
+            "1..=1000",
+        ),
+    ] {
+        let err = cli.fails(args, b"", 2);
+        assert!(err.contains(range), "{args:?}: {err}");
+    }
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["user", "list", "--limit", "1000", "--json"], "")).unwrap();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+
+    let err = cli.fails(&["policy", "set", "min_length=16", "min_length=17"], b"", 1);
+    assert!(
+        err.contains("min_length is given twice (16 and 17)"),
+        "{err}"
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["policy", "show", "--json"], "")).unwrap();
+    assert_eq!(shown["settings"]["min_length"], 15, "{shown}");
+
+    // An admin (who may not reset admins' passwords) on their own account.
+    cli.ok(
+        &[
+            "user",
+            "add",
+            "ops.admin",
+            "--name",
+            "Ops Admin",
+            "--email",
+            "ops@example.org",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        &format!("{PW}\n"),
+    );
+    cli.ok(
+        &["login", "--as", "ops.admin", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    let err = cli.fails(
+        &["user", "set-password", "ops.admin", "--password-stdin"],
+        b"not my password\namber lantern orchard skyline\n",
+        1,
+    );
+    assert!(err.contains("current password is not right"), "{err}");
+    cli.ok(
+        &["user", "set-password", "ops.admin", "--password-stdin"],
+        &format!("{PW}\namber lantern orchard skyline\n"),
+    );
+    assert_eq!(
+        cli.run(
+            &["verify", "ops.admin", "--password-stdin"],
+            b"amber lantern orchard skyline\n"
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+});

@@ -552,3 +552,34 @@ both_backends!(set_password_on_an_old_read_is_a_conflict, |t| {
         .unwrap_err();
     assert!(matches!(err, Error::Conflict(_)), "{err:?}");
 });
+
+// An administrator who may not reset admins' passwords, on their own
+// account, is told how to change their own (before: that admins'
+// passwords are not theirs to reset).
+both_backends!(own_password_gets_the_own_password_hint, |t| {
+    let admin = t.admin().await;
+    let ops = t
+        .add_and_sign_in(&admin, "ops.admin", Role::Admin, PW)
+        .await;
+    let err = t
+        .service
+        .set_password(
+            &ops,
+            "ops.admin",
+            &Password::from("amber lantern orchard skyline"),
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Forbidden(m) if m.contains("your own password") && m.contains("current one")),
+        "{err:?}"
+    );
+    let refusals = t
+        .audit_all(&admin)
+        .await
+        .into_iter()
+        .filter(|e| e.action == "refused" && e.target == "ops.admin")
+        .count();
+    assert_eq!(refusals, 1, "the refusal is audited");
+});

@@ -3,6 +3,12 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+/// The most rows a listing answers at once (the service's page size):
+/// a larger `--limit` is refused with the range, never silently cut.
+pub const PAGE_LIMIT_MAX: i64 = 1000;
+/// The most audit entries `keyward audit` shows at once.
+pub const AUDIT_LIMIT_MAX: i64 = 10_000;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "keyward",
@@ -63,8 +69,8 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         verify: Option<AuditCommand>,
-        /// How many entries.
-        #[arg(long, default_value_t = 50)]
+        /// How many entries (1 to 10,000).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=AUDIT_LIMIT_MAX))]
         limit: i64,
         /// Only entries whose actor, action or target contains this text.
         #[arg(long)]
@@ -132,7 +138,8 @@ pub enum UserCommand {
         /// login, name or last-login.
         #[arg(long, default_value = "login")]
         sort: String,
-        #[arg(long, default_value_t = 50)]
+        /// How many users (1 to 1,000).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=PAGE_LIMIT_MAX))]
         limit: i64,
         #[command(flatten)]
         out: Output,
@@ -282,7 +289,8 @@ pub enum ResourceCommand {
     /// Who has access to a resource.
     Users {
         resource: String,
-        #[arg(long, default_value_t = 100)]
+        /// How many users (1 to 1,000).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=PAGE_LIMIT_MAX))]
         limit: i64,
         #[command(flatten)]
         out: Output,

@@ -51,6 +51,11 @@ pub struct BulkRequest {
 /// Temporary passwords are this long.
 pub const TEMP_PASSWORD_LEN: usize = 20;
 
+/// What an administrator who tries to set their own password is told.
+const OWN_PASSWORD_HINT: &str = "to change your own password, give your current one: \
+     `P` (my password) in the console, or `keyward user set-password` \
+     with your own login, which asks for it";
+
 impl Service {
     /// The policy checklist for `password` as `user`'s new password,
     /// without history (the rules that need no hashing): fast enough for
@@ -220,17 +225,19 @@ impl Service {
         must_change: bool,
     ) -> Result<()> {
         let u = self.user(login).await?;
-        let me = self
-            .authorize(actor, Action::ResetPassword, Some(&u))
-            .await?;
-        if u.id == me.id {
-            let refused = Err(Error::Forbidden(
-                "to change your own password, give your current one (change own password)".into(),
-            ));
+        // Their own account first: the rights check would answer an admin
+        // that admins' passwords are not theirs to reset, which is true and
+        // no help.
+        if u.id == actor.user_id {
+            let me = self.current_actor(actor).await?;
+            let refused = Err(Error::Forbidden(OWN_PASSWORD_HINT.into()));
             return self
                 .audit_refusal(&me.login, Action::ResetPassword, &u.login, refused)
                 .await;
         }
+        let me = self
+            .authorize(actor, Action::ResetPassword, Some(&u))
+            .await?;
         let policy = self.effective_policy(&u).await?.policy;
         self.enforce_policy(&u, &policy, password).await?;
         let holders: Vec<String> = self
