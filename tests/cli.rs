@@ -4,7 +4,7 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 struct Cli {
     data_dir: tempfile::TempDir,
@@ -19,9 +19,9 @@ impl Cli {
         }
     }
 
-    /// Runs `keyward ARGS` with `stdin` bytes on standard input.
-    fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
+    /// Starts `keyward ARGS` with its standard streams piped.
+    fn spawn(&self, args: &[&str]) -> Child {
+        Command::new(env!("CARGO_BIN_EXE_keyward"))
             .args(["--database", &self.database])
             .args(args)
             .env("KEYWARD_DATA_DIR", self.data_dir.path())
@@ -32,7 +32,12 @@ impl Cli {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("run keyward");
+            .expect("run keyward")
+    }
+
+    /// Runs `keyward ARGS` with `stdin` bytes on standard input.
+    fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
+        let mut child = self.spawn(args);
         child
             .stdin
             .take()
@@ -582,4 +587,82 @@ both_backends!(small_edges_are_refused_clearly, |t| {
         .code(),
         Some(0)
     );
+});
+
+/// Whether a transaction of `keyward` has begun writing on the test
+/// database: on PostgreSQL a keyward backend holds a transaction id, on
+/// SQLite the write-ahead log has grown past a few pages.
+async fn fill_under_way(t: &common::TestDb) -> bool {
+    if t.backend() == "postgres" {
+        let pool = sqlx::PgPool::connect(&t.url).await.expect("connect");
+        let writing: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = 'keyward' AND backend_xid IS NOT NULL LIMIT 1",
+        )
+        .fetch_optional(&pool)
+        .await
+        .expect("pg_stat_activity");
+        pool.close().await;
+        writing.is_some()
+    } else {
+        let wal = format!("{}-wal", t.url.trim_start_matches("sqlite://"));
+        std::fs::metadata(wal).is_ok_and(|m| m.len() > 4 << 20)
+    }
+}
+
+// Fault 11: `keyward demo` killed mid-fill leaves nothing behind, its
+// resources included (before, they were made before the fill's
+// transaction), and the database is whole: the audit chain verifies,
+// SQLite's integrity check passes, and a fill can run again.
+both_backends!(an_interrupted_demo_fill_leaves_nothing, |t| {
+    let cli = Cli::new(&t);
+    cli.init_and_login();
+    let before = cli.ok(&["audit", "--json"], "");
+    let mut demo = cli.spawn(&["demo", "--users", "600000"]);
+    let waited = std::time::Instant::now();
+    while !fill_under_way(&t).await {
+        assert!(
+            demo.try_wait().expect("try_wait").is_none(),
+            "the fill ended before it could be interrupted"
+        );
+        assert!(waited.elapsed().as_secs() < 120, "the fill never started");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        demo.try_wait().expect("try_wait").is_none(),
+        "the fill ended before it could be interrupted"
+    );
+    demo.kill().expect("kill -9");
+    demo.wait().expect("wait");
+
+    let resources: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["resource", "list", "--json"], "")).unwrap();
+    assert_eq!(resources, serde_json::json!([]), "no demo resource is left");
+    let users: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["user", "list", "--json"], "")).unwrap();
+    assert_eq!(
+        users.as_array().map(Vec::len),
+        Some(1),
+        "only the administrator"
+    );
+    assert_eq!(cli.ok(&["audit", "--json"], ""), before);
+    assert!(cli.ok(&["audit", "verify"], "").contains("intact"));
+    if t.backend() == "sqlite" {
+        let pool = sqlx::SqlitePool::connect(&t.url).await.expect("open");
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await
+            .expect("integrity_check");
+        pool.close().await;
+        assert_eq!(check, "ok");
+    }
+    // Nothing half-made stands in the way of the next fill.
+    assert!(
+        cli.ok(&["demo", "--users", "50"], "")
+            .contains("added 50 demo users")
+    );
+    let resources: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["resource", "list", "--json"], "")).unwrap();
+    assert_eq!(resources.as_array().map(Vec::len), Some(5));
 });

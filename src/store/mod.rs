@@ -32,7 +32,7 @@ mod users;
 
 pub use audit::AuditEvent;
 pub use bulk::{BulkScope, Progress};
-pub use demo::{DemoGrant, DemoUser};
+pub use demo::{DemoGrant, DemoResource, DemoUser};
 pub use listing::{Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
 pub use lockouts::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
 pub use users::{NewPassword, NewUserRow, UserFields};
