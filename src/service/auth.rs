@@ -97,6 +97,7 @@ impl Service {
         let (outcome, padding) = self.authenticate_once(login, password, source).await?;
         if outcome == AuthOutcome::BadCredentials && padding == Padding::Pad {
             self.bad_credentials_floor.pad(started).await;
+            self.padded_answer();
         }
         Ok(outcome)
     }

@@ -5,6 +5,8 @@
 
 mod audit;
 mod auth;
+mod background;
+mod calibration;
 mod clock;
 mod demo;
 mod lockouts;
@@ -62,9 +64,10 @@ pub struct Service {
     /// One thread per core for Argon2 (crypto/pool.rs): hashes beyond that
     /// wait their turn in its queue.
     hashing: Arc<HashPool>,
-    /// Stale-password checks still running after their sign-in's answer
-    /// (service/stale.rs).
-    in_flight: Arc<stale::InFlight>,
+    /// Work still running after its answer (service/background.rs).
+    in_flight: Arc<background::InFlight>,
+    /// The padding floor as kept in the database (service/calibration.rs).
+    floor_kept: Arc<calibration::FloorKept>,
 }
 
 /// A policy as it applies to one user, and why.
@@ -81,11 +84,6 @@ impl Service {
     /// prunes old sign-in attempts.
     pub async fn new(store: Store, config: ServiceConfig, clock: Clock) -> Result<Service> {
         let hasher = Arc::new(Hasher::new(config.argon2)?);
-        // The dummy hash (one Argon2 run) is made in the background: the
-        // console shows its sign-in form meanwhile, and a sign-in that
-        // needs the dummy before it is ready waits for it.
-        let preparing = hasher.clone();
-        drop(tokio::task::spawn_blocking(move || preparing.prepare()));
         store.migrate().await?;
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let hashing = HashPool::start(
@@ -102,7 +100,10 @@ impl Service {
             bad_credentials_floor: Arc::default(),
             hashing: Arc::new(hashing),
             in_flight: Arc::default(),
+            floor_kept: Arc::default(),
         };
+        // The dummy hash and the padding floor, as every process reads them.
+        service.calibrate().await?;
         let now = service.now();
         let defaults = serde_json::to_string(&Policy::default())
             .map_err(|e| Error::Internal(e.to_string()))?;
@@ -141,6 +142,12 @@ impl Service {
     /// verifications, its start-up dummy hash not included).
     pub fn argon2_runs(&self) -> u64 {
         self.hasher.runs()
+    }
+
+    /// How long a bad-credentials answer takes at least, as learnt so far
+    /// (service/padding.rs).
+    pub fn padding_floor(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.bad_credentials_floor.nanos())
     }
 
     /// The hasher itself, for benchmarks that compare with a bare Argon2 run.

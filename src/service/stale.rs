@@ -30,7 +30,6 @@
 use super::Service;
 use crate::domain::Password;
 use crate::error::{Error, Result};
-use tokio::sync::watch;
 
 /// How many previous passwords a wrong password is compared with.
 pub(crate) const STALE_DEPTH: usize = 2;
@@ -45,53 +44,17 @@ pub(crate) enum StaleCheck {
     Uncounted { user_id: Option<i64> },
 }
 
-/// Deferred checks in flight, so that a process about to end can wait
-/// for them.
-#[derive(Debug)]
-pub(crate) struct InFlight(watch::Sender<usize>);
-
-impl Default for InFlight {
-    fn default() -> Self {
-        InFlight(watch::Sender::new(0))
-    }
-}
-
-/// One deferred check in flight; counted out when dropped (done, failed
-/// or cancelled).
-struct Running(watch::Sender<usize>);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.0.send_modify(|n| *n = n.saturating_sub(1));
-    }
-}
-
-impl InFlight {
-    fn start(&self) -> Running {
-        self.0.send_modify(|n| *n += 1);
-        Running(self.0.clone())
-    }
-
-    async fn settled(&self) {
-        let mut count = self.0.subscribe();
-        // The sender lives as long as `self`: the wait cannot fail.
-        let _ = count.wait_for(|n| *n == 0).await;
-    }
-}
-
 impl Service {
     /// Starts the stale-password check of a failure that has been (or is
     /// about to be) answered; see the module's doc.
     pub(crate) fn check_stale_later(&self, check: StaleCheck, password: &Password) {
-        let running = self.in_flight.start();
         let service = self.clone();
         let password = password.clone();
-        drop(tokio::spawn(async move {
-            let _running = running;
+        self.in_background(async move {
             if let Err(e) = service.check_stale(check, password).await {
                 tracing::warn!(error = %e, "the stale-password check of a failed sign-in failed; the failure stays counted");
             }
-        }));
+        });
     }
 
     async fn check_stale(&self, check: StaleCheck, password: Password) -> Result<()> {
@@ -119,13 +82,5 @@ impl Service {
             );
         }
         Ok(())
-    }
-
-    /// Waits until the stale-password checks of the failed sign-ins made so
-    /// far are done. A process that ends after a sign-in (`keyward verify`,
-    /// `keyward login`) calls it before it exits, so that a stale password
-    /// is taken back there too; a long-running one need not.
-    pub async fn settle(&self) {
-        self.in_flight.settled().await;
     }
 }

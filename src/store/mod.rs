@@ -15,6 +15,7 @@
 
 pub(crate) mod audit;
 mod bulk;
+mod calibration;
 mod demo;
 mod holders;
 mod listing;
@@ -32,6 +33,7 @@ mod users;
 
 pub use audit::AuditEvent;
 pub use bulk::{BulkScope, Progress};
+pub use calibration::Calibration;
 pub use demo::{DemoGrant, DemoResource, DemoUser};
 pub use listing::{Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
 pub use lockouts::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
