@@ -50,6 +50,22 @@ pub fn create_private_file(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Writes `bytes` to a new file at `path`, mode 0600; refuses to replace
+/// an existing one.
+pub fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 /// A file or directory that others than its owner may use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exposed {
@@ -83,7 +99,7 @@ pub fn exposed(paths: &[PathBuf]) -> Vec<Exposed> {
 
 /// What keyward keeps on disk under `config`: the data, log and runtime
 /// directories, the SQLite database with its -wal and -shm, the log files,
-/// the CLI session files, and the config file.
+/// the CLI session files, the config file and the audit key file.
 pub fn kept(config: &Config) -> Vec<PathBuf> {
     let mut out = vec![config.data_dir.clone()];
     if let Some(db) = crate::store::sqlite_file(&config.database_url) {
@@ -108,6 +124,7 @@ pub fn kept(config: &Config) -> Vec<PathBuf> {
         }
     }
     out.extend(config.config_file.clone());
+    out.push(config.audit_key_file.clone());
     out.sort();
     out.dedup();
     out

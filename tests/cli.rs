@@ -666,3 +666,36 @@ both_backends!(an_interrupted_demo_fill_leaves_nothing, |t| {
         serde_json::from_str(&cli.ok(&["resource", "list", "--json"], "")).unwrap();
     assert_eq!(resources.as_array().map(Vec::len), Some(5));
 });
+
+// The audit key is made at init (mode 0600, outside the database), and a
+// checkpoint appended to a file is checked by `audit verify --checkpoint`.
+both_backends!(audit_key_and_checkpoints, |t| {
+    let cli = Cli::new(&t);
+    cli.init_and_login();
+    let key_file = cli.data_dir.path().join("audit.key");
+    let key = std::fs::read_to_string(&key_file).expect("the key file");
+    assert_eq!(key.trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let dump = cli.ok(&["audit", "--json", "--limit", "1000"], "");
+    assert!(!dump.contains(key.trim()), "the key is not in the trail");
+    let checkpoints = cli.data_dir.path().join("checkpoints");
+    let path = checkpoints.to_str().unwrap();
+    cli.ok(&["audit", "checkpoint", "--append", path], "");
+    cli.ok(&["resource", "add", "Payroll"], "");
+    cli.ok(&["audit", "checkpoint", "--append", path], "");
+    let verified = cli.ok(&["audit", "verify", "--checkpoint", path], "");
+    assert!(
+        verified.contains("intact") && verified.contains("2 checkpoint"),
+        "{verified}"
+    );
+    // A changed checkpoint file is refused, naming the line.
+    let text = std::fs::read_to_string(&checkpoints).unwrap();
+    std::fs::write(&checkpoints, text.replacen("seq=", "seq=1", 1)).unwrap();
+    let err = cli.fails(&["audit", "verify", "--checkpoint", path], b"", 1);
+    assert!(err.contains("checkpoint line 1"), "{err}");
+});

@@ -220,15 +220,40 @@ pub async fn audit(
     filter: Option<&str>,
     as_json: bool,
 ) -> Result<i32> {
-    if let Some(AuditCommand::Verify { out }) = cmd {
-        let verdict = service.verify_audit(actor).await?;
+    if let Some(AuditCommand::Checkpoint { append }) = cmd {
+        let line = service.audit_checkpoint(actor).await?;
+        match append {
+            Some(path) => {
+                append_line(&path, &line).map_err(|e| {
+                    Error::Invalid(format!("cannot append to {}: {e}", path.display()))
+                })?;
+                say!("checkpoint appended to {}", path.display());
+            }
+            None => say!("{line}"),
+        }
+        return Ok(0);
+    }
+    if let Some(AuditCommand::Verify { checkpoint, out }) = cmd {
+        let checkpoints = match &checkpoint {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
+                service.read_checkpoints(&text)?
+            }
+            None => Vec::new(),
+        };
+        let verdict = service.verify_audit_with(actor, &checkpoints).await?;
         if out.json || as_json {
             json(&verdict)?;
         }
         return Ok(match verdict {
             AuditVerdict::Intact { entries } => {
                 if !(out.json || as_json) {
-                    say!("audit trail intact: {entries} entries");
+                    let checked = match checkpoints.len() {
+                        0 => String::new(),
+                        n => format!(", {n} checkpoint(s) found in it"),
+                    };
+                    say!("audit trail intact: {entries} entries{checked}");
                 }
                 0
             }
@@ -261,4 +286,19 @@ pub async fn audit(
         );
     }
     Ok(0)
+}
+
+/// Appends `line` to `path`, creating it owner-only.
+fn append_line(path: &std::path::Path, line: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    writeln!(file, "{line}")?;
+    file.sync_all()
 }

@@ -329,10 +329,20 @@ pub enum PolicyCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain; exit 1 and name the first broken entry if it was tampered with.
+    /// Walk the MAC chain; exit 1 and name the first broken entry if it was tampered with.
     Verify {
+        /// Also check the checkpoints in FILE (one a line, as `audit checkpoint` writes
+        /// them): entries cut off the end, or a chain rewritten, since they were taken.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
         #[command(flatten)]
         out: Output,
+    },
+    /// Print the chain's signed head (sequence and MAC), to keep outside the database;
+    /// with --append FILE, add it to FILE as a line (created 0600).
+    Checkpoint {
+        #[arg(long, value_name = "FILE")]
+        append: Option<PathBuf>,
     },
 }
 

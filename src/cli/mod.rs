@@ -19,9 +19,24 @@ use crate::service::Service;
 
 /// Runs one command; returns the process exit code.
 pub async fn run(command: Command, config: &Config) -> Result<i32> {
+    // Setting up or upgrading a database makes the audit key if there is
+    // none (config.rs); every other command uses the key it finds.
+    let mut config = config.clone();
+    if matches!(command, Command::Init { .. } | Command::Migrate) {
+        config.ensure_audit_key()?;
+    }
+    let config = &config;
     if let Command::Migrate = command {
-        let store = crate::store::Store::open(&config.database_url).await?;
+        let store = crate::store::Store::open(&config.database_url)
+            .await?
+            .with_audit_key(config.audit_key.clone());
         store.migrate().await?;
+        if let Some(key) = &config.audit_key {
+            let event = crate::store::AuditEvent::keyed(key);
+            store
+                .key_audit_chain(key, &event, chrono::Utc::now())
+                .await?;
+        }
         say!("migrated {}", store.location());
         return Ok(0);
     }

@@ -26,6 +26,7 @@ pub use passwords::{BulkRequest, PasswordCheck};
 pub use users::{NewUser, UserEdit, UserFilter};
 
 use crate::crypto::{HashParams, HashPool, Hasher};
+use crate::domain::audit::AuditKey;
 use crate::domain::policy::Policy;
 use crate::domain::{Kind, Password, Role, rights};
 use crate::error::{Error, Result};
@@ -40,6 +41,10 @@ pub struct ServiceConfig {
     pub argon2: HashParams,
     /// Sign-in attempts older than this are pruned.
     pub attempts_retention_days: u32,
+    /// The audit chain's key (domain/audit.rs). With it the service keys
+    /// the chain at start if it is not yet; without it, it cannot record
+    /// changes on a keyed chain.
+    pub audit_key: Option<Arc<AuditKey>>,
 }
 
 impl Default for ServiceConfig {
@@ -47,6 +52,7 @@ impl Default for ServiceConfig {
         ServiceConfig {
             argon2: HashParams::FLOOR,
             attempts_retention_days: 90,
+            audit_key: None,
         }
     }
 }
@@ -84,7 +90,13 @@ impl Service {
     /// prunes old sign-in attempts.
     pub async fn new(store: Store, config: ServiceConfig, clock: Clock) -> Result<Service> {
         let hasher = Arc::new(Hasher::new(config.argon2)?);
+        let store = store.with_audit_key(config.audit_key.clone());
         store.migrate().await?;
+        if let Some(key) = &config.audit_key {
+            store
+                .key_audit_chain(key, &AuditEvent::keyed(key), clock.now())
+                .await?;
+        }
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let hashing = HashPool::start(
             cores,

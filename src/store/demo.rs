@@ -109,6 +109,7 @@ impl Store {
         let started = Instant::now();
         let mut phases = Phases::default();
         let demo = Demo {
+            key: self.audit_key(),
             count,
             hash,
             now,
@@ -127,6 +128,7 @@ impl Store {
 
 /// What a fill writes, as the caller gave it.
 struct Demo<'a> {
+    key: Option<&'a crate::domain::audit::AuditKey>,
     count: u64,
     hash: &'a str,
     now: DateTime<Utc>,
@@ -150,7 +152,7 @@ macro_rules! demo_resources {
             let id = match found {
                 Some(id) => id,
                 None => {
-                    append_audit!($tx, &r.audit, $demo.now);
+                    append_audit!($tx, $demo.key, &r.audit, $demo.now);
                     sqlx::query_scalar(
                         "INSERT INTO resources (name, description, created_at) VALUES ($1, $2, $3) RETURNING id",
                     )
@@ -303,7 +305,7 @@ async fn fill_sqlite(
     }
     phases.recreate = t.elapsed();
     let (event, at) = audit(done, grants_done);
-    append_audit!(tx, &event, at);
+    append_audit!(tx, demo.key, &event, at);
     let t = Instant::now();
     tx.commit().await?;
     // The fill went through the write-ahead log; fold it into the database
@@ -569,7 +571,7 @@ async fn fill_postgres(
     }
     phases.recreate = t.elapsed();
     let (event, at) = audit(done, grants_done);
-    append_audit!(tx, &event, at);
+    append_audit!(tx, demo.key, &event, at);
     let t = Instant::now();
     tx.commit().await?;
     // Fresh statistics, so that the first listings after a fill already use

@@ -75,6 +75,8 @@ impl Backend {
 pub struct Store {
     pub(crate) pool: Pool,
     location: String,
+    /// The audit chain's key (domain/audit.rs), never stored in the database.
+    audit_key: Option<std::sync::Arc<crate::domain::audit::AuditKey>>,
 }
 
 /// Runs `$body` with `$pool` bound to the open backend's pool. The body is
@@ -146,6 +148,7 @@ impl Store {
             Ok(Store {
                 pool: Pool::Postgres(pool),
                 location,
+                audit_key: None,
             })
         } else {
             let path = sqlite_path(url)?;
@@ -188,6 +191,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Sqlite(pool),
             location: format!("sqlite {}", path.display()),
+            audit_key: None,
         })
     }
 
@@ -204,6 +208,20 @@ impl Store {
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         Ok(())
+    }
+
+    /// The same store, writing audit entries with `key` (the service sets
+    /// it from its config).
+    pub fn with_audit_key(
+        mut self,
+        key: Option<std::sync::Arc<crate::domain::audit::AuditKey>>,
+    ) -> Store {
+        self.audit_key = key;
+        self
+    }
+
+    pub(crate) fn audit_key(&self) -> Option<&crate::domain::audit::AuditKey> {
+        self.audit_key.as_deref()
     }
 
     pub fn backend(&self) -> Backend {
