@@ -67,7 +67,7 @@ fn verify_parsed(parsed: &PasswordHash<'_>, password: &[u8]) -> Option<bool> {
 
 /// Argon2id cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct HashParams {
     /// Memory in KiB.
     pub memory_kib: u32,
