@@ -125,7 +125,6 @@ impl Service {
 
         let Some(UserWithCredential { user, credential }) = found else {
             self.verify(None, password).await?;
-            self.check_stale_later(StaleCheck::Uncounted { user_id: None }, password);
             self.store
                 .insert_attempt(
                     &recorded_login,
@@ -135,18 +134,13 @@ impl Service {
                     self.now(),
                 )
                 .await?;
+            self.check_stale_later(StaleCheck::Uncounted { user_id: None }, password);
             return Ok((AuthOutcome::BadCredentials, Padding::Pad));
         };
         let now = self.now();
 
         if user.status != "active" {
             self.verify(None, password).await?;
-            self.check_stale_later(
-                StaleCheck::Uncounted {
-                    user_id: Some(user.id),
-                },
-                password,
-            );
             self.store
                 .insert_attempt(
                     &user.login,
@@ -156,17 +150,17 @@ impl Service {
                     now,
                 )
                 .await?;
-            return Ok((AuthOutcome::Disabled, Padding::Pad));
-        }
-        let lock = LockState::at(user.locked_at, user.locked_until, now);
-        if lock.is_locked() {
-            self.verify(None, password).await?;
             self.check_stale_later(
                 StaleCheck::Uncounted {
                     user_id: Some(user.id),
                 },
                 password,
             );
+            return Ok((AuthOutcome::Disabled, Padding::Pad));
+        }
+        let lock = LockState::at(user.locked_at, user.locked_until, now);
+        if lock.is_locked() {
+            self.verify(None, password).await?;
             self.store
                 .insert_attempt(
                     &user.login,
@@ -176,16 +170,16 @@ impl Service {
                     now,
                 )
                 .await?;
-            return Ok((locked_outcome(lock), Padding::Pad));
-        }
-        let Some(current) = credential.current().map(str::to_string) else {
-            self.verify(None, password).await?;
             self.check_stale_later(
                 StaleCheck::Uncounted {
                     user_id: Some(user.id),
                 },
                 password,
             );
+            return Ok((locked_outcome(lock), Padding::Pad));
+        }
+        let Some(current) = credential.current().map(str::to_string) else {
+            self.verify(None, password).await?;
             self.store
                 .insert_attempt(
                     &user.login,
@@ -195,6 +189,12 @@ impl Service {
                     now,
                 )
                 .await?;
+            self.check_stale_later(
+                StaleCheck::Uncounted {
+                    user_id: Some(user.id),
+                },
+                password,
+            );
             return Ok((AuthOutcome::BadCredentials, Padding::Pad));
         };
 

@@ -17,7 +17,10 @@
 //!   holds that failure).
 //! - Every failure branch (unknown login, disabled, locked, no password,
 //!   wrong password) makes the same deferred work: the same query and two
-//!   runs, against the dummy hash where there is nothing to compare with.
+//!   runs, against the dummy hash where there is nothing to compare with,
+//!   started at the same point, after the failure's one write (started
+//!   before it, on PostgreSQL the unknown logins' processes ended a commit
+//!   earlier than the wrong passwords': 12 % at the median).
 //!   So neither the answers, nor the load the work puts on the hashing
 //!   threads (which the next sign-ins would feel), nor a one-shot process's
 //!   lifetime (`keyward verify` waits for it: `Service::settle`) tell
