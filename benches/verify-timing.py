@@ -3,6 +3,7 @@
 three `keyward verify` processes in random order (wrong password, unknown
 login, disabled account), each timed from spawn to exit, medians per backend.
 Usage: benches/verify-timing.py PATH/TO/keyward [ROUNDS] [sqlite,postgres]"""
+import os, random, statistics, subprocess, sys, tempfile, time
 
 BIN = sys.argv[1]
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 150
