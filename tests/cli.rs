@@ -699,3 +699,41 @@ both_backends!(audit_key_and_checkpoints, |t| {
     let err = cli.fails(&["audit", "verify", "--checkpoint", path], b"", 1);
     assert!(err.contains("checkpoint line 1"), "{err}");
 });
+
+// Signing in again ends the session the new one replaces: its token no
+// longer works (ASVS V7.2.4).
+both_backends!(a_new_login_ends_the_session_it_replaces, |t| {
+    let cli = Cli::new(&t);
+    cli.init_and_login();
+    let session_file = std::fs::read_dir(cli.data_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("session-")
+        })
+        .expect("a session file");
+    let first = std::fs::read_to_string(&session_file).unwrap();
+    cli.ok(
+        &["login", "--as", "root1", "--password-stdin"],
+        "correct horse battery staple\n",
+    );
+    let second = std::fs::read_to_string(&session_file).unwrap();
+    assert_ne!(first, second);
+    let with_token = |token: &str| {
+        Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .args(["--database", &cli.database, "user", "list"])
+            .env("KEYWARD_DATA_DIR", cli.data_dir.path())
+            .env("KEYWARD_TOKEN", token.trim())
+            .env_remove("KEYWARD_DATABASE_URL")
+            .env_remove("KEYWARD_CONFIG")
+            .output()
+            .expect("run keyward")
+    };
+    let old = with_token(&first);
+    assert_eq!(old.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&old.stderr).contains("session has ended"));
+    assert!(with_token(&second).status.success());
+});
