@@ -2,9 +2,11 @@
 //! flag > environment > file > default, and the platform paths keyward uses.
 
 use crate::crypto::HashParams;
+use crate::domain::audit::AuditKey;
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The config file's contents. Every key is optional; config.example.toml
 /// documents them.
@@ -16,9 +18,18 @@ pub struct FileConfig {
     pub ui: UiSection,
     pub log: LogSection,
     pub web: WebSection,
+    pub audit: AuditSection,
     pub attempts_retention_days: Option<u32>,
     /// The organisation's blocked words, one per line.
     pub blocklist_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditSection {
+    /// The audit chain's key file (64 hex digits, mode 0600); default: the
+    /// data directory's audit.key. Never in the database.
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -124,6 +135,10 @@ pub struct Config {
     pub blocklist_file: Option<PathBuf>,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
+    /// Where the audit key is kept (KEYWARD_AUDIT_KEY overrides it).
+    pub audit_key_file: PathBuf,
+    /// The audit chain's key, if there is one (domain/audit.rs).
+    pub audit_key: Option<Arc<AuditKey>>,
 }
 
 /// Where keyward keeps its files: $KEYWARD_DATA_DIR, else the platform's
@@ -181,6 +196,12 @@ impl Config {
             .dir
             .clone()
             .unwrap_or_else(|| data_dir.join("logs"));
+        let audit_key_file = file
+            .audit
+            .key_file
+            .clone()
+            .unwrap_or_else(|| data_dir.join("audit.key"));
+        let audit_key = read_audit_key(&audit_key_file)?.map(Arc::new);
         Ok(Config {
             database_url,
             argon2: file.argon2,
@@ -193,6 +214,8 @@ impl Config {
             web: file.web.clone(),
             blocklist_file: file.blocklist_file.clone(),
             config_file,
+            audit_key_file,
+            audit_key,
         })
     }
 
@@ -203,7 +226,53 @@ impl Config {
             hash_queue_limit: None,
             reset_requests_per_account_per_hour: self.web.reset_requests_per_account_per_hour,
             blocklist_file: self.blocklist_file.clone(),
+            audit_key: self.audit_key.clone(),
         }
+    }
+
+    /// Makes the audit key when there is none: a fresh random one, written
+    /// to the key file (mode 0600, never overwriting one). `keyward init`
+    /// and `keyward migrate` do; the other commands use the key they find.
+    pub fn ensure_audit_key(&mut self) -> Result<()> {
+        if self.audit_key.is_some() {
+            return Ok(());
+        }
+        let key = AuditKey::generate();
+        let path = &self.audit_key_file;
+        let cannot = |e: std::io::Error| {
+            Error::Invalid(format!(
+                "cannot write the audit key file {}: {e}",
+                path.display()
+            ))
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::files::create_private_dir(dir).map_err(cannot)?;
+        }
+        crate::files::write_new_private(path, key.to_hex().as_bytes()).map_err(cannot)?;
+        self.audit_key = Some(Arc::new(key));
+        Ok(())
+    }
+}
+
+/// The audit key: KEYWARD_AUDIT_KEY (64 hex digits), else the key file if
+/// it exists.
+fn read_audit_key(file: &Path) -> Result<Option<AuditKey>> {
+    if let Ok(hex) = std::env::var("KEYWARD_AUDIT_KEY")
+        && !hex.trim().is_empty()
+    {
+        return AuditKey::from_hex(&hex)
+            .map(Some)
+            .map_err(|e| Error::Invalid(format!("KEYWARD_AUDIT_KEY: {e}")));
+    }
+    match std::fs::read_to_string(file) {
+        Ok(text) => AuditKey::from_hex(&text)
+            .map(Some)
+            .map_err(|e| Error::Invalid(format!("the audit key file {}: {e}", file.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::Invalid(format!(
+            "cannot read the audit key file {}: {e}",
+            file.display()
+        ))),
     }
 }
 

@@ -7,8 +7,10 @@ use tracing_subscriber::EnvFilter;
 
 /// Starts file logging. Keep the guard alive until exit so lines are
 /// flushed. Returns `None` (and logs nothing) if the directory is unusable.
+/// The directory is created 0700; the files are owner-only through the
+/// binary's umask (files.rs), as the appender creates a new one each day.
 pub fn init(dir: &Path, level: &str) -> Option<WorkerGuard> {
-    std::fs::create_dir_all(dir).ok()?;
+    crate::files::create_private_dir(dir).ok()?;
     let appender = tracing_appender::rolling::daily(dir, "keyward.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_env("KEYWARD_LOG")

@@ -8,6 +8,8 @@ use keyward::config::Config;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Every file keyward creates is owner-only (files.rs).
+    keyward::files::owner_only_from_now();
     // Usage errors and --help exit here (2 and 0).
     let args = Cli::parse();
     // Completions and manual pages need neither the config nor a database.
@@ -22,6 +24,10 @@ fn main() -> ExitCode {
         Err(e) => return fail(&e),
     };
     let _log = keyward::logging::init(&config.log_dir, &config.log_level);
+    for warning in keyward::files::warnings(&config) {
+        tracing::warn!("{warning}");
+        eprintln!("keyward: {warning}");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -145,7 +145,7 @@ both_backends!(changed_entry_with_recomputed_hash_is_noticed, |t| {
     // entry 4 no longer points at it.
     let e = t.service.store().audit_chunk(2, 1).await.unwrap().remove(0);
     assert_eq!(e.seq, 3);
-    let hash = keyward::domain::audit::entry_hash(
+    let hash = keyward::domain::audit::entry_hash(&keyward::domain::audit::Canonical::new(
         &e.prev_hash,
         e.seq,
         e.at,
@@ -153,7 +153,7 @@ both_backends!(changed_entry_with_recomputed_hash_is_noticed, |t| {
         &e.action,
         &e.target,
         &e.details,
-    );
+    ));
     t.raw_exec(&format!(
         "UPDATE audit SET actor = 'someone.else', hash = '{hash}' WHERE seq = 3"
     ))

@@ -392,6 +392,267 @@ both_backends!(bulk_reset_policy_enforcement_and_audit, |t| {
     );
 });
 
+// `keyward verify` ends right after its answer: it waits for the failure's
+// stale-password check (made after the answer) so that an old password
+// typed there is not counted either.
+both_backends!(verify_with_a_previous_password_is_not_counted, |t| {
+    let cli = Cli::new(&t);
+    cli.init_and_login();
+    cli.ok(
+        &[
+            "user",
+            "add",
+            "anna.b",
+            "--name",
+            "Anna B",
+            "--email",
+            "anna@example.org",
+            "--password-stdin",
+        ],
+        &format!("{PW}\n"),
+    );
+    cli.ok(
+        &["user", "set-password", "anna.b", "--password-stdin"],
+        "amber lantern orchard skyline\n",
+    );
+    for _ in 0..3 {
+        cli.fails(
+            &["verify", "anna.b", "--password-stdin"],
+            format!("{PW}\n").as_bytes(),
+            11,
+        );
+    }
+    cli.fails(
+        &["verify", "anna.b", "--password-stdin"],
+        b"a plain typo\n",
+        11,
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["user", "show", "anna.b", "--json"], "")).unwrap();
+    assert_eq!(shown["failed_attempts"], 1, "{shown}");
+});
+
+// Fault 9's edges: limits out of range are refused with the range (not
+// one row for 0, nor silently 1,000), a key given twice is refused, and
+// an administrator setting their own password is asked for the current one.
+both_backends!(small_edges_are_refused_clearly, |t| {
+    let cli = Cli::new(&t);
+    cli.init_and_login();
+    for (args, range) in [
+        (&["user", "list", "--limit", "0"][..], "1..=1000"),
+        (&["user", "list", "--limit", "99999999999"][..], "1..=1000"),
+        (&["audit", "--limit", "0"][..], "1..=10000"),
+        (
+            &["resource", "users", "x", "--limit", "1001"][..],
+            "1..=1000",
+        ),
+    ] {
+        let err = cli.fails(args, b"", 2);
+        assert!(err.contains(range), "{args:?}: {err}");
+    }
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["user", "list", "--limit", "1000", "--json"], "")).unwrap();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+
+    let err = cli.fails(&["policy", "set", "min_length=16", "min_length=17"], b"", 1);
+    assert!(
+        err.contains("min_length is given twice (16 and 17)"),
+        "{err}"
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["policy", "show", "--json"], "")).unwrap();
+    assert_eq!(shown["settings"]["min_length"], 15, "{shown}");
+
+    // An admin (who may not reset admins' passwords) on their own account.
+    cli.ok(
+        &[
+            "user",
+            "add",
+            "ops.admin",
+            "--name",
+            "Ops Admin",
+            "--email",
+            "ops@example.org",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        &format!("{PW}\n"),
+    );
+    cli.ok(
+        &["login", "--as", "ops.admin", "--password-stdin"],
+        &format!("{PW}\n"),
+    );
+    let err = cli.fails(
+        &["user", "set-password", "ops.admin", "--password-stdin"],
+        b"not my password\namber lantern orchard skyline\n",
+        1,
+    );
+    assert!(err.contains("current password is not right"), "{err}");
+    cli.ok(
+        &["user", "set-password", "ops.admin", "--password-stdin"],
+        &format!("{PW}\namber lantern orchard skyline\n"),
+    );
+    assert_eq!(
+        cli.run(
+            &["verify", "ops.admin", "--password-stdin"],
+            b"amber lantern orchard skyline\n"
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+});
+
+/// Whether a transaction of `keyward` has begun writing on the test
+/// database: on PostgreSQL a keyward backend holds a transaction id, on
+/// SQLite the write-ahead log has grown past a few pages.
+async fn fill_under_way(t: &common::TestDb) -> bool {
+    if t.backend() == "postgres" {
+        let pool = sqlx::PgPool::connect(&t.url).await.expect("connect");
+        let writing: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = 'keyward' AND backend_xid IS NOT NULL LIMIT 1",
+        )
+        .fetch_optional(&pool)
+        .await
+        .expect("pg_stat_activity");
+        pool.close().await;
+        writing.is_some()
+    } else {
+        let wal = format!("{}-wal", t.url.trim_start_matches("sqlite://"));
+        std::fs::metadata(wal).is_ok_and(|m| m.len() > 4 << 20)
+    }
+}
+
+// Fault 11: `keyward demo` killed mid-fill leaves nothing behind, its
+// resources included (before, they were made before the fill's
+// transaction), and the database is whole: the audit chain verifies,
+// SQLite's integrity check passes, and a fill can run again.
+both_backends!(an_interrupted_demo_fill_leaves_nothing, |t| {
+    let cli = Cli::new(&t);
+    cli.init_and_login();
+    let before = cli.ok(&["audit", "--json"], "");
+    let mut demo = cli.spawn(&["demo", "--users", "600000"]);
+    let waited = std::time::Instant::now();
+    while !fill_under_way(&t).await {
+        assert!(
+            demo.try_wait().expect("try_wait").is_none(),
+            "the fill ended before it could be interrupted"
+        );
+        assert!(waited.elapsed().as_secs() < 120, "the fill never started");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        demo.try_wait().expect("try_wait").is_none(),
+        "the fill ended before it could be interrupted"
+    );
+    demo.kill().expect("kill -9");
+    demo.wait().expect("wait");
+
+    let resources: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["resource", "list", "--json"], "")).unwrap();
+    assert_eq!(resources, serde_json::json!([]), "no demo resource is left");
+    let users: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["user", "list", "--json"], "")).unwrap();
+    assert_eq!(
+        users.as_array().map(Vec::len),
+        Some(1),
+        "only the administrator"
+    );
+    assert_eq!(cli.ok(&["audit", "--json"], ""), before);
+    assert!(cli.ok(&["audit", "verify"], "").contains("intact"));
+    if t.backend() == "sqlite" {
+        let pool = sqlx::SqlitePool::connect(&t.url).await.expect("open");
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await
+            .expect("integrity_check");
+        pool.close().await;
+        assert_eq!(check, "ok");
+    }
+    // Nothing half-made stands in the way of the next fill.
+    assert!(
+        cli.ok(&["demo", "--users", "50"], "")
+            .contains("added 50 demo users")
+    );
+    let resources: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["resource", "list", "--json"], "")).unwrap();
+    assert_eq!(resources.as_array().map(Vec::len), Some(5));
+});
+
+// The audit key is made at init (mode 0600, outside the database), and a
+// checkpoint appended to a file is checked by `audit verify --checkpoint`.
+both_backends!(audit_key_and_checkpoints, |t| {
+    let cli = Cli::new(&t);
+    cli.init_and_login();
+    let key_file = cli.data_dir.path().join("audit.key");
+    let key = std::fs::read_to_string(&key_file).expect("the key file");
+    assert_eq!(key.trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let dump = cli.ok(&["audit", "--json", "--limit", "1000"], "");
+    assert!(!dump.contains(key.trim()), "the key is not in the trail");
+    let checkpoints = cli.data_dir.path().join("checkpoints");
+    let path = checkpoints.to_str().unwrap();
+    cli.ok(&["audit", "checkpoint", "--append", path], "");
+    cli.ok(&["resource", "add", "Payroll"], "");
+    cli.ok(&["audit", "checkpoint", "--append", path], "");
+    let verified = cli.ok(&["audit", "verify", "--checkpoint", path], "");
+    assert!(
+        verified.contains("intact") && verified.contains("2 checkpoint"),
+        "{verified}"
+    );
+    // A changed checkpoint file is refused, naming the line.
+    let text = std::fs::read_to_string(&checkpoints).unwrap();
+    std::fs::write(&checkpoints, text.replacen("seq=", "seq=1", 1)).unwrap();
+    let err = cli.fails(&["audit", "verify", "--checkpoint", path], b"", 1);
+    assert!(err.contains("checkpoint line 1"), "{err}");
+});
+
+// Signing in again ends the session the new one replaces: its token no
+// longer works (ASVS V7.2.4).
+both_backends!(a_new_login_ends_the_session_it_replaces, |t| {
+    let cli = Cli::new(&t);
+    cli.init_and_login();
+    let session_file = std::fs::read_dir(cli.data_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("session-")
+        })
+        .expect("a session file");
+    let first = std::fs::read_to_string(&session_file).unwrap();
+    cli.ok(
+        &["login", "--as", "root1", "--password-stdin"],
+        "correct horse battery staple\n",
+    );
+    let second = std::fs::read_to_string(&session_file).unwrap();
+    assert_ne!(first, second);
+    let with_token = |token: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .args(["--database", &cli.database, "user", "list"])
+            .env("KEYWARD_DATA_DIR", cli.data_dir.path())
+            .env("KEYWARD_TOKEN", token.trim())
+            .env_remove("KEYWARD_DATABASE_URL")
+            .env_remove("KEYWARD_CONFIG")
+            .output()
+            .expect("run keyward")
+    };
+    let old = with_token(&first);
+    assert_eq!(old.status.code(), Some(7));
+    assert!(String::from_utf8_lossy(&old.stderr).contains("session has ended"));
+    assert!(with_token(&second).status.success());
+});
+
 both_backends!(resource_keys_and_verify_through_a_resource, |t| {
     let cli = Cli::new(&t);
     cli.init_and_login();

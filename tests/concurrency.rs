@@ -382,3 +382,143 @@ both_backends!(
         close(other).await;
     }
 );
+
+// DESIGN.md "Sign-in" step 6: with threshold 5, 20 wrong passwords at once
+// lock the account after exactly five; the attempts in flight when the lock
+// lands are recorded as attempts while locked and not counted (before, the
+// count reached 20 and they were recorded as bad passwords).
+both_backends!(
+    attempts_in_flight_when_the_lock_lands_are_not_counted,
+    |t| {
+        let _turn = HEAVY.lock().await;
+        let admin = t.admin().await;
+        t.add_user(&admin, "target.user", Kind::Staff, Role::User, PW)
+            .await;
+        let pool = services(&t, 10).await;
+        let tasks: Vec<_> = (0..20)
+            .map(|i| {
+                let s = pool[i % pool.len()].clone();
+                tokio::spawn(async move {
+                    s.authenticate(
+                        "target.user",
+                        &Password::from(format!("wrong guess {i}").as_str()),
+                        "race",
+                    )
+                    .await
+                    .unwrap()
+                })
+            })
+            .collect();
+        let (mut bad, mut locked) = (0, 0);
+        for task in tasks {
+            match task.await.unwrap() {
+                AuthOutcome::BadCredentials => bad += 1,
+                AuthOutcome::Locked { until: Some(_) } => locked += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        for s in &pool {
+            s.settle().await;
+        }
+        let u = t.row("target.user").await;
+        assert!(u.locked_at.is_some());
+        assert_eq!(
+            u.failed_attempts, 5,
+            "only the failures before the lock count"
+        );
+        assert_eq!(attempts(&t, "target.user", "bad_password").await, 4);
+        assert_eq!(attempts(&t, "target.user", "locked").await, 1);
+        assert_eq!(attempts(&t, "target.user", "while_locked").await, 15);
+        assert_eq!((bad, locked), (5, 15));
+        close(pool).await;
+    }
+);
+
+// The interleaving the race above hopes to hit, made certain: a failure
+// read before another process locked the account is recorded after it.
+both_backends!(
+    a_failure_recorded_after_another_process_locked_is_not_counted,
+    |t| {
+        let admin = t.admin().await;
+        t.add_user(&admin, "target.user", Kind::Staff, Role::User, PW)
+            .await;
+        let id = t.row("target.user").await.id;
+        let other = services(&t, 1).await;
+        let now = t.clock.now();
+        let policy = keyward::domain::Policy::default();
+        for _ in 0..5 {
+            other[0]
+                .store()
+                .record_failure(id, "target.user", &policy, "other", now)
+                .await
+                .unwrap();
+        }
+        let late = t
+            .service
+            .store()
+            .record_failure(id, "target.user", &policy, "test", now)
+            .await
+            .unwrap();
+        let until = t.row("target.user").await.locked_until;
+        assert!(until.is_some());
+        assert_eq!(late.already_locked, Some(until));
+        assert_eq!((late.failed_attempts, late.locked), (5, None));
+        assert_eq!(t.row("target.user").await.failed_attempts, 5);
+        assert_eq!(attempts(&t, "target.user", "while_locked").await, 1);
+        // Once the lock has run out, a failure counts again, from one.
+        let later = now + chrono::Duration::minutes(16);
+        let next = t
+            .service
+            .store()
+            .record_failure(id, "target.user", &policy, "test", later)
+            .await
+            .unwrap();
+        assert_eq!((next.failed_attempts, next.already_locked), (1, None));
+        close(other).await;
+    }
+);
+
+// Two saves of a password opened on the same read, from two processes at
+// once: one is kept, the other reports the conflict.
+both_backends!(two_password_saves_on_one_read_one_wins, |t| {
+    let _turn = HEAVY.lock().await;
+    let admin = t.admin().await;
+    t.add_user(&admin, "anna.b", Kind::Staff, Role::User, PW)
+        .await;
+    let read = t.row("anna.b").await.version;
+    let pool = services(&t, 2).await;
+    let passwords = [
+        "amber lantern orchard skyline",
+        "cobalt meadow tandem whistle",
+    ];
+    let tasks: Vec<_> = passwords
+        .iter()
+        .zip(&pool)
+        .map(|(pw, s)| {
+            let (s, admin, pw) = (s.clone(), admin.clone(), pw.to_string());
+            tokio::spawn(async move {
+                let r = s
+                    .set_password_at(
+                        &admin,
+                        "anna.b",
+                        Some(read),
+                        &Password::from(pw.as_str()),
+                        false,
+                    )
+                    .await;
+                (pw, r)
+            })
+        })
+        .collect();
+    let mut kept = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            (pw, Ok(())) => kept.push(pw),
+            (_, Err(Error::Conflict(_))) => {}
+            (_, Err(other)) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(t.auth("anna.b", &kept[0]).await, AuthOutcome::Ok);
+    close(pool).await;
+});

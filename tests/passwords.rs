@@ -472,3 +472,114 @@ both_backends!(holders_round_trip, |t| {
         Error::NotFound(_)
     ));
 });
+
+// A password set from a form opened on an old read reports the conflict,
+// as edits of other fields do (before, a console save silently replaced a
+// password set meanwhile from the command line).
+both_backends!(set_password_on_an_old_read_is_a_conflict, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    t.add_user(&admin, "anna.b", Kind::Staff, Role::User, PW)
+        .await;
+    t.add_user(&admin, "ops.admin", Kind::Staff, Role::Admin, PW)
+        .await;
+    let ops = t.sign_in("ops.admin", PW).await;
+    // The console opens the dialog ...
+    let read = s.get_user(&admin, "anna.b").await.unwrap().summary.version;
+    // ... another administrator sets a password meanwhile ...
+    s.set_password(
+        &ops,
+        "anna.b",
+        &Password::from("amber lantern orchard skyline"),
+        false,
+    )
+    .await
+    .unwrap();
+    // ... and the console's save is refused, changing nothing.
+    let err = s
+        .set_password_at(
+            &admin,
+            "anna.b",
+            Some(read),
+            &Password::from("cobalt meadow tandem whistle"),
+            true,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    assert_eq!(
+        t.auth("anna.b", "amber lantern orchard skyline").await,
+        AuthOutcome::Ok
+    );
+    let sets = t
+        .audit_all(&admin)
+        .await
+        .iter()
+        .filter(|e| e.action == "password.set" && e.target == "anna.b")
+        .count();
+    assert_eq!(sets, 1);
+    // Read again, the save goes through.
+    let fresh = s.get_user(&admin, "anna.b").await.unwrap().summary.version;
+    s.set_password_at(
+        &admin,
+        "anna.b",
+        Some(fresh),
+        &Password::from("cobalt meadow tandem whistle"),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        t.auth("anna.b", "cobalt meadow tandem whistle").await,
+        AuthOutcome::Ok
+    );
+    assert!(t.row("anna.b").await.version > fresh);
+    // An unlock since the read is a change too.
+    let read = s.get_user(&admin, "anna.b").await.unwrap().summary.version;
+    for _ in 0..5 {
+        t.auth("anna.b", "wrong wrong wrong").await;
+    }
+    s.unlock(&admin, "anna.b").await.unwrap();
+    let err = s
+        .set_password_at(
+            &admin,
+            "anna.b",
+            Some(read),
+            &Password::from("a brand new passphrase"),
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+});
+
+// An administrator who may not reset admins' passwords, on their own
+// account, is told how to change their own (before: that admins'
+// passwords are not theirs to reset).
+both_backends!(own_password_gets_the_own_password_hint, |t| {
+    let admin = t.admin().await;
+    let ops = t
+        .add_and_sign_in(&admin, "ops.admin", Role::Admin, PW)
+        .await;
+    let err = t
+        .service
+        .set_password(
+            &ops,
+            "ops.admin",
+            &Password::from("amber lantern orchard skyline"),
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Forbidden(m) if m.contains("your own password") && m.contains("current one")),
+        "{err:?}"
+    );
+    let refusals = t
+        .audit_all(&admin)
+        .await
+        .into_iter()
+        .filter(|e| e.action == "refused" && e.target == "ops.admin")
+        .count();
+    assert_eq!(refusals, 1, "the refusal is audited");
+});

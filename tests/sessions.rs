@@ -1,5 +1,6 @@
 //! CLI sessions (DESIGN.md "Credentials"): a token shown once, ended by
-//! idleness, by disabling or demoting the user, and by logout.
+//! idleness, by disabling or deleting the user or any change of their role,
+//! and by logout.
 
 mod common;
 
@@ -224,4 +225,107 @@ both_backends!(no_session_without_a_good_sign_in, |t| {
     );
     assert!(r.token.is_none());
     assert_eq!(r.actor.unwrap().login, "ops.admin");
+});
+
+// Any change of role, down or up, ends the user's CLI sessions, and an
+// actor signed in before it (the console's) is refused at its next call.
+// Before, an admin demoted to manager kept a working session.
+both_backends!(any_role_change_ends_sessions, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    t.add_user(&admin, "ops.admin", Kind::Staff, Role::Admin, PW)
+        .await;
+    t.add_user(&admin, "mgr.two", Kind::Staff, Role::Manager, PW)
+        .await;
+    let session = |login: &'static str| async move {
+        s.login(login, &Password::from(PW), "cli", true)
+            .await
+            .unwrap()
+            .token
+            .unwrap()
+    };
+    let set_role = |login: &'static str, role: Role| {
+        let admin = admin.clone();
+        async move {
+            s.edit_user(
+                &admin,
+                login,
+                None,
+                &UserEdit {
+                    role: Some(role),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+    };
+
+    // Demoted, still allowed in the console.
+    let ops = session("ops.admin").await;
+    let ops_actor = s.session_actor(&ops).await.unwrap();
+    assert_eq!(ops_actor.role, Role::Admin);
+    set_role("ops.admin", Role::Manager).await;
+    assert!(is_unauthenticated(s.session_actor(&ops).await));
+    let err = s
+        .list_users(&ops_actor, &Default::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Unauthenticated(m) if m.contains("manager")),
+        "{err:?}"
+    );
+    // Signing in again gives the new rights.
+    let again = session("ops.admin").await;
+    assert_eq!(s.session_actor(&again).await.unwrap().role, Role::Manager);
+
+    // Promoted: the session opened as a manager ends too.
+    let mgr = session("mgr.two").await;
+    let mgr_actor = s.session_actor(&mgr).await.unwrap();
+    set_role("mgr.two", Role::Admin).await;
+    assert!(is_unauthenticated(s.session_actor(&mgr).await));
+    assert!(is_unauthenticated(
+        s.list_users(&mgr_actor, &Default::default()).await
+    ));
+
+    // An edit that keeps the role ends nothing.
+    let keep = session("mgr.two").await;
+    s.edit_user(
+        &admin,
+        "mgr.two",
+        None,
+        &UserEdit {
+            name: Some("Manager Two".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.session_actor(&keep).await.unwrap().login, "mgr.two");
+    // A refused role change (stale version) ends nothing either.
+    let stale = s.get_user(&admin, "mgr.two").await.unwrap();
+    s.edit_user(
+        &admin,
+        "mgr.two",
+        None,
+        &UserEdit {
+            name: Some("Manager 2".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let refused = s
+        .edit_user(
+            &admin,
+            "mgr.two",
+            Some(stale.summary.version),
+            &UserEdit {
+                role: Some(Role::Manager),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(matches!(refused, Err(Error::Conflict(_))), "{refused:?}");
+    assert_eq!(s.session_actor(&keep).await.unwrap().login, "mgr.two");
 });

@@ -142,45 +142,138 @@ both_backends!(stale_password_is_not_counted, |t| {
         "dana.e",
         Kind::Staff,
         Role::User,
-        "first password of dana",
+        "zeroth password of dana",
     )
     .await;
     let s = &t.service;
-    s.set_password(&admin, "dana.e", &Password::from(PW), false)
-        .await
-        .unwrap();
-    for _ in 0..8 {
-        let o = s
-            .authenticate("dana.e", &Password::from("first password of dana"), "phone")
+    for pw in ["first password of dana", "second password of dana", PW] {
+        s.set_password(&admin, "dana.e", &Password::from(pw), false)
             .await
             .unwrap();
-        assert_eq!(o, AuthOutcome::BadCredentials);
     }
-    // Only the failure that would lock is compared with previous passwords
-    // (every other answer costs one verification): the first four count,
-    // every later one is seen as stale, so the device never locks her out.
+    // Her phone holds the first password, her mail client the second:
+    // every such failure is seen as stale, from the first one on (before,
+    // only the failure that would lock was compared, so the count reached
+    // threshold - 1 and one typo then locked her out).
+    for _ in 0..4 {
+        for (pw, source) in [
+            ("first password of dana", "phone"),
+            ("second password of dana", "mail"),
+        ] {
+            let o = s
+                .authenticate("dana.e", &Password::from(pw), source)
+                .await
+                .unwrap();
+            assert_eq!(o, AuthOutcome::BadCredentials);
+        }
+    }
+    s.settle().await;
     let u = s.get_user(&admin, "dana.e").await.unwrap();
-    assert_eq!(
-        u.summary.failed_attempts, 4,
-        "stale attempts stop counting before the lock"
-    );
-    assert!(
-        !u.summary.locked,
-        "a device with an old password never locks"
-    );
+    assert_eq!(u.summary.failed_attempts, 0, "{:?}", u.recent_attempts);
+    assert!(!u.summary.locked);
     let stale = u
         .recent_attempts
         .iter()
-        .filter(|a| a.outcome == "stale_password" && a.source == "phone")
+        .filter(|a| a.outcome == "stale_password")
         .count();
-    assert_eq!(stale, 4, "{:?}", u.recent_attempts);
-    // A wrong password that is not an old one still locks at the threshold.
+    assert_eq!(stale, 8, "{:?}", u.recent_attempts);
+    // One typo then counts once and locks nothing.
+    s.authenticate(
+        "dana.e",
+        &Password::from("violet kettle harbor quince"),
+        "web",
+    )
+    .await
+    .unwrap();
+    s.settle().await;
+    let u = s.get_user(&admin, "dana.e").await.unwrap();
+    assert_eq!((u.summary.failed_attempts, u.summary.locked), (1, false));
+    // Only the two previous passwords are forgiven: an older one counts.
+    for _ in 0..3 {
+        s.authenticate("dana.e", &Password::from("zeroth password of dana"), "old")
+            .await
+            .unwrap();
+    }
+    s.settle().await;
+    assert_eq!(
+        s.get_user(&admin, "dana.e")
+            .await
+            .unwrap()
+            .summary
+            .failed_attempts,
+        4
+    );
+    // The failure that would lock is compared before it answers: a stale
+    // one neither counts nor locks ...
+    let o = s
+        .authenticate("dana.e", &Password::from("first password of dana"), "phone")
+        .await
+        .unwrap();
+    assert_eq!(o, AuthOutcome::BadCredentials);
+    s.settle().await;
+    let u = s.get_user(&admin, "dana.e").await.unwrap();
+    assert_eq!((u.summary.failed_attempts, u.summary.locked), (4, false));
+    // ... and a wrong password that is not an old one still locks.
     let o = s
         .authenticate("dana.e", &Password::from("a guess, not old"), "web")
         .await
         .unwrap();
     assert_eq!(o, AuthOutcome::BadCredentials);
     assert!(s.get_user(&admin, "dana.e").await.unwrap().summary.locked);
+});
+
+// A counted failure is taken back only while the count still holds it.
+both_backends!(a_stale_failure_is_forgiven_only_while_it_is_counted, |t| {
+    let admin = t.admin().await;
+    t.add_user(&admin, "ivy.j", Kind::Staff, Role::User, PW)
+        .await;
+    let store = t.service.store();
+    let id = t.row("ivy.j").await.id;
+    let policy = keyward::domain::Policy::default();
+    let now = t.clock.now();
+    let fail = || async {
+        store
+            .record_failure(id, "ivy.j", &policy, "test", now)
+            .await
+            .unwrap()
+    };
+    // Forgiven once: the count goes down and the attempt is stale.
+    let a = fail().await.attempt_id;
+    fail().await;
+    assert!(store.forgive_stale(id, a).await.unwrap());
+    assert!(!store.forgive_stale(id, a).await.unwrap(), "only once");
+    assert_eq!(t.row("ivy.j").await.failed_attempts, 1);
+    // A sign-in since reset the count: a later failure is not forgiven in
+    // its place.
+    let b = fail().await.attempt_id;
+    assert!(
+        store
+            .record_success(id, "ivy.j", "test", now)
+            .await
+            .unwrap()
+    );
+    fail().await;
+    assert!(!store.forgive_stale(id, b).await.unwrap());
+    assert_eq!(t.row("ivy.j").await.failed_attempts, 1);
+    // Nor once the account is locked (the lock stands, its count too).
+    let c = fail().await.attempt_id;
+    for _ in 0..3 {
+        fail().await;
+    }
+    assert!(t.row("ivy.j").await.locked_at.is_some());
+    assert!(!store.forgive_stale(id, c).await.unwrap());
+    assert_eq!(t.row("ivy.j").await.failed_attempts, 5);
+    // Nor after an administrator's change to the account (an unlock).
+    t.clock.advance(Duration::seconds(1));
+    t.service.unlock(&admin, "ivy.j").await.unwrap();
+    assert!(!store.forgive_stale(id, c).await.unwrap());
+    let rows = store.attempts_for_user(id, 100).await.unwrap();
+    let stale: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.outcome == "stale_password")
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(stale, vec![a]);
 });
 
 both_backends!(disabled_and_must_change, |t| {
@@ -414,7 +507,9 @@ both_backends!(
     }
 );
 
-both_backends!(every_branch_costs_one_argon2_run, |t| {
+// Every failure costs the same Argon2 work: one run before its answer,
+// and the stale-password check's two after it (service/stale.rs).
+both_backends!(every_failure_costs_the_same_argon2_runs, |t| {
     let admin = t.admin().await;
     t.add_user(&admin, "gail.h", Kind::Staff, Role::User, PW)
         .await;
@@ -430,36 +525,46 @@ both_backends!(every_branch_costs_one_argon2_run, |t| {
     .await
     .unwrap();
     s.set_disabled(&admin, "hugo.i", true).await.unwrap();
-    // Runs made by one sign-in.
+    // Runs made by one sign-in, its deferred check included.
     let runs = |login: &'static str, pw: &'static str| async move {
         let before = s.argon2_runs();
         let outcome = s
             .authenticate(login, &Password::from(pw), "test")
             .await
             .unwrap();
+        s.settle().await;
         (outcome, s.argon2_runs() - before)
     };
     assert_eq!(
         runs("nobody.here", PW).await,
-        (AuthOutcome::BadCredentials, 1)
+        (AuthOutcome::BadCredentials, 3)
     );
-    assert_eq!(runs("hugo.i", PW).await, (AuthOutcome::Disabled, 1));
-    assert_eq!(runs("gail.h", "").await, (AuthOutcome::BadCredentials, 1));
-    // Wrong passwords below the threshold: one run each, old password or not.
-    for pw in [PW, "a guess", "another guess"] {
-        assert_eq!(runs("gail.h", pw).await, (AuthOutcome::BadCredentials, 1));
+    assert_eq!(runs("hugo.i", PW).await, (AuthOutcome::Disabled, 3));
+    assert_eq!(runs("gail.h", "").await, (AuthOutcome::BadCredentials, 3));
+    // Wrong passwords below the threshold, old password (not counted) or not.
+    for pw in [PW, "a guess", "another guess", "a third guess"] {
+        assert_eq!(runs("gail.h", pw).await, (AuthOutcome::BadCredentials, 3));
     }
-    // The empty password counted too: this is the fifth failure, the one
-    // that would lock. It is compared with the two previous passwords too.
     assert_eq!(
-        runs("gail.h", "one more").await.0,
-        AuthOutcome::BadCredentials
+        s.get_user(&admin, "gail.h")
+            .await
+            .unwrap()
+            .summary
+            .failed_attempts,
+        4
+    );
+    // The fifth failure, the one that would lock, is compared with the
+    // two previous passwords before its answer: the same three runs.
+    assert_eq!(
+        runs("gail.h", "one more").await,
+        (AuthOutcome::BadCredentials, 3)
     );
     assert!(s.get_user(&admin, "gail.h").await.unwrap().summary.locked);
     let (outcome, n) = runs("gail.h", "gail's second password").await;
     assert!(matches!(outcome, AuthOutcome::Locked { .. }), "{outcome:?}");
-    assert_eq!(n, 1, "a locked account costs one run");
+    assert_eq!(n, 3, "a locked account costs the same");
     s.unlock(&admin, "gail.h").await.unwrap();
+    // The right password: one run, nothing after.
     assert_eq!(
         runs("gail.h", "gail's second password").await,
         (AuthOutcome::Ok, 1)

@@ -19,7 +19,7 @@ mod setup;
 mod signin;
 
 use keyward::domain::Password;
-use keyward::service::{Service, ServiceConfig};
+use keyward::service::Service;
 use report::{Figure, announce};
 
 const SEARCH_TERMS: usize = 300;
@@ -90,7 +90,7 @@ async fn run() -> Result<(), String> {
             db
         };
 
-        let service = Service::open(&db.url, ServiceConfig::default())
+        let service = Service::open(&db.url, db.service_config()?)
             .await
             .map_err(|e| e.to_string())?;
         if !reuse {

@@ -53,6 +53,19 @@ impl BenchDb {
         cmd
     }
 
+    /// The service settings the binary runs with: the audit key `keyward
+    /// init` made in the data directory (the chain is keyed).
+    pub fn service_config(&self) -> Result<keyward::service::ServiceConfig, String> {
+        let path = self.dir.join("audit.key");
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let key = keyward::domain::audit::AuditKey::from_hex(&text)?;
+        Ok(keyward::service::ServiceConfig {
+            audit_key: Some(std::sync::Arc::new(key)),
+            ..Default::default()
+        })
+    }
+
     /// The environment the binary runs with.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![

@@ -57,6 +57,11 @@ pub async fn login(config: &Config, service: &Service, login: &str, stdin: bool)
     }
     match (&result.outcome, result.token) {
         (AuthOutcome::Ok, Some(token)) => {
+            // A new sign-in ends the session it replaces (ASVS V7.2.4),
+            // rather than leaving its token valid until it idles out.
+            if let Err(e) = session::logout(config, service).await {
+                tracing::warn!(error = %e, "could not end the previous CLI session");
+            }
             let path = session::save(config, &token)?;
             let who = result
                 .actor

@@ -330,15 +330,46 @@ pub async fn audit(
     if let Some(AuditCommand::Export { export }) = cmd {
         return super::transfer::export_audit(service, actor, export.format).await;
     }
-    if let Some(AuditCommand::Verify { out }) = cmd {
-        let verdict = service.verify_audit(actor).await?;
+    if let Some(AuditCommand::Checkpoint { append }) = cmd {
+        let line = service.audit_checkpoint(actor).await?;
+        match append {
+            Some(path) => {
+                append_line(&path, &line).map_err(|e| {
+                    Error::Invalid(format!("cannot append to {}: {e}", path.display()))
+                })?;
+                say!("checkpoint appended to {}", path.display());
+            }
+            None => say!("{line}"),
+        }
+        return Ok(0);
+    }
+    if let Some(AuditCommand::Verify { checkpoint, out }) = cmd {
+        let checkpoints = match &checkpoint {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
+                service.read_checkpoints(&text)?
+            }
+            None => Vec::new(),
+        };
+        let verdict = service.verify_audit_with(actor, &checkpoints).await?;
         if out.json || as_json {
             json(&verdict)?;
         }
         return Ok(match verdict {
             AuditVerdict::Intact { entries } => {
                 if !(out.json || as_json) {
-                    say!("audit trail intact: {}", count(entries, "entry", "entries"));
+                    let checked = match checkpoints.len() {
+                        0 => String::new(),
+                        n => format!(
+                            ", {} found in it",
+                            count(n as u64, "checkpoint", "checkpoints")
+                        ),
+                    };
+                    say!(
+                        "audit trail intact: {}{checked}",
+                        count(entries, "entry", "entries")
+                    );
                 }
                 0
             }
@@ -389,4 +420,19 @@ pub async fn audit(
         w.finish()?;
     }
     Ok(0)
+}
+
+/// Appends `line` to `path`, creating it owner-only.
+fn append_line(path: &std::path::Path, line: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    writeln!(file, "{line}")?;
+    file.sync_all()
 }

@@ -3,6 +3,12 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The most rows a listing answers at once (the service's page size):
+/// a larger `--limit` is refused with the range, never silently cut.
+pub const PAGE_LIMIT_MAX: i64 = 1000;
+/// The most audit entries `keyward audit` shows at once.
+pub const AUDIT_LIMIT_MAX: i64 = 10_000;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "keyward",
@@ -83,8 +89,8 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         verify: Option<AuditCommand>,
-        /// How many entries, from 1 to 10000.
-        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        /// How many entries (1 to 10,000).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=AUDIT_LIMIT_MAX))]
         limit: i64,
         /// Every matching entry, a page at a time (JSON Lines with --json).
         #[arg(long, conflicts_with = "limit")]
@@ -190,7 +196,8 @@ pub enum UserCommand {
         /// login, name or last-login.
         #[arg(long, default_value = "login")]
         sort: String,
-        #[arg(long, default_value_t = 50)]
+        /// How many users (1 to 1,000).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=PAGE_LIMIT_MAX))]
         limit: i64,
         /// Every matching user, a page at a time (JSON Lines with --json).
         #[arg(long, conflicts_with = "limit")]
@@ -373,8 +380,8 @@ pub enum ResourceCommand {
     /// Who has access to a resource.
     Users {
         resource: String,
-        /// How many, from 1 to 1000.
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=1000))]
+        /// How many users (1 to 1,000).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=PAGE_LIMIT_MAX))]
         limit: i64,
         /// Everyone with access, a page at a time (JSON Lines with --json).
         #[arg(long, conflicts_with = "limit")]
@@ -449,8 +456,12 @@ pub enum PolicyCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain; exit 15 and name the first broken entry if it was tampered with.
+    /// Walk the MAC chain; exit 15 and name the first broken entry if it was tampered with.
     Verify {
+        /// Also check the checkpoints in FILE (one a line, as `audit checkpoint` writes
+        /// them): entries cut off the end, or a chain rewritten, since they were taken.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
         #[command(flatten)]
         out: Output,
     },
@@ -458,6 +469,12 @@ pub enum AuditCommand {
     Export {
         #[command(flatten)]
         export: ExportFormat,
+    },
+    /// Print the chain's signed head (sequence and MAC), to keep outside the database;
+    /// with --append FILE, add it to FILE as a line (created 0600).
+    Checkpoint {
+        #[arg(long, value_name = "FILE")]
+        append: Option<PathBuf>,
     },
 }
 

@@ -31,13 +31,39 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
     if let Some(result) = docs::run(&command) {
         return result;
     }
+    // Setting up or upgrading a database makes the audit key if there is
+    // none (config.rs); every other command uses the key it finds.
+    let mut config = config.clone();
+    if matches!(command, Command::Init { .. } | Command::Migrate) {
+        config.ensure_audit_key()?;
+    }
+    let config = &config;
     if let Command::Migrate = command {
-        let store = crate::store::Store::open(&config.database_url).await?;
+        let store = crate::store::Store::open(&config.database_url)
+            .await?
+            .with_audit_key(config.audit_key.clone());
         store.migrate().await?;
+        if let Some(key) = &config.audit_key {
+            let event = crate::store::AuditEvent::keyed(key);
+            store
+                .key_audit_chain(key, &event, chrono::Utc::now())
+                .await?;
+        }
         say!("migrated {}", store.location());
         return Ok(0);
     }
     let service = Service::open(&config.database_url, config.service_config()).await?;
+    let result = dispatch(command, config, &service).await;
+    // A failed sign-in's stale-password check runs after its answer
+    // (service/stale.rs): the process waits for it, whatever the command
+    // answered, before it ends.
+    service.settle().await;
+    service.store().close().await;
+    result
+}
+
+/// Runs a command other than `migrate` on an open service.
+async fn dispatch(command: Command, config: &Config, service: &Service) -> Result<i32> {
     let code = match command {
         Command::Migrate | Command::Serve { .. } => 0,
         Command::Init {
@@ -45,11 +71,11 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
             name,
             email,
             pw,
-        } => account::init(&service, &admin, &name, &email, pw.password_stdin).await?,
+        } => account::init(service, &admin, &name, &email, pw.password_stdin).await?,
         Command::Login { login, pw } => {
-            account::login(config, &service, &login, pw.password_stdin).await?
+            account::login(config, service, &login, pw.password_stdin).await?
         }
-        Command::Logout => account::logout(config, &service).await?,
+        Command::Logout => account::logout(config, service).await?,
         // Answered above, before any database is opened.
         Command::Completions { .. } | Command::Man { .. } => 0,
         Command::Verify {
@@ -60,7 +86,7 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
             out,
         } => {
             account::verify(
-                &service,
+                service,
                 &login,
                 &source,
                 resource.as_deref(),
@@ -69,26 +95,26 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
             )
             .await?
         }
-        Command::ResetToken(cmd) => account::reset_token(config, &service, cmd).await?,
+        Command::ResetToken(cmd) => account::reset_token(config, service, cmd).await?,
         Command::Demo { users } => {
-            let actor = session::actor(config, &service).await?;
-            account::demo(&service, &actor, users).await?
+            let actor = session::actor(config, service).await?;
+            account::demo(service, &actor, users).await?
         }
         Command::User(cmd) => {
-            let actor = session::actor(config, &service).await?;
-            users::run(&service, &actor, cmd).await?
+            let actor = session::actor(config, service).await?;
+            users::run(service, &actor, cmd).await?
         }
         Command::Resource(cmd) => {
-            let actor = session::actor(config, &service).await?;
-            admin::resource(&service, &actor, cmd).await?
+            let actor = session::actor(config, service).await?;
+            admin::resource(service, &actor, cmd).await?
         }
         Command::Policy(cmd) => {
-            let actor = session::actor(config, &service).await?;
-            admin::policy(&service, &actor, cmd).await?
+            let actor = session::actor(config, service).await?;
+            admin::policy(service, &actor, cmd).await?
         }
         Command::Lockouts { out } => {
-            let actor = session::actor(config, &service).await?;
-            admin::lockouts(&service, &actor, out.json).await?
+            let actor = session::actor(config, service).await?;
+            admin::lockouts(service, &actor, out.json).await?
         }
         Command::Audit {
             verify,
@@ -97,17 +123,16 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
             filter,
             out,
         } => {
-            let actor = session::actor(config, &service).await?;
+            let actor = session::actor(config, service).await?;
             let listing = admin::AuditListing {
                 limit,
                 all,
                 filter: filter.as_deref(),
                 json: out.json,
             };
-            admin::audit(&service, &actor, verify, &listing).await?
+            admin::audit(service, &actor, verify, &listing).await?
         }
     };
-    service.store().close().await;
     Ok(code)
 }
 

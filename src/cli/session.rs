@@ -17,7 +17,7 @@ pub fn token_path(config: &Config) -> PathBuf {
 pub fn save(config: &Config, token: &str) -> Result<PathBuf> {
     let path = token_path(config);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
+        crate::files::create_private_dir(dir)
             .map_err(|e| Error::Invalid(format!("cannot create {}: {e}", dir.display())))?;
     }
     write_private(&path, token).map_err(|e| {

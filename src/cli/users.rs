@@ -293,6 +293,9 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
             pw,
         } => {
             let detail = service.get_user(actor, &login).await?;
+            if detail.summary.id == actor.user_id {
+                return own_password(service, actor, must_change, pw.password_stdin).await;
+            }
             if !detail.holders.is_empty() {
                 eprintln!(
                     "note: {} is shared by {}; all of them will need the new password",
@@ -470,5 +473,26 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
             );
         }
     }
+    Ok(0)
+}
+
+/// `user set-password` with one's own login: the current password first
+/// (an administrator changes their own password by giving it), then the
+/// new one; with --password-stdin, one line each.
+async fn own_password(
+    service: &Service,
+    actor: &Actor,
+    must_change: bool,
+    stdin: bool,
+) -> Result<i32> {
+    if must_change {
+        return Err(Error::Invalid(
+            "--must-change is for other users' passwords; yours is changed now".into(),
+        ));
+    }
+    let current = input::password_once(stdin, "Your current password: ")?;
+    let new = input::new_password(stdin, "Your new password: ")?;
+    service.change_own_password(actor, &current, &new).await?;
+    say!("your password is changed");
     Ok(0)
 }

@@ -67,7 +67,7 @@ fn verify_parsed(parsed: &PasswordHash<'_>, password: &[u8]) -> Option<bool> {
 
 /// Argon2id cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct HashParams {
     /// Memory in KiB.
     pub memory_kib: u32,
@@ -157,10 +157,30 @@ impl Hasher {
     }
 
     /// Makes the dummy hash now (one Argon2 run, not counted in `runs`), so
-    /// that no sign-in waits for it. A call while another makes it waits
-    /// for that one.
-    pub fn prepare(&self) {
-        self.dummy();
+    /// that no sign-in waits for it, and returns it. A call while another
+    /// makes it waits for that one.
+    pub fn prepare(&self) -> &str {
+        self.dummy()
+    }
+
+    /// Takes `phc` as the dummy hash (one kept in the database, so that a
+    /// fresh process need not make its own: service/calibration.rs) if it
+    /// is an Argon2id hash with exactly the live parameters, and no dummy
+    /// was made yet. Whether it is the dummy now.
+    pub fn adopt_dummy(&self, phc: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return false;
+        };
+        let get = |name: &str| parsed.params.get_decimal(name);
+        let live = parsed.algorithm.as_str() == "argon2id"
+            && parsed.version == Some(Version::V0x13.into())
+            && get("m") == Some(self.params.memory_kib)
+            && get("t") == Some(self.params.iterations)
+            && get("p") == Some(self.params.parallelism)
+            && parsed.salt.is_some()
+            && parsed.hash.is_some();
+        live && (self.dummy.set(phc.to_string()).is_ok()
+            || self.dummy.get().map(String::as_str) == Some(phc))
     }
 
     fn dummy(&self) -> &str {
@@ -177,6 +197,12 @@ impl Hasher {
 
     pub fn params(&self) -> HashParams {
         self.params
+    }
+
+    /// The live parameters as one key ("m=19456,t=2,p=1").
+    pub fn params_key(&self) -> String {
+        let p = self.params;
+        format!("m={},t={},p={}", p.memory_kib, p.iterations, p.parallelism)
     }
 
     /// How many Argon2 runs (hashes and verifications) this hasher has made.
@@ -272,6 +298,20 @@ impl Hasher {
                 );
             }
         }
+    }
+
+    /// Whether `password` matches any of the first `runs` of `hashes`, in
+    /// exactly `runs` runs: a missing hash is made up by a run against the
+    /// dummy, and every one is checked (the time does not tell which
+    /// matched, or how many hashes there were).
+    pub fn matches_any_of(&self, hashes: &[String], runs: usize, password: &Password) -> bool {
+        (0..runs).fold(false, |hit, i| match hashes.get(i) {
+            Some(phc) => self.verify(phc, password) | hit,
+            None => {
+                self.burn(password);
+                hit
+            }
+        })
     }
 
     /// Whether a stored hash is weaker than the live parameters (or not

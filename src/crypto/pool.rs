@@ -18,6 +18,12 @@
 //! load does not need idle, and a thread idle for [`IDLE_AFTER`] runs the
 //! pool's idle hook (the service's frees and zeroes that memory), as the
 //! blocking pool's threads did by ending.
+//!
+//! Work whose answer no client waits for (the stale-password check made
+//! after a failed sign-in has been answered: service/stale.rs) goes in
+//! behind: a thread takes it only when no answered job waits, so it never
+//! delays a sign-in by more than the one run a thread may be in the
+//! middle of.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -49,6 +55,9 @@ pub struct HashPool {
 struct Shared {
     /// Jobs that came while every thread was busy, oldest first.
     waiting: VecDeque<Job>,
+    /// Background jobs (nobody waits for their answer) that came while
+    /// every thread was busy: taken only when `waiting` is empty.
+    behind: VecDeque<Job>,
     /// The threads waiting for a job, by number: a stack, whose last entry
     /// (the thread that finished last) takes the next job. A thread whose
     /// wait ran out goes to the front.
@@ -103,6 +112,7 @@ impl HashPool {
         // before its thread runs waits in that thread's own channel.
         let shared = Arc::new(Mutex::new(Shared {
             waiting: VecDeque::new(),
+            behind: VecDeque::new(),
             idle: (0..threads).rev().collect(),
         }));
         let mut senders = Vec::new();
@@ -139,6 +149,23 @@ impl HashPool {
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, PoolError> {
+        self.run_in(Lane::Answered, job).await
+    }
+
+    /// Runs `job` behind every answered job (see the module's doc): for
+    /// work whose answer no client waits for.
+    pub async fn run_behind<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PoolError> {
+        self.run_in(Lane::Behind, job).await
+    }
+
+    async fn run_in<T: Send + 'static>(
+        &self,
+        lane: Lane,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PoolError> {
         let (answer, answered) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
             let result = catch_unwind(AssertUnwindSafe(job)).map_err(|_| PoolError::Panicked);
@@ -147,19 +174,23 @@ impl HashPool {
                 let _ = answer.send(result);
             })
         });
-        self.submit(job)?;
+        self.submit(job, lane)?;
         answered.await.map_err(|_| PoolError::Gone)?
     }
 
-    /// Hands `job` to the thread idle since the shortest time, or queues it.
-    fn submit(&self, job: Job) -> Result<(), PoolError> {
+    /// Hands `job` to the thread idle since the shortest time, or queues it
+    /// in its lane.
+    fn submit(&self, job: Job, lane: Lane) -> Result<(), PoolError> {
         let thread = {
             let mut shared = lock(&self.shared);
             match shared.idle.pop() {
                 Some(n) => n,
                 None if shared.waiting.len() >= self.queue_limit => return Err(PoolError::Busy),
                 None => {
-                    shared.waiting.push_back(job);
+                    match lane {
+                        Lane::Answered => shared.waiting.push_back(job),
+                        Lane::Behind => shared.behind.push_back(job),
+                    }
                     return Ok(());
                 }
             }
@@ -169,6 +200,15 @@ impl HashPool {
         let to = self.threads.get(thread).ok_or(PoolError::Gone)?;
         to.send(job).map_err(|_| PoolError::Gone)
     }
+}
+
+/// Which queue a job waits in when every thread is busy.
+#[derive(Clone, Copy)]
+enum Lane {
+    /// A caller waits for its answer.
+    Answered,
+    /// Nobody waits: it runs when no answered job is waiting.
+    Behind,
 }
 
 /// Thread `me`'s life, from among the idle: its next job, then a waiting
@@ -187,7 +227,10 @@ fn work(
         let answer = job();
         let waiting = {
             let mut shared = lock(shared);
-            let job = shared.waiting.pop_front();
+            let job = shared
+                .waiting
+                .pop_front()
+                .or_else(|| shared.behind.pop_front());
             if job.is_none() {
                 shared.idle.push(me);
             }
@@ -389,6 +432,55 @@ mod tests {
         .await;
     }
 
+    #[test]
+    fn background_jobs_run_after_every_waiting_answered_job() {
+        let pool = HashPool::start(1, IDLE_AFTER, || {}).expect("start");
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let note = |i: u64| -> Job {
+            let order = order.clone();
+            Box::new(move || {
+                lock_order(&order).push(i);
+                Box::new(|| {})
+            })
+        };
+        // The one thread is busy until `release` is sent.
+        let (started, running) = channel::<()>();
+        let (release, held) = channel::<()>();
+        let busy: Job = Box::new(move || {
+            let _ = started.send(());
+            let _ = held.recv();
+            Box::new(|| {})
+        });
+        pool.submit(busy, Lane::Answered).expect("submit");
+        running.recv().expect("the busy job runs");
+        // Queued while it is busy: two background jobs, then an answered
+        // one, which still runs before them.
+        pool.submit(note(100), Lane::Behind).expect("submit");
+        pool.submit(note(101), Lane::Behind).expect("submit");
+        pool.submit(note(1), Lane::Answered).expect("submit");
+        let (finished, done) = channel::<()>();
+        let last: Job = Box::new(move || {
+            let _ = finished.send(());
+            Box::new(|| {})
+        });
+        pool.submit(last, Lane::Behind).expect("submit");
+        release.send(()).expect("release");
+        done.recv_timeout(Duration::from_secs(20))
+            .expect("every job ran");
+        assert_eq!(*lock_order(&order), vec![1, 100, 101]);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_background_job_leaves_the_thread_working() {
+        within(async {
+            let pool = HashPool::start(1, IDLE_AFTER, || {}).expect("start");
+            let failed = pool.run_behind(|| -> u8 { panic!("boom") }).await;
+            assert_eq!(failed, Err(PoolError::Panicked));
+            assert_eq!(pool.run_behind(|| 7).await, Ok(7));
+        })
+        .await;
+    }
+
     fn lock_order(order: &Mutex<Vec<u64>>) -> MutexGuard<'_, Vec<u64>> {
         order.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -424,6 +516,7 @@ mod tests {
         // is still on its way when thread 1's wait runs out.
         let shared = Mutex::new(Shared {
             waiting: VecDeque::new(),
+            behind: VecDeque::new(),
             idle: vec![0],
         });
         let (to, mine) = channel::<Job>();
@@ -449,6 +542,7 @@ mod tests {
     fn a_thread_whose_wait_runs_out_moves_to_the_bottom() {
         let shared = Mutex::new(Shared {
             waiting: VecDeque::new(),
+            behind: VecDeque::new(),
             idle: vec![2, 0, 1],
         });
         let (to, mine) = channel::<Job>();

@@ -471,6 +471,15 @@ impl Policy {
     /// Applies `key=value` pairs and validates the result; on error nothing
     /// is changed.
     pub fn with_changes(&self, pairs: &[(String, String)]) -> Result<Policy, PolicyError> {
+        // A key given twice is a typo or a script's mistake: which value was
+        // meant is not for keyward to guess.
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            if let Some((_, first)) = pairs[..i].iter().find(|(earlier, _)| earlier == k) {
+                return Err(PolicyError(format!(
+                    "{k} is given twice ({first} and {v}); give each key once"
+                )));
+            }
+        }
         let mut next = self.clone();
         for (k, v) in pairs {
             next.set(k, v)?;
@@ -520,6 +529,33 @@ pub fn parse_pairs(args: &[String]) -> Result<Vec<(String, String)>, PolicyError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let p = Policy::default();
+        let PolicyError(m) = p
+            .with_changes(&pairs(&[
+                ("min_length", "16"),
+                ("history", "3"),
+                ("min_length", "17"),
+            ]))
+            .unwrap_err();
+        assert_eq!(
+            m,
+            "min_length is given twice (16 and 17); give each key once"
+        );
+        let same = p.with_changes(&pairs(&[("min_length", "16"), ("min_length", "16")]));
+        assert!(same.is_err(), "even with the same value");
+        assert!(
+            p.with_changes(&pairs(&[("min_length", "16"), ("history", "3")]))
+                .is_ok()
+        );
+    }
 
     #[test]
     fn defaults_are_valid_and_match_the_table() {

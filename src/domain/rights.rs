@@ -86,9 +86,23 @@ pub fn check(actor: Role, action: Action, target: Option<(Role, Kind)>) -> Resul
         (Manager, Action::ResetPassword) => {
             "a manager may reset passwords only of user-role and portal accounts".to_string()
         }
-        _ => format!("a {} may not {}", actor.label(), action.describe()),
+        _ => format!(
+            "{} may not {}",
+            with_article(actor.label()),
+            action.describe()
+        ),
     };
     Err(why)
+}
+
+/// "an admin", "an account manager", "a manager".
+fn with_article(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
 }
 
 #[cfg(test)]
@@ -149,6 +163,12 @@ mod tests {
         assert!(e.contains("admins"), "{e}");
         let e = check(Admin, Action::ChangeRole(GlobalAdmin), None).unwrap_err();
         assert!(e.contains("up to manager"), "{e}");
+        let e = check(AccountManager, Action::ResetPassword, Some((User, Staff))).unwrap_err();
+        assert!(e.starts_with("an account manager may not"), "{e}");
+        let e = check(Admin, Action::BulkReset, None).unwrap_err();
+        assert!(e.starts_with("an admin may not"), "{e}");
+        let e = check(Manager, Action::ManageUser, Some((User, Staff))).unwrap_err();
+        assert!(e.starts_with("a manager may not"), "{e}");
     }
 
     #[test]

@@ -54,14 +54,15 @@ pub struct Running {
 
 impl Running {
     /// Stops accepting, lets requests in flight finish (up to the grace
-    /// period), waits for work started after an answer, and returns.
+    /// period), waits for work started after an answer (reset links,
+    /// stale-password checks), and returns.
     pub async fn stop(self) -> Result<()> {
         self.handle.graceful_shutdown(Some(self.grace));
         let served = self
             .task
             .await
             .map_err(|e| Error::Internal(format!("the server task failed: {e}")))?;
-        self.service.finish_background().await;
+        self.service.settle().await;
         served.map_err(|e| Error::Internal(format!("the server stopped with an error: {e}")))
     }
 

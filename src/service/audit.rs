@@ -2,9 +2,9 @@
 
 use super::views::{AuditVerdict, AuditView};
 use super::{Actor, Service};
-use crate::domain::audit::{GENESIS, entry_hash};
+use crate::domain::audit::{Checkpoint, GENESIS, KEYED_ACTION, entry_hash, mac_matches};
 use crate::domain::rights::Action;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 const VERIFY_CHUNK: i64 = 2000;
 
@@ -28,14 +28,31 @@ impl Service {
             .collect())
     }
 
-    /// Walks the whole chain: every entry's hash must be right, point at the
+    /// Walks the whole chain: every entry's MAC must be right, point at the
     /// one before, and the sequence must have no gap; the head must match the
-    /// newest entry. Names the first broken entry.
+    /// newest entry. Names the first broken entry. Entries from the one that
+    /// keyed the chain on carry HMACs and need the key (domain/audit.rs).
     pub async fn verify_audit(&self, actor: &Actor) -> Result<AuditVerdict> {
+        self.verify_audit_with(actor, &[]).await
+    }
+
+    /// [`Service::verify_audit`], and each checkpoint must still be in the
+    /// chain (its entry, with its MAC): this shows entries cut off the end,
+    /// or a chain rewritten, since the checkpoint was taken.
+    pub async fn verify_audit_with(
+        &self,
+        actor: &Actor,
+        checkpoints: &[Checkpoint],
+    ) -> Result<AuditVerdict> {
         self.authorize(actor, Action::ViewAudit, None).await?;
+        let key = self.store.audit_key();
         let (head_seq, head_hash) = self.store.audit_head().await?;
         let mut prev_hash = GENESIS.to_string();
         let mut expected_seq = 1i64;
+        let mut keyed = false;
+        let mut checked = checkpoints.to_vec();
+        checked.sort_by_key(|c| c.seq);
+        let mut checkpoints = checked.iter().peekable();
         loop {
             let chunk = self
                 .store
@@ -45,6 +62,12 @@ impl Service {
                 break;
             }
             for e in chunk {
+                let broken = |reason: &str| {
+                    Ok(AuditVerdict::Broken {
+                        seq: e.seq,
+                        reason: reason.to_string(),
+                    })
+                };
                 if e.seq != expected_seq {
                     return Ok(AuditVerdict::Broken {
                         seq: expected_seq,
@@ -55,31 +78,54 @@ impl Service {
                     });
                 }
                 if e.prev_hash != prev_hash {
-                    return Ok(AuditVerdict::Broken {
-                        seq: e.seq,
-                        reason: "does not point at the entry before it".into(),
+                    return broken("does not point at the entry before it");
+                }
+                keyed |= e.action == KEYED_ACTION;
+                let entry = e.canonical();
+                let intact = if keyed {
+                    let Some(key) = key else {
+                        return Err(Error::Invalid(format!(
+                            "the audit trail is keyed (from entry {}): verifying it needs its key \
+                             (the key file, or KEYWARD_AUDIT_KEY)",
+                            e.seq
+                        )));
+                    };
+                    mac_matches(key, &entry, &e.hash)
+                } else {
+                    entry_hash(&entry) == e.hash
+                };
+                if !intact {
+                    return broken(if keyed {
+                        "its MAC is wrong: it was changed or added by someone without the audit key"
+                    } else {
+                        "its contents were changed after it was written"
                     });
                 }
-                let computed = entry_hash(
-                    &e.prev_hash,
-                    e.seq,
-                    e.at,
-                    &e.actor,
-                    &e.action,
-                    &e.target,
-                    &e.details,
-                );
-                if computed != e.hash {
-                    return Ok(AuditVerdict::Broken {
-                        seq: e.seq,
-                        reason: "its contents were changed after it was written".into(),
-                    });
+                while let Some(cp) = checkpoints.next_if(|c| c.seq == e.seq) {
+                    if cp.mac != e.hash {
+                        return broken(&format!(
+                            "it is not the entry {} checkpointed at {}: the chain was rewritten since",
+                            cp.seq,
+                            cp.at.format("%Y-%m-%d %H:%M:%S UTC")
+                        ));
+                    }
                 }
                 prev_hash = e.hash;
                 expected_seq += 1;
             }
         }
         let entries = expected_seq - 1;
+        if let Some(cp) = checkpoints.next() {
+            return Ok(AuditVerdict::Broken {
+                seq: entries + 1,
+                reason: format!(
+                    "the chain ends at entry {entries}, but entry {} was checkpointed at {}: \
+                     entries were cut off the end",
+                    cp.seq,
+                    cp.at.format("%Y-%m-%d %H:%M:%S UTC")
+                ),
+            });
+        }
         if entries != head_seq || prev_hash != head_hash {
             return Ok(AuditVerdict::Broken {
                 seq: entries + 1,
@@ -89,5 +135,41 @@ impl Service {
             });
         }
         Ok(AuditVerdict::Intact { entries })
+    }
+
+    /// The chain's head as a checkpoint line (its sequence and MAC, signed
+    /// with the audit key), to keep outside the database.
+    pub async fn audit_checkpoint(&self, actor: &Actor) -> Result<String> {
+        self.authorize(actor, Action::ViewAudit, None).await?;
+        let key = self.store.audit_key().ok_or_else(|| {
+            Error::Invalid(
+                "a checkpoint is signed with the audit key, and this process has none".into(),
+            )
+        })?;
+        let (seq, mac) = self.store.audit_head().await?;
+        Ok(Checkpoint {
+            seq,
+            mac,
+            at: self.now(),
+        }
+        .line(key))
+    }
+
+    /// The checkpoints in `text` (one a line, as `audit_checkpoint` writes
+    /// them; blank lines skipped), their signatures checked.
+    pub fn read_checkpoints(&self, text: &str) -> Result<Vec<Checkpoint>> {
+        let key = self.store.audit_key().ok_or_else(|| {
+            Error::Invalid(
+                "checkpoints are checked with the audit key, and this process has none".into(),
+            )
+        })?;
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(n, l)| {
+                Checkpoint::parse(l, key)
+                    .map_err(|why| Error::Invalid(format!("checkpoint line {}: {why}", n + 1)))
+            })
+            .collect()
     }
 }

@@ -14,9 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-/// How many previous passwords a wrong password is compared with to spot a
-/// device still holding an old one ("stale password", not counted).
-const STALE_DEPTH: usize = 2;
+use super::stale::{STALE_DEPTH, StaleCheck};
 
 /// Whether a bad-credentials answer is padded to the floor (see
 /// `authenticate`). The failure that would lock is not: it may take extra
@@ -113,11 +111,13 @@ pub struct Authenticated {
 impl Service {
     /// Checks a password exactly as a sign-in (DESIGN.md "Sign-in"). Every
     /// branch takes one Argon2id verification, so timing does not tell
-    /// whether a login exists. The one exception is the wrong password that
-    /// would lock the account: it is also compared with the two previous
-    /// passwords (a stale device is not counted), which only an account
-    /// that exists can reach, and its lock tells as much at the next
-    /// attempt. A database error fails closed (Err).
+    /// whether a login exists. Every failure is also compared with the
+    /// user's two previous passwords (a stale device is not counted), after
+    /// its answer and at the same cost on every branch (service/stale.rs).
+    /// The one exception is the wrong password that would lock the account:
+    /// it is compared before its answer, which only an account that exists
+    /// can reach, and its lock tells as much at the next attempt. A
+    /// database error fails closed (Err).
     ///
     /// On top of that, every bad-credentials answer is padded to at least
     /// the median of recent ones (service/padding.rs), so the extra
@@ -152,6 +152,7 @@ impl Service {
         let (answer, padding) = self.authenticate_once(login, password, source).await?;
         if answer.outcome == AuthOutcome::BadCredentials && padding == Padding::Pad {
             self.bad_credentials_floor.pad(started).await;
+            self.padded_answer();
         }
         Ok(answer)
     }
@@ -193,6 +194,7 @@ impl Service {
                     self.now(),
                 )
                 .await?;
+            self.check_stale_later(StaleCheck::Uncounted { user_id: None }, password);
             return Ok((refused(AuthOutcome::BadCredentials), Padding::Pad));
         };
         let now = self.now();
@@ -208,6 +210,12 @@ impl Service {
                     now,
                 )
                 .await?;
+            self.check_stale_later(
+                StaleCheck::Uncounted {
+                    user_id: Some(user.id),
+                },
+                password,
+            );
             return Ok((refused(AuthOutcome::Disabled), Padding::Pad));
         }
         let lock = LockState::at(user.locked_at, user.locked_until, now);
@@ -222,6 +230,12 @@ impl Service {
                     now,
                 )
                 .await?;
+            self.check_stale_later(
+                StaleCheck::Uncounted {
+                    user_id: Some(user.id),
+                },
+                password,
+            );
             return Ok((refused(locked_outcome(lock)), Padding::Pad));
         }
         let Some(current) = credential.current().map(str::to_string) else {
@@ -235,6 +249,12 @@ impl Service {
                     now,
                 )
                 .await?;
+            self.check_stale_later(
+                StaleCheck::Uncounted {
+                    user_id: Some(user.id),
+                },
+                password,
+            );
             return Ok((refused(AuthOutcome::BadCredentials), Padding::Pad));
         };
 
@@ -298,9 +318,9 @@ impl Service {
         // A device still holding one of the user's previous passwords must
         // not lock them out: such a failure is recorded as stale and not
         // counted. Comparing with previous passwords costs one Argon2 run
-        // each, so it is done only for the failure that would lock: every
-        // other answer costs the one verification all branches cost, and an
-        // account about to lock gives itself away by the lock anyway.
+        // each, so it is made after the answer (service/stale.rs), except
+        // for the failure that would lock: a lock cannot wait for it, and
+        // an account about to lock gives itself away by the lock anyway.
         // A lock that ran out restarts the count (as record_failure does).
         let restarts = user.locked_at.is_some() && user.locked_until.is_some_and(|t| t <= now);
         let failures = if restarts {
@@ -309,13 +329,17 @@ impl Service {
             user.failed_attempts + 1
         };
         let would_lock = failures >= policy.lockout_threshold as i64;
-        if would_lock && !password.is_empty() {
+        if would_lock {
             let previous = self
                 .store
                 .previous_hashes(user.id, STALE_DEPTH as i64)
                 .await?;
-            let previous: Vec<String> = previous.into_iter().take(STALE_DEPTH).collect();
-            if self.matches_any(previous, password).await? {
+            let pw = password.clone();
+            // Always STALE_DEPTH runs, as the deferred check makes.
+            if self
+                .hashing(move |h| h.matches_any_of(&previous, STALE_DEPTH, &pw))
+                .await?
+            {
                 self.store
                     .insert_attempt(
                         &user.login,
@@ -357,6 +381,24 @@ impl Service {
             .await?;
         if failure.locked.is_some() {
             tracing::info!(login = %user.login, failures = failure.failed_attempts, "account locked after failed sign-ins");
+        }
+        if let Some(until) = failure.already_locked {
+            // Another attempt in flight alongside this one locked the
+            // account: this one was not counted (DESIGN step 6).
+            self.check_stale_later(
+                StaleCheck::Uncounted {
+                    user_id: Some(user.id),
+                },
+                password,
+            );
+            return Ok((refused(AuthOutcome::Locked { until }), Padding::Pad));
+        }
+        if !would_lock {
+            let counted = StaleCheck::Counted {
+                user_id: user.id,
+                attempt_id: failure.attempt_id,
+            };
+            self.check_stale_later(counted, password);
         }
         // DESIGN step 4: the failure that locks still answers bad credentials
         // (unknown logins never lock, so this must not differ).

@@ -6,7 +6,7 @@ use crate::crypto::tokens::random_password;
 use crate::domain::Password;
 use crate::domain::rights::Action;
 use crate::error::{Error, Result};
-use crate::store::{AuditEvent, DemoGrant, DemoUser};
+use crate::store::{AuditEvent, DemoGrant, DemoResource, DemoUser};
 use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -266,30 +266,30 @@ impl Service {
         let password = random_password(20, false);
         let hash = self.hash(&Password::new(password.to_string())).await?;
         let now = self.now();
-        let mut resource_ids = Vec::new();
-        for (name, description) in RESOURCES {
-            let id = match self.store.resource_by_name(name).await? {
-                Some(r) => r.id,
-                None => {
-                    let event = AuditEvent::new(
-                        &me.login,
-                        "resource.create",
-                        name,
-                        json!({ "after": { "description": description }, "demo": true }),
-                    );
-                    self.store
-                        .insert_resource(name, description, now, &event)
-                        .await?
-                }
-            };
-            resource_ids.push(id);
-        }
+        // Made in the fill's transaction (only those that do not exist):
+        // an interrupted fill leaves none behind.
+        let resources: Vec<DemoResource> = RESOURCES
+            .iter()
+            .map(|&(name, description)| DemoResource {
+                name,
+                description,
+                audit: AuditEvent::new(
+                    &me.login,
+                    "resource.create",
+                    name,
+                    json!({ "after": { "description": description }, "demo": true }),
+                ),
+            })
+            .collect();
         let mut rng = StdRng::seed_from_u64(0x6b65_7977_6172);
         let mut seq = 0u64;
-        let mut make = |ids: &[i64], users: &mut Vec<DemoUser>, grants: &mut Vec<DemoGrant>| {
+        let mut make = |ids: &[i64],
+                        resource_ids: &[i64],
+                        users: &mut Vec<DemoUser>,
+                        grants: &mut Vec<DemoGrant>| {
             for &id in ids {
                 let user = demo_user(&mut rng, seq, now);
-                demo_grants(&mut rng, id, &user, &resource_ids, grants);
+                demo_grants(&mut rng, id, &user, resource_ids, grants);
                 users.push(user);
                 seq += 1;
             }
@@ -306,7 +306,7 @@ impl Service {
         };
         let (done, grants_total) = self
             .store
-            .fill_demo(count, &hash, now, &mut make, &audit, progress)
+            .fill_demo(count, &hash, now, &resources, &mut make, &audit, progress)
             .await?;
         Ok(DemoReport {
             users: done,

@@ -6,7 +6,9 @@
 mod apps;
 mod audit;
 mod auth;
+mod background;
 mod blocklist;
+mod calibration;
 mod clock;
 mod demo;
 mod export;
@@ -17,6 +19,7 @@ mod passwords;
 mod policies;
 mod resources;
 mod self_service;
+mod stale;
 mod users;
 pub mod views;
 
@@ -35,6 +38,7 @@ pub use self_service::{ChangeProof, PublicCheck, ResetLinkState};
 pub use users::{NewUser, UserEdit, UserFilter};
 
 use crate::crypto::{HashParams, HashPool, Hasher};
+use crate::domain::audit::AuditKey;
 use crate::domain::policy::Policy;
 use crate::domain::{Kind, Password, Role, rights};
 use crate::error::{Error, Result};
@@ -58,6 +62,10 @@ pub struct ServiceConfig {
     pub reset_requests_per_account_per_hour: u32,
     /// The organisation's blocked words, one per line (service/blocklist.rs).
     pub blocklist_file: Option<std::path::PathBuf>,
+    /// The audit chain's key (domain/audit.rs). With it the service keys
+    /// the chain at start if it is not yet; without it, it cannot record
+    /// changes on a keyed chain.
+    pub audit_key: Option<Arc<AuditKey>>,
 }
 
 impl Default for ServiceConfig {
@@ -68,6 +76,7 @@ impl Default for ServiceConfig {
             hash_queue_limit: None,
             reset_requests_per_account_per_hour: 3,
             blocklist_file: None,
+            audit_key: None,
         }
     }
 }
@@ -85,14 +94,15 @@ pub struct Service {
     /// One thread per core for Argon2 (crypto/pool.rs): hashes beyond that
     /// wait their turn in its queue.
     hashing: Arc<HashPool>,
-    /// Work done after its answer (a reset request's link), waited for by
-    /// [`Service::finish_background`] before the process ends.
-    background: tokio_util::task::TaskTracker,
     /// Checklists for anyone (the pages, the API's password check) that may
     /// run at once (self_service.rs).
     public_checks: Arc<tokio::sync::Semaphore>,
     /// `blocklist_file`, when configured.
     blocklist: Option<Arc<blocklist::BlocklistFile>>,
+    /// Work still running after its answer (service/background.rs).
+    in_flight: Arc<background::InFlight>,
+    /// The padding floor as kept in the database (service/calibration.rs).
+    floor_kept: Arc<calibration::FloorKept>,
 }
 
 /// A policy as it applies to one user, and why.
@@ -113,12 +123,13 @@ impl Service {
             Some(path) => Some(blocklist::BlocklistFile::open(path)?),
             None => None,
         };
-        // The dummy hash (one Argon2 run) is made in the background: the
-        // console shows its sign-in form meanwhile, and a sign-in that
-        // needs the dummy before it is ready waits for it.
-        let preparing = hasher.clone();
-        drop(tokio::task::spawn_blocking(move || preparing.prepare()));
+        let store = store.with_audit_key(config.audit_key.clone());
         store.migrate().await?;
+        if let Some(key) = &config.audit_key {
+            store
+                .key_audit_chain(key, &AuditEvent::keyed(key), clock.now())
+                .await?;
+        }
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let hashing = HashPool::start(
             cores,
@@ -134,10 +145,13 @@ impl Service {
             config: Arc::new(config.clone()),
             bad_credentials_floor: Arc::default(),
             hashing: Arc::new(hashing),
-            background: tokio_util::task::TaskTracker::new(),
             public_checks: Arc::new(tokio::sync::Semaphore::new(cores * 4)),
             blocklist,
+            in_flight: Arc::default(),
+            floor_kept: Arc::default(),
         };
+        // The dummy hash and the padding floor, as every process reads them.
+        service.calibrate().await?;
         let now = service.now();
         let defaults = serde_json::to_string(&Policy::default())
             .map_err(|e| Error::Internal(e.to_string()))?;
@@ -178,6 +192,12 @@ impl Service {
         self.hasher.runs()
     }
 
+    /// How long a bad-credentials answer takes at least, as learnt so far
+    /// (service/padding.rs).
+    pub fn padding_floor(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.bad_credentials_floor.nanos())
+    }
+
     /// The hasher itself, for benchmarks that compare with a bare Argon2 run.
     pub fn hasher(&self) -> &Hasher {
         &self.hasher
@@ -208,14 +228,6 @@ impl Service {
                 crate::crypto::pool::PoolError::Busy => Error::Busy(e.to_string()),
                 _ => Error::Internal(e.to_string()),
             })
-    }
-
-    /// Waits for the work started after its answer (reset requests) to end.
-    /// Work started meanwhile is waited for too.
-    pub async fn finish_background(&self) {
-        self.background.close();
-        self.background.wait().await;
-        self.background.reopen();
     }
 
     /// How many Argon2 jobs wait for a hashing thread now.
@@ -295,7 +307,7 @@ impl Service {
     }
 
     /// Re-reads the acting administrator and checks they may still use
-    /// keyward (not deleted, disabled or demoted since they signed in).
+    /// keyward (not deleted, disabled, and in the role they signed in with).
     pub(crate) async fn current_actor(&self, actor: &Actor) -> Result<UserRow> {
         let row = self.store.user_by_id(actor.user_id).await?.ok_or_else(|| {
             Error::Unauthenticated("your account no longer exists; sign in again".into())
@@ -319,6 +331,14 @@ impl Service {
             return Err(Error::Unauthenticated(
                 "your account may no longer administer keyward".into(),
             ));
+        }
+        // Rights come with a sign-in: after any change of role (up or
+        // down) the actor signs in again, as their CLI sessions ended.
+        if role != actor.role {
+            return Err(Error::Unauthenticated(format!(
+                "your role has changed to {}",
+                role.label()
+            )));
         }
         Ok(row)
     }

@@ -3,7 +3,9 @@
 //! the extra database work of a wrong password nor an old hash that
 //! verifies faster than the live parameters tells an unknown login from a
 //! known one. The wait is a sleep: it costs no CPU that Argon2 could use,
-//! though its last two milliseconds hold a blocking-pool thread.
+//! though its last two milliseconds hold a blocking-pool thread. The floor
+//! is kept in the database between processes (service/calibration.rs), so
+//! a fresh process pads from its first answer.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -32,7 +34,27 @@ impl Default for BadCredentialsFloor {
     }
 }
 
+/// The highest floor taken from the database: a floor written there by
+/// anyone who can write the database must not hold every bad-credentials
+/// answer for long (a fresh process cannot unlearn it).
+const MAX_STARTING_FLOOR: Duration = Duration::from_secs(2);
+
 impl BadCredentialsFloor {
+    /// Starts from a floor learnt by earlier processes (kept in the
+    /// database: service/calibration.rs), unless this one has learnt its
+    /// own already.
+    pub(crate) fn start_at(&self, nanos: u64) {
+        let nanos = nanos.min(MAX_STARTING_FLOOR.as_nanos() as u64);
+        let _ = self
+            .nanos
+            .compare_exchange(0, nanos, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// The floor now, in nanoseconds.
+    pub(crate) fn nanos(&self) -> u64 {
+        self.nanos.load(Ordering::Relaxed)
+    }
+
     /// Waits until the answer begun at `started` has taken the floor, then
     /// moves the floor toward what this answer took before the wait.
     pub(crate) async fn pad(&self, started: Instant) {

@@ -71,8 +71,25 @@ impl std::fmt::Debug for PendingLink {
     }
 }
 
+/// How a new password is written (see `Service::write_password`).
+#[derive(Debug, Clone, Copy, Default)]
+struct PasswordWrite {
+    must_change: bool,
+    /// A reset token or change ticket used up with the change.
+    token: Option<i64>,
+    /// Refuse if the user's row no longer has this version.
+    expected_version: Option<i64>,
+    /// End the user's console and CLI sessions.
+    end_sessions: bool,
+}
+
 /// Temporary passwords are this long.
 pub const TEMP_PASSWORD_LEN: usize = 20;
+
+/// What an administrator who tries to set their own password is told.
+const OWN_PASSWORD_HINT: &str = "to change your own password, give your current one: \
+     `P` (my password) in the console, or `keyward user set-password` \
+     with your own login, which asks for it";
 
 impl Service {
     /// The policy checklist for `password` as `user`'s new password,
@@ -191,8 +208,17 @@ impl Service {
         token: Option<i64>,
         event: &AuditEvent,
     ) -> Result<()> {
-        self.write_password(u, password, must_change, token, false, event)
-            .await
+        self.write_password(
+            u,
+            password,
+            PasswordWrite {
+                must_change,
+                token,
+                ..PasswordWrite::default()
+            },
+            event,
+        )
+        .await
     }
 
     /// Stores a new password for `u` (no must-change) and ends their
@@ -205,17 +231,19 @@ impl Service {
         token: Option<i64>,
         event: &AuditEvent,
     ) -> Result<()> {
-        self.write_password(u, password, false, token, true, event)
-            .await
+        let how = PasswordWrite {
+            token,
+            end_sessions: true,
+            ..PasswordWrite::default()
+        };
+        self.write_password(u, password, how, event).await
     }
 
     async fn write_password(
         &self,
         u: &UserRow,
         password: &Password,
-        must_change: bool,
-        token: Option<i64>,
-        end_sessions: bool,
+        how: PasswordWrite,
         event: &AuditEvent,
     ) -> Result<()> {
         let effective = self.effective_policy(u).await?;
@@ -223,13 +251,15 @@ impl Service {
         let keep = (effective.policy.history as i64).max(2);
         let new = NewPassword {
             hash: &hash,
-            must_change,
+            must_change: how.must_change,
             policy_version: effective.row.version,
             keep,
-            redeem_token: token,
-            end_sessions,
+            redeem_token: how.token,
+            end_sessions: how.end_sessions,
         };
-        self.store.set_password(u.id, &new, self.now(), event).await
+        self.store
+            .set_password_at(u.id, how.expected_version, &new, self.now(), event)
+            .await
     }
 
     /// An administrator sets another user's password (never their own: that
@@ -241,18 +271,37 @@ impl Service {
         password: &Password,
         must_change: bool,
     ) -> Result<()> {
+        self.set_password_at(actor, login, None, password, must_change)
+            .await
+    }
+
+    /// [`Service::set_password`] from a form opened on a read of the user:
+    /// with `expected_version` (the user's `version` then), a change made
+    /// meanwhile (another password set, an unlock, an edit) is reported as
+    /// a conflict instead of being silently replaced, as edits of the
+    /// other fields are.
+    pub async fn set_password_at(
+        &self,
+        actor: &Actor,
+        login: &str,
+        expected_version: Option<i64>,
+        password: &Password,
+        must_change: bool,
+    ) -> Result<()> {
         let u = self.user(login).await?;
-        let me = self
-            .authorize(actor, Action::ResetPassword, Some(&u))
-            .await?;
-        if u.id == me.id {
-            let refused = Err(Error::Forbidden(
-                "to change your own password, give your current one (change own password)".into(),
-            ));
+        // Their own account first: the rights check would answer an admin
+        // that admins' passwords are not theirs to reset, which is true and
+        // no help.
+        if u.id == actor.user_id {
+            let me = self.current_actor(actor).await?;
+            let refused = Err(Error::Forbidden(OWN_PASSWORD_HINT.into()));
             return self
                 .audit_refusal(&me.login, Action::ResetPassword, &u.login, refused)
                 .await;
         }
+        let me = self
+            .authorize(actor, Action::ResetPassword, Some(&u))
+            .await?;
         let policy = self.effective_policy(&u).await?.policy;
         self.enforce_policy(&u, &policy, password).await?;
         let holders: Vec<String> = self
@@ -268,8 +317,13 @@ impl Service {
             &u.login,
             json!({ "must_change": must_change, "holders_affected": holders }),
         );
-        self.write_password(&u, password, must_change, None, true, &event)
-            .await
+        let how = PasswordWrite {
+            must_change,
+            expected_version,
+            end_sessions: true,
+            token: None,
+        };
+        self.write_password(&u, password, how, &event).await
     }
 
     /// Sets a generated 20-character password that must be changed at next
@@ -312,8 +366,12 @@ impl Service {
                     &u.login,
                     json!({ "must_change": true }),
                 );
-                self.write_password(&u, &pw, true, None, true, &event)
-                    .await?;
+                let how = PasswordWrite {
+                    must_change: true,
+                    end_sessions: true,
+                    ..PasswordWrite::default()
+                };
+                self.write_password(&u, &pw, how, &event).await?;
                 return Ok(candidate);
             }
         }

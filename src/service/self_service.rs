@@ -318,7 +318,7 @@ impl Service {
     /// whatever it names: the expiry to announce, under the staff default
     /// policy. The look-up, the per-account rate limit and the link (a
     /// token, and the link in the outbox) are made afterwards on the
-    /// service's background tasks ([`Service::finish_background`]). The
+    /// service's background work ([`Service::settle`] waits for it). The
     /// link is `links_base` (where the pages are reached) + `/reset/TOKEN`.
     pub async fn request_reset(
         &self,
@@ -339,7 +339,7 @@ impl Service {
         let service = self.clone();
         let (via, client) = (clip(via, 64), clip(client, 64));
         let base = links_base.trim_end_matches('/').to_string();
-        self.background.spawn(async move {
+        self.in_background(async move {
             if let Err(e) = service
                 .issue_requested_link(&who, &via, &client, &base)
                 .await

@@ -3,7 +3,8 @@
 
 use super::rows::AuditRow;
 use super::{Store, with_pool};
-use crate::error::Result;
+use crate::domain::audit::{AuditKey, mac_matches};
+use crate::error::{Error, Result};
 
 /// One administrative change to record. `details` holds before/after values,
 /// never secrets.
@@ -16,6 +17,16 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
+    /// The entry that keys the chain with `key` (see `Store::key_audit_chain`).
+    pub fn keyed(key: &AuditKey) -> AuditEvent {
+        AuditEvent::new(
+            "keyward",
+            crate::domain::audit::KEYED_ACTION,
+            "-",
+            serde_json::json!({ "key": key.fingerprint() }),
+        )
+    }
+
     pub fn new(actor: &str, action: &str, target: &str, details: serde_json::Value) -> AuditEvent {
         AuditEvent {
             actor: actor.to_string(),
@@ -26,19 +37,24 @@ impl AuditEvent {
     }
 }
 
-/// Appends `$event` at time `$now` inside the open transaction `$tx`. The
-/// first statement updates the chain head, which serialises appends on both
-/// backends (row lock on PostgreSQL, write lock on SQLite).
+/// Appends `$event` at time `$now` inside the open transaction `$tx`, with
+/// the audit key `$key` (an `Option<&AuditKey>`). The first statement
+/// updates the chain head, which serialises appends on both backends (row
+/// lock on PostgreSQL, write lock on SQLite). Once the chain is keyed
+/// (domain/audit.rs) every entry carries an HMAC, and a process without the
+/// key cannot append (the caller's transaction fails and rolls back).
 macro_rules! append_audit {
-    ($tx:expr, $event:expr, $now:expr) => {{
+    ($tx:expr, $key:expr, $event:expr, $now:expr) => {{
+        let key: Option<&$crate::domain::audit::AuditKey> = $key;
         let event: &$crate::store::AuditEvent = $event;
         let now: chrono::DateTime<chrono::Utc> = $now;
-        let (seq, prev): (i64, String) =
-            sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-                .fetch_one(&mut *$tx)
-                .await?;
+        let (seq, prev, keyed_from): (i64, String, Option<i64>) = sqlx::query_as(
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, keyed_from",
+        )
+        .fetch_one(&mut *$tx)
+        .await?;
         let details = event.details.to_string();
-        let hash = $crate::domain::audit::entry_hash(
+        let entry = $crate::domain::audit::Canonical::new(
             &prev,
             seq,
             now,
@@ -47,6 +63,15 @@ macro_rules! append_audit {
             &event.target,
             &details,
         );
+        let hash = match (keyed_from, key) {
+            (None, _) => $crate::domain::audit::entry_hash(&entry),
+            (Some(_), Some(key)) => $crate::domain::audit::entry_mac(key, &entry),
+            (Some(_), None) => {
+                return Err($crate::error::Error::Invalid(
+                    $crate::store::audit::NO_KEY.into(),
+                ));
+            }
+        };
         sqlx::query(
             "INSERT INTO audit (seq, at, actor, action, target, details, prev_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -79,7 +104,7 @@ macro_rules! audited {
     ($store:expr, $event:expr, $now:expr, |$tx:ident| $body:block) => {
         $crate::store::with_pool!($store, pool => {
             let mut $tx = $crate::store::BeginWrite::begin_write(pool).await?;
-            $crate::store::audit::append_audit!($tx, $event, $now);
+            $crate::store::audit::append_audit!($tx, $store.audit_key(), $event, $now);
             let value = $body;
             $tx.commit().await?;
             value
@@ -87,6 +112,11 @@ macro_rules! audited {
     };
 }
 pub(crate) use audited;
+
+/// Why a process without the audit key cannot change anything audited.
+pub(crate) const NO_KEY: &str = "the audit trail is keyed and this process has no audit key, \
+     so it cannot record changes: give it the key file (config [audit] key_file, or the data \
+     directory's audit.key) or KEYWARD_AUDIT_KEY, as the other keyward processes have";
 
 const AUDIT_COLUMNS: &str = "seq, at, actor, action, target, details, prev_hash, hash";
 
@@ -99,7 +129,7 @@ impl Store {
     ) -> Result<()> {
         with_pool!(self, p => {
             let mut tx = super::BeginWrite::begin_write(p).await?;
-            append_audit!(tx, event, now);
+            append_audit!(tx, self.audit_key(), event, now);
             tx.commit().await?;
         });
         Ok(())
@@ -151,6 +181,54 @@ impl Store {
             .fetch_all(p)
             .await)?;
         Ok(rows)
+    }
+
+    /// Keys the chain with `key` unless it is keyed already: appends
+    /// `event` (action [`crate::domain::audit::KEYED_ACTION`]) as its first keyed entry, whose MAC
+    /// covers the last unkeyed one. When it is keyed already, checks that
+    /// `key` is the key it was keyed with (the keyed entry's MAC), so that
+    /// a process with another key does not write entries nobody can verify.
+    pub async fn key_audit_chain(
+        &self,
+        key: &AuditKey,
+        event: &AuditEvent,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq = $1");
+        with_pool!(self, p => {
+            let mut tx = super::BeginWrite::begin_write(p).await?;
+            let (seq, keyed_from): (i64, Option<i64>) =
+                sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, keyed_from")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            match keyed_from {
+                None => {
+                    sqlx::query("UPDATE audit_head SET keyed_from = $1 WHERE id = 1")
+                        .bind(seq + 1)
+                        .execute(&mut *tx)
+                        .await?;
+                    append_audit!(tx, Some(key), event, now);
+                }
+                Some(first) => {
+                    let row: Option<AuditRow> = sqlx::query_as(&sql)
+                        .bind(first)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    // A missing entry is for verification to report.
+                    if let Some(e) = row
+                        && !mac_matches(key, &e.canonical(), &e.hash)
+                    {
+                        return Err(Error::Invalid(format!(
+                            "the audit key {} is not the one the audit trail was keyed with \
+                             (at entry {first}); use the same key file in every keyward process",
+                            key.fingerprint()
+                        )));
+                    }
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// The chain head: newest seq and hash.

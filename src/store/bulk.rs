@@ -152,7 +152,7 @@ impl Store {
             if let Some(obj) = event.details.as_object_mut() {
                 obj.insert("count".into(), serde_json::json!(done));
             }
-            append_audit!(tx, &event, now);
+            append_audit!(tx, self.audit_key(), &event, now);
             tx.commit().await?;
             done
         });

@@ -1,8 +1,8 @@
 //! Bulk inserts for `keyward demo` (demo data only: no audit entry per row;
 //! one entry for the whole fill, written in the fill's transaction).
 //!
-//! The whole fill is one transaction, so an interrupted fill leaves nothing
-//! behind. Ids are chosen here (the next free ids on SQLite, which holds the
+//! The whole fill is one transaction, the demo resources and their audit
+//! entries included, so an interrupted fill leaves nothing behind. Ids are chosen here (the next free ids on SQLite, which holds the
 //! write lock; ids drawn from the users sequence on PostgreSQL) so that the
 //! caller can make grants without reading ids back.
 //!
@@ -44,9 +44,20 @@ pub struct DemoUser {
 /// One demo grant: (user id, resource id, level).
 pub type DemoGrant = (i64, i64, &'static str);
 
-/// Makes one batch: given the ids the batch's users will have, pushes one
-/// user per id (in the same order) and their grants.
-pub type DemoBatchFn<'a> = dyn FnMut(&[i64], &mut Vec<DemoUser>, &mut Vec<DemoGrant>) + Send + 'a;
+/// A resource the demo users are granted, made by the fill unless one of
+/// that name exists, with the audit entry of its creation.
+#[derive(Debug, Clone)]
+pub struct DemoResource {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub audit: AuditEvent,
+}
+
+/// Makes one batch: given the ids the batch's users will have and the ids
+/// of the demo resources (in the order given), pushes one user per id (in
+/// the same order) and their grants.
+pub type DemoBatchFn<'a> =
+    dyn FnMut(&[i64], &[i64], &mut Vec<DemoUser>, &mut Vec<DemoGrant>) + Send + 'a;
 
 /// The audit entry of a fill, given the users and grants written, and its time.
 pub type DemoAuditFn<'a> = dyn Fn(u64, u64) -> (AuditEvent, DateTime<Utc>) + Send + Sync + 'a;
@@ -81,30 +92,81 @@ struct Phases {
 
 impl Store {
     /// Adds `count` demo users and their grants in one transaction, with the
-    /// audit entry `audit(users, grants)` returns. `make` is called once per
-    /// batch; `progress(done)` after each. Returns (users, grants) written.
+    /// demo resources that do not exist yet and the audit entry
+    /// `audit(users, grants)` returns. `make` is called once per batch;
+    /// `progress(done)` after each. Returns (users, grants) written.
+    #[allow(clippy::too_many_arguments)]
     pub async fn fill_demo(
         &self,
         count: u64,
         hash: &str,
         now: DateTime<Utc>,
+        resources: &[DemoResource],
         make: &mut DemoBatchFn<'_>,
         audit: &DemoAuditFn<'_>,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<(u64, u64)> {
         let started = Instant::now();
         let mut phases = Phases::default();
+        let demo = Demo {
+            key: self.audit_key(),
+            count,
+            hash,
+            now,
+            resources,
+            audit,
+            progress,
+        };
         let written = match &self.pool {
-            Pool::Sqlite(p) => {
-                fill_sqlite(p, count, hash, now, make, audit, progress, &mut phases).await
-            }
-            Pool::Postgres(p) => {
-                fill_postgres(p, count, hash, now, make, audit, progress, &mut phases).await
-            }
+            Pool::Sqlite(p) => fill_sqlite(p, &demo, make, &mut phases).await,
+            Pool::Postgres(p) => fill_postgres(p, &demo, make, &mut phases).await,
         }?;
         tracing::debug!(users = written.0, grants = written.1, total = ?started.elapsed(), ?phases, "demo fill");
         Ok(written)
     }
+}
+
+/// What a fill writes, as the caller gave it.
+struct Demo<'a> {
+    key: Option<&'a crate::domain::audit::AuditKey>,
+    count: u64,
+    hash: &'a str,
+    now: DateTime<Utc>,
+    resources: &'a [DemoResource],
+    audit: &'a DemoAuditFn<'a>,
+    progress: &'a (dyn Fn(u64) + Send + Sync),
+}
+
+/// The ids of the demo resources, made (with their audit entries) in the
+/// fill's transaction where none of that name exists. One text for both
+/// backends, expanded once per connection type.
+macro_rules! demo_resources {
+    ($tx:ident, $demo:expr) => {{
+        let mut ids = Vec::with_capacity($demo.resources.len());
+        for r in $demo.resources {
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM resources WHERE lower(name) = lower($1)")
+                    .bind(r.name)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            let id = match found {
+                Some(id) => id,
+                None => {
+                    append_audit!($tx, $demo.key, &r.audit, $demo.now);
+                    sqlx::query_scalar(
+                        "INSERT INTO resources (name, description, created_at) VALUES ($1, $2, $3) RETURNING id",
+                    )
+                    .bind(r.name)
+                    .bind(r.description)
+                    .bind($demo.now)
+                    .fetch_one(&mut *$tx)
+                    .await?
+                }
+            };
+            ids.push(id);
+        }
+        ids
+    }};
 }
 
 fn check_batch(ids: &[i64], users: &[DemoUser]) -> Result<()> {
@@ -118,18 +180,22 @@ fn check_batch(ids: &[i64], users: &[DemoUser]) -> Result<()> {
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn fill_sqlite(
     pool: &SqlitePool,
-    count: u64,
-    hash: &str,
-    now: DateTime<Utc>,
+    demo: &Demo<'_>,
     make: &mut DemoBatchFn<'_>,
-    audit: &DemoAuditFn<'_>,
-    progress: &(dyn Fn(u64) + Send + Sync),
     phases: &mut Phases,
 ) -> Result<(u64, u64)> {
+    let Demo {
+        count,
+        hash,
+        now,
+        audit,
+        progress,
+        ..
+    } = *demo;
     let mut tx = pool.begin_write().await?;
+    let resource_ids = demo_resources!(tx, demo);
     // DDL is transactional in SQLite: a failed fill restores the indexes.
     // The fill's users have no search position yet, so the full-text
     // triggers skip them; index_in_search_order adds them at the end.
@@ -155,7 +221,7 @@ async fn fill_sqlite(
         users.clear();
         grants.clear();
         let t = Instant::now();
-        make(&ids, &mut users, &mut grants);
+        make(&ids, &resource_ids, &mut users, &mut grants);
         phases.make += t.elapsed();
         check_batch(&ids, &users)?;
         let t = Instant::now();
@@ -239,7 +305,7 @@ async fn fill_sqlite(
     }
     phases.recreate = t.elapsed();
     let (event, at) = audit(done, grants_done);
-    append_audit!(tx, &event, at);
+    append_audit!(tx, demo.key, &event, at);
     let t = Instant::now();
     tx.commit().await?;
     // The fill went through the write-ahead log; fold it into the database
@@ -394,15 +460,20 @@ async fn drop_postgres(conn: &mut PgConnection) -> sqlx::Result<SetAside> {
 #[allow(clippy::too_many_arguments)]
 async fn fill_postgres(
     pool: &PgPool,
-    count: u64,
-    hash: &str,
-    now: DateTime<Utc>,
+    demo: &Demo<'_>,
     make: &mut DemoBatchFn<'_>,
-    audit: &DemoAuditFn<'_>,
-    progress: &(dyn Fn(u64) + Send + Sync),
     phases: &mut Phases,
 ) -> Result<(u64, u64)> {
+    let Demo {
+        count,
+        hash,
+        now,
+        audit,
+        progress,
+        ..
+    } = *demo;
     let mut tx = pool.begin_write().await?;
+    let resource_ids = demo_resources!(tx, demo);
     let t = Instant::now();
     let set_aside = set_aside_postgres(&mut tx).await?;
     phases.set_aside = t.elapsed();
@@ -429,7 +500,7 @@ async fn fill_postgres(
         ids.sort_unstable();
         users.clear();
         grants.clear();
-        make(&ids, &mut users, &mut grants);
+        make(&ids, &resource_ids, &mut users, &mut grants);
         phases.make += t.elapsed();
         check_batch(&ids, &users)?;
         // One statement per batch: each column is one array parameter.
@@ -500,7 +571,7 @@ async fn fill_postgres(
     }
     phases.recreate = t.elapsed();
     let (event, at) = audit(done, grants_done);
-    append_audit!(tx, &event, at);
+    append_audit!(tx, demo.key, &event, at);
     let t = Instant::now();
     tx.commit().await?;
     // Fresh statistics, so that the first listings after a fill already use

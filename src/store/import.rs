@@ -61,12 +61,12 @@ impl Store {
         let tx = match &self.pool {
             Pool::Sqlite(p) => {
                 let mut tx = p.begin_write().await?;
-                append_audit!(tx, audit, now);
+                append_audit!(tx, self.audit_key(), audit, now);
                 Tx::Sqlite(tx)
             }
             Pool::Postgres(p) => {
                 let mut tx = p.begin_write().await?;
-                append_audit!(tx, audit, now);
+                append_audit!(tx, self.audit_key(), audit, now);
                 Tx::Postgres(tx)
             }
         };

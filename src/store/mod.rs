@@ -16,6 +16,7 @@
 mod api_keys;
 pub(crate) mod audit;
 mod bulk;
+mod calibration;
 mod demo;
 mod export;
 mod holders;
@@ -37,7 +38,8 @@ mod users;
 pub use api_keys::NewApiKey;
 pub use audit::AuditEvent;
 pub use bulk::{BulkScope, Progress};
-pub use demo::{DemoGrant, DemoUser};
+pub use calibration::Calibration;
+pub use demo::{DemoGrant, DemoResource, DemoUser};
 pub use export::{GrantCell, HolderCell};
 pub use import::{ImportTx, ImportUserRow};
 pub use listing::{Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
@@ -82,6 +84,8 @@ impl Backend {
 pub struct Store {
     pub(crate) pool: Pool,
     location: String,
+    /// The audit chain's key (domain/audit.rs), never stored in the database.
+    audit_key: Option<std::sync::Arc<crate::domain::audit::AuditKey>>,
 }
 
 /// Runs `$body` with `$pool` bound to the open backend's pool. The body is
@@ -153,6 +157,7 @@ impl Store {
             Ok(Store {
                 pool: Pool::Postgres(pool),
                 location,
+                audit_key: None,
             })
         } else {
             let path = sqlite_path(url)?;
@@ -161,15 +166,19 @@ impl Store {
     }
 
     /// Opens (creating if needed) a SQLite database file.
+    /// The directory it creates is 0700 and the file 0600 (files.rs); SQLite
+    /// gives the -wal and -shm files the database file's mode.
     pub async fn open_sqlite(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
+            crate::files::create_private_dir(dir).map_err(|e| {
                 Error::Invalid(format!(
                     "cannot create the data directory {}: {e}",
                     dir.display()
                 ))
             })?;
         }
+        crate::files::create_private_file(path)
+            .map_err(|e| Error::Unavailable(format!("cannot create {}: {e}", path.display())))?;
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -191,6 +200,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Sqlite(pool),
             location: format!("sqlite {}", path.display()),
+            audit_key: None,
         })
     }
 
@@ -207,6 +217,20 @@ impl Store {
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         Ok(())
+    }
+
+    /// The same store, writing audit entries with `key` (the service sets
+    /// it from its config).
+    pub fn with_audit_key(
+        mut self,
+        key: Option<std::sync::Arc<crate::domain::audit::AuditKey>>,
+    ) -> Store {
+        self.audit_key = key;
+        self
+    }
+
+    pub(crate) fn audit_key(&self) -> Option<&crate::domain::audit::AuditKey> {
+        self.audit_key.as_deref()
     }
 
     pub fn backend(&self) -> Backend {
@@ -255,6 +279,15 @@ impl Store {
 /// failed): the epoch, which the expression indexes also hold.
 pub(crate) fn epoch() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::<chrono::Utc>::from_timestamp(0, 0).unwrap_or_default()
+}
+
+/// The SQLite file a database URL names; `None` for PostgreSQL (or a URL
+/// that names no file).
+pub(crate) fn sqlite_file(url: &str) -> Option<PathBuf> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return None;
+    }
+    sqlite_path(url).ok()
 }
 
 fn sqlite_path(url: &str) -> Result<PathBuf> {

@@ -199,6 +199,21 @@ pub struct AuditRow {
     pub hash: String,
 }
 
+impl AuditRow {
+    /// What the entry's MAC covers.
+    pub fn canonical(&self) -> crate::domain::audit::Canonical {
+        crate::domain::audit::Canonical::new(
+            &self.prev_hash,
+            self.seq,
+            self.at,
+            &self.actor,
+            &self.action,
+            &self.target,
+            &self.details,
+        )
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     pub id: i64,

@@ -125,24 +125,22 @@ impl Store {
     }
 
     /// The user's previous hashes, newest first: their own hash when a bulk
-    /// reset's shared hash is current, then the history table.
+    /// reset's shared hash is current, then the history table. One round
+    /// trip; a user that does not exist has none (the sign-in's deferred
+    /// stale check runs the same query for every failure: service/stale.rs).
     pub async fn previous_hashes(&self, user_id: i64, limit: i64) -> Result<Vec<String>> {
-        let cred = self.credential(user_id).await?;
-        let mut out = Vec::new();
-        if cred.shared_hash.is_some()
-            && let Some(own) = cred.own_hash
-        {
-            out.push(own);
-        }
         let rows: Vec<(String,)> = with_pool!(self, p => sqlx::query_as(
-            "SELECT hash FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
+            "SELECT hash FROM ( \
+               SELECT password_hash AS hash, 0 AS k, 0 AS n FROM credentials \
+                WHERE user_id = $1 AND shared_credential_id IS NOT NULL AND password_hash IS NOT NULL \
+               UNION ALL \
+               SELECT hash, 1 AS k, id AS n FROM password_history WHERE user_id = $1 \
+             ) previous ORDER BY k, n DESC LIMIT $2")
             .bind(user_id)
-            .bind(limit)
+            .bind(limit.max(0))
             .fetch_all(p)
             .await)?;
-        out.extend(rows.into_iter().map(|(h,)| h));
-        out.truncate(limit.max(0) as usize);
-        Ok(out)
+        Ok(rows.into_iter().map(|(h,)| h).collect())
     }
 
     pub async fn any_user(&self) -> Result<bool> {
@@ -217,8 +215,9 @@ impl Store {
         Ok(id)
     }
 
-    /// Changes the editable fields if the row still has `expected_version`.
-    /// Refuses (and rolls back) if it would leave no active global admin.
+    /// Changes the editable fields if the row still has `expected_version`;
+    /// a change of role ends the user's sessions. Refuses (and rolls back)
+    /// if it would leave no active global admin.
     pub async fn update_user(
         &self,
         id: i64,
@@ -228,6 +227,17 @@ impl Store {
         audit: &AuditEvent,
     ) -> Result<()> {
         audited!(self, audit, now, |tx| {
+            // Any change of role ends the user's CLI sessions (DESIGN.md
+            // "Credentials"): a session carries the rights it was opened
+            // with. Rolled back with the rest if the update is refused.
+            sqlx::query(
+                "DELETE FROM sessions WHERE user_id = $1 \
+                 AND (SELECT role FROM users WHERE id = $1) <> $2",
+            )
+            .bind(id)
+            .bind(fields.role.as_str())
+            .execute(&mut *tx)
+            .await?;
             let done = sqlx::query(
                 "UPDATE users SET login = $1, name = $2, email = $3, role = $4, policy_id = $5, \
                  updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
@@ -320,6 +330,20 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<()> {
+        self.set_password_at(id, None, new, now, audit).await
+    }
+
+    /// [`Store::set_password`], refused (and nothing written) when
+    /// `expected_version` is given and the user's row no longer has it:
+    /// someone changed the user since the caller read it.
+    pub async fn set_password_at(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        new: &NewPassword<'_>,
+        now: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
         let NewPassword {
             hash,
             must_change,
@@ -329,6 +353,24 @@ impl Store {
             end_sessions,
         } = *new;
         audited!(self, audit, now, |tx| {
+            // The user's row first: on PostgreSQL this locks it, so of two
+            // saves made on the same read the second sees the first's
+            // version and is refused.
+            let changed = sqlx::query(
+                "UPDATE users SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, updated_at = $1, \
+                 version = version + 1 WHERE id = $2 AND ($3 IS NULL OR version = $3)")
+                .bind(now)
+                .bind(id)
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed == 0 && expected_version.is_some() {
+                return Err(Error::Conflict(
+                    "someone else changed this user since you opened it (a password set, an unlock or an edit); \
+                     reload to see their change, then set the password again".into(),
+                ));
+            }
             if let Some(token_id) = redeem_token {
                 // Single use, even when two redemptions race.
                 let n = sqlx::query(
@@ -376,13 +418,6 @@ impl Store {
                 .bind(must_change)
                 .bind(now)
                 .bind(policy_version)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "UPDATE users SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, updated_at = $1, \
-                 version = version + 1 WHERE id = $2")
-                .bind(now)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;

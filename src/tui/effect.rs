@@ -87,6 +87,9 @@ pub enum Call {
         login: String,
         password: Password,
         must_change: bool,
+        /// The user's version when the dialog read them: a change made
+        /// since is reported, not overwritten.
+        expected_version: Option<i64>,
     },
     TempPassword {
         login: String,
@@ -211,6 +214,8 @@ pub struct PasswordTarget {
     pub policy_name: String,
     pub policy: Policy,
     pub holders: Vec<String>,
+    /// The user's row version as read.
+    pub version: i64,
 }
 
 /// The signed-in administrator and their session rules.

@@ -251,10 +251,17 @@ pub async fn perform_with(
             login,
             password,
             must_change,
+            expected_version,
         } => done(
             async {
                 service
-                    .set_password(need(actor)?, &login, &password, must_change)
+                    .set_password_at(
+                        need(actor)?,
+                        &login,
+                        expected_version,
+                        &password,
+                        must_change,
+                    )
                     .await
             }
             .await,
@@ -548,6 +555,7 @@ async fn password_target(
         policy_name: effective.row.name,
         policy: effective.policy,
         holders: detail.holders.into_iter().map(|h| h.name).collect(),
+        version: detail.summary.version,
     })
 }
 

@@ -23,9 +23,9 @@ impl Cli {
         }
     }
 
-    /// Runs `keyward ARGS` with `stdin` bytes on standard input.
-    pub fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_keyward"))
+    /// Starts `keyward ARGS` with its standard streams piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(env!("CARGO_BIN_EXE_keyward"))
             .args(["--database", &self.database])
             .args(args)
             .env("KEYWARD_DATA_DIR", self.data_dir.path())
@@ -36,7 +36,12 @@ impl Cli {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("run keyward");
+            .expect("run keyward")
+    }
+
+    /// Runs `keyward ARGS` with `stdin` bytes on standard input.
+    pub fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
+        let mut child = self.spawn(args);
         child
             .stdin
             .take()

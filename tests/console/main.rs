@@ -3,6 +3,7 @@
 
 mod audit;
 mod bulk_reset;
+mod conflicts;
 mod harness;
 mod lockouts;
 mod policies;

@@ -362,7 +362,7 @@ both_backends!(
             .post("/v1/reset/request", json!({ "login_or_email": "anna.b" }))
             .await;
         assert_eq!(status, 202);
-        t.service.finish_background().await;
+        t.service.settle().await;
 
         let d = t.service.get_user(&s.admin, "anna.b").await.unwrap();
         let apps: Vec<(&str, i64, i64, &str, bool)> = d

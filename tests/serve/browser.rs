@@ -166,7 +166,7 @@ both_backends!(reset_by_link_in_a_browser, |t| {
     b.fill("#who", "anna.b").await;
     b.submit().await;
     b.until("If an account matches, a link is on its way").await;
-    t.service.finish_background().await;
+    t.service.settle().await;
     let link = t.service.pending_reset_links(&s.admin, None).await.unwrap()[0]
         .link
         .clone();

@@ -29,7 +29,7 @@ async fn ask_for_link(t: &crate::common::TestDb, s: &Served, who: &str) -> Strin
     let (status, page) = post(s, "/reset", &[("csrf", &token), ("who", who)]).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("If an account matches, a link is on its way; it expires at"));
-    t.service.finish_background().await;
+    t.service.settle().await;
     let links = t.service.pending_reset_links(&s.admin, None).await.unwrap();
     links[0].link.rsplit('/').next().unwrap().to_string()
 }

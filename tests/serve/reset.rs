@@ -30,7 +30,7 @@ both_backends!(
             )
         );
         // The work happens after the answer.
-        t.service.finish_background().await;
+        t.service.settle().await;
         let links = t.service.pending_reset_links(&s.admin, None).await.unwrap();
         assert_eq!(
             links.len(),
@@ -128,7 +128,7 @@ both_backends!(shared_emails_and_disabled_accounts_get_no_link, |t| {
             .await;
         assert_eq!(status, 202);
     }
-    t.service.finish_background().await;
+    t.service.settle().await;
     assert!(
         t.service
             .pending_reset_links(&s.admin, None)
@@ -150,12 +150,12 @@ both_backends!(requests_are_limited_per_account_and_per_address, |t| {
     // Per account (3 an hour): the fourth answers the same, issues nothing.
     for _ in 0..3 {
         assert_eq!(s.post("/v1/reset/request", ask.clone()).await.0, 202);
-        t.service.finish_background().await;
+        t.service.settle().await;
     }
     let third = t.service.pending_reset_links(&s.admin, None).await.unwrap();
     assert_eq!(third.len(), 1);
     assert_eq!(s.post("/v1/reset/request", ask.clone()).await.0, 202);
-    t.service.finish_background().await;
+    t.service.settle().await;
     let after = t.service.pending_reset_links(&s.admin, None).await.unwrap();
     assert_eq!(after[0].link, third[0].link, "over the limit, no new link");
     // Per address (5 an hour here): the sixth request from 127.0.0.1 is 429.
@@ -198,7 +198,7 @@ both_backends!(requests_are_limited_per_account_and_per_address, |t| {
     // An hour later both windows have passed.
     t.clock.advance(Duration::minutes(61));
     assert_eq!(s.post("/v1/reset/request", ask.clone()).await.0, 202);
-    t.service.finish_background().await;
+    t.service.settle().await;
     let fresh = t.service.pending_reset_links(&s.admin, None).await.unwrap();
     assert_ne!(fresh[0].link, third[0].link);
     s.stop().await;

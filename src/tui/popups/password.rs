@@ -153,6 +153,7 @@ impl PasswordDialog {
             login: self.login.clone(),
             password: self.pw.password(),
             must_change: self.must_change,
+            expected_version: self.target.as_ref().map(|t| t.version),
         })
     }
 
