@@ -10,6 +10,7 @@
 
 use super::effect::{Call, Effect, Event, FormData, Reply, Session, SignInReply};
 use super::keys::{self, Cmd};
+use super::new_password::NewPassword;
 use super::panes::audit::{AuditPane, DEBOUNCE_MS, details_text};
 use super::panes::detail::DetailView;
 use super::panes::lockout_window::LockFetch;
@@ -162,6 +163,8 @@ enum Waiter {
     Resources,
     Access,
     Picker,
+    /// A password's checklist, for the form whose `NewPassword` waits for it.
+    Check,
 }
 
 /// Index of the Resources pane.
@@ -232,6 +235,49 @@ impl App {
 
     pub fn update(&mut self, event: Event, now: DateTime<Utc>) -> Vec<Effect> {
         self.now = now;
+        let mut effects = self.handle(event);
+        if !effects.iter().any(|e| matches!(e, Effect::Quit)) {
+            effects.extend(self.schedule_check());
+        }
+        effects
+    }
+
+    /// Sends the focused password's checklist to the worker when it changed
+    /// and no check of it is under way (see new_password.rs).
+    fn schedule_check(&mut self) -> Option<Effect> {
+        let (input, password) = self.active_password()?.next_check()?;
+        let effect = self.call(Waiter::Check, Call::CheckPassword { input, password });
+        if let (Effect::Call { id, .. }, Some(pw)) = (&effect, self.active_password()) {
+            pw.sent(*id);
+        }
+        Some(effect)
+    }
+
+    /// The new password of the form that has focus, if it has one.
+    fn active_password(&mut self) -> Option<&mut NewPassword> {
+        match &mut self.screen {
+            Screen::Setup(f) => Some(&mut f.pw),
+            Screen::MustChange(f) => Some(&mut f.pw),
+            Screen::Main(m) => m.popups.last_mut().and_then(Popup::new_password),
+            _ => None,
+        }
+    }
+
+    /// Every new password on screen or in a popup, focused or not.
+    fn all_passwords(&mut self) -> Vec<&mut NewPassword> {
+        match &mut self.screen {
+            Screen::Setup(f) => vec![&mut f.pw],
+            Screen::MustChange(f) => vec![&mut f.pw],
+            Screen::Main(m) => m
+                .popups
+                .iter_mut()
+                .filter_map(Popup::new_password)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn handle(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Key(key) => {
                 if key.kind == KeyEventKind::Release {

@@ -200,6 +200,12 @@ pub enum Call {
         password: Password,
     },
     Ping,
+    /// The live checklist and strength meter of a password being typed
+    /// (pure, but too slow for the UI task on long input).
+    CheckPassword {
+        input: crate::tui::new_password::CheckInput,
+        password: Password,
+    },
 }
 
 /// Who a password is for, for the live checklist.
@@ -280,4 +286,5 @@ pub enum Reply {
     Verdict(Result<(String, bool), Error>),
     /// The actor with a renewed step-up time.
     SteppedUp(Result<Actor, Error>),
+    Checked(Result<crate::tui::new_password::Checked, Error>),
 }

@@ -426,6 +426,13 @@ pub async fn perform_with(
             }
             .await,
         ),
+        Call::CheckPassword { input, password } => Reply::Checked(
+            tokio::task::spawn_blocking(move || {
+                crate::tui::new_password::evaluate(&input, &password)
+            })
+            .await
+            .map_err(|e| Error::Internal(format!("password check: {e}"))),
+        ),
         Call::StepUp { password } => {
             Reply::SteppedUp(async { service.step_up(need(actor)?, &password).await }.await)
         }

@@ -3,10 +3,12 @@
 
 mod audit;
 mod bulk_reset;
+mod fsm;
 mod harness;
 mod lockouts;
 mod policies;
 mod resources;
 mod snapshots;
 mod state;
+mod typing;
 mod window;

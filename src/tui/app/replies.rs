@@ -297,6 +297,17 @@ impl App {
                 }
                 Err(e) => self.error(e),
             },
+            (Waiter::Check, Reply::Checked(r)) => {
+                for pw in self.all_passwords() {
+                    if pw.waits_for(id) {
+                        match &r {
+                            Ok(verdict) => pw.checked(id, verdict.clone()),
+                            Err(_) => pw.check_failed(id),
+                        }
+                    }
+                }
+                Vec::new()
+            }
             (Waiter::Popup, reply) => self.popup_reply(id, reply),
             _ => Vec::new(),
         }

@@ -123,6 +123,17 @@ impl Popup {
         true
     }
 
+    /// The new password this popup is typed into, if any.
+    pub fn new_password(&mut self) -> Option<&mut crate::tui::new_password::NewPassword> {
+        match self {
+            Popup::Password(p) => Some(&mut p.pw),
+            Popup::UserForm(p) => Some(&mut p.pw),
+            Popup::ChangeOwn(p) => Some(&mut p.pw),
+            Popup::BulkReset(p) => Some(&mut p.pw),
+            _ => None,
+        }
+    }
+
     /// Whether this popup holds typed input that closing would lose.
     pub fn has_input(&self) -> bool {
         matches!(
