@@ -650,9 +650,11 @@ impl Key {
     pub fn matches(&self, ev: &KeyEvent) -> bool {
         let mods = ev.modifiers - KeyModifiers::SHIFT;
         match (self.code, ev.code) {
-            // Upper-case letters arrive with SHIFT on some terminals and without on others.
-            (KeyCode::Char(a), KeyCode::Char(c)) => {
-                a == c && mods == self.mods - KeyModifiers::SHIFT
+            // Upper-case letters arrive with SHIFT on some terminals and
+            // without on others; crossterm reports Shift-Tab as BackTab
+            // with SHIFT set.
+            (KeyCode::Char(_), KeyCode::Char(_)) | (KeyCode::BackTab, KeyCode::BackTab) => {
+                self.code == ev.code && mods == self.mods - KeyModifiers::SHIFT
             }
             (a, c) => a == c && ev.modifiers == self.mods,
         }

@@ -5,6 +5,7 @@ mod audit;
 mod bulk_reset;
 mod fsm;
 mod harness;
+mod keys;
 mod lockouts;
 mod policies;
 mod resources;
