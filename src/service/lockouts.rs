@@ -4,7 +4,7 @@ use super::views::{AttemptView, PolicyIndex, UserSummary, summarize};
 use super::{Actor, Service};
 use crate::domain::rights::Action;
 use crate::error::Result;
-use crate::store::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
+use crate::store::{LockCursor, LockoutCounts, LockoutListener, LockoutsQuery, Thresholds};
 
 /// Where a Lockouts page starts, and which way it reads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -77,6 +77,14 @@ impl Service {
         self.store
             .lockout_counts(self.now(), &thresholds(&policies))
             .await
+    }
+
+    /// Listens for accounts being locked or unlocked by anyone (PostgreSQL's
+    /// `keyward_lockouts` notifications), so that a live view reloads at
+    /// once; `None` on SQLite, where a view reloads on its own schedule.
+    pub async fn watch_lockouts(&self, actor: &Actor) -> Result<Option<LockoutListener>> {
+        self.authorize(actor, Action::View, None).await?;
+        self.store.listen_lockouts().await
     }
 
     /// Recent failed sign-ins of any login.

@@ -1,5 +1,6 @@
 //! The Lockouts listing: accounts locked now, and accounts close to locking
-//! (at least half their policy's lock threshold in failures), most recent
+//! (at least half their policy's lock threshold in failures, and no lock
+//! that ran out since), most recent
 //! failure first. Paged by keyset from the small `users_trouble` index, so
 //! a page costs the same with ten or ten thousand locked accounts, and
 //! counted from that index alone (it covers every column the count reads).
@@ -96,8 +97,11 @@ impl Store {
             threshold.push_str(&format!(" WHEN {id} THEN {n}"));
         }
         threshold.push_str(&format!(" ELSE {FALLBACK_THRESHOLD} END"));
+        // A lock that has run out is not "close to locking": its next
+        // failure counts from one again (store/signin.rs), however many
+        // failures it shows until then.
         let close = format!(
-            "(NOT {locked} AND u.failed_attempts > 0 AND u.failed_attempts * 2 >= {threshold})"
+            "(u.locked_at IS NULL AND u.failed_attempts > 0 AND u.failed_attempts * 2 >= {threshold})"
         );
         (locked, close)
     }

@@ -19,6 +19,7 @@ mod demo;
 mod holders;
 mod listing;
 mod lockouts;
+mod notify;
 mod pg_plan;
 mod policies;
 mod resources;
@@ -35,6 +36,7 @@ pub use bulk::{BulkScope, Progress};
 pub use demo::{DemoGrant, DemoUser};
 pub use listing::{Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
 pub use lockouts::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
+pub use notify::LockoutListener;
 pub use users::{NewPassword, NewUserRow, UserFields};
 
 use crate::error::{Error, Result};

@@ -165,6 +165,8 @@ enum Waiter {
     Picker,
     /// A password's checklist, for the form whose `NewPassword` waits for it.
     Check,
+    /// Whether lock notifications were set up.
+    Watch,
 }
 
 /// Index of the Resources pane.
@@ -187,6 +189,8 @@ pub struct App {
     pub export_dir: std::path::PathBuf,
     next_id: u64,
     waiting: HashMap<u64, Waiter>,
+    /// Lock notifications were asked for (once per console).
+    watching: bool,
 }
 
 impl App {
@@ -200,6 +204,7 @@ impl App {
             export_dir: std::env::current_dir().unwrap_or_default(),
             next_id: 1,
             waiting: HashMap::new(),
+            watching: false,
         }
     }
 
@@ -312,6 +317,12 @@ impl App {
                 Some(waiter) => self.reply(id, waiter, reply),
                 None => Vec::new(),
             },
+            Event::LockoutsChanged => {
+                if let Some(m) = self.main() {
+                    m.lockouts.changed();
+                }
+                Vec::new()
+            }
         }
     }
 

@@ -34,6 +34,9 @@ pub enum Event {
         id: RequestId,
         reply: Reply,
     },
+    /// Some account was locked or unlocked (PostgreSQL notifications, after
+    /// a `Call::WatchLockouts`).
+    LockoutsChanged,
 }
 
 /// What the state machine asks the outside world to do.
@@ -200,6 +203,9 @@ pub enum Call {
         password: Password,
     },
     Ping,
+    /// Starts listening for locks and unlocks: each one then arrives as an
+    /// `Event::LockoutsChanged`, for as long as the console runs.
+    WatchLockouts,
     /// The live checklist and strength meter of a password being typed
     /// (pure, but too slow for the UI task on long input).
     CheckPassword {
@@ -287,4 +293,6 @@ pub enum Reply {
     /// The actor with a renewed step-up time.
     SteppedUp(Result<Actor, Error>),
     Checked(Result<crate::tui::new_password::Checked, Error>),
+    /// Whether locks and unlocks are now notified as they happen.
+    Watching(Result<bool, Error>),
 }

@@ -433,6 +433,33 @@ pub async fn perform_with(
             .await
             .map_err(|e| Error::Internal(format!("password check: {e}"))),
         ),
+        Call::WatchLockouts => Reply::Watching(
+            async {
+                let Some(mut listener) = service.watch_lockouts(need(actor)?).await? else {
+                    return Ok(false);
+                };
+                let Some((_, tx)) = events else {
+                    return Ok(false);
+                };
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    loop {
+                        if let Err(e) = listener.changed().await {
+                            // The next wait reconnects; what changed meanwhile
+                            // is found by the reload this sends (and the
+                            // pane's periodic one still runs).
+                            tracing::warn!(error = %e, "lock notifications interrupted");
+                            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                        }
+                        if tx.send(Event::LockoutsChanged).is_err() {
+                            break;
+                        }
+                    }
+                });
+                Ok(true)
+            }
+            .await,
+        ),
         Call::StepUp { password } => {
             Reply::SteppedUp(async { service.step_up(need(actor)?, &password).await }.await)
         }

@@ -308,6 +308,18 @@ impl App {
                 }
                 Vec::new()
             }
+            (Waiter::Watch, Reply::Watching(r)) => {
+                match r {
+                    Ok(live) => {
+                        if let Some(m) = self.main() {
+                            m.lockouts.live = live;
+                        }
+                    }
+                    // The pane reloads every few seconds all the same.
+                    Err(e) => tracing::warn!(error = %e, "no lock notifications"),
+                }
+                Vec::new()
+            }
             (Waiter::Popup, reply) => self.popup_reply(id, reply),
             _ => Vec::new(),
         }
@@ -336,6 +348,10 @@ impl App {
                 }));
                 let mut effects = self.reload_users();
                 effects.push(self.call(Waiter::FormData, Call::FormData));
+                if !self.watching {
+                    self.watching = true;
+                    effects.push(self.call(Waiter::Watch, Call::WatchLockouts));
+                }
                 effects
             }
             Ok(SignInReply::MustChange {

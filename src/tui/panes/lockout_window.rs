@@ -111,11 +111,17 @@ impl LockoutsPane {
         self.failures = data.failures;
         self.loading = false;
         self.loaded_at = Some(now);
+        // A lock notified while this was read is reloaded at the next tick.
+        self.reload_now = std::mem::take(&mut self.stale);
         let full = |rows: &[UserSummary], limit: i64| rows.len() as i64 >= limit;
         match fetch {
             LockFetch::Reload { from } => {
                 let keep = self.accounts.get(self.selected).map(|u| u.id);
                 let top = self.accounts.get(self.offset).map(|u| u.id);
+                // Showing the top of the listing, it stays shown: a new lock
+                // (the most recent failure) comes first and must be seen,
+                // not scrolled off above the row that was on top.
+                let at_top = from.is_none() && self.offset == 0;
                 if from.is_some() && data.accounts.is_empty() {
                     // Every account from there on is gone: start over at
                     // the top at the next tick.
@@ -140,7 +146,11 @@ impl LockoutsPane {
                 };
                 if let Some(i) = find(keep, &self.accounts) {
                     self.selected = i;
-                    self.offset = find(top, &self.accounts).unwrap_or(i).min(i);
+                    self.offset = if at_top {
+                        0
+                    } else {
+                        find(top, &self.accounts).unwrap_or(i).min(i)
+                    };
                 }
             }
             LockFetch::First => {
@@ -336,6 +346,31 @@ mod tests {
         refresh(&mut pane, fewer, now);
         assert_eq!(pane.accounts.len(), 50);
         assert!(pane.selected < 50);
+    }
+
+    #[test]
+    fn a_new_lock_shows_at_the_top_of_a_pane_showing_the_top() {
+        let now = Utc::now();
+        // More accounts than fit on screen (with fewer, the list's clamp
+        // hid the fault).
+        let all = listing(3 * HEIGHT, now);
+        let mut pane = LockoutsPane::new();
+        // The pane shows accounts 1.., the first of them selected.
+        refresh(&mut pane, &all[1..], now);
+        assert_eq!((pane.selected, pane.offset), (0, 0));
+        // Account 0 locks (the most recent failure): the next refresh shows
+        // it on top; the selection stays on its account.
+        refresh(&mut pane, &all, now);
+        assert_eq!(pane.offset, 0, "the new lock is scrolled off");
+        assert_eq!(selected(&pane), all[1].login);
+        // Scrolled down, the screen stays where it is.
+        let all = listing(100, now);
+        let mut pane = LockoutsPane::new();
+        refresh(&mut pane, &all[1..], now);
+        step(&mut pane, &all[1..], 50, now);
+        let top = pane.accounts[pane.offset].id;
+        refresh(&mut pane, &all, now);
+        assert_eq!(pane.accounts[pane.offset].id, top);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The Lockouts pane: every locked account live, with a countdown that
 //! ticks each second, accounts close to locking, and recent failed sign-ins
 //! (filterable). It reloads itself every couple of seconds, keeping the
-//! selection and scroll position; unlock works on the selected or marked rows.
+//! selection and scroll position, and on PostgreSQL at once when an account
+//! is locked or unlocked (`Event::LockoutsChanged`); unlock works on the selected or marked rows.
 //! The rows are a window over the listing (lockout_window.rs); the title's
 //! counts are of every account.
 
@@ -38,6 +39,12 @@ pub struct LockoutsPane {
     pub editing_filter: bool,
     pub loading: bool,
     pub loaded_at: Option<DateTime<Utc>>,
+    /// Locks and unlocks are notified as they happen (PostgreSQL).
+    pub live: bool,
+    /// A lock or unlock was notified: reload at the next tick.
+    pub reload_now: bool,
+    /// One was notified while a reload was under way: reload again after it.
+    pub stale: bool,
 }
 
 impl LockoutsPane {
@@ -51,9 +58,20 @@ impl LockoutsPane {
     /// Whether a reload is due.
     pub fn due(&self, now: DateTime<Utc>) -> bool {
         !self.loading
-            && self
-                .loaded_at
-                .is_none_or(|t| now - t >= Duration::seconds(REFRESH_SECS))
+            && (self.reload_now
+                || self
+                    .loaded_at
+                    .is_none_or(|t| now - t >= Duration::seconds(REFRESH_SECS)))
+    }
+
+    /// Some account was locked or unlocked: reload at the next tick, or
+    /// after the reload under way.
+    pub fn changed(&mut self) {
+        if self.loading {
+            self.stale = true;
+        } else {
+            self.reload_now = true;
+        }
     }
 
     pub fn move_by(&mut self, delta: isize, height: usize) {
@@ -103,8 +121,10 @@ impl LockoutsPane {
     /// many the window holds.
     pub fn title(&self) -> String {
         format!(
-            " Lockouts  {} locked, {} close to locking ",
-            self.counts.locked, self.counts.close
+            " Lockouts  {} locked, {} close to locking{} ",
+            self.counts.locked,
+            self.counts.close,
+            if self.live { "  (live)" } else { "" }
         )
     }
 
