@@ -206,3 +206,32 @@ pub fn page(from: usize, to: usize, total: usize) -> Page<UserSummary> {
         prev: (from > 0).then(|| row(from - 1).cursor(Default::default())),
     }
 }
+
+impl Fsm {
+    /// Answers the oldest Users listing as a store holding users
+    /// u0000000..u{total} in login order would (keyset pages both ways).
+    pub fn answer_listing(&mut self, total: usize) {
+        let (id, call) = self.call(|c| matches!(c, Call::ListUsers { .. }));
+        let Call::ListUsers { filter } = call else {
+            unreachable!()
+        };
+        let limit = filter.limit as usize;
+        let at = |c: &keyward::store::Cursor| match c {
+            keyward::store::Cursor::Login(l) => l[1..].parse::<usize>().expect("a test login"),
+            other => panic!("sorted by login here: {other:?}"),
+        };
+        let (from, to) = match (&filter.after, filter.backward) {
+            (None, false) => (0, limit),
+            (None, true) => (total.saturating_sub(limit), total),
+            (Some(c), false) => (at(c) + 1, at(c) + 1 + limit),
+            (Some(c), true) => (at(c).saturating_sub(limit), at(c)),
+        };
+        self.reply(id, Reply::Users(Ok(page(from, to.min(total), total))));
+    }
+
+    /// The selected row of the Users pane.
+    pub fn selected_login(&self) -> String {
+        let u = &self.main().users;
+        u.rows[u.selected].login.clone()
+    }
+}

@@ -7,6 +7,7 @@ mod fsm;
 mod harness;
 mod keys;
 mod lockouts;
+mod paging;
 mod policies;
 mod resources;
 mod snapshots;

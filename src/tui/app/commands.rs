@@ -420,7 +420,14 @@ impl App {
             | Cmd::PageUp
             | Cmd::PageDown
             | Cmd::HalfUp
-            | Cmd::HalfDown => a.move_by(keys::step(cmd, height), height),
+            | Cmd::HalfDown => {
+                a.move_by(keys::step(cmd, height), height);
+                if cmd == Cmd::Bottom {
+                    // The last entry loaded: G does not page through the
+                    // whole trail.
+                    a.queued = 0;
+                }
+            }
             Cmd::Filter => {
                 a.editing_filter = true;
                 a.filter = crate::tui::fields::TextField::with(&a.search, 128);

@@ -35,6 +35,8 @@ pub struct AuditPane {
     pub loaded: bool,
     /// The last verification's verdict.
     pub verdict: Option<(String, bool)>,
+    /// Rows still to move once the next page arrives.
+    pub queued: isize,
 }
 
 impl AuditPane {
@@ -64,17 +66,21 @@ impl AuditPane {
             self.entries = page;
             self.selected = 0;
             self.offset = 0;
+            self.queued = 0;
         }
         self.move_by(0, height);
     }
 
     pub fn move_by(&mut self, delta: isize, height: usize) {
-        super::list::move_selection(
+        super::list::move_queued(
             &mut self.selected,
             &mut self.offset,
+            &mut self.queued,
             self.entries.len(),
             delta,
             height,
+            self.more,
+            false,
         );
     }
 

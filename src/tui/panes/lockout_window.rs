@@ -154,6 +154,7 @@ impl LockoutsPane {
                 }
             }
             LockFetch::First => {
+                self.queued = 0;
                 self.more = full(&data.accounts, WINDOW);
                 self.accounts = data.accounts;
                 self.start = None;
@@ -161,6 +162,7 @@ impl LockoutsPane {
                 self.offset = 0;
             }
             LockFetch::Last => {
+                self.queued = 0;
                 self.start = if full(&data.accounts, WINDOW) {
                     data.accounts.first().map(UserSummary::lock_cursor)
                 } else {

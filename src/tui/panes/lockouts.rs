@@ -45,6 +45,8 @@ pub struct LockoutsPane {
     pub reload_now: bool,
     /// One was notified while a reload was under way: reload again after it.
     pub stale: bool,
+    /// Rows still to move once the window has moved (see `list::move_queued`).
+    pub queued: isize,
 }
 
 impl LockoutsPane {
@@ -75,12 +77,15 @@ impl LockoutsPane {
     }
 
     pub fn move_by(&mut self, delta: isize, height: usize) {
-        super::list::move_selection(
+        super::list::move_queued(
             &mut self.selected,
             &mut self.offset,
+            &mut self.queued,
             self.accounts.len(),
             delta,
             height,
+            self.more,
+            self.start.is_some(),
         );
     }
 

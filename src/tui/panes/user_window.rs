@@ -93,6 +93,13 @@ impl UsersPane {
     pub fn apply(&mut self, page: Page<UserSummary>, fetch: Fetch, height: usize) {
         self.loading = false;
         self.loaded = true;
+        if !matches!(
+            fetch,
+            Fetch::Forward | Fetch::Backward | Fetch::Reload { .. }
+        ) {
+            // A new listing, or one of its ends: moves made before are void.
+            self.queued = 0;
+        }
         match fetch {
             Fetch::Search => {
                 // Keep the selection on the same user if it is still listed.
@@ -210,7 +217,8 @@ mod tests {
         p.marked.insert(3);
         let mut start = 100;
         while start < 1500 {
-            p.move_by(isize::MAX / 2, 20);
+            // To the last row loaded (a move further would wait for the page).
+            p.move_by((p.rows.len() - 1 - p.selected) as isize, 20);
             assert_eq!(p.wanted(), Some(Fetch::Forward));
             let last = p.selected_row().map(|r| r.id);
             p.apply(page(start, start + 100, 5000), Fetch::Forward, 20);
@@ -222,7 +230,7 @@ mod tests {
         assert_eq!(p.prev, Some(user(499).cursor(p.sort)));
         assert!(p.marked.contains(&3), "marks outlive their rows");
         // Near the top of the window: the page before it.
-        p.move_by(isize::MIN / 2, 20);
+        p.move_by(-(p.selected as isize), 20);
         assert_eq!(p.wanted(), Some(Fetch::Backward));
         let filter = p.request(Fetch::Backward);
         assert!(filter.backward);

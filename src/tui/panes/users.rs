@@ -43,6 +43,9 @@ pub struct UsersPane {
     pub prev: Option<Cursor>,
     pub loading: bool,
     pub loaded: bool,
+    /// Rows still to move once the page being loaded arrives (keys pressed
+    /// past the end of the loaded rows).
+    pub queued: isize,
 }
 
 const STATUSES: [Option<StatusFilter>; 6] = [
@@ -133,14 +136,18 @@ impl UsersPane {
         self.rows.get(self.selected)
     }
 
-    /// Moves the selection, keeping it visible in `height` rows.
+    /// Moves the selection, keeping it visible in `height` rows; a move
+    /// past the loaded rows waits for the page that holds its end.
     pub fn move_by(&mut self, delta: isize, height: usize) {
-        super::list::move_selection(
+        super::list::move_queued(
             &mut self.selected,
             &mut self.offset,
+            &mut self.queued,
             self.rows.len(),
             delta,
             height,
+            self.next.is_some(),
+            self.prev.is_some(),
         );
     }
 

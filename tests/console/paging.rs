@@ -1,0 +1,60 @@
+//! Movement keys pressed while a page is on its way are not lost (fault
+//! 6): they wait and are made when the page arrives.
+
+use super::fsm::Fsm;
+use crossterm::event::KeyCode;
+use keyward::tui::effect::Call;
+
+fn listings(f: &Fsm) -> usize {
+    f.count(|c| matches!(c, Call::ListUsers { .. }))
+}
+
+/// 400 PgDn from the top, pressed before any page after the first arrives,
+/// move 400 screens (10,000 rows at 25 rows a screen), not to the end of
+/// the rows that happened to be loaded.
+#[test]
+fn four_hundred_page_downs_move_four_hundred_screens() {
+    let total = 20_000;
+    let mut f = Fsm::signed_in(100, 30);
+    f.answer_listing(total);
+    let height = f.app.table_height();
+    assert_eq!(height, 25);
+    for _ in 0..400 {
+        f.key(KeyCode::PageDown);
+        assert!(listings(&f) <= 1, "one page at a time");
+    }
+    // The pages come in one after another; each asks for the next.
+    let mut pages = 0;
+    while listings(&f) > 0 {
+        f.answer_listing(total);
+        pages += 1;
+        assert!(pages < 1_000, "the window never settles");
+    }
+    assert_eq!(f.selected_login(), format!("u{:07}", 400 * height));
+    assert_eq!(f.main().users.queued, 0);
+    // And back up as far, the same way.
+    for _ in 0..400 {
+        f.key(KeyCode::PageUp);
+    }
+    while listings(&f) > 0 {
+        f.answer_listing(total);
+    }
+    assert_eq!(f.selected_login(), "u0000000");
+}
+
+/// `g` while moves wait forgets them: the first page is shown from the top.
+#[test]
+fn g_forgets_the_moves_that_wait() {
+    let total = 5_000;
+    let mut f = Fsm::signed_in(100, 30);
+    f.answer_listing(total);
+    for _ in 0..20 {
+        f.key(KeyCode::PageDown);
+    }
+    f.key(KeyCode::Char('g'));
+    while listings(&f) > 0 {
+        f.answer_listing(total);
+    }
+    assert_eq!(f.selected_login(), "u0000000");
+    assert_eq!(f.main().users.queued, 0);
+}
