@@ -211,6 +211,7 @@ async fn bulk_reset_dialog() {
     h.fields(&["short", "short"]).await;
     insta::assert_snapshot!("bulk_reset_edit", h.screen_scrubbed());
     h.key(KeyCode::Esc).await;
+    h.text("y").await;
     h.key(KeyCode::Char('B')).await;
     h.fields(&[
         "shared spring passphrase twenty",

@@ -313,6 +313,17 @@ impl App {
         match out {
             Out::None => Vec::new(),
             Out::Close => {
+                if m.popups.last().is_some_and(Popup::edited) {
+                    // Esc on an edited form asks first, Cancel focused.
+                    m.popups.push(Popup::Confirm(Confirm::discard()));
+                } else {
+                    m.popups.pop();
+                }
+                Vec::new()
+            }
+            Out::Discard => {
+                // The question, then the form (dropping it wipes its secrets).
+                m.popups.pop();
                 m.popups.pop();
                 Vec::new()
             }

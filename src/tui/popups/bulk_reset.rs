@@ -104,6 +104,12 @@ impl BulkResetDialog {
         self.recheck();
     }
 
+    /// A password typed and not yet used.
+    pub fn edited(&self) -> bool {
+        matches!(self.stage, Stage::Edit | Stage::Confirm)
+            && (!self.pw.new.is_empty() || !self.pw.confirm.is_empty())
+    }
+
     pub fn request(&self) -> BulkRequest {
         BulkRequest {
             role: self.role,

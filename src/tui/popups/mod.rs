@@ -23,6 +23,9 @@ pub enum Out {
     Call(Call),
     /// A palette command and its argument.
     Palette(&'static str, String),
+    /// Close this popup and the form under it (a confirmed "Discard
+    /// changes?").
+    Discard,
 }
 
 #[derive(Debug)]
@@ -131,6 +134,22 @@ impl Popup {
             Popup::ChangeOwn(p) => Some(&mut p.pw),
             Popup::BulkReset(p) => Some(&mut p.pw),
             _ => None,
+        }
+    }
+
+    /// Whether the user changed something that closing would throw away:
+    /// Esc then asks first.
+    pub fn edited(&self) -> bool {
+        match self {
+            Popup::Password(p) => !p.pw.new.is_empty() || !p.pw.confirm.is_empty(),
+            Popup::UserForm(p) => p.edited(),
+            Popup::ChangeOwn(p) => {
+                !p.current.is_empty() || !p.pw.new.is_empty() || !p.pw.confirm.is_empty()
+            }
+            Popup::BulkReset(p) => p.edited(),
+            Popup::PolicyForm(p) => p.edited(),
+            Popup::ResourceForm(p) => p.edited(),
+            _ => false,
         }
     }
 

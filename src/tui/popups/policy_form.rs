@@ -66,6 +66,15 @@ impl PolicyForm {
         probe.set(key, self.fields[i].value()).err().map(|e| e.0)
     }
 
+    /// Any value differs from the stored policy.
+    pub fn edited(&self) -> bool {
+        !self.read_only
+            && KEYS
+                .iter()
+                .zip(&self.fields)
+                .any(|(k, f)| self.original.get(k.name).as_deref() != Some(f.value().trim()))
+    }
+
     /// Changed keys as KEY=VALUE pairs (enforce_on_change is chosen on review).
     fn changes(&self) -> Vec<(String, String)> {
         KEYS.iter()

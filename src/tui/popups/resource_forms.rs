@@ -22,6 +22,8 @@ use super::Out;
 #[derive(Debug)]
 pub struct ResourceForm {
     pub original: Option<String>,
+    /// The name and description as the form opened.
+    initial: (String, String),
     pub name: TextField,
     pub description: TextField,
     pub focus: usize,
@@ -33,12 +35,21 @@ impl ResourceForm {
     pub fn new(original: Option<(&str, &str)>) -> ResourceForm {
         ResourceForm {
             original: original.map(|(n, _)| n.to_string()),
+            initial: original
+                .map(|(n, d)| (n.to_string(), d.to_string()))
+                .unwrap_or_default(),
             name: TextField::with(original.map(|(n, _)| n).unwrap_or(""), 100),
             description: TextField::with(original.map(|(_, d)| d).unwrap_or(""), 500),
             focus: 0,
             error: None,
             pending: None,
         }
+    }
+
+    /// The name or description differs from what the form opened with.
+    pub fn edited(&self) -> bool {
+        (self.name.value(), self.description.value())
+            != (self.initial.0.as_str(), self.initial.1.as_str())
     }
 
     pub fn key(&mut self, key: &KeyEvent) -> Out {

@@ -67,6 +67,15 @@ impl Message {
     }
 }
 
+/// What a confirmation does when its yes is chosen.
+#[derive(Debug)]
+pub enum Then {
+    /// Run this call; the confirmation waits for the answer.
+    Call(Call),
+    /// Close the form underneath, throwing away what was typed in it.
+    Discard,
+}
+
 /// Yes/No with Cancel focused; Tab or arrows move, Enter chooses, Esc cancels.
 #[derive(Debug)]
 pub struct Confirm {
@@ -74,7 +83,7 @@ pub struct Confirm {
     pub text: String,
     pub yes_label: String,
     pub yes_focused: bool,
-    pub call: Option<Call>,
+    pub then: Option<Then>,
     pub pending: Option<u64>,
     pub error: Option<String>,
 }
@@ -86,7 +95,20 @@ impl Confirm {
             text,
             yes_label: yes_label.into(),
             yes_focused: false,
-            call: Some(call),
+            then: Some(Then::Call(call)),
+            pending: None,
+            error: None,
+        }
+    }
+
+    /// "Discard changes?" over an edited form that Esc would close.
+    pub fn discard() -> Confirm {
+        Confirm {
+            title: "Discard changes?".into(),
+            text: "Close the form and lose what you typed in it?".into(),
+            yes_label: "Discard".into(),
+            yes_focused: false,
+            then: Some(Then::Discard),
             pending: None,
             error: None,
         }
@@ -108,8 +130,9 @@ impl Confirm {
             }
             KeyCode::Esc | KeyCode::Char('n') => Out::Close,
             KeyCode::Enter if !self.yes_focused => Out::Close,
-            KeyCode::Enter | KeyCode::Char('y') => match self.call.take() {
-                Some(call) => Out::Call(call),
+            KeyCode::Enter | KeyCode::Char('y') => match self.then.take() {
+                Some(Then::Call(call)) => Out::Call(call),
+                Some(Then::Discard) => Out::Discard,
                 None => Out::Close,
             },
             _ => Out::None,

@@ -54,11 +54,27 @@ pub struct UserForm {
     pub error: Option<String>,
     pub pending: Option<u64>,
     pub loading: Option<u64>,
+    /// The fields as the form opened (or was last reloaded), to tell
+    /// whether Esc would throw a change away.
+    initial: Snapshot,
+}
+
+/// The values of a user form that a change shows in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Snapshot {
+    login: String,
+    name: String,
+    email: String,
+    kind: Option<Kind>,
+    role: Option<Role>,
+    must_change: bool,
+    /// The policy chosen by name (`None` = the kind's default).
+    policy: Option<String>,
 }
 
 impl UserForm {
     pub fn new_user(actor_role: Role) -> UserForm {
-        UserForm {
+        let mut f = UserForm {
             mode: Mode::New,
             login: TextField::new(64),
             name: TextField::new(200),
@@ -76,7 +92,33 @@ impl UserForm {
             error: None,
             pending: None,
             loading: None,
+            initial: Snapshot::default(),
+        };
+        f.initial = f.snapshot();
+        f
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            login: self.login.value().to_string(),
+            name: self.name.value().to_string(),
+            email: self.email.value().to_string(),
+            kind: Some(self.kind),
+            role: Some(self.role),
+            must_change: self.must_change,
+            policy: self.policy_choice(),
         }
+    }
+
+    /// Something differs from what the form opened with, or a password was
+    /// typed. The policy counts once the names are loaded (before, the
+    /// choice cannot have been changed).
+    pub fn edited(&self) -> bool {
+        let mut now = self.snapshot();
+        if self.data.is_none() {
+            now.policy = self.initial.policy.clone();
+        }
+        now != self.initial || !self.pw.new.is_empty() || !self.pw.confirm.is_empty()
     }
 
     pub fn edit(actor_role: Role, d: &UserDetail) -> UserForm {
@@ -111,6 +153,8 @@ impl UserForm {
             None
         });
         self.apply_pending_policy();
+        self.initial = self.snapshot();
+        self.initial.policy = d.policy_assigned.then(|| d.policy.clone());
     }
 
     pub fn loaded(&mut self, data: FormData) {
