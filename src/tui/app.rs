@@ -83,9 +83,42 @@ pub struct Main {
     pub note: Option<(String, DateTime<Utc>)>,
     pub last_input: DateTime<Utc>,
     pub form_data: Option<FormData>,
+    /// Every note and error shown, newest last (at most [`LOG_MAX`]): the
+    /// status line cuts a long note, `L` shows them whole.
+    pub log: std::collections::VecDeque<Logged>,
+}
+
+/// How many messages the log keeps.
+pub const LOG_MAX: usize = 200;
+
+/// A message shown in the status line or as an error.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub at: DateTime<Utc>,
+    pub text: String,
+    pub error: bool,
 }
 
 impl Main {
+    /// Shows a short note in the status line and keeps it in the log.
+    pub fn say(&mut self, text: impl Into<String>, now: DateTime<Utc>) {
+        let text = text.into();
+        self.remember(text.clone(), false, now);
+        self.note = Some((text, now));
+    }
+
+    /// Keeps a message in the log.
+    pub fn remember(&mut self, text: String, error: bool, now: DateTime<Utc>) {
+        if self.log.len() >= LOG_MAX {
+            self.log.pop_front();
+        }
+        self.log.push_back(Logged {
+            at: now,
+            text,
+            error,
+        });
+    }
+
     /// The key tables of the current view, with their help headings. Key
     /// handling, the status line and the help overlay all use this.
     pub fn key_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
@@ -401,7 +434,7 @@ impl App {
         // 1. The topmost popup takes every key.
         if let Some(top) = m.popups.last_mut() {
             let out = match top {
-                Popup::Help { scroll } => match key.code {
+                Popup::Help { scroll } | Popup::Messages { scroll } => match key.code {
                     KeyCode::Up | KeyCode::Char('k') => {
                         *scroll = scroll.saturating_sub(1);
                         Out::None
@@ -410,9 +443,11 @@ impl App {
                         *scroll = scroll.saturating_add(1);
                         Out::None
                     }
-                    KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {
-                        Out::Close
-                    }
+                    KeyCode::Esc
+                    | KeyCode::Char('?')
+                    | KeyCode::Char('L')
+                    | KeyCode::Char('q')
+                    | KeyCode::Enter => Out::Close,
                     _ => Out::None,
                 },
                 Popup::Palette(p) => p.key(&key),
@@ -738,6 +773,9 @@ impl App {
             } else {
                 2
             };
+            if m.banner.is_none() {
+                m.remember(format!("Database unreachable: {e}"), true, now);
+            }
             m.banner = Some(format!(
                 "Database unreachable: {e}. Retrying every {}s; your work on screen is kept.",
                 m.retry_secs
@@ -753,7 +791,9 @@ impl App {
             self.screen = Screen::SignIn(form);
             return Vec::new();
         }
-        m.popups.push(Popup::Message(Message::error(friendly(&e))));
+        let text = friendly(&e);
+        m.remember(text.clone(), true, now);
+        m.popups.push(Popup::Message(Message::error(text)));
         Vec::new()
     }
 }
@@ -770,6 +810,7 @@ fn is_global(cmd: Cmd) -> bool {
             | Cmd::GoPane(_)
             | Cmd::Refresh
             | Cmd::ChangeOwnPassword
+            | Cmd::Messages
     )
 }
 

@@ -48,6 +48,7 @@ pub enum Cmd {
     CycleRole,
     CycleSort,
     ChangeOwnPassword,
+    Messages,
 }
 
 /// How many rows a movement command moves in a list `height` rows high
@@ -225,6 +226,13 @@ pub const GLOBAL: &[Binding] = &[
         "my password",
         "change your own password",
         Cmd::ChangeOwnPassword,
+        false,
+    ),
+    b(
+        &[k('L')],
+        "messages",
+        "show the recent messages and errors in full",
+        Cmd::Messages,
         false,
     ),
     b(

@@ -13,6 +13,7 @@ pub mod panes;
 pub mod popups;
 pub mod render;
 pub mod screens;
+pub mod table;
 pub mod terminal;
 pub mod theme;
 pub mod widgets;

@@ -4,7 +4,7 @@
 use super::app::{App, MIN_HEIGHT, MIN_WIDTH, Main, Screen};
 use super::keys::Binding;
 use super::panes::PANES;
-use super::popups::{Popup, help};
+use super::popups::{Popup, help, messages};
 use super::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -72,7 +72,8 @@ fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
         ),
         (_, _) => m.audit.render(frame, body, theme, super::app::can_audit(m)),
     }
-    frame.render_widget(Paragraph::new(status_line(m, &app.location, theme)), status);
+    let line = super::table::cut_line(status_line(m, &app.location, theme), status.width);
+    frame.render_widget(Paragraph::new(line), status);
     let sections = m.key_sections();
     for p in &m.popups {
         draw_popup(p, frame, body, &sections, m, theme, app.now);
@@ -92,6 +93,7 @@ fn draw_popup(
         Popup::Help { scroll } => {
             help::render(frame, area, sections, m.session.actor.role, *scroll, theme)
         }
+        Popup::Messages { scroll } => messages::render(frame, area, &m.log, *scroll, theme),
         Popup::Palette(p) => p.render(frame, area, theme),
         Popup::Message(p) => p.render(frame, area, theme),
         Popup::Confirm(p) => p.render(frame, area, theme),

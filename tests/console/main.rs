@@ -3,6 +3,7 @@
 
 mod audit;
 mod bulk_reset;
+mod columns;
 mod discard;
 mod fsm;
 mod harness;

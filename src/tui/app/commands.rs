@@ -40,6 +40,7 @@ impl App {
         match cmd {
             Cmd::Quit => return vec![Effect::Quit],
             Cmd::Help => m.popups.push(Popup::Help { scroll: 0 }),
+            Cmd::Messages => m.popups.push(Popup::Messages { scroll: 0 }),
             Cmd::Palette => {
                 let resources = m
                     .form_data

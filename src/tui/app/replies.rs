@@ -52,6 +52,7 @@ impl App {
                                 );
                                 let effects = self.reload_users();
                                 if let Some(m) = self.main() {
+                                    m.remember(note.clone(), true, now);
                                     m.popups.push(Popup::Message(Message {
                                         title: "No such resource".into(),
                                         text: note,
@@ -152,7 +153,7 @@ impl App {
                 Ok(()) => {
                     if let Some(m) = self.main() {
                         m.banner = None;
-                        m.note = Some(("the database is reachable again".into(), now));
+                        m.say("the database is reachable again", now);
                     }
                     self.refresh()
                 }
@@ -290,7 +291,7 @@ impl App {
             (Waiter::Note, Reply::Done(r)) => match r {
                 Ok(msg) => {
                     if let Some(m) = self.main() {
-                        m.note = Some((msg, now));
+                        m.say(msg, now);
                     }
                     // The change shows at once everywhere it appears.
                     self.refresh()
@@ -343,6 +344,7 @@ impl App {
                     retry_at: None,
                     retry_secs: 2,
                     note: None,
+                    log: Default::default(),
                     last_input: now,
                     form_data: None,
                 }));
@@ -441,13 +443,13 @@ impl App {
                     // Dropping the dialog wipes any password it held.
                     m.popups.remove(index);
                 }
-                m.note = Some((msg, now));
+                m.say(msg, now);
                 self.refresh()
             }
             Reply::SteppedUp(Ok(actor)) => {
                 m.popups.remove(index);
                 m.session.actor = actor;
-                m.note = Some(("confirmed; save again to apply your change".into(), now));
+                m.say("confirmed; save again to apply your change", now);
                 Vec::new()
             }
             Reply::SteppedUp(Err(e)) => {
@@ -468,6 +470,7 @@ impl App {
                 let step_up = matches!(e, Error::StepUpRequired(_));
                 let text = friendly(&e);
                 if !m.popups[index].failed(text.clone()) {
+                    m.remember(text.clone(), true, now);
                     m.popups.push(Popup::Message(Message::error(text)));
                 }
                 if step_up {

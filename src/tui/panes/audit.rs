@@ -6,12 +6,13 @@
 use super::detail::compact;
 use crate::service::views::AuditView;
 use crate::tui::fields::TextField;
+use crate::tui::table::{self, Column};
 use crate::tui::theme::{SELECTED_MARK, Theme};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 /// Entries per request.
 pub const PAGE: i64 = 200;
@@ -132,58 +133,43 @@ impl AuditPane {
         }
         let height = inner.height.saturating_sub(1) as usize;
         let end = (self.offset + height).min(self.entries.len());
-        let rows: Vec<Row> = self.entries[self.offset..end]
+        let cells: Vec<Vec<Line>> = self.entries[self.offset..end]
             .iter()
             .enumerate()
             .map(|(i, e)| {
                 let sel = self.offset + i == self.selected;
-                let row = Row::new(vec![
-                    Cell::from(format!(
+                vec![
+                    Line::raw(format!(
                         "{}{}",
                         if sel { SELECTED_MARK } else { "  " },
                         e.seq
                     )),
-                    Cell::from(e.at.format("%Y-%m-%d %H:%M:%S").to_string()),
-                    Cell::from(e.actor.clone()),
-                    Cell::from(Span::styled(
+                    Line::raw(e.at.format("%Y-%m-%d %H:%M:%S").to_string()),
+                    Line::raw(e.actor.clone()),
+                    Line::styled(
                         e.action.clone(),
                         if e.action == "refused" {
                             theme.warn()
                         } else {
                             theme.base()
                         },
-                    )),
-                    Cell::from(e.target.clone()),
-                    Cell::from(compact(&e.details)),
-                ]);
-                if sel {
-                    row.style(theme.selected())
-                } else {
-                    row
-                }
+                    ),
+                    Line::raw(e.target.clone()),
+                    Line::raw(compact(&e.details)),
+                ]
             })
             .collect();
-        let widths = [
-            Constraint::Length(9),
-            Constraint::Length(19),
-            Constraint::Length(14),
-            Constraint::Length(20),
-            Constraint::Length(18),
-            Constraint::Fill(1),
+        // The target and actor (logins) give way last; a cut ends in "…".
+        let columns = [
+            Column::new("  SEQ", 5, 9),
+            Column::new("TIME (UTC)", 10, 3),
+            Column::new("ACTOR", 8, 7),
+            Column::new("ACTION", 8, 4),
+            Column::new("TARGET", 10, 8),
+            Column::new("DETAILS", 8, 1).grow(),
         ];
-        let header = Row::new(vec![
-            "  SEQ",
-            "TIME (UTC)",
-            "ACTOR",
-            "ACTION",
-            "TARGET",
-            "DETAILS",
-        ])
-        .style(theme.title());
-        frame.render_widget(
-            Table::new(rows, widths).header(header).column_spacing(1),
-            inner,
-        );
+        let selected = self.selected.checked_sub(self.offset);
+        table::render(frame, inner, &columns, cells, selected, theme);
     }
 }
 

@@ -10,12 +10,13 @@ use crate::domain::user::time_left;
 use crate::service::views::{AttemptView, UserSummary};
 use crate::store::{LockCursor, LockoutCounts};
 use crate::tui::fields::TextField;
+use crate::tui::table::{self, Column};
 use crate::tui::theme::{SELECTED_MARK, Theme};
 use chrono::{DateTime, Duration, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use std::collections::BTreeSet;
 
 /// How often the pane reloads while it is shown.
@@ -161,7 +162,7 @@ impl LockoutsPane {
         } else {
             let height = inner.height.saturating_sub(1) as usize;
             let end = (self.offset + height).min(self.accounts.len());
-            let rows: Vec<Row> = self.accounts[self.offset..end]
+            let cells: Vec<Vec<Line>> = self.accounts[self.offset..end]
                 .iter()
                 .enumerate()
                 .map(|(i, u)| {
@@ -189,46 +190,30 @@ impl LockoutsPane {
                             theme.warn(),
                         )
                     };
-                    let row = Row::new(vec![
-                        Cell::from(format!("{mark}{}", u.login)),
-                        Cell::from(u.name.clone()),
-                        Cell::from(u.failed_attempts.to_string()),
-                        Cell::from(
+                    vec![
+                        Line::raw(format!("{mark}{}", u.login)),
+                        Line::raw(u.name.clone()),
+                        Line::raw(u.failed_attempts.to_string()),
+                        Line::raw(
                             u.locked_at
                                 .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                                 .unwrap_or_else(|| "-".into()),
                         ),
-                        Cell::from(Span::styled(left, style)),
-                        Cell::from(u.last_failure_source.clone().unwrap_or_else(|| "-".into())),
-                    ]);
-                    if sel {
-                        row.style(theme.selected())
-                    } else {
-                        row
-                    }
+                        Line::styled(left, style),
+                        Line::raw(u.last_failure_source.clone().unwrap_or_else(|| "-".into())),
+                    ]
                 })
                 .collect();
-            let widths = [
-                Constraint::Length(22),
-                Constraint::Fill(1),
-                Constraint::Length(8),
-                Constraint::Length(19),
-                Constraint::Length(24),
-                Constraint::Length(14),
+            let columns = [
+                Column::new("  LOGIN", 10, 9),
+                Column::new("NAME", 6, 1).grow(),
+                Column::new("FAILURES", 3, 5),
+                Column::new("LOCKED SINCE", 10, 3),
+                Column::new("TIME LEFT", 10, 7),
+                Column::new("LAST SOURCE", 6, 2),
             ];
-            let header = Row::new(vec![
-                "  LOGIN",
-                "NAME",
-                "FAILURES",
-                "LOCKED SINCE",
-                "TIME LEFT",
-                "LAST SOURCE",
-            ])
-            .style(theme.title());
-            frame.render_widget(
-                Table::new(rows, widths).header(header).column_spacing(1),
-                inner,
-            );
+            let selected = self.selected.checked_sub(self.offset);
+            table::render(frame, inner, &columns, cells, selected, theme);
         }
 
         let shown = self.visible_failures();

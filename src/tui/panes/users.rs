@@ -9,13 +9,14 @@ use crate::service::UserFilter;
 use crate::service::views::UserSummary;
 use crate::store::{Cursor, StatusFilter, UserSort};
 use crate::tui::fields::TextField;
+use crate::tui::table::{self, Column};
 use crate::tui::theme::{SELECTED_MARK, Theme};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use std::collections::BTreeSet;
 
 /// Rows per request.
@@ -219,13 +220,12 @@ impl UsersPane {
         let wide = inner.width >= 110;
         let height = inner.height.saturating_sub(1) as usize;
         let end = (self.offset + height).min(self.rows.len());
-        let rows: Vec<Row> = self.rows[self.offset..end]
+        let shown = &self.rows[self.offset..end];
+        let cells: Vec<Vec<Line>> = shown
             .iter()
             .enumerate()
             .map(|(i, u)| {
-                let idx = self.offset + i;
-                let sel = idx == self.selected;
-                let mark = if sel {
+                let mark = if self.offset + i == self.selected {
                     SELECTED_MARK
                 } else if self.marked.contains(&u.id) {
                     "• "
@@ -233,71 +233,41 @@ impl UsersPane {
                     "  "
                 };
                 let mut cells = vec![
-                    Cell::from(format!("{mark}{}", u.login)),
-                    Cell::from(u.name.clone()),
+                    Line::raw(format!("{mark}{}", u.login)),
+                    Line::raw(u.name.clone()),
                 ];
                 if wide {
-                    cells.push(Cell::from(u.email.clone()));
+                    cells.push(Line::raw(u.email.clone()));
                 }
-                cells.push(Cell::from(u.kind.clone()));
-                cells.push(Cell::from(u.role.replace('_', " ")));
-                cells.push(Cell::from(badges(u, now, theme)));
-                cells.push(Cell::from(
+                cells.push(Line::raw(u.kind.clone()));
+                cells.push(Line::raw(u.role.replace('_', " ")));
+                cells.push(badges(u, now, theme));
+                cells.push(Line::raw(
                     u.last_login_at
                         .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
                         .unwrap_or_else(|| "never".into()),
                 ));
-                let row = Row::new(cells);
-                if sel {
-                    row.style(theme.selected())
-                } else {
-                    row
-                }
+                cells
             })
             .collect();
-        let mut widths = vec![Constraint::Length(20), Constraint::Length(20)];
+        // Sized from what is on screen; the login gives way last, and
+        // whatever is cut ends in "…".
+        let mut columns = vec![
+            Column::new("  LOGIN", 10, 9),
+            Column::new("NAME", 8, 2).grow(),
+        ];
         if wide {
-            widths.push(Constraint::Fill(3));
+            columns.push(Column::new("EMAIL", 8, 1).grow());
         }
-        widths.extend([
-            Constraint::Length(6),
-            Constraint::Length(13),
-            if wide {
-                Constraint::Fill(2)
-            } else {
-                Constraint::Length(narrow_status_width(
-                    &self.rows[self.offset..end],
-                    now,
-                    theme,
-                ))
-            },
-            Constraint::Length(16),
+        columns.extend([
+            Column::new("KIND", 4, 5),
+            Column::new("ROLE", 4, 4),
+            Column::new("STATUS", 6, 6),
+            Column::new("LAST SIGN-IN", 10, 3),
         ]);
-        if !wide {
-            widths[1] = Constraint::Fill(1);
-        }
-        let mut header = vec!["  LOGIN", "NAME"];
-        if wide {
-            header.push("EMAIL");
-        }
-        header.extend(["KIND", "ROLE", "STATUS", "LAST SIGN-IN"]);
-        let table = Table::new(rows, widths)
-            .header(Row::new(header).style(theme.title()))
-            .column_spacing(1);
-        frame.render_widget(table, inner);
+        let selected = self.selected.checked_sub(self.offset);
+        table::render(frame, inner, &columns, cells, selected, theme);
     }
-}
-
-/// Below 110 columns the status column is as wide as the widest badges on
-/// screen (up to 24), not always 24: the name column takes what is left,
-/// and at 80 columns a fixed 24 left it none.
-fn narrow_status_width(shown: &[UserSummary], now: DateTime<Utc>, theme: &Theme) -> u16 {
-    let widest = shown
-        .iter()
-        .map(|u| badges(u, now, theme).width())
-        .max()
-        .unwrap_or(0);
-    widest.clamp("STATUS".len(), 24) as u16
 }
 
 /// The status badges of a row.

@@ -4,6 +4,7 @@ pub mod access;
 pub mod bulk_reset;
 pub mod change_own;
 pub mod help;
+pub mod messages;
 pub mod palette;
 pub mod password;
 pub mod policy_form;
@@ -30,7 +31,13 @@ pub enum Out {
 
 #[derive(Debug)]
 pub enum Popup {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// The message log (`L`), newest first.
+    Messages {
+        scroll: u16,
+    },
     Palette(palette::Palette),
     Message(simple::Message),
     Confirm(simple::Confirm),
