@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod batch;
 mod clock;
 mod demo;
 mod lockouts;
@@ -16,6 +17,7 @@ mod users;
 pub mod views;
 
 pub use auth::{Actor, LoginResult};
+pub use batch::Batch;
 pub use clock::Clock;
 pub use demo::DemoReport;
 pub use lockouts::LockoutsRequest;

@@ -83,6 +83,9 @@ pub struct Main {
     pub note: Option<(String, DateTime<Utc>)>,
     pub last_input: DateTime<Utc>,
     pub form_data: Option<FormData>,
+    /// The users a confirmation is being prepared for, while the service
+    /// says which of their logins are shared.
+    pub asking: Option<Vec<String>>,
     /// Every note and error shown, newest last (at most [`LOG_MAX`]): the
     /// status line cuts a long note, `L` shows them whole.
     pub log: std::collections::VecDeque<Logged>,
@@ -200,6 +203,8 @@ enum Waiter {
     Check,
     /// Whether lock notifications were set up.
     Watch,
+    /// Which logins are shared, for the confirmation in `Main::asking`.
+    Shared,
 }
 
 /// Index of the Resources pane.
@@ -811,6 +816,41 @@ fn is_global(cmd: Cmd) -> bool {
             | Cmd::Refresh
             | Cmd::ChangeOwnPassword
             | Cmd::Messages
+    )
+}
+
+/// "amy, ben and cid" or "amy, ben, cid, dan, eve and 7 more".
+pub fn names(logins: &[String]) -> String {
+    match logins {
+        [] => String::new(),
+        [one] => one.clone(),
+        _ if logins.len() <= 6 => format!(
+            "{} and {}",
+            logins[..logins.len() - 1].join(", "),
+            logins[logins.len() - 1]
+        ),
+        _ => format!("{} and {} more", logins[..5].join(", "), logins.len() - 5),
+    }
+}
+
+/// "1 account", "3 accounts".
+pub fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The warning that changing these passwords reaches everyone who shares
+/// them, or nothing when no login is shared.
+pub fn shared_warning(shared: &[(String, Vec<String>)]) -> String {
+    if shared.is_empty() {
+        return String::new();
+    }
+    let each: Vec<String> = shared
+        .iter()
+        .map(|(login, people)| format!("{login} is shared by {}", people.join(", ")))
+        .collect();
+    format!(
+        "\n\n⚠ {}: all of them will need the new password.",
+        each.join("; ")
     )
 }
 

@@ -198,6 +198,18 @@ pub enum Call {
     UnlockMany {
         logins: Vec<String>,
     },
+    SetDisabledMany {
+        logins: Vec<String>,
+        disabled: bool,
+    },
+    /// A generated temporary password for each user, shown once.
+    TempPasswords {
+        logins: Vec<String>,
+    },
+    /// Which of these logins several people share (and who).
+    SharedLogins {
+        logins: Vec<String>,
+    },
     /// Confirm the signed-in administrator's password again.
     StepUp {
         password: Password,
@@ -256,6 +268,15 @@ pub struct FormData {
     pub portal_policy: Policy,
 }
 
+/// Secrets to show once: a title, each secret with what it is for (a
+/// login, or nothing when there is one), and what could not be done.
+#[derive(Debug)]
+pub struct Secrets {
+    pub title: String,
+    pub items: Vec<(String, crate::crypto::tokens::Shown)>,
+    pub note: Option<String>,
+}
+
 /// What the Lockouts pane shows.
 #[derive(Debug, Clone, Default)]
 pub struct LockoutsData {
@@ -279,8 +300,10 @@ pub enum Reply {
     FormData(Result<FormData, Error>),
     /// A change that succeeded, with a message for the status line.
     Done(Result<String, Error>),
-    /// A secret to show once (temporary password, reset token).
-    Secret(Result<(String, crate::crypto::tokens::Shown), Error>),
+    /// Secrets to show once (temporary passwords, a reset token).
+    Secret(Result<Secrets, Error>),
+    /// The shared logins among those asked about, with their holders.
+    Shared(Result<Vec<(String, Vec<String>)>, Error>),
     Pong(Result<(), Error>),
     Lockouts(Result<LockoutsData, Error>),
     Count(Result<i64, Error>),

@@ -49,6 +49,8 @@ pub enum Cmd {
     CycleSort,
     ChangeOwnPassword,
     Messages,
+    Disable,
+    Enable,
 }
 
 /// How many rows a movement command moves in a list `height` rows high
@@ -379,9 +381,30 @@ pub const USERS: &[Binding] = &[
     r(
         &[k('u')],
         "unlock",
-        "unlock the selected user",
+        "unlock the marked users, or the selected one",
         Cmd::Unlock,
         Action::ResetPassword,
+    ),
+    r(
+        &[k('T')],
+        "temp password",
+        "a temporary password for each marked user (or the selected one)",
+        Cmd::TempPassword,
+        Action::ResetPassword,
+    ),
+    r(
+        &[k('d')],
+        "disable",
+        "disable the marked users, or the selected one",
+        Cmd::Disable,
+        Action::ManageUser,
+    ),
+    r(
+        &[k('E')],
+        "enable",
+        "enable the marked users, or the selected one",
+        Cmd::Enable,
+        Action::ManageUser,
     ),
     r(
         &[k('B')],

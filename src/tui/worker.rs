@@ -4,7 +4,7 @@
 //! it no longer waits for.
 
 use super::effect::{
-    Call, Event, FormData, LockoutsData, PasswordTarget, Reply, Session, SignInReply,
+    Call, Event, FormData, LockoutsData, PasswordTarget, Reply, Secrets, Session, SignInReply,
 };
 use crate::crypto::tokens::Shown;
 use crate::domain::AuthOutcome;
@@ -98,20 +98,16 @@ pub async fn perform_with(
             resource,
             logins,
             level,
-        } => Reply::Done(
+        } => batch_reply(
             async {
-                let actor = need(actor)?;
-                for login in &logins {
-                    // Each grant is its own audited change.
-                    service.grant(actor, &resource, login, level).await?;
-                }
-                Ok(format!(
-                    "granted {} user{} {level} access to {resource}",
-                    logins.len(),
-                    if logins.len() == 1 { "" } else { "s" }
-                ))
+                service
+                    .grant_many(need(actor)?, &resource, &logins, level)
+                    .await
             }
             .await,
+            "granted",
+            "user",
+            &format!("{level} access to {resource}"),
         ),
         Call::Policies => {
             Reply::Policies(async { service.list_policies(need(actor)?).await }.await)
@@ -270,23 +266,68 @@ pub async fn perform_with(
         Call::TempPassword { login } => Reply::Secret(
             async {
                 let pw = service.temporary_password(need(actor)?, &login).await?;
-                Ok((
-                    format!("Temporary password for {login} (must be changed at next sign-in)"),
-                    Shown(pw),
-                ))
+                Ok(Secrets {
+                    title: format!(
+                        "Temporary password for {login} (must be changed at next sign-in)"
+                    ),
+                    items: vec![(String::new(), Shown(pw))],
+                    note: None,
+                })
             }
             .await,
+        ),
+        Call::TempPasswords { logins } => Reply::Secret(
+            async {
+                let batch = service.temporary_passwords(need(actor)?, &logins).await?;
+                if batch.done.is_empty() {
+                    return Err(Error::Invalid(batch.summary(
+                        "given",
+                        "temporary password",
+                        "",
+                    )));
+                }
+                let note = (!batch.refused.is_empty())
+                    .then(|| batch.summary("given", "temporary password", ""));
+                Ok(Secrets {
+                    title: format!(
+                        "Temporary passwords for {} users (each must be changed at next sign-in)",
+                        batch.done.len()
+                    ),
+                    items: batch
+                        .done
+                        .into_iter()
+                        .map(|(login, pw)| (login, Shown(pw)))
+                        .collect(),
+                    note,
+                })
+            }
+            .await,
+        ),
+        Call::SharedLogins { logins } => {
+            Reply::Shared(async { service.shared_logins(need(actor)?, &logins).await }.await)
+        }
+        Call::SetDisabledMany { logins, disabled } => batch_reply(
+            async {
+                service
+                    .set_disabled_many(need(actor)?, &logins, disabled)
+                    .await
+            }
+            .await,
+            if disabled { "disabled" } else { "enabled" },
+            "user",
+            "",
         ),
         Call::ResetToken { login } => Reply::Secret(
             async {
                 let (token, expires) = service.issue_reset_token(need(actor)?, &login).await?;
-                Ok((
-                    format!(
+                Ok(Secrets {
+                    title: format!(
                         "Reset token for {login}, valid until {}",
                         expires.format("%Y-%m-%d %H:%M UTC")
                     ),
-                    Shown(token),
-                ))
+                    items: vec![(String::new(), Shown(token))],
+                    note: None,
+                })
             }
             .await,
         ),
@@ -398,33 +439,11 @@ pub async fn perform_with(
             }
             .await,
         ),
-        Call::UnlockMany { logins } => Reply::Done(
-            async {
-                let actor = need(actor)?;
-                let mut failed = Vec::new();
-                for login in &logins {
-                    // Each unlock is its own audited change; report the ones refused.
-                    if let Err(e) = service.unlock(actor, login).await {
-                        if e.is_unavailable() {
-                            return Err(e);
-                        }
-                        failed.push(format!("{login}: {e}"));
-                    }
-                }
-                let done = logins.len() - failed.len();
-                if failed.is_empty() {
-                    Ok(format!(
-                        "unlocked {done} account{}",
-                        if done == 1 { "" } else { "s" }
-                    ))
-                } else {
-                    Err(Error::Invalid(format!(
-                        "unlocked {done}; not unlocked: {}",
-                        failed.join("; ")
-                    )))
-                }
-            }
-            .await,
+        Call::UnlockMany { logins } => batch_reply(
+            async { service.unlock_many(need(actor)?, &logins).await }.await,
+            "unlocked",
+            "account",
+            "",
         ),
         Call::CheckPassword { input, password } => Reply::Checked(
             tokio::task::spawn_blocking(move || {
@@ -519,6 +538,24 @@ async fn step_up(
             Error::Unauthenticated(m) => Error::Invalid(format!("{m}; nothing was changed")),
             e => e,
         })
+}
+
+/// A batch's summary as a note, or as an error when some were refused (so
+/// that it is seen and stays until dismissed).
+fn batch_reply<T>(
+    r: Result<crate::service::Batch<T>>,
+    verb: &str,
+    noun: &str,
+    object: &str,
+) -> Reply {
+    Reply::Done(r.and_then(|b| {
+        let text = b.summary(verb, noun, object);
+        if b.refused.is_empty() {
+            Ok(text)
+        } else {
+            Err(Error::Invalid(text))
+        }
+    }))
 }
 
 fn done(r: Result<()>, msg: String) -> Reply {

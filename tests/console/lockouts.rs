@@ -64,7 +64,7 @@ on_both_backends!(
         let screen = h.screen();
         assert!(
             screen.contains("Unlock 2 accounts")
-                && screen.contains("ben.two,")
+                && screen.contains("ben.two and")
                 && screen.contains("cid.three?"),
             "{screen}"
         );

@@ -9,6 +9,7 @@ mod fsm;
 mod harness;
 mod keys;
 mod lockouts;
+mod marks;
 mod paging;
 mod policies;
 mod resources;

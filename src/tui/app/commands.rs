@@ -83,12 +83,8 @@ impl App {
                 m.users.move_by(keys::step(cmd, height), height)
             }
             Cmd::Mark => {
-                if let Some(id) = m.users.selected_row().map(|r| r.id) {
-                    if !m.users.marked.remove(&id) {
-                        m.users.marked.insert(id);
-                    }
-                    m.users.move_by(1, height);
-                }
+                m.users.toggle_mark();
+                m.users.move_by(1, height);
             }
             Cmd::Open => {
                 if let Some(login) = m.users.selected_row().map(|r| r.login.clone()) {
@@ -158,15 +154,79 @@ impl App {
                 return vec![effect];
             }
             // Confirmations of an action on the selected user.
+            // In the list: the marked users, or the selected one.
+            Cmd::TempPassword if m.detail.is_none() => {
+                let logins = m.users.targets();
+                if logins.is_empty() {
+                    return Vec::new();
+                }
+                // Which of them are shared first: the question names them.
+                m.asking = Some(logins.clone());
+                return vec![self.call(Waiter::Shared, Call::SharedLogins { logins })];
+            }
+            Cmd::Unlock | Cmd::Disable | Cmd::Enable if m.detail.is_none() => {
+                let logins = m.users.targets();
+                if logins.is_empty() {
+                    return Vec::new();
+                }
+                let (n, who) = (logins.len(), names(&logins));
+                let (title, text, button, call) = match cmd {
+                    Cmd::Unlock => (
+                        "Unlock",
+                        format!(
+                            "Unlock {} and clear their failed attempts: {who}?",
+                            count(n, "account")
+                        ),
+                        "Unlock",
+                        Call::UnlockMany { logins },
+                    ),
+                    Cmd::Disable => (
+                        "Disable",
+                        format!(
+                            "Disable {}: {who}? They can no longer sign in anywhere, and their sessions and reset tokens end.",
+                            count(n, "user")
+                        ),
+                        "Disable",
+                        Call::SetDisabledMany {
+                            logins,
+                            disabled: true,
+                        },
+                    ),
+                    _ => (
+                        "Enable",
+                        format!("Enable {} again: {who}?", count(n, "user")),
+                        "Enable",
+                        Call::SetDisabledMany {
+                            logins,
+                            disabled: false,
+                        },
+                    ),
+                };
+                m.popups
+                    .push(Popup::Confirm(Confirm::new(title, text, button, call)));
+            }
+            // In the detail view: its user.
             Cmd::TempPassword | Cmd::ResetToken | Cmd::Unlock => {
                 let Some(login) = target else {
                     return Vec::new();
                 };
+                // Like the password dialog, name who else uses the login.
+                let shared: Vec<(String, Vec<String>)> = m
+                    .detail
+                    .as_ref()
+                    .and_then(|d| d.data.as_ref())
+                    .filter(|d| !d.holders.is_empty())
+                    .map(|d| {
+                        let people = d.holders.iter().map(|h| h.name.clone()).collect();
+                        vec![(login.clone(), people)]
+                    })
+                    .unwrap_or_default();
                 let (title, text, button, call) = match cmd {
                     Cmd::TempPassword => (
                         "Temporary password",
                         format!(
-                            "Give {login} a generated temporary password? Their current password stops working; they must choose a new one at next sign-in."
+                            "Give {login} a generated temporary password? Their current password stops working; they must choose a new one at next sign-in.{}",
+                            shared_warning(&shared)
                         ),
                         "Generate",
                         Call::TempPassword { login },
@@ -174,7 +234,8 @@ impl App {
                     Cmd::ResetToken => (
                         "Reset token",
                         format!(
-                            "Issue a one-time reset token for {login}? Any older token stops working."
+                            "Issue a one-time reset token for {login}? Any older token stops working.{}",
+                            shared_warning(&shared)
                         ),
                         "Issue",
                         Call::ResetToken { login },
@@ -261,8 +322,14 @@ impl App {
                     }
                 }
             }
-            // Audit-pane commands do nothing elsewhere.
-            Cmd::Verify | Cmd::Export | Cmd::CycleLevel | Cmd::Revoke => {}
+            // Audit-pane commands do nothing elsewhere; disable and enable
+            // of one user in the detail view are `d`.
+            Cmd::Verify
+            | Cmd::Export
+            | Cmd::CycleLevel
+            | Cmd::Revoke
+            | Cmd::Disable
+            | Cmd::Enable => {}
             Cmd::BulkReset => {
                 let (policy, resources) = match &m.form_data {
                     Some(fd) => (fd.staff_policy.clone(), fd.resources.clone()),
@@ -696,15 +763,10 @@ impl App {
                 if logins.is_empty() {
                     return Some(Vec::new());
                 }
-                let names = if logins.len() <= 6 {
-                    logins.join(", ")
-                } else {
-                    format!("{} and {} more", logins[..5].join(", "), logins.len() - 5)
-                };
                 let text = format!(
-                    "Unlock {} account{} and clear their failed attempts: {names}?",
-                    logins.len(),
-                    if logins.len() == 1 { "" } else { "s" }
+                    "Unlock {} and clear their failed attempts: {}?",
+                    count(logins.len(), "account"),
+                    names(&logins)
                 );
                 m.popups.push(Popup::Confirm(Confirm::new(
                     "Unlock",

@@ -321,6 +321,29 @@ impl App {
                 }
                 Vec::new()
             }
+            (Waiter::Shared, Reply::Shared(r)) => match r {
+                Ok(shared) => {
+                    if let Some(m) = self.main()
+                        && let Some(logins) = m.asking.take()
+                    {
+                        let text = format!(
+                            "Give {} a generated temporary password: {}? Their current passwords \
+                             stop working; each must choose a new one at next sign-in.{}",
+                            count(logins.len(), "user"),
+                            names(&logins),
+                            shared_warning(&shared)
+                        );
+                        m.popups.push(Popup::Confirm(Confirm::new(
+                            "Temporary passwords",
+                            text,
+                            "Generate",
+                            Call::TempPasswords { logins },
+                        )));
+                    }
+                    Vec::new()
+                }
+                Err(e) => self.error(e),
+            },
             (Waiter::Popup, reply) => self.popup_reply(id, reply),
             _ => Vec::new(),
         }
@@ -344,6 +367,7 @@ impl App {
                     retry_at: None,
                     retry_secs: 2,
                     note: None,
+                    asking: None,
                     log: Default::default(),
                     last_input: now,
                     form_data: None,
@@ -457,9 +481,12 @@ impl App {
                 m.popups[index].failed(text);
                 Vec::new()
             }
-            Reply::Secret(Ok((title, secret))) => {
+            Reply::Secret(Ok(secrets)) => {
                 m.popups.remove(index);
-                m.popups.push(Popup::Secret(SecretBox { title, secret }));
+                if let Some(note) = &secrets.note {
+                    m.remember(note.clone(), true, now);
+                }
+                m.popups.push(Popup::Secret(SecretBox::new(secrets)));
                 self.refresh()
             }
             Reply::PasswordContext(Err(e)) | Reply::Done(Err(e)) | Reply::Secret(Err(e)) => {

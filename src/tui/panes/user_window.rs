@@ -110,7 +110,7 @@ impl UsersPane {
                     .unwrap_or(0);
                 self.offset = self.offset.min(self.selected);
                 let ids: BTreeSet<i64> = self.rows.iter().map(|r| r.id).collect();
-                self.marked.retain(|id| ids.contains(id));
+                self.marked.retain(|id, _| ids.contains(id));
                 self.prev = page.prev;
                 self.next = page.next;
             }
@@ -214,7 +214,7 @@ mod tests {
     fn forward_pages_drop_rows_at_the_front() {
         let mut p = UsersPane::new();
         p.apply(page(0, 100, 5000), Fetch::Search, 20);
-        p.marked.insert(3);
+        p.marked.insert(3, user(3).login);
         let mut start = 100;
         while start < 1500 {
             // To the last row loaded (a move further would wait for the page).
@@ -228,7 +228,7 @@ mod tests {
         }
         assert_eq!(ids(&p), (500, 1499));
         assert_eq!(p.prev, Some(user(499).cursor(p.sort)));
-        assert!(p.marked.contains(&3), "marks outlive their rows");
+        assert!(p.marked.contains_key(&3), "marks outlive their rows");
         // Near the top of the window: the page before it.
         p.move_by(-(p.selected as isize), 20);
         assert_eq!(p.wanted(), Some(Fetch::Backward));
@@ -261,7 +261,8 @@ mod tests {
     fn a_new_search_drops_marks_a_reload_keeps_them() {
         let mut p = UsersPane::new();
         p.apply(page(0, 100, 5000), Fetch::Search, 20);
-        p.marked.extend([5, 4000]);
+        p.marked
+            .extend([(5, user(5).login), (4000, user(4000).login)]);
         // Deep in the list, a reload starts at the top visible row.
         p.apply(page(4900, 5000, 5000), Fetch::Last, 20);
         p.move_by(-5, 20);
@@ -277,6 +278,6 @@ mod tests {
         assert_eq!(p.offset, 0);
         assert_eq!(p.marked.len(), 2);
         p.apply(page(0, 100, 5000), Fetch::Search, 20);
-        assert_eq!(p.marked.iter().copied().collect::<Vec<_>>(), [5]);
+        assert_eq!(p.marked.keys().copied().collect::<Vec<_>>(), [5]);
     }
 }

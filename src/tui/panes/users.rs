@@ -17,7 +17,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 /// Rows per request.
 pub const PAGE: i64 = 100;
@@ -27,7 +27,8 @@ pub struct UsersPane {
     pub rows: Vec<UserSummary>,
     pub selected: usize,
     pub offset: usize,
-    pub marked: BTreeSet<i64>,
+    /// Marked users by id, with their logins (marks outlive the window's rows).
+    pub marked: BTreeMap<i64, String>,
     pub filter: TextField,
     pub editing_filter: bool,
     /// The search the rows were loaded with.
@@ -137,6 +138,27 @@ impl UsersPane {
         self.rows.get(self.selected)
     }
 
+    /// Marks or unmarks the selected user.
+    pub fn toggle_mark(&mut self) {
+        if let Some(u) = self.rows.get(self.selected)
+            && self.marked.remove(&u.id).is_none()
+        {
+            self.marked.insert(u.id, u.login.clone());
+        }
+    }
+
+    /// The users an action on several applies to: the marked ones, else
+    /// the selected one.
+    pub fn targets(&self) -> Vec<String> {
+        if self.marked.is_empty() {
+            self.selected_row()
+                .map(|u| vec![u.login.clone()])
+                .unwrap_or_default()
+        } else {
+            self.marked.values().cloned().collect()
+        }
+    }
+
     /// Moves the selection, keeping it visible in `height` rows; a move
     /// past the loaded rows waits for the page that holds its end.
     pub fn move_by(&mut self, delta: isize, height: usize) {
@@ -227,7 +249,7 @@ impl UsersPane {
             .map(|(i, u)| {
                 let mark = if self.offset + i == self.selected {
                     SELECTED_MARK
-                } else if self.marked.contains(&u.id) {
+                } else if self.marked.contains_key(&u.id) {
                     "• "
                 } else {
                     "  "

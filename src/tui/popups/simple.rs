@@ -246,39 +246,72 @@ impl TypeConfirm {
     }
 }
 
-/// A temporary password or reset token, shown once; wiped when closed.
+/// Temporary passwords or a reset token, shown once; wiped when closed.
+/// Several (one per marked user) scroll with ↑/↓.
+#[derive(Debug)]
 pub struct SecretBox {
-    pub title: String,
-    pub secret: crate::crypto::tokens::Shown,
-}
-
-impl std::fmt::Debug for SecretBox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SecretBox({:?}, ***)", self.title)
-    }
+    pub secrets: crate::tui::effect::Secrets,
+    pub scroll: u16,
 }
 
 impl SecretBox {
+    pub fn new(secrets: crate::tui::effect::Secrets) -> SecretBox {
+        SecretBox { secrets, scroll: 0 }
+    }
+
     pub fn key(&mut self, key: &KeyEvent) -> Out {
         match key.code {
             KeyCode::Enter | KeyCode::Esc => Out::Close,
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.scroll = self.scroll.saturating_sub(1);
+                Out::None
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.scroll = self.scroll.saturating_add(1);
+                Out::None
+            }
             _ => Out::None,
         }
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
-        let inner = popup_box(frame, centered(area, 76, 10), "Shown once", theme);
-        let lines = vec![
-            Line::raw(self.title.clone()),
-            Line::raw(""),
-            Line::from(Span::styled(format!("  {}", &*self.secret), theme.key())),
-            Line::raw(""),
-            Line::from(Span::styled(
-                "Copy it now: it is not stored in readable form and will not be shown again.",
-                theme.warn(),
-            )),
-            hints(&[("Enter", "done (clears it from the screen)")], theme),
-        ];
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        let s = &self.secrets;
+        let label_w = s
+            .items
+            .iter()
+            .map(|(l, _)| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        let mut lines = vec![Line::raw(s.title.clone()), Line::raw("")];
+        if let Some(note) = &s.note {
+            lines.push(Line::from(Span::styled(note.clone(), theme.bad())));
+            lines.push(Line::raw(""));
+        }
+        for (label, secret) in &s.items {
+            let text = if label.is_empty() {
+                format!("  {}", &**secret)
+            } else {
+                format!("  {label:<label_w$}  {}", &**secret)
+            };
+            lines.push(Line::from(Span::styled(text, theme.key())));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled(
+            "Copy it now: it is not stored in readable form and will not be shown again.",
+            theme.warn(),
+        )));
+        let mut keys = vec![("Enter", "done (clears it from the screen)")];
+        if s.items.len() > 1 {
+            keys.push(("↑/↓", "scroll"));
+        }
+        lines.push(hints(&keys, theme));
+        let h = (lines.len() as u16 + 4).min(area.height);
+        let inner = popup_box(frame, centered(area, 90, h), "Shown once", theme);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((self.scroll, 0)),
+            inner,
+        );
     }
 }
