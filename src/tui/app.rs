@@ -83,6 +83,9 @@ pub struct Main {
     pub note: Option<(String, DateTime<Utc>)>,
     pub last_input: DateTime<Utc>,
     pub form_data: Option<FormData>,
+    /// Keys pressed before the pane had its first rows, with the pane they
+    /// were pressed in: made once the rows are there (see `App::main_key`).
+    pub held: Vec<(usize, KeyEvent)>,
     /// The users a confirmation is being prepared for, while the service
     /// says which of their logins are shared.
     pub asking: Option<Vec<String>>,
@@ -102,7 +105,28 @@ pub struct Logged {
     pub error: bool,
 }
 
+/// Most keys held for a pane that is still loading.
+const HELD_MAX: usize = 256;
+
 impl Main {
+    /// Whether the current pane has its first rows (or gave up on them): a
+    /// key pressed before then is held, not sent to an empty list.
+    pub fn pane_ready(&self) -> bool {
+        if self.banner.is_some() {
+            return true;
+        }
+        // Rows on screen count as ready while a refresh reloads them.
+        match self.pane {
+            RESOURCES_PANE => self.resources.loaded || !self.resources.rows.is_empty(),
+            POLICIES_PANE => self.policies.loaded || !self.policies.rows.is_empty(),
+            LOCKOUTS_PANE => {
+                self.lockouts.loaded_at.is_some() || !self.lockouts.accounts.is_empty()
+            }
+            AUDIT_PANE => self.audit.loaded || !self.audit.entries.is_empty() || !can_audit(self),
+            _ => self.detail.is_some() || self.users.loaded || !self.users.loading,
+        }
+    }
+
     /// Shows a short note in the status line and keeps it in the log.
     pub fn say(&mut self, text: impl Into<String>, now: DateTime<Utc>) {
         let text = text.into();
@@ -196,6 +220,7 @@ enum Waiter {
     /// The bulk-reset dialog's account count.
     BulkCount,
     Policies,
+    PolicyCounts,
     Resources,
     Access,
     Picker,
@@ -351,10 +376,14 @@ impl App {
                 }
                 Vec::new()
             }
-            Event::Reply { id, reply } => match self.waiting.remove(&id) {
-                Some(waiter) => self.reply(id, waiter, reply),
-                None => Vec::new(),
-            },
+            Event::Reply { id, reply } => {
+                let mut effects = match self.waiting.remove(&id) {
+                    Some(waiter) => self.reply(id, waiter, reply),
+                    None => Vec::new(),
+                };
+                effects.extend(self.replay_held());
+                effects
+            }
             Event::LockoutsChanged => {
                 if let Some(m) = self.main() {
                     m.lockouts.changed();
@@ -474,7 +503,24 @@ impl App {
             };
             return self.popup_out(out);
         }
-        // 2. The filter fields, while they have focus.
+        // 2. A pane still waiting for its first rows holds the keys, in
+        //    order, until they come (a key typed before the Policies pane
+        //    had loaded used to act on an empty list).
+        //    Keys that work everywhere (another pane, help, quit) act at
+        //    once unless keys are already held, which they must follow.
+        let pane = m.pane;
+        let holding = m.held.iter().any(|(p, _)| *p == pane);
+        let global = {
+            let tables: Vec<&[keys::Binding]> = m.key_sections().iter().map(|(_, t)| *t).collect();
+            keys::lookup(&tables, &key, m.session.actor.role).is_some_and(is_global)
+        };
+        if holding || (!m.pane_ready() && !global) {
+            if m.held.len() < HELD_MAX {
+                m.held.push((pane, key));
+            }
+            return Vec::new();
+        }
+        // 3. The filter fields, while they have focus.
         if m.pane == AUDIT_PANE && m.audit.editing_filter {
             match key.code {
                 KeyCode::Enter => {
@@ -526,13 +572,38 @@ impl App {
             }
             return self.search_typed();
         }
-        // 3. The key tables of the current view.
+        // 4. The key tables of the current view.
         let role = m.session.actor.role;
         let tables: Vec<&[keys::Binding]> = m.key_sections().iter().map(|(_, t)| *t).collect();
         match keys::lookup(&tables, &key, role) {
             Some(cmd) => self.command(cmd),
             None => Vec::new(),
         }
+    }
+
+    /// Makes the keys held for the current pane once it is ready; keys
+    /// held for another pane are dropped (the user went elsewhere).
+    fn replay_held(&mut self) -> Vec<Effect> {
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        if m.held.is_empty() || !m.pane_ready() {
+            return Vec::new();
+        }
+        let pane = m.pane;
+        let held: Vec<KeyEvent> = std::mem::take(&mut m.held)
+            .into_iter()
+            .filter(|(p, _)| *p == pane)
+            .map(|(_, k)| k)
+            .collect();
+        let mut effects = Vec::new();
+        for key in held {
+            effects.extend(self.main_key(key));
+            if effects.iter().any(|e| matches!(e, Effect::Quit)) {
+                break;
+            }
+        }
+        effects
     }
 
     /// Lists the first page for a new search, filter or sort.

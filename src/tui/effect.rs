@@ -162,8 +162,10 @@ pub enum Call {
         logins: Vec<String>,
         level: AccessLevel,
     },
-    /// Named policies with their user counts.
+    /// Named policies, without their user counts (fast).
     Policies,
+    /// How many users each policy governs (slow on a million users).
+    PolicyCounts,
     /// Confirms the administrator's password, then saves policy changes.
     SavePolicy {
         name: String,
@@ -308,6 +310,8 @@ pub enum Reply {
     Lockouts(Result<LockoutsData, Error>),
     Count(Result<i64, Error>),
     Policies(Result<Vec<PolicyView>, Error>),
+    /// Users per policy, by name.
+    PolicyCounts(Result<Vec<(String, i64)>, Error>),
     Resources(Result<Vec<ResourceView>, Error>),
     Grants(Result<Vec<crate::service::views::GrantView>, Error>),
     Audit(Result<Vec<AuditView>, Error>),

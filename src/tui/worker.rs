@@ -110,7 +110,10 @@ pub async fn perform_with(
             &format!("{level} access to {resource}"),
         ),
         Call::Policies => {
-            Reply::Policies(async { service.list_policies(need(actor)?).await }.await)
+            Reply::Policies(async { service.list_policies_uncounted(need(actor)?).await }.await)
+        }
+        Call::PolicyCounts => {
+            Reply::PolicyCounts(async { service.policy_user_counts(need(actor)?).await }.await)
         }
         Call::SavePolicy {
             name,

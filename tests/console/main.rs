@@ -12,6 +12,7 @@ mod lockouts;
 mod marks;
 mod paging;
 mod policies;
+mod policy_keys;
 mod resources;
 mod snapshots;
 mod state;

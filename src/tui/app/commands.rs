@@ -679,7 +679,7 @@ impl App {
             | Cmd::HalfDown => pane.move_by(keys::step(cmd, height), height),
             Cmd::Open => {
                 if let Some(p) = pane.selected_policy() {
-                    let form = PolicyForm::new(p, !may_edit);
+                    let form = PolicyForm::new(p, pane.users(p), !may_edit);
                     m.popups.push(Popup::PolicyForm(Box::new(form)));
                 }
             }

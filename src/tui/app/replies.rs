@@ -256,7 +256,9 @@ impl App {
                     if let Some(m) = self.main() {
                         m.policies.apply(rows, height);
                     }
-                    Vec::new()
+                    // The pane shows now; the counts follow.
+                    self.forget(|w| w == Waiter::PolicyCounts);
+                    vec![self.call(Waiter::PolicyCounts, Call::PolicyCounts)]
                 }
                 Err(e) => {
                     if let Some(m) = self.main() {
@@ -265,6 +267,23 @@ impl App {
                     }
                     self.error(e)
                 }
+            },
+            (Waiter::PolicyCounts, Reply::PolicyCounts(r)) => match r {
+                Ok(counts) => {
+                    if let Some(m) = self.main() {
+                        m.policies.counted(&counts);
+                        // An open form learns how many users it governs.
+                        for p in m.popups.iter_mut() {
+                            if let Popup::PolicyForm(f) = p
+                                && let Some((_, n)) = counts.iter().find(|(n, _)| *n == f.name)
+                            {
+                                f.users = Some(*n);
+                            }
+                        }
+                    }
+                    Vec::new()
+                }
+                Err(e) => self.error(e),
             },
             (Waiter::BulkCount, Reply::Count(r)) => {
                 let found = self.main().and_then(|m| {
@@ -367,6 +386,7 @@ impl App {
                     retry_at: None,
                     retry_secs: 2,
                     note: None,
+                    held: Vec::new(),
                     asking: None,
                     log: Default::default(),
                     last_input: now,

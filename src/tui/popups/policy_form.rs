@@ -4,7 +4,7 @@
 //! first shows each change (old -> new), how many users it affects and the
 //! enforce-on-change choice, and asks for the administrator's own password.
 
-use crate::domain::policy::{Group, KEYS, Policy};
+use crate::domain::policy::{Group, KEYS, Kind, Policy};
 use crate::service::views::PolicyView;
 use crate::tui::effect::Call;
 use crate::tui::fields::{SecretField, TextField};
@@ -23,7 +23,8 @@ use super::Out;
 pub struct PolicyForm {
     pub name: String,
     pub version: i64,
-    pub users: i64,
+    /// How many users it governs (`None` until counted).
+    pub users: Option<i64>,
     pub original: Policy,
     /// One field per key, in `KEYS` order.
     pub fields: Vec<TextField>,
@@ -38,7 +39,7 @@ pub struct PolicyForm {
 }
 
 impl PolicyForm {
-    pub fn new(view: &PolicyView, read_only: bool) -> PolicyForm {
+    pub fn new(view: &PolicyView, users: Option<i64>, read_only: bool) -> PolicyForm {
         let fields = KEYS
             .iter()
             .map(|k| TextField::with(&view.settings.get(k.name).unwrap_or_default(), 16))
@@ -46,7 +47,7 @@ impl PolicyForm {
         PolicyForm {
             name: view.name.clone(),
             version: view.version,
-            users: view.users,
+            users,
             original: view.settings.clone(),
             fields,
             focus: 0,
@@ -112,14 +113,49 @@ impl PolicyForm {
             self.focus = (self.focus + 1) % KEYS.len();
             return Out::None;
         }
-        if self.fields[self.focus].key(key) {
-            self.error = None;
+        match KEYS[self.focus].kind {
+            // Booleans and choices are chosen, not typed: Space and → go to
+            // the next value, ← to the one before.
+            Kind::Bool | Kind::Choice(_) => {
+                let forward = match key.code {
+                    KeyCode::Char(' ') | KeyCode::Right => true,
+                    KeyCode::Left => false,
+                    _ => return Out::None,
+                };
+                self.step_value(forward);
+                self.error = None;
+            }
+            Kind::Int { .. } => {
+                if self.fields[self.focus].key(key) {
+                    self.error = None;
+                }
+            }
         }
         Out::None
     }
 
+    /// The next (or previous) value of the focused boolean or choice.
+    fn step_value(&mut self, forward: bool) {
+        let values: &[&str] = match KEYS[self.focus].kind {
+            Kind::Bool => &["false", "true"],
+            Kind::Choice(c) => c,
+            Kind::Int { .. } => return,
+        };
+        let field = &mut self.fields[self.focus];
+        let now = field.value().trim().to_ascii_lowercase();
+        let at = values.iter().position(|v| *v == now);
+        let n = values.len();
+        let next = match (at, forward) {
+            (Some(i), true) => (i + 1) % n,
+            (Some(i), false) => (i + n - 1) % n,
+            (None, _) => 0,
+        };
+        *field = TextField::with(values[next], 16);
+    }
+
     pub fn paste(&mut self, text: &str) {
-        if !self.read_only && !self.review {
+        let typed = matches!(KEYS[self.focus].kind, Kind::Int { .. });
+        if !self.read_only && !self.review && typed {
             self.fields[self.focus].paste(text);
         }
     }
@@ -193,12 +229,18 @@ impl PolicyForm {
         self.error = Some(why);
     }
 
+    /// "1,234", or "…" while still being counted.
+    fn governs(&self) -> String {
+        self.users
+            .map_or_else(|| "…".to_string(), |n| n.to_string())
+    }
+
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         let title = format!(
             "Policy {} (version {}, governs {} users){}",
             self.name,
             self.version,
-            self.users,
+            self.governs(),
             if self.read_only { " — read-only" } else { "" }
         );
         let inner = popup_box(frame, centered(area, 110, area.height), &title, theme);
@@ -213,7 +255,7 @@ impl PolicyForm {
             lines.push(Line::raw(""));
             lines.push(Line::raw(format!(
                 "  This policy governs {} users.",
-                self.users
+                self.governs()
             )));
             lines.push(toggle_line(
                 "Users whose password was set under the old rules must choose a new, different one at their next sign-in (Tab)",
@@ -260,7 +302,12 @@ impl PolicyForm {
                 if focused {
                     focus_line = lines.len() as u16;
                 }
-                let value = self.fields[i].value().to_string();
+                let chosen = !matches!(k.kind, Kind::Int { .. });
+                let value = if chosen && focused && !self.read_only {
+                    format!("◂ {} ▸", self.fields[i].value())
+                } else {
+                    self.fields[i].value().to_string()
+                };
                 let default = Policy::default().get(k.name).unwrap_or_default();
                 let err = self.field_error(i);
                 let style = if err.is_some() {
@@ -285,7 +332,7 @@ impl PolicyForm {
                         if focused { theme.base() } else { theme.dim() },
                     ),
                 ]));
-                if focused && !self.read_only {
+                if focused && !self.read_only && !chosen {
                     cursor = Some((
                         2 + 24 + self.fields[i].input.visual_cursor() as u16,
                         lines.len() as u16 - 1,
@@ -303,6 +350,7 @@ impl PolicyForm {
                     &[
                         ("Ctrl-S", "review and save"),
                         ("↑/↓ Tab", "move"),
+                        ("Space ←/→", "change a choice"),
                         ("Esc", "cancel"),
                     ],
                     theme,
