@@ -322,7 +322,10 @@ fn ten_thousand_typed_characters_then_esc_in_a_terminal() {
         .map(|i| char::from(b'a' + (i * 7 % 26) as u8))
         .collect();
     c.send(&typed);
+    // Esc asks before throwing the typing away; y discards.
     c.send("\x1b");
+    c.wait_for("Discard changes?");
+    c.send("y");
     c.wait_gone("Set password");
     c.send("q");
     assert!(c.wait_exit().success());
