@@ -133,7 +133,7 @@ fn render_access(a: &AccessView, frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(block, area);
     if a.grants.is_empty() {
         let text = if a.loaded {
-            "Nobody has access. Press g to grant it to users."
+            "Nobody has access. Press a to grant it to users."
         } else {
             "Loading…"
         };
