@@ -81,6 +81,8 @@ pub struct Main {
     pub retry_secs: i64,
     /// A short note in the status line ("unlocked anna.b").
     pub note: Option<(String, DateTime<Utc>)>,
+    /// The note says something was refused.
+    pub note_is_warning: bool,
     pub last_input: DateTime<Utc>,
     pub form_data: Option<FormData>,
     /// Keys pressed before the pane had its first rows, with the pane they
@@ -132,6 +134,15 @@ impl Main {
         let text = text.into();
         self.remember(text.clone(), false, now);
         self.note = Some((text, now));
+        self.note_is_warning = false;
+    }
+
+    /// The same for something refused (shown as a warning).
+    pub fn warn(&mut self, text: impl Into<String>, now: DateTime<Utc>) {
+        let text = text.into();
+        self.remember(text.clone(), true, now);
+        self.note = Some((text, now));
+        self.note_is_warning = true;
     }
 
     /// Keeps a message in the log.
@@ -399,8 +410,9 @@ impl App {
             Screen::SignIn(f) => f.paste(text),
             Screen::MustChange(f) => f.paste(text),
             Screen::Main(m) => {
-                m.last_input = self.now;
-                match m.popups.last_mut() {
+                let now = self.now;
+                m.last_input = now;
+                let pasted = match m.popups.last_mut() {
                     Some(Popup::Password(p)) => p.paste(text),
                     Some(Popup::UserForm(p)) => p.paste(text),
                     Some(Popup::ChangeOwn(p)) => p.paste(text),
@@ -413,12 +425,24 @@ impl App {
                     Some(Popup::Holders(p)) => p.paste(text),
                     Some(Popup::Palette(p)) => p.input.paste(text),
                     Some(Popup::TypeConfirm(p)) => p.field.paste(text),
-                    Some(_) => {}
-                    None if m.users.editing_filter => {
-                        m.users.filter.paste(text);
-                        return self.search_typed();
+                    Some(_) => Ok(()),
+                    None if m.pane == AUDIT_PANE && m.audit.editing_filter => {
+                        let pasted = m.audit.filter.paste(text);
+                        m.audit.debounce_until = Some(now);
+                        pasted
                     }
-                    None => {}
+                    None if m.pane == LOCKOUTS_PANE && m.lockouts.editing_filter => {
+                        m.lockouts.filter.paste(text)
+                    }
+                    None if m.users.editing_filter => match m.users.filter.paste(text) {
+                        Ok(()) => return self.search_typed(),
+                        Err(e) => Err(e),
+                    },
+                    None => Ok(()),
+                };
+                // A paste that does not fit is refused whole, and said so.
+                if let Err(why) = pasted {
+                    m.warn(why, now);
                 }
             }
             Screen::Starting { .. } => {}

@@ -134,7 +134,12 @@ fn status_line<'a>(m: &Main, location: &str, theme: &Theme) -> Line<'a> {
         Span::styled(format!("│ {location} │"), theme.dim()),
     ];
     if let Some((note, _)) = &m.note {
-        spans.push(Span::styled(format!(" {note} │"), theme.good()));
+        let style = if m.note_is_warning {
+            theme.warn()
+        } else {
+            theme.good()
+        };
+        spans.push(Span::styled(format!(" {note} │"), style));
     }
     if m.users.editing_filter && m.pane == 0 && m.detail.is_none() {
         spans.push(Span::styled(" typing filter: ", theme.dim()));

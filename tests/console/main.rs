@@ -11,6 +11,7 @@ mod keys;
 mod lockouts;
 mod marks;
 mod paging;
+mod paste;
 mod policies;
 mod policy_keys;
 mod resources;

@@ -386,6 +386,7 @@ impl App {
                     retry_at: None,
                     retry_secs: 2,
                     note: None,
+                    note_is_warning: false,
                     held: Vec::new(),
                     asking: None,
                     log: Default::default(),

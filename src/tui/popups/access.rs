@@ -3,7 +3,7 @@
 use crate::domain::AccessLevel;
 use crate::service::views::{GrantView, HolderView};
 use crate::tui::effect::Call;
-use crate::tui::fields::TextField;
+use crate::tui::fields::{Pasted, TextField};
 use crate::tui::screens::move_focus;
 use crate::tui::theme::{SELECTED_MARK, Theme};
 use crate::tui::widgets::{centered, hints, popup_box, text_field_line};
@@ -116,9 +116,10 @@ impl HoldersDialog {
         }
     }
 
-    pub fn paste(&mut self, text: &str) {
-        if let Some((fields, focus)) = &mut self.adding {
-            fields[*focus].paste(text);
+    pub fn paste(&mut self, text: &str) -> Pasted {
+        match &mut self.adding {
+            Some((fields, focus)) => fields[*focus].paste(text),
+            None => Ok(()),
         }
     }
 

@@ -9,7 +9,7 @@ use crate::domain::password_rules::PasswordContext;
 use crate::domain::policy::Policy;
 use crate::service::BulkRequest;
 use crate::tui::effect::Call;
-use crate::tui::fields::{SecretField, TextField};
+use crate::tui::fields::{Pasted, SecretField, TextField};
 use crate::tui::new_password::NewPassword;
 use crate::tui::screens::{is_reveal, is_save, move_focus};
 use crate::tui::theme::Theme;
@@ -275,15 +275,16 @@ impl BulkResetDialog {
         Out::None
     }
 
-    pub fn paste(&mut self, text: &str) {
+    pub fn paste(&mut self, text: &str) -> Pasted {
         match (&self.stage, self.focus) {
-            (Stage::Edit, 0) => self.pw.new.paste(text),
-            (Stage::Edit, 1) => self.pw.confirm.paste(text),
-            (Stage::Confirm, 0) => self.admin_password.paste(text),
-            (Stage::Confirm, _) => self.typed_count.paste(text),
-            _ => return,
+            (Stage::Edit, 0) => self.pw.new.paste(text)?,
+            (Stage::Edit, 1) => self.pw.confirm.paste(text)?,
+            (Stage::Confirm, 0) => self.admin_password.paste(text)?,
+            (Stage::Confirm, _) => self.typed_count.paste(text)?,
+            _ => return Ok(()),
         }
         self.recheck();
+        Ok(())
     }
 
     /// The call started: show the gauge.

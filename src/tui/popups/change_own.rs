@@ -2,7 +2,7 @@
 
 use crate::domain::password_rules::PasswordContext;
 use crate::tui::effect::{Call, PasswordTarget};
-use crate::tui::fields::SecretField;
+use crate::tui::fields::{Pasted, SecretField};
 use crate::tui::new_password::NewPassword;
 use crate::tui::screens::{is_reveal, is_save, move_focus};
 use crate::tui::theme::Theme;
@@ -88,13 +88,14 @@ impl ChangeOwnDialog {
         Out::None
     }
 
-    pub fn paste(&mut self, text: &str) {
+    pub fn paste(&mut self, text: &str) -> Pasted {
         match self.focus {
-            0 => self.current.paste(text),
-            1 => self.pw.new.paste(text),
-            _ => self.pw.confirm.paste(text),
+            0 => self.current.paste(text)?,
+            1 => self.pw.new.paste(text)?,
+            _ => self.pw.confirm.paste(text)?,
         }
         self.recheck();
+        Ok(())
     }
 
     pub fn failed(&mut self, why: String) {

@@ -125,13 +125,14 @@ impl PasswordDialog {
         }
     }
 
-    pub fn paste(&mut self, text: &str) {
+    pub fn paste(&mut self, text: &str) -> crate::tui::fields::Pasted {
         match self.focus {
-            0 => self.pw.new.paste(text),
-            1 => self.pw.confirm.paste(text),
-            _ => return,
+            0 => self.pw.new.paste(text)?,
+            1 => self.pw.confirm.paste(text)?,
+            _ => return Ok(()),
         }
         self.recheck();
+        Ok(())
     }
 
     fn submit(&mut self) -> Out {

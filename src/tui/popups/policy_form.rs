@@ -153,11 +153,15 @@ impl PolicyForm {
         *field = TextField::with(values[next], 16);
     }
 
-    pub fn paste(&mut self, text: &str) {
+    pub fn paste(&mut self, text: &str) -> crate::tui::fields::Pasted {
         let typed = matches!(KEYS[self.focus].kind, Kind::Int { .. });
-        if !self.read_only && !self.review && typed {
-            self.fields[self.focus].paste(text);
+        if self.review {
+            return self.admin_password.paste(text);
         }
+        if !self.read_only && typed {
+            return self.fields[self.focus].paste(text);
+        }
+        Ok(())
     }
 
     fn start_review(&mut self) -> Out {

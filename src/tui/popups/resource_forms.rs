@@ -5,7 +5,7 @@
 use crate::domain::AccessLevel;
 use crate::service::views::UserSummary;
 use crate::tui::effect::Call;
-use crate::tui::fields::TextField;
+use crate::tui::fields::{Pasted, TextField};
 use crate::tui::screens::{is_save, move_focus};
 use crate::tui::theme::{SELECTED_MARK, Theme};
 use crate::tui::widgets::{centered, choice_line, hints, popup_box, text_field_line};
@@ -88,7 +88,7 @@ impl ResourceForm {
         Out::None
     }
 
-    pub fn paste(&mut self, text: &str) {
+    pub fn paste(&mut self, text: &str) -> Pasted {
         if self.focus == 0 {
             self.name.paste(text)
         } else {

@@ -11,7 +11,7 @@ use crate::domain::{Kind, LoginId, Role};
 use crate::service::views::UserDetail;
 use crate::service::{NewUser, UserEdit};
 use crate::tui::effect::{Call, FormData};
-use crate::tui::fields::TextField;
+use crate::tui::fields::{Pasted, TextField};
 use crate::tui::new_password::NewPassword;
 use crate::tui::screens::{is_reveal, is_save, move_focus};
 use crate::tui::theme::Theme;
@@ -341,16 +341,17 @@ impl UserForm {
         }
     }
 
-    pub fn paste(&mut self, text: &str) {
+    pub fn paste(&mut self, text: &str) -> Pasted {
         match self.field_kind(self.focus) {
-            "login" => self.login.paste(text),
-            "name" => self.name.paste(text),
-            "email" => self.email.paste(text),
-            "password" => self.pw.new.paste(text),
-            "confirm" => self.pw.confirm.paste(text),
-            _ => return,
+            "login" => self.login.paste(text)?,
+            "name" => self.name.paste(text)?,
+            "email" => self.email.paste(text)?,
+            "password" => self.pw.new.paste(text)?,
+            "confirm" => self.pw.confirm.paste(text)?,
+            _ => return Ok(()),
         }
         self.recheck();
+        Ok(())
     }
 
     fn policy_choice(&self) -> Option<String> {
