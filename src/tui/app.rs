@@ -325,6 +325,7 @@ impl App {
     /// and no check of it is under way (see new_password.rs).
     fn schedule_check(&mut self) -> Option<Effect> {
         let (input, password) = self.active_password()?.next_check()?;
+        let input = Box::new(input);
         let effect = self.call(Waiter::Check, Call::CheckPassword { input, password });
         if let (Effect::Call { id, .. }, Some(pw)) = (&effect, self.active_password()) {
             pw.sent(*id);

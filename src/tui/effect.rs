@@ -223,7 +223,7 @@ pub enum Call {
     /// The live checklist and strength meter of a password being typed
     /// (pure, but too slow for the UI task on long input).
     CheckPassword {
-        input: crate::tui::new_password::CheckInput,
+        input: Box<crate::tui::new_password::CheckInput>,
         password: Password,
     },
 }
