@@ -16,7 +16,36 @@ pub struct LockoutsRequest {
     pub limit: i64,
 }
 
+/// What a live view of lockouts shows: a page of the listing, the counts
+/// of every account it holds, and recent failed sign-ins.
+#[derive(Debug, Clone, Default)]
+pub struct LockoutsOverview {
+    pub accounts: Vec<UserSummary>,
+    pub failures: Vec<AttemptView>,
+    /// Every account locked or close to locking (`accounts` is one page).
+    pub counts: LockoutCounts,
+}
+
 impl Service {
+    /// A page of the Lockouts listing with its counts, and the `failures`
+    /// most recent failed sign-ins, read at once.
+    pub async fn lockouts_overview(
+        &self,
+        actor: &Actor,
+        request: &LockoutsRequest,
+        failures: i64,
+    ) -> Result<LockoutsOverview> {
+        let ((accounts, counts), failures) = tokio::try_join!(
+            self.lockouts_view(actor, request),
+            self.recent_failures(actor, failures),
+        )?;
+        Ok(LockoutsOverview {
+            accounts,
+            failures,
+            counts,
+        })
+    }
+
     /// Locked accounts, and those at or above half their lock threshold
     /// ("close to locking"), most recent failure first: the first `limit`.
     pub async fn lockouts(&self, actor: &Actor, limit: i64) -> Result<Vec<UserSummary>> {

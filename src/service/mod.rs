@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod batch;
 mod clock;
+mod console;
 mod demo;
 mod lockouts;
 mod padding;
@@ -16,11 +17,13 @@ mod resources;
 mod users;
 pub mod views;
 
+pub use audit::AuditExport;
 pub use auth::{Actor, LoginResult};
 pub use batch::Batch;
 pub use clock::Clock;
+pub use console::{FormChoices, PasswordTarget, Session, SignInReply};
 pub use demo::DemoReport;
-pub use lockouts::LockoutsRequest;
+pub use lockouts::{LockoutsOverview, LockoutsRequest};
 pub use passwords::{BulkRequest, PasswordCheck};
 pub use users::{NewUser, UserEdit, UserFilter};
 

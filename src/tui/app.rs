@@ -8,7 +8,7 @@
 //! paste, mouse, ticks); app/commands.rs what each command does, and
 //! app/replies.rs what each answer does.
 
-use super::effect::{Call, Effect, Event, FormData, Reply, Session, SignInReply};
+use super::effect::{Call, Effect, Event, FormChoices, Reply, Session, SignInReply};
 use super::keys::{self, Cmd};
 use super::new_password::NewPassword;
 use super::panes::audit::{AuditPane, DEBOUNCE_MS, details_text};
@@ -84,7 +84,7 @@ pub struct Main {
     /// The note says something was refused.
     pub note_is_warning: bool,
     pub last_input: DateTime<Utc>,
-    pub form_data: Option<FormData>,
+    pub form_data: Option<FormChoices>,
     /// Keys pressed before the pane had its first rows, with the pane they
     /// were pressed in: made once the rows are there (see `App::main_key`).
     pub held: Vec<(usize, KeyEvent)>,
@@ -217,7 +217,7 @@ enum Waiter {
     Popup,
     /// The user form asked to reload the user after a conflict.
     FormReload,
-    FormData,
+    FormChoices,
     Ping,
     Lockouts {
         fetch: LockFetch,

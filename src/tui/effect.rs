@@ -5,10 +5,9 @@
 use crate::domain::policy::Policy;
 use crate::domain::{AccessLevel, Password};
 use crate::error::Error;
-use crate::service::views::{
-    AttemptView, AuditView, NamedPolicy, Page, PolicyView, ResourceView, UserDetail, UserSummary,
-};
+use crate::service::views::{AuditView, Page, PolicyView, ResourceView, UserDetail, UserSummary};
 use crate::service::{Actor, BulkRequest, NewUser, UserEdit, UserFilter};
+pub use crate::service::{FormChoices, LockoutsOverview, PasswordTarget, Session, SignInReply};
 use crossterm::event::{KeyEvent, MouseEvent};
 
 pub type RequestId = u64;
@@ -85,7 +84,7 @@ pub enum Call {
         login: String,
     },
     /// Policies and resources for the user form.
-    FormData,
+    FormChoices,
     SetPassword {
         login: String,
         password: Password,
@@ -228,48 +227,6 @@ pub enum Call {
     },
 }
 
-/// Who a password is for, for the live checklist.
-#[derive(Debug, Clone)]
-pub struct PasswordTarget {
-    pub login: String,
-    pub name: String,
-    pub email: String,
-    pub policy_name: String,
-    pub policy: Policy,
-    pub holders: Vec<String>,
-}
-
-/// The signed-in administrator and their session rules.
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub actor: Actor,
-    pub name: String,
-    pub idle_timeout_minutes: u32,
-}
-
-#[derive(Debug)]
-pub enum SignInReply {
-    SignedIn(Session),
-    /// Right password; a new one is needed first.
-    MustChange {
-        login: String,
-        reason: String,
-        target: PasswordTarget,
-    },
-    Refused(String),
-}
-
-/// Data for the user form's choices.
-#[derive(Debug, Clone, Default)]
-pub struct FormData {
-    /// Every policy, in creation order.
-    pub policies: Vec<NamedPolicy>,
-    /// Every resource's name, in name order.
-    pub resources: Vec<String>,
-    pub staff_policy: Policy,
-    pub portal_policy: Policy,
-}
-
 /// Secrets to show once: a title, each secret with what it is for (a
 /// login, or nothing when there is one), and what could not be done.
 #[derive(Debug)]
@@ -277,15 +234,6 @@ pub struct Secrets {
     pub title: String,
     pub items: Vec<(String, crate::crypto::tokens::Shown)>,
     pub note: Option<String>,
-}
-
-/// What the Lockouts pane shows.
-#[derive(Debug, Clone, Default)]
-pub struct LockoutsData {
-    pub accounts: Vec<UserSummary>,
-    pub failures: Vec<AttemptView>,
-    /// Every account locked or close to locking (`accounts` is one page).
-    pub counts: crate::store::LockoutCounts,
 }
 
 /// A service answer. Errors travel as they are; the app decides what to show.
@@ -299,7 +247,7 @@ pub enum Reply {
     Users(Result<Page<UserSummary>, Error>),
     User(Result<UserDetail, Error>),
     PasswordContext(Result<PasswordTarget, Error>),
-    FormData(Result<FormData, Error>),
+    FormChoices(Result<FormChoices, Error>),
     /// A change that succeeded, with a message for the status line.
     Done(Result<String, Error>),
     /// Secrets to show once (temporary passwords, a reset token).
@@ -307,7 +255,7 @@ pub enum Reply {
     /// The shared logins among those asked about, with their holders.
     Shared(Result<Vec<(String, Vec<String>)>, Error>),
     Pong(Result<(), Error>),
-    Lockouts(Result<LockoutsData, Error>),
+    Lockouts(Result<LockoutsOverview, Error>),
     Count(Result<i64, Error>),
     Policies(Result<Vec<PolicyView>, Error>),
     /// Users per policy, by name.

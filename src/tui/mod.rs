@@ -59,13 +59,13 @@ pub async fn run(config: &Config) -> Result<()> {
     }
     // Open the database before taking the terminal, so errors print plainly.
     let service = Service::open(&config.database_url, config.service_config()).await?;
-    let location = service.store().location().to_string();
+    let location = service.database().to_string();
     tracing::info!(database = %location, "console started");
     let mut guard = terminal::enter(config.mouse)
         .map_err(|e| Error::Internal(format!("cannot use the terminal: {e}")))?;
     let result = event_loop(&mut guard, service.clone(), &location).await;
     drop(guard);
-    service.store().close().await;
+    service.close().await;
     tracing::info!("console closed");
     result
 }

@@ -3,11 +3,8 @@
 //! event loop tagged with the request id. The state machine drops answers
 //! it no longer waits for.
 
-use super::effect::{
-    Call, Event, FormData, LockoutsData, PasswordTarget, Reply, Secrets, Session, SignInReply,
-};
+use super::effect::{Call, Event, Reply, Secrets};
 use crate::crypto::tokens::Shown;
-use crate::domain::AuthOutcome;
 use crate::error::{Error, Result};
 use crate::service::views::AuditVerdict;
 use crate::service::{Actor, Service};
@@ -187,46 +184,29 @@ pub async fn perform_with(
             }
             .await,
         ),
-        Call::NeedsSetup => Reply::NeedsSetup(
-            async {
-                if !service.needs_setup().await? {
-                    return Ok(None);
-                }
-                let row = service.builtin_policy(false).await?;
-                Ok(Some(crate::service::parse_settings(&row)?))
-            }
-            .await,
-        ),
+        Call::NeedsSetup => Reply::NeedsSetup(service.first_run_policy().await),
         Call::Setup {
             login,
             name,
             email,
             password,
-        } => {
-            let r = async {
-                service
-                    .create_first_admin(&login, &name, &email, &password)
-                    .await?;
-                sign_in(service, &login, &password).await
-            };
-            Reply::SignIn(r.await)
-        }
+        } => Reply::SignIn(
+            service
+                .console_first_run(&login, &name, &email, &password)
+                .await,
+        ),
         Call::SignIn { login, password } => {
-            Reply::SignIn(sign_in(service, &login, &password).await)
+            Reply::SignIn(service.console_sign_in(&login, &password).await)
         }
         Call::ChangeAtSignIn {
             login,
             current,
             new,
-        } => {
-            let r = async {
-                service
-                    .change_password_with_current(&login, &current, &new, "console")
-                    .await?;
-                sign_in(service, &login, &new).await
-            };
-            Reply::SignIn(r.await)
-        }
+        } => Reply::SignIn(
+            service
+                .console_change_at_sign_in(&login, &current, &new)
+                .await,
+        ),
         Call::ChangeOwn { current, new } => Reply::Done(
             async {
                 service
@@ -242,10 +222,12 @@ pub async fn perform_with(
         Call::GetUser { login } => {
             Reply::User(async { service.get_user(need(actor)?, &login).await }.await)
         }
-        Call::PasswordContext { login } => {
-            Reply::PasswordContext(password_target(service, actor, &login).await)
+        Call::PasswordContext { login } => Reply::PasswordContext(
+            async { service.password_target(need(actor)?, &login).await }.await,
+        ),
+        Call::FormChoices => {
+            Reply::FormChoices(async { service.form_choices(need(actor)?).await }.await)
         }
-        Call::FormData => Reply::FormData(form_data(service, actor).await),
         Call::SetPassword {
             login,
             password,
@@ -401,7 +383,7 @@ pub async fn perform_with(
                 format!("revoked {login}'s access to {resource}"),
             ),
         },
-        Call::Ping => Reply::Pong(service.store().ping().await),
+        Call::Ping => Reply::Pong(service.ping().await),
         Call::Audit { filter, before } => Reply::Audit(
             async {
                 let filter = Some(filter.as_str()).filter(|f| !f.is_empty());
@@ -424,21 +406,23 @@ pub async fn perform_with(
             }
             .await,
         ),
-        Call::ExportAudit { filter, dir } => {
-            Reply::Done(export_audit(service, actor, &filter, &dir).await)
-        }
+        Call::ExportAudit { filter, dir } => Reply::Done(
+            async {
+                let filter = Some(filter.as_str()).filter(|f| !f.is_empty());
+                let export = service.export_audit(need(actor)?, filter, &dir).await?;
+                Ok(format!(
+                    "exported {} entries to {}",
+                    export.entries,
+                    export.path.display()
+                ))
+            }
+            .await,
+        ),
         Call::Lockouts { request } => Reply::Lockouts(
             async {
-                let actor = need(actor)?;
-                let ((accounts, counts), failures) = tokio::try_join!(
-                    service.lockouts_view(actor, &request),
-                    service.recent_failures(actor, FAILURES_MAX),
-                )?;
-                Ok(LockoutsData {
-                    accounts,
-                    failures,
-                    counts,
-                })
+                service
+                    .lockouts_overview(need(actor)?, &request, FAILURES_MAX)
+                    .await
             }
             .await,
         ),
@@ -488,45 +472,6 @@ pub async fn perform_with(
     }
 }
 
-/// Writes every entry matching `filter` (newest first) as JSON Lines.
-async fn export_audit(
-    service: &Service,
-    actor: Option<&Actor>,
-    filter: &str,
-    dir: &std::path::Path,
-) -> Result<String> {
-    use tokio::io::AsyncWriteExt;
-    let actor = need(actor)?;
-    let filter = Some(filter).filter(|f| !f.is_empty());
-    let name = format!(
-        "keyward-audit-{}.jsonl",
-        chrono::Utc::now().format("%Y%m%d-%H%M%S")
-    );
-    let path = dir.join(&name);
-    let mut file = tokio::fs::File::create(&path)
-        .await
-        .map_err(|e| Error::Invalid(format!("cannot create {}: {e}", path.display())))?;
-    let mut before = None;
-    let mut count = 0usize;
-    loop {
-        let page = service.audit(actor, filter, before, 1000).await?;
-        let Some(last) = page.last() else { break };
-        before = Some(last.seq);
-        for e in &page {
-            let mut line = serde_json::to_string(e).map_err(|e| Error::Internal(e.to_string()))?;
-            line.push('\n');
-            file.write_all(line.as_bytes())
-                .await
-                .map_err(|e| Error::Invalid(format!("cannot write {}: {e}", path.display())))?;
-            count += 1;
-        }
-    }
-    file.flush()
-        .await
-        .map_err(|e| Error::Invalid(format!("cannot write {}: {e}", path.display())))?;
-    Ok(format!("exported {count} entries to {}", path.display()))
-}
-
 /// Step-up with the administrator's own password, typed in the dialog. A
 /// wrong one is an input error there (the dialog stays, nothing changes).
 async fn step_up(
@@ -563,85 +508,4 @@ fn batch_reply<T>(
 
 fn done(r: Result<()>, msg: String) -> Reply {
     Reply::Done(r.map(|()| msg))
-}
-
-async fn sign_in(
-    service: &Service,
-    login: &str,
-    password: &crate::domain::Password,
-) -> Result<SignInReply> {
-    let result = match service.login(login, password, "console", false).await {
-        Ok(r) => r,
-        Err(Error::Forbidden(m)) => return Ok(SignInReply::Refused(m)),
-        Err(e) => return Err(e),
-    };
-    match (result.outcome, result.actor) {
-        (AuthOutcome::Ok, Some(actor)) => {
-            let user = service.get_user(&actor, &actor.login).await?;
-            let row = service
-                .store()
-                .user_by_id(actor.user_id)
-                .await?
-                .ok_or_else(|| Error::NotFound("your account vanished".into()))?;
-            let policy = service.effective_policy(&row).await?.policy;
-            Ok(SignInReply::SignedIn(Session {
-                actor,
-                name: user.summary.name,
-                idle_timeout_minutes: policy.idle_timeout_minutes,
-            }))
-        }
-        (AuthOutcome::OkMustChange { reason }, Some(actor)) => {
-            let target = password_target(service, Some(&actor), &actor.login).await?;
-            Ok(SignInReply::MustChange {
-                login: actor.login,
-                reason: reason.describe().to_string(),
-                target,
-            })
-        }
-        (outcome, _) => Ok(SignInReply::Refused(outcome.describe())),
-    }
-}
-
-async fn password_target(
-    service: &Service,
-    actor: Option<&Actor>,
-    login: &str,
-) -> Result<PasswordTarget> {
-    let actor = need(actor)?;
-    let detail = service.get_user(actor, login).await?;
-    let row = service
-        .store()
-        .user_by_login(&login.to_ascii_lowercase())
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no user {login}")))?;
-    let effective = service.effective_policy(&row).await?;
-    Ok(PasswordTarget {
-        login: detail.summary.login,
-        name: detail.summary.name,
-        email: detail.summary.email,
-        policy_name: effective.row.name,
-        policy: effective.policy,
-        holders: detail.holders.into_iter().map(|h| h.name).collect(),
-    })
-}
-
-async fn form_data(service: &Service, actor: Option<&Actor>) -> Result<FormData> {
-    let actor = need(actor)?;
-    // Names and settings only: counting the users each policy governs or
-    // each resource is granted to reads a million rows (0.7 s on
-    // PostgreSQL), and this runs at every sign-in.
-    let policies = service.policy_choices(actor).await?;
-    let find = |n: &str| {
-        policies
-            .iter()
-            .find(|p| p.name == n)
-            .map(|p| p.settings.clone())
-            .unwrap_or_default()
-    };
-    Ok(FormData {
-        staff_policy: find("default"),
-        portal_policy: find("portal"),
-        resources: service.resource_names(actor).await?,
-        policies,
-    })
 }

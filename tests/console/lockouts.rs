@@ -178,7 +178,7 @@ on_both_backends!(a_lock_made_while_the_pane_is_open_is_listed, 120, 32, |h| {
 
 mod notified {
     use super::super::fsm::{Fsm, user};
-    use keyward::tui::effect::{Call, Event, LockoutsData, Reply};
+    use keyward::tui::effect::{Call, Event, LockoutsOverview, Reply};
 
     fn is_lockouts(c: &Call) -> bool {
         matches!(c, Call::Lockouts { .. })
@@ -186,7 +186,7 @@ mod notified {
 
     fn answer(f: &mut Fsm, logins: &[&str]) {
         let (id, _) = f.call(is_lockouts);
-        let data = LockoutsData {
+        let data = LockoutsOverview {
             accounts: logins
                 .iter()
                 .enumerate()

@@ -368,7 +368,7 @@ impl App {
     }
 
     fn load_form_data(&mut self) -> Vec<Effect> {
-        let effect = self.call(Waiter::FormData, Call::FormData);
+        let effect = self.call(Waiter::FormChoices, Call::FormChoices);
         self.mark_top_loading(&effect);
         vec![effect]
     }

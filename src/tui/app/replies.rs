@@ -123,7 +123,7 @@ impl App {
                 }
                 Err(e) => self.error(e),
             },
-            (Waiter::FormData, Reply::FormData(r)) => match r {
+            (Waiter::FormChoices, Reply::FormChoices(r)) => match r {
                 Ok(data) => {
                     let Some(m) = self.main() else {
                         return Vec::new();
@@ -394,7 +394,7 @@ impl App {
                     form_data: None,
                 }));
                 let mut effects = self.reload_users();
-                effects.push(self.call(Waiter::FormData, Call::FormData));
+                effects.push(self.call(Waiter::FormChoices, Call::FormChoices));
                 if !self.watching {
                     self.watching = true;
                     effects.push(self.call(Waiter::Watch, Call::WatchLockouts));

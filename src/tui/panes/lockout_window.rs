@@ -8,7 +8,7 @@ use super::lockouts::LockoutsPane;
 use crate::service::LockoutsRequest;
 use crate::service::views::UserSummary;
 use crate::store::LockCursor;
-use crate::tui::effect::LockoutsData;
+use crate::tui::effect::LockoutsOverview;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 
@@ -102,7 +102,7 @@ impl LockoutsPane {
     /// `fetch` says.
     pub fn apply(
         &mut self,
-        data: LockoutsData,
+        data: LockoutsOverview,
         fetch: LockFetch,
         now: DateTime<Utc>,
         height: usize,
@@ -229,7 +229,7 @@ mod tests {
 
     /// What the store answers to `request` over `all` (keyset, as in
     /// store/lockouts.rs: forward from the cursor's row, backward before it).
-    fn answer(all: &[UserSummary], request: LockoutsRequest) -> LockoutsData {
+    fn answer(all: &[UserSummary], request: LockoutsRequest) -> LockoutsOverview {
         let at = |c: LockCursor| all.iter().position(|u| u.lock_cursor() == c);
         let limit = request.limit as usize;
         let accounts = match (request.from, request.backward) {
@@ -243,7 +243,7 @@ mod tests {
                 all[end.saturating_sub(limit)..end].to_vec()
             }
         };
-        LockoutsData {
+        LockoutsOverview {
             accounts,
             failures: Vec::new(),
             counts: LockoutCounts {

@@ -96,7 +96,7 @@ impl BulkResetDialog {
     }
 
     /// The staff policy and the resource names arrived.
-    pub fn loaded(&mut self, data: &crate::tui::effect::FormData) {
+    pub fn loaded(&mut self, data: &crate::tui::effect::FormChoices) {
         self.policy = data.staff_policy.clone();
         self.resources = std::iter::once("(every resource)".to_string())
             .chain(data.resources.iter().cloned())

@@ -10,7 +10,7 @@ use crate::domain::user::{check_email, check_login_policy, check_name};
 use crate::domain::{Kind, LoginId, Role};
 use crate::service::views::UserDetail;
 use crate::service::{NewUser, UserEdit};
-use crate::tui::effect::{Call, FormData};
+use crate::tui::effect::{Call, FormChoices};
 use crate::tui::fields::{Pasted, TextField};
 use crate::tui::new_password::NewPassword;
 use crate::tui::screens::{is_reveal, is_save, move_focus};
@@ -48,7 +48,7 @@ pub struct UserForm {
     pub pw: NewPassword,
     pub must_change: bool,
     pub focus: usize,
-    pub data: Option<FormData>,
+    pub data: Option<FormChoices>,
     /// Roles the signed-in administrator may give.
     pub roles: Vec<Role>,
     pub error: Option<String>,
@@ -157,7 +157,7 @@ impl UserForm {
         self.initial.policy = d.policy_assigned.then(|| d.policy.clone());
     }
 
-    pub fn loaded(&mut self, data: FormData) {
+    pub fn loaded(&mut self, data: FormChoices) {
         self.loading = None;
         self.policy_names = std::iter::once("(kind's default)".to_string())
             .chain(data.policies.iter().map(|p| p.name.clone()))
