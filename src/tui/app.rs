@@ -22,17 +22,20 @@ use super::panes::users::UsersPane;
 use super::popups::access::{GrantsDialog, HoldersDialog};
 use super::popups::bulk_reset::BulkResetDialog;
 use super::popups::change_own::ChangeOwnDialog;
+use super::popups::help::Help;
+use super::popups::messages::Messages;
 use super::popups::palette::Palette;
 use super::popups::password::PasswordDialog;
 use super::popups::policy_form::{NewPolicyPrompt, PolicyForm};
 use super::popups::resource_forms::{ResourceForm, UserPicker};
-use super::popups::simple::{Confirm, Message, SecretBox, TypeConfirm};
+use super::popups::simple::{Confirm, Message, TypeConfirm};
 use super::popups::user_form::UserForm;
 use super::popups::{Out, Popup};
 use super::screens::must_change::MustChangeForm;
 use super::screens::setup::SetupForm;
 use super::screens::sign_in::SignInForm;
 use super::theme::Theme;
+use super::view::DetailAfter;
 use crate::error::Error;
 use crate::service::LockoutsRequest;
 use chrono::{DateTime, Duration, Utc};
@@ -159,6 +162,15 @@ impl Main {
 
     /// The key tables of the current view, with their help headings. Key
     /// handling, the status line and the help overlay all use this.
+    /// The keys that work now: the top popup's, else the current pane's.
+    pub fn view_keys(&self) -> keys::Sections {
+        match self.popups.last() {
+            Some(p) => p.view().keys(),
+            None => self.key_sections(),
+        }
+    }
+
+    /// The key tables of the current pane (under any popup).
     pub fn key_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
         if self.pane == RESOURCES_PANE {
             if self.resources.access.is_some() {
@@ -213,10 +225,8 @@ enum Waiter {
         fetch: Fetch,
     },
     Detail,
-    /// The popup that has this id as its pending request.
+    /// The popup that `waits_for` this id.
     Popup,
-    /// The user form asked to reload the user after a conflict.
-    FormReload,
     FormChoices,
     Ping,
     Lockouts {
@@ -228,13 +238,10 @@ enum Waiter {
     Verdict,
     /// A change whose result goes to the status line.
     Note,
-    /// The bulk-reset dialog's account count.
-    BulkCount,
     Policies,
     PolicyCounts,
     Resources,
     Access,
-    Picker,
     /// A password's checklist, for the form whose `NewPassword` waits for it.
     Check,
     /// Whether lock notifications were set up.
@@ -338,7 +345,10 @@ impl App {
         match &mut self.screen {
             Screen::Setup(f) => Some(&mut f.pw),
             Screen::MustChange(f) => Some(&mut f.pw),
-            Screen::Main(m) => m.popups.last_mut().and_then(Popup::new_password),
+            Screen::Main(m) => m
+                .popups
+                .last_mut()
+                .and_then(|p| p.view_mut().new_password()),
             _ => None,
         }
     }
@@ -351,7 +361,7 @@ impl App {
             Screen::Main(m) => m
                 .popups
                 .iter_mut()
-                .filter_map(Popup::new_password)
+                .filter_map(|p| p.view_mut().new_password())
                 .collect(),
             _ => Vec::new(),
         }
@@ -380,11 +390,11 @@ impl App {
             }
             Event::Tick => self.tick(),
             Event::Progress { id, done, total } => {
-                if let Some(Popup::BulkReset(d)) = self
+                if let Some(p) = self
                     .main()
-                    .and_then(|m| m.popups.iter_mut().find(|p| p.pending() == Some(id)))
+                    .and_then(|m| m.popups.iter_mut().find(|p| p.view().waits_for(id)))
                 {
-                    d.progress(done, total);
+                    p.view_mut().progress(done, total);
                 }
                 Vec::new()
             }
@@ -414,19 +424,7 @@ impl App {
                 let now = self.now;
                 m.last_input = now;
                 let pasted = match m.popups.last_mut() {
-                    Some(Popup::Password(p)) => p.paste(text),
-                    Some(Popup::UserForm(p)) => p.paste(text),
-                    Some(Popup::ChangeOwn(p)) => p.paste(text),
-                    Some(Popup::StepUp(p)) => p.password.paste(text),
-                    Some(Popup::BulkReset(p)) => p.paste(text),
-                    Some(Popup::PolicyForm(p)) => p.paste(text),
-                    Some(Popup::NewPolicy(p)) => p.name.paste(text),
-                    Some(Popup::ResourceForm(p)) => p.paste(text),
-                    Some(Popup::UserPicker(p)) => p.search.paste(text),
-                    Some(Popup::Holders(p)) => p.paste(text),
-                    Some(Popup::Palette(p)) => p.input.paste(text),
-                    Some(Popup::TypeConfirm(p)) => p.field.paste(text),
-                    Some(_) => Ok(()),
+                    Some(p) => p.view_mut().paste(text),
                     None if m.pane == AUDIT_PANE && m.audit.editing_filter => {
                         let pasted = m.audit.filter.paste(text);
                         m.audit.debounce_until = Some(now);
@@ -490,43 +488,15 @@ impl App {
         let Some(m) = self.main() else {
             return Vec::new();
         };
-        // 1. The topmost popup takes every key.
+        // 1. The topmost popup takes every key (F1 shows its keys).
         if let Some(top) = m.popups.last_mut() {
-            let out = match top {
-                Popup::Help { scroll } | Popup::Messages { scroll } => match key.code {
-                    KeyCode::Up | KeyCode::Char('k') => {
-                        *scroll = scroll.saturating_sub(1);
-                        Out::None
-                    }
-                    KeyCode::Down | KeyCode::Char('j') => {
-                        *scroll = scroll.saturating_add(1);
-                        Out::None
-                    }
-                    KeyCode::Esc
-                    | KeyCode::Char('?')
-                    | KeyCode::Char('L')
-                    | KeyCode::Char('q')
-                    | KeyCode::Enter => Out::Close,
-                    _ => Out::None,
-                },
-                Popup::Palette(p) => p.key(&key),
-                Popup::Message(p) => p.key(&key),
-                Popup::Confirm(p) => p.key(&key),
-                Popup::TypeConfirm(p) => p.key(&key),
-                Popup::Secret(p) => p.key(&key),
-                Popup::Password(p) => p.key(&key),
-                Popup::UserForm(p) => p.key(&key),
-                Popup::Holders(p) => p.key(&key),
-                Popup::Grants(p) => p.key(&key),
-                Popup::ChangeOwn(p) => p.key(&key),
-                Popup::StepUp(p) => p.key(&key),
-                Popup::BulkReset(p) => p.key(&key),
-                Popup::PolicyForm(p) => p.key(&key),
-                Popup::NewPolicy(p) => p.key(&key),
-                Popup::ResourceForm(p) => p.key(&key),
-                Popup::UserPicker(p) => p.key(&key),
-            };
-            return self.popup_out(out);
+            if key.code == KeyCode::F(1) {
+                m.popups.push(Popup::from(Help::default()));
+                return Vec::new();
+            }
+            let out = top.view_mut().key(&key);
+            let index = m.popups.len() - 1;
+            return self.popup_out(index, out);
         }
         // 2. A pane still waiting for its first rows holds the keys, in
         //    order, until they come (a key typed before the Policies pane
@@ -894,7 +864,7 @@ impl App {
         }
         let text = friendly(&e);
         m.remember(text.clone(), true, now);
-        m.popups.push(Popup::Message(Message::error(text)));
+        m.popups.push(Popup::from(Message::error(text)));
         Vec::new()
     }
 }

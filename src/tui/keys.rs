@@ -51,6 +51,31 @@ pub enum Cmd {
     Messages,
     Disable,
     Enable,
+    // In popups.
+    /// Save or confirm (a form's OK).
+    Save,
+    /// Close the popup (asking first if it holds changes).
+    Cancel,
+    NextField,
+    PrevField,
+    /// Show or hide what was typed in password fields.
+    Reveal,
+    /// A generated temporary password instead.
+    Generate,
+    /// Reload the stored values (after a conflict).
+    Reload,
+    /// The focused choice's next value.
+    NextChoice,
+    /// The focused choice's previous value.
+    PrevChoice,
+    /// Move the focus between the buttons.
+    SwitchButton,
+    Yes,
+    No,
+    Add,
+    Remove,
+    /// Complete the palette's command.
+    Complete,
 }
 
 /// How many rows a movement command moves in a list `height` rows high
@@ -78,19 +103,19 @@ pub struct Key {
     pub mods: KeyModifiers,
 }
 
-const fn k(c: char) -> Key {
+pub(crate) const fn k(c: char) -> Key {
     Key {
         code: KeyCode::Char(c),
         mods: KeyModifiers::NONE,
     }
 }
-const fn ctrl(c: char) -> Key {
+pub(crate) const fn ctrl(c: char) -> Key {
     Key {
         code: KeyCode::Char(c),
         mods: KeyModifiers::CONTROL,
     }
 }
-const fn code(code: KeyCode) -> Key {
+pub(crate) const fn code(code: KeyCode) -> Key {
     Key {
         code,
         mods: KeyModifiers::NONE,
@@ -118,7 +143,7 @@ pub struct Binding {
     pub need: Need,
 }
 
-const fn b(
+pub(crate) const fn b(
     keys: &'static [Key],
     label: &'static str,
     help: &'static str,
@@ -706,6 +731,10 @@ impl Key {
             KeyCode::End => "End".into(),
             KeyCode::PageUp => "PgUp".into(),
             KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::Delete => "Del".into(),
+            KeyCode::F(n) => format!("F{n}"),
             other => format!("{other:?}"),
         };
         if self.mods.contains(KeyModifiers::CONTROL) {
@@ -759,6 +788,81 @@ pub fn conflicts(sections: &[(&str, &[Binding])]) -> Vec<String> {
         }
     }
     out
+}
+
+/// A view's key tables with their help headings, in lookup order.
+pub type Sections = Vec<(&'static str, &'static [Binding])>;
+
+/// The command `ev` is bound to in a popup's tables (popups' keys need no
+/// right: the action they lead to is checked where it is done).
+pub fn popup_cmd(sections: &[(&str, &[Binding])], ev: &KeyEvent) -> Option<Cmd> {
+    sections
+        .iter()
+        .flat_map(|(_, t)| t.iter())
+        .find(|b| b.keys.iter().any(|k| k.matches(ev)))
+        .map(|b| b.cmd)
+}
+
+/// The keys every form shares: save, move between fields, show typed
+/// passwords, cancel.
+pub const FORM: &[Binding] = &[
+    b(
+        &[ctrl('s')],
+        "save",
+        "save (OK) from any field",
+        Cmd::Save,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Tab), code(KeyCode::Down)],
+        "next",
+        "the next field",
+        Cmd::NextField,
+        false,
+    ),
+    b(
+        &[code(KeyCode::BackTab), code(KeyCode::Up)],
+        "previous",
+        "the field before",
+        Cmd::PrevField,
+        false,
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        "cancel",
+        "close (asks first if something was changed)",
+        Cmd::Cancel,
+        true,
+    ),
+];
+
+/// Forms with password fields.
+pub const REVEAL: &[Binding] = &[b(
+    &[ctrl('r')],
+    "show",
+    "show or hide what was typed in password fields",
+    Cmd::Reveal,
+    true,
+)];
+
+/// Enter in a form: the next field, and in the last one, save.
+pub const ENTER_NEXT: &[Binding] = &[b(
+    &[code(KeyCode::Enter)],
+    "next/OK",
+    "the next field; in the last one, save",
+    Cmd::Save,
+    true,
+)];
+
+/// Moves a form's focus for NextField/PrevField among `count` fields;
+/// false for any other command.
+pub fn focus_move(cmd: Option<Cmd>, focus: &mut usize, count: usize) -> bool {
+    match cmd {
+        Some(Cmd::NextField) => *focus = (*focus + 1) % count,
+        Some(Cmd::PrevField) => *focus = (*focus + count - 1) % count,
+        _ => return false,
+    }
+    true
 }
 
 /// The command bound to `ev` in the first table that has it.

@@ -16,6 +16,7 @@ pub mod screens;
 pub mod table;
 pub mod terminal;
 pub mod theme;
+pub mod view;
 pub mod widgets;
 pub mod worker;
 

@@ -2,10 +2,9 @@
 //! hashing); builds rows only for what is visible.
 
 use super::app::{App, MIN_HEIGHT, MIN_WIDTH, Main, Screen};
-use super::keys::Binding;
 use super::panes::PANES;
-use super::popups::{Popup, help, messages};
 use super::theme::Theme;
+use super::view::Ctx;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -74,42 +73,21 @@ fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
     }
     let line = super::table::cut_line(status_line(m, &app.location, theme), status.width);
     frame.render_widget(Paragraph::new(line), status);
-    let sections = m.key_sections();
-    for p in &m.popups {
-        draw_popup(p, frame, body, &sections, m, theme, app.now);
-    }
-}
-
-fn draw_popup(
-    p: &Popup,
-    frame: &mut Frame,
-    area: Rect,
-    sections: &[(&str, &[Binding])],
-    m: &Main,
-    theme: &Theme,
-    now: chrono::DateTime<chrono::Utc>,
-) {
-    match p {
-        Popup::Help { scroll } => {
-            help::render(frame, area, sections, m.session.actor.role, *scroll, theme)
-        }
-        Popup::Messages { scroll } => messages::render(frame, area, &m.log, *scroll, theme),
-        Popup::Palette(p) => p.render(frame, area, theme),
-        Popup::Message(p) => p.render(frame, area, theme),
-        Popup::Confirm(p) => p.render(frame, area, theme),
-        Popup::TypeConfirm(p) => p.render(frame, area, theme),
-        Popup::Secret(p) => p.render(frame, area, theme),
-        Popup::Password(p) => p.render(frame, area, theme),
-        Popup::UserForm(p) => p.render(frame, area, theme),
-        Popup::Holders(p) => p.render(frame, area, theme),
-        Popup::Grants(p) => p.render(frame, area, theme),
-        Popup::ChangeOwn(p) => p.render(frame, area, theme),
-        Popup::StepUp(p) => p.render(frame, area, theme),
-        Popup::BulkReset(p) => p.render(frame, area, theme, now),
-        Popup::PolicyForm(p) => p.render(frame, area, theme),
-        Popup::NewPolicy(p) => p.render(frame, area, theme),
-        Popup::ResourceForm(p) => p.render(frame, area, theme),
-        Popup::UserPicker(p) => p.render(frame, area, theme),
+    // Each popup is drawn over what is under it; help shows the keys of
+    // the view under it.
+    for (i, p) in m.popups.iter().enumerate() {
+        let sections = match i {
+            0 => m.key_sections(),
+            _ => m.popups[i - 1].view().keys(),
+        };
+        let ctx = Ctx {
+            theme,
+            now: app.now,
+            role: m.session.actor.role,
+            sections: &sections,
+            log: &m.log,
+        };
+        p.view().render(frame, body, &ctx);
     }
 }
 
@@ -150,7 +128,7 @@ fn status_line<'a>(m: &Main, location: &str, theme: &Theme) -> Line<'a> {
         return Line::from(spans);
     }
     // The keys that work everywhere first, so a narrow terminal keeps `? help`.
-    for (_, table) in m.key_sections().into_iter().rev() {
+    for (_, table) in m.view_keys().into_iter().rev() {
         for b in table.iter().filter(|b| b.status && b.allowed(a.role)) {
             spans.push(Span::raw(" "));
             spans.push(Span::styled(b.keys_label(), theme.key()));

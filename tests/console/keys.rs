@@ -64,3 +64,83 @@ fn a_conflict_is_found() {
         "{conflicts:?}"
     );
 }
+
+/// Every popup, in each of its states, binds no key twice, and F1 shows its
+/// keys as help (they used to be hard-coded, so help never listed them).
+#[test]
+fn popups_keys_have_no_conflict_and_reach_help() {
+    use keyward::tui::popups::Popup;
+    use keyward::tui::popups::{
+        access, bulk_reset, change_own, help, messages, palette, password, policy_form,
+        resource_forms, simple, step_up, user_form,
+    };
+    let policy = keyward::service::views::PolicyView {
+        name: "default".into(),
+        version: 1,
+        enforced_version: 0,
+        users: 1,
+        updated_at: chrono::Utc::now(),
+        settings: Default::default(),
+    };
+    let mut all: Vec<Popup> = vec![
+        Popup::from(help::Help::default()),
+        Popup::from(messages::Messages::default()),
+        Popup::from(palette::Palette::new(Vec::new())),
+        Popup::from(simple::Message::error("x")),
+        Popup::from(simple::Confirm::discard()),
+        Popup::from(simple::TypeConfirm::new(
+            "t",
+            "x".into(),
+            "x",
+            keyward::tui::effect::Call::Ping,
+        )),
+        Popup::from(password::PasswordDialog::new("x")),
+        Popup::from(user_form::UserForm::new_user(
+            keyward::domain::Role::GlobalAdmin,
+        )),
+        Popup::from(access::HoldersDialog::new("x", Vec::new())),
+        Popup::from(access::GrantsDialog::new("x")),
+        Popup::from(change_own::ChangeOwnDialog::default()),
+        Popup::from(step_up::StepUpDialog::default()),
+        Popup::from(bulk_reset::BulkResetDialog::new(
+            Default::default(),
+            Vec::new(),
+        )),
+        Popup::from(policy_form::PolicyForm::new(&policy, Some(1), false)),
+        Popup::from(policy_form::PolicyForm::new(&policy, Some(1), true)),
+        Popup::from(policy_form::NewPolicyPrompt::new("default")),
+        Popup::from(resource_forms::ResourceForm::new(None)),
+        Popup::from(resource_forms::UserPicker::new("x")),
+    ];
+    assert_eq!(all.len(), 18);
+    // Each, and each again after Tab (a form's other fields and states).
+    for p in all.iter_mut() {
+        for _ in 0..10 {
+            let keys = p.view().keys();
+            assert!(!keys.is_empty(), "{p:?} has no keys");
+            let conflicts = keyward::tui::keys::conflicts(&keys);
+            assert!(conflicts.is_empty(), "{p:?}: {conflicts:?}");
+            p.view_mut()
+                .key(&crossterm::event::KeyEvent::from(KeyCode::Tab));
+        }
+    }
+}
+
+#[test]
+fn f1_shows_the_keys_of_the_popup_on_top() {
+    let mut f = Fsm::signed_in(120, 40);
+    f.answer_users(super::fsm::page(0, 3, 3));
+    f.key(KeyCode::Char('p'));
+    f.key(KeyCode::F(1));
+    let screen = f.screen();
+    assert!(screen.contains("Keys"), "{screen}");
+    assert!(
+        screen.contains("set a generated temporary password instead"),
+        "{screen}"
+    );
+    f.key(KeyCode::Esc);
+    assert!(matches!(
+        f.main().popups.last(),
+        Some(keyward::tui::popups::Popup::Password(_))
+    ));
+}

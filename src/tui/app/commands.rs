@@ -39,15 +39,15 @@ impl App {
             .or_else(|| m.users.selected_row().map(|r| r.login.clone()));
         match cmd {
             Cmd::Quit => return vec![Effect::Quit],
-            Cmd::Help => m.popups.push(Popup::Help { scroll: 0 }),
-            Cmd::Messages => m.popups.push(Popup::Messages { scroll: 0 }),
+            Cmd::Help => m.popups.push(Popup::from(Help::default())),
+            Cmd::Messages => m.popups.push(Popup::from(Messages::default())),
             Cmd::Palette => {
                 let resources = m
                     .form_data
                     .as_ref()
                     .map(|d| d.resources.clone())
                     .unwrap_or_default();
-                m.popups.push(Popup::Palette(Palette::new(resources)));
+                m.popups.push(Popup::from(Palette::new(resources)));
             }
             Cmd::NextPane => m.pane = (m.pane + 1) % 5,
             Cmd::PrevPane => m.pane = (m.pane + 4) % 5,
@@ -121,9 +121,8 @@ impl App {
                 return self.reload_users();
             }
             Cmd::NewUser => {
-                m.popups.push(Popup::UserForm(Box::new(UserForm::new_user(
-                    m.session.actor.role,
-                ))));
+                m.popups
+                    .push(Popup::from(UserForm::new_user(m.session.actor.role)));
                 return self.load_form_data();
             }
             Cmd::EditUser => {
@@ -133,8 +132,7 @@ impl App {
                 let role = m.session.actor.role;
                 match m.detail.as_ref().and_then(|d| d.data.as_ref()) {
                     Some(d) => {
-                        m.popups
-                            .push(Popup::UserForm(Box::new(UserForm::edit(role, d))));
+                        m.popups.push(Popup::from(UserForm::edit(role, d)));
                         return self.load_form_data();
                     }
                     None => {
@@ -148,10 +146,8 @@ impl App {
                 let Some(login) = target else {
                     return Vec::new();
                 };
-                m.popups.push(Popup::Password(PasswordDialog::new(&login)));
-                let effect = self.call(Waiter::Popup, Call::PasswordContext { login });
-                self.mark_top_loading(&effect);
-                return vec![effect];
+                m.popups.push(Popup::from(PasswordDialog::new(&login)));
+                return self.call_for_top(Call::PasswordContext { login });
             }
             // Confirmations of an action on the selected user.
             // In the list: the marked users, or the selected one.
@@ -203,7 +199,7 @@ impl App {
                     ),
                 };
                 m.popups
-                    .push(Popup::Confirm(Confirm::new(title, text, button, call)));
+                    .push(Popup::from(Confirm::new(title, text, button, call)));
             }
             // In the detail view: its user.
             Cmd::TempPassword | Cmd::ResetToken | Cmd::Unlock => {
@@ -248,7 +244,7 @@ impl App {
                     ),
                 };
                 m.popups
-                    .push(Popup::Confirm(Confirm::new(title, text, button, call)));
+                    .push(Popup::from(Confirm::new(title, text, button, call)));
             }
             Cmd::ToggleDisabled => {
                 let Some(d) = m.detail.as_ref().and_then(|d| d.data.as_ref()) else {
@@ -263,7 +259,7 @@ impl App {
                 } else {
                     format!("Enable {login} again?")
                 };
-                m.popups.push(Popup::Confirm(Confirm::new(
+                m.popups.push(Popup::from(Confirm::new(
                     if disable {
                         "Disable account"
                     } else {
@@ -294,13 +290,13 @@ impl App {
                     },
                 );
                 confirm.closes_detail = true;
-                m.popups.push(Popup::TypeConfirm(confirm));
+                m.popups.push(Popup::from(confirm));
             }
             Cmd::Holders => {
                 let Some(d) = m.detail.as_ref().and_then(|d| d.data.as_ref()) else {
                     return Vec::new();
                 };
-                m.popups.push(Popup::Holders(HoldersDialog::new(
+                m.popups.push(Popup::from(HoldersDialog::new(
                     &d.summary.login,
                     d.holders.clone(),
                 )));
@@ -314,22 +310,37 @@ impl App {
                 match &m.form_data {
                     Some(fd) => {
                         dialog.fill(&fd.resources, &grants);
-                        m.popups.push(Popup::Grants(dialog));
+                        m.popups.push(Popup::from(dialog));
                     }
                     None => {
-                        m.popups.push(Popup::Grants(dialog));
+                        m.popups.push(Popup::from(dialog));
                         return self.load_form_data();
                     }
                 }
             }
             // Audit-pane commands do nothing elsewhere; disable and enable
-            // of one user in the detail view are `d`.
+            // of one user in the detail view are `d`; the rest are popups'.
             Cmd::Verify
             | Cmd::Export
             | Cmd::CycleLevel
             | Cmd::Revoke
             | Cmd::Disable
-            | Cmd::Enable => {}
+            | Cmd::Enable
+            | Cmd::Save
+            | Cmd::Cancel
+            | Cmd::NextField
+            | Cmd::PrevField
+            | Cmd::Reveal
+            | Cmd::Generate
+            | Cmd::Reload
+            | Cmd::NextChoice
+            | Cmd::PrevChoice
+            | Cmd::SwitchButton
+            | Cmd::Yes
+            | Cmd::No
+            | Cmd::Add
+            | Cmd::Remove
+            | Cmd::Complete => {}
             Cmd::BulkReset => {
                 let (policy, resources) = match &m.form_data {
                     Some(fd) => (fd.staff_policy.clone(), fd.resources.clone()),
@@ -337,100 +348,114 @@ impl App {
                 };
                 let dialog = BulkResetDialog::new(policy, resources);
                 let request = dialog.request();
-                m.popups.push(Popup::BulkReset(Box::new(dialog)));
-                return vec![self.count_bulk(request)];
+                m.popups.push(Popup::from(dialog));
+                return self.call_for_top(Call::BulkCount { request });
             }
             Cmd::ChangeOwnPassword => {
                 let login = m.session.actor.login.clone();
-                m.popups.push(Popup::ChangeOwn(ChangeOwnDialog::default()));
-                let effect = self.call(Waiter::Popup, Call::PasswordContext { login });
-                self.mark_top_loading(&effect);
-                return vec![effect];
+                m.popups.push(Popup::from(ChangeOwnDialog::default()));
+                return self.call_for_top(Call::PasswordContext { login });
             }
         }
         self.prefetch()
     }
 
-    /// Records that the topmost popup is loading with this effect's id.
-    fn mark_top_loading(&mut self, effect: &Effect) {
-        let Effect::Call { id, .. } = effect else {
-            return;
-        };
-        if let Some(m) = self.main() {
-            match m.popups.last_mut() {
-                Some(Popup::Password(p)) => p.loading = Some(*id),
-                Some(Popup::ChangeOwn(p)) => p.loading = Some(*id),
-                Some(Popup::UserForm(p)) => p.loading = Some(*id),
-                Some(Popup::Grants(p)) => p.loading = Some(*id),
-                _ => {}
-            }
+    /// Sends a call for the topmost popup (its data, as it opens): the
+    /// answer goes to it.
+    fn call_for_top(&mut self, call: Call) -> Vec<Effect> {
+        let now = self.now;
+        let effect = self.call(Waiter::Popup, call);
+        if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main())
+            && let Some(top) = m.popups.last_mut()
+        {
+            top.view_mut().sent(*id, now);
         }
-    }
-
-    fn load_form_data(&mut self) -> Vec<Effect> {
-        let effect = self.call(Waiter::FormChoices, Call::FormChoices);
-        self.mark_top_loading(&effect);
         vec![effect]
     }
 
-    /// What a popup's key handling asked for: close it, or run a call.
-    pub(super) fn popup_out(&mut self, out: Out) -> Vec<Effect> {
+    /// Reads the policies and resources forms offer (every open popup gets
+    /// them: `View::form_choices`).
+    fn load_form_data(&mut self) -> Vec<Effect> {
+        vec![self.call(Waiter::FormChoices, Call::FormChoices)]
+    }
+
+    /// What the popup at `index` asked for (after a key, a paste or an
+    /// answer): the one place where popups' requests become effects.
+    pub(super) fn popup_out(&mut self, index: usize, out: Out) -> Vec<Effect> {
+        let now = self.now;
         let Some(m) = self.main() else {
             return Vec::new();
         };
+        if index >= m.popups.len() {
+            return Vec::new();
+        }
         match out {
             Out::None => Vec::new(),
             Out::Close => {
-                if m.popups.last().is_some_and(Popup::edited) {
+                if m.popups[index].view().edited() {
                     // Esc on an edited form asks first, Cancel focused.
-                    m.popups.push(Popup::Confirm(Confirm::discard()));
+                    m.popups.push(Popup::from(Confirm::discard()));
                 } else {
-                    m.popups.pop();
+                    m.popups.remove(index);
                 }
                 Vec::new()
             }
             Out::Discard => {
-                // The question, then the form (dropping it wipes its secrets).
-                m.popups.pop();
-                m.popups.pop();
+                // The question, then the form under it (dropping it wipes
+                // its secrets).
+                m.popups.truncate(index.saturating_sub(1));
                 Vec::new()
             }
-            Out::Call(Call::BulkCount { request }) => vec![self.count_bulk(request)],
-            Out::Call(call @ Call::ListUsers { .. }) => {
-                // The user picker's search: only the latest answer counts.
-                self.forget(|w| w == Waiter::Picker);
-                let effect = self.call(Waiter::Picker, call);
-                if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main())
-                    && let Some(Popup::UserPicker(p)) = m.popups.last_mut()
-                {
-                    p.searching = Some(*id);
-                }
-                vec![effect]
-            }
             Out::Call(call) => {
-                let starts_bulk = matches!(call, Call::BulkReset { .. });
-                let now = self.now;
-                let waiter = if matches!(call, Call::GetUser { .. }) {
-                    Waiter::FormReload
-                } else {
-                    Waiter::Popup
-                };
-                let effect = self.call(waiter, call);
+                let effect = self.call(Waiter::Popup, call);
                 if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main())
-                    && waiter == Waiter::Popup
-                    && let Some(top) = m.popups.last_mut()
+                    && let Some(p) = m.popups.get_mut(index)
                 {
-                    top.set_pending(Some(*id));
-                    if let (true, Popup::BulkReset(d)) = (starts_bulk, top) {
-                        d.started(now);
-                    }
+                    p.view_mut().sent(*id, now);
                 }
                 vec![effect]
             }
             Out::Palette(name, arg) => {
-                m.popups.pop();
+                m.popups.remove(index);
                 self.palette(name, &arg)
             }
+            Out::Done {
+                note,
+                stays,
+                detail,
+            } => {
+                if !stays {
+                    // Dropping the dialog wipes any password it held.
+                    m.popups.remove(index);
+                }
+                match detail {
+                    DetailAfter::Keep => {}
+                    DetailAfter::Close => m.detail = None,
+                    DetailAfter::Rename(login) => {
+                        if let Some(view) = m.detail.as_mut() {
+                            view.login = login;
+                        }
+                    }
+                }
+                m.say(note, now);
+                // The change shows at once everywhere it appears.
+                self.refresh()
+            }
+            Out::Replace(popup) => {
+                m.popups[index] = popup;
+                self.refresh()
+            }
+            Out::Push(popup) => {
+                m.popups.push(popup);
+                Vec::new()
+            }
+            Out::SteppedUp(actor) => {
+                m.popups.remove(index);
+                m.session.actor = actor;
+                m.say("confirmed; save again to apply your change", now);
+                Vec::new()
+            }
+            Out::Error(e) => self.error(e),
         }
     }
 
@@ -445,7 +470,7 @@ impl App {
             "lockouts" => m.pane = 3,
             "audit" => m.pane = 4,
             "quit" => return vec![Effect::Quit],
-            "help" => m.popups.push(Popup::Help { scroll: 0 }),
+            "help" => m.popups.push(Popup::from(Help::default())),
             "refresh" => return self.refresh(),
             "new" => return self.command(Cmd::NewUser),
             "password" => return self.command(Cmd::ChangeOwnPassword),
@@ -522,7 +547,7 @@ impl App {
                     return Some(Vec::new());
                 };
                 let text = details_text(entry);
-                m.popups.push(Popup::Message(Message {
+                m.popups.push(Popup::from(Message {
                     title: "Audit entry".into(),
                     text,
                     error: false,
@@ -584,12 +609,12 @@ impl App {
                 }
             }
             Cmd::NewUser if pane.access.is_none() => {
-                m.popups.push(Popup::ResourceForm(ResourceForm::new(None)))
+                m.popups.push(Popup::from(ResourceForm::new(None)))
             }
             Cmd::EditUser if pane.access.is_none() => {
                 if let Some(r) = pane.selected_resource() {
                     let form = ResourceForm::new(Some((&r.name, &r.description)));
-                    m.popups.push(Popup::ResourceForm(form));
+                    m.popups.push(Popup::from(form));
                 }
             }
             Cmd::Delete if pane.access.is_none() => {
@@ -601,7 +626,7 @@ impl App {
                     let call = Call::DeleteResource {
                         name: r.name.clone(),
                     };
-                    m.popups.push(Popup::Confirm(Confirm::new(
+                    m.popups.push(Popup::from(Confirm::new(
                         "Delete resource",
                         text,
                         "Delete",
@@ -613,8 +638,8 @@ impl App {
                 if let Some(a) = &pane.access {
                     let picker = UserPicker::new(&a.resource);
                     let search = picker.search_call();
-                    m.popups.push(Popup::UserPicker(Box::new(picker)));
-                    return Some(self.popup_out(Out::Call(search)));
+                    m.popups.push(Popup::from(picker));
+                    return Some(self.call_for_top(search));
                 }
             }
             Cmd::CycleLevel => {
@@ -640,7 +665,7 @@ impl App {
                         resource: a.resource.clone(),
                         level: None,
                     };
-                    m.popups.push(Popup::Confirm(Confirm::new(
+                    m.popups.push(Popup::from(Confirm::new(
                         "Revoke access",
                         text,
                         "Revoke",
@@ -680,13 +705,13 @@ impl App {
             Cmd::Open => {
                 if let Some(p) = pane.selected_policy() {
                     let form = PolicyForm::new(p, pane.users(p), !may_edit);
-                    m.popups.push(Popup::PolicyForm(Box::new(form)));
+                    m.popups.push(Popup::from(form));
                 }
             }
             Cmd::NewUser => {
                 if let Some(p) = pane.selected_policy() {
                     let prompt = NewPolicyPrompt::new(&p.name);
-                    m.popups.push(Popup::NewPolicy(prompt));
+                    m.popups.push(Popup::from(prompt));
                 }
             }
             Cmd::Delete => {
@@ -698,7 +723,7 @@ impl App {
                     let call = Call::DeletePolicy {
                         name: p.name.clone(),
                     };
-                    m.popups.push(Popup::Confirm(Confirm::new(
+                    m.popups.push(Popup::from(Confirm::new(
                         "Delete policy",
                         text,
                         "Delete",
@@ -710,19 +735,6 @@ impl App {
             _ => {}
         }
         Some(Vec::new())
-    }
-
-    /// Counts the accounts a bulk reset would change; only the latest count
-    /// is kept (the dialog remembers which request it waits for).
-    fn count_bulk(&mut self, request: crate::service::BulkRequest) -> Effect {
-        self.forget(|w| w == Waiter::BulkCount);
-        let effect = self.call(Waiter::BulkCount, Call::BulkCount { request });
-        if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main())
-            && let Some(Popup::BulkReset(d)) = m.popups.last_mut()
-        {
-            d.counting = Some(*id);
-        }
-        effect
     }
 
     /// Commands in the Lockouts pane; `None` for the ones handled everywhere.
@@ -768,7 +780,7 @@ impl App {
                     count(logins.len(), "account"),
                     names(&logins)
                 );
-                m.popups.push(Popup::Confirm(Confirm::new(
+                m.popups.push(Popup::from(Confirm::new(
                     "Unlock",
                     text,
                     "Unlock",

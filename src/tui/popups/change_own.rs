@@ -1,19 +1,18 @@
 //! An administrator changes their own password by giving the current one.
 
 use crate::domain::password_rules::PasswordContext;
-use crate::tui::effect::{Call, PasswordTarget};
+use crate::tui::effect::{Call, PasswordTarget, Reply};
 use crate::tui::fields::{Pasted, SecretField};
+use crate::tui::keys::{self, Cmd, ENTER_NEXT, FORM, REVEAL, Sections, popup_cmd};
 use crate::tui::new_password::NewPassword;
-use crate::tui::screens::{is_reveal, is_save, move_focus};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{centered, hints, popup_box, secret_field_line};
+use crate::tui::view::{Ctx, Out, View, usual_reply};
+use crate::tui::widgets::{centered, popup_box, secret_field_line, table_hints};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
-
-use super::Out;
 
 #[derive(Debug, Default)]
 pub struct ChangeOwnDialog {
@@ -44,22 +43,23 @@ impl ChangeOwnDialog {
         }
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
+    fn handle(&mut self, key: &KeyEvent) -> Out {
         if self.pending.is_some() {
             return Out::None;
         }
-        if key.code == KeyCode::Esc {
+        let cmd = popup_cmd(&View::keys(self), key);
+        if cmd == Some(Cmd::Cancel) {
             return Out::Close;
         }
-        if is_reveal(key) {
+        if cmd == Some(Cmd::Reveal) {
             self.pw.toggle_reveal();
             return Out::None;
         }
-        if move_focus(&mut self.focus, 3, key) {
+        if keys::focus_move(cmd, &mut self.focus, 3) {
             return Out::None;
         }
-        if key.code == KeyCode::Enter || is_save(key) {
-            if self.focus < 2 && !is_save(key) {
+        if cmd == Some(Cmd::Save) {
+            if self.focus < 2 && key.code == KeyCode::Enter {
                 self.focus += 1;
                 return Out::None;
             }
@@ -88,7 +88,7 @@ impl ChangeOwnDialog {
         Out::None
     }
 
-    pub fn paste(&mut self, text: &str) -> Pasted {
+    fn paste_text(&mut self, text: &str) -> Pasted {
         match self.focus {
             0 => self.current.paste(text)?,
             1 => self.pw.new.paste(text)?,
@@ -96,11 +96,6 @@ impl ChangeOwnDialog {
         }
         self.recheck();
         Ok(())
-    }
-
-    pub fn failed(&mut self, why: String) {
-        self.pending = None;
-        self.error = Some(why);
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -127,15 +122,7 @@ impl ChangeOwnDialog {
         } else if let Some(e) = &self.error {
             lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
         }
-        lines.push(hints(
-            &[
-                ("Ctrl-S", "save"),
-                ("Enter", "next"),
-                ("Ctrl-R", "show"),
-                ("Esc", "cancel"),
-            ],
-            theme,
-        ));
+        lines.push(table_hints(&View::keys(self), theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         if let Some((x, y)) = cursor
             && x < inner.width
@@ -143,5 +130,69 @@ impl ChangeOwnDialog {
         {
             frame.set_cursor_position((inner.x + x, inner.y + y));
         }
+    }
+}
+
+impl View for ChangeOwnDialog {
+    fn keys(&self) -> Sections {
+        vec![
+            ("Your password", ENTER_NEXT),
+            ("Password", REVEAL),
+            ("Form", FORM),
+        ]
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        self.handle(key)
+    }
+
+    fn paste(&mut self, text: &str) -> Pasted {
+        self.paste_text(text)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        ChangeOwnDialog::render(self, frame, area, ctx.theme)
+    }
+
+    fn waits_for(&self, id: u64) -> bool {
+        self.pending == Some(id) || self.loading == Some(id)
+    }
+
+    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
+        if self.target.is_none() {
+            self.loading = Some(id);
+        } else {
+            self.pending = Some(id);
+        }
+    }
+
+    fn reply(&mut self, _id: u64, reply: Reply) -> Out {
+        match reply {
+            Reply::PasswordContext(Ok(target)) => {
+                self.loaded(target);
+                Out::None
+            }
+            other => usual_reply(self, other),
+        }
+    }
+
+    fn failed(&mut self, why: String) -> bool {
+        self.pending = None;
+        self.loading = None;
+        self.error = Some(why);
+        true
+    }
+
+    fn stop_waiting(&mut self) {
+        self.pending = None;
+        self.loading = None;
+    }
+
+    fn edited(&self) -> bool {
+        !self.current.is_empty() || !self.pw.new.is_empty() || !self.pw.confirm.is_empty()
+    }
+
+    fn new_password(&mut self) -> Option<&mut NewPassword> {
+        Some(&mut self.pw)
     }
 }

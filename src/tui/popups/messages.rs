@@ -3,13 +3,36 @@
 //! status line cuts what does not fit its one row.
 
 use crate::tui::app::Logged;
+use crate::tui::keys::Sections;
 use crate::tui::theme::Theme;
+use crate::tui::view::{Ctx, Out, View};
 use crate::tui::widgets::{centered, popup_box};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use std::collections::VecDeque;
+
+/// The message log overlay.
+#[derive(Debug, Default)]
+pub struct Messages {
+    pub scroll: u16,
+}
+
+impl View for Messages {
+    fn keys(&self) -> Sections {
+        vec![("Messages", super::help::SCROLL_KEYS)]
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        super::help::scroll_key(&mut self.scroll, key)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        render(frame, area, ctx.log, self.scroll, ctx.theme)
+    }
+}
 
 pub fn render(frame: &mut Frame, area: Rect, log: &VecDeque<Logged>, scroll: u16, theme: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
@@ -30,10 +53,10 @@ pub fn render(frame: &mut Frame, area: Rect, log: &VecDeque<Logged>, scroll: u16
         ]));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::from(Span::styled(
-        "  ↑/↓ scroll   Esc or L close",
-        theme.dim(),
-    )));
+    lines.push(crate::tui::widgets::table_hints(
+        &[("", super::help::SCROLL_KEYS)],
+        theme,
+    ));
     let h = area.height.saturating_sub(2).max(3);
     let inner = popup_box(
         frame,

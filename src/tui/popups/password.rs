@@ -4,18 +4,73 @@
 //! password. OK is refused with the reasons while a rule is broken.
 
 use crate::domain::password_rules::PasswordContext;
-use crate::tui::effect::{Call, PasswordTarget};
+use crate::tui::effect::{Call, PasswordTarget, Reply};
+use crate::tui::fields::Pasted;
+use crate::tui::keys::{self, Binding, Cmd, FORM, REVEAL, Sections, b, code, ctrl, k, popup_cmd};
 use crate::tui::new_password::NewPassword;
-use crate::tui::screens::{is_reveal, is_save, move_focus};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{centered, hints, popup_box, secret_field_line, toggle_line};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::tui::view::{Ctx, Out, View, usual_reply};
+use crate::tui::widgets::{centered, popup_box, secret_field_line, table_hints, toggle_line};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::Out;
+/// Keys while a password field has focus.
+const TYPING: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        "OK",
+        "save (in the first field: go to the second)",
+        Cmd::Save,
+        true,
+    ),
+    b(
+        &[ctrl('g')],
+        "generate temporary",
+        "set a generated temporary password instead, shown once",
+        Cmd::Generate,
+        true,
+    ),
+];
+
+/// Keys while the must-change toggle has focus.
+const TOGGLE: &[Binding] = &[
+    b(&[code(KeyCode::Enter)], "OK", "save", Cmd::Save, true),
+    b(
+        &[k(' ')],
+        "toggle",
+        "must change at next sign-in, or not",
+        Cmd::NextChoice,
+        true,
+    ),
+    b(
+        &[ctrl('g')],
+        "generate temporary",
+        "set a generated temporary password instead, shown once",
+        Cmd::Generate,
+        true,
+    ),
+];
+
+/// Keys while the shared login is being confirmed.
+const SHARED: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter), k('y')],
+        "yes",
+        "change the password they share",
+        Cmd::Yes,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Esc), k('n')],
+        "back",
+        "back to the form",
+        Cmd::No,
+        true,
+    ),
+];
 
 #[derive(Debug)]
 pub struct PasswordDialog {
@@ -64,52 +119,39 @@ impl PasswordDialog {
         }
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
+    fn handle(&mut self, key: &KeyEvent) -> Out {
         if self.pending.is_some() {
             return Out::None;
         }
+        let cmd = popup_cmd(&View::keys(self), key);
         if self.confirming_holders {
-            return match key.code {
-                KeyCode::Enter | KeyCode::Char('y') => self.call(),
-                KeyCode::Esc | KeyCode::Char('n') => {
-                    self.confirming_holders = false;
-                    Out::None
-                }
-                _ => Out::None,
-            };
+            match cmd {
+                Some(Cmd::Yes) => return self.call(),
+                Some(Cmd::No) => self.confirming_holders = false,
+                _ => {}
+            }
+            return Out::None;
         }
-        if key.code == KeyCode::Esc {
+        if cmd == Some(Cmd::Cancel) {
             return Out::Close;
         }
         if self.target.is_none() {
             return Out::None;
         }
-        if is_reveal(key) {
-            self.pw.toggle_reveal();
+        if keys::focus_move(cmd, &mut self.focus, 3) {
             return Out::None;
         }
-        if key.code == KeyCode::Char('g') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            return Out::Call(Call::TempPassword {
-                login: self.login.clone(),
-            });
-        }
-        if is_save(key) {
-            return self.submit();
-        }
-        if move_focus(&mut self.focus, 3, key) {
-            return Out::None;
-        }
-        match (self.focus, key.code) {
-            (2, KeyCode::Char(' ')) => {
-                self.must_change = !self.must_change;
-                Out::None
+        match cmd {
+            Some(Cmd::Reveal) => self.pw.toggle_reveal(),
+            Some(Cmd::Generate) => {
+                return Out::Call(Call::TempPassword {
+                    login: self.login.clone(),
+                });
             }
-            (0, KeyCode::Enter) => {
-                self.focus = 1;
-                Out::None
-            }
-            (_, KeyCode::Enter) => self.submit(),
-            (0, _) | (1, _) => {
+            Some(Cmd::Save) if self.focus == 0 && key.code == KeyCode::Enter => self.focus = 1,
+            Some(Cmd::Save) => return self.submit(),
+            Some(Cmd::NextChoice) => self.must_change = !self.must_change,
+            _ if self.focus < 2 => {
                 let changed = if self.focus == 0 {
                     self.pw.new.key(key)
                 } else {
@@ -119,13 +161,13 @@ impl PasswordDialog {
                     self.error = None;
                     self.recheck();
                 }
-                Out::None
             }
-            _ => Out::None,
+            _ => {}
         }
+        Out::None
     }
 
-    pub fn paste(&mut self, text: &str) -> crate::tui::fields::Pasted {
+    fn paste_text(&mut self, text: &str) -> Pasted {
         match self.focus {
             0 => self.pw.new.paste(text)?,
             1 => self.pw.confirm.paste(text)?,
@@ -155,11 +197,6 @@ impl PasswordDialog {
             password: self.pw.password(),
             must_change: self.must_change,
         })
-    }
-
-    pub fn failed(&mut self, why: String) {
-        self.pending = None;
-        self.error = Some(why);
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -231,15 +268,7 @@ impl PasswordDialog {
         } else if let Some(e) = &self.error {
             lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
         }
-        lines.push(hints(
-            &[
-                ("Enter/Ctrl-S", "OK"),
-                ("Ctrl-G", "generate temporary"),
-                ("Ctrl-R", "show"),
-                ("Esc", "cancel"),
-            ],
-            theme,
-        ));
+        lines.push(table_hints(&View::keys(self), theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         let cursor = match self.focus {
             0 => c1.map(|c| (c, first)),
@@ -252,5 +281,69 @@ impl PasswordDialog {
         {
             frame.set_cursor_position((inner.x + x, inner.y + y));
         }
+    }
+}
+
+impl View for PasswordDialog {
+    fn keys(&self) -> Sections {
+        if self.confirming_holders {
+            return vec![("Shared login", SHARED)];
+        }
+        let own = if self.focus == 2 { TOGGLE } else { TYPING };
+        vec![("Set password", own), ("Password", REVEAL), ("Form", FORM)]
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        self.handle(key)
+    }
+
+    fn paste(&mut self, text: &str) -> Pasted {
+        self.paste_text(text)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        PasswordDialog::render(self, frame, area, ctx.theme)
+    }
+
+    fn waits_for(&self, id: u64) -> bool {
+        self.pending == Some(id) || self.loading == Some(id)
+    }
+
+    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
+        if self.target.is_none() {
+            self.loading = Some(id);
+        } else {
+            self.pending = Some(id);
+        }
+    }
+
+    fn reply(&mut self, _id: u64, reply: Reply) -> Out {
+        match reply {
+            Reply::PasswordContext(Ok(target)) => {
+                self.loaded(target);
+                Out::None
+            }
+            other => usual_reply(self, other),
+        }
+    }
+
+    fn failed(&mut self, why: String) -> bool {
+        self.pending = None;
+        self.loading = None;
+        self.error = Some(why);
+        true
+    }
+
+    fn stop_waiting(&mut self) {
+        self.pending = None;
+        self.loading = None;
+    }
+
+    fn edited(&self) -> bool {
+        !self.pw.new.is_empty() || !self.pw.confirm.is_empty()
+    }
+
+    fn new_password(&mut self) -> Option<&mut NewPassword> {
+        Some(&mut self.pw)
     }
 }

@@ -7,17 +7,133 @@
 use crate::domain::policy::{Group, KEYS, Kind, Policy};
 use crate::service::views::PolicyView;
 use crate::tui::effect::Call;
-use crate::tui::fields::{SecretField, TextField};
-use crate::tui::screens::{is_save, move_focus};
+use crate::tui::fields::{Pasted, SecretField, TextField};
+use crate::tui::keys::{self, Binding, Cmd, Sections, b, code, ctrl, k, popup_cmd};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{centered, hints, popup_box, secret_field_line, toggle_line};
+use crate::tui::view::{Ctx, Out, View};
+use crate::tui::widgets::{centered, popup_box, secret_field_line, table_hints, toggle_line};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::Out;
+/// Keys of the form (every key of the policy).
+const EDITING: &[Binding] = &[
+    b(
+        &[ctrl('s')],
+        "review and save",
+        "review the changes, then save with your password",
+        Cmd::Save,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Enter)],
+        "next",
+        "the next key",
+        Cmd::Save,
+        false,
+    ),
+    b(
+        &[code(KeyCode::Tab), code(KeyCode::Down)],
+        "next",
+        "the next key",
+        Cmd::NextField,
+        true,
+    ),
+    b(
+        &[code(KeyCode::BackTab), code(KeyCode::Up)],
+        "previous",
+        "the key before",
+        Cmd::PrevField,
+        false,
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        "cancel",
+        "close (asks first if something was changed)",
+        Cmd::Cancel,
+        true,
+    ),
+];
+
+/// While a boolean or a choice has focus.
+const CHOOSING: &[Binding] = &[
+    b(
+        &[k(' '), code(KeyCode::Right)],
+        "change",
+        "the next value",
+        Cmd::NextChoice,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Left)],
+        "back",
+        "the value before",
+        Cmd::PrevChoice,
+        false,
+    ),
+];
+
+/// Read-only: moving about and closing.
+const READING: &[Binding] = &[
+    b(
+        &[
+            code(KeyCode::Tab),
+            code(KeyCode::Down),
+            code(KeyCode::Enter),
+        ],
+        "next",
+        "the next key",
+        Cmd::NextField,
+        true,
+    ),
+    b(
+        &[code(KeyCode::BackTab), code(KeyCode::Up)],
+        "previous",
+        "the key before",
+        Cmd::PrevField,
+        false,
+    ),
+    b(&[code(KeyCode::Esc)], "close", "close", Cmd::Cancel, true),
+];
+
+/// Reviewing the changes before saving.
+const REVIEWING: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        "save",
+        "save, confirmed with your own password",
+        Cmd::Save,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Tab), code(KeyCode::BackTab)],
+        "enforce on/off",
+        "whether users under it must pick a new password at their next sign-in",
+        Cmd::NextChoice,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        "back",
+        "back to the form",
+        Cmd::Cancel,
+        true,
+    ),
+];
+
+/// The name prompt of a new policy.
+const NAMING: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        "create",
+        "create the copy",
+        Cmd::Save,
+        true,
+    ),
+    b(&[code(KeyCode::Esc)], "cancel", "cancel", Cmd::Cancel, true),
+];
 
 #[derive(Debug)]
 pub struct PolicyForm {
@@ -89,44 +205,37 @@ impl PolicyForm {
             .collect()
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
+    fn handle(&mut self, key: &KeyEvent) -> Out {
         if self.pending.is_some() {
             return Out::None;
         }
+        let cmd = popup_cmd(&View::keys(self), key);
         if self.review {
-            return self.review_key(key);
+            return self.review_key(cmd, key);
         }
-        if key.code == KeyCode::Esc {
-            return Out::Close;
-        }
-        if self.read_only {
-            move_focus(&mut self.focus, KEYS.len(), key);
+        if keys::focus_move(cmd, &mut self.focus, KEYS.len()) {
             return Out::None;
         }
-        if is_save(key) {
-            return self.start_review();
-        }
-        if move_focus(&mut self.focus, KEYS.len(), key) {
-            return Out::None;
-        }
-        if key.code == KeyCode::Enter {
-            self.focus = (self.focus + 1) % KEYS.len();
-            return Out::None;
-        }
-        match KEYS[self.focus].kind {
-            // Booleans and choices are chosen, not typed: Space and → go to
-            // the next value, ← to the one before.
-            Kind::Bool | Kind::Choice(_) => {
-                let forward = match key.code {
-                    KeyCode::Char(' ') | KeyCode::Right => true,
-                    KeyCode::Left => false,
-                    _ => return Out::None,
-                };
-                self.step_value(forward);
+        match cmd {
+            Some(Cmd::Cancel) => return Out::Close,
+            Some(Cmd::Save) if key.code == KeyCode::Enter => {
+                self.focus = (self.focus + 1) % KEYS.len();
+            }
+            Some(Cmd::Save) => return self.start_review(),
+            // Booleans and choices are chosen, not typed.
+            Some(Cmd::NextChoice) => {
+                self.step_value(true);
                 self.error = None;
             }
-            Kind::Int { .. } => {
-                if self.fields[self.focus].key(key) {
+            Some(Cmd::PrevChoice) => {
+                self.step_value(false);
+                self.error = None;
+            }
+            _ => {
+                if !self.read_only
+                    && matches!(KEYS[self.focus].kind, Kind::Int { .. })
+                    && self.fields[self.focus].key(key)
+                {
                     self.error = None;
                 }
             }
@@ -153,7 +262,7 @@ impl PolicyForm {
         *field = TextField::with(values[next], 16);
     }
 
-    pub fn paste(&mut self, text: &str) -> crate::tui::fields::Pasted {
+    fn paste_text(&mut self, text: &str) -> Pasted {
         let typed = matches!(KEYS[self.focus].kind, Kind::Int { .. });
         if self.review {
             return self.admin_password.paste(text);
@@ -193,18 +302,18 @@ impl PolicyForm {
         Out::None
     }
 
-    fn review_key(&mut self, key: &KeyEvent) -> Out {
-        match key.code {
-            KeyCode::Esc => {
+    fn review_key(&mut self, cmd: Option<Cmd>, key: &KeyEvent) -> Out {
+        match cmd {
+            Some(Cmd::Cancel) => {
                 self.review = false;
                 self.admin_password.clear();
                 Out::None
             }
-            KeyCode::Tab | KeyCode::BackTab => {
+            Some(Cmd::NextChoice) => {
                 self.enforce = !self.enforce;
                 Out::None
             }
-            KeyCode::Enter => {
+            Some(Cmd::Save) => {
                 if self.admin_password.is_empty() {
                     self.error = Some("Type your own password to save.".into());
                     return Out::None;
@@ -226,11 +335,6 @@ impl PolicyForm {
                 Out::None
             }
         }
-    }
-
-    pub fn failed(&mut self, why: String) {
-        self.pending = None;
-        self.error = Some(why);
     }
 
     /// "1,234", or "…" while still being counted.
@@ -283,14 +387,7 @@ impl PolicyForm {
             } else if let Some(e) = &self.error {
                 lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
             }
-            lines.push(hints(
-                &[
-                    ("Enter", "save"),
-                    ("Tab", "enforce on/off"),
-                    ("Esc", "back to the form"),
-                ],
-                theme,
-            ));
+            lines.push(table_hints(&View::keys(self), theme));
         } else {
             let mut group: Option<Group> = None;
             let mut focus_line = 0u16;
@@ -347,19 +444,7 @@ impl PolicyForm {
             if let Some(e) = &self.error {
                 lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
             }
-            lines.push(if self.read_only {
-                hints(&[("↑/↓", "move"), ("Esc", "close")], theme)
-            } else {
-                hints(
-                    &[
-                        ("Ctrl-S", "review and save"),
-                        ("↑/↓ Tab", "move"),
-                        ("Space ←/→", "change a choice"),
-                        ("Esc", "cancel"),
-                    ],
-                    theme,
-                )
-            });
+            lines.push(table_hints(&View::keys(self), theme));
             // Keep the focused key visible on short terminals.
             let scroll = focus_line.saturating_sub(inner.height.saturating_sub(4));
             frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
@@ -400,13 +485,13 @@ impl NewPolicyPrompt {
         }
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
+    fn handle(&mut self, key: &KeyEvent) -> Out {
         if self.pending.is_some() {
             return Out::None;
         }
-        match key.code {
-            KeyCode::Esc => Out::Close,
-            KeyCode::Enter => {
+        match popup_cmd(&View::keys(self), key) {
+            Some(Cmd::Cancel) => Out::Close,
+            Some(Cmd::Save) => {
                 let name = self.name.value().trim().to_string();
                 if name.is_empty() {
                     self.error = Some("Type a name.".into());
@@ -438,12 +523,104 @@ impl NewPolicyPrompt {
         if let Some(e) = &self.error {
             lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
         }
-        lines.push(hints(&[("Enter", "create"), ("Esc", "cancel")], theme));
+        lines.push(table_hints(&View::keys(self), theme));
         frame.render_widget(Paragraph::new(lines), inner);
         if let Some(x) = cursor
             && x < inner.width
         {
             frame.set_cursor_position((inner.x + x, inner.y));
         }
+    }
+}
+
+impl View for PolicyForm {
+    fn keys(&self) -> Sections {
+        if self.review {
+            return vec![("Review", REVIEWING)];
+        }
+        if self.read_only {
+            return vec![("Policy (read-only)", READING)];
+        }
+        if matches!(KEYS[self.focus].kind, Kind::Int { .. }) {
+            vec![("Policy", EDITING)]
+        } else {
+            vec![("Policy", EDITING), ("Choice", CHOOSING)]
+        }
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        self.handle(key)
+    }
+
+    fn paste(&mut self, text: &str) -> Pasted {
+        self.paste_text(text)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        PolicyForm::render(self, frame, area, ctx.theme)
+    }
+
+    fn waits_for(&self, id: u64) -> bool {
+        self.pending == Some(id)
+    }
+
+    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
+        self.pending = Some(id);
+    }
+
+    fn failed(&mut self, why: String) -> bool {
+        self.pending = None;
+        self.error = Some(why);
+        true
+    }
+
+    fn stop_waiting(&mut self) {
+        self.pending = None;
+    }
+
+    fn edited(&self) -> bool {
+        PolicyForm::edited(self)
+    }
+
+    fn policy_counts(&mut self, counts: &[(String, i64)]) {
+        if let Some((_, n)) = counts.iter().find(|(n, _)| *n == self.name) {
+            self.users = Some(*n);
+        }
+    }
+}
+
+impl View for NewPolicyPrompt {
+    fn keys(&self) -> Sections {
+        vec![("New policy", NAMING)]
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        self.handle(key)
+    }
+
+    fn paste(&mut self, text: &str) -> Pasted {
+        self.name.paste(text)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        NewPolicyPrompt::render(self, frame, area, ctx.theme)
+    }
+
+    fn waits_for(&self, id: u64) -> bool {
+        self.pending == Some(id)
+    }
+
+    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
+        self.pending = Some(id);
+    }
+
+    fn failed(&mut self, why: String) -> bool {
+        self.pending = None;
+        self.error = Some(why);
+        true
+    }
+
+    fn stop_waiting(&mut self) {
+        self.pending = None;
     }
 }

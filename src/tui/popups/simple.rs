@@ -1,17 +1,92 @@
 //! Small popups: a dismissible message, a confirmation with Cancel focused,
 //! a confirmation that wants a word typed, and a secret shown once.
 
-use crate::tui::effect::Call;
-use crate::tui::fields::TextField;
+use crate::tui::effect::{Call, Reply};
+use crate::tui::fields::{Pasted, TextField};
+use crate::tui::keys::{Binding, Cmd, Sections, b, code, k, popup_cmd};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{centered, hints, popup_box, text_field_line};
+use crate::tui::view::{Ctx, Out, View, usual_reply};
+use crate::tui::widgets::{centered, popup_box, table_hints, text_field_line};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::Out;
+const MESSAGE_KEYS: &[Binding] = &[b(
+    &[code(KeyCode::Enter), code(KeyCode::Esc), k(' '), k('q')],
+    "dismiss",
+    "close this message",
+    Cmd::Cancel,
+    true,
+)];
+
+const CONFIRM_KEYS: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        "choose",
+        "do what the focused button says (Cancel is focused at first)",
+        Cmd::Save,
+        true,
+    ),
+    b(
+        &[
+            code(KeyCode::Tab),
+            code(KeyCode::BackTab),
+            code(KeyCode::Left),
+            code(KeyCode::Right),
+            k('h'),
+            k('l'),
+        ],
+        "switch",
+        "move between the buttons",
+        Cmd::SwitchButton,
+        true,
+    ),
+    b(&[k('y')], "yes", "go ahead at once", Cmd::Yes, false),
+    b(
+        &[code(KeyCode::Esc), k('n')],
+        "cancel",
+        "cancel",
+        Cmd::No,
+        true,
+    ),
+];
+
+const TYPE_CONFIRM_KEYS: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        "confirm",
+        "go ahead once the word is typed",
+        Cmd::Save,
+        true,
+    ),
+    b(&[code(KeyCode::Esc)], "cancel", "cancel", Cmd::Cancel, true),
+];
+
+const SECRET_KEYS: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter), code(KeyCode::Esc)],
+        "done",
+        "close (clears it from the screen)",
+        Cmd::Cancel,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Up), k('k')],
+        "up",
+        "scroll up",
+        Cmd::Up,
+        false,
+    ),
+    b(
+        &[code(KeyCode::Down), k('j')],
+        "down",
+        "scroll down",
+        Cmd::Down,
+        false,
+    ),
+];
 
 /// What happened and what to do; Enter or Esc dismisses.
 #[derive(Debug)]
@@ -27,13 +102,6 @@ impl Message {
             title: "Something went wrong".into(),
             text: text.into(),
             error: true,
-        }
-    }
-
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
-        match key.code {
-            KeyCode::Enter | KeyCode::Esc | KeyCode::Char(' ') | KeyCode::Char('q') => Out::Close,
-            _ => Out::None,
         }
     }
 
@@ -62,8 +130,25 @@ impl Message {
             .map(|l| Line::from(Span::styled(l.to_string(), style)))
             .collect();
         lines.push(Line::raw(""));
-        lines.push(hints(&[("Enter", "dismiss")], theme));
+        lines.push(table_hints(&[("", MESSAGE_KEYS)], theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    }
+}
+
+impl View for Message {
+    fn keys(&self) -> Sections {
+        vec![("Message", MESSAGE_KEYS)]
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        match popup_cmd(&self.keys(), key) {
+            Some(Cmd::Cancel) => Out::Close,
+            _ => Out::None,
+        }
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        Message::render(self, frame, area, ctx.theme)
     }
 }
 
@@ -114,31 +199,6 @@ impl Confirm {
         }
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
-        if self.pending.is_some() {
-            return Out::None;
-        }
-        match key.code {
-            KeyCode::Tab
-            | KeyCode::BackTab
-            | KeyCode::Left
-            | KeyCode::Right
-            | KeyCode::Char('h')
-            | KeyCode::Char('l') => {
-                self.yes_focused = !self.yes_focused;
-                Out::None
-            }
-            KeyCode::Esc | KeyCode::Char('n') => Out::Close,
-            KeyCode::Enter if !self.yes_focused => Out::Close,
-            KeyCode::Enter | KeyCode::Char('y') => match self.then.take() {
-                Some(Then::Call(call)) => Out::Call(call),
-                Some(Then::Discard) => Out::Discard,
-                None => Out::Close,
-            },
-            _ => Out::None,
-        }
-    }
-
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         let inner = popup_box(frame, centered(area, 64, 9), &self.title, theme);
         let button = |label: &str, focused: bool| {
@@ -161,6 +221,58 @@ impl Confirm {
             lines.push(Line::from(Span::styled(e.clone(), theme.bad())));
         }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    }
+
+    fn go_ahead(&mut self) -> Out {
+        match self.then.take() {
+            Some(Then::Call(call)) => Out::Call(call),
+            Some(Then::Discard) => Out::Discard,
+            None => Out::Close,
+        }
+    }
+}
+
+impl View for Confirm {
+    fn keys(&self) -> Sections {
+        vec![("Confirm", CONFIRM_KEYS)]
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        if self.pending.is_some() {
+            return Out::None;
+        }
+        match popup_cmd(&self.keys(), key) {
+            Some(Cmd::SwitchButton) => {
+                self.yes_focused = !self.yes_focused;
+                Out::None
+            }
+            Some(Cmd::No) => Out::Close,
+            Some(Cmd::Save) if !self.yes_focused => Out::Close,
+            Some(Cmd::Save | Cmd::Yes) => self.go_ahead(),
+            _ => Out::None,
+        }
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        Confirm::render(self, frame, area, ctx.theme)
+    }
+
+    fn waits_for(&self, id: u64) -> bool {
+        self.pending == Some(id)
+    }
+
+    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
+        self.pending = Some(id);
+    }
+
+    fn failed(&mut self, why: String) -> bool {
+        self.pending = None;
+        self.error = Some(why);
+        true
+    }
+
+    fn stop_waiting(&mut self) {
+        self.pending = None;
     }
 }
 
@@ -193,13 +305,44 @@ impl TypeConfirm {
         }
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let inner = popup_box(frame, centered(area, 70, 10), &self.title, theme);
+        let (line, cursor) =
+            text_field_line("Type to confirm", &self.field, true, inner.width, theme);
+        let mut lines = vec![
+            Line::from(Span::styled(self.text.clone(), theme.warn())),
+            Line::raw(""),
+            line,
+            Line::raw(""),
+        ];
+        if self.pending.is_some() {
+            lines.push(Line::from(Span::styled("Working…", theme.dim())));
+        } else if let Some(e) = &self.error {
+            lines.push(Line::from(Span::styled(e.clone(), theme.bad())));
+        }
+        lines.push(table_hints(&[("", TYPE_CONFIRM_KEYS)], theme));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        if let Some(x) = cursor {
+            let y = 2 + (self.text.chars().count() as u16 / inner.width.max(1));
+            if x < inner.width && y < inner.height {
+                frame.set_cursor_position((inner.x + x, inner.y + y));
+            }
+        }
+    }
+}
+
+impl View for TypeConfirm {
+    fn keys(&self) -> Sections {
+        vec![("Confirm", TYPE_CONFIRM_KEYS)]
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
         if self.pending.is_some() {
             return Out::None;
         }
-        match key.code {
-            KeyCode::Esc => Out::Close,
-            KeyCode::Enter => {
+        match popup_cmd(&self.keys(), key) {
+            Some(Cmd::Cancel) => Out::Close,
+            Some(Cmd::Save) => {
                 if self.field.value() != self.expected {
                     self.error = Some(format!(
                         "Type {} exactly to confirm, or Esc to cancel.",
@@ -220,29 +363,41 @@ impl TypeConfirm {
         }
     }
 
-    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
-        let inner = popup_box(frame, centered(area, 70, 10), &self.title, theme);
-        let (line, cursor) =
-            text_field_line("Type to confirm", &self.field, true, inner.width, theme);
-        let mut lines = vec![
-            Line::from(Span::styled(self.text.clone(), theme.warn())),
-            Line::raw(""),
-            line,
-            Line::raw(""),
-        ];
-        if self.pending.is_some() {
-            lines.push(Line::from(Span::styled("Working…", theme.dim())));
-        } else if let Some(e) = &self.error {
-            lines.push(Line::from(Span::styled(e.clone(), theme.bad())));
+    fn paste(&mut self, text: &str) -> Pasted {
+        self.field.paste(text)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        TypeConfirm::render(self, frame, area, ctx.theme)
+    }
+
+    fn waits_for(&self, id: u64) -> bool {
+        self.pending == Some(id)
+    }
+
+    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
+        self.pending = Some(id);
+    }
+
+    fn reply(&mut self, _id: u64, reply: Reply) -> Out {
+        match (usual_reply(self, reply), self.closes_detail) {
+            (Out::Done { note, stays, .. }, true) => Out::Done {
+                note,
+                stays,
+                detail: crate::tui::view::DetailAfter::Close,
+            },
+            (out, _) => out,
         }
-        lines.push(hints(&[("Enter", "confirm"), ("Esc", "cancel")], theme));
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-        if let Some(x) = cursor {
-            let y = 2 + (self.text.chars().count() as u16 / inner.width.max(1));
-            if x < inner.width && y < inner.height {
-                frame.set_cursor_position((inner.x + x, inner.y + y));
-            }
-        }
+    }
+
+    fn failed(&mut self, why: String) -> bool {
+        self.pending = None;
+        self.error = Some(why);
+        true
+    }
+
+    fn stop_waiting(&mut self) {
+        self.pending = None;
     }
 }
 
@@ -257,21 +412,6 @@ pub struct SecretBox {
 impl SecretBox {
     pub fn new(secrets: crate::tui::effect::Secrets) -> SecretBox {
         SecretBox { secrets, scroll: 0 }
-    }
-
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
-        match key.code {
-            KeyCode::Enter | KeyCode::Esc => Out::Close,
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.scroll = self.scroll.saturating_sub(1);
-                Out::None
-            }
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.scroll = self.scroll.saturating_add(1);
-                Out::None
-            }
-            _ => Out::None,
-        }
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -300,11 +440,7 @@ impl SecretBox {
             "Copy it now: it is not stored in readable form and will not be shown again.",
             theme.warn(),
         )));
-        let mut keys = vec![("Enter", "done (clears it from the screen)")];
-        if s.items.len() > 1 {
-            keys.push(("↑/↓", "scroll"));
-        }
-        lines.push(hints(&keys, theme));
+        lines.push(table_hints(&[("", SECRET_KEYS)], theme));
         let h = (lines.len() as u16 + 4).min(area.height);
         let inner = popup_box(frame, centered(area, 90, h), "Shown once", theme);
         frame.render_widget(
@@ -313,5 +449,30 @@ impl SecretBox {
                 .scroll((self.scroll, 0)),
             inner,
         );
+    }
+}
+
+impl View for SecretBox {
+    fn keys(&self) -> Sections {
+        vec![("Shown once", SECRET_KEYS)]
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        match popup_cmd(&self.keys(), key) {
+            Some(Cmd::Cancel) => Out::Close,
+            Some(Cmd::Up) => {
+                self.scroll = self.scroll.saturating_sub(1);
+                Out::None
+            }
+            Some(Cmd::Down) => {
+                self.scroll = self.scroll.saturating_add(1);
+                Out::None
+            }
+            _ => Out::None,
+        }
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        SecretBox::render(self, frame, area, ctx.theme)
     }
 }
