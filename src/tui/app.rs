@@ -11,6 +11,7 @@
 use super::effect::{Call, Effect, Event, FormChoices, Reply, Session, SignInReply};
 use super::keys::{self, Cmd};
 use super::new_password::NewPassword;
+use super::panes::Pane;
 use super::panes::audit::{AuditPane, DEBOUNCE_MS, details_text};
 use super::panes::detail::DetailView;
 use super::panes::lockout_window::LockFetch;
@@ -70,7 +71,7 @@ pub enum Screen {
 #[derive(Debug)]
 pub struct Main {
     pub session: Session,
-    pub pane: usize,
+    pub pane: Pane,
     pub users: UsersPane,
     pub detail: Option<DetailView>,
     pub lockouts: LockoutsPane,
@@ -90,7 +91,7 @@ pub struct Main {
     pub form_data: Option<FormChoices>,
     /// Keys pressed before the pane had its first rows, with the pane they
     /// were pressed in: made once the rows are there (see `App::main_key`).
-    pub held: Vec<(usize, KeyEvent)>,
+    pub held: Vec<(Pane, KeyEvent)>,
     /// The users a confirmation is being prepared for, while the service
     /// says which of their logins are shared.
     pub asking: Option<Vec<String>>,
@@ -122,12 +123,12 @@ impl Main {
         }
         // Rows on screen count as ready while a refresh reloads them.
         match self.pane {
-            RESOURCES_PANE => self.resources.loaded || !self.resources.rows.is_empty(),
-            POLICIES_PANE => self.policies.loaded || !self.policies.rows.is_empty(),
-            LOCKOUTS_PANE => {
+            Pane::Resources => self.resources.loaded || !self.resources.rows.is_empty(),
+            Pane::Policies => self.policies.loaded || !self.policies.rows.is_empty(),
+            Pane::Lockouts => {
                 self.lockouts.loaded_at.is_some() || !self.lockouts.accounts.is_empty()
             }
-            AUDIT_PANE => self.audit.loaded || !self.audit.entries.is_empty() || !can_audit(self),
+            Pane::Audit => self.audit.loaded || !self.audit.entries.is_empty() || !can_audit(self),
             _ => self.detail.is_some() || self.users.loaded || !self.users.loading,
         }
     }
@@ -172,7 +173,7 @@ impl Main {
 
     /// The key tables of the current pane (under any popup).
     pub fn key_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
-        if self.pane == RESOURCES_PANE {
+        if self.pane == Pane::Resources {
             if self.resources.access.is_some() {
                 vec![
                     ("Access", keys::ACCESS),
@@ -186,19 +187,19 @@ impl Main {
                     ("Everywhere", keys::GLOBAL),
                 ]
             }
-        } else if self.pane == POLICIES_PANE {
+        } else if self.pane == Pane::Policies {
             vec![
                 ("Policies", keys::POLICIES),
                 ("Moving", keys::MOVEMENT),
                 ("Everywhere", keys::GLOBAL),
             ]
-        } else if self.pane == AUDIT_PANE {
+        } else if self.pane == Pane::Audit {
             vec![
                 ("Audit", keys::AUDIT),
                 ("Moving", keys::MOVEMENT),
                 ("Everywhere", keys::GLOBAL),
             ]
-        } else if self.pane == LOCKOUTS_PANE {
+        } else if self.pane == Pane::Lockouts {
             vec![
                 ("Lockouts", keys::LOCKOUTS),
                 ("Moving", keys::MOVEMENT),
@@ -249,15 +250,6 @@ enum Waiter {
     /// Which logins are shared, for the confirmation in `Main::asking`.
     Shared,
 }
-
-/// Index of the Resources pane.
-pub const RESOURCES_PANE: usize = 1;
-/// Index of the Policies pane.
-pub const POLICIES_PANE: usize = 2;
-/// Index of the Lockouts pane.
-pub const LOCKOUTS_PANE: usize = 3;
-/// Index of the Audit pane.
-pub const AUDIT_PANE: usize = 4;
 
 #[derive(Debug)]
 pub struct App {
@@ -425,12 +417,12 @@ impl App {
                 m.last_input = now;
                 let pasted = match m.popups.last_mut() {
                     Some(p) => p.view_mut().paste(text),
-                    None if m.pane == AUDIT_PANE && m.audit.editing_filter => {
+                    None if m.pane == Pane::Audit && m.audit.editing_filter => {
                         let pasted = m.audit.filter.paste(text);
                         m.audit.debounce_until = Some(now);
                         pasted
                     }
-                    None if m.pane == LOCKOUTS_PANE && m.lockouts.editing_filter => {
+                    None if m.pane == Pane::Lockouts && m.lockouts.editing_filter => {
                         m.lockouts.filter.paste(text)
                     }
                     None if m.users.editing_filter => match m.users.filter.paste(text) {
@@ -516,7 +508,7 @@ impl App {
             return Vec::new();
         }
         // 3. The filter fields, while they have focus.
-        if m.pane == AUDIT_PANE && m.audit.editing_filter {
+        if m.pane == Pane::Audit && m.audit.editing_filter {
             match key.code {
                 KeyCode::Enter => {
                     m.audit.editing_filter = false;
@@ -535,7 +527,7 @@ impl App {
             }
             return Vec::new();
         }
-        if m.pane == LOCKOUTS_PANE && m.lockouts.editing_filter {
+        if m.pane == Pane::Lockouts && m.lockouts.editing_filter {
             match key.code {
                 KeyCode::Enter => m.lockouts.editing_filter = false,
                 KeyCode::Esc => {
@@ -548,7 +540,7 @@ impl App {
             }
             return Vec::new();
         }
-        if m.users.editing_filter && m.pane == 0 && m.detail.is_none() {
+        if m.users.editing_filter && m.pane == Pane::Users && m.detail.is_none() {
             match key.code {
                 KeyCode::Enter => m.users.editing_filter = false,
                 KeyCode::Esc => {
@@ -751,7 +743,7 @@ impl App {
         let Some(m) = self.main() else {
             return Vec::new();
         };
-        if !m.popups.is_empty() || m.pane != 0 || m.detail.is_some() {
+        if !m.popups.is_empty() || m.pane != Pane::Users || m.detail.is_some() {
             return Vec::new();
         }
         m.last_input = now;
@@ -800,17 +792,17 @@ impl App {
             return effects;
         }
         let Some(m) = self.main() else { return effects };
-        if m.pane == RESOURCES_PANE && !m.resources.loaded && !m.resources.loading {
+        if m.pane == Pane::Resources && !m.resources.loaded && !m.resources.loading {
             m.resources.loading = true;
             effects.push(self.call(Waiter::Resources, Call::Resources));
         }
         let Some(m) = self.main() else { return effects };
-        if m.pane == POLICIES_PANE && !m.policies.loaded && !m.policies.loading {
+        if m.pane == Pane::Policies && !m.policies.loaded && !m.policies.loading {
             m.policies.loading = true;
             effects.push(self.call(Waiter::Policies, Call::Policies));
         }
         let Some(m) = self.main() else { return effects };
-        if m.pane == AUDIT_PANE && m.popups.is_empty() && can_audit(m) {
+        if m.pane == Pane::Audit && m.popups.is_empty() && can_audit(m) {
             let a = &mut m.audit;
             let typed_changed = a.debounce_until.is_some_and(|t| now >= t);
             if typed_changed || (!a.loaded && !a.loading) {
@@ -826,7 +818,7 @@ impl App {
             }
         }
         let Some(m) = self.main() else { return effects };
-        if m.pane == LOCKOUTS_PANE && m.popups.is_empty() && m.lockouts.due(now) {
+        if m.pane == Pane::Lockouts && m.popups.is_empty() && m.lockouts.due(now) {
             let fetch = m.lockouts.refresh();
             effects.push(self.fetch_lockouts(fetch));
         }

@@ -2,6 +2,7 @@
 //! line and the help overlay all read these tables, so they never disagree
 //! (gitui's `commands()`).
 
+use super::panes::Pane;
 use crate::domain::Role;
 use crate::domain::rights::{self, Action};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -14,7 +15,7 @@ pub enum Cmd {
     Palette,
     NextPane,
     PrevPane,
-    GoPane(usize),
+    GoPane(Pane),
     Refresh,
     Filter,
     Up,
@@ -210,35 +211,35 @@ pub const GLOBAL: &[Binding] = &[
         &[k('1')],
         "Users",
         "go to the Users pane",
-        Cmd::GoPane(0),
+        Cmd::GoPane(Pane::Users),
         false,
     ),
     b(
         &[k('2')],
         "Resources",
         "go to the Resources pane",
-        Cmd::GoPane(1),
+        Cmd::GoPane(Pane::Resources),
         false,
     ),
     b(
         &[k('3')],
         "Policies",
         "go to the Policies pane",
-        Cmd::GoPane(2),
+        Cmd::GoPane(Pane::Policies),
         false,
     ),
     b(
         &[k('4')],
         "Lockouts",
         "go to the Lockouts pane",
-        Cmd::GoPane(3),
+        Cmd::GoPane(Pane::Lockouts),
         false,
     ),
     b(
         &[k('5')],
         "Audit",
         "go to the Audit pane",
-        Cmd::GoPane(4),
+        Cmd::GoPane(Pane::Audit),
         false,
     ),
     b(

@@ -2,7 +2,7 @@
 //! hashing); builds rows only for what is visible.
 
 use super::app::{App, MIN_HEIGHT, MIN_WIDTH, Main, Screen};
-use super::panes::PANES;
+use super::panes::Pane;
 use super::theme::Theme;
 use super::view::Ctx;
 use ratatui::Frame;
@@ -54,11 +54,11 @@ fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
         );
     }
     match (m.pane, &m.detail) {
-        (0, Some(d)) => d.render(frame, body, theme, app.now),
-        (0, None) => m.users.render(frame, body, theme, app.now),
-        (super::app::LOCKOUTS_PANE, _) => m.lockouts.render(frame, body, theme, app.now),
-        (super::app::RESOURCES_PANE, _) => m.resources.render(frame, body, theme),
-        (super::app::POLICIES_PANE, _) => m.policies.render(
+        (Pane::Users, Some(d)) => d.render(frame, body, theme, app.now),
+        (Pane::Users, None) => m.users.render(frame, body, theme, app.now),
+        (Pane::Lockouts, _) => m.lockouts.render(frame, body, theme, app.now),
+        (Pane::Resources, _) => m.resources.render(frame, body, theme),
+        (Pane::Policies, _) => m.policies.render(
             frame,
             body,
             theme,
@@ -91,12 +91,12 @@ fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn tab_line<'a>(active: usize, theme: &Theme) -> Line<'a> {
+fn tab_line<'a>(active: Pane, theme: &Theme) -> Line<'a> {
     let mut spans = vec![Span::styled(" keyward ", theme.title())];
-    for (i, name) in PANES.iter().enumerate() {
+    for (i, pane) in Pane::ALL.iter().enumerate() {
         spans.push(Span::raw(" "));
-        let text = format!(" {} {name} ", i + 1);
-        spans.push(if i == active {
+        let text = format!(" {} {} ", i + 1, pane.label());
+        spans.push(if *pane == active {
             Span::styled(text, theme.tab_active())
         } else {
             Span::styled(text, theme.dim())
@@ -119,7 +119,7 @@ fn status_line<'a>(m: &Main, location: &str, theme: &Theme) -> Line<'a> {
         };
         spans.push(Span::styled(format!(" {note} │"), style));
     }
-    if m.users.editing_filter && m.pane == 0 && m.detail.is_none() {
+    if m.users.editing_filter && m.pane == Pane::Users && m.detail.is_none() {
         spans.push(Span::styled(" typing filter: ", theme.dim()));
         spans.push(Span::styled("Enter", theme.key()));
         spans.push(Span::raw(" keep  "));

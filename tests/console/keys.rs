@@ -2,22 +2,23 @@
 
 use super::fsm::Fsm;
 use crossterm::event::KeyCode;
+use keyward::tui::panes::Pane;
 
 /// crossterm reports Shift-Tab as BackTab with SHIFT set (fault 7): it goes
 /// to the previous pane, as help says.
 #[test]
 fn shift_tab_goes_to_the_previous_pane() {
     let mut f = Fsm::signed_in(120, 40);
-    assert_eq!(f.main().pane, 0);
+    assert_eq!(f.main().pane, Pane::Users);
     f.shift(KeyCode::BackTab);
-    assert_eq!(f.main().pane, 4, "Users -> Audit");
+    assert_eq!(f.main().pane, Pane::Audit, "Users -> Audit");
     f.shift(KeyCode::BackTab);
-    assert_eq!(f.main().pane, 3, "Audit -> Lockouts");
+    assert_eq!(f.main().pane, Pane::Lockouts, "Audit -> Lockouts");
     // Some terminals send it without SHIFT.
     f.key(KeyCode::BackTab);
-    assert_eq!(f.main().pane, 2);
+    assert_eq!(f.main().pane, Pane::Policies);
     f.key(KeyCode::Tab);
-    assert_eq!(f.main().pane, 3);
+    assert_eq!(f.main().pane, Pane::Lockouts);
 }
 
 /// Every view's key tables, as the console looks keys up in them, bind no
@@ -37,15 +38,15 @@ fn no_view_binds_a_key_twice() {
     check(&f, "a user's detail");
     f.main_mut().detail = None;
     for (pane, name) in [
-        (1, "Resources"),
-        (2, "Policies"),
-        (3, "Lockouts"),
-        (4, "Audit"),
+        (Pane::Resources, "Resources"),
+        (Pane::Policies, "Policies"),
+        (Pane::Lockouts, "Lockouts"),
+        (Pane::Audit, "Audit"),
     ] {
         f.main_mut().pane = pane;
         check(&f, name);
     }
-    f.main_mut().pane = 1;
+    f.main_mut().pane = Pane::Resources;
     f.main_mut().resources.access = Some(Default::default());
     check(&f, "a resource's access");
     assert_eq!(views.len(), 7);

@@ -7,6 +7,7 @@ use crossterm::event::KeyCode;
 use keyward::domain::policy::{KEYS, Policy};
 use keyward::service::views::PolicyView;
 use keyward::tui::effect::{Call, Reply};
+use keyward::tui::panes::Pane;
 use keyward::tui::popups::Popup;
 
 fn view(f: &Fsm, name: &str) -> PolicyView {
@@ -103,14 +104,14 @@ fn keys_typed_before_the_rows_come_act_on_them() {
 fn a_pane_switch_is_not_held_behind_a_loading_pane() {
     let (mut f, _) = on_policies();
     f.key(KeyCode::Char('1'));
-    assert_eq!(f.main().pane, 0);
+    assert_eq!(f.main().pane, Pane::Users);
     // Keys held for the Policies pane are dropped when it is left.
     let (mut f, id) = on_policies();
     f.key(KeyCode::Char('n'));
     f.key(KeyCode::Char('1'));
     assert_eq!(
         f.main().pane,
-        2,
+        Pane::Policies,
         "the pane switch waits behind the held key"
     );
     answer(&mut f, id);

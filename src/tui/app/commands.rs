@@ -9,22 +9,22 @@ impl App {
     /// Runs a command from a key or the palette.
     pub fn command(&mut self, cmd: Cmd) -> Vec<Effect> {
         let height = self.table_height();
-        if self.main().is_some_and(|m| m.pane == RESOURCES_PANE)
+        if self.main().is_some_and(|m| m.pane == Pane::Resources)
             && let Some(effects) = self.resources_command(cmd)
         {
             return effects;
         }
-        if self.main().is_some_and(|m| m.pane == POLICIES_PANE)
+        if self.main().is_some_and(|m| m.pane == Pane::Policies)
             && let Some(effects) = self.policies_command(cmd)
         {
             return effects;
         }
-        if self.main().is_some_and(|m| m.pane == AUDIT_PANE)
+        if self.main().is_some_and(|m| m.pane == Pane::Audit)
             && let Some(effects) = self.audit_command(cmd)
         {
             return effects;
         }
-        if self.main().is_some_and(|m| m.pane == LOCKOUTS_PANE)
+        if self.main().is_some_and(|m| m.pane == Pane::Lockouts)
             && let Some(effects) = self.lockouts_command(cmd)
         {
             return effects;
@@ -49,9 +49,9 @@ impl App {
                     .unwrap_or_default();
                 m.popups.push(Popup::from(Palette::new(resources)));
             }
-            Cmd::NextPane => m.pane = (m.pane + 1) % 5,
-            Cmd::PrevPane => m.pane = (m.pane + 4) % 5,
-            Cmd::GoPane(i) => m.pane = i.min(4),
+            Cmd::NextPane => m.pane = m.pane.next(),
+            Cmd::PrevPane => m.pane = m.pane.prev(),
+            Cmd::GoPane(pane) => m.pane = pane,
             Cmd::Refresh => return self.refresh(),
             Cmd::Filter => {
                 m.users.editing_filter = true;
@@ -93,7 +93,7 @@ impl App {
                 }
             }
             Cmd::Back => {
-                if m.detail.take().is_none() && m.pane == 0 {
+                if m.detail.take().is_none() && m.pane == Pane::Users {
                     let u = &mut m.users;
                     let had = !u.search.is_empty()
                         || u.status.is_some()
@@ -464,11 +464,11 @@ impl App {
             return Vec::new();
         };
         match name {
-            "users" => m.pane = 0,
-            "resources" => m.pane = 1,
-            "policies" => m.pane = 2,
-            "lockouts" => m.pane = 3,
-            "audit" => m.pane = 4,
+            "users" => m.pane = Pane::Users,
+            "resources" => m.pane = Pane::Resources,
+            "policies" => m.pane = Pane::Policies,
+            "lockouts" => m.pane = Pane::Lockouts,
+            "audit" => m.pane = Pane::Audit,
             "quit" => return vec![Effect::Quit],
             "help" => m.popups.push(Popup::from(Help::default())),
             "refresh" => return self.refresh(),
@@ -476,14 +476,14 @@ impl App {
             "password" => return self.command(Cmd::ChangeOwnPassword),
             "reset-all" => return self.command(Cmd::BulkReset),
             "find" => {
-                m.pane = 0;
+                m.pane = Pane::Users;
                 m.detail = None;
                 m.users.search = arg.to_string();
                 m.users.filter = crate::tui::fields::TextField::with(arg, 128);
                 return self.reload_users();
             }
             "resource" => {
-                m.pane = 0;
+                m.pane = Pane::Users;
                 m.detail = None;
                 m.users.resource = Some(arg.to_string()).filter(|a| !a.is_empty());
                 return self.reload_users();
@@ -791,7 +791,7 @@ impl App {
                 let Some(login) = l.accounts.get(l.selected).map(|u| u.login.clone()) else {
                     return Some(Vec::new());
                 };
-                m.pane = 0;
+                m.pane = Pane::Users;
                 m.detail = Some(DetailView::new(&login));
                 return Some(vec![self.load_detail(login)]);
             }

@@ -299,7 +299,7 @@ impl App {
             Ok(SignInReply::SignedIn(session)) => {
                 self.screen = Screen::Main(Box::new(Main {
                     session,
-                    pane: 0,
+                    pane: Pane::Users,
                     users: UsersPane::new(),
                     detail: None,
                     lockouts: LockoutsPane::new(),
