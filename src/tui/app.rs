@@ -171,8 +171,26 @@ impl Main {
         }
     }
 
-    /// The key tables of the current pane (under any popup).
+    /// The key tables of the current pane (under any popup), with the keys
+    /// of the popups that open from it.
     pub fn key_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
+        let mut sections = self.pane_sections();
+        let at = 1.min(sections.len());
+        for (i, op) in self.openers().enumerate() {
+            sections.insert(at + i, ("Opens", op.keys));
+        }
+        sections
+    }
+
+    /// The popups a key opens here.
+    pub fn openers(&self) -> impl Iterator<Item = &'static crate::tui::popups::Opener> + '_ {
+        crate::tui::popups::OPENERS
+            .iter()
+            .copied()
+            .filter(|op| (op.applies)(self))
+    }
+
+    fn pane_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
         if self.pane == Pane::Resources {
             if self.resources.access.is_some() {
                 vec![
@@ -559,8 +577,22 @@ impl App {
             }
             return self.search_typed();
         }
-        // 4. The key tables of the current view.
+        // 4. A popup that opens by its own key, then the key tables of the
+        //    current view.
         let role = m.session.actor.role;
+        let opener = m
+            .openers()
+            .find(|op| keys::lookup(&[op.keys], &key, role).is_some());
+        if let Some(op) = opener {
+            let Some((popup, call)) = (op.open)(m) else {
+                return Vec::new();
+            };
+            m.popups.push(popup);
+            return match call {
+                Some(call) => self.call_for_top(call),
+                None => Vec::new(),
+            };
+        }
         let tables: Vec<&[keys::Binding]> = m.key_sections().iter().map(|(_, t)| *t).collect();
         match keys::lookup(&tables, &key, role) {
             Some(cmd) => self.command(cmd),

@@ -72,8 +72,8 @@ fn a_conflict_is_found() {
 fn popups_keys_have_no_conflict_and_reach_help() {
     use keyward::tui::popups::Popup;
     use keyward::tui::popups::{
-        access, bulk_reset, change_own, help, messages, palette, password, policy_form,
-        resource_forms, simple, step_up, user_form,
+        access, bulk_reset, change_own, grant_marked, help, messages, palette, password,
+        policy_form, resource_forms, simple, step_up, user_form,
     };
     let policy = keyward::service::views::PolicyView {
         name: "default".into(),
@@ -112,8 +112,9 @@ fn popups_keys_have_no_conflict_and_reach_help() {
         Popup::from(policy_form::NewPolicyPrompt::new("default")),
         Popup::from(resource_forms::ResourceForm::new(None)),
         Popup::from(resource_forms::UserPicker::new("x")),
+        Popup::from(grant_marked::GrantMarked::new(vec!["x".into()], Vec::new())),
     ];
-    assert_eq!(all.len(), 18);
+    assert_eq!(all.len(), 19);
     // Each, and each again after Tab (a form's other fields and states).
     for p in all.iter_mut() {
         for _ in 0..10 {

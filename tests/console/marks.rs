@@ -113,3 +113,52 @@ fn temporary_passwords_for_the_marked_users_warn_about_shared_logins() {
     f.key(KeyCode::Enter);
     assert!(!f.screen().contains("temporary-secret"));
 }
+
+/// `a` grants a resource to the marked users (the popup added in two files:
+/// popups/grant_marked.rs and the registry in popups/mod.rs).
+#[test]
+fn a_grants_a_resource_to_the_marked_users() {
+    let mut f = three_marked();
+    let (id, _) = f.call(|c| matches!(c, Call::FormChoices));
+    let choices = keyward::service::FormChoices {
+        resources: vec!["Client portal".into(), "Website".into()],
+        ..Default::default()
+    };
+    f.reply(id, Reply::FormChoices(Ok(choices)));
+    f.key(KeyCode::Char('a'));
+    let screen = f.screen();
+    assert!(
+        screen.contains("Grant 3 users: u0000000, u0000001 and u0000002"),
+        "{screen}"
+    );
+    f.key(KeyCode::Right);
+    f.key(KeyCode::Tab);
+    f.key(KeyCode::Left);
+    f.key(KeyCode::Enter);
+    let (id, call) = f.call(|c| matches!(c, Call::GrantMany { .. }));
+    let Call::GrantMany {
+        resource,
+        logins,
+        level,
+    } = call
+    else {
+        unreachable!()
+    };
+    assert_eq!(resource, "Website");
+    assert_eq!(logins.len(), 3);
+    assert_eq!(level, keyward::domain::AccessLevel::Read);
+    f.reply(
+        id,
+        Reply::Done(Ok("granted 3 users read access to Website".into())),
+    );
+    assert!(f.main().popups.is_empty());
+    assert!(f.screen().contains("granted 3 users"), "{}", f.screen());
+    // It is in the Users pane's help.
+    f.key(KeyCode::Char('?'));
+    assert!(
+        f.screen()
+            .contains("grant a resource to the marked users (or the selected one)"),
+        "{}",
+        f.screen()
+    );
+}

@@ -362,7 +362,7 @@ impl App {
 
     /// Sends a call for the topmost popup (its data, as it opens): the
     /// answer goes to it.
-    fn call_for_top(&mut self, call: Call) -> Vec<Effect> {
+    pub(super) fn call_for_top(&mut self, call: Call) -> Vec<Effect> {
         let now = self.now;
         let effect = self.call(Waiter::Popup, call);
         if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main())
