@@ -4,9 +4,11 @@
 //! longer waits for are dropped (each request has an id; a new query
 //! forgets the old id).
 //!
-//! This file holds the state and the event loop's entry points (keys,
-//! paste, mouse, ticks); app/commands.rs what each command does, and
-//! app/replies.rs what each answer does.
+//! This file holds the app and the routing of events (keys, pastes, mouse,
+//! answers); app/main.rs the signed-in console's state, app/loading.rs the
+//! loading scheduler (what each pane asks for and when), app/commands.rs
+//! (and commands/, one file per pane) what each command does,
+//! app/replies.rs what each answer does, and app/text.rs the sentences.
 
 use super::effect::{Call, Effect, Event, FormChoices, Reply, Session, SignInReply};
 use super::keys::{self, Cmd};
@@ -46,7 +48,14 @@ use crossterm::event::{
 use std::collections::HashMap;
 
 mod commands;
+mod loading;
+mod main;
 mod replies;
+mod text;
+
+use main::HELD_MAX;
+pub use main::{LOG_MAX, Logged, Main};
+pub use text::{count, friendly, names, shared_warning};
 
 /// Smallest terminal the console draws itself in.
 pub const MIN_WIDTH: u16 = 80;
@@ -65,174 +74,6 @@ pub enum Screen {
     SignIn(SignInForm),
     MustChange(MustChangeForm),
     Main(Box<Main>),
-}
-
-/// The signed-in console.
-#[derive(Debug)]
-pub struct Main {
-    pub session: Session,
-    pub pane: Pane,
-    pub users: UsersPane,
-    pub detail: Option<DetailView>,
-    pub lockouts: LockoutsPane,
-    pub audit: AuditPane,
-    pub policies: PoliciesPane,
-    pub resources: ResourcesPane,
-    pub popups: Vec<Popup>,
-    /// The database cannot be reached: shown across the top.
-    pub banner: Option<String>,
-    pub retry_at: Option<DateTime<Utc>>,
-    pub retry_secs: i64,
-    /// A short note in the status line ("unlocked anna.b").
-    pub note: Option<(String, DateTime<Utc>)>,
-    /// The note says something was refused.
-    pub note_is_warning: bool,
-    pub last_input: DateTime<Utc>,
-    pub form_data: Option<FormChoices>,
-    /// Keys pressed before the pane had its first rows, with the pane they
-    /// were pressed in: made once the rows are there (see `App::main_key`).
-    pub held: Vec<(Pane, KeyEvent)>,
-    /// The users a confirmation is being prepared for, while the service
-    /// says which of their logins are shared.
-    pub asking: Option<Vec<String>>,
-    /// Every note and error shown, newest last (at most [`LOG_MAX`]): the
-    /// status line cuts a long note, `L` shows them whole.
-    pub log: std::collections::VecDeque<Logged>,
-}
-
-/// How many messages the log keeps.
-pub const LOG_MAX: usize = 200;
-
-/// A message shown in the status line or as an error.
-#[derive(Debug, Clone)]
-pub struct Logged {
-    pub at: DateTime<Utc>,
-    pub text: String,
-    pub error: bool,
-}
-
-/// Most keys held for a pane that is still loading.
-const HELD_MAX: usize = 256;
-
-impl Main {
-    /// Whether the current pane has its first rows (or gave up on them): a
-    /// key pressed before then is held, not sent to an empty list.
-    pub fn pane_ready(&self) -> bool {
-        if self.banner.is_some() {
-            return true;
-        }
-        // Rows on screen count as ready while a refresh reloads them.
-        match self.pane {
-            Pane::Resources => self.resources.loaded || !self.resources.rows.is_empty(),
-            Pane::Policies => self.policies.loaded || !self.policies.rows.is_empty(),
-            Pane::Lockouts => {
-                self.lockouts.loaded_at.is_some() || !self.lockouts.accounts.is_empty()
-            }
-            Pane::Audit => self.audit.loaded || !self.audit.entries.is_empty() || !can_audit(self),
-            _ => self.detail.is_some() || self.users.loaded || !self.users.loading,
-        }
-    }
-
-    /// Shows a short note in the status line and keeps it in the log.
-    pub fn say(&mut self, text: impl Into<String>, now: DateTime<Utc>) {
-        let text = text.into();
-        self.remember(text.clone(), false, now);
-        self.note = Some((text, now));
-        self.note_is_warning = false;
-    }
-
-    /// The same for something refused (shown as a warning).
-    pub fn warn(&mut self, text: impl Into<String>, now: DateTime<Utc>) {
-        let text = text.into();
-        self.remember(text.clone(), true, now);
-        self.note = Some((text, now));
-        self.note_is_warning = true;
-    }
-
-    /// Keeps a message in the log.
-    pub fn remember(&mut self, text: String, error: bool, now: DateTime<Utc>) {
-        if self.log.len() >= LOG_MAX {
-            self.log.pop_front();
-        }
-        self.log.push_back(Logged {
-            at: now,
-            text,
-            error,
-        });
-    }
-
-    /// The key tables of the current view, with their help headings. Key
-    /// handling, the status line and the help overlay all use this.
-    /// The keys that work now: the top popup's, else the current pane's.
-    pub fn view_keys(&self) -> keys::Sections {
-        match self.popups.last() {
-            Some(p) => p.view().keys(),
-            None => self.key_sections(),
-        }
-    }
-
-    /// The key tables of the current pane (under any popup), with the keys
-    /// of the popups that open from it.
-    pub fn key_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
-        let mut sections = self.pane_sections();
-        let at = 1.min(sections.len());
-        for (i, op) in self.openers().enumerate() {
-            sections.insert(at + i, ("Opens", op.keys));
-        }
-        sections
-    }
-
-    /// The popups a key opens here.
-    pub fn openers(&self) -> impl Iterator<Item = &'static crate::tui::popups::Opener> + '_ {
-        crate::tui::popups::OPENERS
-            .iter()
-            .copied()
-            .filter(|op| (op.applies)(self))
-    }
-
-    fn pane_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
-        if self.pane == Pane::Resources {
-            if self.resources.access.is_some() {
-                vec![
-                    ("Access", keys::ACCESS),
-                    ("Moving", keys::MOVEMENT),
-                    ("Everywhere", keys::GLOBAL),
-                ]
-            } else {
-                vec![
-                    ("Resources", keys::RESOURCES),
-                    ("Moving", keys::MOVEMENT),
-                    ("Everywhere", keys::GLOBAL),
-                ]
-            }
-        } else if self.pane == Pane::Policies {
-            vec![
-                ("Policies", keys::POLICIES),
-                ("Moving", keys::MOVEMENT),
-                ("Everywhere", keys::GLOBAL),
-            ]
-        } else if self.pane == Pane::Audit {
-            vec![
-                ("Audit", keys::AUDIT),
-                ("Moving", keys::MOVEMENT),
-                ("Everywhere", keys::GLOBAL),
-            ]
-        } else if self.pane == Pane::Lockouts {
-            vec![
-                ("Lockouts", keys::LOCKOUTS),
-                ("Moving", keys::MOVEMENT),
-                ("Everywhere", keys::GLOBAL),
-            ]
-        } else if self.detail.is_some() {
-            vec![("User", keys::DETAIL), ("Everywhere", keys::GLOBAL)]
-        } else {
-            vec![
-                ("Users", keys::USERS),
-                ("Moving", keys::MOVEMENT),
-                ("Everywhere", keys::GLOBAL),
-            ]
-        }
-    }
 }
 
 /// Who waits for a request's answer.
@@ -625,147 +466,8 @@ impl App {
         effects
     }
 
-    /// Lists the first page for a new search, filter or sort.
-    fn reload_users(&mut self) -> Vec<Effect> {
-        self.fetch_users(Fetch::Search)
-    }
-
-    /// Asks for a page of users; one that replaces the window voids every
-    /// older users request, so their answers are dropped.
-    fn fetch_users(&mut self, fetch: Fetch) -> Vec<Effect> {
-        if fetch.replaces() {
-            self.forget(|w| matches!(w, Waiter::Users { .. }));
-        }
-        let Some(m) = self.main() else {
-            return Vec::new();
-        };
-        m.users.loading = true;
-        let filter = m.users.request(fetch);
-        vec![self.call(Waiter::Users { fetch }, Call::ListUsers { filter })]
-    }
-
-    /// Searches for the filter text as typed, at once, unless a search is
-    /// already under way: its answer searches again if the text changed
-    /// meanwhile, so at most one search is in flight.
-    fn search_typed(&mut self) -> Vec<Effect> {
-        let searching = self.searching();
-        let Some(m) = self.main() else {
-            return Vec::new();
-        };
-        let typed = m.users.filter.value();
-        if searching || (typed == m.users.search && m.users.loaded) {
-            return Vec::new();
-        }
-        m.users.search = typed.to_string();
-        m.users.selected = 0;
-        m.users.offset = 0;
-        self.reload_users()
-    }
-
-    /// Whether a new search, filter or sort is being listed.
-    fn searching(&self) -> bool {
-        self.waiting.values().any(|w| {
-            *w == Waiter::Users {
-                fetch: Fetch::Search,
-            }
-        })
-    }
-
-    fn refresh(&mut self) -> Vec<Effect> {
-        // The window is reloaded where it is, unless its rows are about to
-        // give way to a new search anyway: then that search runs again.
-        let searching = self.searching();
-        let reload = self.main().map(|m| {
-            if searching {
-                Fetch::Search
-            } else {
-                m.users.reload()
-            }
-        });
-        let mut effects = reload.map(|f| self.fetch_users(f)).unwrap_or_default();
-        self.forget(|w| matches!(w, Waiter::Lockouts { .. } | Waiter::Audit { .. }));
-        self.forget(|w| w == Waiter::Resources || w == Waiter::Access);
-        if let Some(m) = self.main() {
-            m.resources.loaded = false;
-            m.resources.loading = false;
-            m.policies.loaded = false;
-            m.policies.loading = false;
-            m.audit.loaded = false;
-            m.audit.loading = false;
-            // The Lockouts pane reloads at its next tick.
-            m.lockouts.loaded_at = None;
-            m.lockouts.loading = false;
-        }
-        let detail = self
-            .main()
-            .and_then(|m| m.detail.as_ref().map(|d| d.login.clone()));
-        if let Some(login) = detail {
-            effects.push(self.load_detail(login));
-        }
-        let access = self
-            .main()
-            .and_then(|m| m.resources.access.as_ref().map(|a| a.resource.clone()));
-        if let Some(name) = access {
-            effects.push(self.call(Waiter::Access, Call::ResourceUsers { name }));
-        }
-        effects
-    }
-
-    /// Loads the detail view's user, forgetting any earlier detail request so
-    /// that a late answer for another user can never fill this view.
-    fn load_detail(&mut self, login: String) -> Effect {
-        self.forget(|w| w == Waiter::Detail);
-        let effect = self.call(Waiter::Detail, Call::GetUser { login });
-        if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main())
-            && let Some(view) = m.detail.as_mut()
-        {
-            view.request = Some(*id);
-        }
-        effect
-    }
-
-    /// Rows of the Lockouts accounts table that fit on screen.
-    pub fn lockouts_height(&self) -> usize {
-        LockoutsPane::table_rows(self.size.1.saturating_sub(2))
-    }
-
-    /// Asks for Lockouts rows; an answer to an earlier request is dropped.
-    fn fetch_lockouts(&mut self, fetch: LockFetch) -> Effect {
-        self.forget(|w| matches!(w, Waiter::Lockouts { .. }));
-        let request = match self.main() {
-            Some(m) => {
-                m.lockouts.loading = true;
-                m.lockouts.request(fetch)
-            }
-            None => LockoutsRequest::default(),
-        };
-        self.call(Waiter::Lockouts { fetch }, Call::Lockouts { request })
-    }
-
-    /// Moves the Lockouts window when the selection nears one of its ends.
-    fn lockouts_follow(&mut self) -> Vec<Effect> {
-        match self.main().and_then(|m| m.lockouts.wanted()) {
-            Some(fetch) => vec![self.fetch_lockouts(fetch)],
-            None => Vec::new(),
-        }
-    }
-
     fn forget(&mut self, pred: impl Fn(Waiter) -> bool) {
         self.waiting.retain(|_, w| !pred(*w));
-    }
-
-    /// Moves the users window when the selection nears one of its edges.
-    fn prefetch(&mut self) -> Vec<Effect> {
-        let Some(m) = self.main() else {
-            return Vec::new();
-        };
-        if m.detail.is_some() {
-            return Vec::new();
-        }
-        match m.users.wanted() {
-            Some(fetch) => self.fetch_users(fetch),
-            None => Vec::new(),
-        }
     }
 
     /// Wheel scrolls; a click selects a row (only with `ui.mouse = true`).
@@ -797,64 +499,6 @@ impl App {
             _ => return Vec::new(),
         }
         self.prefetch()
-    }
-
-    fn tick(&mut self) -> Vec<Effect> {
-        let now = self.now;
-        let Some(m) = self.main() else {
-            return Vec::new();
-        };
-        // Idle lock: forget everything on screen and ask for the password.
-        if now - m.last_input > Duration::minutes(m.session.idle_timeout_minutes as i64) {
-            let login = m.session.actor.login.clone();
-            self.waiting.clear();
-            self.screen = Screen::SignIn(SignInForm::locked(&login));
-            return Vec::new();
-        }
-        if m.note
-            .as_ref()
-            .is_some_and(|(_, at)| now - *at > Duration::seconds(6))
-        {
-            m.note = None;
-        }
-        let mut effects = Vec::new();
-        if m.retry_at.is_some_and(|t| now >= t) {
-            m.retry_at = None;
-            effects.push(self.call(Waiter::Ping, Call::Ping));
-            return effects;
-        }
-        let Some(m) = self.main() else { return effects };
-        if m.pane == Pane::Resources && !m.resources.loaded && !m.resources.loading {
-            m.resources.loading = true;
-            effects.push(self.call(Waiter::Resources, Call::Resources));
-        }
-        let Some(m) = self.main() else { return effects };
-        if m.pane == Pane::Policies && !m.policies.loaded && !m.policies.loading {
-            m.policies.loading = true;
-            effects.push(self.call(Waiter::Policies, Call::Policies));
-        }
-        let Some(m) = self.main() else { return effects };
-        if m.pane == Pane::Audit && m.popups.is_empty() && can_audit(m) {
-            let a = &mut m.audit;
-            let typed_changed = a.debounce_until.is_some_and(|t| now >= t);
-            if typed_changed || (!a.loaded && !a.loading) {
-                a.debounce_until = None;
-                a.search = a.filter.value().to_string();
-                a.loading = true;
-                let call = Call::Audit {
-                    filter: a.search.clone(),
-                    before: None,
-                };
-                self.forget(|w| matches!(w, Waiter::Audit { .. }));
-                effects.push(self.call(Waiter::Audit { append: false }, call));
-            }
-        }
-        let Some(m) = self.main() else { return effects };
-        if m.pane == Pane::Lockouts && m.popups.is_empty() && m.lockouts.due(now) {
-            let fetch = m.lockouts.refresh();
-            effects.push(self.fetch_lockouts(fetch));
-        }
-        effects
     }
 
     fn error(&mut self, e: Error) -> Vec<Effect> {
@@ -909,41 +553,6 @@ fn is_global(cmd: Cmd) -> bool {
     )
 }
 
-/// "amy, ben and cid" or "amy, ben, cid, dan, eve and 7 more".
-pub fn names(logins: &[String]) -> String {
-    match logins {
-        [] => String::new(),
-        [one] => one.clone(),
-        _ if logins.len() <= 6 => format!(
-            "{} and {}",
-            logins[..logins.len() - 1].join(", "),
-            logins[logins.len() - 1]
-        ),
-        _ => format!("{} and {} more", logins[..5].join(", "), logins.len() - 5),
-    }
-}
-
-/// "1 account", "3 accounts".
-pub fn count(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
-}
-
-/// The warning that changing these passwords reaches everyone who shares
-/// them, or nothing when no login is shared.
-pub fn shared_warning(shared: &[(String, Vec<String>)]) -> String {
-    if shared.is_empty() {
-        return String::new();
-    }
-    let each: Vec<String> = shared
-        .iter()
-        .map(|(login, people)| format!("{login} is shared by {}", people.join(", ")))
-        .collect();
-    format!(
-        "\n\n⚠ {}: all of them will need the new password.",
-        each.join("; ")
-    )
-}
-
 /// Whether the signed-in role may read the audit trail.
 pub fn can_audit(m: &Main) -> bool {
     crate::domain::rights::check(
@@ -952,29 +561,4 @@ pub fn can_audit(m: &Main) -> bool {
         None,
     )
     .is_ok()
-}
-
-/// An error as a sentence for the screen, with what to do where it helps.
-pub fn friendly(e: &Error) -> String {
-    match e {
-        Error::Policy(v) => format!("The password does not meet the policy: {}.", v.join("; ")),
-        Error::Conflict(m) if m.contains("someone else changed") => {
-            format!("{m} (Ctrl-L reloads in the form).")
-        }
-        Error::Forbidden(m) => format!("Not allowed: {m}."),
-        Error::StepUpRequired(m) => m.clone(),
-        Error::NotFound(m) => format!(
-            "{}: someone may have deleted or renamed it meanwhile. Press R to refresh the list.",
-            capitalized(m)
-        ),
-        other => capitalized(&other.to_string()),
-    }
-}
-
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
 }
