@@ -4,11 +4,11 @@ use super::args::UserCommand;
 use super::output::say;
 use super::output::{json, safe, table, time};
 use super::{input, parse};
+use crate::domain::listing::UserSort;
 use crate::domain::{Kind, Role};
 use crate::error::{Error, Result};
 use crate::service::views::UserSummary;
 use crate::service::{Actor, BulkRequest, NewUser, Service, UserEdit, UserFilter};
-use crate::store::UserSort;
 use std::sync::atomic::AtomicBool;
 
 fn badges(u: &UserSummary) -> String {

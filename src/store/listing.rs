@@ -6,77 +6,10 @@ use super::pg_plan::PgPlan;
 use super::rows::{USER_COLUMNS, USERS, UserRow, WITH_CREDENTIALS};
 use super::stmt::{Param, Sql};
 use super::{Pool, Store};
+pub use crate::domain::listing::{Cursor, StatusFilter, UserSort};
 use crate::domain::{Kind, Role};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
-
-/// Listing order. Each has a keyset cursor so paging never uses OFFSET.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum UserSort {
-    #[default]
-    Login,
-    Name,
-    /// Most recent sign-in first; never signed in last.
-    LastLogin,
-}
-
-/// A position in a listing: the sort key of one row. A forward page starts
-/// strictly after it, a backward page ends strictly before it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cursor {
-    Login(String),
-    Name(String, i64),
-    LastLogin(DateTime<Utc>, i64),
-}
-
-impl Cursor {
-    /// The cursor at the row with these keys, in `sort` order (what the
-    /// listing's ORDER BY compares).
-    pub fn at(
-        sort: UserSort,
-        id: i64,
-        login: &str,
-        name: &str,
-        last_login_at: Option<DateTime<Utc>>,
-    ) -> Cursor {
-        match sort {
-            UserSort::Login => Cursor::Login(login.to_ascii_lowercase()),
-            UserSort::Name => Cursor::Name(name.to_ascii_lowercase(), id),
-            UserSort::LastLogin => {
-                Cursor::LastLogin(last_login_at.unwrap_or_else(super::epoch), id)
-            }
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusFilter {
-    /// Enabled and not locked.
-    Active,
-    Locked,
-    Disabled,
-    MustChange,
-    /// No sign-in since the inactivity cut-off.
-    Inactive,
-}
-
-impl std::str::FromStr for StatusFilter {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s.to_ascii_lowercase().replace('_', "-").as_str() {
-            "active" => StatusFilter::Active,
-            "locked" => StatusFilter::Locked,
-            "disabled" => StatusFilter::Disabled,
-            "must-change" => StatusFilter::MustChange,
-            "inactive" => StatusFilter::Inactive,
-            _ => {
-                return Err(format!(
-                    "unknown status {s:?}: expected active, locked, disabled, must-change or inactive"
-                ));
-            }
-        })
-    }
-}
 
 /// One page request. `search` matches login, name and email case-insensitively:
 /// a prefix for one or two characters, a substring from three on.

@@ -9,26 +9,9 @@ use super::pg_plan::PgPlan;
 use super::rows::{USER_COLUMNS, UserRow, WITH_CREDENTIALS};
 use super::stmt::{Param, Sql, bind_params};
 use super::{Pool, Store, with_pool};
+pub use crate::domain::listing::{LockCursor, LockoutCounts};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
-
-/// A place in the Lockouts order: the row's last failure (the epoch when it
-/// has none) and its id. Forward pages start at a cursor; backward pages
-/// end just before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LockCursor {
-    pub failed_at: DateTime<Utc>,
-    pub id: i64,
-}
-
-impl LockCursor {
-    pub fn at(id: i64, last_failure_at: Option<DateTime<Utc>>) -> LockCursor {
-        LockCursor {
-            failed_at: last_failure_at.unwrap_or_else(super::epoch),
-            id,
-        }
-    }
-}
 
 /// Each policy's lock threshold, and which policy a user without their own
 /// follows, so that "close to locking" is decided in SQL as the service
@@ -52,13 +35,6 @@ pub struct LockoutsQuery {
     pub from: Option<LockCursor>,
     pub backward: bool,
     pub limit: i64,
-}
-
-/// How many accounts the Lockouts pane concerns, however few it lists.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LockoutCounts {
-    pub locked: i64,
-    pub close: i64,
 }
 
 /// The threshold of a user whose policy is not in [`Thresholds`].

@@ -244,12 +244,6 @@ impl Store {
     }
 }
 
-/// The time that stands for "never" in sort keys (never signed in, never
-/// failed): the epoch, which the expression indexes also hold.
-pub(crate) fn epoch() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::<chrono::Utc>::from_timestamp(0, 0).unwrap_or_default()
-}
-
 fn sqlite_path(url: &str) -> Result<PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")

@@ -216,8 +216,10 @@ impl Fsm {
             unreachable!()
         };
         let limit = filter.limit as usize;
-        let at = |c: &keyward::store::Cursor| match c {
-            keyward::store::Cursor::Login(l) => l[1..].parse::<usize>().expect("a test login"),
+        let at = |c: &keyward::domain::listing::Cursor| match c {
+            keyward::domain::listing::Cursor::Login(l) => {
+                l[1..].parse::<usize>().expect("a test login")
+            }
             other => panic!("sorted by login here: {other:?}"),
         };
         let (from, to) = match (&filter.after, filter.backward) {

@@ -5,9 +5,9 @@
 //! window. Marks are logins and outlive the window's moves.
 
 use super::lockouts::LockoutsPane;
+use crate::domain::listing::LockCursor;
 use crate::service::LockoutsRequest;
 use crate::service::views::UserSummary;
-use crate::store::LockCursor;
 use crate::tui::effect::LockoutsOverview;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
@@ -198,7 +198,7 @@ impl LockoutsPane {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::LockoutCounts;
+    use crate::domain::listing::LockoutCounts;
     use chrono::Duration;
 
     /// Locked accounts 0..n of a listing, most recent failure first.

@@ -6,9 +6,9 @@
 //! The rows are a window over the listing (lockout_window.rs); the title's
 //! counts are of every account.
 
+use crate::domain::listing::{LockCursor, LockoutCounts};
 use crate::domain::user::time_left;
 use crate::service::views::{AttemptView, UserSummary};
-use crate::store::{LockCursor, LockoutCounts};
 use crate::tui::fields::TextField;
 use crate::tui::table::{self, Column};
 use crate::tui::theme::{SELECTED_MARK, Theme};

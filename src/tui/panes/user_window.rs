@@ -6,9 +6,9 @@
 //! and `g` the first. Marks are ids: they outlive the rows they were on.
 
 use super::users::{PAGE, UsersPane};
+use crate::domain::listing::Cursor;
 use crate::service::UserFilter;
 use crate::service::views::{Page, UserSummary};
-use crate::store::Cursor;
 use std::collections::BTreeSet;
 
 /// Most rows held at once (ten pages).

@@ -3,11 +3,11 @@
 //! over the listing, paged both ways (user_window.rs); only visible rows
 //! are drawn.
 
+use crate::domain::listing::{Cursor, StatusFilter, UserSort};
 use crate::domain::user::time_left;
 use crate::domain::{Kind, Role};
 use crate::service::UserFilter;
 use crate::service::views::UserSummary;
-use crate::store::{Cursor, StatusFilter, UserSort};
 use crate::tui::fields::TextField;
 use crate::tui::table::{self, Column};
 use crate::tui::theme::{SELECTED_MARK, Theme};
