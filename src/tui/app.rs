@@ -501,6 +501,16 @@ impl App {
         self.prefetch()
     }
 
+    /// Copies `text` (a login, an email, a target) to the clipboard, and
+    /// says so.
+    fn copy(&mut self, text: String) -> Vec<Effect> {
+        let now = self.now;
+        if let Some(m) = self.main() {
+            m.say(format!("copied {text} to the clipboard"), now);
+        }
+        vec![Effect::Copy(zeroize::Zeroizing::new(text))]
+    }
+
     fn error(&mut self, e: Error) -> Vec<Effect> {
         let now = self.now;
         let Some(m) = self.main() else {

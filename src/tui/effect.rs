@@ -46,6 +46,9 @@ pub enum Effect {
         actor: Option<Actor>,
         call: Call,
     },
+    /// Put this text on the clipboard of the terminal the console runs in
+    /// (OSC 52: it works over SSH). Wiped when dropped.
+    Copy(zeroize::Zeroizing<String>),
     Quit,
 }
 

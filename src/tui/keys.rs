@@ -52,6 +52,10 @@ pub enum Cmd {
     Messages,
     Disable,
     Enable,
+    /// Copy the selected login (or target) to the clipboard.
+    Yank,
+    /// Copy the selected user's email to the clipboard.
+    YankEmail,
     // In popups.
     /// Save or confirm (a form's OK).
     Save,
@@ -432,6 +436,20 @@ pub const USERS: &[Binding] = &[
         Cmd::Enable,
         Action::ManageUser,
     ),
+    b(
+        &[k('y')],
+        "copy login",
+        "copy the selected login to the clipboard (OSC 52, works over SSH)",
+        Cmd::Yank,
+        false,
+    ),
+    b(
+        &[k('Y')],
+        "copy email",
+        "copy the selected user's email to the clipboard",
+        Cmd::YankEmail,
+        false,
+    ),
     r(
         &[k('B')],
         "reset all",
@@ -514,6 +532,20 @@ pub const DETAIL: &[Binding] = &[
         Action::ManageResources,
     ),
     b(
+        &[k('y')],
+        "copy login",
+        "copy this user's login to the clipboard",
+        Cmd::Yank,
+        false,
+    ),
+    b(
+        &[k('Y')],
+        "copy email",
+        "copy this user's email to the clipboard",
+        Cmd::YankEmail,
+        false,
+    ),
+    b(
         &[k('k'), code(KeyCode::Up)],
         "scroll up",
         "scroll up",
@@ -560,6 +592,13 @@ pub const LOCKOUTS: &[Binding] = &[
         true,
     ),
     b(
+        &[k('y')],
+        "copy login",
+        "copy the selected login to the clipboard",
+        Cmd::Yank,
+        false,
+    ),
+    b(
         &[code(KeyCode::Enter)],
         "open",
         "open the selected account in the Users pane",
@@ -590,6 +629,13 @@ pub const AUDIT: &[Binding] = &[
         "show the entry's details (before/after)",
         Cmd::Open,
         true,
+    ),
+    b(
+        &[k('y')],
+        "copy target",
+        "copy the selected entry's target to the clipboard",
+        Cmd::Yank,
+        false,
     ),
     b(
         &[k('v')],

@@ -5,6 +5,7 @@
 //! lifecycle.
 
 pub mod app;
+pub mod clipboard;
 pub mod effect;
 pub mod fields;
 pub mod keys;
@@ -133,6 +134,13 @@ async fn event_loop(
             match effect {
                 Effect::Quit => break 'outer,
                 Effect::Call { id, actor, call } => worker.spawn(id, actor, call),
+                Effect::Copy(text) => {
+                    use std::io::Write;
+                    let out = guard.terminal.backend_mut();
+                    out.write_all(clipboard::osc52(&text).as_bytes())
+                        .and_then(|()| out.flush())
+                        .map_err(io)?;
+                }
             }
         }
         guard

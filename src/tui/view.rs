@@ -58,6 +58,12 @@ pub enum Out {
     /// The administrator proved their password again: the session's new
     /// step-up time. The popup closes.
     SteppedUp(Actor),
+    /// Copy this to the clipboard; the note says what it was (never the
+    /// text itself: it may be a secret).
+    Copy {
+        text: zeroize::Zeroizing<String>,
+        what: String,
+    },
 }
 
 /// What a change does to the user detail view under the popup.

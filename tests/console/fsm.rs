@@ -20,6 +20,8 @@ pub struct Fsm {
     /// Calls made and not answered yet, oldest first.
     pub calls: Vec<(u64, Call)>,
     pub quit: bool,
+    /// What was copied to the clipboard, last last.
+    pub copied: Vec<String>,
 }
 
 pub fn t0() -> DateTime<Utc> {
@@ -47,6 +49,7 @@ impl Fsm {
             now,
             calls: Vec::new(),
             quit: false,
+            copied: Vec::new(),
         };
         let effects = f.app.start();
         f.take(effects);
@@ -77,6 +80,7 @@ impl Fsm {
             match e {
                 Effect::Quit => self.quit = true,
                 Effect::Call { id, call, .. } => self.calls.push((id, call)),
+                Effect::Copy(text) => self.copied.push(text.to_string()),
             }
         }
     }

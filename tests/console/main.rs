@@ -19,3 +19,4 @@ mod snapshots;
 mod state;
 mod typing;
 mod window;
+mod yank;

@@ -98,6 +98,7 @@ fn only_call(effects: Vec<Effect>) -> (u64, Option<keyward::service::Actor>, Cal
         .map(|e| match e {
             Effect::Call { id, actor, call } => (id, actor, call),
             Effect::Quit => panic!("quit"),
+            Effect::Copy(_) => panic!("copied"),
         })
         .collect();
     assert_eq!(calls.len(), 1, "{calls:?}");

@@ -93,6 +93,21 @@ impl App {
                 m.users.toggle_mark();
                 m.users.move_by(1, height);
             }
+            Cmd::Yank | Cmd::YankEmail => {
+                let row = match m.detail.as_ref() {
+                    Some(d) => d.data.as_ref().map(|d| &d.summary),
+                    None => m.users.selected_row(),
+                };
+                let Some(u) = row else {
+                    return Vec::new();
+                };
+                let text = if cmd == Cmd::Yank {
+                    u.login.clone()
+                } else {
+                    u.email.clone()
+                };
+                return self.copy(text);
+            }
             Cmd::Open => {
                 if let Some(login) = m.users.selected_row().map(|r| r.login.clone()) {
                     m.detail = Some(DetailView::new(&login));

@@ -73,6 +73,13 @@ const SECRET_KEYS: &[Binding] = &[
         true,
     ),
     b(
+        &[k('y')],
+        "copy",
+        "copy it to the clipboard (OSC 52; several: one per line)",
+        Cmd::Yank,
+        true,
+    ),
+    b(
         &[code(KeyCode::Up), k('k')],
         "up",
         "scroll up",
@@ -460,6 +467,29 @@ impl View for SecretBox {
     fn key(&mut self, key: &KeyEvent) -> Out {
         match popup_cmd(&self.keys(), key) {
             Some(Cmd::Cancel) => Out::Close,
+            Some(Cmd::Yank) => {
+                let items = &self.secrets.items;
+                // Built in wiped memory: no copy of a secret is left behind.
+                let mut text = zeroize::Zeroizing::new(String::new());
+                for (i, (label, secret)) in items.iter().enumerate() {
+                    if i > 0 {
+                        text.push('\n');
+                    }
+                    if !label.is_empty() {
+                        text.push_str(label);
+                        text.push(' ');
+                    }
+                    text.push_str(secret);
+                }
+                Out::Copy {
+                    text,
+                    what: if items.len() == 1 {
+                        "the secret".into()
+                    } else {
+                        format!("{} secrets", items.len())
+                    },
+                }
+            }
             Some(Cmd::Up) => {
                 self.scroll = self.scroll.saturating_sub(1);
                 Out::None

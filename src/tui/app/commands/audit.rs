@@ -55,6 +55,11 @@ impl App {
                     error: false,
                 }));
             }
+            Cmd::Yank => {
+                if let Some(target) = a.selected_entry().map(|e| e.target.clone()) {
+                    return Some(self.copy(target));
+                }
+            }
             Cmd::Verify => {
                 a.verdict = Some(("verifying…".into(), true));
                 return Some(vec![self.call(Waiter::Verdict, Call::VerifyAudit)]);

@@ -33,6 +33,11 @@ impl App {
                 l.move_by(1, height);
             }
             Cmd::Filter => l.editing_filter = true,
+            Cmd::Yank => {
+                if let Some(login) = l.accounts.get(l.selected).map(|u| u.login.clone()) {
+                    return Some(self.copy(login));
+                }
+            }
             Cmd::Back => {
                 l.marked.clear();
                 l.filter.clear();

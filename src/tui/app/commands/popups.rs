@@ -100,6 +100,10 @@ impl App {
                 Vec::new()
             }
             Out::Error(e) => self.error(e),
+            Out::Copy { text, what } => {
+                m.say(format!("copied {what} to the clipboard"), now);
+                vec![Effect::Copy(text)]
+            }
         }
     }
 }
