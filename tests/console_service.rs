@@ -131,4 +131,35 @@ both_backends!(password_target_form_choices_and_export, |t| {
     assert_eq!(overview.accounts[0].login, "anna.b");
     assert_eq!(overview.failures.len(), 5);
     s.ping().await.unwrap();
+
+    // How many a listing holds, whatever page is shown.
+    use keyward::service::UserFilter;
+    let all = s.count_listed(&root, &UserFilter::default()).await.unwrap();
+    assert_eq!(
+        (all.n, all.estimate),
+        (3, false),
+        "root, anna.b, mia.manager"
+    );
+    let found = s
+        .count_listed(
+            &root,
+            &UserFilter {
+                search: Some("ANN".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.n, 1);
+    let locked = s
+        .count_listed(
+            &root,
+            &UserFilter {
+                status: Some(keyward::domain::listing::StatusFilter::Locked),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(locked.n, 1);
 });

@@ -25,7 +25,7 @@ pub use console::{FormChoices, PasswordTarget, Session, SignInReply};
 pub use demo::DemoReport;
 pub use lockouts::{LockoutsOverview, LockoutsRequest};
 pub use passwords::{BulkRequest, PasswordCheck};
-pub use users::{NewUser, UserEdit, UserFilter};
+pub use users::{ListCount, NewUser, UserEdit, UserFilter};
 
 use crate::crypto::{HashParams, HashPool, Hasher};
 use crate::domain::policy::Policy;

@@ -4,8 +4,8 @@
 
 use super::pg_plan::PgPlan;
 use super::rows::{USER_COLUMNS, USERS, UserRow, WITH_CREDENTIALS};
-use super::stmt::{Param, Sql};
-use super::{Pool, Store};
+use super::stmt::{Param, Sql, bind_params};
+use super::{Pool, Store, with_pool};
 pub use crate::domain::listing::{Cursor, StatusFilter, UserSort};
 use crate::domain::{Kind, Role};
 use crate::error::Result;
@@ -131,9 +131,46 @@ impl Store {
         Ok(rows)
     }
 
-    /// The page's statement, using the search indexes.
-    fn page_sql(&self, q: &UserQuery) -> Sql {
+    /// How many users `q` lists in all (its search and filters; its cursor,
+    /// sort and limit play no part).
+    pub async fn count_listed(&self, q: &UserQuery) -> Result<i64> {
         let mut sql = Sql::new();
+        let conds = self.match_conds(q, &mut sql);
+        let filter = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        let from = if q.status == Some(StatusFilter::MustChange) {
+            USERS
+        } else {
+            "users u"
+        };
+        sql.text = format!("SELECT COUNT(*) FROM {from} {filter}");
+        let (n,) = with_pool!(self, p => bind_params!(sqlx::query_as::<_, (i64,)>(&sql.text), sql)
+            .fetch_one(p)
+            .await)?;
+        Ok(n)
+    }
+
+    /// PostgreSQL's estimate of how many users there are (from its
+    /// statistics, at once); `None` on SQLite or before the table was
+    /// ever analysed.
+    pub async fn estimate_users(&self) -> Result<Option<i64>> {
+        match &self.pool {
+            Pool::Sqlite(_) => Ok(None),
+            Pool::Postgres(p) => {
+                let (n,): (f32,) =
+                    sqlx::query_as("SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass")
+                        .fetch_one(p)
+                        .await?;
+                Ok((n >= 0.0).then_some(n as i64))
+            }
+        }
+    }
+
+    /// The search and filter conditions of `q` (not its cursor).
+    fn match_conds(&self, q: &UserQuery, sql: &mut Sql) -> Vec<String> {
         let mut conds: Vec<String> = Vec::new();
         let term = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty());
 
@@ -182,7 +219,14 @@ impl Store {
             }
         }
 
-        conds.extend(self.filter_conds(q, &mut sql));
+        conds.extend(self.filter_conds(q, sql));
+        conds
+    }
+
+    /// The page's statement, using the search indexes.
+    fn page_sql(&self, q: &UserQuery) -> Sql {
+        let mut sql = Sql::new();
+        let mut conds = self.match_conds(q, &mut sql);
 
         // Login and name ascend, last sign-in descends; reading backward
         // reverses both the order and the keyset comparison.

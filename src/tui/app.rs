@@ -84,6 +84,7 @@ enum Waiter {
     Users {
         fetch: Fetch,
     },
+    UserCount,
     Detail,
     /// The popup that `waits_for` this id.
     Popup,

@@ -79,6 +79,10 @@ pub enum Call {
     ListUsers {
         filter: UserFilter,
     },
+    /// How many users the filter lists in all.
+    CountUsers {
+        filter: UserFilter,
+    },
     GetUser {
         login: String,
     },
@@ -248,6 +252,7 @@ pub enum Reply {
     NeedsSetup(Result<Option<Policy>, Error>),
     SignIn(Result<SignInReply, Error>),
     Users(Result<Page<UserSummary>, Error>),
+    UserCount(Result<crate::service::ListCount, Error>),
     User(Result<UserDetail, Error>),
     PasswordContext(Result<PasswordTarget, Error>),
     FormChoices(Result<FormChoices, Error>),

@@ -137,6 +137,51 @@ pub fn cut_line(line: Line<'_>, width: u16) -> Line<'_> {
     Line::from(out).style(style)
 }
 
+/// 1234567 as "1,234,567".
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// "row 1,234 of 1,000,001": the selected row's place in its list and the
+/// list's length; "about" when the total is an estimate, "…" while it is
+/// being counted, "?" for a place not known (a window reached from its
+/// end before the total was known).
+pub fn position(pos: Option<usize>, total: Option<(i64, bool)>) -> String {
+    let pos = pos.map_or_else(|| "?".to_string(), |p| thousands(p as i64));
+    let total = match total {
+        Some((n, false)) => thousands(n),
+        Some((n, true)) => format!("about {}", thousands(n)),
+        None => "…".into(),
+    };
+    format!("row {pos} of {total}")
+}
+
+/// A list's position shown at the bottom right of its box.
+pub fn with_position<'a>(
+    block: ratatui::widgets::Block<'a>,
+    position: Option<String>,
+    theme: &Theme,
+) -> ratatui::widgets::Block<'a> {
+    match position {
+        Some(p) => block
+            .title_bottom(Line::from(Span::styled(format!(" {p} "), theme.dim())).right_aligned()),
+        None => block,
+    }
+}
+
+/// The position in a list held whole: "row 3 of 7" (nothing when empty).
+pub fn position_in(selected: usize, len: usize) -> Option<String> {
+    (len > 0).then(|| position(Some(selected + 1), Some((len as i64, false))))
+}
+
 /// `text` in at most `width` columns, ending in `…` when cut.
 pub fn cut(text: &str, width: u16) -> String {
     cut_line(Line::raw(text), width).to_string()
@@ -203,6 +248,21 @@ mod tests {
 
     fn row(cells: &[&str]) -> Vec<Line<'static>> {
         cells.iter().map(|c| Line::raw(c.to_string())).collect()
+    }
+
+    #[test]
+    fn positions_and_totals() {
+        assert_eq!(thousands(1_000_001), "1,000,001");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(
+            position(Some(1234), Some((1_000_001, false))),
+            "row 1,234 of 1,000,001"
+        );
+        assert_eq!(
+            position(Some(5), Some((1_000_000, true))),
+            "row 5 of about 1,000,000"
+        );
+        assert_eq!(position(None, None), "row ? of …");
     }
 
     #[test]

@@ -216,6 +216,9 @@ pub async fn perform_with(
             }
             .await,
         ),
+        Call::CountUsers { filter } => {
+            Reply::UserCount(async { service.count_listed(need(actor)?, &filter).await }.await)
+        }
         Call::ListUsers { filter } => {
             Reply::Users(async { service.list_users(need(actor)?, &filter).await }.await)
         }

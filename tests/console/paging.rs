@@ -58,3 +58,51 @@ fn g_forgets_the_moves_that_wait() {
     assert_eq!(f.selected_login(), "u0000000");
     assert_eq!(f.main().users.queued, 0);
 }
+
+/// Every list says where the selection is and how long the list is ("row
+/// 10,001 of 20,000"), counted once the page has shown; after G the place
+/// is known from the end.
+#[test]
+fn the_position_and_the_total_follow_the_window() {
+    use keyward::service::ListCount;
+    use keyward::tui::effect::Reply;
+    let total = 20_000;
+    let mut f = Fsm::signed_in(100, 30);
+    f.answer_listing(total);
+    assert!(f.screen().contains("row 1 of …"), "{}", f.screen());
+    // The count is asked at the next tick, not with the page.
+    assert_eq!(f.count(|c| matches!(c, Call::CountUsers { .. })), 0);
+    f.tick(100);
+    let (id, _) = f.call(|c| matches!(c, Call::CountUsers { .. }));
+    f.reply(
+        id,
+        Reply::UserCount(Ok(ListCount {
+            n: total as i64,
+            estimate: false,
+        })),
+    );
+    for _ in 0..400 {
+        f.key(KeyCode::PageDown);
+    }
+    while listings(&f) > 0 {
+        f.answer_listing(total);
+    }
+    assert!(
+        f.screen().contains("row 10,001 of 20,000"),
+        "{}",
+        f.screen()
+    );
+    f.key(KeyCode::Char('G'));
+    f.answer_listing(total);
+    assert!(
+        f.screen().contains("row 20,000 of 20,000"),
+        "{}",
+        f.screen()
+    );
+    // An estimate says so.
+    f.main_mut().users.total = Some(ListCount {
+        n: 1_000_000,
+        estimate: true,
+    });
+    assert!(f.screen().contains("of about 1,000,000"), "{}", f.screen());
+}

@@ -25,6 +25,23 @@ impl App {
         vec![self.call(Waiter::Users { fetch }, Call::ListUsers { filter })]
     }
 
+    /// Counts the users the listing holds, after its first page showed: one
+    /// count at a time, asked again when the listing changed meanwhile
+    /// (at the next tick).
+    pub(super) fn count_users(&mut self) -> Vec<Effect> {
+        let Some(m) = self.main() else {
+            return Vec::new();
+        };
+        let u = &mut m.users;
+        if u.counting || !u.count_wanted {
+            return Vec::new();
+        }
+        u.counting = true;
+        u.count_wanted = false;
+        let filter = u.query(None, false);
+        vec![self.call(Waiter::UserCount, Call::CountUsers { filter })]
+    }
+
     /// Searches for the filter text as typed, at once, unless a search is
     /// already under way: its answer searches again if the text changed
     /// meanwhile, so at most one search is in flight.
@@ -168,6 +185,11 @@ impl App {
             m.retry_at = None;
             effects.push(self.call(Waiter::Ping, Call::Ping));
             return effects;
+        }
+        // The Users listing's total, once its page has shown (not while a
+        // search is being typed: the searches come first).
+        if m.pane == Pane::Users && !m.users.loading {
+            effects.extend(self.count_users());
         }
         let Some(m) = self.main() else { return effects };
         if m.pane == Pane::Resources && !m.resources.loaded && !m.resources.loading {

@@ -77,6 +77,19 @@ impl App {
                 }
                 effects
             }
+            (Waiter::UserCount, Reply::UserCount(r)) => {
+                if let Some(m) = self.main() {
+                    m.users.counting = false;
+                    if let (Ok(count), false) = (&r, m.users.count_wanted) {
+                        m.users.total = Some(*count);
+                    }
+                }
+                // A failed count leaves the total unknown ("…"); the list works.
+                if let Err(e) = r {
+                    tracing::warn!(error = %e, "users count failed");
+                }
+                Vec::new()
+            }
             (Waiter::Detail, Reply::User(r)) => match r {
                 Ok(d) => {
                     let Some(m) = self.main() else {

@@ -85,6 +85,23 @@ impl AuditPane {
         );
     }
 
+    /// "row 3 of 1,234": the whole trail numbers its entries from 1 with
+    /// no gap, so unfiltered the newest entry's number is the total; a
+    /// filtered trail says how many are loaded and whether more follow.
+    pub fn position(&self) -> Option<String> {
+        let first = self.entries.first()?;
+        let row = crate::tui::table::thousands(self.selected as i64 + 1);
+        Some(if self.search.is_empty() {
+            crate::tui::table::position(Some(self.selected + 1), Some((first.seq, false)))
+        } else {
+            format!(
+                "row {row} of {}{}",
+                crate::tui::table::thousands(self.entries.len() as i64),
+                if self.more { "+" } else { "" }
+            )
+        })
+    }
+
     pub fn selected_entry(&self) -> Option<&AuditView> {
         self.entries.get(self.selected)
     }
@@ -100,10 +117,14 @@ impl AuditPane {
             title.push_str(&format!("  /{shown}"));
         }
         title.push(' ');
-        let mut block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border())
-            .title(Span::styled(title, theme.title()));
+        let mut block = crate::tui::table::with_position(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border())
+                .title(Span::styled(title, theme.title())),
+            self.position(),
+            theme,
+        );
         if let Some((verdict, ok)) = &self.verdict {
             block = block.title_bottom(Span::styled(
                 format!(" {verdict} "),

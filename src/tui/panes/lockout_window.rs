@@ -116,6 +116,17 @@ impl LockoutsPane {
         let full = |rows: &[UserSummary], limit: i64| rows.len() as i64 >= limit;
         match fetch {
             LockFetch::Reload { from } => {
+                // Where the new window starts in the listing: at the top,
+                // where it was, or at one of its accounts.
+                self.start_index = match from {
+                    None => Some(0),
+                    Some(_) if from == self.start => self.start_index,
+                    Some(c) => self
+                        .accounts
+                        .iter()
+                        .position(|u| u.lock_cursor() == c)
+                        .and_then(|i| self.start_index.map(|s| s + i)),
+                };
                 let keep = self.accounts.get(self.selected).map(|u| u.id);
                 let top = self.accounts.get(self.offset).map(|u| u.id);
                 // Showing the top of the listing, it stays shown: a new lock
@@ -155,6 +166,7 @@ impl LockoutsPane {
             }
             LockFetch::First => {
                 self.queued = 0;
+                self.start_index = Some(0);
                 self.more = full(&data.accounts, WINDOW);
                 self.accounts = data.accounts;
                 self.start = None;
@@ -163,6 +175,8 @@ impl LockoutsPane {
             }
             LockFetch::Last => {
                 self.queued = 0;
+                let total = (self.counts.locked + self.counts.close).max(0) as usize;
+                self.start_index = Some(total.saturating_sub(data.accounts.len()));
                 self.start = if full(&data.accounts, WINDOW) {
                     data.accounts.first().map(UserSummary::lock_cursor)
                 } else {
@@ -175,6 +189,7 @@ impl LockoutsPane {
             }
             LockFetch::Before => {
                 let n = data.accounts.len();
+                self.start_index = self.start_index.and_then(|s| s.checked_sub(n));
                 self.start = if full(&data.accounts, WINDOW / 2) {
                     data.accounts.first().map(UserSummary::lock_cursor)
                 } else {
@@ -190,6 +205,9 @@ impl LockoutsPane {
                 self.selected += n;
                 self.offset += n;
             }
+        }
+        if self.start.is_none() {
+            self.start_index = Some(0);
         }
         self.move_by(0, height);
     }
@@ -293,6 +311,7 @@ mod tests {
         for i in 1..700 {
             step(&mut pane, &all, 1, now);
             assert_eq!(selected(&pane), all[i].login, "row {i}");
+            assert_eq!(pane.start_index.map(|s| s + pane.selected), Some(i));
             assert!(pane.accounts.len() <= WINDOW as usize);
             assert!(pane.offset <= pane.selected && pane.selected < pane.offset + HEIGHT);
         }
@@ -304,6 +323,7 @@ mod tests {
         for i in (0..699).rev() {
             step(&mut pane, &all, -1, now);
             assert_eq!(selected(&pane), all[i].login, "row {i}");
+            assert_eq!(pane.start_index.map(|s| s + pane.selected), Some(i));
             assert!(pane.accounts.len() <= WINDOW as usize);
         }
         assert!(pane.start.is_none());

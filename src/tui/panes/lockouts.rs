@@ -48,6 +48,8 @@ pub struct LockoutsPane {
     pub stale: bool,
     /// Rows still to move once the window has moved (see `list::move_queued`).
     pub queued: isize,
+    /// The listing's position of the window's first account, when known.
+    pub start_index: Option<usize>,
 }
 
 impl LockoutsPane {
@@ -146,10 +148,19 @@ impl LockoutsPane {
         if !self.marked.is_empty() {
             title.push_str(&format!(" {} marked ", self.marked.len()));
         }
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border())
-            .title(Span::styled(title, theme.title()));
+        let total = self.counts.locked + self.counts.close;
+        let position = (!self.accounts.is_empty()).then(|| {
+            let pos = self.start_index.map(|s| s + self.selected + 1);
+            crate::tui::table::position(pos, Some((total, false)))
+        });
+        let block = crate::tui::table::with_position(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border())
+                .title(Span::styled(title, theme.title())),
+            position,
+            theme,
+        );
         let inner = block.inner(top);
         frame.render_widget(block, top);
         if self.accounts.is_empty() {

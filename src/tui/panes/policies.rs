@@ -73,10 +73,14 @@ impl PoliciesPane {
         } else {
             " Policies (read-only: only global administrators change them) "
         };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border())
-            .title(Span::styled(title, theme.title()));
+        let block = crate::tui::table::with_position(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border())
+                .title(Span::styled(title, theme.title())),
+            crate::tui::table::position_in(self.selected, self.rows.len()),
+            theme,
+        );
         let inner = block.inner(area);
         frame.render_widget(block, area);
         if self.rows.is_empty() {

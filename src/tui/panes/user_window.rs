@@ -102,6 +102,9 @@ impl UsersPane {
         }
         match fetch {
             Fetch::Search => {
+                self.window_start = Some(0);
+                self.total = None;
+                self.count_wanted = true;
                 // Keep the selection on the same user if it is still listed.
                 let keep = self.selected_row().map(|r| r.id);
                 self.rows = page.items;
@@ -115,6 +118,11 @@ impl UsersPane {
                 self.next = page.next;
             }
             Fetch::Reload { from } => {
+                self.window_start = self.window_start.map(|s| s + from);
+                if page.prev.is_none() {
+                    self.window_start = Some(0);
+                }
+                self.count_wanted = true;
                 // The new rows start where row `from` was: the same user stays
                 // selected, or the same place if they are gone.
                 let keep = self.selected_row().map(|r| r.id);
@@ -128,6 +136,7 @@ impl UsersPane {
                 self.next = page.next;
             }
             Fetch::First => {
+                self.window_start = Some(0);
                 self.rows = page.items;
                 self.selected = 0;
                 self.offset = 0;
@@ -135,6 +144,13 @@ impl UsersPane {
                 self.next = page.next;
             }
             Fetch::Last => {
+                self.window_start = self
+                    .total
+                    .filter(|t| !t.estimate)
+                    .map(|t| (t.n as usize).saturating_sub(page.items.len()));
+                if page.prev.is_none() {
+                    self.window_start = Some(0);
+                }
                 self.rows = page.items;
                 self.selected = self.rows.len().saturating_sub(1);
                 self.offset = self.selected;
@@ -146,6 +162,7 @@ impl UsersPane {
                 self.next = page.next;
                 let over = self.rows.len().saturating_sub(WINDOW);
                 if over > 0 {
+                    self.window_start = self.window_start.map(|s| s + over);
                     self.prev = self.cursor_at(over - 1);
                     self.rows.drain(..over);
                     self.selected = self.selected.saturating_sub(over);
@@ -154,6 +171,11 @@ impl UsersPane {
             }
             Fetch::Backward => {
                 let added = page.items.len();
+                self.window_start = if page.prev.is_none() {
+                    Some(0)
+                } else {
+                    self.window_start.and_then(|s| s.checked_sub(added))
+                };
                 let mut rows = page.items;
                 rows.append(&mut self.rows);
                 self.rows = rows;

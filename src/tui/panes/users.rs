@@ -48,6 +48,15 @@ pub struct UsersPane {
     /// Rows still to move once the page being loaded arrives (keys pressed
     /// past the end of the loaded rows).
     pub queued: isize,
+    /// How many users the listing holds (asked after its first page).
+    pub total: Option<crate::service::ListCount>,
+    /// The listing's position of the window's first row, when known (it
+    /// is counted from either end as the window moves).
+    pub window_start: Option<usize>,
+    /// A count is under way.
+    pub counting: bool,
+    /// The listing changed since the last count was asked for.
+    pub count_wanted: bool,
 }
 
 const STATUSES: [Option<StatusFilter>; 6] = [
@@ -100,6 +109,13 @@ impl UsersPane {
             backward,
             limit: PAGE,
         }
+    }
+
+    /// "1,234 of 1,000,001", "12 of about 1,000,000", "12 of …" while
+    /// counting.
+    pub fn position(&self) -> String {
+        let pos = self.window_start.map(|s| s + self.selected + 1);
+        crate::tui::table::position(pos, self.total.map(|t| (t.n, t.estimate)))
     }
 
     /// "Users  /ann  status: locked  sort: name".
@@ -211,10 +227,16 @@ impl UsersPane {
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: DateTime<Utc>) {
-        let block = Block::default()
+        let mut block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.border())
             .title(Span::styled(format!(" {} ", self.title()), theme.title()));
+        if !self.rows.is_empty() {
+            block = block.title_bottom(
+                Line::from(Span::styled(format!(" {} ", self.position()), theme.dim()))
+                    .right_aligned(),
+            );
+        }
         let inner = block.inner(area);
         frame.render_widget(block, area);
         if inner.height < 2 {
