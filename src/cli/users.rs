@@ -67,6 +67,7 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
                 },
                 after: None,
                 backward: false,
+                descending: false,
                 limit: limit.clamp(1, 1000),
             };
             let page = service.list_users(actor, &filter).await?;

@@ -28,6 +28,9 @@ pub struct UserFilter {
     pub after: Option<Cursor>,
     /// List the page before `after` instead of after it (still in order).
     pub backward: bool,
+    /// The sort the other way round (Z to A, oldest sign-in first); paging
+    /// forward and backward follow it.
+    pub descending: bool,
     pub limit: i64,
 }
 
@@ -178,6 +181,7 @@ impl Service {
             sort: filter.sort,
             after: filter.after.clone(),
             backward: filter.backward,
+            descending: filter.descending,
             limit,
             now,
             inactive_before: (cutoff(false), cutoff(true)),

@@ -27,6 +27,8 @@ pub struct UserQuery {
     /// Read towards the start of the listing (reversed ORDER BY and keyset
     /// comparison); the rows still come back in listing order.
     pub backward: bool,
+    /// The sort's order reversed (the cursor then compares the other way).
+    pub descending: bool,
     pub limit: i64,
     /// "Now", for lock state.
     pub now: DateTime<Utc>,
@@ -230,7 +232,7 @@ impl Store {
 
         // Login and name ascend, last sign-in descends; reading backward
         // reverses both the order and the keyset comparison.
-        let ascending = (q.sort != UserSort::LastLogin) != q.backward;
+        let ascending = ((q.sort != UserSort::LastLogin) != q.backward) != q.descending;
         let (dir, cmp) = if ascending {
             ("ASC", ">")
         } else {

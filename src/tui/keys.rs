@@ -52,6 +52,8 @@ pub enum Cmd {
     Messages,
     Disable,
     Enable,
+    /// Reverse the sort.
+    ReverseSort,
     /// Copy the selected login (or target) to the clipboard.
     Yank,
     /// Copy the selected user's email to the clipboard.
@@ -383,8 +385,15 @@ pub const USERS: &[Binding] = &[
     b(
         &[k('s')],
         "sort",
-        "cycle the sort: login, name, last sign-in",
+        "cycle the sort: login, name, last sign-in (▲ ▼ in the header)",
         Cmd::CycleSort,
+        false,
+    ),
+    b(
+        &[k('S')],
+        "reverse",
+        "reverse the sort",
+        Cmd::ReverseSort,
         false,
     ),
     r(

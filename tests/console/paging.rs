@@ -106,3 +106,24 @@ fn the_position_and_the_total_follow_the_window() {
     });
     assert!(f.screen().contains("of about 1,000,000"), "{}", f.screen());
 }
+
+/// `S` reverses the sort; the sorted column's header says which way.
+#[test]
+fn shift_s_reverses_the_sort_and_the_header_says_so() {
+    let mut f = Fsm::signed_in(120, 30);
+    f.answer_listing(50);
+    assert!(f.screen().contains("LOGIN ▲"), "{}", f.screen());
+    f.key(KeyCode::Char('S'));
+    let (_, call) = f.call(|c| matches!(c, Call::ListUsers { .. }));
+    let Call::ListUsers { filter } = call else {
+        unreachable!()
+    };
+    assert!(filter.descending && filter.after.is_none());
+    let screen = f.screen();
+    assert!(screen.contains("sort: login, reversed"), "{screen}");
+    assert!(screen.contains("LOGIN ▼"), "{screen}");
+    // Last sign-in runs most recent first; reversed, oldest first.
+    f.key(KeyCode::Char('s'));
+    f.key(KeyCode::Char('s'));
+    assert!(f.screen().contains("LAST SIGN-IN ▲"), "{}", f.screen());
+}

@@ -133,11 +133,16 @@ impl App {
                     }
                 }
             }
-            Cmd::CycleStatus | Cmd::CycleKind | Cmd::CycleRole | Cmd::CycleSort => {
+            Cmd::CycleStatus
+            | Cmd::CycleKind
+            | Cmd::CycleRole
+            | Cmd::CycleSort
+            | Cmd::ReverseSort => {
                 match cmd {
                     Cmd::CycleStatus => m.users.cycle_status(),
                     Cmd::CycleKind => m.users.cycle_kind(),
                     Cmd::CycleRole => m.users.cycle_role(),
+                    Cmd::ReverseSort => m.users.descending = !m.users.descending,
                     _ => m.users.cycle_sort(),
                 }
                 return self.reload_users();

@@ -38,6 +38,8 @@ pub struct UsersPane {
     pub role: Option<Role>,
     pub resource: Option<String>,
     pub sort: UserSort,
+    /// The sort the other way round.
+    pub descending: bool,
     /// Set when rows follow the window: the cursor at its last row.
     pub next: Option<Cursor>,
     /// Set when rows come before the window: the cursor at the row just
@@ -107,6 +109,7 @@ impl UsersPane {
             sort: self.sort,
             after,
             backward,
+            descending: self.descending,
             limit: PAGE,
         }
     }
@@ -141,8 +144,12 @@ impl UsersPane {
         if let Some(r) = &self.resource {
             parts.push(format!("resource: {r}"));
         }
-        if self.sort != UserSort::Login {
-            parts.push(format!("sort: {}", sort_label(self.sort)));
+        if self.sort != UserSort::Login || self.descending {
+            parts.push(format!(
+                "sort: {}{}",
+                sort_label(self.sort),
+                if self.descending { ", reversed" } else { "" }
+            ));
         }
         if !self.marked.is_empty() {
             parts.push(format!("{} marked", self.marked.len()));
@@ -296,9 +303,25 @@ impl UsersPane {
             .collect();
         // Sized from what is on screen; the login gives way last, and
         // whatever is cut ends in "…".
+        // The sorted column's header shows which way it goes (last sign-in
+        // runs most recent first unless reversed).
+        let up = self.descending == (self.sort == UserSort::LastLogin);
+        let marked =
+            |sort: UserSort, plain: &'static str, asc: &'static str, desc: &'static str| match (
+                self.sort == sort,
+                up,
+            ) {
+                (false, _) => plain,
+                (true, true) => asc,
+                (true, false) => desc,
+            };
         let mut columns = vec![
-            Column::new("  LOGIN", 10, 9),
-            Column::new("NAME", 8, 2).grow(),
+            Column::new(
+                marked(UserSort::Login, "  LOGIN", "  LOGIN ▲", "  LOGIN ▼"),
+                10,
+                9,
+            ),
+            Column::new(marked(UserSort::Name, "NAME", "NAME ▲", "NAME ▼"), 8, 2).grow(),
         ];
         if wide {
             columns.push(Column::new("EMAIL", 8, 1).grow());
@@ -307,7 +330,16 @@ impl UsersPane {
             Column::new("KIND", 4, 5),
             Column::new("ROLE", 4, 4),
             Column::new("STATUS", 6, 6),
-            Column::new("LAST SIGN-IN", 10, 3),
+            Column::new(
+                marked(
+                    UserSort::LastLogin,
+                    "LAST SIGN-IN",
+                    "LAST SIGN-IN ▲",
+                    "LAST SIGN-IN ▼",
+                ),
+                10,
+                3,
+            ),
         ]);
         let selected = self.selected.checked_sub(self.offset);
         table::render(frame, inner, &columns, cells, selected, theme);
