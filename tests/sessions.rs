@@ -1,4 +1,4 @@
-//! CLI sessions (DESIGN.md "Credentials"): a token shown once, ended by
+//! CLI sessions (docs/ARCHITECTURE.md "Credentials"): a token shown once, ended by
 //! idleness, by disabling or demoting the user, and by logout.
 
 mod common;

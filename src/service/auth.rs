@@ -73,7 +73,7 @@ fn clean_source(source: &str) -> String {
 }
 
 impl Service {
-    /// Checks a password exactly as a sign-in (DESIGN.md "Sign-in"). Every
+    /// Checks a password exactly as a sign-in (docs/ARCHITECTURE.md "Sign-in"). Every
     /// branch takes one Argon2id verification, so timing does not tell
     /// whether a login exists. The one exception is the wrong password that
     /// would lock the account: it is also compared with the two previous
