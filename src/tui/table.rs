@@ -232,8 +232,14 @@ pub fn render(
             }
         })
         .collect();
-    let header =
-        Row::new(columns.iter().map(|c| c.header).collect::<Vec<_>>()).style(theme.title());
+    let header = Row::new(
+        columns
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| cut(c.header, *w))
+            .collect::<Vec<_>>(),
+    )
+    .style(theme.title());
     frame.render_widget(
         Table::new(rows, constraints(&widths))
             .header(header)

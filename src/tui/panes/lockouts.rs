@@ -251,7 +251,8 @@ impl LockoutsPane {
                 .map(|a| {
                     Line::from(vec![
                         Span::raw(format!("{}  ", a.at.format("%Y-%m-%d %H:%M:%S"))),
-                        Span::raw(format!("{:<24}", a.login)),
+                        // Always a gap after the login, however long.
+                        Span::raw(format!("{:<24}  ", a.login)),
                         Span::styled(
                             format!("{:<16}", a.outcome.replace('_', " ")),
                             if a.outcome == "stale_password" {

@@ -306,15 +306,14 @@ impl UsersPane {
         // The sorted column's header shows which way it goes (last sign-in
         // runs most recent first unless reversed).
         let up = self.descending == (self.sort == UserSort::LastLogin);
-        let marked =
-            |sort: UserSort, plain: &'static str, asc: &'static str, desc: &'static str| match (
-                self.sort == sort,
-                up,
-            ) {
-                (false, _) => plain,
-                (true, true) => asc,
-                (true, false) => desc,
-            };
+        let marked = |sort: UserSort,
+                      plain: &'static str,
+                      asc: &'static str,
+                      desc: &'static str| match (self.sort == sort, up) {
+            (false, _) => plain,
+            (true, true) => asc,
+            (true, false) => desc,
+        };
         let mut columns = vec![
             Column::new(
                 marked(UserSort::Login, "  LOGIN", "  LOGIN ▲", "  LOGIN ▼"),
