@@ -423,7 +423,7 @@ impl PolicyForm {
                         format!("{}{:<24}", if focused { "▸ " } else { "  " }, k.name),
                         style,
                     ),
-                    Span::styled(format!("{value:<10}"), style),
+                    Span::styled(format!("{value:<10} "), style),
                     Span::styled(
                         format!("[{}] default {default}  ", k.range_text()),
                         theme.dim(),
