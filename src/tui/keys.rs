@@ -85,6 +85,11 @@ pub enum Cmd {
     Complete,
 }
 
+/// Whether `cmd` moves the selection of a list (see [`step`]).
+pub fn is_move(cmd: Cmd) -> bool {
+    step(cmd, 2) != 0
+}
+
 /// How many rows a movement command moves in a list `height` rows high
 /// (Top and Bottom: past either end, which the list clamps); 0 for any
 /// other command.
@@ -859,8 +864,8 @@ pub fn popup_cmd(sections: &[(&str, &[Binding])], ev: &KeyEvent) -> Option<Cmd> 
         .map(|b| b.cmd)
 }
 
-/// The keys every form shares: save, move between fields, show typed
-/// passwords, cancel.
+/// The keys every form shares: save and cancel (with [`FIELDS`] to move
+/// between its fields).
 pub const FORM: &[Binding] = &[
     b(
         &[ctrl('s')],
@@ -869,6 +874,17 @@ pub const FORM: &[Binding] = &[
         Cmd::Save,
         true,
     ),
+    b(
+        &[code(KeyCode::Esc)],
+        "cancel",
+        "close (asks first if something was changed)",
+        Cmd::Cancel,
+        true,
+    ),
+];
+
+/// Moving between a form's fields.
+pub const FIELDS: &[Binding] = &[
     b(
         &[code(KeyCode::Tab), code(KeyCode::Down)],
         "next",
@@ -883,13 +899,6 @@ pub const FORM: &[Binding] = &[
         Cmd::PrevField,
         false,
     ),
-    b(
-        &[code(KeyCode::Esc)],
-        "cancel",
-        "close (asks first if something was changed)",
-        Cmd::Cancel,
-        true,
-    ),
 ];
 
 /// Forms with password fields.
@@ -898,6 +907,51 @@ pub const REVEAL: &[Binding] = &[b(
     "show",
     "show or hide what was typed in password fields",
     Cmd::Reveal,
+    true,
+)];
+
+/// While a choice (a kind, a role, a level, a toggle) has focus.
+pub const CHOOSE: &[Binding] = &[
+    b(
+        &[k(' '), code(KeyCode::Right)],
+        "change",
+        "the next value",
+        Cmd::NextChoice,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Left)],
+        "back",
+        "the value before",
+        Cmd::PrevChoice,
+        false,
+    ),
+];
+
+/// Moving in a popup's list.
+pub const LIST: &[Binding] = &[
+    b(
+        &[k('k'), code(KeyCode::Up)],
+        "up",
+        "move up",
+        Cmd::Up,
+        false,
+    ),
+    b(
+        &[k('j'), code(KeyCode::Down)],
+        "down",
+        "move down",
+        Cmd::Down,
+        false,
+    ),
+];
+
+/// Esc closes a popup that holds nothing to lose.
+pub const CLOSE: &[Binding] = &[b(
+    &[code(KeyCode::Esc)],
+    "close",
+    "close",
+    Cmd::Cancel,
     true,
 )];
 

@@ -151,6 +151,74 @@ pub trait View: std::fmt::Debug {
     fn progress(&mut self, _done: u64, _total: u64) {}
 }
 
+/// The request bookkeeping of a popup that waits for one request at a time
+/// in its `pending` field and shows errors in its `error` field: expands to
+/// `waits_for`, `sent`, `failed` and `stop_waiting` inside its `impl View`.
+macro_rules! one_request {
+    () => {
+        fn waits_for(&self, id: u64) -> bool {
+            self.pending == Some(id)
+        }
+
+        fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
+            self.pending = Some(id);
+        }
+
+        fn failed(&mut self, why: String) -> bool {
+            self.pending = None;
+            self.error = Some(why);
+            true
+        }
+
+        fn stop_waiting(&mut self) {
+            self.pending = None;
+        }
+    };
+}
+pub(crate) use one_request;
+
+/// The same for the dialogs that first load whom a new password is for
+/// (`target`, via `loading`) and then save it (`pending`), with `loaded`:
+/// also expands `reply`, which takes the target.
+macro_rules! target_then_save {
+    () => {
+        fn waits_for(&self, id: u64) -> bool {
+            self.pending == Some(id) || self.loading == Some(id)
+        }
+
+        fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
+            if self.target.is_none() {
+                self.loading = Some(id);
+            } else {
+                self.pending = Some(id);
+            }
+        }
+
+        fn reply(&mut self, _id: u64, reply: crate::tui::effect::Reply) -> crate::tui::view::Out {
+            match reply {
+                crate::tui::effect::Reply::PasswordContext(Ok(target)) => {
+                    self.loaded(target);
+                    crate::tui::view::Out::None
+                }
+                other => crate::tui::view::usual_reply(self, other),
+            }
+        }
+
+        fn failed(&mut self, why: String) -> bool {
+            self.pending = None;
+            self.loading = None;
+            self.error = Some(why);
+            true
+        }
+
+        fn stop_waiting(&mut self) {
+            self.pending = None;
+            self.loading = None;
+        }
+    };
+}
+pub(crate) use target_then_save;
+
 /// The usual answer handling: a change done closes the popup with a note; a
 /// secret replaces it; a renewed step-up closes it; an error is shown in
 /// the popup (or as a message), except a lost database or session, which
@@ -180,6 +248,19 @@ pub fn usual_reply<V: View + ?Sized>(view: &mut V, reply: Reply) -> Out {
             "an answer nobody asked for: {}",
             reply_name(&other)
         ))),
+    }
+}
+
+/// An answer to a popup that stays open after a change to make more
+/// (holders, grants): like [`usual_reply`], but a change done keeps it.
+pub fn staying_reply<V: View + ?Sized>(view: &mut V, reply: Reply) -> Out {
+    match usual_reply(view, reply) {
+        Out::Done { note, detail, .. } => Out::Done {
+            note,
+            stays: true,
+            detail,
+        },
+        out => out,
     }
 }
 

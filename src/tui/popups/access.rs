@@ -5,9 +5,9 @@ use crate::service::views::UserDetail;
 use crate::service::views::{GrantView, HolderView};
 use crate::tui::effect::{Call, FormChoices, Reply};
 use crate::tui::fields::{Pasted, TextField};
-use crate::tui::keys::{self, Binding, Cmd, Sections, b, code, k, popup_cmd};
+use crate::tui::keys::{self, Binding, CLOSE, Cmd, FIELDS, LIST, Sections, b, code, k, popup_cmd};
 use crate::tui::theme::{SELECTED_MARK, Theme};
-use crate::tui::view::{Ctx, DetailAfter, Out, View, usual_reply};
+use crate::tui::view::{Ctx, Out, View, staying_reply};
 use crate::tui::widgets::{centered, popup_box, table_hints, text_field_line};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -31,21 +31,6 @@ const HOLDERS: &[Binding] = &[
         Cmd::Remove,
         true,
     ),
-    b(
-        &[k('k'), code(KeyCode::Up)],
-        "up",
-        "move up",
-        Cmd::Up,
-        false,
-    ),
-    b(
-        &[k('j'), code(KeyCode::Down)],
-        "down",
-        "move down",
-        Cmd::Down,
-        false,
-    ),
-    b(&[code(KeyCode::Esc)], "close", "close", Cmd::Cancel, true),
 ];
 
 /// Adding a holder: name, email and note.
@@ -56,20 +41,6 @@ const ADDING: &[Binding] = &[
         "the next field; in the last one, add the person",
         Cmd::Save,
         true,
-    ),
-    b(
-        &[code(KeyCode::Tab), code(KeyCode::Down)],
-        "next",
-        "the next field",
-        Cmd::NextField,
-        false,
-    ),
-    b(
-        &[code(KeyCode::BackTab), code(KeyCode::Up)],
-        "previous",
-        "the field before",
-        Cmd::PrevField,
-        false,
     ),
     b(
         &[code(KeyCode::Esc)],
@@ -114,21 +85,6 @@ const GRANTS: &[Binding] = &[
         Cmd::PrevChoice,
         true,
     ),
-    b(
-        &[k('k'), code(KeyCode::Up)],
-        "up",
-        "move up",
-        Cmd::Up,
-        false,
-    ),
-    b(
-        &[k('j'), code(KeyCode::Down)],
-        "down",
-        "move down",
-        Cmd::Down,
-        false,
-    ),
-    b(&[code(KeyCode::Esc)], "close", "close", Cmd::Cancel, true),
 ];
 
 /// Holders: list, add (name, email, note), remove the selected one.
@@ -437,11 +393,11 @@ impl GrantsDialog {
 impl View for HoldersDialog {
     fn keys(&self) -> Sections {
         if self.adding.is_some() {
-            vec![("Add a holder", ADDING)]
+            vec![("Add a holder", ADDING), ("Fields", FIELDS)]
         } else if self.confirm_remove {
             vec![("Remove", REMOVING)]
         } else {
-            vec![("Holders", HOLDERS)]
+            vec![("Holders", HOLDERS), ("Moving", LIST), ("", CLOSE)]
         }
     }
 
@@ -457,37 +413,14 @@ impl View for HoldersDialog {
         HoldersDialog::render(self, frame, area, ctx.theme)
     }
 
-    fn waits_for(&self, id: u64) -> bool {
-        self.pending == Some(id)
-    }
-
-    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
-        self.pending = Some(id);
-    }
+    crate::tui::view::one_request!();
 
     fn reply(&mut self, _id: u64, reply: Reply) -> Out {
-        match usual_reply(self, reply) {
-            // It stays open for more changes.
-            Out::Done { note, .. } => {
-                self.done();
-                Out::Done {
-                    note,
-                    stays: true,
-                    detail: DetailAfter::Keep,
-                }
-            }
-            out => out,
+        let out = staying_reply(self, reply);
+        if matches!(out, Out::Done { .. }) {
+            self.done();
         }
-    }
-
-    fn failed(&mut self, why: String) -> bool {
-        self.pending = None;
-        self.error = Some(why);
-        true
-    }
-
-    fn stop_waiting(&mut self) {
-        self.pending = None;
+        out
     }
 
     fn user_detail(&mut self, detail: &UserDetail, _choices: Option<&FormChoices>) {
@@ -499,7 +432,7 @@ impl View for HoldersDialog {
 
 impl View for GrantsDialog {
     fn keys(&self) -> Sections {
-        vec![("Access", GRANTS)]
+        vec![("Access", GRANTS), ("Moving", LIST), ("", CLOSE)]
     }
 
     fn key(&mut self, key: &KeyEvent) -> Out {
@@ -510,37 +443,14 @@ impl View for GrantsDialog {
         GrantsDialog::render(self, frame, area, ctx.theme)
     }
 
-    fn waits_for(&self, id: u64) -> bool {
-        self.pending == Some(id)
-    }
-
-    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
-        self.pending = Some(id);
-    }
+    crate::tui::view::one_request!();
 
     fn reply(&mut self, _id: u64, reply: Reply) -> Out {
-        match usual_reply(self, reply) {
-            // It stays open for more changes.
-            Out::Done { note, .. } => {
-                self.pending = None;
-                Out::Done {
-                    note,
-                    stays: true,
-                    detail: DetailAfter::Keep,
-                }
-            }
-            out => out,
+        let out = staying_reply(self, reply);
+        if matches!(out, Out::Done { .. }) {
+            self.pending = None;
         }
-    }
-
-    fn failed(&mut self, why: String) -> bool {
-        self.pending = None;
-        self.error = Some(why);
-        true
-    }
-
-    fn stop_waiting(&mut self) {
-        self.pending = None;
+        out
     }
 
     fn form_choices(&mut self, choices: &FormChoices, detail: Option<&UserDetail>) {

@@ -11,7 +11,8 @@ use crate::service::BulkRequest;
 use crate::tui::effect::{Call, FormChoices, Reply};
 use crate::tui::fields::{Pasted, SecretField, TextField};
 use crate::tui::keys::{
-    self, Binding, Cmd, ENTER_NEXT, FORM, REVEAL, Sections, b, code, ctrl, k, popup_cmd,
+    self, Binding, CHOOSE, Cmd, ENTER_NEXT, FIELDS, FORM, REVEAL, Sections, b, code, ctrl,
+    popup_cmd,
 };
 use crate::tui::new_password::NewPassword;
 use crate::tui::theme::Theme;
@@ -28,24 +29,6 @@ use ratatui::widgets::{Gauge, Paragraph, Wrap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Keys while a choice (role, resource, must-change) has focus.
-const CHOOSING: &[Binding] = &[
-    b(
-        &[k(' '), code(KeyCode::Right)],
-        "next",
-        "the next value",
-        Cmd::NextChoice,
-        true,
-    ),
-    b(
-        &[code(KeyCode::Left)],
-        "previous",
-        "the value before",
-        Cmd::PrevChoice,
-        false,
-    ),
-];
-
 /// Confirming: your password and the count typed.
 const CONFIRMING: &[Binding] = &[
     b(
@@ -60,20 +43,6 @@ const CONFIRMING: &[Binding] = &[
         "reset",
         "reset every password in scope",
         Cmd::Save,
-        false,
-    ),
-    b(
-        &[code(KeyCode::Tab), code(KeyCode::Down)],
-        "next",
-        "the next field",
-        Cmd::NextField,
-        false,
-    ),
-    b(
-        &[code(KeyCode::BackTab), code(KeyCode::Up)],
-        "previous",
-        "the field before",
-        Cmd::PrevField,
         false,
     ),
     b(
@@ -565,16 +534,18 @@ impl View for BulkResetDialog {
         match self.stage {
             Stage::Edit if self.focus >= 2 => vec![
                 ("Reset passwords", ENTER_NEXT),
-                ("Choice", CHOOSING),
+                ("Choice", CHOOSE),
                 ("Password", REVEAL),
+                ("Fields", FIELDS),
                 ("Form", FORM),
             ],
             Stage::Edit => vec![
                 ("Reset passwords", ENTER_NEXT),
                 ("Password", REVEAL),
+                ("Fields", FIELDS),
                 ("Form", FORM),
             ],
-            Stage::Confirm => vec![("Confirm", CONFIRMING)],
+            Stage::Confirm => vec![("Confirm", CONFIRMING), ("Fields", FIELDS)],
             Stage::Running { .. } => vec![("Resetting", RUNNING)],
             Stage::Finished(_) => vec![("Done", FINISHED)],
         }

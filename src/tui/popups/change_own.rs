@@ -1,12 +1,12 @@
 //! An administrator changes their own password by giving the current one.
 
 use crate::domain::password_rules::PasswordContext;
-use crate::tui::effect::{Call, PasswordTarget, Reply};
+use crate::tui::effect::{Call, PasswordTarget};
 use crate::tui::fields::{Pasted, SecretField};
-use crate::tui::keys::{self, Cmd, ENTER_NEXT, FORM, REVEAL, Sections, popup_cmd};
+use crate::tui::keys::{self, Cmd, ENTER_NEXT, FIELDS, FORM, REVEAL, Sections, popup_cmd};
 use crate::tui::new_password::NewPassword;
 use crate::tui::theme::Theme;
-use crate::tui::view::{Ctx, Out, View, usual_reply};
+use crate::tui::view::{Ctx, Out, View};
 use crate::tui::widgets::{centered, popup_box, secret_field_line, table_hints};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -138,6 +138,7 @@ impl View for ChangeOwnDialog {
         vec![
             ("Your password", ENTER_NEXT),
             ("Password", REVEAL),
+            ("Fields", FIELDS),
             ("Form", FORM),
         ]
     }
@@ -154,39 +155,7 @@ impl View for ChangeOwnDialog {
         ChangeOwnDialog::render(self, frame, area, ctx.theme)
     }
 
-    fn waits_for(&self, id: u64) -> bool {
-        self.pending == Some(id) || self.loading == Some(id)
-    }
-
-    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
-        if self.target.is_none() {
-            self.loading = Some(id);
-        } else {
-            self.pending = Some(id);
-        }
-    }
-
-    fn reply(&mut self, _id: u64, reply: Reply) -> Out {
-        match reply {
-            Reply::PasswordContext(Ok(target)) => {
-                self.loaded(target);
-                Out::None
-            }
-            other => usual_reply(self, other),
-        }
-    }
-
-    fn failed(&mut self, why: String) -> bool {
-        self.pending = None;
-        self.loading = None;
-        self.error = Some(why);
-        true
-    }
-
-    fn stop_waiting(&mut self) {
-        self.pending = None;
-        self.loading = None;
-    }
+    crate::tui::view::target_then_save!();
 
     fn edited(&self) -> bool {
         !self.current.is_empty() || !self.pw.new.is_empty() || !self.pw.confirm.is_empty()

@@ -4,12 +4,14 @@
 //! password. OK is refused with the reasons while a rule is broken.
 
 use crate::domain::password_rules::PasswordContext;
-use crate::tui::effect::{Call, PasswordTarget, Reply};
+use crate::tui::effect::{Call, PasswordTarget};
 use crate::tui::fields::Pasted;
-use crate::tui::keys::{self, Binding, Cmd, FORM, REVEAL, Sections, b, code, ctrl, k, popup_cmd};
+use crate::tui::keys::{
+    self, Binding, Cmd, FIELDS, FORM, REVEAL, Sections, b, code, ctrl, k, popup_cmd,
+};
 use crate::tui::new_password::NewPassword;
 use crate::tui::theme::Theme;
-use crate::tui::view::{Ctx, Out, View, usual_reply};
+use crate::tui::view::{Ctx, Out, View};
 use crate::tui::widgets::{centered, popup_box, secret_field_line, table_hints, toggle_line};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -17,7 +19,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-/// Keys while a password field has focus.
+/// The dialog's own keys.
 const TYPING: &[Binding] = &[
     b(
         &[code(KeyCode::Enter)],
@@ -36,23 +38,13 @@ const TYPING: &[Binding] = &[
 ];
 
 /// Keys while the must-change toggle has focus.
-const TOGGLE: &[Binding] = &[
-    b(&[code(KeyCode::Enter)], "OK", "save", Cmd::Save, true),
-    b(
-        &[k(' ')],
-        "toggle",
-        "must change at next sign-in, or not",
-        Cmd::NextChoice,
-        true,
-    ),
-    b(
-        &[ctrl('g')],
-        "generate temporary",
-        "set a generated temporary password instead, shown once",
-        Cmd::Generate,
-        true,
-    ),
-];
+const TOGGLE: &[Binding] = &[b(
+    &[k(' ')],
+    "toggle",
+    "must change at next sign-in, or not",
+    Cmd::NextChoice,
+    true,
+)];
 
 /// Keys while the shared login is being confirmed.
 const SHARED: &[Binding] = &[
@@ -289,8 +281,12 @@ impl View for PasswordDialog {
         if self.confirming_holders {
             return vec![("Shared login", SHARED)];
         }
-        let own = if self.focus == 2 { TOGGLE } else { TYPING };
-        vec![("Set password", own), ("Password", REVEAL), ("Form", FORM)]
+        let mut sections = vec![("Set password", TYPING)];
+        if self.focus == 2 {
+            sections.push(("Toggle", TOGGLE));
+        }
+        sections.extend([("Password", REVEAL), ("Fields", FIELDS), ("Form", FORM)]);
+        sections
     }
 
     fn key(&mut self, key: &KeyEvent) -> Out {
@@ -305,39 +301,7 @@ impl View for PasswordDialog {
         PasswordDialog::render(self, frame, area, ctx.theme)
     }
 
-    fn waits_for(&self, id: u64) -> bool {
-        self.pending == Some(id) || self.loading == Some(id)
-    }
-
-    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
-        if self.target.is_none() {
-            self.loading = Some(id);
-        } else {
-            self.pending = Some(id);
-        }
-    }
-
-    fn reply(&mut self, _id: u64, reply: Reply) -> Out {
-        match reply {
-            Reply::PasswordContext(Ok(target)) => {
-                self.loaded(target);
-                Out::None
-            }
-            other => usual_reply(self, other),
-        }
-    }
-
-    fn failed(&mut self, why: String) -> bool {
-        self.pending = None;
-        self.loading = None;
-        self.error = Some(why);
-        true
-    }
-
-    fn stop_waiting(&mut self) {
-        self.pending = None;
-        self.loading = None;
-    }
+    crate::tui::view::target_then_save!();
 
     fn edited(&self) -> bool {
         !self.pw.new.is_empty() || !self.pw.confirm.is_empty()

@@ -8,7 +8,7 @@ use crate::domain::policy::{Group, KEYS, Kind, Policy};
 use crate::service::views::PolicyView;
 use crate::tui::effect::Call;
 use crate::tui::fields::{Pasted, SecretField, TextField};
-use crate::tui::keys::{self, Binding, Cmd, Sections, b, code, ctrl, k, popup_cmd};
+use crate::tui::keys::{self, Binding, CHOOSE, Cmd, FIELDS, Sections, b, code, ctrl, popup_cmd};
 use crate::tui::theme::Theme;
 use crate::tui::view::{Ctx, Out, View};
 use crate::tui::widgets::{centered, popup_box, secret_field_line, table_hints, toggle_line};
@@ -35,43 +35,11 @@ const EDITING: &[Binding] = &[
         false,
     ),
     b(
-        &[code(KeyCode::Tab), code(KeyCode::Down)],
-        "next",
-        "the next key",
-        Cmd::NextField,
-        true,
-    ),
-    b(
-        &[code(KeyCode::BackTab), code(KeyCode::Up)],
-        "previous",
-        "the key before",
-        Cmd::PrevField,
-        false,
-    ),
-    b(
         &[code(KeyCode::Esc)],
         "cancel",
         "close (asks first if something was changed)",
         Cmd::Cancel,
         true,
-    ),
-];
-
-/// While a boolean or a choice has focus.
-const CHOOSING: &[Binding] = &[
-    b(
-        &[k(' '), code(KeyCode::Right)],
-        "change",
-        "the next value",
-        Cmd::NextChoice,
-        true,
-    ),
-    b(
-        &[code(KeyCode::Left)],
-        "back",
-        "the value before",
-        Cmd::PrevChoice,
-        false,
     ),
 ];
 
@@ -542,9 +510,9 @@ impl View for PolicyForm {
             return vec![("Policy (read-only)", READING)];
         }
         if matches!(KEYS[self.focus].kind, Kind::Int { .. }) {
-            vec![("Policy", EDITING)]
+            vec![("Policy", EDITING), ("Fields", FIELDS)]
         } else {
-            vec![("Policy", EDITING), ("Choice", CHOOSING)]
+            vec![("Policy", EDITING), ("Choice", CHOOSE), ("Fields", FIELDS)]
         }
     }
 
@@ -560,23 +528,7 @@ impl View for PolicyForm {
         PolicyForm::render(self, frame, area, ctx.theme)
     }
 
-    fn waits_for(&self, id: u64) -> bool {
-        self.pending == Some(id)
-    }
-
-    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
-        self.pending = Some(id);
-    }
-
-    fn failed(&mut self, why: String) -> bool {
-        self.pending = None;
-        self.error = Some(why);
-        true
-    }
-
-    fn stop_waiting(&mut self) {
-        self.pending = None;
-    }
+    crate::tui::view::one_request!();
 
     fn edited(&self) -> bool {
         PolicyForm::edited(self)
@@ -606,21 +558,5 @@ impl View for NewPolicyPrompt {
         NewPolicyPrompt::render(self, frame, area, ctx.theme)
     }
 
-    fn waits_for(&self, id: u64) -> bool {
-        self.pending == Some(id)
-    }
-
-    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
-        self.pending = Some(id);
-    }
-
-    fn failed(&mut self, why: String) -> bool {
-        self.pending = None;
-        self.error = Some(why);
-        true
-    }
-
-    fn stop_waiting(&mut self) {
-        self.pending = None;
-    }
+    crate::tui::view::one_request!();
 }

@@ -6,7 +6,9 @@ use crate::domain::AccessLevel;
 use crate::service::views::UserSummary;
 use crate::tui::effect::{Call, Reply};
 use crate::tui::fields::{Pasted, TextField};
-use crate::tui::keys::{self, Binding, Cmd, ENTER_NEXT, FORM, Sections, b, code, k, popup_cmd};
+use crate::tui::keys::{
+    self, Binding, Cmd, ENTER_NEXT, FIELDS, FORM, Sections, b, code, k, popup_cmd,
+};
 use crate::tui::theme::{SELECTED_MARK, Theme};
 use crate::tui::view::{Ctx, DetailAfter, Out, View, usual_reply};
 use crate::tui::widgets::{centered, choice_line, popup_box, table_hints, text_field_line};
@@ -347,7 +349,7 @@ impl UserPicker {
 
 impl View for ResourceForm {
     fn keys(&self) -> Sections {
-        vec![("Resource", ENTER_NEXT), ("Form", FORM)]
+        vec![("Resource", ENTER_NEXT), ("Fields", FIELDS), ("Form", FORM)]
     }
 
     fn key(&mut self, key: &KeyEvent) -> Out {
@@ -362,23 +364,7 @@ impl View for ResourceForm {
         ResourceForm::render(self, frame, area, ctx.theme)
     }
 
-    fn waits_for(&self, id: u64) -> bool {
-        self.pending == Some(id)
-    }
-
-    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
-        self.pending = Some(id);
-    }
-
-    fn failed(&mut self, why: String) -> bool {
-        self.pending = None;
-        self.error = Some(why);
-        true
-    }
-
-    fn stop_waiting(&mut self) {
-        self.pending = None;
-    }
+    crate::tui::view::one_request!();
 
     fn edited(&self) -> bool {
         ResourceForm::edited(self)

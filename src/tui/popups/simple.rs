@@ -264,23 +264,7 @@ impl View for Confirm {
         Confirm::render(self, frame, area, ctx.theme)
     }
 
-    fn waits_for(&self, id: u64) -> bool {
-        self.pending == Some(id)
-    }
-
-    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
-        self.pending = Some(id);
-    }
-
-    fn failed(&mut self, why: String) -> bool {
-        self.pending = None;
-        self.error = Some(why);
-        true
-    }
-
-    fn stop_waiting(&mut self) {
-        self.pending = None;
-    }
+    crate::tui::view::one_request!();
 }
 
 /// For the most dangerous actions: type the login to go ahead.
@@ -378,13 +362,7 @@ impl View for TypeConfirm {
         TypeConfirm::render(self, frame, area, ctx.theme)
     }
 
-    fn waits_for(&self, id: u64) -> bool {
-        self.pending == Some(id)
-    }
-
-    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
-        self.pending = Some(id);
-    }
+    crate::tui::view::one_request!();
 
     fn reply(&mut self, _id: u64, reply: Reply) -> Out {
         match (usual_reply(self, reply), self.closes_detail) {
@@ -395,16 +373,6 @@ impl View for TypeConfirm {
             },
             (out, _) => out,
         }
-    }
-
-    fn failed(&mut self, why: String) -> bool {
-        self.pending = None;
-        self.error = Some(why);
-        true
-    }
-
-    fn stop_waiting(&mut self) {
-        self.pending = None;
     }
 }
 

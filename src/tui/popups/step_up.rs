@@ -96,21 +96,5 @@ impl View for StepUpDialog {
         StepUpDialog::render(self, frame, area, ctx.theme)
     }
 
-    fn waits_for(&self, id: u64) -> bool {
-        self.pending == Some(id)
-    }
-
-    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
-        self.pending = Some(id);
-    }
-
-    fn failed(&mut self, why: String) -> bool {
-        self.pending = None;
-        self.error = Some(why);
-        true
-    }
-
-    fn stop_waiting(&mut self) {
-        self.pending = None;
-    }
+    crate::tui::view::one_request!();
 }

@@ -13,7 +13,7 @@ use crate::service::{NewUser, UserEdit};
 use crate::tui::effect::{Call, FormChoices, Reply};
 use crate::tui::fields::{Pasted, TextField};
 use crate::tui::keys::{
-    self, Binding, Cmd, ENTER_NEXT, FORM, REVEAL, Sections, b, code, ctrl, k, popup_cmd,
+    self, Binding, CHOOSE, Cmd, ENTER_NEXT, FIELDS, FORM, REVEAL, Sections, b, ctrl, popup_cmd,
 };
 use crate::tui::new_password::NewPassword;
 use crate::tui::theme::Theme;
@@ -26,24 +26,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
-
-/// Keys while a choice (kind, role, policy, must-change) has focus.
-const CHOOSING: &[Binding] = &[
-    b(
-        &[k(' '), code(KeyCode::Right)],
-        "next",
-        "the next value",
-        Cmd::NextChoice,
-        true,
-    ),
-    b(
-        &[code(KeyCode::Left)],
-        "previous",
-        "the value before",
-        Cmd::PrevChoice,
-        false,
-    ),
-];
 
 /// Editing a stored user: reload it after someone else changed it.
 const EDITING: &[Binding] = &[b(
@@ -518,7 +500,7 @@ impl View for UserForm {
     fn keys(&self) -> Sections {
         let mut sections = vec![("User", ENTER_NEXT)];
         if self.field_kind(self.focus).is_choice() {
-            sections.push(("Choice", CHOOSING));
+            sections.push(("Choice", CHOOSE));
         }
         if matches!(self.mode, Mode::Edit { .. }) {
             sections.push(("Editing", EDITING));
@@ -526,6 +508,7 @@ impl View for UserForm {
         if self.mode == Mode::New {
             sections.push(("Password", REVEAL));
         }
+        sections.push(("Fields", FIELDS));
         sections.push(("Form", FORM));
         sections
     }

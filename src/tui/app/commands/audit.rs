@@ -19,14 +19,7 @@ impl App {
         }
         let a = &mut m.audit;
         match cmd {
-            Cmd::Up
-            | Cmd::Down
-            | Cmd::Top
-            | Cmd::Bottom
-            | Cmd::PageUp
-            | Cmd::PageDown
-            | Cmd::HalfUp
-            | Cmd::HalfDown => {
+            c if keys::is_move(c) => {
                 a.move_by(keys::step(cmd, height), height);
                 if cmd == Cmd::Bottom {
                     // The last entry loaded: G does not page through the

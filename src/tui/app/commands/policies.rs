@@ -18,14 +18,7 @@ impl App {
         .is_ok();
         let pane = &mut m.policies;
         match cmd {
-            Cmd::Up
-            | Cmd::Down
-            | Cmd::Top
-            | Cmd::Bottom
-            | Cmd::PageUp
-            | Cmd::PageDown
-            | Cmd::HalfUp
-            | Cmd::HalfDown => pane.move_by(keys::step(cmd, height), height),
+            c if keys::is_move(c) => pane.move_by(keys::step(cmd, height), height),
             Cmd::Open => {
                 if let Some(p) = pane.selected_policy() {
                     let form = PolicyForm::new(p, pane.users(p), !may_edit);

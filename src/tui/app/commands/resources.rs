@@ -14,14 +14,7 @@ impl App {
         let m = self.main()?;
         let pane = &mut m.resources;
         match cmd {
-            Cmd::Up
-            | Cmd::Down
-            | Cmd::Top
-            | Cmd::Bottom
-            | Cmd::PageUp
-            | Cmd::PageDown
-            | Cmd::HalfUp
-            | Cmd::HalfDown => pane.move_by(keys::step(cmd, height), height),
+            c if keys::is_move(c) => pane.move_by(keys::step(cmd, height), height),
             Cmd::Back => pane.access = None,
             Cmd::Open if pane.access.is_none() => {
                 if let Some(name) = pane.selected_resource().map(|r| r.name.clone()) {
