@@ -1,4 +1,4 @@
-//! The audit chain (DESIGN.md "Audit"): one entry per change, verification,
+//! The audit chain (docs/ARCHITECTURE.md "Audit"): one entry per change, verification,
 //! tamper detection, append-only triggers, and no secrets in it.
 
 mod common;

@@ -1,4 +1,4 @@
-//! Bulk password reset (DESIGN.md "Credentials"): staff only, never the
+//! Bulk password reset (docs/ARCHITECTURE.md "Credentials"): staff only, never the
 //! acting admin, filters, must-change, one shared hash re-hashed per user at
 //! sign-in, one audit entry, all or nothing.
 

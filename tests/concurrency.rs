@@ -1,4 +1,4 @@
-//! Several processes on one database (DESIGN.md "Sign-in" step 4): every
+//! Several processes on one database (docs/ARCHITECTURE.md "Sign-in", step 3): every
 //! service here has its own connection pool on the test database, as
 //! separate programs would.
 

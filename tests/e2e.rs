@@ -289,3 +289,30 @@ fn a_lock_made_by_verify_is_unlocked_from_the_lockouts_pane() {
     c.send("q");
     assert!(c.wait_exit().success());
 }
+
+/// Text that arrives as keys faster than a person types (a password
+/// manager's auto-type, a tmux paste-buffer) is all taken in order: the
+/// Esc behind 10,000 characters closes the dialog. Reading the terminal
+/// with crossterm's default (edge-triggered) source left what did not fit
+/// its 1 KiB read in the kernel until the next key arrived, and checking
+/// the password on every key froze the console for minutes.
+#[test]
+fn ten_thousand_typed_characters_then_esc_in_a_terminal() {
+    let mut c = Console::start();
+    c.set_up_with_user();
+    c.send("R");
+    c.wait_for("anna.b");
+    c.send("p");
+    c.wait_for("Policy: default");
+    let typed: String = (0..10_000)
+        .map(|i| char::from(b'a' + (i * 7 % 26) as u8))
+        .collect();
+    c.send(&typed);
+    // Esc asks before throwing the typing away; y discards.
+    c.send("\x1b");
+    c.wait_for("Discard changes?");
+    c.send("y");
+    c.wait_gone("Set password");
+    c.send("q");
+    assert!(c.wait_exit().success());
+}

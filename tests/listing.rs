@@ -895,6 +895,25 @@ both_backends!(backward_pages_mirror_forward_ones, |t| {
                     "backward by {limit}, {filter:?}"
                 );
             }
+            // Reversed, the listing is the same rows the other way round,
+            // paged either way.
+            let reversed_filter = UserFilter {
+                descending: true,
+                ..filter.clone()
+            };
+            let reversed: Vec<String> = forward.iter().rev().cloned().collect();
+            for limit in [3, 1000] {
+                assert_eq!(
+                    forward_all(&t, &admin, &reversed_filter, limit).await,
+                    reversed,
+                    "reversed, forward by {limit}, {filter:?}"
+                );
+                assert_eq!(
+                    backward_all(&t, &admin, &reversed_filter, limit).await,
+                    reversed,
+                    "reversed, backward by {limit}, {filter:?}"
+                );
+            }
         }
     }
     // The unfiltered listings really have ties to break.

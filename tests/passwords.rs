@@ -1,4 +1,4 @@
-//! Passwords (DESIGN.md "Credentials"): policy checks, history, NFC,
+//! Passwords (docs/ARCHITECTURE.md "Credentials"): policy checks, history, NFC,
 //! temporary passwords, an administrator's own password, holders.
 
 mod common;

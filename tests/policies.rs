@@ -1,4 +1,4 @@
-//! Password policies (DESIGN.md "Policy keys"): validation, versions,
+//! Password policies (docs/ARCHITECTURE.md "Policy keys"): validation, versions,
 //! audit, enforcement on change, and step-up.
 
 mod common;

@@ -1,4 +1,4 @@
-//! Password-reset tokens (DESIGN.md "Credentials"): random, single use,
+//! Password-reset tokens (docs/ARCHITECTURE.md "Credentials"): random, single use,
 //! expiring, revoked by a newer token, an admin-set password or disabling.
 
 mod common;

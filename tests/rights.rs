@@ -1,4 +1,4 @@
-//! Who may do what (DESIGN.md "Rights"), refusals audited, and the last
+//! Who may do what (docs/ARCHITECTURE.md "Rights"), refusals audited, and the last
 //! active global administrator.
 
 mod common;

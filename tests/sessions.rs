@@ -1,6 +1,6 @@
-//! CLI sessions (DESIGN.md "Credentials"): a token shown once, ended by
-//! idleness, by disabling or deleting the user or any change of their role,
-//! and by logout.
+//! CLI sessions (docs/ARCHITECTURE.md "Credentials"): a token shown once,
+//! ended by idleness, by disabling or deleting the user or any change of
+//! their role, and by logout.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Sign-in rules (DESIGN.md "Sign-in") on both backends.
+//! Sign-in rules (docs/ARCHITECTURE.md "Sign-in") on both backends.
 
 mod common;
 

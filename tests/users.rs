@@ -1,4 +1,4 @@
-//! User records (DESIGN.md "Domain", Users): login rules, field checks,
+//! User records (docs/ARCHITECTURE.md "Users"): login rules, field checks,
 //! optimistic concurrency and the audit entry every change leaves.
 
 mod common;

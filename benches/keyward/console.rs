@@ -149,6 +149,7 @@ fn query(search: Option<String>, after: Option<keyward::store::Cursor>, limit: i
         sort: UserSort::Login,
         after,
         backward: false,
+        descending: false,
         limit,
         now,
         inactive_before: (

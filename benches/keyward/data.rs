@@ -121,7 +121,7 @@ pub async fn bulk_reset(
         counting.as_secs_f64()
     );
     // A second reset right after: every user's bulk password from the first
-    // becomes a history row (DESIGN.md: history treats the shared hash like
+    // becomes a history row (docs/ARCHITECTURE.md "Credentials": history treats the shared hash like
     // any other), which the first reset after a fill does not write.
     let t = Instant::now();
     service

@@ -7,11 +7,11 @@ use super::output::{Table, json, safe, table, time};
 use super::records::RecordWriter;
 use super::{input, parse};
 use crate::domain::plural::count;
+use crate::domain::listing::UserSort;
 use crate::domain::{Kind, Role};
 use crate::error::{Error, Result};
 use crate::service::views::UserSummary;
 use crate::service::{Actor, BulkRequest, NewUser, Service, UserEdit, UserFilter};
-use crate::store::UserSort;
 use std::sync::atomic::AtomicBool;
 
 fn badges(u: &UserSummary) -> String {
@@ -99,6 +99,7 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
                 },
                 after: None,
                 backward: false,
+                descending: false,
                 limit: if all {
                     LIST_MAX
                 } else {

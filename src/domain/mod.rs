@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod kinds;
+pub mod listing;
 pub mod login;
 pub mod outcome;
 pub mod password;

@@ -1,4 +1,4 @@
-//! Who may do what (DESIGN.md "Rights"), as one pure function.
+//! Who may do what (docs/ARCHITECTURE.md "Rights"), as one pure function.
 //!
 //! The service calls [`check`] before every action, with the acting
 //! administrator's current role and the target's role and kind.

@@ -1,12 +1,22 @@
-//! Reading and verifying the audit trail.
+//! Reading, verifying and exporting the audit trail.
 
 use super::views::{AuditVerdict, AuditView};
 use super::{Actor, Service};
 use crate::domain::audit::{Checkpoint, GENESIS, KEYED_ACTION, entry_hash, mac_matches};
 use crate::domain::rights::Action;
 use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
 
 const VERIFY_CHUNK: i64 = 2000;
+/// Entries read at a time for an export.
+const EXPORT_PAGE: i64 = 1000;
+
+/// Where an export went and how many entries it holds.
+#[derive(Debug, Clone)]
+pub struct AuditFile {
+    pub path: PathBuf,
+    pub entries: usize,
+}
 
 impl Service {
     /// Newest first, before `before_seq`, optionally filtered.
@@ -26,6 +36,46 @@ impl Service {
             .into_iter()
             .map(Into::into)
             .collect())
+    }
+
+    /// Writes every entry matching `filter` (newest first) as JSON Lines to
+    /// a new file `keyward-audit-<time>.jsonl` in `dir`, readable by its
+    /// owner only (it names accounts and what was done to them).
+    pub async fn export_audit(
+        &self,
+        actor: &Actor,
+        filter: Option<&str>,
+        dir: &Path,
+    ) -> Result<AuditFile> {
+        use tokio::io::AsyncWriteExt;
+        self.authorize(actor, Action::ViewAudit, None).await?;
+        let name = format!("keyward-audit-{}.jsonl", self.now().format("%Y%m%d-%H%M%S"));
+        let path = dir.join(name);
+        let cannot =
+            |e: std::io::Error| Error::Invalid(format!("cannot write {}: {e}", path.display()));
+        let mut options = tokio::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        options.mode(0o600);
+        let mut file = options.open(&path).await.map_err(cannot)?;
+        let mut before = None;
+        let mut entries = 0usize;
+        loop {
+            let page = self.audit(actor, filter, before, EXPORT_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            before = Some(last.seq);
+            let mut chunk = String::new();
+            for e in &page {
+                chunk.push_str(
+                    &serde_json::to_string(e).map_err(|e| Error::Internal(e.to_string()))?,
+                );
+                chunk.push('\n');
+                entries += 1;
+            }
+            file.write_all(chunk.as_bytes()).await.map_err(cannot)?;
+        }
+        file.flush().await.map_err(cannot)?;
+        Ok(AuditFile { path, entries })
     }
 
     /// Walks the whole chain: every entry's MAC must be right, point at the

@@ -109,7 +109,7 @@ pub struct Authenticated {
 }
 
 impl Service {
-    /// Checks a password exactly as a sign-in (DESIGN.md "Sign-in"). Every
+    /// Checks a password exactly as a sign-in (docs/ARCHITECTURE.md "Sign-in"). Every
     /// branch takes one Argon2id verification, so timing does not tell
     /// whether a login exists. Every failure is also compared with the
     /// user's two previous passwords (a stale device is not counted), after

@@ -4,7 +4,7 @@ use super::views::{AttemptView, PolicyIndex, UserSummary, summarize};
 use super::{Actor, Service};
 use crate::domain::rights::Action;
 use crate::error::Result;
-use crate::store::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
+use crate::store::{LockCursor, LockoutCounts, LockoutListener, LockoutsQuery, Thresholds};
 
 /// Where a Lockouts page starts, and which way it reads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -16,7 +16,36 @@ pub struct LockoutsRequest {
     pub limit: i64,
 }
 
+/// What a live view of lockouts shows: a page of the listing, the counts
+/// of every account it holds, and recent failed sign-ins.
+#[derive(Debug, Clone, Default)]
+pub struct LockoutsOverview {
+    pub accounts: Vec<UserSummary>,
+    pub failures: Vec<AttemptView>,
+    /// Every account locked or close to locking (`accounts` is one page).
+    pub counts: LockoutCounts,
+}
+
 impl Service {
+    /// A page of the Lockouts listing with its counts, and the `failures`
+    /// most recent failed sign-ins, read at once.
+    pub async fn lockouts_overview(
+        &self,
+        actor: &Actor,
+        request: &LockoutsRequest,
+        failures: i64,
+    ) -> Result<LockoutsOverview> {
+        let ((accounts, counts), failures) = tokio::try_join!(
+            self.lockouts_view(actor, request),
+            self.recent_failures(actor, failures),
+        )?;
+        Ok(LockoutsOverview {
+            accounts,
+            failures,
+            counts,
+        })
+    }
+
     /// Locked accounts, and those at or above half their lock threshold
     /// ("close to locking"), most recent failure first: the first `limit`.
     pub async fn lockouts(&self, actor: &Actor, limit: i64) -> Result<Vec<UserSummary>> {
@@ -77,6 +106,14 @@ impl Service {
         self.store
             .lockout_counts(self.now(), &thresholds(&policies))
             .await
+    }
+
+    /// Listens for accounts being locked or unlocked by anyone (PostgreSQL's
+    /// `keyward_lockouts` notifications), so that a live view reloads at
+    /// once; `None` on SQLite, where a view reloads on its own schedule.
+    pub async fn watch_lockouts(&self, actor: &Actor) -> Result<Option<LockoutListener>> {
+        self.authorize(actor, Action::View, None).await?;
+        self.store.listen_lockouts().await
     }
 
     /// Recent failed sign-ins of any login.

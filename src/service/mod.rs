@@ -9,7 +9,9 @@ mod auth;
 mod background;
 mod blocklist;
 mod calibration;
+mod batch;
 mod clock;
+mod console;
 mod demo;
 mod export;
 mod import;
@@ -24,18 +26,21 @@ mod users;
 pub mod views;
 
 pub use apps::{AppSignIn, Application, IssuedKey, KeyView, SignedInUser};
+pub use audit::AuditFile;
 pub use auth::{Actor, Authenticated, LoginResult, SignInSource};
+pub use batch::Batch;
 pub use clock::Clock;
+pub use console::{FormChoices, PasswordTarget, Session, SignInReply};
 pub use demo::DemoReport;
 pub use export::{
     AuditExport, AuditRecord, GrantRecord, HolderRecord, ResourceExport, ResourceRecord,
     UserExport, UserRecord,
 };
 pub use import::{ImportProblem, ImportRow, ImportSummary, ImportWriter, UserImport};
-pub use lockouts::LockoutsRequest;
+pub use lockouts::{LockoutsOverview, LockoutsRequest};
 pub use passwords::{BulkRequest, PasswordCheck, PendingLink};
 pub use self_service::{ChangeProof, PublicCheck, ResetLinkState};
-pub use users::{NewUser, UserEdit, UserFilter};
+pub use users::{ListCount, NewUser, UserEdit, UserFilter};
 
 use crate::crypto::{HashParams, HashPool, Hasher};
 use crate::domain::audit::AuditKey;

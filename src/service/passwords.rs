@@ -650,7 +650,7 @@ impl Service {
     }
 
     /// Gives every staff user in scope the same new password ("Reset
-    /// Passwords"): one Argon2id hash shared by all (DESIGN.md "Credentials"),
+    /// Passwords"): one Argon2id hash shared by all (docs/ARCHITECTURE.md "Credentials"),
     /// written in one transaction. Needs a recent step-up. `progress` is
     /// called as chunks complete; `cancel` rolls everything back.
     pub async fn bulk_reset(

@@ -28,6 +28,9 @@ pub struct UserFilter {
     pub after: Option<Cursor>,
     /// List the page before `after` instead of after it (still in order).
     pub backward: bool,
+    /// The sort the other way round (Z to A, oldest sign-in first); paging
+    /// forward and backward follow it.
+    pub descending: bool,
     pub limit: i64,
 }
 
@@ -58,6 +61,17 @@ pub struct UserEdit {
 /// Longest search text accepted (a paste of a novel is cut, not an error).
 const SEARCH_MAX: usize = 128;
 
+/// How many users a listing holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListCount {
+    pub n: i64,
+    /// PostgreSQL's estimate, not a count.
+    pub estimate: bool,
+}
+
+/// A whole table at least this large is estimated rather than counted.
+const ESTIMATE_FROM: i64 = 100_000;
+
 impl Service {
     pub(crate) async fn policy_index(&self) -> Result<PolicyIndex> {
         let rows = self.store.policies().await?;
@@ -87,56 +101,14 @@ impl Service {
         allowed?;
         let policies = policies?;
         let now = self.now();
-        let cutoff = |portal: bool| {
-            let days = policies
-                .rows
-                .iter()
-                .find(|(r, _)| r.name == if portal { "portal" } else { "default" })
-                .map(|(_, p)| p.revalidate_after_days)
-                .unwrap_or(90);
-            now - chrono::Duration::days(if days == 0 { 36_500 } else { days as i64 })
-        };
-        let resource_id = match &filter.resource {
-            Some(name) => Some(
-                self.store
-                    .resource_by_name(name)
-                    .await?
-                    .ok_or_else(|| {
-                        Error::NotFound(format!("no resource named {:?}", clip(name, 64)))
-                    })?
-                    .id,
-            ),
-            None => None,
-        };
         let limit = if filter.limit <= 0 {
             50
         } else {
             filter.limit.min(1000)
         };
-        let query = UserQuery {
-            search: filter.search.as_ref().map(|s| {
-                s.chars()
-                    .filter(|c| !c.is_control())
-                    .take(SEARCH_MAX)
-                    .collect()
-            }),
-            status: filter.status,
-            kind: filter.kind,
-            role: filter.role,
-            resource_id,
-            sort: filter.sort,
-            after: filter.after.clone(),
-            backward: filter.backward,
-            limit: limit + 1,
-            now,
-            inactive_before: (cutoff(false), cutoff(true)),
-            password_expired_before: policies
-                .rows
-                .iter()
-                .filter(|(_, p)| p.max_age_days > 0)
-                .map(|(r, p)| (r.id, now - chrono::Duration::days(p.max_age_days as i64)))
-                .collect(),
-        };
+        let query = self
+            .listing_query(filter, &policies, now, limit + 1)
+            .await?;
         let mut rows = self.store.list_users(&query).await?;
         // One row more than asked says whether the listing goes on.
         let more = rows.len() as i64 > limit;
@@ -163,6 +135,93 @@ impl Service {
         };
         let items = rows.iter().map(|r| summarize(r, &policies, now)).collect();
         Ok(Page { items, next, prev })
+    }
+
+    /// The store's query for `filter` (`limit` rows), with the inactivity
+    /// and password-age cut-offs of `policies` at `now`.
+    async fn listing_query(
+        &self,
+        filter: &UserFilter,
+        policies: &PolicyIndex,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: i64,
+    ) -> Result<UserQuery> {
+        let cutoff = |portal: bool| {
+            let days = policies
+                .rows
+                .iter()
+                .find(|(r, _)| r.name == if portal { "portal" } else { "default" })
+                .map(|(_, p)| p.revalidate_after_days)
+                .unwrap_or(90);
+            now - chrono::Duration::days(if days == 0 { 36_500 } else { days as i64 })
+        };
+        let resource_id = match &filter.resource {
+            Some(name) => Some(
+                self.store
+                    .resource_by_name(name)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::NotFound(format!("no resource named {:?}", clip(name, 64)))
+                    })?
+                    .id,
+            ),
+            None => None,
+        };
+        Ok(UserQuery {
+            search: filter.search.as_ref().map(|s| {
+                s.chars()
+                    .filter(|c| !c.is_control())
+                    .take(SEARCH_MAX)
+                    .collect()
+            }),
+            status: filter.status,
+            kind: filter.kind,
+            role: filter.role,
+            resource_id,
+            sort: filter.sort,
+            after: filter.after.clone(),
+            backward: filter.backward,
+            descending: filter.descending,
+            limit,
+            now,
+            inactive_before: (cutoff(false), cutoff(true)),
+            password_expired_before: policies
+                .rows
+                .iter()
+                .filter(|(_, p)| p.max_age_days > 0)
+                .map(|(r, p)| (r.id, now - chrono::Duration::days(p.max_age_days as i64)))
+                .collect(),
+        })
+    }
+
+    /// How many users `filter` lists in all (its search and filters; not its
+    /// cursor): counted, or on PostgreSQL for the whole unfiltered listing
+    /// of a large table, PostgreSQL's estimate (`estimate` is then true).
+    /// Counting a filtered million takes up to a second or so: the console
+    /// asks after the page has shown.
+    pub async fn count_listed(&self, actor: &Actor, filter: &UserFilter) -> Result<ListCount> {
+        let (allowed, policies) = tokio::join!(
+            self.authorize(actor, Action::View, None),
+            self.policy_index()
+        );
+        allowed?;
+        let policies = policies?;
+        let unfiltered = filter.search.as_deref().is_none_or(|s| s.trim().is_empty())
+            && filter.status.is_none()
+            && filter.kind.is_none()
+            && filter.role.is_none()
+            && filter.resource.is_none();
+        if unfiltered
+            && let Some(n) = self.store.estimate_users().await?
+            && n >= ESTIMATE_FROM
+        {
+            return Ok(ListCount { n, estimate: true });
+        }
+        let query = self.listing_query(filter, &policies, self.now(), 1).await?;
+        Ok(ListCount {
+            n: self.store.count_listed(&query).await?,
+            estimate: false,
+        })
     }
 
     /// Everything about one user.

@@ -1,10 +1,10 @@
 //! What the service answers: plain serialisable views of users, policies,
 //! resources and audit entries, shared by the console and `--json` output.
 
+use crate::domain::listing::{Cursor, UserSort};
 use crate::domain::policy::Policy;
 use crate::domain::user::{Badges, LockBadge, LockState, inactivity, must_change_reason};
 use crate::store::rows::{AttemptRow, AuditRow, GrantRow, HolderRow, PolicyRow, UserRow};
-use crate::store::{Cursor, UserSort};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -48,8 +48,8 @@ pub struct UserSummary {
 
 impl UserSummary {
     /// This account's place in the Lockouts order.
-    pub fn lock_cursor(&self) -> crate::store::LockCursor {
-        crate::store::LockCursor::at(self.id, self.last_failure_at)
+    pub fn lock_cursor(&self) -> crate::domain::listing::LockCursor {
+        crate::domain::listing::LockCursor::at(self.id, self.last_failure_at)
     }
 
     /// This row's position in `sort` order, to page on from it (either way).

@@ -4,79 +4,12 @@
 
 use super::pg_plan::PgPlan;
 use super::rows::{USER_COLUMNS, USERS, UserRow, WITH_CREDENTIALS};
-use super::stmt::{Param, Sql};
-use super::{Pool, Store};
+use super::stmt::{Param, Sql, bind_params};
+use super::{Pool, Store, with_pool};
+pub use crate::domain::listing::{Cursor, StatusFilter, UserSort};
 use crate::domain::{Kind, Role};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
-
-/// Listing order. Each has a keyset cursor so paging never uses OFFSET.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum UserSort {
-    #[default]
-    Login,
-    Name,
-    /// Most recent sign-in first; never signed in last.
-    LastLogin,
-}
-
-/// A position in a listing: the sort key of one row. A forward page starts
-/// strictly after it, a backward page ends strictly before it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cursor {
-    Login(String),
-    Name(String, i64),
-    LastLogin(DateTime<Utc>, i64),
-}
-
-impl Cursor {
-    /// The cursor at the row with these keys, in `sort` order (what the
-    /// listing's ORDER BY compares).
-    pub fn at(
-        sort: UserSort,
-        id: i64,
-        login: &str,
-        name: &str,
-        last_login_at: Option<DateTime<Utc>>,
-    ) -> Cursor {
-        match sort {
-            UserSort::Login => Cursor::Login(login.to_ascii_lowercase()),
-            UserSort::Name => Cursor::Name(name.to_ascii_lowercase(), id),
-            UserSort::LastLogin => {
-                Cursor::LastLogin(last_login_at.unwrap_or_else(super::epoch), id)
-            }
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusFilter {
-    /// Enabled and not locked.
-    Active,
-    Locked,
-    Disabled,
-    MustChange,
-    /// No sign-in since the inactivity cut-off.
-    Inactive,
-}
-
-impl std::str::FromStr for StatusFilter {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s.to_ascii_lowercase().replace('_', "-").as_str() {
-            "active" => StatusFilter::Active,
-            "locked" => StatusFilter::Locked,
-            "disabled" => StatusFilter::Disabled,
-            "must-change" => StatusFilter::MustChange,
-            "inactive" => StatusFilter::Inactive,
-            _ => {
-                return Err(format!(
-                    "unknown status {s:?}: expected active, locked, disabled, must-change or inactive"
-                ));
-            }
-        })
-    }
-}
 
 /// One page request. `search` matches login, name and email case-insensitively:
 /// a prefix for one or two characters, a substring from three on.
@@ -94,6 +27,8 @@ pub struct UserQuery {
     /// Read towards the start of the listing (reversed ORDER BY and keyset
     /// comparison); the rows still come back in listing order.
     pub backward: bool,
+    /// The sort's order reversed (the cursor then compares the other way).
+    pub descending: bool,
     pub limit: i64,
     /// "Now", for lock state.
     pub now: DateTime<Utc>,
@@ -198,9 +133,46 @@ impl Store {
         Ok(rows)
     }
 
-    /// The page's statement, using the search indexes.
-    fn page_sql(&self, q: &UserQuery) -> Sql {
+    /// How many users `q` lists in all (its search and filters; its cursor,
+    /// sort and limit play no part).
+    pub async fn count_listed(&self, q: &UserQuery) -> Result<i64> {
         let mut sql = Sql::new();
+        let conds = self.match_conds(q, &mut sql);
+        let filter = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        let from = if q.status == Some(StatusFilter::MustChange) {
+            USERS
+        } else {
+            "users u"
+        };
+        sql.text = format!("SELECT COUNT(*) FROM {from} {filter}");
+        let (n,) = with_pool!(self, p => bind_params!(sqlx::query_as::<_, (i64,)>(&sql.text), sql)
+            .fetch_one(p)
+            .await)?;
+        Ok(n)
+    }
+
+    /// PostgreSQL's estimate of how many users there are (from its
+    /// statistics, at once); `None` on SQLite or before the table was
+    /// ever analysed.
+    pub async fn estimate_users(&self) -> Result<Option<i64>> {
+        match &self.pool {
+            Pool::Sqlite(_) => Ok(None),
+            Pool::Postgres(p) => {
+                let (n,): (f32,) =
+                    sqlx::query_as("SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass")
+                        .fetch_one(p)
+                        .await?;
+                Ok((n >= 0.0).then_some(n as i64))
+            }
+        }
+    }
+
+    /// The search and filter conditions of `q` (not its cursor).
+    fn match_conds(&self, q: &UserQuery, sql: &mut Sql) -> Vec<String> {
         let mut conds: Vec<String> = Vec::new();
         let term = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty());
 
@@ -249,11 +221,18 @@ impl Store {
             }
         }
 
-        conds.extend(self.filter_conds(q, &mut sql));
+        conds.extend(self.filter_conds(q, sql));
+        conds
+    }
+
+    /// The page's statement, using the search indexes.
+    fn page_sql(&self, q: &UserQuery) -> Sql {
+        let mut sql = Sql::new();
+        let mut conds = self.match_conds(q, &mut sql);
 
         // Login and name ascend, last sign-in descends; reading backward
         // reverses both the order and the keyset comparison.
-        let ascending = (q.sort != UserSort::LastLogin) != q.backward;
+        let ascending = ((q.sort != UserSort::LastLogin) != q.backward) != q.descending;
         let (dir, cmp) = if ascending {
             ("ASC", ">")
         } else {

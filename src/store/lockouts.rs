@@ -1,5 +1,6 @@
 //! The Lockouts listing: accounts locked now, and accounts close to locking
-//! (at least half their policy's lock threshold in failures), most recent
+//! (at least half their policy's lock threshold in failures, and no lock
+//! that ran out since), most recent
 //! failure first. Paged by keyset from the small `users_trouble` index, so
 //! a page costs the same with ten or ten thousand locked accounts, and
 //! counted from that index alone (it covers every column the count reads).
@@ -8,26 +9,9 @@ use super::pg_plan::PgPlan;
 use super::rows::{USER_COLUMNS, UserRow, WITH_CREDENTIALS};
 use super::stmt::{Param, Sql, bind_params};
 use super::{Pool, Store, with_pool};
+pub use crate::domain::listing::{LockCursor, LockoutCounts};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
-
-/// A place in the Lockouts order: the row's last failure (the epoch when it
-/// has none) and its id. Forward pages start at a cursor; backward pages
-/// end just before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LockCursor {
-    pub failed_at: DateTime<Utc>,
-    pub id: i64,
-}
-
-impl LockCursor {
-    pub fn at(id: i64, last_failure_at: Option<DateTime<Utc>>) -> LockCursor {
-        LockCursor {
-            failed_at: last_failure_at.unwrap_or_else(super::epoch),
-            id,
-        }
-    }
-}
 
 /// Each policy's lock threshold, and which policy a user without their own
 /// follows, so that "close to locking" is decided in SQL as the service
@@ -51,13 +35,6 @@ pub struct LockoutsQuery {
     pub from: Option<LockCursor>,
     pub backward: bool,
     pub limit: i64,
-}
-
-/// How many accounts the Lockouts pane concerns, however few it lists.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LockoutCounts {
-    pub locked: i64,
-    pub close: i64,
 }
 
 /// The threshold of a user whose policy is not in [`Thresholds`].
@@ -96,8 +73,11 @@ impl Store {
             threshold.push_str(&format!(" WHEN {id} THEN {n}"));
         }
         threshold.push_str(&format!(" ELSE {FALLBACK_THRESHOLD} END"));
+        // A lock that has run out is not "close to locking": its next
+        // failure counts from one again (store/signin.rs), however many
+        // failures it shows until then.
         let close = format!(
-            "(NOT {locked} AND u.failed_attempts > 0 AND u.failed_attempts * 2 >= {threshold})"
+            "(u.locked_at IS NULL AND u.failed_attempts > 0 AND u.failed_attempts * 2 >= {threshold})"
         );
         (locked, close)
     }

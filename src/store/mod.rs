@@ -23,6 +23,7 @@ mod holders;
 mod import;
 mod listing;
 mod lockouts;
+mod notify;
 mod pg_plan;
 mod policies;
 mod rate_limits;
@@ -46,6 +47,7 @@ pub use listing::{Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
 pub use lockouts::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
 pub use signin::AttemptSource;
 pub use tokens::{NewLink, TokenPurpose};
+pub use notify::LockoutListener;
 pub use users::{NewPassword, NewUserRow, UserFields};
 
 use crate::error::{Error, Result};

@@ -28,7 +28,8 @@ pub(super) fn login_order_search(q: &UserQuery) -> Option<&str> {
         .filter(|t| !t.is_empty())?;
     let only_search =
         q.status.is_none() && q.kind.is_none() && q.role.is_none() && q.resource_id.is_none();
-    (q.sort == UserSort::Login && only_search).then_some(term)
+    // These paths walk the login order forward only.
+    (q.sort == UserSort::Login && only_search && !q.descending).then_some(term)
 }
 
 /// The direction of a page in login order, the keyset condition past its
@@ -111,7 +112,7 @@ impl Store {
     /// and locked took 12 ms this way and 140 ms collecting and sorting
     /// every match; a filter that no match passes reads them all either way.
     pub(super) fn ordered_substring_sql(&self, q: &UserQuery) -> Option<Sql> {
-        if !matches!(self.pool, Pool::Sqlite(_)) || q.sort != UserSort::Login {
+        if !matches!(self.pool, Pool::Sqlite(_)) || q.sort != UserSort::Login || q.descending {
             return None;
         }
         let term = q

@@ -4,12 +4,16 @@
 //! longer waits for are dropped (each request has an id; a new query
 //! forgets the old id).
 //!
-//! This file holds the state and the event loop's entry points (keys,
-//! paste, mouse, ticks); app/commands.rs what each command does, and
-//! app/replies.rs what each answer does.
+//! This file holds the app and the routing of events (keys, pastes, mouse,
+//! answers); app/main.rs the signed-in console's state, app/loading.rs the
+//! loading scheduler (what each pane asks for and when), app/commands.rs
+//! (and commands/, one file per pane) what each command does,
+//! app/replies.rs what each answer does, and app/text.rs the sentences.
 
-use super::effect::{Call, Effect, Event, FormData, Reply, Session, SignInReply};
+use super::effect::{Call, Effect, Event, FormChoices, Reply, Session, SignInReply};
 use super::keys::{self, Cmd};
+use super::new_password::NewPassword;
+use super::panes::Pane;
 use super::panes::audit::{AuditPane, DEBOUNCE_MS, details_text};
 use super::panes::detail::DetailView;
 use super::panes::lockout_window::LockFetch;
@@ -21,17 +25,20 @@ use super::panes::users::UsersPane;
 use super::popups::access::{GrantsDialog, HoldersDialog};
 use super::popups::bulk_reset::BulkResetDialog;
 use super::popups::change_own::ChangeOwnDialog;
+use super::popups::help::Help;
+use super::popups::messages::Messages;
 use super::popups::palette::Palette;
 use super::popups::password::PasswordDialog;
 use super::popups::policy_form::{NewPolicyPrompt, PolicyForm};
 use super::popups::resource_forms::{ResourceForm, UserPicker};
-use super::popups::simple::{Confirm, Message, SecretBox, TypeConfirm};
+use super::popups::simple::{Confirm, Message, TypeConfirm};
 use super::popups::user_form::UserForm;
 use super::popups::{Out, Popup};
 use super::screens::must_change::MustChangeForm;
 use super::screens::setup::SetupForm;
 use super::screens::sign_in::SignInForm;
 use super::theme::Theme;
+use super::view::DetailAfter;
 use crate::error::Error;
 use crate::service::LockoutsRequest;
 use chrono::{DateTime, Duration, Utc};
@@ -41,7 +48,14 @@ use crossterm::event::{
 use std::collections::HashMap;
 
 mod commands;
+mod loading;
+mod main;
 mod replies;
+mod text;
+
+use main::HELD_MAX;
+pub use main::{LOG_MAX, Logged, Main};
+pub use text::{count, friendly, names, shared_warning};
 
 /// Smallest terminal the console draws itself in.
 pub const MIN_WIDTH: u16 = 80;
@@ -62,76 +76,6 @@ pub enum Screen {
     Main(Box<Main>),
 }
 
-/// The signed-in console.
-#[derive(Debug)]
-pub struct Main {
-    pub session: Session,
-    pub pane: usize,
-    pub users: UsersPane,
-    pub detail: Option<DetailView>,
-    pub lockouts: LockoutsPane,
-    pub audit: AuditPane,
-    pub policies: PoliciesPane,
-    pub resources: ResourcesPane,
-    pub popups: Vec<Popup>,
-    /// The database cannot be reached: shown across the top.
-    pub banner: Option<String>,
-    pub retry_at: Option<DateTime<Utc>>,
-    pub retry_secs: i64,
-    /// A short note in the status line ("unlocked anna.b").
-    pub note: Option<(String, DateTime<Utc>)>,
-    pub last_input: DateTime<Utc>,
-    pub form_data: Option<FormData>,
-}
-
-impl Main {
-    /// The key tables of the current view, with their help headings. Key
-    /// handling, the status line and the help overlay all use this.
-    pub fn key_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
-        if self.pane == RESOURCES_PANE {
-            if self.resources.access.is_some() {
-                vec![
-                    ("Access", keys::ACCESS),
-                    ("Moving", keys::MOVEMENT),
-                    ("Everywhere", keys::GLOBAL),
-                ]
-            } else {
-                vec![
-                    ("Resources", keys::RESOURCES),
-                    ("Moving", keys::MOVEMENT),
-                    ("Everywhere", keys::GLOBAL),
-                ]
-            }
-        } else if self.pane == POLICIES_PANE {
-            vec![
-                ("Policies", keys::POLICIES),
-                ("Moving", keys::MOVEMENT),
-                ("Everywhere", keys::GLOBAL),
-            ]
-        } else if self.pane == AUDIT_PANE {
-            vec![
-                ("Audit", keys::AUDIT),
-                ("Moving", keys::MOVEMENT),
-                ("Everywhere", keys::GLOBAL),
-            ]
-        } else if self.pane == LOCKOUTS_PANE {
-            vec![
-                ("Lockouts", keys::LOCKOUTS),
-                ("Moving", keys::MOVEMENT),
-                ("Everywhere", keys::GLOBAL),
-            ]
-        } else if self.detail.is_some() {
-            vec![("User", keys::DETAIL), ("Everywhere", keys::GLOBAL)]
-        } else {
-            vec![
-                ("Users", keys::USERS),
-                ("Moving", keys::MOVEMENT),
-                ("Everywhere", keys::GLOBAL),
-            ]
-        }
-    }
-}
-
 /// Who waits for a request's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Waiter {
@@ -140,12 +84,11 @@ enum Waiter {
     Users {
         fetch: Fetch,
     },
+    UserCount,
     Detail,
-    /// The popup that has this id as its pending request.
+    /// The popup that `waits_for` this id.
     Popup,
-    /// The user form asked to reload the user after a conflict.
-    FormReload,
-    FormData,
+    FormChoices,
     Ping,
     Lockouts {
         fetch: LockFetch,
@@ -156,22 +99,17 @@ enum Waiter {
     Verdict,
     /// A change whose result goes to the status line.
     Note,
-    /// The bulk-reset dialog's account count.
-    BulkCount,
     Policies,
+    PolicyCounts,
     Resources,
     Access,
-    Picker,
+    /// A password's checklist, for the form whose `NewPassword` waits for it.
+    Check,
+    /// Whether lock notifications were set up.
+    Watch,
+    /// Which logins are shared, for the confirmation in `Main::asking`.
+    Shared,
 }
-
-/// Index of the Resources pane.
-pub const RESOURCES_PANE: usize = 1;
-/// Index of the Policies pane.
-pub const POLICIES_PANE: usize = 2;
-/// Index of the Lockouts pane.
-pub const LOCKOUTS_PANE: usize = 3;
-/// Index of the Audit pane.
-pub const AUDIT_PANE: usize = 4;
 
 #[derive(Debug)]
 pub struct App {
@@ -184,6 +122,8 @@ pub struct App {
     pub export_dir: std::path::PathBuf,
     next_id: u64,
     waiting: HashMap<u64, Waiter>,
+    /// Lock notifications were asked for (once per console).
+    watching: bool,
 }
 
 impl App {
@@ -197,6 +137,7 @@ impl App {
             export_dir: std::env::current_dir().unwrap_or_default(),
             next_id: 1,
             waiting: HashMap::new(),
+            watching: false,
         }
     }
 
@@ -232,6 +173,53 @@ impl App {
 
     pub fn update(&mut self, event: Event, now: DateTime<Utc>) -> Vec<Effect> {
         self.now = now;
+        let mut effects = self.handle(event);
+        if !effects.iter().any(|e| matches!(e, Effect::Quit)) {
+            effects.extend(self.schedule_check());
+        }
+        effects
+    }
+
+    /// Sends the focused password's checklist to the worker when it changed
+    /// and no check of it is under way (see new_password.rs).
+    fn schedule_check(&mut self) -> Option<Effect> {
+        let (input, password) = self.active_password()?.next_check()?;
+        let input = Box::new(input);
+        let effect = self.call(Waiter::Check, Call::CheckPassword { input, password });
+        if let (Effect::Call { id, .. }, Some(pw)) = (&effect, self.active_password()) {
+            pw.sent(*id);
+        }
+        Some(effect)
+    }
+
+    /// The new password of the form that has focus, if it has one.
+    fn active_password(&mut self) -> Option<&mut NewPassword> {
+        match &mut self.screen {
+            Screen::Setup(f) => Some(&mut f.pw),
+            Screen::MustChange(f) => Some(&mut f.pw),
+            Screen::Main(m) => m
+                .popups
+                .last_mut()
+                .and_then(|p| p.view_mut().new_password()),
+            _ => None,
+        }
+    }
+
+    /// Every new password on screen or in a popup, focused or not.
+    fn all_passwords(&mut self) -> Vec<&mut NewPassword> {
+        match &mut self.screen {
+            Screen::Setup(f) => vec![&mut f.pw],
+            Screen::MustChange(f) => vec![&mut f.pw],
+            Screen::Main(m) => m
+                .popups
+                .iter_mut()
+                .filter_map(|p| p.view_mut().new_password())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn handle(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Key(key) => {
                 if key.kind == KeyEventKind::Release {
@@ -254,18 +242,28 @@ impl App {
             }
             Event::Tick => self.tick(),
             Event::Progress { id, done, total } => {
-                if let Some(Popup::BulkReset(d)) = self
+                if let Some(p) = self
                     .main()
-                    .and_then(|m| m.popups.iter_mut().find(|p| p.pending() == Some(id)))
+                    .and_then(|m| m.popups.iter_mut().find(|p| p.view().waits_for(id)))
                 {
-                    d.progress(done, total);
+                    p.view_mut().progress(done, total);
                 }
                 Vec::new()
             }
-            Event::Reply { id, reply } => match self.waiting.remove(&id) {
-                Some(waiter) => self.reply(id, waiter, reply),
-                None => Vec::new(),
-            },
+            Event::Reply { id, reply } => {
+                let mut effects = match self.waiting.remove(&id) {
+                    Some(waiter) => self.reply(id, waiter, reply),
+                    None => Vec::new(),
+                };
+                effects.extend(self.replay_held());
+                effects
+            }
+            Event::LockoutsChanged => {
+                if let Some(m) = self.main() {
+                    m.lockouts.changed();
+                }
+                Vec::new()
+            }
         }
     }
 
@@ -275,26 +273,27 @@ impl App {
             Screen::SignIn(f) => f.paste(text),
             Screen::MustChange(f) => f.paste(text),
             Screen::Main(m) => {
-                m.last_input = self.now;
-                match m.popups.last_mut() {
-                    Some(Popup::Password(p)) => p.paste(text),
-                    Some(Popup::UserForm(p)) => p.paste(text),
-                    Some(Popup::ChangeOwn(p)) => p.paste(text),
-                    Some(Popup::StepUp(p)) => p.password.paste(text),
-                    Some(Popup::BulkReset(p)) => p.paste(text),
-                    Some(Popup::PolicyForm(p)) => p.paste(text),
-                    Some(Popup::NewPolicy(p)) => p.name.paste(text),
-                    Some(Popup::ResourceForm(p)) => p.paste(text),
-                    Some(Popup::UserPicker(p)) => p.search.paste(text),
-                    Some(Popup::Holders(p)) => p.paste(text),
-                    Some(Popup::Palette(p)) => p.input.paste(text),
-                    Some(Popup::TypeConfirm(p)) => p.field.paste(text),
-                    Some(_) => {}
-                    None if m.users.editing_filter => {
-                        m.users.filter.paste(text);
-                        return self.search_typed();
+                let now = self.now;
+                m.last_input = now;
+                let pasted = match m.popups.last_mut() {
+                    Some(p) => p.view_mut().paste(text),
+                    None if m.pane == Pane::Audit && m.audit.editing_filter => {
+                        let pasted = m.audit.filter.paste(text);
+                        m.audit.debounce_until = Some(now);
+                        pasted
                     }
-                    None => {}
+                    None if m.pane == Pane::Lockouts && m.lockouts.editing_filter => {
+                        m.lockouts.filter.paste(text)
+                    }
+                    None if m.users.editing_filter => match m.users.filter.paste(text) {
+                        Ok(()) => return self.search_typed(),
+                        Err(e) => Err(e),
+                    },
+                    None => Ok(()),
+                };
+                // A paste that does not fit is refused whole, and said so.
+                if let Err(why) = pasted {
+                    m.warn(why, now);
                 }
             }
             Screen::Starting { .. } => {}
@@ -341,44 +340,35 @@ impl App {
         let Some(m) = self.main() else {
             return Vec::new();
         };
-        // 1. The topmost popup takes every key.
+        // 1. The topmost popup takes every key (F1 shows its keys).
         if let Some(top) = m.popups.last_mut() {
-            let out = match top {
-                Popup::Help { scroll } => match key.code {
-                    KeyCode::Up | KeyCode::Char('k') => {
-                        *scroll = scroll.saturating_sub(1);
-                        Out::None
-                    }
-                    KeyCode::Down | KeyCode::Char('j') => {
-                        *scroll = scroll.saturating_add(1);
-                        Out::None
-                    }
-                    KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {
-                        Out::Close
-                    }
-                    _ => Out::None,
-                },
-                Popup::Palette(p) => p.key(&key),
-                Popup::Message(p) => p.key(&key),
-                Popup::Confirm(p) => p.key(&key),
-                Popup::TypeConfirm(p) => p.key(&key),
-                Popup::Secret(p) => p.key(&key),
-                Popup::Password(p) => p.key(&key),
-                Popup::UserForm(p) => p.key(&key),
-                Popup::Holders(p) => p.key(&key),
-                Popup::Grants(p) => p.key(&key),
-                Popup::ChangeOwn(p) => p.key(&key),
-                Popup::StepUp(p) => p.key(&key),
-                Popup::BulkReset(p) => p.key(&key),
-                Popup::PolicyForm(p) => p.key(&key),
-                Popup::NewPolicy(p) => p.key(&key),
-                Popup::ResourceForm(p) => p.key(&key),
-                Popup::UserPicker(p) => p.key(&key),
-            };
-            return self.popup_out(out);
+            if key.code == KeyCode::F(1) {
+                m.popups.push(Popup::from(Help::default()));
+                return Vec::new();
+            }
+            let out = top.view_mut().key(&key);
+            let index = m.popups.len() - 1;
+            return self.popup_out(index, out);
         }
-        // 2. The filter fields, while they have focus.
-        if m.pane == AUDIT_PANE && m.audit.editing_filter {
+        // 2. A pane still waiting for its first rows holds the keys, in
+        //    order, until they come (a key typed before the Policies pane
+        //    had loaded used to act on an empty list).
+        //    Keys that work everywhere (another pane, help, quit) act at
+        //    once unless keys are already held, which they must follow.
+        let pane = m.pane;
+        let holding = m.held.iter().any(|(p, _)| *p == pane);
+        let global = {
+            let tables: Vec<&[keys::Binding]> = m.key_sections().iter().map(|(_, t)| *t).collect();
+            keys::lookup(&tables, &key, m.session.actor.role).is_some_and(is_global)
+        };
+        if holding || (!m.pane_ready() && !global) {
+            if m.held.len() < HELD_MAX {
+                m.held.push((pane, key));
+            }
+            return Vec::new();
+        }
+        // 3. The filter fields, while they have focus.
+        if m.pane == Pane::Audit && m.audit.editing_filter {
             match key.code {
                 KeyCode::Enter => {
                     m.audit.editing_filter = false;
@@ -397,7 +387,7 @@ impl App {
             }
             return Vec::new();
         }
-        if m.pane == LOCKOUTS_PANE && m.lockouts.editing_filter {
+        if m.pane == Pane::Lockouts && m.lockouts.editing_filter {
             match key.code {
                 KeyCode::Enter => m.lockouts.editing_filter = false,
                 KeyCode::Esc => {
@@ -410,7 +400,7 @@ impl App {
             }
             return Vec::new();
         }
-        if m.users.editing_filter && m.pane == 0 && m.detail.is_none() {
+        if m.users.editing_filter && m.pane == Pane::Users && m.detail.is_none() {
             match key.code {
                 KeyCode::Enter => m.users.editing_filter = false,
                 KeyCode::Esc => {
@@ -429,8 +419,22 @@ impl App {
             }
             return self.search_typed();
         }
-        // 3. The key tables of the current view.
+        // 4. A popup that opens by its own key, then the key tables of the
+        //    current view.
         let role = m.session.actor.role;
+        let opener = m
+            .openers()
+            .find(|op| keys::lookup(&[op.keys], &key, role).is_some());
+        if let Some(op) = opener {
+            let Some((popup, call)) = (op.open)(m) else {
+                return Vec::new();
+            };
+            m.popups.push(popup);
+            return match call {
+                Some(call) => self.call_for_top(call),
+                None => Vec::new(),
+            };
+        }
         let tables: Vec<&[keys::Binding]> = m.key_sections().iter().map(|(_, t)| *t).collect();
         match keys::lookup(&tables, &key, role) {
             Some(cmd) => self.command(cmd),
@@ -438,147 +442,33 @@ impl App {
         }
     }
 
-    /// Lists the first page for a new search, filter or sort.
-    fn reload_users(&mut self) -> Vec<Effect> {
-        self.fetch_users(Fetch::Search)
-    }
-
-    /// Asks for a page of users; one that replaces the window voids every
-    /// older users request, so their answers are dropped.
-    fn fetch_users(&mut self, fetch: Fetch) -> Vec<Effect> {
-        if fetch.replaces() {
-            self.forget(|w| matches!(w, Waiter::Users { .. }));
-        }
+    /// Makes the keys held for the current pane once it is ready; keys
+    /// held for another pane are dropped (the user went elsewhere).
+    fn replay_held(&mut self) -> Vec<Effect> {
         let Some(m) = self.main() else {
             return Vec::new();
         };
-        m.users.loading = true;
-        let filter = m.users.request(fetch);
-        vec![self.call(Waiter::Users { fetch }, Call::ListUsers { filter })]
-    }
-
-    /// Searches for the filter text as typed, at once, unless a search is
-    /// already under way: its answer searches again if the text changed
-    /// meanwhile, so at most one search is in flight.
-    fn search_typed(&mut self) -> Vec<Effect> {
-        let searching = self.searching();
-        let Some(m) = self.main() else {
-            return Vec::new();
-        };
-        let typed = m.users.filter.value();
-        if searching || (typed == m.users.search && m.users.loaded) {
+        if m.held.is_empty() || !m.pane_ready() {
             return Vec::new();
         }
-        m.users.search = typed.to_string();
-        m.users.selected = 0;
-        m.users.offset = 0;
-        self.reload_users()
-    }
-
-    /// Whether a new search, filter or sort is being listed.
-    fn searching(&self) -> bool {
-        self.waiting.values().any(|w| {
-            *w == Waiter::Users {
-                fetch: Fetch::Search,
+        let pane = m.pane;
+        let held: Vec<KeyEvent> = std::mem::take(&mut m.held)
+            .into_iter()
+            .filter(|(p, _)| *p == pane)
+            .map(|(_, k)| k)
+            .collect();
+        let mut effects = Vec::new();
+        for key in held {
+            effects.extend(self.main_key(key));
+            if effects.iter().any(|e| matches!(e, Effect::Quit)) {
+                break;
             }
-        })
-    }
-
-    fn refresh(&mut self) -> Vec<Effect> {
-        // The window is reloaded where it is, unless its rows are about to
-        // give way to a new search anyway: then that search runs again.
-        let searching = self.searching();
-        let reload = self.main().map(|m| {
-            if searching {
-                Fetch::Search
-            } else {
-                m.users.reload()
-            }
-        });
-        let mut effects = reload.map(|f| self.fetch_users(f)).unwrap_or_default();
-        self.forget(|w| matches!(w, Waiter::Lockouts { .. } | Waiter::Audit { .. }));
-        self.forget(|w| w == Waiter::Resources || w == Waiter::Access);
-        if let Some(m) = self.main() {
-            m.resources.loaded = false;
-            m.resources.loading = false;
-            m.policies.loaded = false;
-            m.policies.loading = false;
-            m.audit.loaded = false;
-            m.audit.loading = false;
-            // The Lockouts pane reloads at its next tick.
-            m.lockouts.loaded_at = None;
-            m.lockouts.loading = false;
-        }
-        let detail = self
-            .main()
-            .and_then(|m| m.detail.as_ref().map(|d| d.login.clone()));
-        if let Some(login) = detail {
-            effects.push(self.load_detail(login));
-        }
-        let access = self
-            .main()
-            .and_then(|m| m.resources.access.as_ref().map(|a| a.resource.clone()));
-        if let Some(name) = access {
-            effects.push(self.call(Waiter::Access, Call::ResourceUsers { name }));
         }
         effects
     }
 
-    /// Loads the detail view's user, forgetting any earlier detail request so
-    /// that a late answer for another user can never fill this view.
-    fn load_detail(&mut self, login: String) -> Effect {
-        self.forget(|w| w == Waiter::Detail);
-        let effect = self.call(Waiter::Detail, Call::GetUser { login });
-        if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main())
-            && let Some(view) = m.detail.as_mut()
-        {
-            view.request = Some(*id);
-        }
-        effect
-    }
-
-    /// Rows of the Lockouts accounts table that fit on screen.
-    pub fn lockouts_height(&self) -> usize {
-        LockoutsPane::table_rows(self.size.1.saturating_sub(2))
-    }
-
-    /// Asks for Lockouts rows; an answer to an earlier request is dropped.
-    fn fetch_lockouts(&mut self, fetch: LockFetch) -> Effect {
-        self.forget(|w| matches!(w, Waiter::Lockouts { .. }));
-        let request = match self.main() {
-            Some(m) => {
-                m.lockouts.loading = true;
-                m.lockouts.request(fetch)
-            }
-            None => LockoutsRequest::default(),
-        };
-        self.call(Waiter::Lockouts { fetch }, Call::Lockouts { request })
-    }
-
-    /// Moves the Lockouts window when the selection nears one of its ends.
-    fn lockouts_follow(&mut self) -> Vec<Effect> {
-        match self.main().and_then(|m| m.lockouts.wanted()) {
-            Some(fetch) => vec![self.fetch_lockouts(fetch)],
-            None => Vec::new(),
-        }
-    }
-
     fn forget(&mut self, pred: impl Fn(Waiter) -> bool) {
         self.waiting.retain(|_, w| !pred(*w));
-    }
-
-    /// Moves the users window when the selection nears one of its edges.
-    fn prefetch(&mut self) -> Vec<Effect> {
-        let Some(m) = self.main() else {
-            return Vec::new();
-        };
-        if m.detail.is_some() {
-            return Vec::new();
-        }
-        match m.users.wanted() {
-            Some(fetch) => self.fetch_users(fetch),
-            None => Vec::new(),
-        }
     }
 
     /// Wheel scrolls; a click selects a row (only with `ui.mouse = true`).
@@ -588,7 +478,7 @@ impl App {
         let Some(m) = self.main() else {
             return Vec::new();
         };
-        if !m.popups.is_empty() || m.pane != 0 || m.detail.is_some() {
+        if !m.popups.is_empty() || m.pane != Pane::Users || m.detail.is_some() {
             return Vec::new();
         }
         m.last_input = now;
@@ -612,62 +502,14 @@ impl App {
         self.prefetch()
     }
 
-    fn tick(&mut self) -> Vec<Effect> {
+    /// Copies `text` (a login, an email, a target) to the clipboard, and
+    /// says so.
+    fn copy(&mut self, text: String) -> Vec<Effect> {
         let now = self.now;
-        let Some(m) = self.main() else {
-            return Vec::new();
-        };
-        // Idle lock: forget everything on screen and ask for the password.
-        if now - m.last_input > Duration::minutes(m.session.idle_timeout_minutes as i64) {
-            let login = m.session.actor.login.clone();
-            self.waiting.clear();
-            self.screen = Screen::SignIn(SignInForm::locked(&login));
-            return Vec::new();
+        if let Some(m) = self.main() {
+            m.say(format!("copied {text} to the clipboard"), now);
         }
-        if m.note
-            .as_ref()
-            .is_some_and(|(_, at)| now - *at > Duration::seconds(6))
-        {
-            m.note = None;
-        }
-        let mut effects = Vec::new();
-        if m.retry_at.is_some_and(|t| now >= t) {
-            m.retry_at = None;
-            effects.push(self.call(Waiter::Ping, Call::Ping));
-            return effects;
-        }
-        let Some(m) = self.main() else { return effects };
-        if m.pane == RESOURCES_PANE && !m.resources.loaded && !m.resources.loading {
-            m.resources.loading = true;
-            effects.push(self.call(Waiter::Resources, Call::Resources));
-        }
-        let Some(m) = self.main() else { return effects };
-        if m.pane == POLICIES_PANE && !m.policies.loaded && !m.policies.loading {
-            m.policies.loading = true;
-            effects.push(self.call(Waiter::Policies, Call::Policies));
-        }
-        let Some(m) = self.main() else { return effects };
-        if m.pane == AUDIT_PANE && m.popups.is_empty() && can_audit(m) {
-            let a = &mut m.audit;
-            let typed_changed = a.debounce_until.is_some_and(|t| now >= t);
-            if typed_changed || (!a.loaded && !a.loading) {
-                a.debounce_until = None;
-                a.search = a.filter.value().to_string();
-                a.loading = true;
-                let call = Call::Audit {
-                    filter: a.search.clone(),
-                    before: None,
-                };
-                self.forget(|w| matches!(w, Waiter::Audit { .. }));
-                effects.push(self.call(Waiter::Audit { append: false }, call));
-            }
-        }
-        let Some(m) = self.main() else { return effects };
-        if m.pane == LOCKOUTS_PANE && m.popups.is_empty() && m.lockouts.due(now) {
-            let fetch = m.lockouts.refresh();
-            effects.push(self.fetch_lockouts(fetch));
-        }
-        effects
+        vec![Effect::Copy(zeroize::Zeroizing::new(text))]
     }
 
     fn error(&mut self, e: Error) -> Vec<Effect> {
@@ -681,6 +523,9 @@ impl App {
             } else {
                 2
             };
+            if m.banner.is_none() {
+                m.remember(format!("Database unreachable: {e}"), true, now);
+            }
             m.banner = Some(format!(
                 "Database unreachable: {e}. Retrying every {}s; your work on screen is kept.",
                 m.retry_secs
@@ -696,7 +541,9 @@ impl App {
             self.screen = Screen::SignIn(form);
             return Vec::new();
         }
-        m.popups.push(Popup::Message(Message::error(friendly(&e))));
+        let text = friendly(&e);
+        m.remember(text.clone(), true, now);
+        m.popups.push(Popup::from(Message::error(text)));
         Vec::new()
     }
 }
@@ -713,6 +560,7 @@ fn is_global(cmd: Cmd) -> bool {
             | Cmd::GoPane(_)
             | Cmd::Refresh
             | Cmd::ChangeOwnPassword
+            | Cmd::Messages
     )
 }
 
@@ -724,29 +572,4 @@ pub fn can_audit(m: &Main) -> bool {
         None,
     )
     .is_ok()
-}
-
-/// An error as a sentence for the screen, with what to do where it helps.
-pub fn friendly(e: &Error) -> String {
-    match e {
-        Error::Policy(v) => format!("The password does not meet the policy: {}.", v.join("; ")),
-        Error::Conflict(m) if m.contains("someone else changed") => {
-            format!("{m} (Ctrl-L reloads in the form).")
-        }
-        Error::Forbidden(m) => format!("Not allowed: {m}."),
-        Error::StepUpRequired(m) => m.clone(),
-        Error::NotFound(m) => format!(
-            "{}: someone may have deleted or renamed it meanwhile. Press R to refresh the list.",
-            capitalized(m)
-        ),
-        other => capitalized(&other.to_string()),
-    }
-}
-
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
 }

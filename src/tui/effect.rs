@@ -5,10 +5,9 @@
 use crate::domain::policy::Policy;
 use crate::domain::{AccessLevel, Password};
 use crate::error::Error;
-use crate::service::views::{
-    AttemptView, AuditView, NamedPolicy, Page, PolicyView, ResourceView, UserDetail, UserSummary,
-};
+use crate::service::views::{AuditView, Page, PolicyView, ResourceView, UserDetail, UserSummary};
 use crate::service::{Actor, BulkRequest, NewUser, UserEdit, UserFilter};
+pub use crate::service::{FormChoices, LockoutsOverview, PasswordTarget, Session, SignInReply};
 use crossterm::event::{KeyEvent, MouseEvent};
 
 pub type RequestId = u64;
@@ -34,6 +33,9 @@ pub enum Event {
         id: RequestId,
         reply: Reply,
     },
+    /// Some account was locked or unlocked (PostgreSQL notifications, after
+    /// a `Call::WatchLockouts`).
+    LockoutsChanged,
 }
 
 /// What the state machine asks the outside world to do.
@@ -44,6 +46,9 @@ pub enum Effect {
         actor: Option<Actor>,
         call: Call,
     },
+    /// Put this text on the clipboard of the terminal the console runs in
+    /// (OSC 52: it works over SSH). Wiped when dropped.
+    Copy(zeroize::Zeroizing<String>),
     Quit,
 }
 
@@ -74,6 +79,10 @@ pub enum Call {
     ListUsers {
         filter: UserFilter,
     },
+    /// How many users the filter lists in all.
+    CountUsers {
+        filter: UserFilter,
+    },
     GetUser {
         login: String,
     },
@@ -82,7 +91,7 @@ pub enum Call {
         login: String,
     },
     /// Policies and resources for the user form.
-    FormData,
+    FormChoices,
     SetPassword {
         login: String,
         password: Password,
@@ -162,8 +171,10 @@ pub enum Call {
         logins: Vec<String>,
         level: AccessLevel,
     },
-    /// Named policies with their user counts.
+    /// Named policies, without their user counts (fast).
     Policies,
+    /// How many users each policy governs (slow on a million users).
+    PolicyCounts,
     /// Confirms the administrator's password, then saves policy changes.
     SavePolicy {
         name: String,
@@ -198,64 +209,41 @@ pub enum Call {
     UnlockMany {
         logins: Vec<String>,
     },
+    SetDisabledMany {
+        logins: Vec<String>,
+        disabled: bool,
+    },
+    /// A generated temporary password for each user, shown once.
+    TempPasswords {
+        logins: Vec<String>,
+    },
+    /// Which of these logins several people share (and who).
+    SharedLogins {
+        logins: Vec<String>,
+    },
     /// Confirm the signed-in administrator's password again.
     StepUp {
         password: Password,
     },
     Ping,
-}
-
-/// Who a password is for, for the live checklist.
-#[derive(Debug, Clone)]
-pub struct PasswordTarget {
-    pub login: String,
-    pub name: String,
-    pub email: String,
-    pub policy_name: String,
-    pub policy: Policy,
-    pub holders: Vec<String>,
-    /// The user's row version as read.
-    pub version: i64,
-}
-
-/// The signed-in administrator and their session rules.
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub actor: Actor,
-    pub name: String,
-    pub idle_timeout_minutes: u32,
-}
-
-#[derive(Debug)]
-pub enum SignInReply {
-    SignedIn(Session),
-    /// Right password; a new one is needed first.
-    MustChange {
-        login: String,
-        reason: String,
-        target: PasswordTarget,
+    /// Starts listening for locks and unlocks: each one then arrives as an
+    /// `Event::LockoutsChanged`, for as long as the console runs.
+    WatchLockouts,
+    /// The live checklist and strength meter of a password being typed
+    /// (pure, but too slow for the UI task on long input).
+    CheckPassword {
+        input: Box<crate::tui::new_password::CheckInput>,
+        password: Password,
     },
-    Refused(String),
 }
 
-/// Data for the user form's choices.
-#[derive(Debug, Clone, Default)]
-pub struct FormData {
-    /// Every policy, in creation order.
-    pub policies: Vec<NamedPolicy>,
-    /// Every resource's name, in name order.
-    pub resources: Vec<String>,
-    pub staff_policy: Policy,
-    pub portal_policy: Policy,
-}
-
-/// What the Lockouts pane shows.
-#[derive(Debug, Clone, Default)]
-pub struct LockoutsData {
-    pub accounts: Vec<UserSummary>,
-    pub failures: Vec<AttemptView>,
-    /// Every account locked or close to locking (`accounts` is one page).
-    pub counts: crate::store::LockoutCounts,
+/// Secrets to show once: a title, each secret with what it is for (a
+/// login, or nothing when there is one), and what could not be done.
+#[derive(Debug)]
+pub struct Secrets {
+    pub title: String,
+    pub items: Vec<(String, crate::crypto::tokens::Shown)>,
+    pub note: Option<String>,
 }
 
 /// A service answer. Errors travel as they are; the app decides what to show.
@@ -267,17 +255,22 @@ pub enum Reply {
     NeedsSetup(Result<Option<Policy>, Error>),
     SignIn(Result<SignInReply, Error>),
     Users(Result<Page<UserSummary>, Error>),
+    UserCount(Result<crate::service::ListCount, Error>),
     User(Result<UserDetail, Error>),
     PasswordContext(Result<PasswordTarget, Error>),
-    FormData(Result<FormData, Error>),
+    FormChoices(Result<FormChoices, Error>),
     /// A change that succeeded, with a message for the status line.
     Done(Result<String, Error>),
-    /// A secret to show once (temporary password, reset token).
-    Secret(Result<(String, crate::crypto::tokens::Shown), Error>),
+    /// Secrets to show once (temporary passwords, a reset token).
+    Secret(Result<Secrets, Error>),
+    /// The shared logins among those asked about, with their holders.
+    Shared(Result<Vec<(String, Vec<String>)>, Error>),
     Pong(Result<(), Error>),
-    Lockouts(Result<LockoutsData, Error>),
+    Lockouts(Result<LockoutsOverview, Error>),
     Count(Result<i64, Error>),
     Policies(Result<Vec<PolicyView>, Error>),
+    /// Users per policy, by name.
+    PolicyCounts(Result<Vec<(String, i64)>, Error>),
     Resources(Result<Vec<ResourceView>, Error>),
     Grants(Result<Vec<crate::service::views::GrantView>, Error>),
     Audit(Result<Vec<AuditView>, Error>),
@@ -285,4 +278,7 @@ pub enum Reply {
     Verdict(Result<(String, bool), Error>),
     /// The actor with a renewed step-up time.
     SteppedUp(Result<Actor, Error>),
+    Checked(Result<crate::tui::new_password::Checked, Error>),
+    /// Whether locks and unlocks are now notified as they happen.
+    Watching(Result<bool, Error>),
 }

@@ -1,6 +1,8 @@
 //! Form fields: plain text (tui-input) and secrets (never echoed, wiped on
-//! drop). Both take typed keys and pasted text, and cap their length so a
-//! huge paste cannot flood the state.
+//! drop). Both take typed keys and pasted text, and cap their length: a
+//! typed key past the cap does nothing, and a paste that does not fit is
+//! refused whole with a message saying so (a name or a password silently
+//! cut to its first characters is a different name or password).
 
 use crossterm::event::{Event as CtEvent, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
@@ -48,14 +50,34 @@ impl TextField {
         self.input.handle_event(&CtEvent::Key(*key)).is_some()
     }
 
-    /// Inserts pasted text at the cursor: control characters (line breaks)
-    /// are dropped and the length is capped.
-    pub fn paste(&mut self, text: &str) {
+    /// Inserts pasted text at the cursor, control characters (line breaks)
+    /// dropped; refused whole if it does not fit.
+    pub fn paste(&mut self, text: &str) -> Pasted {
         let room = self.max.saturating_sub(self.input.value().chars().count());
-        for c in text.chars().filter(|c| !c.is_control()).take(room) {
+        let clean: Vec<char> = text.chars().filter(|c| !c.is_control()).collect();
+        fits(clean.len(), room, self.max)?;
+        for c in clean {
             self.input.handle(tui_input::InputRequest::InsertChar(c));
         }
+        Ok(())
     }
+}
+
+/// What a paste did: `Err` says why nothing was pasted.
+pub type Pasted = Result<(), String>;
+
+fn fits(len: usize, room: usize, max: usize) -> Pasted {
+    if len <= room {
+        return Ok(());
+    }
+    let left = if room < max {
+        format!(" ({room} left)")
+    } else {
+        String::new()
+    };
+    Err(format!(
+        "Nothing was pasted: the text has {len} characters and this field takes at most {max}{left}."
+    ))
 }
 
 fn clean(s: &str, max: usize) -> String {
@@ -124,12 +146,16 @@ impl SecretField {
         }
     }
 
-    /// Pasted text goes in as typed, without line breaks, capped.
-    pub fn paste(&mut self, text: &str) {
+    /// Pasted text goes in as typed, without line breaks; refused whole if
+    /// it does not fit.
+    pub fn paste(&mut self, text: &str) -> Pasted {
         let room = SECRET_MAX.saturating_sub(self.len());
-        for c in text.chars().filter(|c| *c != '\n' && *c != '\r').take(room) {
+        let len = text.chars().filter(|c| *c != '\n' && *c != '\r').count();
+        fits(len, room, SECRET_MAX)?;
+        for c in text.chars().filter(|c| *c != '\n' && *c != '\r') {
             self.value.push(c);
         }
+        Ok(())
     }
 
     /// What the screen shows: bullets, or the text when revealed.
@@ -147,12 +173,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paste_is_capped_and_cleaned() {
+    fn a_paste_that_does_not_fit_is_refused_whole() {
         let mut f = TextField::new(10);
-        f.paste("line one\nline two");
-        assert_eq!(f.value(), "line oneli");
+        assert!(f.paste("line\none").is_ok());
+        assert_eq!(f.value(), "lineone");
+        let e = f.paste("four").unwrap_err();
+        assert!(e.contains("at most 10 (3 left)"), "{e}");
+        assert_eq!(f.value(), "lineone", "nothing was pasted");
+        let mut name = TextField::new(200);
+        let e = name.paste(&"x".repeat(10_000)).unwrap_err();
+        assert!(e.contains("10000 characters"), "{e}");
+        assert!(name.value().is_empty());
         let mut s = SecretField::default();
-        s.paste(&"x".repeat(5000));
+        assert!(s.paste(&"x".repeat(5000)).is_err());
+        assert!(s.is_empty());
+        s.paste(&"x".repeat(SECRET_MAX)).unwrap();
         assert_eq!(s.len(), SECRET_MAX);
         assert!(s.display().chars().all(|c| c == '•'));
     }

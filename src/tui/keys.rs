@@ -2,6 +2,7 @@
 //! line and the help overlay all read these tables, so they never disagree
 //! (gitui's `commands()`).
 
+use super::panes::Pane;
 use crate::domain::Role;
 use crate::domain::rights::{self, Action};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -14,7 +15,7 @@ pub enum Cmd {
     Palette,
     NextPane,
     PrevPane,
-    GoPane(usize),
+    GoPane(Pane),
     Refresh,
     Filter,
     Up,
@@ -48,6 +49,45 @@ pub enum Cmd {
     CycleRole,
     CycleSort,
     ChangeOwnPassword,
+    Messages,
+    Disable,
+    Enable,
+    /// Reverse the sort.
+    ReverseSort,
+    /// Copy the selected login (or target) to the clipboard.
+    Yank,
+    /// Copy the selected user's email to the clipboard.
+    YankEmail,
+    // In popups.
+    /// Save or confirm (a form's OK).
+    Save,
+    /// Close the popup (asking first if it holds changes).
+    Cancel,
+    NextField,
+    PrevField,
+    /// Show or hide what was typed in password fields.
+    Reveal,
+    /// A generated temporary password instead.
+    Generate,
+    /// Reload the stored values (after a conflict).
+    Reload,
+    /// The focused choice's next value.
+    NextChoice,
+    /// The focused choice's previous value.
+    PrevChoice,
+    /// Move the focus between the buttons.
+    SwitchButton,
+    Yes,
+    No,
+    Add,
+    Remove,
+    /// Complete the palette's command.
+    Complete,
+}
+
+/// Whether `cmd` moves the selection of a list (see [`step`]).
+pub fn is_move(cmd: Cmd) -> bool {
+    step(cmd, 2) != 0
 }
 
 /// How many rows a movement command moves in a list `height` rows high
@@ -75,19 +115,19 @@ pub struct Key {
     pub mods: KeyModifiers,
 }
 
-const fn k(c: char) -> Key {
+pub(crate) const fn k(c: char) -> Key {
     Key {
         code: KeyCode::Char(c),
         mods: KeyModifiers::NONE,
     }
 }
-const fn ctrl(c: char) -> Key {
+pub(crate) const fn ctrl(c: char) -> Key {
     Key {
         code: KeyCode::Char(c),
         mods: KeyModifiers::CONTROL,
     }
 }
-const fn code(code: KeyCode) -> Key {
+pub(crate) const fn code(code: KeyCode) -> Key {
     Key {
         code,
         mods: KeyModifiers::NONE,
@@ -115,7 +155,7 @@ pub struct Binding {
     pub need: Need,
 }
 
-const fn b(
+pub(crate) const fn b(
     keys: &'static [Key],
     label: &'static str,
     help: &'static str,
@@ -182,35 +222,35 @@ pub const GLOBAL: &[Binding] = &[
         &[k('1')],
         "Users",
         "go to the Users pane",
-        Cmd::GoPane(0),
+        Cmd::GoPane(Pane::Users),
         false,
     ),
     b(
         &[k('2')],
         "Resources",
         "go to the Resources pane",
-        Cmd::GoPane(1),
+        Cmd::GoPane(Pane::Resources),
         false,
     ),
     b(
         &[k('3')],
         "Policies",
         "go to the Policies pane",
-        Cmd::GoPane(2),
+        Cmd::GoPane(Pane::Policies),
         false,
     ),
     b(
         &[k('4')],
         "Lockouts",
         "go to the Lockouts pane",
-        Cmd::GoPane(3),
+        Cmd::GoPane(Pane::Lockouts),
         false,
     ),
     b(
         &[k('5')],
         "Audit",
         "go to the Audit pane",
-        Cmd::GoPane(4),
+        Cmd::GoPane(Pane::Audit),
         false,
     ),
     b(
@@ -225,6 +265,13 @@ pub const GLOBAL: &[Binding] = &[
         "my password",
         "change your own password",
         Cmd::ChangeOwnPassword,
+        false,
+    ),
+    b(
+        &[k('L')],
+        "messages",
+        "show the recent messages and errors in full",
+        Cmd::Messages,
         false,
     ),
     b(
@@ -343,8 +390,15 @@ pub const USERS: &[Binding] = &[
     b(
         &[k('s')],
         "sort",
-        "cycle the sort: login, name, last sign-in",
+        "cycle the sort: login, name, last sign-in (▲ ▼ in the header)",
         Cmd::CycleSort,
+        false,
+    ),
+    b(
+        &[k('S')],
+        "reverse",
+        "reverse the sort",
+        Cmd::ReverseSort,
         false,
     ),
     r(
@@ -371,9 +425,44 @@ pub const USERS: &[Binding] = &[
     r(
         &[k('u')],
         "unlock",
-        "unlock the selected user",
+        "unlock the marked users, or the selected one",
         Cmd::Unlock,
         Action::ResetPassword,
+    ),
+    r(
+        &[k('T')],
+        "temp password",
+        "a temporary password for each marked user (or the selected one)",
+        Cmd::TempPassword,
+        Action::ResetPassword,
+    ),
+    r(
+        &[k('d')],
+        "disable",
+        "disable the marked users, or the selected one",
+        Cmd::Disable,
+        Action::ManageUser,
+    ),
+    r(
+        &[k('E')],
+        "enable",
+        "enable the marked users, or the selected one",
+        Cmd::Enable,
+        Action::ManageUser,
+    ),
+    b(
+        &[k('y')],
+        "copy login",
+        "copy the selected login to the clipboard (OSC 52, works over SSH)",
+        Cmd::Yank,
+        false,
+    ),
+    b(
+        &[k('Y')],
+        "copy email",
+        "copy the selected user's email to the clipboard",
+        Cmd::YankEmail,
+        false,
     ),
     r(
         &[k('B')],
@@ -457,6 +546,20 @@ pub const DETAIL: &[Binding] = &[
         Action::ManageResources,
     ),
     b(
+        &[k('y')],
+        "copy login",
+        "copy this user's login to the clipboard",
+        Cmd::Yank,
+        false,
+    ),
+    b(
+        &[k('Y')],
+        "copy email",
+        "copy this user's email to the clipboard",
+        Cmd::YankEmail,
+        false,
+    ),
+    b(
         &[k('k'), code(KeyCode::Up)],
         "scroll up",
         "scroll up",
@@ -503,6 +606,13 @@ pub const LOCKOUTS: &[Binding] = &[
         true,
     ),
     b(
+        &[k('y')],
+        "copy login",
+        "copy the selected login to the clipboard",
+        Cmd::Yank,
+        false,
+    ),
+    b(
         &[code(KeyCode::Enter)],
         "open",
         "open the selected account in the Users pane",
@@ -533,6 +643,13 @@ pub const AUDIT: &[Binding] = &[
         "show the entry's details (before/after)",
         Cmd::Open,
         true,
+    ),
+    b(
+        &[k('y')],
+        "copy target",
+        "copy the selected entry's target to the clipboard",
+        Cmd::Yank,
+        false,
     ),
     b(
         &[k('v')],
@@ -592,8 +709,8 @@ pub const RESOURCES: &[Binding] = &[
 /// Who has access to one resource.
 pub const ACCESS: &[Binding] = &[
     r(
-        &[k('g')],
-        "grant",
+        &[k('a')],
+        "add",
         "grant access to users picked with search and marks",
         Cmd::Grants,
         Action::ManageResources,
@@ -650,9 +767,11 @@ impl Key {
     pub fn matches(&self, ev: &KeyEvent) -> bool {
         let mods = ev.modifiers - KeyModifiers::SHIFT;
         match (self.code, ev.code) {
-            // Upper-case letters arrive with SHIFT on some terminals and without on others.
-            (KeyCode::Char(a), KeyCode::Char(c)) => {
-                a == c && mods == self.mods - KeyModifiers::SHIFT
+            // Upper-case letters arrive with SHIFT on some terminals and
+            // without on others; crossterm reports Shift-Tab as BackTab
+            // with SHIFT set.
+            (KeyCode::Char(_), KeyCode::Char(_)) | (KeyCode::BackTab, KeyCode::BackTab) => {
+                self.code == ev.code && mods == self.mods - KeyModifiers::SHIFT
             }
             (a, c) => a == c && ev.modifiers == self.mods,
         }
@@ -673,6 +792,10 @@ impl Key {
             KeyCode::End => "End".into(),
             KeyCode::PageUp => "PgUp".into(),
             KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::Delete => "Del".into(),
+            KeyCode::F(n) => format!("F{n}"),
             other => format!("{other:?}"),
         };
         if self.mods.contains(KeyModifiers::CONTROL) {
@@ -703,6 +826,153 @@ impl Binding {
             .collect::<Vec<_>>()
             .join("/")
     }
+}
+
+/// The keys bound more than once among these tables (a view's tables are
+/// looked up together, so the second binding could never be reached): one
+/// line per conflict, naming the key and both helps.
+pub fn conflicts(sections: &[(&str, &[Binding])]) -> Vec<String> {
+    let mut seen: Vec<(Key, &str)> = Vec::new();
+    let mut out = Vec::new();
+    for (_, table) in sections {
+        for b in table.iter() {
+            for key in b.keys {
+                match seen.iter().find(|(k, _)| k == key) {
+                    Some((_, first)) => out.push(format!(
+                        "{} is bound to both \"{first}\" and \"{}\"",
+                        key.label(),
+                        b.help
+                    )),
+                    None => seen.push((*key, b.help)),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A view's key tables with their help headings, in lookup order.
+pub type Sections = Vec<(&'static str, &'static [Binding])>;
+
+/// The command `ev` is bound to in a popup's tables (popups' keys need no
+/// right: the action they lead to is checked where it is done).
+pub fn popup_cmd(sections: &[(&str, &[Binding])], ev: &KeyEvent) -> Option<Cmd> {
+    sections
+        .iter()
+        .flat_map(|(_, t)| t.iter())
+        .find(|b| b.keys.iter().any(|k| k.matches(ev)))
+        .map(|b| b.cmd)
+}
+
+/// The keys every form shares: save and cancel (with [`FIELDS`] to move
+/// between its fields).
+pub const FORM: &[Binding] = &[
+    b(
+        &[ctrl('s')],
+        "save",
+        "save (OK) from any field",
+        Cmd::Save,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        "cancel",
+        "close (asks first if something was changed)",
+        Cmd::Cancel,
+        true,
+    ),
+];
+
+/// Moving between a form's fields.
+pub const FIELDS: &[Binding] = &[
+    b(
+        &[code(KeyCode::Tab), code(KeyCode::Down)],
+        "next",
+        "the next field",
+        Cmd::NextField,
+        false,
+    ),
+    b(
+        &[code(KeyCode::BackTab), code(KeyCode::Up)],
+        "previous",
+        "the field before",
+        Cmd::PrevField,
+        false,
+    ),
+];
+
+/// Forms with password fields.
+pub const REVEAL: &[Binding] = &[b(
+    &[ctrl('r')],
+    "show",
+    "show or hide what was typed in password fields",
+    Cmd::Reveal,
+    true,
+)];
+
+/// While a choice (a kind, a role, a level, a toggle) has focus.
+pub const CHOOSE: &[Binding] = &[
+    b(
+        &[k(' '), code(KeyCode::Right)],
+        "change",
+        "the next value",
+        Cmd::NextChoice,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Left)],
+        "back",
+        "the value before",
+        Cmd::PrevChoice,
+        false,
+    ),
+];
+
+/// Moving in a popup's list.
+pub const LIST: &[Binding] = &[
+    b(
+        &[k('k'), code(KeyCode::Up)],
+        "up",
+        "move up",
+        Cmd::Up,
+        false,
+    ),
+    b(
+        &[k('j'), code(KeyCode::Down)],
+        "down",
+        "move down",
+        Cmd::Down,
+        false,
+    ),
+];
+
+/// Esc closes a popup that holds nothing to lose.
+pub const CLOSE: &[Binding] = &[b(
+    &[code(KeyCode::Esc)],
+    "close",
+    "close",
+    Cmd::Cancel,
+    true,
+)];
+
+/// Enter in a form: the next field, and in the last one, save.
+pub const ENTER_NEXT: &[Binding] = &[b(
+    &[code(KeyCode::Enter)],
+    "next/OK",
+    "the next field; in the last one, save",
+    Cmd::Save,
+    true,
+)];
+
+/// Moves a form's focus for NextField/PrevField among `count` fields;
+/// false for any other command.
+pub fn focus_move(cmd: Option<Cmd>, focus: &mut usize, count: usize) -> bool {
+    match cmd {
+        Some(Cmd::NextField) => *focus = (*focus + 1) % count,
+        Some(Cmd::PrevField) => *focus = (*focus + count - 1) % count,
+        _ => return false,
+    }
+    true
 }
 
 /// The command bound to `ev` in the first table that has it.
@@ -754,18 +1024,5 @@ mod tests {
             ),
             None
         );
-    }
-
-    #[test]
-    fn no_key_bound_twice_in_one_view() {
-        for tables in [&[USERS, MOVEMENT, GLOBAL][..], &[DETAIL, GLOBAL][..]] {
-            let mut seen = Vec::new();
-            for bnd in tables.iter().flat_map(|t| t.iter()) {
-                for key in bnd.keys {
-                    assert!(!seen.contains(key), "{key:?} bound twice");
-                    seen.push(*key);
-                }
-            }
-        }
     }
 }

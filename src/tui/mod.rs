@@ -5,6 +5,7 @@
 //! lifecycle.
 
 pub mod app;
+pub mod clipboard;
 pub mod effect;
 pub mod fields;
 pub mod keys;
@@ -13,8 +14,10 @@ pub mod panes;
 pub mod popups;
 pub mod render;
 pub mod screens;
+pub mod table;
 pub mod terminal;
 pub mod theme;
+pub mod view;
 pub mod widgets;
 pub mod worker;
 
@@ -27,13 +30,27 @@ use crossterm::event::{Event as CtEvent, EventStream};
 use effect::{Effect, Event};
 use futures::StreamExt;
 use std::io::IsTerminal;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 use theme::Theme;
 use tokio::sync::mpsc;
 use worker::Worker;
 
 /// How often the clock ticks (debounce, countdowns, idle lock, retries).
 const TICK: Duration = Duration::from_millis(100);
+
+/// Longest the loop takes queued events before it draws again, so that the
+/// screen follows text arriving faster than it is typed.
+const BATCH: Duration = Duration::from_millis(25);
+
+/// Whether `ev` is Ctrl-C, which quits from anywhere.
+fn is_ctrl_c(ev: &crossterm::event::KeyEvent) -> bool {
+    use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+    ev.code == KeyCode::Char('c')
+        && ev.modifiers.contains(KeyModifiers::CONTROL)
+        && ev.kind != KeyEventKind::Release
+}
 
 /// Opens the console on the configured database and runs until quit.
 pub async fn run(config: &Config) -> Result<()> {
@@ -44,13 +61,13 @@ pub async fn run(config: &Config) -> Result<()> {
     }
     // Open the database before taking the terminal, so errors print plainly.
     let service = Service::open(&config.database_url, config.service_config()).await?;
-    let location = service.store().location().to_string();
+    let location = service.database().to_string();
     tracing::info!(database = %location, "console started");
     let mut guard = terminal::enter(config.mouse)
         .map_err(|e| Error::Internal(format!("cannot use the terminal: {e}")))?;
     let result = event_loop(&mut guard, service.clone(), &location).await;
     drop(guard);
-    service.store().close().await;
+    service.close().await;
     tracing::info!("console closed");
     result
 }
@@ -64,17 +81,29 @@ async fn event_loop(
     let size = guard.terminal.size().map_err(io)?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
 
+    // Ctrl-C also raises this flag as it is read, so that it quits even
+    // behind thousands of queued keys.
+    let ctrl_c = Arc::new(AtomicBool::new(false));
     let input = tx.clone();
+    let seen_ctrl_c = ctrl_c.clone();
     let reader = tokio::spawn(async move {
         let mut stream = EventStream::new();
         while let Some(ev) = stream.next().await {
             let ev = match ev {
-                Ok(CtEvent::Key(k)) => Event::Key(k),
+                Ok(CtEvent::Key(k)) => {
+                    if is_ctrl_c(&k) {
+                        seen_ctrl_c.store(true, Ordering::SeqCst);
+                    }
+                    Event::Key(k)
+                }
                 Ok(CtEvent::Paste(s)) => Event::Paste(s),
                 Ok(CtEvent::Resize(w, h)) => Event::Resize(w, h),
                 Ok(CtEvent::Mouse(m)) => Event::Mouse(m),
                 Ok(_) => continue,
-                Err(_) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "terminal input failed");
+                    break;
+                }
             };
             if input.send(ev).is_err() {
                 break;
@@ -105,6 +134,13 @@ async fn event_loop(
             match effect {
                 Effect::Quit => break 'outer,
                 Effect::Call { id, actor, call } => worker.spawn(id, actor, call),
+                Effect::Copy(text) => {
+                    use std::io::Write;
+                    let out = guard.terminal.backend_mut();
+                    out.write_all(clipboard::osc52(&text).as_bytes())
+                        .and_then(|()| out.flush())
+                        .map_err(io)?;
+                }
             }
         }
         guard
@@ -113,9 +149,18 @@ async fn event_loop(
             .map_err(io)?;
         let Some(event) = rx.recv().await else { break };
         effects = app.update(event, Utc::now());
-        // Take everything already queued before drawing again.
-        while let Ok(event) = rx.try_recv() {
+        // Take what is already queued before drawing again, for a moment
+        // at most, and stop at once for Ctrl-C.
+        let started = Instant::now();
+        while !ctrl_c.load(Ordering::SeqCst)
+            && started.elapsed() < BATCH
+            && !effects.iter().any(|e| matches!(e, Effect::Quit))
+        {
+            let Ok(event) = rx.try_recv() else { break };
             effects.extend(app.update(event, Utc::now()));
+        }
+        if ctrl_c.load(Ordering::SeqCst) {
+            break;
         }
     }
     reader.abort();

@@ -2,10 +2,9 @@
 //! hashing); builds rows only for what is visible.
 
 use super::app::{App, MIN_HEIGHT, MIN_WIDTH, Main, Screen};
-use super::keys::Binding;
-use super::panes::PANES;
-use super::popups::{Popup, help};
+use super::panes::Pane;
 use super::theme::Theme;
+use super::view::Ctx;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -55,11 +54,11 @@ fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
         );
     }
     match (m.pane, &m.detail) {
-        (0, Some(d)) => d.render(frame, body, theme, app.now),
-        (0, None) => m.users.render(frame, body, theme, app.now),
-        (super::app::LOCKOUTS_PANE, _) => m.lockouts.render(frame, body, theme, app.now),
-        (super::app::RESOURCES_PANE, _) => m.resources.render(frame, body, theme),
-        (super::app::POLICIES_PANE, _) => m.policies.render(
+        (Pane::Users, Some(d)) => d.render(frame, body, theme, app.now),
+        (Pane::Users, None) => m.users.render(frame, body, theme, app.now),
+        (Pane::Lockouts, _) => m.lockouts.render(frame, body, theme, app.now),
+        (Pane::Resources, _) => m.resources.render(frame, body, theme),
+        (Pane::Policies, _) => m.policies.render(
             frame,
             body,
             theme,
@@ -72,51 +71,32 @@ fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
         ),
         (_, _) => m.audit.render(frame, body, theme, super::app::can_audit(m)),
     }
-    frame.render_widget(Paragraph::new(status_line(m, &app.location, theme)), status);
-    let sections = m.key_sections();
-    for p in &m.popups {
-        draw_popup(p, frame, body, &sections, m, theme, app.now);
+    let line = super::table::cut_line(status_line(m, &app.location, theme), status.width);
+    frame.render_widget(Paragraph::new(line), status);
+    // Each popup is drawn over what is under it; help shows the keys of
+    // the view under it.
+    for (i, p) in m.popups.iter().enumerate() {
+        let sections = match i {
+            0 => m.key_sections(),
+            _ => m.popups[i - 1].view().keys(),
+        };
+        let ctx = Ctx {
+            theme,
+            now: app.now,
+            role: m.session.actor.role,
+            sections: &sections,
+            log: &m.log,
+        };
+        p.view().render(frame, body, &ctx);
     }
 }
 
-fn draw_popup(
-    p: &Popup,
-    frame: &mut Frame,
-    area: Rect,
-    sections: &[(&str, &[Binding])],
-    m: &Main,
-    theme: &Theme,
-    now: chrono::DateTime<chrono::Utc>,
-) {
-    match p {
-        Popup::Help { scroll } => {
-            help::render(frame, area, sections, m.session.actor.role, *scroll, theme)
-        }
-        Popup::Palette(p) => p.render(frame, area, theme),
-        Popup::Message(p) => p.render(frame, area, theme),
-        Popup::Confirm(p) => p.render(frame, area, theme),
-        Popup::TypeConfirm(p) => p.render(frame, area, theme),
-        Popup::Secret(p) => p.render(frame, area, theme),
-        Popup::Password(p) => p.render(frame, area, theme),
-        Popup::UserForm(p) => p.render(frame, area, theme),
-        Popup::Holders(p) => p.render(frame, area, theme),
-        Popup::Grants(p) => p.render(frame, area, theme),
-        Popup::ChangeOwn(p) => p.render(frame, area, theme),
-        Popup::StepUp(p) => p.render(frame, area, theme),
-        Popup::BulkReset(p) => p.render(frame, area, theme, now),
-        Popup::PolicyForm(p) => p.render(frame, area, theme),
-        Popup::NewPolicy(p) => p.render(frame, area, theme),
-        Popup::ResourceForm(p) => p.render(frame, area, theme),
-        Popup::UserPicker(p) => p.render(frame, area, theme),
-    }
-}
-
-fn tab_line<'a>(active: usize, theme: &Theme) -> Line<'a> {
+fn tab_line<'a>(active: Pane, theme: &Theme) -> Line<'a> {
     let mut spans = vec![Span::styled(" keyward ", theme.title())];
-    for (i, name) in PANES.iter().enumerate() {
+    for (i, pane) in Pane::ALL.iter().enumerate() {
         spans.push(Span::raw(" "));
-        let text = format!(" {} {name} ", i + 1);
-        spans.push(if i == active {
+        let text = format!(" {} {} ", i + 1, pane.label());
+        spans.push(if *pane == active {
             Span::styled(text, theme.tab_active())
         } else {
             Span::styled(text, theme.dim())
@@ -132,9 +112,14 @@ fn status_line<'a>(m: &Main, location: &str, theme: &Theme) -> Line<'a> {
         Span::styled(format!("│ {location} │"), theme.dim()),
     ];
     if let Some((note, _)) = &m.note {
-        spans.push(Span::styled(format!(" {note} │"), theme.good()));
+        let style = if m.note_is_warning {
+            theme.warn()
+        } else {
+            theme.good()
+        };
+        spans.push(Span::styled(format!(" {note} │"), style));
     }
-    if m.users.editing_filter && m.pane == 0 && m.detail.is_none() {
+    if m.users.editing_filter && m.pane == Pane::Users && m.detail.is_none() {
         spans.push(Span::styled(" typing filter: ", theme.dim()));
         spans.push(Span::styled("Enter", theme.key()));
         spans.push(Span::raw(" keep  "));
@@ -143,7 +128,7 @@ fn status_line<'a>(m: &Main, location: &str, theme: &Theme) -> Line<'a> {
         return Line::from(spans);
     }
     // The keys that work everywhere first, so a narrow terminal keeps `? help`.
-    for (_, table) in m.key_sections().into_iter().rev() {
+    for (_, table) in m.view_keys().into_iter().rev() {
         for b in table.iter().filter(|b| b.status && b.allowed(a.role)) {
             spans.push(Span::raw(" "));
             spans.push(Span::styled(b.keys_label(), theme.key()));

@@ -135,6 +135,22 @@ pub fn strength_line<'a>(s: &Strength, theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
+/// The hints line of a popup, from its key table (the bindings marked for
+/// the status line), so what it says is what its keys do.
+pub fn table_hints<'a>(sections: &[(&str, &[super::keys::Binding])], theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    for b in sections
+        .iter()
+        .flat_map(|(_, t)| t.iter())
+        .filter(|b| b.status)
+    {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(b.keys_label(), theme.key()));
+        spans.push(Span::raw(format!(" {}", b.label)));
+    }
+    Line::from(spans)
+}
+
 /// Key hints such as "Enter save  Esc cancel".
 pub fn hints<'a>(pairs: &[(&str, &str)], theme: &Theme) -> Line<'a> {
     let mut spans = Vec::new();

@@ -3,11 +3,8 @@
 //! event loop tagged with the request id. The state machine drops answers
 //! it no longer waits for.
 
-use super::effect::{
-    Call, Event, FormData, LockoutsData, PasswordTarget, Reply, Session, SignInReply,
-};
+use super::effect::{Call, Event, Reply, Secrets};
 use crate::crypto::tokens::Shown;
-use crate::domain::AuthOutcome;
 use crate::error::{Error, Result};
 use crate::service::views::AuditVerdict;
 use crate::service::{Actor, Service};
@@ -98,23 +95,22 @@ pub async fn perform_with(
             resource,
             logins,
             level,
-        } => Reply::Done(
+        } => batch_reply(
             async {
-                let actor = need(actor)?;
-                for login in &logins {
-                    // Each grant is its own audited change.
-                    service.grant(actor, &resource, login, level).await?;
-                }
-                Ok(format!(
-                    "granted {} user{} {level} access to {resource}",
-                    logins.len(),
-                    if logins.len() == 1 { "" } else { "s" }
-                ))
+                service
+                    .grant_many(need(actor)?, &resource, &logins, level)
+                    .await
             }
             .await,
+            "granted",
+            "user",
+            &format!("{level} access to {resource}"),
         ),
         Call::Policies => {
-            Reply::Policies(async { service.list_policies(need(actor)?).await }.await)
+            Reply::Policies(async { service.list_policies_uncounted(need(actor)?).await }.await)
+        }
+        Call::PolicyCounts => {
+            Reply::PolicyCounts(async { service.policy_user_counts(need(actor)?).await }.await)
         }
         Call::SavePolicy {
             name,
@@ -188,46 +184,29 @@ pub async fn perform_with(
             }
             .await,
         ),
-        Call::NeedsSetup => Reply::NeedsSetup(
-            async {
-                if !service.needs_setup().await? {
-                    return Ok(None);
-                }
-                let row = service.builtin_policy(false).await?;
-                Ok(Some(crate::service::parse_settings(&row)?))
-            }
-            .await,
-        ),
+        Call::NeedsSetup => Reply::NeedsSetup(service.first_run_policy().await),
         Call::Setup {
             login,
             name,
             email,
             password,
-        } => {
-            let r = async {
-                service
-                    .create_first_admin(&login, &name, &email, &password)
-                    .await?;
-                sign_in(service, &login, &password).await
-            };
-            Reply::SignIn(r.await)
-        }
+        } => Reply::SignIn(
+            service
+                .console_first_run(&login, &name, &email, &password)
+                .await,
+        ),
         Call::SignIn { login, password } => {
-            Reply::SignIn(sign_in(service, &login, &password).await)
+            Reply::SignIn(service.console_sign_in(&login, &password).await)
         }
         Call::ChangeAtSignIn {
             login,
             current,
             new,
-        } => {
-            let r = async {
-                service
-                    .change_password_with_current(&login, &current, &new, "console")
-                    .await?;
-                sign_in(service, &login, &new).await
-            };
-            Reply::SignIn(r.await)
-        }
+        } => Reply::SignIn(
+            service
+                .console_change_at_sign_in(&login, &current, &new)
+                .await,
+        ),
         Call::ChangeOwn { current, new } => Reply::Done(
             async {
                 service
@@ -237,16 +216,21 @@ pub async fn perform_with(
             }
             .await,
         ),
+        Call::CountUsers { filter } => {
+            Reply::UserCount(async { service.count_listed(need(actor)?, &filter).await }.await)
+        }
         Call::ListUsers { filter } => {
             Reply::Users(async { service.list_users(need(actor)?, &filter).await }.await)
         }
         Call::GetUser { login } => {
             Reply::User(async { service.get_user(need(actor)?, &login).await }.await)
         }
-        Call::PasswordContext { login } => {
-            Reply::PasswordContext(password_target(service, actor, &login).await)
+        Call::PasswordContext { login } => Reply::PasswordContext(
+            async { service.password_target(need(actor)?, &login).await }.await,
+        ),
+        Call::FormChoices => {
+            Reply::FormChoices(async { service.form_choices(need(actor)?).await }.await)
         }
-        Call::FormData => Reply::FormData(form_data(service, actor).await),
         Call::SetPassword {
             login,
             password,
@@ -277,23 +261,68 @@ pub async fn perform_with(
         Call::TempPassword { login } => Reply::Secret(
             async {
                 let pw = service.temporary_password(need(actor)?, &login).await?;
-                Ok((
-                    format!("Temporary password for {login} (must be changed at next sign-in)"),
-                    Shown(pw),
-                ))
+                Ok(Secrets {
+                    title: format!(
+                        "Temporary password for {login} (must be changed at next sign-in)"
+                    ),
+                    items: vec![(String::new(), Shown(pw))],
+                    note: None,
+                })
             }
             .await,
+        ),
+        Call::TempPasswords { logins } => Reply::Secret(
+            async {
+                let batch = service.temporary_passwords(need(actor)?, &logins).await?;
+                if batch.done.is_empty() {
+                    return Err(Error::Invalid(batch.summary(
+                        "given",
+                        "temporary password",
+                        "",
+                    )));
+                }
+                let note = (!batch.refused.is_empty())
+                    .then(|| batch.summary("given", "temporary password", ""));
+                Ok(Secrets {
+                    title: format!(
+                        "Temporary passwords for {} users (each must be changed at next sign-in)",
+                        batch.done.len()
+                    ),
+                    items: batch
+                        .done
+                        .into_iter()
+                        .map(|(login, pw)| (login, Shown(pw)))
+                        .collect(),
+                    note,
+                })
+            }
+            .await,
+        ),
+        Call::SharedLogins { logins } => {
+            Reply::Shared(async { service.shared_logins(need(actor)?, &logins).await }.await)
+        }
+        Call::SetDisabledMany { logins, disabled } => batch_reply(
+            async {
+                service
+                    .set_disabled_many(need(actor)?, &logins, disabled)
+                    .await
+            }
+            .await,
+            if disabled { "disabled" } else { "enabled" },
+            "user",
+            "",
         ),
         Call::ResetToken { login } => Reply::Secret(
             async {
                 let (token, expires) = service.issue_reset_token(need(actor)?, &login).await?;
-                Ok((
-                    format!(
+                Ok(Secrets {
+                    title: format!(
                         "Reset token for {login}, valid until {}",
                         expires.format("%Y-%m-%d %H:%M UTC")
                     ),
-                    Shown(token),
-                ))
+                    items: vec![(String::new(), Shown(token))],
+                    note: None,
+                })
             }
             .await,
         ),
@@ -364,7 +393,7 @@ pub async fn perform_with(
                 format!("revoked {login}'s access to {resource}"),
             ),
         },
-        Call::Ping => Reply::Pong(service.store().ping().await),
+        Call::Ping => Reply::Pong(service.ping().await),
         Call::Audit { filter, before } => Reply::Audit(
             async {
                 let filter = Some(filter.as_str()).filter(|f| !f.is_empty());
@@ -387,49 +416,63 @@ pub async fn perform_with(
             }
             .await,
         ),
-        Call::ExportAudit { filter, dir } => {
-            Reply::Done(export_audit(service, actor, &filter, &dir).await)
-        }
-        Call::Lockouts { request } => Reply::Lockouts(
+        Call::ExportAudit { filter, dir } => Reply::Done(
             async {
-                let actor = need(actor)?;
-                let ((accounts, counts), failures) = tokio::try_join!(
-                    service.lockouts_view(actor, &request),
-                    service.recent_failures(actor, FAILURES_MAX),
-                )?;
-                Ok(LockoutsData {
-                    accounts,
-                    failures,
-                    counts,
-                })
+                let filter = Some(filter.as_str()).filter(|f| !f.is_empty());
+                let export = service.export_audit(need(actor)?, filter, &dir).await?;
+                Ok(format!(
+                    "exported {} entries to {}",
+                    export.entries,
+                    export.path.display()
+                ))
             }
             .await,
         ),
-        Call::UnlockMany { logins } => Reply::Done(
+        Call::Lockouts { request } => Reply::Lockouts(
             async {
-                let actor = need(actor)?;
-                let mut failed = Vec::new();
-                for login in &logins {
-                    // Each unlock is its own audited change; report the ones refused.
-                    if let Err(e) = service.unlock(actor, login).await {
-                        if e.is_unavailable() {
-                            return Err(e);
+                service
+                    .lockouts_overview(need(actor)?, &request, FAILURES_MAX)
+                    .await
+            }
+            .await,
+        ),
+        Call::UnlockMany { logins } => batch_reply(
+            async { service.unlock_many(need(actor)?, &logins).await }.await,
+            "unlocked",
+            "account",
+            "",
+        ),
+        Call::CheckPassword { input, password } => Reply::Checked(
+            tokio::task::spawn_blocking(move || {
+                crate::tui::new_password::evaluate(&input, &password)
+            })
+            .await
+            .map_err(|e| Error::Internal(format!("password check: {e}"))),
+        ),
+        Call::WatchLockouts => Reply::Watching(
+            async {
+                let Some(mut listener) = service.watch_lockouts(need(actor)?).await? else {
+                    return Ok(false);
+                };
+                let Some((_, tx)) = events else {
+                    return Ok(false);
+                };
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    loop {
+                        if let Err(e) = listener.changed().await {
+                            // The next wait reconnects; what changed meanwhile
+                            // is found by the reload this sends (and the
+                            // pane's periodic one still runs).
+                            tracing::warn!(error = %e, "lock notifications interrupted");
+                            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
                         }
-                        failed.push(format!("{login}: {e}"));
+                        if tx.send(Event::LockoutsChanged).is_err() {
+                            break;
+                        }
                     }
-                }
-                let done = logins.len() - failed.len();
-                if failed.is_empty() {
-                    Ok(format!(
-                        "unlocked {done} account{}",
-                        if done == 1 { "" } else { "s" }
-                    ))
-                } else {
-                    Err(Error::Invalid(format!(
-                        "unlocked {done}; not unlocked: {}",
-                        failed.join("; ")
-                    )))
-                }
+                });
+                Ok(true)
             }
             .await,
         ),
@@ -437,45 +480,6 @@ pub async fn perform_with(
             Reply::SteppedUp(async { service.step_up(need(actor)?, &password).await }.await)
         }
     }
-}
-
-/// Writes every entry matching `filter` (newest first) as JSON Lines.
-async fn export_audit(
-    service: &Service,
-    actor: Option<&Actor>,
-    filter: &str,
-    dir: &std::path::Path,
-) -> Result<String> {
-    use tokio::io::AsyncWriteExt;
-    let actor = need(actor)?;
-    let filter = Some(filter).filter(|f| !f.is_empty());
-    let name = format!(
-        "keyward-audit-{}.jsonl",
-        chrono::Utc::now().format("%Y%m%d-%H%M%S")
-    );
-    let path = dir.join(&name);
-    let mut file = tokio::fs::File::create(&path)
-        .await
-        .map_err(|e| Error::Invalid(format!("cannot create {}: {e}", path.display())))?;
-    let mut before = None;
-    let mut count = 0usize;
-    loop {
-        let page = service.audit(actor, filter, before, 1000).await?;
-        let Some(last) = page.last() else { break };
-        before = Some(last.seq);
-        for e in &page {
-            let mut line = serde_json::to_string(e).map_err(|e| Error::Internal(e.to_string()))?;
-            line.push('\n');
-            file.write_all(line.as_bytes())
-                .await
-                .map_err(|e| Error::Invalid(format!("cannot write {}: {e}", path.display())))?;
-            count += 1;
-        }
-    }
-    file.flush()
-        .await
-        .map_err(|e| Error::Invalid(format!("cannot write {}: {e}", path.display())))?;
-    Ok(format!("exported {count} entries to {}", path.display()))
 }
 
 /// Step-up with the administrator's own password, typed in the dialog. A
@@ -494,88 +498,24 @@ async fn step_up(
         })
 }
 
+/// A batch's summary as a note, or as an error when some were refused (so
+/// that it is seen and stays until dismissed).
+fn batch_reply<T>(
+    r: Result<crate::service::Batch<T>>,
+    verb: &str,
+    noun: &str,
+    object: &str,
+) -> Reply {
+    Reply::Done(r.and_then(|b| {
+        let text = b.summary(verb, noun, object);
+        if b.refused.is_empty() {
+            Ok(text)
+        } else {
+            Err(Error::Invalid(text))
+        }
+    }))
+}
+
 fn done(r: Result<()>, msg: String) -> Reply {
     Reply::Done(r.map(|()| msg))
-}
-
-async fn sign_in(
-    service: &Service,
-    login: &str,
-    password: &crate::domain::Password,
-) -> Result<SignInReply> {
-    let result = match service.login(login, password, "console", false).await {
-        Ok(r) => r,
-        Err(Error::Forbidden(m)) => return Ok(SignInReply::Refused(m)),
-        Err(e) => return Err(e),
-    };
-    match (result.outcome, result.actor) {
-        (AuthOutcome::Ok, Some(actor)) => {
-            let user = service.get_user(&actor, &actor.login).await?;
-            let row = service
-                .store()
-                .user_by_id(actor.user_id)
-                .await?
-                .ok_or_else(|| Error::NotFound("your account vanished".into()))?;
-            let policy = service.effective_policy(&row).await?.policy;
-            Ok(SignInReply::SignedIn(Session {
-                actor,
-                name: user.summary.name,
-                idle_timeout_minutes: policy.idle_timeout_minutes,
-            }))
-        }
-        (AuthOutcome::OkMustChange { reason }, Some(actor)) => {
-            let target = password_target(service, Some(&actor), &actor.login).await?;
-            Ok(SignInReply::MustChange {
-                login: actor.login,
-                reason: reason.describe().to_string(),
-                target,
-            })
-        }
-        (outcome, _) => Ok(SignInReply::Refused(outcome.describe())),
-    }
-}
-
-async fn password_target(
-    service: &Service,
-    actor: Option<&Actor>,
-    login: &str,
-) -> Result<PasswordTarget> {
-    let actor = need(actor)?;
-    let detail = service.get_user(actor, login).await?;
-    let row = service
-        .store()
-        .user_by_login(&login.to_ascii_lowercase())
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no user {login}")))?;
-    let effective = service.effective_policy(&row).await?;
-    Ok(PasswordTarget {
-        login: detail.summary.login,
-        name: detail.summary.name,
-        email: detail.summary.email,
-        policy_name: effective.row.name,
-        policy: effective.policy,
-        holders: detail.holders.into_iter().map(|h| h.name).collect(),
-        version: detail.summary.version,
-    })
-}
-
-async fn form_data(service: &Service, actor: Option<&Actor>) -> Result<FormData> {
-    let actor = need(actor)?;
-    // Names and settings only: counting the users each policy governs or
-    // each resource is granted to reads a million rows (0.7 s on
-    // PostgreSQL), and this runs at every sign-in.
-    let policies = service.policy_choices(actor).await?;
-    let find = |n: &str| {
-        policies
-            .iter()
-            .find(|p| p.name == n)
-            .map(|p| p.settings.clone())
-            .unwrap_or_default()
-    };
-    Ok(FormData {
-        staff_policy: find("default"),
-        portal_policy: find("portal"),
-        resources: service.resource_names(actor).await?,
-        policies,
-    })
 }

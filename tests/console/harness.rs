@@ -103,6 +103,7 @@ impl Harness {
         while let Some(effect) = effects.pop() {
             match effect {
                 Effect::Quit => self.quit = true,
+                Effect::Copy(_) => {}
                 Effect::Call { id, actor, call } => {
                     let name = format!("{call:?}");
                     self.calls

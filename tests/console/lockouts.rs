@@ -64,7 +64,7 @@ on_both_backends!(
         let screen = h.screen();
         assert!(
             screen.contains("Unlock 2 accounts")
-                && screen.contains("ben.two,")
+                && screen.contains("ben.two and")
                 && screen.contains("cid.three?"),
             "{screen}"
         );
@@ -142,3 +142,89 @@ on_both_backends!(failed_sign_ins_are_listed_and_filtered, 120, 32, |h| {
     assert!(!h.quit);
     assert!(h.screen().contains("ghost.user"));
 });
+
+on_both_backends!(a_lock_made_while_the_pane_is_open_is_listed, 120, 32, |h| {
+    h.setup_admin().await;
+    for login in ["amy.one", "ben.two", "cid.three"] {
+        h.add_user(login, Kind::Staff, false, Some(PW)).await;
+    }
+    // Two failures of five: listed as close to locking.
+    for _ in 0..3 {
+        h.service
+            .authenticate("amy.one", &Password::from("wrong wrong"), "t")
+            .await
+            .unwrap();
+    }
+    h.key(KeyCode::Char('4')).await;
+    h.wait_ms(100).await;
+    assert!(h.screen().contains("amy.one"), "{}", h.screen());
+    // Another program locks ben.two while the pane is open.
+    h.lock_out("ben.two").await;
+    h.wait_ms(2100).await;
+    let screen = h.screen();
+    assert!(screen.contains("1 locked, 1 close"), "{screen}");
+    assert!(
+        screen.contains("ben.two") && screen.contains("amy.one"),
+        "{screen}"
+    );
+    // And one more after R.
+    h.lock_out("cid.three").await;
+    h.key(KeyCode::Char('R')).await;
+    h.wait_ms(100).await;
+    let screen = h.screen();
+    assert!(screen.contains("2 locked, 1 close"), "{screen}");
+    assert!(screen.contains("cid.three"), "{screen}");
+});
+
+mod notified {
+    use super::super::fsm::{Fsm, user};
+    use keyward::tui::effect::{Call, Event, LockoutsOverview, Reply};
+
+    fn is_lockouts(c: &Call) -> bool {
+        matches!(c, Call::Lockouts { .. })
+    }
+
+    fn answer(f: &mut Fsm, logins: &[&str]) {
+        let (id, _) = f.call(is_lockouts);
+        let data = LockoutsOverview {
+            accounts: logins
+                .iter()
+                .enumerate()
+                .map(|(i, l)| user(i as i64 + 10, l))
+                .collect(),
+            failures: Vec::new(),
+            counts: Default::default(),
+        };
+        f.reply(id, Reply::Lockouts(Ok(data)));
+    }
+
+    /// On PostgreSQL a lock is notified: the pane reloads at the next tick
+    /// (0.1 s), not at its two-second reload.
+    #[test]
+    fn a_notified_lock_reloads_the_pane_at_the_next_tick() {
+        let mut f = Fsm::signed_in(120, 40);
+        let (id, _) = f.call(|c| matches!(c, Call::WatchLockouts));
+        f.reply(id, Reply::Watching(Ok(true)));
+        f.event(keyward::tui::effect::Event::Key(
+            crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('4')),
+        ));
+        f.tick(100);
+        answer(&mut f, &["amy.one"]);
+        assert!(f.screen().contains("(live)"), "{}", f.screen());
+        f.tick(100);
+        assert_eq!(f.count(is_lockouts), 0, "reloaded before its time");
+        f.event(Event::LockoutsChanged);
+        f.tick(100);
+        answer(&mut f, &["ben.two", "amy.one"]);
+        assert!(f.screen().contains("ben.two"), "{}", f.screen());
+        // Notified while a reload runs: one more reload once it is back.
+        f.event(Event::LockoutsChanged);
+        f.tick(100);
+        f.event(Event::LockoutsChanged);
+        f.tick(100);
+        assert_eq!(f.count(is_lockouts), 1, "one reload at a time");
+        answer(&mut f, &["ben.two", "amy.one"]);
+        f.tick(100);
+        assert_eq!(f.count(is_lockouts), 1, "the second notice was dropped");
+    }
+}

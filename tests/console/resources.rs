@@ -26,7 +26,7 @@ on_both_backends!(manage_a_resource_from_the_console, 120, 36, |h| {
     // Open: nobody has access; grant two users picked by search and marks.
     h.key(KeyCode::Enter).await;
     assert!(h.screen().contains("Nobody has access"), "{}", h.screen());
-    h.key(KeyCode::Char('g')).await;
+    h.key(KeyCode::Char('a')).await;
     h.text("amy").await;
     assert!(
         h.screen().contains("amy.one") && !h.screen().contains("ben.two"),

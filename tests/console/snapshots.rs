@@ -77,7 +77,10 @@ async fn sign_in_screen() {
 #[tokio::test]
 async fn users_table_with_every_badge() {
     let mut h = with_users().await;
+    // A tick counts the listing (row 1 of 5).
+    h.wait_ms(0).await;
     let screen = h.screen_scrubbed();
+    assert!(screen.contains("row 1 of 5"), "{screen}");
     for badge in ["LOCKED 15m 0s", "disabled", "must-change", "portal", "ok"] {
         assert!(screen.contains(badge), "{badge}:\n{screen}");
     }
@@ -211,6 +214,7 @@ async fn bulk_reset_dialog() {
     h.fields(&["short", "short"]).await;
     insta::assert_snapshot!("bulk_reset_edit", h.screen_scrubbed());
     h.key(KeyCode::Esc).await;
+    h.text("y").await;
     h.key(KeyCode::Char('B')).await;
     h.fields(&[
         "shared spring passphrase twenty",

@@ -98,6 +98,7 @@ fn only_call(effects: Vec<Effect>) -> (u64, Option<keyward::service::Actor>, Cal
         .map(|e| match e {
             Effect::Call { id, actor, call } => (id, actor, call),
             Effect::Quit => panic!("quit"),
+            Effect::Copy(_) => panic!("copied"),
         })
         .collect();
     assert_eq!(calls.len(), 1, "{calls:?}");
@@ -293,7 +294,9 @@ on_both_backends!(q_quits_only_when_no_field_has_focus, 100, 30, |h| {
         Some(Popup::UserForm(f)) => assert_eq!(f.login.value(), "qq"),
         other => panic!("{other:?}"),
     }
+    // Esc asks before throwing the typed login away; y discards.
     h.key(KeyCode::Esc).await;
+    h.text("y").await;
     assert!(main_of(&h).popups.is_empty());
 
     // Help: q closes it.
@@ -341,6 +344,8 @@ on_both_backends!(ctrl_c_always_quits, 100, 30, |h| {
     h.text("half typed").await;
     check(&mut h, "the password dialog").await;
     h.key(KeyCode::Esc).await;
+    check(&mut h, "Discard changes?").await;
+    h.text("y").await;
     h.key(KeyCode::Char(':')).await;
     check(&mut h, "the palette").await;
     h.key(KeyCode::Esc).await;
@@ -362,6 +367,7 @@ on_both_backends!(setting_a_password_through_the_dialog, 100, 30, |h| {
     h.key(KeyCode::Char('p')).await;
     h.text("something typed").await;
     h.key(KeyCode::Esc).await;
+    h.text("y").await;
     assert!(main_of(&h).popups.is_empty());
 
     h.key(KeyCode::Char('p')).await;

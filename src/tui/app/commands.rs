@@ -1,7 +1,14 @@
-//! What the console does for a command: the key table's commands
-//! (`App::command`), each pane's own commands, the command palette, and
-//! what a closing popup asks for. Split from app.rs, whose state machine
-//! calls these.
+//! What the console does for a command from a key table or the palette:
+//! the commands that work everywhere and the Users pane's (list and detail
+//! view) here; each other pane's in its own file under commands/, the
+//! palette's and what a popup asks for beside them.
+
+mod audit;
+mod lockouts;
+mod palette;
+mod policies;
+mod popups;
+mod resources;
 
 use super::*;
 
@@ -9,22 +16,22 @@ impl App {
     /// Runs a command from a key or the palette.
     pub fn command(&mut self, cmd: Cmd) -> Vec<Effect> {
         let height = self.table_height();
-        if self.main().is_some_and(|m| m.pane == RESOURCES_PANE)
+        if self.main().is_some_and(|m| m.pane == Pane::Resources)
             && let Some(effects) = self.resources_command(cmd)
         {
             return effects;
         }
-        if self.main().is_some_and(|m| m.pane == POLICIES_PANE)
+        if self.main().is_some_and(|m| m.pane == Pane::Policies)
             && let Some(effects) = self.policies_command(cmd)
         {
             return effects;
         }
-        if self.main().is_some_and(|m| m.pane == AUDIT_PANE)
+        if self.main().is_some_and(|m| m.pane == Pane::Audit)
             && let Some(effects) = self.audit_command(cmd)
         {
             return effects;
         }
-        if self.main().is_some_and(|m| m.pane == LOCKOUTS_PANE)
+        if self.main().is_some_and(|m| m.pane == Pane::Lockouts)
             && let Some(effects) = self.lockouts_command(cmd)
         {
             return effects;
@@ -39,18 +46,19 @@ impl App {
             .or_else(|| m.users.selected_row().map(|r| r.login.clone()));
         match cmd {
             Cmd::Quit => return vec![Effect::Quit],
-            Cmd::Help => m.popups.push(Popup::Help { scroll: 0 }),
+            Cmd::Help => m.popups.push(Popup::from(Help::default())),
+            Cmd::Messages => m.popups.push(Popup::from(Messages::default())),
             Cmd::Palette => {
                 let resources = m
                     .form_data
                     .as_ref()
                     .map(|d| d.resources.clone())
                     .unwrap_or_default();
-                m.popups.push(Popup::Palette(Palette::new(resources)));
+                m.popups.push(Popup::from(Palette::new(resources)));
             }
-            Cmd::NextPane => m.pane = (m.pane + 1) % 5,
-            Cmd::PrevPane => m.pane = (m.pane + 4) % 5,
-            Cmd::GoPane(i) => m.pane = i.min(4),
+            Cmd::NextPane => m.pane = m.pane.next(),
+            Cmd::PrevPane => m.pane = m.pane.prev(),
+            Cmd::GoPane(pane) => m.pane = pane,
             Cmd::Refresh => return self.refresh(),
             Cmd::Filter => {
                 m.users.editing_filter = true;
@@ -82,12 +90,23 @@ impl App {
                 m.users.move_by(keys::step(cmd, height), height)
             }
             Cmd::Mark => {
-                if let Some(id) = m.users.selected_row().map(|r| r.id) {
-                    if !m.users.marked.remove(&id) {
-                        m.users.marked.insert(id);
-                    }
-                    m.users.move_by(1, height);
-                }
+                m.users.toggle_mark();
+                m.users.move_by(1, height);
+            }
+            Cmd::Yank | Cmd::YankEmail => {
+                let row = match m.detail.as_ref() {
+                    Some(d) => d.data.as_ref().map(|d| &d.summary),
+                    None => m.users.selected_row(),
+                };
+                let Some(u) = row else {
+                    return Vec::new();
+                };
+                let text = if cmd == Cmd::Yank {
+                    u.login.clone()
+                } else {
+                    u.email.clone()
+                };
+                return self.copy(text);
             }
             Cmd::Open => {
                 if let Some(login) = m.users.selected_row().map(|r| r.login.clone()) {
@@ -96,7 +115,7 @@ impl App {
                 }
             }
             Cmd::Back => {
-                if m.detail.take().is_none() && m.pane == 0 {
+                if m.detail.take().is_none() && m.pane == Pane::Users {
                     let u = &mut m.users;
                     let had = !u.search.is_empty()
                         || u.status.is_some()
@@ -114,19 +133,23 @@ impl App {
                     }
                 }
             }
-            Cmd::CycleStatus | Cmd::CycleKind | Cmd::CycleRole | Cmd::CycleSort => {
+            Cmd::CycleStatus
+            | Cmd::CycleKind
+            | Cmd::CycleRole
+            | Cmd::CycleSort
+            | Cmd::ReverseSort => {
                 match cmd {
                     Cmd::CycleStatus => m.users.cycle_status(),
                     Cmd::CycleKind => m.users.cycle_kind(),
                     Cmd::CycleRole => m.users.cycle_role(),
+                    Cmd::ReverseSort => m.users.descending = !m.users.descending,
                     _ => m.users.cycle_sort(),
                 }
                 return self.reload_users();
             }
             Cmd::NewUser => {
-                m.popups.push(Popup::UserForm(Box::new(UserForm::new_user(
-                    m.session.actor.role,
-                ))));
+                m.popups
+                    .push(Popup::from(UserForm::new_user(m.session.actor.role)));
                 return self.load_form_data();
             }
             Cmd::EditUser => {
@@ -136,8 +159,7 @@ impl App {
                 let role = m.session.actor.role;
                 match m.detail.as_ref().and_then(|d| d.data.as_ref()) {
                     Some(d) => {
-                        m.popups
-                            .push(Popup::UserForm(Box::new(UserForm::edit(role, d))));
+                        m.popups.push(Popup::from(UserForm::edit(role, d)));
                         return self.load_form_data();
                     }
                     None => {
@@ -151,21 +173,83 @@ impl App {
                 let Some(login) = target else {
                     return Vec::new();
                 };
-                m.popups.push(Popup::Password(PasswordDialog::new(&login)));
-                let effect = self.call(Waiter::Popup, Call::PasswordContext { login });
-                self.mark_top_loading(&effect);
-                return vec![effect];
+                m.popups.push(Popup::from(PasswordDialog::new(&login)));
+                return self.call_for_top(Call::PasswordContext { login });
             }
             // Confirmations of an action on the selected user.
+            // In the list: the marked users, or the selected one.
+            Cmd::TempPassword if m.detail.is_none() => {
+                let logins = m.users.targets();
+                if logins.is_empty() {
+                    return Vec::new();
+                }
+                // Which of them are shared first: the question names them.
+                m.asking = Some(logins.clone());
+                return vec![self.call(Waiter::Shared, Call::SharedLogins { logins })];
+            }
+            Cmd::Unlock | Cmd::Disable | Cmd::Enable if m.detail.is_none() => {
+                let logins = m.users.targets();
+                if logins.is_empty() {
+                    return Vec::new();
+                }
+                let (n, who) = (logins.len(), names(&logins));
+                let (title, text, button, call) = match cmd {
+                    Cmd::Unlock => (
+                        "Unlock",
+                        format!(
+                            "Unlock {} and clear their failed attempts: {who}?",
+                            count(n, "account")
+                        ),
+                        "Unlock",
+                        Call::UnlockMany { logins },
+                    ),
+                    Cmd::Disable => (
+                        "Disable",
+                        format!(
+                            "Disable {}: {who}? They can no longer sign in anywhere, and their sessions and reset tokens end.",
+                            count(n, "user")
+                        ),
+                        "Disable",
+                        Call::SetDisabledMany {
+                            logins,
+                            disabled: true,
+                        },
+                    ),
+                    _ => (
+                        "Enable",
+                        format!("Enable {} again: {who}?", count(n, "user")),
+                        "Enable",
+                        Call::SetDisabledMany {
+                            logins,
+                            disabled: false,
+                        },
+                    ),
+                };
+                m.popups
+                    .push(Popup::from(Confirm::new(title, text, button, call)));
+            }
+            // In the detail view: its user.
             Cmd::TempPassword | Cmd::ResetToken | Cmd::Unlock => {
                 let Some(login) = target else {
                     return Vec::new();
                 };
+                // Like the password dialog, name who else uses the login.
+                let shared: Vec<(String, Vec<String>)> = m
+                    .detail
+                    .as_ref()
+                    .and_then(|d| d.data.as_ref())
+                    .filter(|d| !d.holders.is_empty())
+                    .map(|d| {
+                        let people = d.holders.iter().map(|h| h.name.clone()).collect();
+                        vec![(login.clone(), people)]
+                    })
+                    .unwrap_or_default();
                 let (title, text, button, call) = match cmd {
                     Cmd::TempPassword => (
                         "Temporary password",
                         format!(
-                            "Give {login} a generated temporary password? Their current password stops working; they must choose a new one at next sign-in."
+                            "Give {login} a generated temporary password? Their current password stops working; they must choose a new one at next sign-in.{}",
+                            shared_warning(&shared)
                         ),
                         "Generate",
                         Call::TempPassword { login },
@@ -173,7 +257,8 @@ impl App {
                     Cmd::ResetToken => (
                         "Reset token",
                         format!(
-                            "Issue a one-time reset token for {login}? Any older token stops working."
+                            "Issue a one-time reset token for {login}? Any older token stops working.{}",
+                            shared_warning(&shared)
                         ),
                         "Issue",
                         Call::ResetToken { login },
@@ -186,7 +271,7 @@ impl App {
                     ),
                 };
                 m.popups
-                    .push(Popup::Confirm(Confirm::new(title, text, button, call)));
+                    .push(Popup::from(Confirm::new(title, text, button, call)));
             }
             Cmd::ToggleDisabled => {
                 let Some(d) = m.detail.as_ref().and_then(|d| d.data.as_ref()) else {
@@ -201,7 +286,7 @@ impl App {
                 } else {
                     format!("Enable {login} again?")
                 };
-                m.popups.push(Popup::Confirm(Confirm::new(
+                m.popups.push(Popup::from(Confirm::new(
                     if disable {
                         "Disable account"
                     } else {
@@ -232,13 +317,13 @@ impl App {
                     },
                 );
                 confirm.closes_detail = true;
-                m.popups.push(Popup::TypeConfirm(confirm));
+                m.popups.push(Popup::from(confirm));
             }
             Cmd::Holders => {
                 let Some(d) = m.detail.as_ref().and_then(|d| d.data.as_ref()) else {
                     return Vec::new();
                 };
-                m.popups.push(Popup::Holders(HoldersDialog::new(
+                m.popups.push(Popup::from(HoldersDialog::new(
                     &d.summary.login,
                     d.holders.clone(),
                 )));
@@ -252,16 +337,37 @@ impl App {
                 match &m.form_data {
                     Some(fd) => {
                         dialog.fill(&fd.resources, &grants);
-                        m.popups.push(Popup::Grants(dialog));
+                        m.popups.push(Popup::from(dialog));
                     }
                     None => {
-                        m.popups.push(Popup::Grants(dialog));
+                        m.popups.push(Popup::from(dialog));
                         return self.load_form_data();
                     }
                 }
             }
-            // Audit-pane commands do nothing elsewhere.
-            Cmd::Verify | Cmd::Export | Cmd::CycleLevel | Cmd::Revoke => {}
+            // Audit-pane commands do nothing elsewhere; disable and enable
+            // of one user in the detail view are `d`; the rest are popups'.
+            Cmd::Verify
+            | Cmd::Export
+            | Cmd::CycleLevel
+            | Cmd::Revoke
+            | Cmd::Disable
+            | Cmd::Enable
+            | Cmd::Save
+            | Cmd::Cancel
+            | Cmd::NextField
+            | Cmd::PrevField
+            | Cmd::Reveal
+            | Cmd::Generate
+            | Cmd::Reload
+            | Cmd::NextChoice
+            | Cmd::PrevChoice
+            | Cmd::SwitchButton
+            | Cmd::Yes
+            | Cmd::No
+            | Cmd::Add
+            | Cmd::Remove
+            | Cmd::Complete => {}
             Cmd::BulkReset => {
                 let (policy, resources) = match &m.form_data {
                     Some(fd) => (fd.staff_policy.clone(), fd.resources.clone()),
@@ -269,442 +375,15 @@ impl App {
                 };
                 let dialog = BulkResetDialog::new(policy, resources);
                 let request = dialog.request();
-                m.popups.push(Popup::BulkReset(Box::new(dialog)));
-                return vec![self.count_bulk(request)];
+                m.popups.push(Popup::from(dialog));
+                return self.call_for_top(Call::BulkCount { request });
             }
             Cmd::ChangeOwnPassword => {
                 let login = m.session.actor.login.clone();
-                m.popups.push(Popup::ChangeOwn(ChangeOwnDialog::default()));
-                let effect = self.call(Waiter::Popup, Call::PasswordContext { login });
-                self.mark_top_loading(&effect);
-                return vec![effect];
+                m.popups.push(Popup::from(ChangeOwnDialog::default()));
+                return self.call_for_top(Call::PasswordContext { login });
             }
         }
         self.prefetch()
-    }
-
-    /// Records that the topmost popup is loading with this effect's id.
-    fn mark_top_loading(&mut self, effect: &Effect) {
-        let Effect::Call { id, .. } = effect else {
-            return;
-        };
-        if let Some(m) = self.main() {
-            match m.popups.last_mut() {
-                Some(Popup::Password(p)) => p.loading = Some(*id),
-                Some(Popup::ChangeOwn(p)) => p.loading = Some(*id),
-                Some(Popup::UserForm(p)) => p.loading = Some(*id),
-                Some(Popup::Grants(p)) => p.loading = Some(*id),
-                _ => {}
-            }
-        }
-    }
-
-    fn load_form_data(&mut self) -> Vec<Effect> {
-        let effect = self.call(Waiter::FormData, Call::FormData);
-        self.mark_top_loading(&effect);
-        vec![effect]
-    }
-
-    /// What a popup's key handling asked for: close it, or run a call.
-    pub(super) fn popup_out(&mut self, out: Out) -> Vec<Effect> {
-        let Some(m) = self.main() else {
-            return Vec::new();
-        };
-        match out {
-            Out::None => Vec::new(),
-            Out::Close => {
-                m.popups.pop();
-                Vec::new()
-            }
-            Out::Call(Call::BulkCount { request }) => vec![self.count_bulk(request)],
-            Out::Call(call @ Call::ListUsers { .. }) => {
-                // The user picker's search: only the latest answer counts.
-                self.forget(|w| w == Waiter::Picker);
-                let effect = self.call(Waiter::Picker, call);
-                if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main())
-                    && let Some(Popup::UserPicker(p)) = m.popups.last_mut()
-                {
-                    p.searching = Some(*id);
-                }
-                vec![effect]
-            }
-            Out::Call(call) => {
-                let starts_bulk = matches!(call, Call::BulkReset { .. });
-                let now = self.now;
-                let waiter = if matches!(call, Call::GetUser { .. }) {
-                    Waiter::FormReload
-                } else {
-                    Waiter::Popup
-                };
-                let effect = self.call(waiter, call);
-                if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main())
-                    && waiter == Waiter::Popup
-                    && let Some(top) = m.popups.last_mut()
-                {
-                    top.set_pending(Some(*id));
-                    if let (true, Popup::BulkReset(d)) = (starts_bulk, top) {
-                        d.started(now);
-                    }
-                }
-                vec![effect]
-            }
-            Out::Palette(name, arg) => {
-                m.popups.pop();
-                self.palette(name, &arg)
-            }
-        }
-    }
-
-    fn palette(&mut self, name: &str, arg: &str) -> Vec<Effect> {
-        let Some(m) = self.main() else {
-            return Vec::new();
-        };
-        match name {
-            "users" => m.pane = 0,
-            "resources" => m.pane = 1,
-            "policies" => m.pane = 2,
-            "lockouts" => m.pane = 3,
-            "audit" => m.pane = 4,
-            "quit" => return vec![Effect::Quit],
-            "help" => m.popups.push(Popup::Help { scroll: 0 }),
-            "refresh" => return self.refresh(),
-            "new" => return self.command(Cmd::NewUser),
-            "password" => return self.command(Cmd::ChangeOwnPassword),
-            "reset-all" => return self.command(Cmd::BulkReset),
-            "find" => {
-                m.pane = 0;
-                m.detail = None;
-                m.users.search = arg.to_string();
-                m.users.filter = crate::tui::fields::TextField::with(arg, 128);
-                return self.reload_users();
-            }
-            "resource" => {
-                m.pane = 0;
-                m.detail = None;
-                m.users.resource = Some(arg.to_string()).filter(|a| !a.is_empty());
-                return self.reload_users();
-            }
-            "clear" => {
-                m.detail = None;
-                m.users.search.clear();
-                m.users.filter.clear();
-                m.users.status = None;
-                m.users.kind = None;
-                m.users.role = None;
-                m.users.resource = None;
-                return self.reload_users();
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    /// Commands in the Audit pane; `None` for the ones handled everywhere.
-    fn audit_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
-        if is_global(cmd) {
-            return None;
-        }
-        let height = self.table_height();
-        let now = self.now;
-        let dir = self.export_dir.clone();
-        let m = self.main()?;
-        if !can_audit(m) {
-            return Some(Vec::new());
-        }
-        let a = &mut m.audit;
-        match cmd {
-            Cmd::Up
-            | Cmd::Down
-            | Cmd::Top
-            | Cmd::Bottom
-            | Cmd::PageUp
-            | Cmd::PageDown
-            | Cmd::HalfUp
-            | Cmd::HalfDown => a.move_by(keys::step(cmd, height), height),
-            Cmd::Filter => {
-                a.editing_filter = true;
-                a.filter = crate::tui::fields::TextField::with(&a.search, 128);
-            }
-            Cmd::Back => {
-                if !a.search.is_empty() {
-                    a.filter.clear();
-                    a.debounce_until = Some(now);
-                }
-            }
-            Cmd::Open => {
-                let Some(entry) = a.selected_entry() else {
-                    return Some(Vec::new());
-                };
-                let text = details_text(entry);
-                m.popups.push(Popup::Message(Message {
-                    title: "Audit entry".into(),
-                    text,
-                    error: false,
-                }));
-            }
-            Cmd::Verify => {
-                a.verdict = Some(("verifying…".into(), true));
-                return Some(vec![self.call(Waiter::Verdict, Call::VerifyAudit)]);
-            }
-            Cmd::Export => {
-                let filter = a.search.clone();
-                return Some(vec![
-                    self.call(Waiter::Note, Call::ExportAudit { filter, dir }),
-                ]);
-            }
-            _ => return None,
-        }
-        // Load the next page as the selection nears the end.
-        let m = self.main()?;
-        if m.audit.wants_more() {
-            m.audit.loading = true;
-            let call = Call::Audit {
-                filter: m.audit.search.clone(),
-                before: m.audit.before(),
-            };
-            return Some(vec![self.call(Waiter::Audit { append: true }, call)]);
-        }
-        Some(Vec::new())
-    }
-
-    /// Commands in the Resources pane (list and access view); `None` for
-    /// the ones handled everywhere.
-    fn resources_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
-        if is_global(cmd) {
-            return None;
-        }
-        let height = self.table_height();
-        let m = self.main()?;
-        let pane = &mut m.resources;
-        match cmd {
-            Cmd::Up
-            | Cmd::Down
-            | Cmd::Top
-            | Cmd::Bottom
-            | Cmd::PageUp
-            | Cmd::PageDown
-            | Cmd::HalfUp
-            | Cmd::HalfDown => pane.move_by(keys::step(cmd, height), height),
-            Cmd::Back => pane.access = None,
-            Cmd::Open if pane.access.is_none() => {
-                if let Some(name) = pane.selected_resource().map(|r| r.name.clone()) {
-                    pane.access = Some(AccessView {
-                        resource: name.clone(),
-                        ..Default::default()
-                    });
-                    return Some(vec![
-                        self.call(Waiter::Access, Call::ResourceUsers { name }),
-                    ]);
-                }
-            }
-            Cmd::NewUser if pane.access.is_none() => {
-                m.popups.push(Popup::ResourceForm(ResourceForm::new(None)))
-            }
-            Cmd::EditUser if pane.access.is_none() => {
-                if let Some(r) = pane.selected_resource() {
-                    let form = ResourceForm::new(Some((&r.name, &r.description)));
-                    m.popups.push(Popup::ResourceForm(form));
-                }
-            }
-            Cmd::Delete if pane.access.is_none() => {
-                if let Some(r) = pane.selected_resource() {
-                    let text = format!(
-                        "Delete the resource {}? {} users lose access to it.",
-                        r.name, r.users
-                    );
-                    let call = Call::DeleteResource {
-                        name: r.name.clone(),
-                    };
-                    m.popups.push(Popup::Confirm(Confirm::new(
-                        "Delete resource",
-                        text,
-                        "Delete",
-                        call,
-                    )));
-                }
-            }
-            Cmd::Grants => {
-                if let Some(a) = &pane.access {
-                    let picker = UserPicker::new(&a.resource);
-                    let search = picker.search_call();
-                    m.popups.push(Popup::UserPicker(Box::new(picker)));
-                    return Some(self.popup_out(Out::Call(search)));
-                }
-            }
-            Cmd::CycleLevel => {
-                if let (Some(a), Some(g)) = (&pane.access, pane.selected_grant()) {
-                    let levels = crate::domain::AccessLevel::ALL;
-                    let i = levels
-                        .iter()
-                        .position(|l| l.as_str() == g.level)
-                        .unwrap_or(0);
-                    let call = Call::Grant {
-                        login: g.login.clone(),
-                        resource: a.resource.clone(),
-                        level: Some(levels[(i + 1) % levels.len()]),
-                    };
-                    return Some(vec![self.call(Waiter::Note, call)]);
-                }
-            }
-            Cmd::Revoke => {
-                if let (Some(a), Some(g)) = (&pane.access, pane.selected_grant()) {
-                    let text = format!("Revoke {}'s access to {}?", g.login, a.resource);
-                    let call = Call::Grant {
-                        login: g.login.clone(),
-                        resource: a.resource.clone(),
-                        level: None,
-                    };
-                    m.popups.push(Popup::Confirm(Confirm::new(
-                        "Revoke access",
-                        text,
-                        "Revoke",
-                        call,
-                    )));
-                }
-            }
-            // Users-pane commands mean nothing here.
-            _ => {}
-        }
-        Some(Vec::new())
-    }
-
-    /// Commands in the Policies pane; `None` for the ones handled everywhere.
-    fn policies_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
-        if is_global(cmd) {
-            return None;
-        }
-        let height = self.table_height();
-        let m = self.main()?;
-        let may_edit = crate::domain::rights::check(
-            m.session.actor.role,
-            crate::domain::rights::Action::ManagePolicies,
-            None,
-        )
-        .is_ok();
-        let pane = &mut m.policies;
-        match cmd {
-            Cmd::Up
-            | Cmd::Down
-            | Cmd::Top
-            | Cmd::Bottom
-            | Cmd::PageUp
-            | Cmd::PageDown
-            | Cmd::HalfUp
-            | Cmd::HalfDown => pane.move_by(keys::step(cmd, height), height),
-            Cmd::Open => {
-                if let Some(p) = pane.selected_policy() {
-                    let form = PolicyForm::new(p, !may_edit);
-                    m.popups.push(Popup::PolicyForm(Box::new(form)));
-                }
-            }
-            Cmd::NewUser => {
-                if let Some(p) = pane.selected_policy() {
-                    let prompt = NewPolicyPrompt::new(&p.name);
-                    m.popups.push(Popup::NewPolicy(prompt));
-                }
-            }
-            Cmd::Delete => {
-                if let Some(p) = pane.selected_policy() {
-                    let text = format!(
-                        "Delete the policy {}? It must govern nobody (it governs {} users).",
-                        p.name, p.users
-                    );
-                    let call = Call::DeletePolicy {
-                        name: p.name.clone(),
-                    };
-                    m.popups.push(Popup::Confirm(Confirm::new(
-                        "Delete policy",
-                        text,
-                        "Delete",
-                        call,
-                    )));
-                }
-            }
-            // Users-pane commands mean nothing here.
-            _ => {}
-        }
-        Some(Vec::new())
-    }
-
-    /// Counts the accounts a bulk reset would change; only the latest count
-    /// is kept (the dialog remembers which request it waits for).
-    fn count_bulk(&mut self, request: crate::service::BulkRequest) -> Effect {
-        self.forget(|w| w == Waiter::BulkCount);
-        let effect = self.call(Waiter::BulkCount, Call::BulkCount { request });
-        if let (Effect::Call { id, .. }, Some(m)) = (&effect, self.main())
-            && let Some(Popup::BulkReset(d)) = m.popups.last_mut()
-        {
-            d.counting = Some(*id);
-        }
-        effect
-    }
-
-    /// Commands in the Lockouts pane; `None` for the ones handled everywhere.
-    fn lockouts_command(&mut self, cmd: Cmd) -> Option<Vec<Effect>> {
-        if is_global(cmd) {
-            return None;
-        }
-        let height = self.lockouts_height();
-        let m = self.main()?;
-        let l = &mut m.lockouts;
-        match cmd {
-            Cmd::Up => l.move_by(-1, height),
-            Cmd::Down => l.move_by(1, height),
-            Cmd::Top => {
-                if let Some(fetch) = l.first(height) {
-                    return Some(vec![self.fetch_lockouts(fetch)]);
-                }
-            }
-            Cmd::Bottom => {
-                if let Some(fetch) = l.last(height) {
-                    return Some(vec![self.fetch_lockouts(fetch)]);
-                }
-            }
-            Cmd::PageUp | Cmd::PageDown | Cmd::HalfUp | Cmd::HalfDown => {
-                l.move_by(keys::step(cmd, height), height)
-            }
-            Cmd::Mark => {
-                l.toggle_mark();
-                l.move_by(1, height);
-            }
-            Cmd::Filter => l.editing_filter = true,
-            Cmd::Back => {
-                l.marked.clear();
-                l.filter.clear();
-            }
-            Cmd::Unlock => {
-                let logins = l.targets();
-                if logins.is_empty() {
-                    return Some(Vec::new());
-                }
-                let names = if logins.len() <= 6 {
-                    logins.join(", ")
-                } else {
-                    format!("{} and {} more", logins[..5].join(", "), logins.len() - 5)
-                };
-                let text = format!(
-                    "Unlock {} account{} and clear their failed attempts: {names}?",
-                    logins.len(),
-                    if logins.len() == 1 { "" } else { "s" }
-                );
-                m.popups.push(Popup::Confirm(Confirm::new(
-                    "Unlock",
-                    text,
-                    "Unlock",
-                    Call::UnlockMany { logins },
-                )));
-            }
-            Cmd::Open => {
-                let Some(login) = l.accounts.get(l.selected).map(|u| u.login.clone()) else {
-                    return Some(Vec::new());
-                };
-                m.pane = 0;
-                m.detail = Some(DetailView::new(&login));
-                return Some(vec![self.load_detail(login)]);
-            }
-            // Users-pane commands mean nothing here.
-            _ => {}
-        }
-        Some(self.lockouts_follow())
     }
 }

@@ -52,7 +52,8 @@ impl App {
                                 );
                                 let effects = self.reload_users();
                                 if let Some(m) = self.main() {
-                                    m.popups.push(Popup::Message(Message {
+                                    m.remember(note.clone(), true, now);
+                                    m.popups.push(Popup::from(Message {
                                         title: "No such resource".into(),
                                         text: note,
                                         error: true,
@@ -76,6 +77,19 @@ impl App {
                 }
                 effects
             }
+            (Waiter::UserCount, Reply::UserCount(r)) => {
+                if let Some(m) = self.main() {
+                    m.users.counting = false;
+                    if let (Ok(count), false) = (&r, m.users.count_wanted) {
+                        m.users.total = Some(*count);
+                    }
+                }
+                // A failed count leaves the total unknown ("…"); the list works.
+                if let Err(e) = r {
+                    tracing::warn!(error = %e, "users count failed");
+                }
+                Vec::new()
+            }
             (Waiter::Detail, Reply::User(r)) => match r {
                 Ok(d) => {
                     let Some(m) = self.main() else {
@@ -83,17 +97,7 @@ impl App {
                     };
                     // Dialogs showing parts of the user follow the fresh data.
                     for p in m.popups.iter_mut() {
-                        match p {
-                            Popup::Holders(h) if h.login == d.summary.login => {
-                                h.refreshed(d.holders.clone())
-                            }
-                            Popup::Grants(g) if g.login == d.summary.login => {
-                                if let Some(fd) = &m.form_data {
-                                    g.fill(&fd.resources, &d.resources);
-                                }
-                            }
-                            _ => {}
-                        }
+                        p.view_mut().user_detail(&d, m.form_data.as_ref());
                     }
                     // Only the answer to the view's own request fills it.
                     if let Some(view) = m.detail.as_mut().filter(|v| v.request == Some(id)) {
@@ -110,38 +114,14 @@ impl App {
                     self.error(e)
                 }
             },
-            (Waiter::FormReload, Reply::User(r)) => match r {
-                Ok(d) => {
-                    if let Some(Popup::UserForm(f)) = self.main().and_then(|m| m.popups.last_mut())
-                    {
-                        f.fill(&d);
-                        f.error =
-                            Some("Reloaded the stored values; make your change again.".into());
-                    }
-                    Vec::new()
-                }
-                Err(e) => self.error(e),
-            },
-            (Waiter::FormData, Reply::FormData(r)) => match r {
+            (Waiter::FormChoices, Reply::FormChoices(r)) => match r {
                 Ok(data) => {
                     let Some(m) = self.main() else {
                         return Vec::new();
                     };
+                    let detail = m.detail.as_ref().and_then(|d| d.data.as_ref());
                     for p in m.popups.iter_mut() {
-                        match p {
-                            Popup::UserForm(f) => f.loaded(data.clone()),
-                            Popup::BulkReset(d) => d.loaded(&data),
-                            Popup::Grants(g) => {
-                                let grants = m
-                                    .detail
-                                    .as_ref()
-                                    .and_then(|d| d.data.as_ref())
-                                    .map(|d| d.resources.clone())
-                                    .unwrap_or_default();
-                                g.fill(&data.resources, &grants);
-                            }
-                            _ => {}
-                        }
+                        p.view_mut().form_choices(&data, detail);
                     }
                     m.form_data = Some(data);
                     Vec::new()
@@ -152,7 +132,7 @@ impl App {
                 Ok(()) => {
                     if let Some(m) = self.main() {
                         m.banner = None;
-                        m.note = Some(("the database is reachable again".into(), now));
+                        m.say("the database is reachable again", now);
                     }
                     self.refresh()
                 }
@@ -234,28 +214,15 @@ impl App {
                     self.error(e)
                 }
             },
-            (Waiter::Picker, Reply::Users(r)) => match r {
-                Ok(page) => {
-                    if let Some(Popup::UserPicker(p)) = self.main().and_then(|m| {
-                        m.popups
-                            .iter_mut()
-                            .find(|p| matches!(p, Popup::UserPicker(u) if u.searching == Some(id)))
-                    }) {
-                        p.searching = None;
-                        p.results = page.items;
-                        p.selected = p.selected.min(p.results.len().saturating_sub(1));
-                    }
-                    Vec::new()
-                }
-                Err(e) => self.error(e),
-            },
             (Waiter::Policies, Reply::Policies(r)) => match r {
                 Ok(rows) => {
                     let height = self.table_height();
                     if let Some(m) = self.main() {
                         m.policies.apply(rows, height);
                     }
-                    Vec::new()
+                    // The pane shows now; the counts follow.
+                    self.forget(|w| w == Waiter::PolicyCounts);
+                    vec![self.call(Waiter::PolicyCounts, Call::PolicyCounts)]
                 }
                 Err(e) => {
                     if let Some(m) = self.main() {
@@ -265,35 +232,72 @@ impl App {
                     self.error(e)
                 }
             },
-            (Waiter::BulkCount, Reply::Count(r)) => {
-                let found = self.main().and_then(|m| {
-                    m.popups.iter_mut().find_map(|p| match p {
-                        Popup::BulkReset(d) if d.counting == Some(id) => Some(d),
-                        _ => None,
-                    })
-                });
-                match (r, found) {
-                    (Ok(n), Some(d)) => {
-                        d.counting = None;
-                        d.count = Some(n);
-                        Vec::new()
+            (Waiter::PolicyCounts, Reply::PolicyCounts(r)) => match r {
+                Ok(counts) => {
+                    if let Some(m) = self.main() {
+                        m.policies.counted(&counts);
+                        // An open form learns how many users it governs.
+                        for p in m.popups.iter_mut() {
+                            p.view_mut().policy_counts(&counts);
+                        }
                     }
-                    (Err(e), Some(d)) if !e.is_unavailable() => {
-                        d.counting = None;
-                        d.error = Some(friendly(&e));
-                        Vec::new()
-                    }
-                    (Err(e), _) => self.error(e),
-                    (Ok(_), None) => Vec::new(),
+                    Vec::new()
                 }
-            }
+                Err(e) => self.error(e),
+            },
             (Waiter::Note, Reply::Done(r)) => match r {
                 Ok(msg) => {
                     if let Some(m) = self.main() {
-                        m.note = Some((msg, now));
+                        m.say(msg, now);
                     }
                     // The change shows at once everywhere it appears.
                     self.refresh()
+                }
+                Err(e) => self.error(e),
+            },
+            (Waiter::Check, Reply::Checked(r)) => {
+                for pw in self.all_passwords() {
+                    if pw.waits_for(id) {
+                        match &r {
+                            Ok(verdict) => pw.checked(id, verdict.clone()),
+                            Err(_) => pw.check_failed(id),
+                        }
+                    }
+                }
+                Vec::new()
+            }
+            (Waiter::Watch, Reply::Watching(r)) => {
+                match r {
+                    Ok(live) => {
+                        if let Some(m) = self.main() {
+                            m.lockouts.live = live;
+                        }
+                    }
+                    // The pane reloads every few seconds all the same.
+                    Err(e) => tracing::warn!(error = %e, "no lock notifications"),
+                }
+                Vec::new()
+            }
+            (Waiter::Shared, Reply::Shared(r)) => match r {
+                Ok(shared) => {
+                    if let Some(m) = self.main()
+                        && let Some(logins) = m.asking.take()
+                    {
+                        let text = format!(
+                            "Give {} a generated temporary password: {}? Their current passwords \
+                             stop working; each must choose a new one at next sign-in.{}",
+                            count(logins.len(), "user"),
+                            names(&logins),
+                            shared_warning(&shared)
+                        );
+                        m.popups.push(Popup::from(Confirm::new(
+                            "Temporary passwords",
+                            text,
+                            "Generate",
+                            Call::TempPasswords { logins },
+                        )));
+                    }
+                    Vec::new()
                 }
                 Err(e) => self.error(e),
             },
@@ -308,7 +312,7 @@ impl App {
             Ok(SignInReply::SignedIn(session)) => {
                 self.screen = Screen::Main(Box::new(Main {
                     session,
-                    pane: 0,
+                    pane: Pane::Users,
                     users: UsersPane::new(),
                     detail: None,
                     lockouts: LockoutsPane::new(),
@@ -320,11 +324,19 @@ impl App {
                     retry_at: None,
                     retry_secs: 2,
                     note: None,
+                    note_is_warning: false,
+                    held: Vec::new(),
+                    asking: None,
+                    log: Default::default(),
                     last_input: now,
                     form_data: None,
                 }));
                 let mut effects = self.reload_users();
-                effects.push(self.call(Waiter::FormData, Call::FormData));
+                effects.push(self.call(Waiter::FormChoices, Call::FormChoices));
+                if !self.watching {
+                    self.watching = true;
+                    effects.push(self.call(Waiter::Watch, Call::WatchLockouts));
+                }
                 effects
             }
             Ok(SignInReply::MustChange {
@@ -369,87 +381,16 @@ impl App {
         }
     }
 
+    /// An answer to a popup's request: to the popup that waits for it
+    /// (none may: it was superseded, or its popup closed).
     fn popup_reply(&mut self, id: u64, reply: Reply) -> Vec<Effect> {
-        let now = self.now;
         let Some(m) = self.main() else {
             return Vec::new();
         };
-        let Some(index) = m.popups.iter().position(|p| p.pending() == Some(id)) else {
+        let Some(index) = m.popups.iter().position(|p| p.view().waits_for(id)) else {
             return Vec::new();
         };
-        match reply {
-            Reply::PasswordContext(Ok(target)) => {
-                match &mut m.popups[index] {
-                    Popup::Password(p) => p.loaded(target),
-                    Popup::ChangeOwn(p) => p.loaded(target),
-                    _ => {}
-                }
-                Vec::new()
-            }
-            Reply::Done(Ok(msg)) => {
-                // Holders and grants stay open to make more changes; the bulk
-                // reset shows its summary until dismissed.
-                let stays = matches!(
-                    m.popups[index],
-                    Popup::Holders(_) | Popup::Grants(_) | Popup::BulkReset(_)
-                );
-                if stays {
-                    match &mut m.popups[index] {
-                        Popup::Holders(h) => h.done(),
-                        Popup::Grants(g) => g.pending = None,
-                        Popup::BulkReset(d) => d.finished(msg.clone()),
-                        _ => {}
-                    }
-                } else {
-                    // After a rename in the edit form the detail view follows the new login.
-                    if let Popup::UserForm(f) = &m.popups[index]
-                        && let (crate::tui::popups::user_form::Mode::Edit { .. }, Some(view)) =
-                            (&f.mode, m.detail.as_mut())
-                    {
-                        view.login = f.login.value().to_string();
-                    }
-                    if matches!(&m.popups[index], Popup::TypeConfirm(c) if c.closes_detail) {
-                        m.detail = None;
-                    }
-                    // Dropping the dialog wipes any password it held.
-                    m.popups.remove(index);
-                }
-                m.note = Some((msg, now));
-                self.refresh()
-            }
-            Reply::SteppedUp(Ok(actor)) => {
-                m.popups.remove(index);
-                m.session.actor = actor;
-                m.note = Some(("confirmed; save again to apply your change".into(), now));
-                Vec::new()
-            }
-            Reply::SteppedUp(Err(e)) => {
-                let text = friendly(&e);
-                m.popups[index].failed(text);
-                Vec::new()
-            }
-            Reply::Secret(Ok((title, secret))) => {
-                m.popups.remove(index);
-                m.popups.push(Popup::Secret(SecretBox { title, secret }));
-                self.refresh()
-            }
-            Reply::PasswordContext(Err(e)) | Reply::Done(Err(e)) | Reply::Secret(Err(e)) => {
-                if e.is_unavailable() || matches!(e, Error::Unauthenticated(_)) {
-                    m.popups[index].set_pending(None);
-                    return self.error(e);
-                }
-                let step_up = matches!(e, Error::StepUpRequired(_));
-                let text = friendly(&e);
-                if !m.popups[index].failed(text.clone()) {
-                    m.popups.push(Popup::Message(Message::error(text)));
-                }
-                if step_up {
-                    // Ask for the password now; the form stays open underneath.
-                    m.popups.push(Popup::StepUp(Default::default()));
-                }
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
+        let out = m.popups[index].view_mut().reply(id, reply);
+        self.popup_out(index, out)
     }
 }

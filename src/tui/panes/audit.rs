@@ -6,12 +6,13 @@
 use super::detail::compact;
 use crate::service::views::AuditView;
 use crate::tui::fields::TextField;
+use crate::tui::table::{self, Column};
 use crate::tui::theme::{SELECTED_MARK, Theme};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 /// Entries per request.
 pub const PAGE: i64 = 200;
@@ -35,6 +36,8 @@ pub struct AuditPane {
     pub loaded: bool,
     /// The last verification's verdict.
     pub verdict: Option<(String, bool)>,
+    /// Rows still to move once the next page arrives.
+    pub queued: isize,
 }
 
 impl AuditPane {
@@ -64,18 +67,39 @@ impl AuditPane {
             self.entries = page;
             self.selected = 0;
             self.offset = 0;
+            self.queued = 0;
         }
         self.move_by(0, height);
     }
 
     pub fn move_by(&mut self, delta: isize, height: usize) {
-        super::list::move_selection(
+        super::list::move_queued(
             &mut self.selected,
             &mut self.offset,
+            &mut self.queued,
             self.entries.len(),
             delta,
             height,
+            self.more,
+            false,
         );
+    }
+
+    /// "row 3 of 1,234": the whole trail numbers its entries from 1 with
+    /// no gap, so unfiltered the newest entry's number is the total; a
+    /// filtered trail says how many are loaded and whether more follow.
+    pub fn position(&self) -> Option<String> {
+        let first = self.entries.first()?;
+        let row = crate::tui::table::thousands(self.selected as i64 + 1);
+        Some(if self.search.is_empty() {
+            crate::tui::table::position(Some(self.selected + 1), Some((first.seq, false)))
+        } else {
+            format!(
+                "row {row} of {}{}",
+                crate::tui::table::thousands(self.entries.len() as i64),
+                if self.more { "+" } else { "" }
+            )
+        })
     }
 
     pub fn selected_entry(&self) -> Option<&AuditView> {
@@ -93,10 +117,14 @@ impl AuditPane {
             title.push_str(&format!("  /{shown}"));
         }
         title.push(' ');
-        let mut block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border())
-            .title(Span::styled(title, theme.title()));
+        let mut block = crate::tui::table::with_position(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border())
+                .title(Span::styled(title, theme.title())),
+            self.position(),
+            theme,
+        );
         if let Some((verdict, ok)) = &self.verdict {
             block = block.title_bottom(Span::styled(
                 format!(" {verdict} "),
@@ -126,58 +154,43 @@ impl AuditPane {
         }
         let height = inner.height.saturating_sub(1) as usize;
         let end = (self.offset + height).min(self.entries.len());
-        let rows: Vec<Row> = self.entries[self.offset..end]
+        let cells: Vec<Vec<Line>> = self.entries[self.offset..end]
             .iter()
             .enumerate()
             .map(|(i, e)| {
                 let sel = self.offset + i == self.selected;
-                let row = Row::new(vec![
-                    Cell::from(format!(
+                vec![
+                    Line::raw(format!(
                         "{}{}",
                         if sel { SELECTED_MARK } else { "  " },
                         e.seq
                     )),
-                    Cell::from(e.at.format("%Y-%m-%d %H:%M:%S").to_string()),
-                    Cell::from(e.actor.clone()),
-                    Cell::from(Span::styled(
+                    Line::raw(e.at.format("%Y-%m-%d %H:%M:%S").to_string()),
+                    Line::raw(e.actor.clone()),
+                    Line::styled(
                         e.action.clone(),
                         if e.action == "refused" {
                             theme.warn()
                         } else {
                             theme.base()
                         },
-                    )),
-                    Cell::from(e.target.clone()),
-                    Cell::from(compact(&e.details)),
-                ]);
-                if sel {
-                    row.style(theme.selected())
-                } else {
-                    row
-                }
+                    ),
+                    Line::raw(e.target.clone()),
+                    Line::raw(compact(&e.details)),
+                ]
             })
             .collect();
-        let widths = [
-            Constraint::Length(9),
-            Constraint::Length(19),
-            Constraint::Length(14),
-            Constraint::Length(20),
-            Constraint::Length(18),
-            Constraint::Fill(1),
+        // The target and actor (logins) give way last; a cut ends in "…".
+        let columns = [
+            Column::new("  SEQ", 5, 9),
+            Column::new("TIME (UTC)", 10, 3),
+            Column::new("ACTOR", 8, 7),
+            Column::new("ACTION", 8, 4),
+            Column::new("TARGET", 10, 8),
+            Column::new("DETAILS", 8, 1).grow(),
         ];
-        let header = Row::new(vec![
-            "  SEQ",
-            "TIME (UTC)",
-            "ACTOR",
-            "ACTION",
-            "TARGET",
-            "DETAILS",
-        ])
-        .style(theme.title());
-        frame.render_widget(
-            Table::new(rows, widths).header(header).column_spacing(1),
-            inner,
-        );
+        let selected = self.selected.checked_sub(self.offset);
+        table::render(frame, inner, &columns, cells, selected, theme);
     }
 }
 

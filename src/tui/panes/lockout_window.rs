@@ -5,10 +5,10 @@
 //! window. Marks are logins and outlive the window's moves.
 
 use super::lockouts::LockoutsPane;
+use crate::domain::listing::LockCursor;
 use crate::service::LockoutsRequest;
 use crate::service::views::UserSummary;
-use crate::store::LockCursor;
-use crate::tui::effect::LockoutsData;
+use crate::tui::effect::LockoutsOverview;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 
@@ -102,7 +102,7 @@ impl LockoutsPane {
     /// `fetch` says.
     pub fn apply(
         &mut self,
-        data: LockoutsData,
+        data: LockoutsOverview,
         fetch: LockFetch,
         now: DateTime<Utc>,
         height: usize,
@@ -111,11 +111,28 @@ impl LockoutsPane {
         self.failures = data.failures;
         self.loading = false;
         self.loaded_at = Some(now);
+        // A lock notified while this was read is reloaded at the next tick.
+        self.reload_now = std::mem::take(&mut self.stale);
         let full = |rows: &[UserSummary], limit: i64| rows.len() as i64 >= limit;
         match fetch {
             LockFetch::Reload { from } => {
+                // Where the new window starts in the listing: at the top,
+                // where it was, or at one of its accounts.
+                self.start_index = match from {
+                    None => Some(0),
+                    Some(_) if from == self.start => self.start_index,
+                    Some(c) => self
+                        .accounts
+                        .iter()
+                        .position(|u| u.lock_cursor() == c)
+                        .and_then(|i| self.start_index.map(|s| s + i)),
+                };
                 let keep = self.accounts.get(self.selected).map(|u| u.id);
                 let top = self.accounts.get(self.offset).map(|u| u.id);
+                // Showing the top of the listing, it stays shown: a new lock
+                // (the most recent failure) comes first and must be seen,
+                // not scrolled off above the row that was on top.
+                let at_top = from.is_none() && self.offset == 0;
                 if from.is_some() && data.accounts.is_empty() {
                     // Every account from there on is gone: start over at
                     // the top at the next tick.
@@ -140,10 +157,16 @@ impl LockoutsPane {
                 };
                 if let Some(i) = find(keep, &self.accounts) {
                     self.selected = i;
-                    self.offset = find(top, &self.accounts).unwrap_or(i).min(i);
+                    self.offset = if at_top {
+                        0
+                    } else {
+                        find(top, &self.accounts).unwrap_or(i).min(i)
+                    };
                 }
             }
             LockFetch::First => {
+                self.queued = 0;
+                self.start_index = Some(0);
                 self.more = full(&data.accounts, WINDOW);
                 self.accounts = data.accounts;
                 self.start = None;
@@ -151,6 +174,9 @@ impl LockoutsPane {
                 self.offset = 0;
             }
             LockFetch::Last => {
+                self.queued = 0;
+                let total = (self.counts.locked + self.counts.close).max(0) as usize;
+                self.start_index = Some(total.saturating_sub(data.accounts.len()));
                 self.start = if full(&data.accounts, WINDOW) {
                     data.accounts.first().map(UserSummary::lock_cursor)
                 } else {
@@ -163,6 +189,7 @@ impl LockoutsPane {
             }
             LockFetch::Before => {
                 let n = data.accounts.len();
+                self.start_index = self.start_index.and_then(|s| s.checked_sub(n));
                 self.start = if full(&data.accounts, WINDOW / 2) {
                     data.accounts.first().map(UserSummary::lock_cursor)
                 } else {
@@ -179,6 +206,9 @@ impl LockoutsPane {
                 self.offset += n;
             }
         }
+        if self.start.is_none() {
+            self.start_index = Some(0);
+        }
         self.move_by(0, height);
     }
 }
@@ -186,7 +216,7 @@ impl LockoutsPane {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::LockoutCounts;
+    use crate::domain::listing::LockoutCounts;
     use chrono::Duration;
 
     /// Locked accounts 0..n of a listing, most recent failure first.
@@ -217,7 +247,7 @@ mod tests {
 
     /// What the store answers to `request` over `all` (keyset, as in
     /// store/lockouts.rs: forward from the cursor's row, backward before it).
-    fn answer(all: &[UserSummary], request: LockoutsRequest) -> LockoutsData {
+    fn answer(all: &[UserSummary], request: LockoutsRequest) -> LockoutsOverview {
         let at = |c: LockCursor| all.iter().position(|u| u.lock_cursor() == c);
         let limit = request.limit as usize;
         let accounts = match (request.from, request.backward) {
@@ -231,7 +261,7 @@ mod tests {
                 all[end.saturating_sub(limit)..end].to_vec()
             }
         };
-        LockoutsData {
+        LockoutsOverview {
             accounts,
             failures: Vec::new(),
             counts: LockoutCounts {
@@ -281,6 +311,7 @@ mod tests {
         for i in 1..700 {
             step(&mut pane, &all, 1, now);
             assert_eq!(selected(&pane), all[i].login, "row {i}");
+            assert_eq!(pane.start_index.map(|s| s + pane.selected), Some(i));
             assert!(pane.accounts.len() <= WINDOW as usize);
             assert!(pane.offset <= pane.selected && pane.selected < pane.offset + HEIGHT);
         }
@@ -292,6 +323,7 @@ mod tests {
         for i in (0..699).rev() {
             step(&mut pane, &all, -1, now);
             assert_eq!(selected(&pane), all[i].login, "row {i}");
+            assert_eq!(pane.start_index.map(|s| s + pane.selected), Some(i));
             assert!(pane.accounts.len() <= WINDOW as usize);
         }
         assert!(pane.start.is_none());
@@ -336,6 +368,31 @@ mod tests {
         refresh(&mut pane, fewer, now);
         assert_eq!(pane.accounts.len(), 50);
         assert!(pane.selected < 50);
+    }
+
+    #[test]
+    fn a_new_lock_shows_at_the_top_of_a_pane_showing_the_top() {
+        let now = Utc::now();
+        // More accounts than fit on screen (with fewer, the list's clamp
+        // hid the fault).
+        let all = listing(3 * HEIGHT, now);
+        let mut pane = LockoutsPane::new();
+        // The pane shows accounts 1.., the first of them selected.
+        refresh(&mut pane, &all[1..], now);
+        assert_eq!((pane.selected, pane.offset), (0, 0));
+        // Account 0 locks (the most recent failure): the next refresh shows
+        // it on top; the selection stays on its account.
+        refresh(&mut pane, &all, now);
+        assert_eq!(pane.offset, 0, "the new lock is scrolled off");
+        assert_eq!(selected(&pane), all[1].login);
+        // Scrolled down, the screen stays where it is.
+        let all = listing(100, now);
+        let mut pane = LockoutsPane::new();
+        refresh(&mut pane, &all[1..], now);
+        step(&mut pane, &all[1..], 50, now);
+        let top = pane.accounts[pane.offset].id;
+        refresh(&mut pane, &all, now);
+        assert_eq!(pane.accounts[pane.offset].id, top);
     }
 
     #[test]

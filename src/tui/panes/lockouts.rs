@@ -1,20 +1,22 @@
 //! The Lockouts pane: every locked account live, with a countdown that
 //! ticks each second, accounts close to locking, and recent failed sign-ins
 //! (filterable). It reloads itself every couple of seconds, keeping the
-//! selection and scroll position; unlock works on the selected or marked rows.
+//! selection and scroll position, and on PostgreSQL at once when an account
+//! is locked or unlocked (`Event::LockoutsChanged`); unlock works on the selected or marked rows.
 //! The rows are a window over the listing (lockout_window.rs); the title's
 //! counts are of every account.
 
+use crate::domain::listing::{LockCursor, LockoutCounts};
 use crate::domain::user::time_left;
 use crate::service::views::{AttemptView, UserSummary};
-use crate::store::{LockCursor, LockoutCounts};
 use crate::tui::fields::TextField;
+use crate::tui::table::{self, Column};
 use crate::tui::theme::{SELECTED_MARK, Theme};
 use chrono::{DateTime, Duration, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use std::collections::BTreeSet;
 
 /// How often the pane reloads while it is shown.
@@ -38,6 +40,16 @@ pub struct LockoutsPane {
     pub editing_filter: bool,
     pub loading: bool,
     pub loaded_at: Option<DateTime<Utc>>,
+    /// Locks and unlocks are notified as they happen (PostgreSQL).
+    pub live: bool,
+    /// A lock or unlock was notified: reload at the next tick.
+    pub reload_now: bool,
+    /// One was notified while a reload was under way: reload again after it.
+    pub stale: bool,
+    /// Rows still to move once the window has moved (see `list::move_queued`).
+    pub queued: isize,
+    /// The listing's position of the window's first account, when known.
+    pub start_index: Option<usize>,
 }
 
 impl LockoutsPane {
@@ -51,18 +63,32 @@ impl LockoutsPane {
     /// Whether a reload is due.
     pub fn due(&self, now: DateTime<Utc>) -> bool {
         !self.loading
-            && self
-                .loaded_at
-                .is_none_or(|t| now - t >= Duration::seconds(REFRESH_SECS))
+            && (self.reload_now
+                || self
+                    .loaded_at
+                    .is_none_or(|t| now - t >= Duration::seconds(REFRESH_SECS)))
+    }
+
+    /// Some account was locked or unlocked: reload at the next tick, or
+    /// after the reload under way.
+    pub fn changed(&mut self) {
+        if self.loading {
+            self.stale = true;
+        } else {
+            self.reload_now = true;
+        }
     }
 
     pub fn move_by(&mut self, delta: isize, height: usize) {
-        super::list::move_selection(
+        super::list::move_queued(
             &mut self.selected,
             &mut self.offset,
+            &mut self.queued,
             self.accounts.len(),
             delta,
             height,
+            self.more,
+            self.start.is_some(),
         );
     }
 
@@ -103,8 +129,10 @@ impl LockoutsPane {
     /// many the window holds.
     pub fn title(&self) -> String {
         format!(
-            " Lockouts  {} locked, {} close to locking ",
-            self.counts.locked, self.counts.close
+            " Lockouts  {} locked, {} close to locking{} ",
+            self.counts.locked,
+            self.counts.close,
+            if self.live { "  (live)" } else { "" }
         )
     }
 
@@ -120,10 +148,19 @@ impl LockoutsPane {
         if !self.marked.is_empty() {
             title.push_str(&format!(" {} marked ", self.marked.len()));
         }
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border())
-            .title(Span::styled(title, theme.title()));
+        let total = self.counts.locked + self.counts.close;
+        let position = (!self.accounts.is_empty()).then(|| {
+            let pos = self.start_index.map(|s| s + self.selected + 1);
+            crate::tui::table::position(pos, Some((total, false)))
+        });
+        let block = crate::tui::table::with_position(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border())
+                .title(Span::styled(title, theme.title())),
+            position,
+            theme,
+        );
         let inner = block.inner(top);
         frame.render_widget(block, top);
         if self.accounts.is_empty() {
@@ -136,7 +173,7 @@ impl LockoutsPane {
         } else {
             let height = inner.height.saturating_sub(1) as usize;
             let end = (self.offset + height).min(self.accounts.len());
-            let rows: Vec<Row> = self.accounts[self.offset..end]
+            let cells: Vec<Vec<Line>> = self.accounts[self.offset..end]
                 .iter()
                 .enumerate()
                 .map(|(i, u)| {
@@ -164,46 +201,30 @@ impl LockoutsPane {
                             theme.warn(),
                         )
                     };
-                    let row = Row::new(vec![
-                        Cell::from(format!("{mark}{}", u.login)),
-                        Cell::from(u.name.clone()),
-                        Cell::from(u.failed_attempts.to_string()),
-                        Cell::from(
+                    vec![
+                        Line::raw(format!("{mark}{}", u.login)),
+                        Line::raw(u.name.clone()),
+                        Line::raw(u.failed_attempts.to_string()),
+                        Line::raw(
                             u.locked_at
                                 .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                                 .unwrap_or_else(|| "-".into()),
                         ),
-                        Cell::from(Span::styled(left, style)),
-                        Cell::from(u.last_failure_source.clone().unwrap_or_else(|| "-".into())),
-                    ]);
-                    if sel {
-                        row.style(theme.selected())
-                    } else {
-                        row
-                    }
+                        Line::styled(left, style),
+                        Line::raw(u.last_failure_source.clone().unwrap_or_else(|| "-".into())),
+                    ]
                 })
                 .collect();
-            let widths = [
-                Constraint::Length(22),
-                Constraint::Fill(1),
-                Constraint::Length(8),
-                Constraint::Length(19),
-                Constraint::Length(24),
-                Constraint::Length(14),
+            let columns = [
+                Column::new("  LOGIN", 10, 9),
+                Column::new("NAME", 6, 1).grow(),
+                Column::new("FAILURES", 3, 5),
+                Column::new("LOCKED SINCE", 10, 3),
+                Column::new("TIME LEFT", 10, 7),
+                Column::new("LAST SOURCE", 6, 2),
             ];
-            let header = Row::new(vec![
-                "  LOGIN",
-                "NAME",
-                "FAILURES",
-                "LOCKED SINCE",
-                "TIME LEFT",
-                "LAST SOURCE",
-            ])
-            .style(theme.title());
-            frame.render_widget(
-                Table::new(rows, widths).header(header).column_spacing(1),
-                inner,
-            );
+            let selected = self.selected.checked_sub(self.offset);
+            table::render(frame, inner, &columns, cells, selected, theme);
         }
 
         let shown = self.visible_failures();
@@ -230,7 +251,8 @@ impl LockoutsPane {
                 .map(|a| {
                     Line::from(vec![
                         Span::raw(format!("{}  ", a.at.format("%Y-%m-%d %H:%M:%S"))),
-                        Span::raw(format!("{:<24}", a.login)),
+                        // Always a gap after the login, however long.
+                        Span::raw(format!("{:<24}  ", a.login)),
                         Span::styled(
                             format!("{:<16}", a.outcome.replace('_', " ")),
                             if a.outcome == "stale_password" {

@@ -16,11 +16,19 @@ pub struct PoliciesPane {
     pub offset: usize,
     pub loading: bool,
     pub loaded: bool,
+    /// The rows' user counts have come (they are listed first without).
+    pub counted: bool,
 }
 
 impl PoliciesPane {
-    pub fn apply(&mut self, rows: Vec<PolicyView>, height: usize) {
+    /// The policies, without their counts (kept from before if known).
+    pub fn apply(&mut self, mut rows: Vec<PolicyView>, height: usize) {
         let keep = self.rows.get(self.selected).map(|p| p.name.clone());
+        for row in rows.iter_mut() {
+            if let Some(old) = self.rows.iter().find(|o| o.name == row.name) {
+                row.users = old.users;
+            }
+        }
         self.rows = rows;
         self.loading = false;
         self.loaded = true;
@@ -28,6 +36,21 @@ impl PoliciesPane {
             self.selected = i;
         }
         self.move_by(0, height);
+    }
+
+    /// How many users each policy governs, by name.
+    pub fn counted(&mut self, counts: &[(String, i64)]) {
+        for row in self.rows.iter_mut() {
+            if let Some((_, n)) = counts.iter().find(|(n, _)| *n == row.name) {
+                row.users = *n;
+            }
+        }
+        self.counted = true;
+    }
+
+    /// A policy's user count, if counted.
+    pub fn users(&self, p: &PolicyView) -> Option<i64> {
+        self.counted.then_some(p.users)
     }
 
     pub fn move_by(&mut self, delta: isize, height: usize) {
@@ -50,10 +73,14 @@ impl PoliciesPane {
         } else {
             " Policies (read-only: only global administrators change them) "
         };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border())
-            .title(Span::styled(title, theme.title()));
+        let block = crate::tui::table::with_position(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border())
+                .title(Span::styled(title, theme.title())),
+            crate::tui::table::position_in(self.selected, self.rows.len()),
+            theme,
+        );
         let inner = block.inner(area);
         frame.render_widget(block, area);
         if self.rows.is_empty() {
@@ -79,7 +106,10 @@ impl PoliciesPane {
                         if sel { SELECTED_MARK } else { "  " },
                         p.name
                     )),
-                    Cell::from(p.users.to_string()),
+                    Cell::from(match self.users(p) {
+                        Some(n) => n.to_string(),
+                        None => "…".into(),
+                    }),
                     Cell::from(p.version.to_string()),
                     Cell::from(format!("{}..{}", s.min_length, s.max_length)),
                     Cell::from(format!(

@@ -72,10 +72,14 @@ impl ResourcesPane {
         if let Some(a) = &self.access {
             return render_access(a, frame, area, theme);
         }
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border())
-            .title(Span::styled(" Resources ", theme.title()));
+        let block = crate::tui::table::with_position(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border())
+                .title(Span::styled(" Resources ", theme.title())),
+            crate::tui::table::position_in(self.selected, self.rows.len()),
+            theme,
+        );
         let inner = block.inner(area);
         frame.render_widget(block, area);
         if self.rows.is_empty() {
@@ -125,15 +129,19 @@ impl ResourcesPane {
 
 fn render_access(a: &AccessView, frame: &mut Frame, area: Rect, theme: &Theme) {
     let title = format!(" Resources › {} ({} users) ", a.resource, a.grants.len());
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border())
-        .title(Span::styled(title, theme.title()));
+    let block = crate::tui::table::with_position(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border())
+            .title(Span::styled(title, theme.title())),
+        crate::tui::table::position_in(a.selected, a.grants.len()),
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if a.grants.is_empty() {
         let text = if a.loaded {
-            "Nobody has access. Press g to grant it to users."
+            "Nobody has access. Press a to grant it to users."
         } else {
             "Loading…"
         };

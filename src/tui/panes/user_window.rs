@@ -6,9 +6,9 @@
 //! and `g` the first. Marks are ids: they outlive the rows they were on.
 
 use super::users::{PAGE, UsersPane};
+use crate::domain::listing::Cursor;
 use crate::service::UserFilter;
 use crate::service::views::{Page, UserSummary};
-use crate::store::Cursor;
 use std::collections::BTreeSet;
 
 /// Most rows held at once (ten pages).
@@ -93,8 +93,18 @@ impl UsersPane {
     pub fn apply(&mut self, page: Page<UserSummary>, fetch: Fetch, height: usize) {
         self.loading = false;
         self.loaded = true;
+        if !matches!(
+            fetch,
+            Fetch::Forward | Fetch::Backward | Fetch::Reload { .. }
+        ) {
+            // A new listing, or one of its ends: moves made before are void.
+            self.queued = 0;
+        }
         match fetch {
             Fetch::Search => {
+                self.window_start = Some(0);
+                self.total = None;
+                self.count_wanted = true;
                 // Keep the selection on the same user if it is still listed.
                 let keep = self.selected_row().map(|r| r.id);
                 self.rows = page.items;
@@ -103,11 +113,16 @@ impl UsersPane {
                     .unwrap_or(0);
                 self.offset = self.offset.min(self.selected);
                 let ids: BTreeSet<i64> = self.rows.iter().map(|r| r.id).collect();
-                self.marked.retain(|id| ids.contains(id));
+                self.marked.retain(|id, _| ids.contains(id));
                 self.prev = page.prev;
                 self.next = page.next;
             }
             Fetch::Reload { from } => {
+                self.window_start = self.window_start.map(|s| s + from);
+                if page.prev.is_none() {
+                    self.window_start = Some(0);
+                }
+                self.count_wanted = true;
                 // The new rows start where row `from` was: the same user stays
                 // selected, or the same place if they are gone.
                 let keep = self.selected_row().map(|r| r.id);
@@ -121,6 +136,7 @@ impl UsersPane {
                 self.next = page.next;
             }
             Fetch::First => {
+                self.window_start = Some(0);
                 self.rows = page.items;
                 self.selected = 0;
                 self.offset = 0;
@@ -128,6 +144,13 @@ impl UsersPane {
                 self.next = page.next;
             }
             Fetch::Last => {
+                self.window_start = self
+                    .total
+                    .filter(|t| !t.estimate)
+                    .map(|t| (t.n as usize).saturating_sub(page.items.len()));
+                if page.prev.is_none() {
+                    self.window_start = Some(0);
+                }
                 self.rows = page.items;
                 self.selected = self.rows.len().saturating_sub(1);
                 self.offset = self.selected;
@@ -139,6 +162,7 @@ impl UsersPane {
                 self.next = page.next;
                 let over = self.rows.len().saturating_sub(WINDOW);
                 if over > 0 {
+                    self.window_start = self.window_start.map(|s| s + over);
                     self.prev = self.cursor_at(over - 1);
                     self.rows.drain(..over);
                     self.selected = self.selected.saturating_sub(over);
@@ -147,6 +171,11 @@ impl UsersPane {
             }
             Fetch::Backward => {
                 let added = page.items.len();
+                self.window_start = if page.prev.is_none() {
+                    Some(0)
+                } else {
+                    self.window_start.and_then(|s| s.checked_sub(added))
+                };
                 let mut rows = page.items;
                 rows.append(&mut self.rows);
                 self.rows = rows;
@@ -207,10 +236,11 @@ mod tests {
     fn forward_pages_drop_rows_at_the_front() {
         let mut p = UsersPane::new();
         p.apply(page(0, 100, 5000), Fetch::Search, 20);
-        p.marked.insert(3);
+        p.marked.insert(3, user(3).login);
         let mut start = 100;
         while start < 1500 {
-            p.move_by(isize::MAX / 2, 20);
+            // To the last row loaded (a move further would wait for the page).
+            p.move_by((p.rows.len() - 1 - p.selected) as isize, 20);
             assert_eq!(p.wanted(), Some(Fetch::Forward));
             let last = p.selected_row().map(|r| r.id);
             p.apply(page(start, start + 100, 5000), Fetch::Forward, 20);
@@ -220,9 +250,9 @@ mod tests {
         }
         assert_eq!(ids(&p), (500, 1499));
         assert_eq!(p.prev, Some(user(499).cursor(p.sort)));
-        assert!(p.marked.contains(&3), "marks outlive their rows");
+        assert!(p.marked.contains_key(&3), "marks outlive their rows");
         // Near the top of the window: the page before it.
-        p.move_by(isize::MIN / 2, 20);
+        p.move_by(-(p.selected as isize), 20);
         assert_eq!(p.wanted(), Some(Fetch::Backward));
         let filter = p.request(Fetch::Backward);
         assert!(filter.backward);
@@ -253,7 +283,8 @@ mod tests {
     fn a_new_search_drops_marks_a_reload_keeps_them() {
         let mut p = UsersPane::new();
         p.apply(page(0, 100, 5000), Fetch::Search, 20);
-        p.marked.extend([5, 4000]);
+        p.marked
+            .extend([(5, user(5).login), (4000, user(4000).login)]);
         // Deep in the list, a reload starts at the top visible row.
         p.apply(page(4900, 5000, 5000), Fetch::Last, 20);
         p.move_by(-5, 20);
@@ -269,6 +300,6 @@ mod tests {
         assert_eq!(p.offset, 0);
         assert_eq!(p.marked.len(), 2);
         p.apply(page(0, 100, 5000), Fetch::Search, 20);
-        assert_eq!(p.marked.iter().copied().collect::<Vec<_>>(), [5]);
+        assert_eq!(p.marked.keys().copied().collect::<Vec<_>>(), [5]);
     }
 }

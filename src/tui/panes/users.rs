@@ -3,20 +3,21 @@
 //! over the listing, paged both ways (user_window.rs); only visible rows
 //! are drawn.
 
+use crate::domain::listing::{Cursor, StatusFilter, UserSort};
 use crate::domain::user::time_left;
 use crate::domain::{Kind, Role};
 use crate::service::UserFilter;
 use crate::service::views::UserSummary;
-use crate::store::{Cursor, StatusFilter, UserSort};
 use crate::tui::fields::TextField;
+use crate::tui::table::{self, Column};
 use crate::tui::theme::{SELECTED_MARK, Theme};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
-use std::collections::BTreeSet;
+use ratatui::widgets::{Block, Borders, Paragraph};
+use std::collections::BTreeMap;
 
 /// Rows per request.
 pub const PAGE: i64 = 100;
@@ -26,7 +27,8 @@ pub struct UsersPane {
     pub rows: Vec<UserSummary>,
     pub selected: usize,
     pub offset: usize,
-    pub marked: BTreeSet<i64>,
+    /// Marked users by id, with their logins (marks outlive the window's rows).
+    pub marked: BTreeMap<i64, String>,
     pub filter: TextField,
     pub editing_filter: bool,
     /// The search the rows were loaded with.
@@ -36,6 +38,8 @@ pub struct UsersPane {
     pub role: Option<Role>,
     pub resource: Option<String>,
     pub sort: UserSort,
+    /// The sort the other way round.
+    pub descending: bool,
     /// Set when rows follow the window: the cursor at its last row.
     pub next: Option<Cursor>,
     /// Set when rows come before the window: the cursor at the row just
@@ -43,6 +47,18 @@ pub struct UsersPane {
     pub prev: Option<Cursor>,
     pub loading: bool,
     pub loaded: bool,
+    /// Rows still to move once the page being loaded arrives (keys pressed
+    /// past the end of the loaded rows).
+    pub queued: isize,
+    /// How many users the listing holds (asked after its first page).
+    pub total: Option<crate::service::ListCount>,
+    /// The listing's position of the window's first row, when known (it
+    /// is counted from either end as the window moves).
+    pub window_start: Option<usize>,
+    /// A count is under way.
+    pub counting: bool,
+    /// The listing changed since the last count was asked for.
+    pub count_wanted: bool,
 }
 
 const STATUSES: [Option<StatusFilter>; 6] = [
@@ -93,8 +109,16 @@ impl UsersPane {
             sort: self.sort,
             after,
             backward,
+            descending: self.descending,
             limit: PAGE,
         }
+    }
+
+    /// "1,234 of 1,000,001", "12 of about 1,000,000", "12 of …" while
+    /// counting.
+    pub fn position(&self) -> String {
+        let pos = self.window_start.map(|s| s + self.selected + 1);
+        crate::tui::table::position(pos, self.total.map(|t| (t.n, t.estimate)))
     }
 
     /// "Users  /ann  status: locked  sort: name".
@@ -120,8 +144,12 @@ impl UsersPane {
         if let Some(r) = &self.resource {
             parts.push(format!("resource: {r}"));
         }
-        if self.sort != UserSort::Login {
-            parts.push(format!("sort: {}", sort_label(self.sort)));
+        if self.sort != UserSort::Login || self.descending {
+            parts.push(format!(
+                "sort: {}{}",
+                sort_label(self.sort),
+                if self.descending { ", reversed" } else { "" }
+            ));
         }
         if !self.marked.is_empty() {
             parts.push(format!("{} marked", self.marked.len()));
@@ -133,14 +161,39 @@ impl UsersPane {
         self.rows.get(self.selected)
     }
 
-    /// Moves the selection, keeping it visible in `height` rows.
+    /// Marks or unmarks the selected user.
+    pub fn toggle_mark(&mut self) {
+        if let Some(u) = self.rows.get(self.selected)
+            && self.marked.remove(&u.id).is_none()
+        {
+            self.marked.insert(u.id, u.login.clone());
+        }
+    }
+
+    /// The users an action on several applies to: the marked ones, else
+    /// the selected one.
+    pub fn targets(&self) -> Vec<String> {
+        if self.marked.is_empty() {
+            self.selected_row()
+                .map(|u| vec![u.login.clone()])
+                .unwrap_or_default()
+        } else {
+            self.marked.values().cloned().collect()
+        }
+    }
+
+    /// Moves the selection, keeping it visible in `height` rows; a move
+    /// past the loaded rows waits for the page that holds its end.
     pub fn move_by(&mut self, delta: isize, height: usize) {
-        super::list::move_selection(
+        super::list::move_queued(
             &mut self.selected,
             &mut self.offset,
+            &mut self.queued,
             self.rows.len(),
             delta,
             height,
+            self.next.is_some(),
+            self.prev.is_some(),
         );
     }
 
@@ -181,10 +234,16 @@ impl UsersPane {
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, now: DateTime<Utc>) {
-        let block = Block::default()
+        let mut block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.border())
             .title(Span::styled(format!(" {} ", self.title()), theme.title()));
+        if !self.rows.is_empty() {
+            block = block.title_bottom(
+                Line::from(Span::styled(format!(" {} ", self.position()), theme.dim()))
+                    .right_aligned(),
+            );
+        }
         let inner = block.inner(area);
         frame.render_widget(block, area);
         if inner.height < 2 {
@@ -212,85 +271,78 @@ impl UsersPane {
         let wide = inner.width >= 110;
         let height = inner.height.saturating_sub(1) as usize;
         let end = (self.offset + height).min(self.rows.len());
-        let rows: Vec<Row> = self.rows[self.offset..end]
+        let shown = &self.rows[self.offset..end];
+        let cells: Vec<Vec<Line>> = shown
             .iter()
             .enumerate()
             .map(|(i, u)| {
-                let idx = self.offset + i;
-                let sel = idx == self.selected;
-                let mark = if sel {
+                let mark = if self.offset + i == self.selected {
                     SELECTED_MARK
-                } else if self.marked.contains(&u.id) {
+                } else if self.marked.contains_key(&u.id) {
                     "• "
                 } else {
                     "  "
                 };
                 let mut cells = vec![
-                    Cell::from(format!("{mark}{}", u.login)),
-                    Cell::from(u.name.clone()),
+                    Line::raw(format!("{mark}{}", u.login)),
+                    Line::raw(u.name.clone()),
                 ];
                 if wide {
-                    cells.push(Cell::from(u.email.clone()));
+                    cells.push(Line::raw(u.email.clone()));
                 }
-                cells.push(Cell::from(u.kind.clone()));
-                cells.push(Cell::from(u.role.replace('_', " ")));
-                cells.push(Cell::from(badges(u, now, theme)));
-                cells.push(Cell::from(
+                cells.push(Line::raw(u.kind.clone()));
+                cells.push(Line::raw(u.role.replace('_', " ")));
+                cells.push(badges(u, now, theme));
+                cells.push(Line::raw(
                     u.last_login_at
                         .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
                         .unwrap_or_else(|| "never".into()),
                 ));
-                let row = Row::new(cells);
-                if sel {
-                    row.style(theme.selected())
-                } else {
-                    row
-                }
+                cells
             })
             .collect();
-        let mut widths = vec![Constraint::Length(20), Constraint::Length(20)];
+        // Sized from what is on screen; the login gives way last, and
+        // whatever is cut ends in "…".
+        // The sorted column's header shows which way it goes (last sign-in
+        // runs most recent first unless reversed).
+        let up = self.descending == (self.sort == UserSort::LastLogin);
+        let marked = |sort: UserSort,
+                      plain: &'static str,
+                      asc: &'static str,
+                      desc: &'static str| match (self.sort == sort, up) {
+            (false, _) => plain,
+            (true, true) => asc,
+            (true, false) => desc,
+        };
+        let mut columns = vec![
+            Column::new(
+                marked(UserSort::Login, "  LOGIN", "  LOGIN ▲", "  LOGIN ▼"),
+                10,
+                9,
+            ),
+            Column::new(marked(UserSort::Name, "NAME", "NAME ▲", "NAME ▼"), 8, 2).grow(),
+        ];
         if wide {
-            widths.push(Constraint::Fill(3));
+            columns.push(Column::new("EMAIL", 8, 1).grow());
         }
-        widths.extend([
-            Constraint::Length(6),
-            Constraint::Length(13),
-            if wide {
-                Constraint::Fill(2)
-            } else {
-                Constraint::Length(narrow_status_width(
-                    &self.rows[self.offset..end],
-                    now,
-                    theme,
-                ))
-            },
-            Constraint::Length(16),
+        columns.extend([
+            Column::new("KIND", 4, 5),
+            Column::new("ROLE", 4, 4),
+            Column::new("STATUS", 6, 6),
+            Column::new(
+                marked(
+                    UserSort::LastLogin,
+                    "LAST SIGN-IN",
+                    "LAST SIGN-IN ▲",
+                    "LAST SIGN-IN ▼",
+                ),
+                10,
+                3,
+            ),
         ]);
-        if !wide {
-            widths[1] = Constraint::Fill(1);
-        }
-        let mut header = vec!["  LOGIN", "NAME"];
-        if wide {
-            header.push("EMAIL");
-        }
-        header.extend(["KIND", "ROLE", "STATUS", "LAST SIGN-IN"]);
-        let table = Table::new(rows, widths)
-            .header(Row::new(header).style(theme.title()))
-            .column_spacing(1);
-        frame.render_widget(table, inner);
+        let selected = self.selected.checked_sub(self.offset);
+        table::render(frame, inner, &columns, cells, selected, theme);
     }
-}
-
-/// Below 110 columns the status column is as wide as the widest badges on
-/// screen (up to 24), not always 24: the name column takes what is left,
-/// and at 80 columns a fixed 24 left it none.
-fn narrow_status_width(shown: &[UserSummary], now: DateTime<Utc>, theme: &Theme) -> u16 {
-    let widest = shown
-        .iter()
-        .map(|u| badges(u, now, theme).width())
-        .max()
-        .unwrap_or(0);
-    widest.clamp("STATUS".len(), 24) as u16
 }
 
 /// The status badges of a row.

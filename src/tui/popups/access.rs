@@ -1,19 +1,91 @@
 //! The people who share a login (holders), and a user's resource grants.
 
 use crate::domain::AccessLevel;
+use crate::service::views::UserDetail;
 use crate::service::views::{GrantView, HolderView};
-use crate::tui::effect::Call;
-use crate::tui::fields::TextField;
-use crate::tui::screens::move_focus;
+use crate::tui::effect::{Call, FormChoices, Reply};
+use crate::tui::fields::{Pasted, TextField};
+use crate::tui::keys::{self, Binding, CLOSE, Cmd, FIELDS, LIST, Sections, b, code, k, popup_cmd};
 use crate::tui::theme::{SELECTED_MARK, Theme};
-use crate::tui::widgets::{centered, hints, popup_box, text_field_line};
+use crate::tui::view::{Ctx, Out, View, staying_reply};
+use crate::tui::widgets::{centered, popup_box, table_hints, text_field_line};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::Out;
+/// The holders list.
+const HOLDERS: &[Binding] = &[
+    b(
+        &[k('a')],
+        "add",
+        "add a person who uses this login",
+        Cmd::Add,
+        true,
+    ),
+    b(
+        &[k('d'), code(KeyCode::Delete)],
+        "remove",
+        "remove the selected person (asks first)",
+        Cmd::Remove,
+        true,
+    ),
+];
+
+/// Adding a holder: name, email and note.
+const ADDING: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        "next/add",
+        "the next field; in the last one, add the person",
+        Cmd::Save,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        "back",
+        "back to the list (what was typed is dropped)",
+        Cmd::Cancel,
+        true,
+    ),
+];
+
+/// Confirming a removal.
+const REMOVING: &[Binding] = &[
+    b(
+        &[k('y'), code(KeyCode::Enter)],
+        "yes",
+        "remove the person",
+        Cmd::Yes,
+        true,
+    ),
+    b(
+        &[k('n'), code(KeyCode::Esc)],
+        "no",
+        "keep them",
+        Cmd::No,
+        true,
+    ),
+];
+
+/// A user's resource grants.
+const GRANTS: &[Binding] = &[
+    b(
+        &[k(' '), code(KeyCode::Right), code(KeyCode::Enter)],
+        "next level",
+        "the next level (none, read, standard, manage), saved at once",
+        Cmd::NextChoice,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Left)],
+        "previous",
+        "the level before, saved at once",
+        Cmd::PrevChoice,
+        true,
+    ),
+];
 
 /// Holders: list, add (name, email, note), remove the selected one.
 #[derive(Debug)]
@@ -46,38 +118,37 @@ impl HoldersDialog {
         self.selected = self.selected.min(self.holders.len().saturating_sub(1));
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
+    fn handle(&mut self, key: &KeyEvent) -> Out {
         if self.pending.is_some() {
             return Out::None;
         }
+        let cmd = popup_cmd(&View::keys(self), key);
         if let Some((fields, focus)) = &mut self.adding {
-            if key.code == KeyCode::Esc {
-                self.adding = None;
+            if keys::focus_move(cmd, focus, 3) {
                 return Out::None;
             }
-            if move_focus(focus, 3, key) {
-                return Out::None;
-            }
-            if key.code == KeyCode::Enter {
-                if *focus < 2 {
-                    *focus += 1;
-                    return Out::None;
+            match cmd {
+                Some(Cmd::Cancel) => self.adding = None,
+                Some(Cmd::Save) if *focus < 2 => *focus += 1,
+                Some(Cmd::Save) => {
+                    let [name, email, note] = fields;
+                    return Out::Call(Call::AddHolder {
+                        login: self.login.clone(),
+                        name: name.value().to_string(),
+                        email: email.value().to_string(),
+                        note: note.value().to_string(),
+                    });
                 }
-                let [name, email, note] = fields;
-                return Out::Call(Call::AddHolder {
-                    login: self.login.clone(),
-                    name: name.value().to_string(),
-                    email: email.value().to_string(),
-                    note: note.value().to_string(),
-                });
+                _ => {
+                    fields[*focus].key(key);
+                    self.error = None;
+                }
             }
-            fields[*focus].key(key);
-            self.error = None;
             return Out::None;
         }
         if self.confirm_remove {
             self.confirm_remove = false;
-            if matches!(key.code, KeyCode::Char('y') | KeyCode::Enter)
+            if cmd == Some(Cmd::Yes)
                 && let Some(h) = self.holders.get(self.selected)
             {
                 return Out::Call(Call::RemoveHolder {
@@ -87,17 +158,13 @@ impl HoldersDialog {
             }
             return Out::None;
         }
-        match key.code {
-            KeyCode::Esc => Out::Close,
-            KeyCode::Char('j') | KeyCode::Down => {
-                self.selected = (self.selected + 1).min(self.holders.len().saturating_sub(1));
-                Out::None
+        match cmd {
+            Some(Cmd::Cancel) => return Out::Close,
+            Some(Cmd::Down) => {
+                self.selected = (self.selected + 1).min(self.holders.len().saturating_sub(1))
             }
-            KeyCode::Char('k') | KeyCode::Up => {
-                self.selected = self.selected.saturating_sub(1);
-                Out::None
-            }
-            KeyCode::Char('a') => {
+            Some(Cmd::Up) => self.selected = self.selected.saturating_sub(1),
+            Some(Cmd::Add) => {
                 self.adding = Some((
                     [
                         TextField::new(200),
@@ -105,31 +172,24 @@ impl HoldersDialog {
                         TextField::new(1000),
                     ],
                     0,
-                ));
-                Out::None
+                ))
             }
-            KeyCode::Char('d') | KeyCode::Delete if !self.holders.is_empty() => {
-                self.confirm_remove = true;
-                Out::None
-            }
-            _ => Out::None,
+            Some(Cmd::Remove) if !self.holders.is_empty() => self.confirm_remove = true,
+            _ => {}
         }
+        Out::None
     }
 
-    pub fn paste(&mut self, text: &str) {
-        if let Some((fields, focus)) = &mut self.adding {
-            fields[*focus].paste(text);
+    fn paste_text(&mut self, text: &str) -> Pasted {
+        match &mut self.adding {
+            Some((fields, focus)) => fields[*focus].paste(text),
+            None => Ok(()),
         }
     }
 
     pub fn done(&mut self) {
         self.pending = None;
         self.adding = None;
-    }
-
-    pub fn failed(&mut self, why: String) {
-        self.pending = None;
-        self.error = Some(why);
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -175,7 +235,7 @@ impl HoldersDialog {
                 }
                 lines.push(l);
             }
-            lines.push(hints(&[("Enter", "next / add"), ("Esc", "back")], theme));
+            lines.push(table_hints(&View::keys(self), theme));
         } else if self.confirm_remove {
             let who = self
                 .holders
@@ -183,19 +243,12 @@ impl HoldersDialog {
                 .map(|h| h.name.clone())
                 .unwrap_or_default();
             lines.push(Line::from(Span::styled(
-                format!("  Remove {who}? y: yes, any other key: no"),
+                format!("  Remove {who}? (any other key keeps them)"),
                 theme.warn(),
             )));
+            lines.push(table_hints(&View::keys(self), theme));
         } else {
-            lines.push(hints(
-                &[
-                    ("a", "add"),
-                    ("d", "remove"),
-                    ("j/k", "move"),
-                    ("Esc", "close"),
-                ],
-                theme,
-            ));
+            lines.push(table_hints(&View::keys(self), theme));
         }
         if self.pending.is_some() {
             lines.push(Line::from(Span::styled("  Saving…", theme.dim())));
@@ -222,7 +275,8 @@ pub struct GrantsDialog {
     pub selected: usize,
     pub error: Option<String>,
     pub pending: Option<u64>,
-    pub loading: Option<u64>,
+    /// The resources have been read.
+    pub loaded: bool,
 }
 
 const LEVELS: [Option<AccessLevel>; 4] = [
@@ -240,13 +294,13 @@ impl GrantsDialog {
             selected: 0,
             error: None,
             pending: None,
-            loading: None,
+            loaded: false,
         }
     }
 
     /// All resources, with the user's current grants.
     pub fn fill(&mut self, resources: &[String], grants: &[GrantView]) {
-        self.loading = None;
+        self.loaded = true;
         self.rows = resources
             .iter()
             .map(|r| {
@@ -262,26 +316,26 @@ impl GrantsDialog {
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
+    fn handle(&mut self, key: &KeyEvent) -> Out {
         if self.pending.is_some() {
             return Out::None;
         }
-        match key.code {
-            KeyCode::Esc => Out::Close,
-            KeyCode::Char('j') | KeyCode::Down => {
+        match popup_cmd(&View::keys(self), key) {
+            Some(Cmd::Cancel) => Out::Close,
+            Some(Cmd::Down) => {
                 self.selected = (self.selected + 1).min(self.rows.len().saturating_sub(1));
                 Out::None
             }
-            KeyCode::Char('k') | KeyCode::Up => {
+            Some(Cmd::Up) => {
                 self.selected = self.selected.saturating_sub(1);
                 Out::None
             }
-            KeyCode::Char(' ') | KeyCode::Right | KeyCode::Left | KeyCode::Enter => {
+            Some(c @ (Cmd::NextChoice | Cmd::PrevChoice)) => {
                 let Some((resource, level)) = self.rows.get(self.selected) else {
                     return Out::None;
                 };
                 let i = LEVELS.iter().position(|l| l == level).unwrap_or(0);
-                let next = if key.code == KeyCode::Left {
+                let next = if c == Cmd::PrevChoice {
                     LEVELS[(i + 3) % 4]
                 } else {
                     LEVELS[(i + 1) % 4]
@@ -296,11 +350,6 @@ impl GrantsDialog {
         }
     }
 
-    pub fn failed(&mut self, why: String) {
-        self.pending = None;
-        self.error = Some(why);
-    }
-
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         let inner = popup_box(
             frame,
@@ -309,7 +358,7 @@ impl GrantsDialog {
             theme,
         );
         let mut lines = Vec::new();
-        if self.loading.is_some() {
+        if !self.loaded {
             lines.push(Line::from(Span::styled(
                 "  Loading resources…",
                 theme.dim(),
@@ -336,14 +385,84 @@ impl GrantsDialog {
         } else if let Some(e) = &self.error {
             lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
         }
-        lines.push(hints(
-            &[
-                ("Space/→", "next level"),
-                ("←", "previous"),
-                ("Esc", "close"),
-            ],
-            theme,
-        ));
+        lines.push(table_hints(&View::keys(self), theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    }
+}
+
+impl View for HoldersDialog {
+    fn keys(&self) -> Sections {
+        if self.adding.is_some() {
+            vec![("Add a holder", ADDING), ("Fields", FIELDS)]
+        } else if self.confirm_remove {
+            vec![("Remove", REMOVING)]
+        } else {
+            vec![("Holders", HOLDERS), ("Moving", LIST), ("", CLOSE)]
+        }
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        self.handle(key)
+    }
+
+    fn paste(&mut self, text: &str) -> Pasted {
+        self.paste_text(text)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        HoldersDialog::render(self, frame, area, ctx.theme)
+    }
+
+    crate::tui::view::one_request!();
+
+    fn reply(&mut self, _id: u64, reply: Reply) -> Out {
+        let out = staying_reply(self, reply);
+        if matches!(out, Out::Done { .. }) {
+            self.done();
+        }
+        out
+    }
+
+    fn user_detail(&mut self, detail: &UserDetail, _choices: Option<&FormChoices>) {
+        if detail.summary.login == self.login {
+            self.refreshed(detail.holders.clone());
+        }
+    }
+}
+
+impl View for GrantsDialog {
+    fn keys(&self) -> Sections {
+        vec![("Access", GRANTS), ("Moving", LIST), ("", CLOSE)]
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        self.handle(key)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        GrantsDialog::render(self, frame, area, ctx.theme)
+    }
+
+    crate::tui::view::one_request!();
+
+    fn reply(&mut self, _id: u64, reply: Reply) -> Out {
+        let out = staying_reply(self, reply);
+        if matches!(out, Out::Done { .. }) {
+            self.pending = None;
+        }
+        out
+    }
+
+    fn form_choices(&mut self, choices: &FormChoices, detail: Option<&UserDetail>) {
+        let grants = detail.map(|d| d.resources.clone()).unwrap_or_default();
+        self.fill(&choices.resources, &grants);
+    }
+
+    fn user_detail(&mut self, detail: &UserDetail, choices: Option<&FormChoices>) {
+        if detail.summary.login == self.login
+            && let Some(c) = choices
+        {
+            self.fill(&c.resources, &detail.resources);
+        }
     }
 }

@@ -8,13 +8,17 @@ use crate::domain::Role;
 use crate::domain::password_rules::PasswordContext;
 use crate::domain::policy::Policy;
 use crate::service::BulkRequest;
-use crate::tui::effect::Call;
-use crate::tui::fields::{SecretField, TextField};
+use crate::tui::effect::{Call, FormChoices, Reply};
+use crate::tui::fields::{Pasted, SecretField, TextField};
+use crate::tui::keys::{
+    self, Binding, CHOOSE, Cmd, ENTER_NEXT, FIELDS, FORM, REVEAL, Sections, b, code, ctrl,
+    popup_cmd,
+};
 use crate::tui::new_password::NewPassword;
-use crate::tui::screens::{is_reveal, is_save, move_focus};
 use crate::tui::theme::Theme;
+use crate::tui::view::{Ctx, Out, View, error_reply, usual_reply};
 use crate::tui::widgets::{
-    centered, choice_line, hints, popup_box, secret_field_line, text_field_line, toggle_line,
+    centered, choice_line, popup_box, secret_field_line, table_hints, text_field_line, toggle_line,
 };
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -25,7 +29,46 @@ use ratatui::widgets::{Gauge, Paragraph, Wrap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::Out;
+/// Confirming: your password and the count typed.
+const CONFIRMING: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        "next/reset",
+        "the next field; in the last one, reset every password in scope",
+        Cmd::Save,
+        true,
+    ),
+    b(
+        &[ctrl('s')],
+        "reset",
+        "reset every password in scope",
+        Cmd::Save,
+        false,
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        "back",
+        "back to the password and scope",
+        Cmd::Cancel,
+        true,
+    ),
+];
+
+const RUNNING: &[Binding] = &[b(
+    &[code(KeyCode::Esc)],
+    "cancel",
+    "stop before anything changes",
+    Cmd::Cancel,
+    true,
+)];
+
+const FINISHED: &[Binding] = &[b(
+    &[code(KeyCode::Enter), code(KeyCode::Esc)],
+    "close",
+    "close",
+    Cmd::Cancel,
+    true,
+)];
 
 #[derive(Debug)]
 pub enum Stage {
@@ -96,12 +139,18 @@ impl BulkResetDialog {
     }
 
     /// The staff policy and the resource names arrived.
-    pub fn loaded(&mut self, data: &crate::tui::effect::FormData) {
+    pub fn loaded(&mut self, data: &FormChoices) {
         self.policy = data.staff_policy.clone();
         self.resources = std::iter::once("(every resource)".to_string())
             .chain(data.resources.iter().cloned())
             .collect();
         self.recheck();
+    }
+
+    /// A password typed and not yet used.
+    pub fn edited(&self) -> bool {
+        matches!(self.stage, Stage::Edit | Stage::Confirm)
+            && (!self.pw.new.is_empty() || !self.pw.confirm.is_empty())
     }
 
     pub fn request(&self) -> BulkRequest {
@@ -133,63 +182,78 @@ impl BulkResetDialog {
         })
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
+    fn handle(&mut self, key: &KeyEvent) -> Out {
+        let cmd = popup_cmd(&View::keys(self), key);
         match &self.stage {
             Stage::Running { .. } => {
-                if key.code == KeyCode::Esc {
+                if cmd == Some(Cmd::Cancel) {
                     self.cancel.store(true, Ordering::Relaxed);
                     self.error = Some("Cancelling… nothing will change.".into());
                 }
                 Out::None
             }
-            Stage::Finished(_) => match key.code {
-                KeyCode::Enter | KeyCode::Esc => Out::Close,
+            Stage::Finished(_) => match cmd {
+                Some(Cmd::Cancel) => Out::Close,
                 _ => Out::None,
             },
-            Stage::Confirm => self.confirm_key(key),
-            Stage::Edit => self.edit_key(key),
+            Stage::Confirm => self.confirm_key(cmd, key),
+            Stage::Edit => self.edit_key(cmd, key),
         }
     }
 
-    fn edit_key(&mut self, key: &KeyEvent) -> Out {
+    fn edit_key(&mut self, cmd: Option<Cmd>, key: &KeyEvent) -> Out {
         if self.pending.is_some() {
             return Out::None;
         }
-        if key.code == KeyCode::Esc {
-            return Out::Close;
-        }
-        if is_reveal(key) {
-            self.pw.toggle_reveal();
-            return Out::None;
-        }
-        let to_confirm = is_save(key) || (key.code == KeyCode::Enter && self.focus == 4);
-        if to_confirm {
-            let mut problems = self.pw.problems();
-            match self.count {
-                None => problems.push("the number of accounts is still being counted".into()),
-                Some(0) => problems.push("no staff account matches this scope".into()),
-                Some(_) => {}
-            }
-            if !problems.is_empty() {
-                self.error = Some(format!("Not yet: {}.", problems.join("; ")));
-                return Out::None;
-            }
-            self.error = None;
-            self.stage = Stage::Confirm;
-            self.focus = 0;
-            return Out::None;
-        }
-        if move_focus(&mut self.focus, 5, key) {
+        if keys::focus_move(cmd, &mut self.focus, 5) {
             return Out::None;
         }
         let cycle = |i: usize, n: usize, fwd: bool| if fwd { (i + 1) % n } else { (i + n - 1) % n };
-        let fwd = !matches!(key.code, KeyCode::Left);
-        match (self.focus, key.code) {
-            (0 | 1, KeyCode::Enter) => {
+        match cmd {
+            Some(Cmd::Cancel) => Out::Close,
+            Some(Cmd::Reveal) => {
+                self.pw.toggle_reveal();
+                Out::None
+            }
+            Some(Cmd::Save) if key.code == KeyCode::Enter && self.focus < 4 => {
                 self.focus += 1;
                 Out::None
             }
-            (0, _) | (1, _) => {
+            Some(Cmd::Save) => {
+                let mut problems = self.pw.problems();
+                match self.count {
+                    None => problems.push("the number of accounts is still being counted".into()),
+                    Some(0) => problems.push("no staff account matches this scope".into()),
+                    Some(_) => {}
+                }
+                if !problems.is_empty() {
+                    self.error = Some(format!("Not yet: {}.", problems.join("; ")));
+                    return Out::None;
+                }
+                self.error = None;
+                self.stage = Stage::Confirm;
+                self.focus = 0;
+                Out::None
+            }
+            Some(c @ (Cmd::NextChoice | Cmd::PrevChoice)) => {
+                let fwd = c == Cmd::NextChoice;
+                match self.focus {
+                    2 => {
+                        let i = ROLES.iter().position(|r| *r == self.role).unwrap_or(0);
+                        self.role = ROLES[cycle(i, ROLES.len(), fwd)];
+                        self.scope_changed()
+                    }
+                    3 => {
+                        self.resource = cycle(self.resource, self.resources.len().max(1), fwd);
+                        self.scope_changed()
+                    }
+                    _ => {
+                        self.must_change = !self.must_change;
+                        Out::None
+                    }
+                }
+            }
+            _ if self.focus < 2 => {
                 let changed = if self.focus == 0 {
                     self.pw.new.key(key)
                 } else {
@@ -201,83 +265,71 @@ impl BulkResetDialog {
                 }
                 Out::None
             }
-            (2, KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')) => {
-                let i = ROLES.iter().position(|r| *r == self.role).unwrap_or(0);
-                self.role = ROLES[cycle(i, ROLES.len(), fwd)];
-                self.scope_changed()
-            }
-            (3, KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')) => {
-                self.resource = cycle(self.resource, self.resources.len().max(1), fwd);
-                self.scope_changed()
-            }
-            (4, KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')) => {
-                self.must_change = !self.must_change;
-                Out::None
-            }
-            (2 | 3, KeyCode::Enter) => {
-                self.focus += 1;
-                Out::None
-            }
             _ => Out::None,
         }
     }
 
-    fn confirm_key(&mut self, key: &KeyEvent) -> Out {
+    fn confirm_key(&mut self, cmd: Option<Cmd>, key: &KeyEvent) -> Out {
         if self.pending.is_some() {
             return Out::None;
         }
-        if key.code == KeyCode::Esc {
-            self.stage = Stage::Edit;
-            self.admin_password.clear();
-            self.typed_count.clear();
-            self.error = None;
+        if keys::focus_move(cmd, &mut self.focus, 2) {
             return Out::None;
         }
-        if move_focus(&mut self.focus, 2, key) {
-            return Out::None;
-        }
-        if key.code == KeyCode::Enter || is_save(key) {
-            if self.focus == 0 && !is_save(key) {
+        match cmd {
+            Some(Cmd::Cancel) => {
+                self.stage = Stage::Edit;
+                self.admin_password.clear();
+                self.typed_count.clear();
+                self.error = None;
+                Out::None
+            }
+            Some(Cmd::Save) if key.code == KeyCode::Enter && self.focus == 0 => {
                 self.focus = 1;
-                return Out::None;
+                Out::None
             }
-            let count = self.count.unwrap_or(0);
-            if self.admin_password.is_empty() {
-                self.error = Some("Type your own password to confirm it is you.".into());
-                return Out::None;
+            Some(Cmd::Save) => {
+                let count = self.count.unwrap_or(0);
+                if self.admin_password.is_empty() {
+                    self.error = Some("Type your own password to confirm it is you.".into());
+                    return Out::None;
+                }
+                if self.typed_count.value().trim() != count.to_string() {
+                    self.error = Some(format!("Type {count} (the number of accounts) to confirm."));
+                    return Out::None;
+                }
+                self.cancel.store(false, Ordering::Relaxed);
+                let call = Call::BulkReset {
+                    request: self.request(),
+                    password: self.pw.password(),
+                    admin_password: self.admin_password.password(),
+                    cancel: self.cancel.clone(),
+                };
+                self.admin_password.clear();
+                Out::Call(call)
             }
-            if self.typed_count.value().trim() != count.to_string() {
-                self.error = Some(format!("Type {count} (the number of accounts) to confirm."));
-                return Out::None;
+            _ => {
+                if self.focus == 0 {
+                    self.admin_password.key(key);
+                } else {
+                    self.typed_count.key(key);
+                }
+                self.error = None;
+                Out::None
             }
-            self.cancel.store(false, Ordering::Relaxed);
-            let call = Call::BulkReset {
-                request: self.request(),
-                password: self.pw.password(),
-                admin_password: self.admin_password.password(),
-                cancel: self.cancel.clone(),
-            };
-            self.admin_password.clear();
-            return Out::Call(call);
         }
-        if self.focus == 0 {
-            self.admin_password.key(key);
-        } else {
-            self.typed_count.key(key);
-        }
-        self.error = None;
-        Out::None
     }
 
-    pub fn paste(&mut self, text: &str) {
+    fn paste_text(&mut self, text: &str) -> Pasted {
         match (&self.stage, self.focus) {
-            (Stage::Edit, 0) => self.pw.new.paste(text),
-            (Stage::Edit, 1) => self.pw.confirm.paste(text),
-            (Stage::Confirm, 0) => self.admin_password.paste(text),
-            (Stage::Confirm, _) => self.typed_count.paste(text),
-            _ => return,
+            (Stage::Edit, 0) => self.pw.new.paste(text)?,
+            (Stage::Edit, 1) => self.pw.confirm.paste(text)?,
+            (Stage::Confirm, 0) => self.admin_password.paste(text)?,
+            (Stage::Confirm, _) => self.typed_count.paste(text)?,
+            _ => return Ok(()),
         }
         self.recheck();
+        Ok(())
     }
 
     /// The call started: show the gauge.
@@ -308,7 +360,7 @@ impl BulkResetDialog {
     }
 
     /// Failed or cancelled: back to editing, with what was typed kept.
-    pub fn failed(&mut self, why: String) {
+    fn failed_here(&mut self, why: String) {
         self.pending = None;
         self.stage = Stage::Edit;
         self.typed_count.clear();
@@ -374,15 +426,7 @@ impl BulkResetDialog {
                 if let Some(e) = &self.error {
                     lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
                 }
-                lines.push(hints(
-                    &[
-                        ("Ctrl-S", "continue"),
-                        ("Tab", "next"),
-                        ("←/→", "choose"),
-                        ("Esc", "cancel"),
-                    ],
-                    theme,
-                ));
+                lines.push(table_hints(&View::keys(self), theme));
             }
             Stage::Confirm => {
                 lines.push(Line::from(Span::styled(
@@ -422,7 +466,7 @@ impl BulkResetDialog {
                 } else if let Some(e) = &self.error {
                     lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
                 }
-                lines.push(hints(&[("Enter", "reset"), ("Esc", "back")], theme));
+                lines.push(table_hints(&View::keys(self), theme));
             }
             Stage::Running {
                 started,
@@ -462,7 +506,7 @@ impl BulkResetDialog {
                 if let Some(e) = &self.error {
                     rest_lines.push(Line::from(Span::styled(format!("  {e}"), theme.warn())));
                 }
-                rest_lines.push(hints(&[("Esc", "cancel (nothing changes)")], theme));
+                rest_lines.push(table_hints(&View::keys(self), theme));
                 frame.render_widget(Paragraph::new(rest_lines), rest);
                 return;
             }
@@ -472,7 +516,7 @@ impl BulkResetDialog {
                     theme.good(),
                 )));
                 lines.push(Line::raw(""));
-                lines.push(hints(&[("Enter", "close")], theme));
+                lines.push(table_hints(&View::keys(self), theme));
             }
         }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
@@ -482,5 +526,107 @@ impl BulkResetDialog {
         {
             frame.set_cursor_position((inner.x + x, inner.y + y));
         }
+    }
+}
+
+impl View for BulkResetDialog {
+    fn keys(&self) -> Sections {
+        match self.stage {
+            Stage::Edit if self.focus >= 2 => vec![
+                ("Reset passwords", ENTER_NEXT),
+                ("Choice", CHOOSE),
+                ("Password", REVEAL),
+                ("Fields", FIELDS),
+                ("Form", FORM),
+            ],
+            Stage::Edit => vec![
+                ("Reset passwords", ENTER_NEXT),
+                ("Password", REVEAL),
+                ("Fields", FIELDS),
+                ("Form", FORM),
+            ],
+            Stage::Confirm => vec![("Confirm", CONFIRMING), ("Fields", FIELDS)],
+            Stage::Running { .. } => vec![("Resetting", RUNNING)],
+            Stage::Finished(_) => vec![("Done", FINISHED)],
+        }
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        self.handle(key)
+    }
+
+    fn paste(&mut self, text: &str) -> Pasted {
+        self.paste_text(text)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        BulkResetDialog::render(self, frame, area, ctx.theme, ctx.now)
+    }
+
+    fn waits_for(&self, id: u64) -> bool {
+        self.pending == Some(id) || self.counting == Some(id)
+    }
+
+    fn sent(&mut self, id: u64, now: DateTime<Utc>) {
+        if matches!(self.stage, Stage::Confirm) {
+            self.pending = Some(id);
+            self.started(now);
+        } else {
+            // Only the latest count is kept.
+            self.counting = Some(id);
+        }
+    }
+
+    fn reply(&mut self, id: u64, reply: Reply) -> Out {
+        match reply {
+            Reply::Count(r) if self.counting == Some(id) => {
+                self.counting = None;
+                match r {
+                    Ok(n) => self.count = Some(n),
+                    Err(e) => return error_reply(self, e),
+                }
+                Out::None
+            }
+            // The summary stays until dismissed.
+            Reply::Done(Ok(summary)) => {
+                self.finished(summary.clone());
+                Out::Done {
+                    note: summary,
+                    stays: true,
+                    detail: crate::tui::view::DetailAfter::Keep,
+                }
+            }
+            other => usual_reply(self, other),
+        }
+    }
+
+    fn failed(&mut self, why: String) -> bool {
+        self.failed_here(why);
+        true
+    }
+
+    fn stop_waiting(&mut self) {
+        self.pending = None;
+        self.counting = None;
+    }
+
+    fn edited(&self) -> bool {
+        BulkResetDialog::edited(self)
+    }
+
+    fn new_password(&mut self) -> Option<&mut NewPassword> {
+        Some(&mut self.pw)
+    }
+
+    fn form_choices(
+        &mut self,
+        choices: &FormChoices,
+        _detail: Option<&crate::service::views::UserDetail>,
+    ) {
+        self.loaded(choices);
+    }
+
+    fn progress(&mut self, done: u64, total: u64) {
+        BulkResetDialog::progress(self, done, total)
     }
 }

@@ -2,18 +2,17 @@
 
 use crate::domain::password_rules::PasswordContext;
 use crate::tui::effect::{Call, PasswordTarget};
-use crate::tui::fields::SecretField;
+use crate::tui::fields::{Pasted, SecretField};
+use crate::tui::keys::{self, Cmd, ENTER_NEXT, FIELDS, FORM, REVEAL, Sections, popup_cmd};
 use crate::tui::new_password::NewPassword;
-use crate::tui::screens::{is_reveal, is_save, move_focus};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{centered, hints, popup_box, secret_field_line};
+use crate::tui::view::{Ctx, Out, View};
+use crate::tui::widgets::{centered, popup_box, secret_field_line, table_hints};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
-
-use super::Out;
 
 #[derive(Debug, Default)]
 pub struct ChangeOwnDialog {
@@ -44,22 +43,23 @@ impl ChangeOwnDialog {
         }
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
+    fn handle(&mut self, key: &KeyEvent) -> Out {
         if self.pending.is_some() {
             return Out::None;
         }
-        if key.code == KeyCode::Esc {
+        let cmd = popup_cmd(&View::keys(self), key);
+        if cmd == Some(Cmd::Cancel) {
             return Out::Close;
         }
-        if is_reveal(key) {
+        if cmd == Some(Cmd::Reveal) {
             self.pw.toggle_reveal();
             return Out::None;
         }
-        if move_focus(&mut self.focus, 3, key) {
+        if keys::focus_move(cmd, &mut self.focus, 3) {
             return Out::None;
         }
-        if key.code == KeyCode::Enter || is_save(key) {
-            if self.focus < 2 && !is_save(key) {
+        if cmd == Some(Cmd::Save) {
+            if self.focus < 2 && key.code == KeyCode::Enter {
                 self.focus += 1;
                 return Out::None;
             }
@@ -88,18 +88,14 @@ impl ChangeOwnDialog {
         Out::None
     }
 
-    pub fn paste(&mut self, text: &str) {
+    fn paste_text(&mut self, text: &str) -> Pasted {
         match self.focus {
-            0 => self.current.paste(text),
-            1 => self.pw.new.paste(text),
-            _ => self.pw.confirm.paste(text),
+            0 => self.current.paste(text)?,
+            1 => self.pw.new.paste(text)?,
+            _ => self.pw.confirm.paste(text)?,
         }
         self.recheck();
-    }
-
-    pub fn failed(&mut self, why: String) {
-        self.pending = None;
-        self.error = Some(why);
+        Ok(())
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -126,15 +122,7 @@ impl ChangeOwnDialog {
         } else if let Some(e) = &self.error {
             lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
         }
-        lines.push(hints(
-            &[
-                ("Ctrl-S", "save"),
-                ("Enter", "next"),
-                ("Ctrl-R", "show"),
-                ("Esc", "cancel"),
-            ],
-            theme,
-        ));
+        lines.push(table_hints(&View::keys(self), theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         if let Some((x, y)) = cursor
             && x < inner.width
@@ -142,5 +130,38 @@ impl ChangeOwnDialog {
         {
             frame.set_cursor_position((inner.x + x, inner.y + y));
         }
+    }
+}
+
+impl View for ChangeOwnDialog {
+    fn keys(&self) -> Sections {
+        vec![
+            ("Your password", ENTER_NEXT),
+            ("Password", REVEAL),
+            ("Fields", FIELDS),
+            ("Form", FORM),
+        ]
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        self.handle(key)
+    }
+
+    fn paste(&mut self, text: &str) -> Pasted {
+        self.paste_text(text)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        ChangeOwnDialog::render(self, frame, area, ctx.theme)
+    }
+
+    crate::tui::view::target_then_save!();
+
+    fn edited(&self) -> bool {
+        !self.current.is_empty() || !self.pw.new.is_empty() || !self.pw.confirm.is_empty()
+    }
+
+    fn new_password(&mut self) -> Option<&mut NewPassword> {
+        Some(&mut self.pw)
     }
 }

@@ -2,13 +2,78 @@
 //! tables that handle the keys.
 
 use crate::domain::Role;
-use crate::tui::keys::Binding;
+use crate::tui::keys::{Binding, Cmd, Sections, b, code, k, popup_cmd};
 use crate::tui::theme::Theme;
+use crate::tui::view::{Ctx, Out, View};
 use crate::tui::widgets::{centered, popup_box};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
+
+/// The keys of a scrolling overlay (help, messages).
+pub const SCROLL_KEYS: &[Binding] = &[
+    b(
+        &[code(KeyCode::Up), k('k')],
+        "up",
+        "scroll up",
+        Cmd::Up,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Down), k('j')],
+        "down",
+        "scroll down",
+        Cmd::Down,
+        true,
+    ),
+    b(
+        &[
+            code(KeyCode::Esc),
+            code(KeyCode::Enter),
+            k('?'),
+            k('q'),
+            k('L'),
+            code(KeyCode::F(1)),
+        ],
+        "close",
+        "close it",
+        Cmd::Cancel,
+        true,
+    ),
+];
+
+/// Scrolls a scrolling overlay, or closes it.
+pub fn scroll_key(scroll: &mut u16, key: &KeyEvent) -> Out {
+    match popup_cmd(&[("", SCROLL_KEYS)], key) {
+        Some(Cmd::Up) => *scroll = scroll.saturating_sub(1),
+        Some(Cmd::Down) => *scroll = scroll.saturating_add(1),
+        Some(Cmd::Cancel) => return Out::Close,
+        _ => {}
+    }
+    Out::None
+}
+
+/// The help overlay: the keys of the view under it.
+#[derive(Debug, Default)]
+pub struct Help {
+    pub scroll: u16,
+}
+
+impl View for Help {
+    fn keys(&self) -> Sections {
+        vec![("Help", SCROLL_KEYS)]
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        scroll_key(&mut self.scroll, key)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        render(frame, area, ctx.sections, ctx.role, self.scroll, ctx.theme)
+    }
+}
 
 /// The help text for these tables and role.
 pub fn lines<'a>(sections: &[(&str, &[Binding])], role: Role, theme: &Theme) -> Vec<Line<'a>> {

@@ -1,9 +1,15 @@
 //! Popups stack over the panes; the topmost gets the keys and Esc closes it.
+//! Each is a [`View`](crate::tui::view::View) in its own file; the registry
+//! below is the one place that lists them, and [`OPENERS`] the ones a key
+//! opens by itself. Adding a popup is its own file and a line in each list
+//! here (the opener, with its key, is declared in the popup's file).
 
 pub mod access;
 pub mod bulk_reset;
 pub mod change_own;
+pub mod grant_marked;
 pub mod help;
+pub mod messages;
 pub mod palette;
 pub mod password;
 pub mod policy_form;
@@ -12,132 +18,80 @@ pub mod simple;
 pub mod step_up;
 pub mod user_form;
 
-use super::effect::Call;
+use crate::tui::app::Main;
+use crate::tui::effect::Call;
+use crate::tui::keys::Binding;
+pub use crate::tui::view::Out;
+use crate::tui::view::View;
 
-/// What a popup asks for after a key.
-#[derive(Debug)]
-pub enum Out {
-    None,
-    Close,
-    /// Run this call; the popup waits for the answer.
-    Call(Call),
-    /// A palette command and its argument.
-    Palette(&'static str, String),
+/// A popup a key opens from a view, declared in the popup's own file: the
+/// key (shown in that view's help and status line, looked up with its
+/// other keys), where it applies, and how it opens (the popup, and a call
+/// whose answer it waits for).
+pub struct Opener {
+    pub keys: &'static [Binding],
+    pub applies: fn(&Main) -> bool,
+    pub open: fn(&Main) -> Option<Opened>,
 }
 
-#[derive(Debug)]
-pub enum Popup {
-    Help { scroll: u16 },
+/// A popup just opened, and the call whose answer it waits for, if any.
+pub type Opened = (Popup, Option<Call>);
+
+/// The popups that open by their own key.
+pub const OPENERS: &[&Opener] = &[&grant_marked::OPENER];
+
+/// Lists every popup once: makes the `Popup` enum (one boxed variant per
+/// popup, so that tests can match on which one is open), its `From`
+/// conversions, and the two accessors through which the app reaches each
+/// popup as a `View`.
+macro_rules! registry {
+    ($($variant:ident($ty:ty),)*) => {
+        /// An open popup.
+        #[derive(Debug)]
+        pub enum Popup {
+            $($variant(Box<$ty>),)*
+        }
+
+        impl Popup {
+            pub fn view(&self) -> &dyn View {
+                match self {
+                    $(Popup::$variant(p) => p.as_ref(),)*
+                }
+            }
+
+            pub fn view_mut(&mut self) -> &mut dyn View {
+                match self {
+                    $(Popup::$variant(p) => p.as_mut(),)*
+                }
+            }
+        }
+
+        $(impl From<$ty> for Popup {
+            fn from(p: $ty) -> Popup {
+                Popup::$variant(Box::new(p))
+            }
+        })*
+    };
+}
+
+registry! {
+    Help(help::Help),
+    Messages(messages::Messages),
     Palette(palette::Palette),
     Message(simple::Message),
     Confirm(simple::Confirm),
     TypeConfirm(simple::TypeConfirm),
     Secret(simple::SecretBox),
     Password(password::PasswordDialog),
-    UserForm(Box<user_form::UserForm>),
+    UserForm(user_form::UserForm),
     Holders(access::HoldersDialog),
     Grants(access::GrantsDialog),
     ChangeOwn(change_own::ChangeOwnDialog),
     StepUp(step_up::StepUpDialog),
-    BulkReset(Box<bulk_reset::BulkResetDialog>),
-    PolicyForm(Box<policy_form::PolicyForm>),
+    BulkReset(bulk_reset::BulkResetDialog),
+    PolicyForm(policy_form::PolicyForm),
     NewPolicy(policy_form::NewPolicyPrompt),
     ResourceForm(resource_forms::ResourceForm),
-    UserPicker(Box<resource_forms::UserPicker>),
-}
-
-impl Popup {
-    /// The request this popup waits for, if any.
-    pub fn pending(&self) -> Option<u64> {
-        match self {
-            Popup::Confirm(p) => p.pending,
-            Popup::TypeConfirm(p) => p.pending,
-            Popup::Password(p) => p.pending.or(p.loading),
-            Popup::UserForm(p) => p.pending.or(p.loading),
-            Popup::Holders(p) => p.pending,
-            Popup::Grants(p) => p.pending.or(p.loading),
-            Popup::ChangeOwn(p) => p.pending.or(p.loading),
-            Popup::StepUp(p) => p.pending,
-            Popup::BulkReset(p) => p.pending,
-            Popup::PolicyForm(p) => p.pending,
-            Popup::NewPolicy(p) => p.pending,
-            Popup::ResourceForm(p) => p.pending,
-            Popup::UserPicker(p) => p.pending,
-            _ => None,
-        }
-    }
-
-    /// Marks the popup as waiting for `id`.
-    pub fn set_pending(&mut self, id: Option<u64>) {
-        match self {
-            Popup::Confirm(p) => p.pending = id,
-            Popup::TypeConfirm(p) => p.pending = id,
-            Popup::Password(p) => p.pending = id,
-            Popup::UserForm(p) => p.pending = id,
-            Popup::Holders(p) => p.pending = id,
-            Popup::Grants(p) => p.pending = id,
-            Popup::ChangeOwn(p) => p.pending = id,
-            Popup::StepUp(p) => p.pending = id,
-            Popup::BulkReset(p) => p.pending = id,
-            Popup::PolicyForm(p) => p.pending = id,
-            Popup::NewPolicy(p) => p.pending = id,
-            Popup::ResourceForm(p) => p.pending = id,
-            Popup::UserPicker(p) => p.pending = id,
-            _ => {}
-        }
-    }
-
-    /// Shows an error inside the popup, keeping what was typed.
-    pub fn failed(&mut self, why: String) -> bool {
-        match self {
-            Popup::Confirm(p) => {
-                p.pending = None;
-                p.error = Some(why);
-            }
-            Popup::TypeConfirm(p) => {
-                p.pending = None;
-                p.error = Some(why);
-            }
-            Popup::Password(p) => p.failed(why),
-            Popup::UserForm(p) => p.failed(why),
-            Popup::Holders(p) => p.failed(why),
-            Popup::Grants(p) => p.failed(why),
-            Popup::ChangeOwn(p) => p.failed(why),
-            Popup::StepUp(p) => p.failed(why),
-            Popup::BulkReset(p) => p.failed(why),
-            Popup::PolicyForm(p) => p.failed(why),
-            Popup::NewPolicy(p) => {
-                p.pending = None;
-                p.error = Some(why);
-            }
-            Popup::ResourceForm(p) => {
-                p.pending = None;
-                p.error = Some(why);
-            }
-            Popup::UserPicker(p) => {
-                p.pending = None;
-                p.error = Some(why);
-            }
-            _ => return false,
-        }
-        true
-    }
-
-    /// Whether this popup holds typed input that closing would lose.
-    pub fn has_input(&self) -> bool {
-        matches!(
-            self,
-            Popup::Password(_)
-                | Popup::UserForm(_)
-                | Popup::ChangeOwn(_)
-                | Popup::TypeConfirm(_)
-                | Popup::Palette(_)
-                | Popup::StepUp(_)
-                | Popup::BulkReset(_)
-                | Popup::PolicyForm(_)
-                | Popup::NewPolicy(_)
-                | Popup::ResourceForm(_)
-                | Popup::UserPicker(_)
-        ) || matches!(self, Popup::Holders(h) if h.adding.is_some())
-    }
+    UserPicker(resource_forms::UserPicker),
+    GrantMarked(grant_marked::GrantMarked),
 }

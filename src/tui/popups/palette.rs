@@ -1,15 +1,47 @@
 //! The `:` command palette with completion.
 
-use crate::tui::fields::TextField;
+use crate::tui::fields::{Pasted, TextField};
+use crate::tui::keys::{Binding, Cmd, Sections, b, code, popup_cmd};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{hints, popup_box, text_field_line};
+use crate::tui::view::{Ctx, Out, View};
+use crate::tui::widgets::{popup_box, table_hints, text_field_line};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::Out;
+const KEYS: &[Binding] = &[
+    b(
+        &[code(KeyCode::Tab)],
+        "complete",
+        "complete the selected command or name",
+        Cmd::Complete,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Enter)],
+        "run",
+        "run the command typed",
+        Cmd::Save,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Up)],
+        "up",
+        "the completion above",
+        Cmd::Up,
+        false,
+    ),
+    b(
+        &[code(KeyCode::Down)],
+        "down",
+        "the completion below",
+        Cmd::Down,
+        false,
+    ),
+    b(&[code(KeyCode::Esc)], "close", "close", Cmd::Cancel, true),
+];
 
 /// A palette command: its word, what it does, and whether it takes an argument.
 pub struct PaletteCommand {
@@ -141,18 +173,18 @@ impl Palette {
             .collect()
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
-        match key.code {
-            KeyCode::Esc => Out::Close,
-            KeyCode::Up => {
+    fn handle(&mut self, key: &KeyEvent) -> Out {
+        match popup_cmd(&self.keys(), key) {
+            Some(Cmd::Cancel) => Out::Close,
+            Some(Cmd::Up) => {
                 self.selected = self.selected.saturating_sub(1);
                 Out::None
             }
-            KeyCode::Down => {
+            Some(Cmd::Down) => {
                 self.selected = (self.selected + 1).min(self.matches().len().saturating_sub(1));
                 Out::None
             }
-            KeyCode::Tab => {
+            Some(Cmd::Complete) => {
                 if let Some((m, _)) = self.matches().get(self.selected) {
                     let word = m
                         .split(" TEXT")
@@ -171,7 +203,7 @@ impl Palette {
                 }
                 Out::None
             }
-            KeyCode::Enter => {
+            Some(_) => {
                 let typed = self.input.value().trim().to_string();
                 let word = typed.split_whitespace().next().unwrap_or("").to_lowercase();
                 let arg = typed
@@ -258,16 +290,31 @@ impl Palette {
         if let Some(e) = &self.error {
             lines.push(Line::from(Span::styled(e.clone(), theme.bad())));
         }
-        lines.push(hints(
-            &[("Tab", "complete"), ("Enter", "run"), ("Esc", "close")],
-            theme,
-        ));
+        lines.push(table_hints(&[("", KEYS)], theme));
         frame.render_widget(Paragraph::new(lines), inner);
         if let Some(x) = cursor
             && x < inner.width
         {
             frame.set_cursor_position((inner.x + x, inner.y));
         }
+    }
+}
+
+impl View for Palette {
+    fn keys(&self) -> Sections {
+        vec![("Command", KEYS)]
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        self.handle(key)
+    }
+
+    fn paste(&mut self, text: &str) -> Pasted {
+        self.input.paste(text)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        Palette::render(self, frame, area, ctx.theme)
     }
 }
 

@@ -5,17 +5,64 @@
 
 use crate::domain::password_rules::PasswordContext;
 use crate::tui::effect::{Call, PasswordTarget};
+use crate::tui::fields::Pasted;
+use crate::tui::keys::{
+    self, Binding, Cmd, FIELDS, FORM, REVEAL, Sections, b, code, ctrl, k, popup_cmd,
+};
 use crate::tui::new_password::NewPassword;
-use crate::tui::screens::{is_reveal, is_save, move_focus};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{centered, hints, popup_box, secret_field_line, toggle_line};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::tui::view::{Ctx, Out, View};
+use crate::tui::widgets::{centered, popup_box, secret_field_line, table_hints, toggle_line};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::Out;
+/// The dialog's own keys.
+const TYPING: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        "OK",
+        "save (in the first field: go to the second)",
+        Cmd::Save,
+        true,
+    ),
+    b(
+        &[ctrl('g')],
+        "generate temporary",
+        "set a generated temporary password instead, shown once",
+        Cmd::Generate,
+        true,
+    ),
+];
+
+/// Keys while the must-change toggle has focus.
+const TOGGLE: &[Binding] = &[b(
+    &[k(' ')],
+    "toggle",
+    "must change at next sign-in, or not",
+    Cmd::NextChoice,
+    true,
+)];
+
+/// Keys while the shared login is being confirmed.
+const SHARED: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter), k('y')],
+        "yes",
+        "change the password they share",
+        Cmd::Yes,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Esc), k('n')],
+        "back",
+        "back to the form",
+        Cmd::No,
+        true,
+    ),
+];
 
 #[derive(Debug)]
 pub struct PasswordDialog {
@@ -64,52 +111,39 @@ impl PasswordDialog {
         }
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
+    fn handle(&mut self, key: &KeyEvent) -> Out {
         if self.pending.is_some() {
             return Out::None;
         }
+        let cmd = popup_cmd(&View::keys(self), key);
         if self.confirming_holders {
-            return match key.code {
-                KeyCode::Enter | KeyCode::Char('y') => self.call(),
-                KeyCode::Esc | KeyCode::Char('n') => {
-                    self.confirming_holders = false;
-                    Out::None
-                }
-                _ => Out::None,
-            };
+            match cmd {
+                Some(Cmd::Yes) => return self.call(),
+                Some(Cmd::No) => self.confirming_holders = false,
+                _ => {}
+            }
+            return Out::None;
         }
-        if key.code == KeyCode::Esc {
+        if cmd == Some(Cmd::Cancel) {
             return Out::Close;
         }
         if self.target.is_none() {
             return Out::None;
         }
-        if is_reveal(key) {
-            self.pw.toggle_reveal();
+        if keys::focus_move(cmd, &mut self.focus, 3) {
             return Out::None;
         }
-        if key.code == KeyCode::Char('g') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            return Out::Call(Call::TempPassword {
-                login: self.login.clone(),
-            });
-        }
-        if is_save(key) {
-            return self.submit();
-        }
-        if move_focus(&mut self.focus, 3, key) {
-            return Out::None;
-        }
-        match (self.focus, key.code) {
-            (2, KeyCode::Char(' ')) => {
-                self.must_change = !self.must_change;
-                Out::None
+        match cmd {
+            Some(Cmd::Reveal) => self.pw.toggle_reveal(),
+            Some(Cmd::Generate) => {
+                return Out::Call(Call::TempPassword {
+                    login: self.login.clone(),
+                });
             }
-            (0, KeyCode::Enter) => {
-                self.focus = 1;
-                Out::None
-            }
-            (_, KeyCode::Enter) => self.submit(),
-            (0, _) | (1, _) => {
+            Some(Cmd::Save) if self.focus == 0 && key.code == KeyCode::Enter => self.focus = 1,
+            Some(Cmd::Save) => return self.submit(),
+            Some(Cmd::NextChoice) => self.must_change = !self.must_change,
+            _ if self.focus < 2 => {
                 let changed = if self.focus == 0 {
                     self.pw.new.key(key)
                 } else {
@@ -119,19 +153,20 @@ impl PasswordDialog {
                     self.error = None;
                     self.recheck();
                 }
-                Out::None
             }
-            _ => Out::None,
+            _ => {}
         }
+        Out::None
     }
 
-    pub fn paste(&mut self, text: &str) {
+    fn paste_text(&mut self, text: &str) -> Pasted {
         match self.focus {
-            0 => self.pw.new.paste(text),
-            1 => self.pw.confirm.paste(text),
-            _ => return,
+            0 => self.pw.new.paste(text)?,
+            1 => self.pw.confirm.paste(text)?,
+            _ => return Ok(()),
         }
         self.recheck();
+        Ok(())
     }
 
     fn submit(&mut self) -> Out {
@@ -155,11 +190,6 @@ impl PasswordDialog {
             must_change: self.must_change,
             expected_version: self.target.as_ref().map(|t| t.version),
         })
-    }
-
-    pub fn failed(&mut self, why: String) {
-        self.pending = None;
-        self.error = Some(why);
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -231,15 +261,7 @@ impl PasswordDialog {
         } else if let Some(e) = &self.error {
             lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
         }
-        lines.push(hints(
-            &[
-                ("Enter/Ctrl-S", "OK"),
-                ("Ctrl-G", "generate temporary"),
-                ("Ctrl-R", "show"),
-                ("Esc", "cancel"),
-            ],
-            theme,
-        ));
+        lines.push(table_hints(&View::keys(self), theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         let cursor = match self.focus {
             0 => c1.map(|c| (c, first)),
@@ -252,5 +274,41 @@ impl PasswordDialog {
         {
             frame.set_cursor_position((inner.x + x, inner.y + y));
         }
+    }
+}
+
+impl View for PasswordDialog {
+    fn keys(&self) -> Sections {
+        if self.confirming_holders {
+            return vec![("Shared login", SHARED)];
+        }
+        let mut sections = vec![("Set password", TYPING)];
+        if self.focus == 2 {
+            sections.push(("Toggle", TOGGLE));
+        }
+        sections.extend([("Password", REVEAL), ("Fields", FIELDS), ("Form", FORM)]);
+        sections
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        self.handle(key)
+    }
+
+    fn paste(&mut self, text: &str) -> Pasted {
+        self.paste_text(text)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        PasswordDialog::render(self, frame, area, ctx.theme)
+    }
+
+    crate::tui::view::target_then_save!();
+
+    fn edited(&self) -> bool {
+        !self.pw.new.is_empty() || !self.pw.confirm.is_empty()
+    }
+
+    fn new_password(&mut self) -> Option<&mut NewPassword> {
+        Some(&mut self.pw)
     }
 }

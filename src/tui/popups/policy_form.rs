@@ -4,26 +4,111 @@
 //! first shows each change (old -> new), how many users it affects and the
 //! enforce-on-change choice, and asks for the administrator's own password.
 
-use crate::domain::policy::{Group, KEYS, Policy};
+use crate::domain::policy::{Group, KEYS, Kind, Policy};
 use crate::service::views::PolicyView;
 use crate::tui::effect::Call;
-use crate::tui::fields::{SecretField, TextField};
-use crate::tui::screens::{is_save, move_focus};
+use crate::tui::fields::{Pasted, SecretField, TextField};
+use crate::tui::keys::{self, Binding, CHOOSE, Cmd, FIELDS, Sections, b, code, ctrl, popup_cmd};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{centered, hints, popup_box, secret_field_line, toggle_line};
+use crate::tui::view::{Ctx, Out, View};
+use crate::tui::widgets::{centered, popup_box, secret_field_line, table_hints, toggle_line};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::Out;
+/// Keys of the form (every key of the policy).
+const EDITING: &[Binding] = &[
+    b(
+        &[ctrl('s')],
+        "review and save",
+        "review the changes, then save with your password",
+        Cmd::Save,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Enter)],
+        "next",
+        "the next key",
+        Cmd::Save,
+        false,
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        "cancel",
+        "close (asks first if something was changed)",
+        Cmd::Cancel,
+        true,
+    ),
+];
+
+/// Read-only: moving about and closing.
+const READING: &[Binding] = &[
+    b(
+        &[
+            code(KeyCode::Tab),
+            code(KeyCode::Down),
+            code(KeyCode::Enter),
+        ],
+        "next",
+        "the next key",
+        Cmd::NextField,
+        true,
+    ),
+    b(
+        &[code(KeyCode::BackTab), code(KeyCode::Up)],
+        "previous",
+        "the key before",
+        Cmd::PrevField,
+        false,
+    ),
+    b(&[code(KeyCode::Esc)], "close", "close", Cmd::Cancel, true),
+];
+
+/// Reviewing the changes before saving.
+const REVIEWING: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        "save",
+        "save, confirmed with your own password",
+        Cmd::Save,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Tab), code(KeyCode::BackTab)],
+        "enforce on/off",
+        "whether users under it must pick a new password at their next sign-in",
+        Cmd::NextChoice,
+        true,
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        "back",
+        "back to the form",
+        Cmd::Cancel,
+        true,
+    ),
+];
+
+/// The name prompt of a new policy.
+const NAMING: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        "create",
+        "create the copy",
+        Cmd::Save,
+        true,
+    ),
+    b(&[code(KeyCode::Esc)], "cancel", "cancel", Cmd::Cancel, true),
+];
 
 #[derive(Debug)]
 pub struct PolicyForm {
     pub name: String,
     pub version: i64,
-    pub users: i64,
+    /// How many users it governs (`None` until counted).
+    pub users: Option<i64>,
     pub original: Policy,
     /// One field per key, in `KEYS` order.
     pub fields: Vec<TextField>,
@@ -38,7 +123,7 @@ pub struct PolicyForm {
 }
 
 impl PolicyForm {
-    pub fn new(view: &PolicyView, read_only: bool) -> PolicyForm {
+    pub fn new(view: &PolicyView, users: Option<i64>, read_only: bool) -> PolicyForm {
         let fields = KEYS
             .iter()
             .map(|k| TextField::with(&view.settings.get(k.name).unwrap_or_default(), 16))
@@ -46,7 +131,7 @@ impl PolicyForm {
         PolicyForm {
             name: view.name.clone(),
             version: view.version,
-            users: view.users,
+            users,
             original: view.settings.clone(),
             fields,
             focus: 0,
@@ -66,6 +151,15 @@ impl PolicyForm {
         probe.set(key, self.fields[i].value()).err().map(|e| e.0)
     }
 
+    /// Any value differs from the stored policy.
+    pub fn edited(&self) -> bool {
+        !self.read_only
+            && KEYS
+                .iter()
+                .zip(&self.fields)
+                .any(|(k, f)| self.original.get(k.name).as_deref() != Some(f.value().trim()))
+    }
+
     /// Changed keys as KEY=VALUE pairs (enforce_on_change is chosen on review).
     fn changes(&self) -> Vec<(String, String)> {
         KEYS.iter()
@@ -79,40 +173,72 @@ impl PolicyForm {
             .collect()
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
+    fn handle(&mut self, key: &KeyEvent) -> Out {
         if self.pending.is_some() {
             return Out::None;
         }
+        let cmd = popup_cmd(&View::keys(self), key);
         if self.review {
-            return self.review_key(key);
+            return self.review_key(cmd, key);
         }
-        if key.code == KeyCode::Esc {
-            return Out::Close;
-        }
-        if self.read_only {
-            move_focus(&mut self.focus, KEYS.len(), key);
+        if keys::focus_move(cmd, &mut self.focus, KEYS.len()) {
             return Out::None;
         }
-        if is_save(key) {
-            return self.start_review();
-        }
-        if move_focus(&mut self.focus, KEYS.len(), key) {
-            return Out::None;
-        }
-        if key.code == KeyCode::Enter {
-            self.focus = (self.focus + 1) % KEYS.len();
-            return Out::None;
-        }
-        if self.fields[self.focus].key(key) {
-            self.error = None;
+        match cmd {
+            Some(Cmd::Cancel) => return Out::Close,
+            Some(Cmd::Save) if key.code == KeyCode::Enter => {
+                self.focus = (self.focus + 1) % KEYS.len();
+            }
+            Some(Cmd::Save) => return self.start_review(),
+            // Booleans and choices are chosen, not typed.
+            Some(Cmd::NextChoice) => {
+                self.step_value(true);
+                self.error = None;
+            }
+            Some(Cmd::PrevChoice) => {
+                self.step_value(false);
+                self.error = None;
+            }
+            _ => {
+                if !self.read_only
+                    && matches!(KEYS[self.focus].kind, Kind::Int { .. })
+                    && self.fields[self.focus].key(key)
+                {
+                    self.error = None;
+                }
+            }
         }
         Out::None
     }
 
-    pub fn paste(&mut self, text: &str) {
-        if !self.read_only && !self.review {
-            self.fields[self.focus].paste(text);
+    /// The next (or previous) value of the focused boolean or choice.
+    fn step_value(&mut self, forward: bool) {
+        let values: &[&str] = match KEYS[self.focus].kind {
+            Kind::Bool => &["false", "true"],
+            Kind::Choice(c) => c,
+            Kind::Int { .. } => return,
+        };
+        let field = &mut self.fields[self.focus];
+        let now = field.value().trim().to_ascii_lowercase();
+        let at = values.iter().position(|v| *v == now);
+        let n = values.len();
+        let next = match (at, forward) {
+            (Some(i), true) => (i + 1) % n,
+            (Some(i), false) => (i + n - 1) % n,
+            (None, _) => 0,
+        };
+        *field = TextField::with(values[next], 16);
+    }
+
+    fn paste_text(&mut self, text: &str) -> Pasted {
+        let typed = matches!(KEYS[self.focus].kind, Kind::Int { .. });
+        if self.review {
+            return self.admin_password.paste(text);
         }
+        if !self.read_only && typed {
+            return self.fields[self.focus].paste(text);
+        }
+        Ok(())
     }
 
     fn start_review(&mut self) -> Out {
@@ -144,18 +270,18 @@ impl PolicyForm {
         Out::None
     }
 
-    fn review_key(&mut self, key: &KeyEvent) -> Out {
-        match key.code {
-            KeyCode::Esc => {
+    fn review_key(&mut self, cmd: Option<Cmd>, key: &KeyEvent) -> Out {
+        match cmd {
+            Some(Cmd::Cancel) => {
                 self.review = false;
                 self.admin_password.clear();
                 Out::None
             }
-            KeyCode::Tab | KeyCode::BackTab => {
+            Some(Cmd::NextChoice) => {
                 self.enforce = !self.enforce;
                 Out::None
             }
-            KeyCode::Enter => {
+            Some(Cmd::Save) => {
                 if self.admin_password.is_empty() {
                     self.error = Some("Type your own password to save.".into());
                     return Out::None;
@@ -179,9 +305,10 @@ impl PolicyForm {
         }
     }
 
-    pub fn failed(&mut self, why: String) {
-        self.pending = None;
-        self.error = Some(why);
+    /// "1,234", or "…" while still being counted.
+    fn governs(&self) -> String {
+        self.users
+            .map_or_else(|| "…".to_string(), |n| n.to_string())
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -189,7 +316,7 @@ impl PolicyForm {
             "Policy {} (version {}, governs {} users){}",
             self.name,
             self.version,
-            self.users,
+            self.governs(),
             if self.read_only { " — read-only" } else { "" }
         );
         let inner = popup_box(frame, centered(area, 110, area.height), &title, theme);
@@ -204,7 +331,7 @@ impl PolicyForm {
             lines.push(Line::raw(""));
             lines.push(Line::raw(format!(
                 "  This policy governs {} users.",
-                self.users
+                self.governs()
             )));
             lines.push(toggle_line(
                 "Users whose password was set under the old rules must choose a new, different one at their next sign-in (Tab)",
@@ -228,14 +355,7 @@ impl PolicyForm {
             } else if let Some(e) = &self.error {
                 lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
             }
-            lines.push(hints(
-                &[
-                    ("Enter", "save"),
-                    ("Tab", "enforce on/off"),
-                    ("Esc", "back to the form"),
-                ],
-                theme,
-            ));
+            lines.push(table_hints(&View::keys(self), theme));
         } else {
             let mut group: Option<Group> = None;
             let mut focus_line = 0u16;
@@ -251,7 +371,12 @@ impl PolicyForm {
                 if focused {
                     focus_line = lines.len() as u16;
                 }
-                let value = self.fields[i].value().to_string();
+                let chosen = !matches!(k.kind, Kind::Int { .. });
+                let value = if chosen && focused && !self.read_only {
+                    format!("◂ {} ▸", self.fields[i].value())
+                } else {
+                    self.fields[i].value().to_string()
+                };
                 let default = Policy::default().get(k.name).unwrap_or_default();
                 let err = self.field_error(i);
                 let style = if err.is_some() {
@@ -266,7 +391,7 @@ impl PolicyForm {
                         format!("{}{:<24}", if focused { "▸ " } else { "  " }, k.name),
                         style,
                     ),
-                    Span::styled(format!("{value:<10}"), style),
+                    Span::styled(format!("{value:<10} "), style),
                     Span::styled(
                         format!("[{}] default {default}  ", k.range_text()),
                         theme.dim(),
@@ -276,7 +401,7 @@ impl PolicyForm {
                         if focused { theme.base() } else { theme.dim() },
                     ),
                 ]));
-                if focused && !self.read_only {
+                if focused && !self.read_only && !chosen {
                     cursor = Some((
                         2 + 24 + self.fields[i].input.visual_cursor() as u16,
                         lines.len() as u16 - 1,
@@ -287,18 +412,7 @@ impl PolicyForm {
             if let Some(e) = &self.error {
                 lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
             }
-            lines.push(if self.read_only {
-                hints(&[("↑/↓", "move"), ("Esc", "close")], theme)
-            } else {
-                hints(
-                    &[
-                        ("Ctrl-S", "review and save"),
-                        ("↑/↓ Tab", "move"),
-                        ("Esc", "cancel"),
-                    ],
-                    theme,
-                )
-            });
+            lines.push(table_hints(&View::keys(self), theme));
             // Keep the focused key visible on short terminals.
             let scroll = focus_line.saturating_sub(inner.height.saturating_sub(4));
             frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
@@ -339,13 +453,13 @@ impl NewPolicyPrompt {
         }
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
+    fn handle(&mut self, key: &KeyEvent) -> Out {
         if self.pending.is_some() {
             return Out::None;
         }
-        match key.code {
-            KeyCode::Esc => Out::Close,
-            KeyCode::Enter => {
+        match popup_cmd(&View::keys(self), key) {
+            Some(Cmd::Cancel) => Out::Close,
+            Some(Cmd::Save) => {
                 let name = self.name.value().trim().to_string();
                 if name.is_empty() {
                     self.error = Some("Type a name.".into());
@@ -377,7 +491,7 @@ impl NewPolicyPrompt {
         if let Some(e) = &self.error {
             lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
         }
-        lines.push(hints(&[("Enter", "create"), ("Esc", "cancel")], theme));
+        lines.push(table_hints(&View::keys(self), theme));
         frame.render_widget(Paragraph::new(lines), inner);
         if let Some(x) = cursor
             && x < inner.width
@@ -385,4 +499,64 @@ impl NewPolicyPrompt {
             frame.set_cursor_position((inner.x + x, inner.y));
         }
     }
+}
+
+impl View for PolicyForm {
+    fn keys(&self) -> Sections {
+        if self.review {
+            return vec![("Review", REVIEWING)];
+        }
+        if self.read_only {
+            return vec![("Policy (read-only)", READING)];
+        }
+        if matches!(KEYS[self.focus].kind, Kind::Int { .. }) {
+            vec![("Policy", EDITING), ("Fields", FIELDS)]
+        } else {
+            vec![("Policy", EDITING), ("Choice", CHOOSE), ("Fields", FIELDS)]
+        }
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        self.handle(key)
+    }
+
+    fn paste(&mut self, text: &str) -> Pasted {
+        self.paste_text(text)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        PolicyForm::render(self, frame, area, ctx.theme)
+    }
+
+    crate::tui::view::one_request!();
+
+    fn edited(&self) -> bool {
+        PolicyForm::edited(self)
+    }
+
+    fn policy_counts(&mut self, counts: &[(String, i64)]) {
+        if let Some((_, n)) = counts.iter().find(|(n, _)| *n == self.name) {
+            self.users = Some(*n);
+        }
+    }
+}
+
+impl View for NewPolicyPrompt {
+    fn keys(&self) -> Sections {
+        vec![("New policy", NAMING)]
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        self.handle(key)
+    }
+
+    fn paste(&mut self, text: &str) -> Pasted {
+        self.name.paste(text)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        NewPolicyPrompt::render(self, frame, area, ctx.theme)
+    }
+
+    crate::tui::view::one_request!();
 }

@@ -4,16 +4,27 @@
 //! administrator saves again.
 
 use crate::tui::effect::Call;
-use crate::tui::fields::SecretField;
+use crate::tui::fields::{Pasted, SecretField};
+use crate::tui::keys::{Binding, Cmd, Sections, b, code, popup_cmd};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{centered, hints, popup_box, secret_field_line};
+use crate::tui::view::{Ctx, Out, View};
+use crate::tui::widgets::{centered, popup_box, secret_field_line, table_hints};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::Out;
+const KEYS: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        "confirm",
+        "confirm your password",
+        Cmd::Save,
+        true,
+    ),
+    b(&[code(KeyCode::Esc)], "cancel", "cancel", Cmd::Cancel, true),
+];
 
 #[derive(Debug, Default)]
 pub struct StepUpDialog {
@@ -23,35 +34,6 @@ pub struct StepUpDialog {
 }
 
 impl StepUpDialog {
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
-        if self.pending.is_some() {
-            return Out::None;
-        }
-        match key.code {
-            KeyCode::Esc => Out::Close,
-            KeyCode::Enter if self.password.is_empty() => {
-                self.error = Some("Type your password.".into());
-                Out::None
-            }
-            KeyCode::Enter => {
-                let password = self.password.password();
-                self.password.clear();
-                Out::Call(Call::StepUp { password })
-            }
-            _ => {
-                if self.password.key(key) {
-                    self.error = None;
-                }
-                Out::None
-            }
-        }
-    }
-
-    pub fn failed(&mut self, why: String) {
-        self.pending = None;
-        self.error = Some(why);
-    }
-
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         let inner = popup_box(frame, centered(area, 72, 10), "Confirm it is you", theme);
         let (line, cursor) =
@@ -67,7 +49,7 @@ impl StepUpDialog {
         } else if let Some(e) = &self.error {
             lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
         }
-        lines.push(hints(&[("Enter", "confirm"), ("Esc", "cancel")], theme));
+        lines.push(table_hints(&[("", KEYS)], theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         if let Some(x) = cursor
             && x < inner.width
@@ -75,4 +57,44 @@ impl StepUpDialog {
             frame.set_cursor_position((inner.x + x, inner.y + 2));
         }
     }
+}
+
+impl View for StepUpDialog {
+    fn keys(&self) -> Sections {
+        vec![("Confirm it is you", KEYS)]
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        if self.pending.is_some() {
+            return Out::None;
+        }
+        match popup_cmd(&self.keys(), key) {
+            Some(Cmd::Cancel) => Out::Close,
+            Some(Cmd::Save) if self.password.is_empty() => {
+                self.error = Some("Type your password.".into());
+                Out::None
+            }
+            Some(Cmd::Save) => {
+                let password = self.password.password();
+                self.password.clear();
+                Out::Call(Call::StepUp { password })
+            }
+            _ => {
+                if self.password.key(key) {
+                    self.error = None;
+                }
+                Out::None
+            }
+        }
+    }
+
+    fn paste(&mut self, text: &str) -> Pasted {
+        self.password.paste(text)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        StepUpDialog::render(self, frame, area, ctx.theme)
+    }
+
+    crate::tui::view::one_request!();
 }

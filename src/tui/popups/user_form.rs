@@ -10,21 +10,54 @@ use crate::domain::user::{check_email, check_login_policy, check_name};
 use crate::domain::{Kind, LoginId, Role};
 use crate::service::views::UserDetail;
 use crate::service::{NewUser, UserEdit};
-use crate::tui::effect::{Call, FormData};
-use crate::tui::fields::TextField;
-use crate::tui::new_password::NewPassword;
-use crate::tui::screens::{is_reveal, is_save, move_focus};
-use crate::tui::theme::Theme;
-use crate::tui::widgets::{
-    centered, choice_line, hints, popup_box, secret_field_line, text_field_line, toggle_line,
+use crate::tui::effect::{Call, FormChoices, Reply};
+use crate::tui::fields::{Pasted, TextField};
+use crate::tui::keys::{
+    self, Binding, CHOOSE, Cmd, ENTER_NEXT, FIELDS, FORM, REVEAL, Sections, b, ctrl, popup_cmd,
 };
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::tui::new_password::NewPassword;
+use crate::tui::theme::Theme;
+use crate::tui::view::{Ctx, DetailAfter, Out, View, usual_reply};
+use crate::tui::widgets::{
+    centered, choice_line, popup_box, secret_field_line, table_hints, text_field_line, toggle_line,
+};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::Out;
+/// Editing a stored user: reload it after someone else changed it.
+const EDITING: &[Binding] = &[b(
+    &[ctrl('l')],
+    "reload",
+    "reload the stored values (after someone else changed the user)",
+    Cmd::Reload,
+    true,
+)];
+
+/// A field of the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Login,
+    Name,
+    Email,
+    Kind,
+    Role,
+    Policy,
+    Password,
+    Confirm,
+    MustChange,
+}
+
+impl Field {
+    fn is_choice(self) -> bool {
+        matches!(
+            self,
+            Field::Kind | Field::Role | Field::Policy | Field::MustChange
+        )
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -48,17 +81,36 @@ pub struct UserForm {
     pub pw: NewPassword,
     pub must_change: bool,
     pub focus: usize,
-    pub data: Option<FormData>,
+    pub data: Option<FormChoices>,
     /// Roles the signed-in administrator may give.
     pub roles: Vec<Role>,
     pub error: Option<String>,
     pub pending: Option<u64>,
-    pub loading: Option<u64>,
+    /// The reload asked with Ctrl-L.
+    pub reloading: Option<u64>,
+    /// The call just asked for is that reload.
+    asked_reload: bool,
+    /// The fields as the form opened (or was last reloaded), to tell
+    /// whether Esc would throw a change away.
+    initial: Snapshot,
+}
+
+/// The values of a user form that a change shows in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Snapshot {
+    login: String,
+    name: String,
+    email: String,
+    kind: Option<Kind>,
+    role: Option<Role>,
+    must_change: bool,
+    /// The policy chosen by name (`None` = the kind's default).
+    policy: Option<String>,
 }
 
 impl UserForm {
     pub fn new_user(actor_role: Role) -> UserForm {
-        UserForm {
+        let mut f = UserForm {
             mode: Mode::New,
             login: TextField::new(64),
             name: TextField::new(200),
@@ -75,8 +127,35 @@ impl UserForm {
             roles: givable(actor_role),
             error: None,
             pending: None,
-            loading: None,
+            reloading: None,
+            asked_reload: false,
+            initial: Snapshot::default(),
+        };
+        f.initial = f.snapshot();
+        f
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            login: self.login.value().to_string(),
+            name: self.name.value().to_string(),
+            email: self.email.value().to_string(),
+            kind: Some(self.kind),
+            role: Some(self.role),
+            must_change: self.must_change,
+            policy: self.policy_choice(),
         }
+    }
+
+    /// Something differs from what the form opened with, or a password was
+    /// typed. The policy counts once the names are loaded (before, the
+    /// choice cannot have been changed).
+    pub fn edited(&self) -> bool {
+        let mut now = self.snapshot();
+        if self.data.is_none() {
+            now.policy = self.initial.policy.clone();
+        }
+        now != self.initial || !self.pw.new.is_empty() || !self.pw.confirm.is_empty()
     }
 
     pub fn edit(actor_role: Role, d: &UserDetail) -> UserForm {
@@ -111,10 +190,11 @@ impl UserForm {
             None
         });
         self.apply_pending_policy();
+        self.initial = self.snapshot();
+        self.initial.policy = d.policy_assigned.then(|| d.policy.clone());
     }
 
-    pub fn loaded(&mut self, data: FormData) {
-        self.loading = None;
+    pub fn loaded(&mut self, data: FormChoices) {
         self.policy_names = std::iter::once("(kind's default)".to_string())
             .chain(data.policies.iter().map(|p| p.name.clone()))
             .collect();
@@ -140,17 +220,17 @@ impl UserForm {
     }
 
     /// Field index -> what it is, in order.
-    fn field_kind(&self, i: usize) -> &'static str {
+    fn field_kind(&self, i: usize) -> Field {
         match (self.mode == Mode::New, i) {
-            (_, 0) => "login",
-            (_, 1) => "name",
-            (_, 2) => "email",
-            (true, 3) => "kind",
-            (true, 4) | (false, 3) => "role",
-            (true, 5) | (false, 4) => "policy",
-            (true, 6) => "password",
-            (true, 7) => "confirm",
-            _ => "must_change",
+            (_, 0) => Field::Login,
+            (_, 1) => Field::Name,
+            (_, 2) => Field::Email,
+            (true, 3) => Field::Kind,
+            (true, 4) | (false, 3) => Field::Role,
+            (true, 5) | (false, 4) => Field::Policy,
+            (true, 6) => Field::Password,
+            (true, 7) => Field::Confirm,
+            _ => Field::MustChange,
         }
     }
 
@@ -214,7 +294,7 @@ impl UserForm {
             }
         };
         match self.field_kind(self.focus) {
-            "kind" => {
+            Field::Kind => {
                 self.kind = if self.kind == Kind::Staff {
                     Kind::Portal
                 } else {
@@ -224,89 +304,73 @@ impl UserForm {
                     self.role = Role::User;
                 }
             }
-            "role" => {
+            Field::Role => {
                 if let Some(i) = self.roles.iter().position(|r| *r == self.role) {
                     self.role = self.roles[step(i, self.roles.len())];
                 }
             }
-            "policy" => self.policy = step(self.policy, self.policy_names.len().max(1)),
-            "must_change" => self.must_change = !self.must_change,
+            Field::Policy => self.policy = step(self.policy, self.policy_names.len().max(1)),
+            Field::MustChange => self.must_change = !self.must_change,
             _ => {}
         }
         self.recheck();
     }
 
-    pub fn key(&mut self, key: &KeyEvent) -> Out {
+    fn handle(&mut self, key: &KeyEvent) -> Out {
         if self.pending.is_some() {
             return Out::None;
         }
-        if key.code == KeyCode::Esc {
-            return Out::Close;
-        }
-        if is_reveal(key) {
-            self.pw.toggle_reveal();
-            return Out::None;
-        }
-        if key.code == KeyCode::Char('l') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            if let Mode::Edit { login, .. } = &self.mode {
-                return Out::Call(Call::GetUser {
-                    login: login.clone(),
-                });
-            }
-            return Out::None;
-        }
-        if is_save(key) {
-            return self.submit();
-        }
+        let cmd = popup_cmd(&View::keys(self), key);
         let count = self.fields();
-        if move_focus(&mut self.focus, count, key) {
+        if keys::focus_move(cmd, &mut self.focus, count) {
             return Out::None;
         }
-        let kind = self.field_kind(self.focus);
-        match key.code {
-            KeyCode::Enter if self.focus + 1 < self.fields() => {
-                self.focus += 1;
-                Out::None
+        match cmd {
+            Some(Cmd::Cancel) => return Out::Close,
+            Some(Cmd::Reveal) => self.pw.toggle_reveal(),
+            Some(Cmd::Reload) => {
+                if let Mode::Edit { login, .. } = &self.mode {
+                    self.asked_reload = true;
+                    return Out::Call(Call::GetUser {
+                        login: login.clone(),
+                    });
+                }
             }
-            KeyCode::Enter => self.submit(),
-            KeyCode::Left if matches!(kind, "kind" | "role" | "policy" | "must_change") => {
-                self.cycle(false);
-                Out::None
+            Some(Cmd::Save) if key.code == KeyCode::Enter && self.focus + 1 < count => {
+                self.focus += 1
             }
-            KeyCode::Right | KeyCode::Char(' ')
-                if matches!(kind, "kind" | "role" | "policy" | "must_change") =>
-            {
-                self.cycle(true);
-                Out::None
-            }
+            Some(Cmd::Save) => return self.submit(),
+            Some(Cmd::NextChoice) => self.cycle(true),
+            Some(Cmd::PrevChoice) => self.cycle(false),
             _ => {
-                let changed = match kind {
-                    "login" => self.login.key(key),
-                    "name" => self.name.key(key),
-                    "email" => self.email.key(key),
-                    "password" => self.pw.new.key(key),
-                    "confirm" => self.pw.confirm.key(key),
+                let changed = match self.field_kind(self.focus) {
+                    Field::Login => self.login.key(key),
+                    Field::Name => self.name.key(key),
+                    Field::Email => self.email.key(key),
+                    Field::Password => self.pw.new.key(key),
+                    Field::Confirm => self.pw.confirm.key(key),
                     _ => false,
                 };
                 if changed {
                     self.error = None;
                     self.recheck();
                 }
-                Out::None
             }
         }
+        Out::None
     }
 
-    pub fn paste(&mut self, text: &str) {
+    fn paste_text(&mut self, text: &str) -> Pasted {
         match self.field_kind(self.focus) {
-            "login" => self.login.paste(text),
-            "name" => self.name.paste(text),
-            "email" => self.email.paste(text),
-            "password" => self.pw.new.paste(text),
-            "confirm" => self.pw.confirm.paste(text),
-            _ => return,
+            Field::Login => self.login.paste(text)?,
+            Field::Name => self.name.paste(text)?,
+            Field::Email => self.email.paste(text)?,
+            Field::Password => self.pw.new.paste(text)?,
+            Field::Confirm => self.pw.confirm.paste(text)?,
+            _ => return Ok(()),
         }
         self.recheck();
+        Ok(())
     }
 
     fn policy_choice(&self) -> Option<String> {
@@ -352,11 +416,6 @@ impl UserForm {
         }
     }
 
-    pub fn failed(&mut self, why: String) {
-        self.pending = None;
-        self.error = Some(why);
-    }
-
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         let title = match &self.mode {
             Mode::New => "New user".to_string(),
@@ -374,12 +433,12 @@ impl UserForm {
         for i in 0..self.fields() {
             let f = self.focus == i;
             let (line, c) = match self.field_kind(i) {
-                "login" => text_field_line("Login ID", &self.login, f, w, theme),
-                "name" => text_field_line("Full name", &self.name, f, w, theme),
-                "email" => text_field_line("Email", &self.email, f, w, theme),
-                "kind" => (choice_line("Kind", self.kind.as_str(), f, theme), None),
-                "role" => (choice_line("Role", self.role.label(), f, theme), None),
-                "policy" => (
+                Field::Login => text_field_line("Login ID", &self.login, f, w, theme),
+                Field::Name => text_field_line("Full name", &self.name, f, w, theme),
+                Field::Email => text_field_line("Email", &self.email, f, w, theme),
+                Field::Kind => (choice_line("Kind", self.kind.as_str(), f, theme), None),
+                Field::Role => (choice_line("Role", self.role.label(), f, theme), None),
+                Field::Policy => (
                     choice_line(
                         "Policy",
                         self.policy_names
@@ -391,8 +450,10 @@ impl UserForm {
                     ),
                     None,
                 ),
-                "password" => secret_field_line("Password", &self.pw.new, f, w, theme),
-                "confirm" => secret_field_line("Repeat password", &self.pw.confirm, f, w, theme),
+                Field::Password => secret_field_line("Password", &self.pw.new, f, w, theme),
+                Field::Confirm => {
+                    secret_field_line("Repeat password", &self.pw.confirm, f, w, theme)
+                }
                 _ => (
                     toggle_line("Must change at next sign-in", self.must_change, f, theme),
                     None,
@@ -416,7 +477,7 @@ impl UserForm {
             lines.extend(self.pw.lines(theme));
         }
         lines.push(Line::raw(""));
-        if self.loading.is_some() {
+        if self.data.is_none() {
             lines.push(Line::from(Span::styled("  Loading policies…", theme.dim())));
         }
         if self.pending.is_some() {
@@ -424,16 +485,7 @@ impl UserForm {
         } else if let Some(e) = &self.error {
             lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
         }
-        let mut keys = vec![
-            ("Ctrl-S", "save"),
-            ("Enter", "next"),
-            ("←/→", "choose"),
-            ("Esc", "cancel"),
-        ];
-        if matches!(self.mode, Mode::Edit { .. }) {
-            keys.insert(2, ("Ctrl-L", "reload"));
-        }
-        lines.push(hints(&keys, theme));
+        lines.push(table_hints(&View::keys(self), theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         if let Some((x, y)) = cursor
             && x < inner.width
@@ -441,6 +493,94 @@ impl UserForm {
         {
             frame.set_cursor_position((inner.x + x, inner.y + y));
         }
+    }
+}
+
+impl View for UserForm {
+    fn keys(&self) -> Sections {
+        let mut sections = vec![("User", ENTER_NEXT)];
+        if self.field_kind(self.focus).is_choice() {
+            sections.push(("Choice", CHOOSE));
+        }
+        if matches!(self.mode, Mode::Edit { .. }) {
+            sections.push(("Editing", EDITING));
+        }
+        if self.mode == Mode::New {
+            sections.push(("Password", REVEAL));
+        }
+        sections.push(("Fields", FIELDS));
+        sections.push(("Form", FORM));
+        sections
+    }
+
+    fn key(&mut self, key: &KeyEvent) -> Out {
+        self.handle(key)
+    }
+
+    fn paste(&mut self, text: &str) -> Pasted {
+        self.paste_text(text)
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        UserForm::render(self, frame, area, ctx.theme)
+    }
+
+    fn waits_for(&self, id: u64) -> bool {
+        self.pending == Some(id) || self.reloading == Some(id)
+    }
+
+    fn sent(&mut self, id: u64, _now: chrono::DateTime<chrono::Utc>) {
+        if std::mem::take(&mut self.asked_reload) {
+            self.reloading = Some(id);
+        } else {
+            self.pending = Some(id);
+        }
+    }
+
+    fn reply(&mut self, id: u64, reply: Reply) -> Out {
+        match reply {
+            Reply::User(Ok(d)) if self.reloading == Some(id) => {
+                self.reloading = None;
+                self.fill(&d);
+                self.error = Some("Reloaded the stored values; make your change again.".into());
+                Out::None
+            }
+            other => match usual_reply(self, other) {
+                // After a rename the detail view follows the new login.
+                Out::Done { note, stays, .. } if matches!(self.mode, Mode::Edit { .. }) => {
+                    Out::Done {
+                        note,
+                        stays,
+                        detail: DetailAfter::Rename(self.login.value().to_string()),
+                    }
+                }
+                out => out,
+            },
+        }
+    }
+
+    fn failed(&mut self, why: String) -> bool {
+        self.pending = None;
+        self.reloading = None;
+        self.error = Some(why);
+        true
+    }
+
+    fn stop_waiting(&mut self) {
+        self.pending = None;
+        self.reloading = None;
+    }
+
+    fn edited(&self) -> bool {
+        UserForm::edited(self)
+    }
+
+    fn new_password(&mut self) -> Option<&mut NewPassword> {
+        Some(&mut self.pw)
+    }
+
+    fn form_choices(&mut self, choices: &FormChoices, _detail: Option<&UserDetail>) {
+        self.loaded(choices.clone());
     }
 }
 

@@ -91,11 +91,12 @@ impl MustChangeForm {
     }
 
     pub fn paste(&mut self, text: &str) {
-        if self.focus == 0 {
+        let pasted = if self.focus == 0 {
             self.pw.new.paste(text)
         } else {
             self.pw.confirm.paste(text)
-        }
+        };
+        self.error = pasted.err();
         self.recheck();
     }
 

@@ -108,13 +108,14 @@ impl SetupForm {
     }
 
     pub fn paste(&mut self, text: &str) {
-        match self.focus {
+        let pasted = match self.focus {
             0 => self.login.paste(text),
             1 => self.name.paste(text),
             2 => self.email.paste(text),
             3 => self.pw.new.paste(text),
             _ => self.pw.confirm.paste(text),
-        }
+        };
+        self.error = pasted.err();
         self.recheck();
     }
 

@@ -77,11 +77,12 @@ impl SignInForm {
     }
 
     pub fn paste(&mut self, text: &str) {
-        if self.focus == 0 {
+        let pasted = if self.focus == 0 {
             self.login.paste(text)
         } else {
             self.password.paste(text)
-        }
+        };
+        self.error = pasted.err();
     }
 
     fn submit(&mut self) -> Option<Call> {

@@ -1,0 +1,172 @@
+//! The signed-in console's state: the panes, the popups over them, the
+//! status line's note and the message log, and which keys work where.
+
+use super::*;
+
+/// The signed-in console.
+#[derive(Debug)]
+pub struct Main {
+    pub session: Session,
+    pub pane: Pane,
+    pub users: UsersPane,
+    pub detail: Option<DetailView>,
+    pub lockouts: LockoutsPane,
+    pub audit: AuditPane,
+    pub policies: PoliciesPane,
+    pub resources: ResourcesPane,
+    pub popups: Vec<Popup>,
+    /// The database cannot be reached: shown across the top.
+    pub banner: Option<String>,
+    pub retry_at: Option<DateTime<Utc>>,
+    pub retry_secs: i64,
+    /// A short note in the status line ("unlocked anna.b").
+    pub note: Option<(String, DateTime<Utc>)>,
+    /// The note says something was refused.
+    pub note_is_warning: bool,
+    pub last_input: DateTime<Utc>,
+    pub form_data: Option<FormChoices>,
+    /// Keys pressed before the pane had its first rows, with the pane they
+    /// were pressed in: made once the rows are there (see `App::main_key`).
+    pub held: Vec<(Pane, KeyEvent)>,
+    /// The users a confirmation is being prepared for, while the service
+    /// says which of their logins are shared.
+    pub asking: Option<Vec<String>>,
+    /// Every note and error shown, newest last (at most [`LOG_MAX`]): the
+    /// status line cuts a long note, `L` shows them whole.
+    pub log: std::collections::VecDeque<Logged>,
+}
+
+/// How many messages the log keeps.
+pub const LOG_MAX: usize = 200;
+
+/// A message shown in the status line or as an error.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub at: DateTime<Utc>,
+    pub text: String,
+    pub error: bool,
+}
+
+/// Most keys held for a pane that is still loading.
+pub(super) const HELD_MAX: usize = 256;
+
+impl Main {
+    /// Whether the current pane has its first rows (or gave up on them): a
+    /// key pressed before then is held, not sent to an empty list.
+    pub fn pane_ready(&self) -> bool {
+        if self.banner.is_some() {
+            return true;
+        }
+        // Rows on screen count as ready while a refresh reloads them.
+        match self.pane {
+            Pane::Resources => self.resources.loaded || !self.resources.rows.is_empty(),
+            Pane::Policies => self.policies.loaded || !self.policies.rows.is_empty(),
+            Pane::Lockouts => {
+                self.lockouts.loaded_at.is_some() || !self.lockouts.accounts.is_empty()
+            }
+            Pane::Audit => self.audit.loaded || !self.audit.entries.is_empty() || !can_audit(self),
+            _ => self.detail.is_some() || self.users.loaded || !self.users.loading,
+        }
+    }
+
+    /// Shows a short note in the status line and keeps it in the log.
+    pub fn say(&mut self, text: impl Into<String>, now: DateTime<Utc>) {
+        let text = text.into();
+        self.remember(text.clone(), false, now);
+        self.note = Some((text, now));
+        self.note_is_warning = false;
+    }
+
+    /// The same for something refused (shown as a warning).
+    pub fn warn(&mut self, text: impl Into<String>, now: DateTime<Utc>) {
+        let text = text.into();
+        self.remember(text.clone(), true, now);
+        self.note = Some((text, now));
+        self.note_is_warning = true;
+    }
+
+    /// Keeps a message in the log.
+    pub fn remember(&mut self, text: String, error: bool, now: DateTime<Utc>) {
+        if self.log.len() >= LOG_MAX {
+            self.log.pop_front();
+        }
+        self.log.push_back(Logged {
+            at: now,
+            text,
+            error,
+        });
+    }
+
+    /// The key tables of the current view, with their help headings. Key
+    /// handling, the status line and the help overlay all use this.
+    /// The keys that work now: the top popup's, else the current pane's.
+    pub fn view_keys(&self) -> keys::Sections {
+        match self.popups.last() {
+            Some(p) => p.view().keys(),
+            None => self.key_sections(),
+        }
+    }
+
+    /// The key tables of the current pane (under any popup), with the keys
+    /// of the popups that open from it.
+    pub fn key_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
+        let mut sections = self.pane_sections();
+        let at = 1.min(sections.len());
+        for (i, op) in self.openers().enumerate() {
+            sections.insert(at + i, ("Opens", op.keys));
+        }
+        sections
+    }
+
+    /// The popups a key opens here.
+    pub fn openers(&self) -> impl Iterator<Item = &'static crate::tui::popups::Opener> + '_ {
+        crate::tui::popups::OPENERS
+            .iter()
+            .copied()
+            .filter(|op| (op.applies)(self))
+    }
+
+    fn pane_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
+        if self.pane == Pane::Resources {
+            if self.resources.access.is_some() {
+                vec![
+                    ("Access", keys::ACCESS),
+                    ("Moving", keys::MOVEMENT),
+                    ("Everywhere", keys::GLOBAL),
+                ]
+            } else {
+                vec![
+                    ("Resources", keys::RESOURCES),
+                    ("Moving", keys::MOVEMENT),
+                    ("Everywhere", keys::GLOBAL),
+                ]
+            }
+        } else if self.pane == Pane::Policies {
+            vec![
+                ("Policies", keys::POLICIES),
+                ("Moving", keys::MOVEMENT),
+                ("Everywhere", keys::GLOBAL),
+            ]
+        } else if self.pane == Pane::Audit {
+            vec![
+                ("Audit", keys::AUDIT),
+                ("Moving", keys::MOVEMENT),
+                ("Everywhere", keys::GLOBAL),
+            ]
+        } else if self.pane == Pane::Lockouts {
+            vec![
+                ("Lockouts", keys::LOCKOUTS),
+                ("Moving", keys::MOVEMENT),
+                ("Everywhere", keys::GLOBAL),
+            ]
+        } else if self.detail.is_some() {
+            vec![("User", keys::DETAIL), ("Everywhere", keys::GLOBAL)]
+        } else {
+            vec![
+                ("Users", keys::USERS),
+                ("Moving", keys::MOVEMENT),
+                ("Everywhere", keys::GLOBAL),
+            ]
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Logins are never cut without a mark (fault 3): columns are sized from
+//! the rows on screen, the login gives way last, every cut ends in "…", and
+//! a status-line note too long for the row is cut with "…" and kept whole
+//! in the message log (L).
+
+use super::fsm::{Fsm, user};
+use crossterm::event::KeyCode;
+use keyward::service::views::{AuditView, Page};
+use keyward::tui::effect::{Call, Reply};
+
+const LONG: &str = "amira.anderson101024";
+
+fn users_page(logins: &[&str]) -> Page<keyward::service::views::UserSummary> {
+    Page {
+        items: logins
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let mut u = user(i as i64 + 1, l);
+                u.name = "Amira Anderson-Featherstonehaugh".into();
+                u
+            })
+            .collect(),
+        next: None,
+        prev: None,
+    }
+}
+
+#[test]
+fn a_long_login_is_shown_whole_at_120_and_80_columns() {
+    for width in [120, 80] {
+        let mut f = Fsm::signed_in(width, 30);
+        f.answer_users(users_page(&[LONG, "bo"]));
+        let screen = f.screen();
+        assert!(screen.contains(LONG), "at {width} columns:\n{screen}");
+        // The name gave way, and says so.
+        assert!(screen.contains('…'), "at {width} columns:\n{screen}");
+    }
+}
+
+#[test]
+fn a_login_too_long_for_the_terminal_is_cut_with_a_mark() {
+    let login = format!("{}{}", "x".repeat(60), "tail");
+    let mut f = Fsm::signed_in(80, 30);
+    f.answer_users(users_page(&[&login]));
+    let screen = f.screen();
+    let line = screen
+        .lines()
+        .find(|l| l.contains("xxxxxxxx"))
+        .expect("the row");
+    assert!(!line.contains("tail"), "{screen}");
+    assert!(line.contains("x…"), "cut without a mark:\n{screen}");
+}
+
+#[test]
+fn the_audit_target_is_shown_whole() {
+    for width in [120, 80] {
+        let mut f = Fsm::signed_in(width, 30);
+        f.key(KeyCode::Char('5'));
+        f.tick(100);
+        let (id, _) = f.call(|c| matches!(c, Call::Audit { .. }));
+        let entry = AuditView {
+            seq: 12,
+            at: f.now,
+            actor: "root1".into(),
+            action: "user.password_set".into(),
+            target: LONG.into(),
+            details: serde_json::json!({"must_change": true, "reason": "a very long reason that goes on"}),
+            hash: "ab".into(),
+        };
+        f.reply(id, Reply::Audit(Ok(vec![entry])));
+        let screen = f.screen();
+        assert!(screen.contains(LONG), "at {width} columns:\n{screen}");
+    }
+}
+
+#[test]
+fn a_long_note_is_cut_with_a_mark_and_kept_whole_in_the_log() {
+    let mut f = Fsm::signed_in(80, 24);
+    f.answer_users(users_page(&["bo"]));
+    let note = format!(
+        "exported 12345 entries to /home/someone/a/rather/deep/directory/{}",
+        "keyward-audit-20250602-093000.jsonl"
+    );
+    let now = f.now;
+    f.main_mut().say(note.clone(), now);
+    let screen = f.screen();
+    let status = screen.lines().last().expect("a status line");
+    assert!(status.ends_with('…'), "{status}");
+    assert!(!screen.contains("093000.jsonl"), "{screen}");
+    f.key(KeyCode::Char('L'));
+    let screen = f.screen();
+    assert!(
+        screen.contains("keyward-audit-20250602-093000.jsonl"),
+        "{screen}"
+    );
+    f.key(KeyCode::Esc);
+    assert!(f.main().popups.is_empty());
+}
