@@ -454,7 +454,7 @@ both_backends!(small_edges_are_refused_clearly, |t| {
         serde_json::from_str(&cli.ok(&["user", "list", "--limit", "1000", "--json"], "")).unwrap();
     assert_eq!(listed.as_array().map(Vec::len), Some(1));
 
-    let err = cli.fails(&["policy", "set", "min_length=16", "min_length=17"], b"", 1);
+    let err = cli.fails(&["policy", "set", "min_length=16", "min_length=17"], b"", 3);
     assert!(
         err.contains("min_length is given twice (16 and 17)"),
         "{err}"
@@ -486,7 +486,7 @@ both_backends!(small_edges_are_refused_clearly, |t| {
     let err = cli.fails(
         &["user", "set-password", "ops.admin", "--password-stdin"],
         b"not my password\namber lantern orchard skyline\n",
-        1,
+        7,
     );
     assert!(err.contains("current password is not right"), "{err}");
     cli.ok(
@@ -611,7 +611,7 @@ both_backends!(audit_key_and_checkpoints, |t| {
     // A changed checkpoint file is refused, naming the line.
     let text = std::fs::read_to_string(&checkpoints).unwrap();
     std::fs::write(&checkpoints, text.replacen("seq=", "seq=1", 1)).unwrap();
-    let err = cli.fails(&["audit", "verify", "--checkpoint", path], b"", 1);
+    let err = cli.fails(&["audit", "verify", "--checkpoint", path], b"", 3);
     assert!(err.contains("checkpoint line 1"), "{err}");
 });
 

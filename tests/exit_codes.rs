@@ -37,7 +37,7 @@ both_backends!(a_fresh_database_says_what_to_run, |t| {
     );
     cli.init_and_login();
     // Once set up and signed in, the fill runs; signed out, the ordinary advice.
-    let err = Cli::at(&cli.database).fails(&["demo", "--users", "3"], b"", 7);
+    let err = cli.another().fails(&["demo", "--users", "3"], b"", 7);
     assert!(err.contains("you are not signed in"), "{err}");
     let out = cli.ok(&["demo", "--users", "3"], "");
     assert!(out.contains("added 3 demo users and"), "{out}");
@@ -83,7 +83,7 @@ both_backends!(each_kind_of_error_has_its_exit_status, |t| {
     assert!(err.contains("already taken"), "{err}");
     // Not allowed: 6 (a manager may not create users).
     add_user(&cli, "mona.m", "manager");
-    let manager = Cli::at(&cli.database);
+    let manager = cli.another();
     manager.ok(
         &["login", "--as", "mona.m", "--password-stdin"],
         &format!("{PW}\n"),
@@ -104,7 +104,7 @@ both_backends!(each_kind_of_error_has_its_exit_status, |t| {
     );
     assert!(err.contains("not allowed"), "{err}");
     // Not signed in: 7.
-    Cli::at(&cli.database).fails(&["lockouts"], b"", 7);
+    cli.another().fails(&["lockouts"], b"", 7);
     // The audit trail tampered with: 15.
     let drop = if t.backend() == "postgres" {
         "DROP TRIGGER audit_append_only ON audit"

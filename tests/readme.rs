@@ -175,7 +175,11 @@ impl Line {
 /// the README warns about.
 fn run_first_session(database: Option<&str>) {
     let home = tempfile::tempdir().expect("temp dir");
-    std::fs::write(home.path().join("config.toml"), "").expect("config");
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, "").expect("config");
+    // Owner-only, as keyward asks of a file that may hold the database URL.
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod config");
     let lines = first_session();
     assert!(lines.len() >= 10, "{lines:?}");
     for line in &lines {

@@ -44,16 +44,19 @@ impl Server {
             .spawn()
             .map_err(|e| format!("keyward serve: {e}"))?;
         let stderr = child.stderr.take().ok_or("no stderr")?;
-        let mut first = String::new();
-        BufReader::new(stderr)
-            .read_line(&mut first)
-            .map_err(|e| e.to_string())?;
-        let base = first
-            .split("listening on ")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .ok_or_else(|| format!("keyward serve said: {first}"))?
-            .to_string();
+        // Warnings (a file others may read) may come before the address.
+        let mut said = String::new();
+        let mut lines = BufReader::new(stderr).lines();
+        let base = loop {
+            let line = match lines.next() {
+                Some(Ok(line)) => line,
+                _ => return Err(format!("keyward serve did not start: {said}")),
+            };
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                break rest.split_whitespace().next().unwrap_or("").to_string();
+            }
+            said.push_str(&line);
+        };
         Ok(Server { child, base })
     }
 }

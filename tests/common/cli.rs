@@ -23,6 +23,19 @@ impl Cli {
         }
     }
 
+    /// Another person's command line on the same database: a data
+    /// directory (and session) of its own, with the audit key every keyward
+    /// process of a deployment shares (copied from this one's, if made).
+    pub fn another(&self) -> Cli {
+        let other = Cli::at(&self.database);
+        let key = self.data_dir.path().join("audit.key");
+        if key.exists() {
+            std::fs::copy(&key, other.data_dir.path().join("audit.key"))
+                .expect("copy the audit key");
+        }
+        other
+    }
+
     /// Starts `keyward ARGS` with its standard streams piped.
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
         Command::new(env!("CARGO_BIN_EXE_keyward"))

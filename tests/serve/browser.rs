@@ -86,14 +86,12 @@ impl Browser {
         panic!("cannot start a browser session: {last:?}");
     }
 
+    /// The page's main text; empty while a page is still loading.
     async fn text(&self) -> String {
-        self.client
-            .find(Locator::Css("main"))
-            .await
-            .expect("main")
-            .text()
-            .await
-            .expect("text")
+        match self.client.find(Locator::Css("main")).await {
+            Ok(main) => main.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
     }
 
     async fn fill(&self, css: &str, text: &str) {

@@ -49,17 +49,21 @@ impl Process {
                 }
             }
         });
-        let first = rx
-            .recv_timeout(std::time::Duration::from_secs(60))
-            .expect("keyward serve said nothing within 60 s");
-        let at = first
-            .find("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {first}"));
-        let base = first[at + 13..]
-            .split_whitespace()
-            .next()
-            .expect("address")
-            .to_string();
+        // Warnings (a file others may read) may come first.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let base = loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = rx
+                .recv_timeout(left)
+                .expect("keyward serve said it listens within 60 s");
+            if let Some(at) = line.find("listening on ") {
+                break line[at + 13..]
+                    .split_whitespace()
+                    .next()
+                    .expect("address")
+                    .to_string();
+            }
+        };
         Process {
             child,
             base,
