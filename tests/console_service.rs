@@ -91,7 +91,7 @@ both_backends!(password_target_form_choices_and_export, |t| {
     // The export: every matching entry, newest first, owner-only.
     let dir = tempfile::tempdir().unwrap();
     let export = s
-        .export_audit(&root, Some("anna.b"), dir.path())
+        .export_audit_file(&root, Some("anna.b"), dir.path())
         .await
         .unwrap();
     assert_eq!(export.entries, 2, "the creation and the holder");
@@ -110,7 +110,11 @@ both_backends!(password_target_form_choices_and_export, |t| {
     let manager = t
         .add_and_sign_in(&root, "mia.manager", Role::Manager, PW)
         .await;
-    assert!(s.export_audit(&manager, None, dir.path()).await.is_err());
+    assert!(
+        s.export_audit_file(&manager, None, dir.path())
+            .await
+            .is_err()
+    );
 
     // The lockouts overview: a page, its counts and the failures.
     for _ in 0..5 {

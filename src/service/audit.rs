@@ -41,7 +41,7 @@ impl Service {
     /// Writes every entry matching `filter` (newest first) as JSON Lines to
     /// a new file `keyward-audit-<time>.jsonl` in `dir`, readable by its
     /// owner only (it names accounts and what was done to them).
-    pub async fn export_audit(
+    pub async fn export_audit_file(
         &self,
         actor: &Actor,
         filter: Option<&str>,

@@ -45,9 +45,9 @@ pub use export::{GrantCell, HolderCell};
 pub use import::{ImportTx, ImportUserRow};
 pub use listing::{Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
 pub use lockouts::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
+pub use notify::LockoutListener;
 pub use signin::AttemptSource;
 pub use tokens::{NewLink, TokenPurpose};
-pub use notify::LockoutListener;
 pub use users::{NewPassword, NewUserRow, UserFields};
 
 use crate::error::{Error, Result};
@@ -275,12 +275,6 @@ impl Store {
             Pool::Sqlite(_) => None,
         }
     }
-}
-
-/// The time that stands for "never" in sort keys (never signed in, never
-/// failed): the epoch, which the expression indexes also hold.
-pub(crate) fn epoch() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::<chrono::Utc>::from_timestamp(0, 0).unwrap_or_default()
 }
 
 /// The SQLite file a database URL names; `None` for PostgreSQL (or a URL

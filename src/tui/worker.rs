@@ -419,7 +419,9 @@ pub async fn perform_with(
         Call::ExportAudit { filter, dir } => Reply::Done(
             async {
                 let filter = Some(filter.as_str()).filter(|f| !f.is_empty());
-                let export = service.export_audit(need(actor)?, filter, &dir).await?;
+                let export = service
+                    .export_audit_file(need(actor)?, filter, &dir)
+                    .await?;
                 Ok(format!(
                     "exported {} entries to {}",
                     export.entries,

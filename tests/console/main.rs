@@ -3,8 +3,8 @@
 
 mod audit;
 mod bulk_reset;
-mod conflicts;
 mod columns;
+mod conflicts;
 mod discard;
 mod fsm;
 mod harness;

@@ -53,6 +53,7 @@ fn an_over_long_password_paste_is_refused_not_cut() {
         policy_name: "default".into(),
         policy: Default::default(),
         holders: Vec::new(),
+        version: 1,
     };
     f.reply(id, keyward::tui::effect::Reply::PasswordContext(Ok(target)));
     f.event(Event::Paste("p".repeat(2_000)));

@@ -27,6 +27,7 @@ fn password_dialog() -> Fsm {
         policy_name: "default".into(),
         policy: Policy::default(),
         holders: Vec::new(),
+        version: 1,
     };
     f.reply(id, Reply::PasswordContext(Ok(target)));
     f
