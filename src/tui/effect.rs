@@ -171,6 +171,22 @@ pub enum Call {
         logins: Vec<String>,
         level: AccessLevel,
     },
+    /// A resource's application keys (never the keys themselves).
+    ApiKeys {
+        resource: String,
+    },
+    /// Confirms the administrator's password, then issues a key (shown once).
+    IssueKey {
+        resource: String,
+        label: String,
+        admin_password: Password,
+    },
+    /// Confirms the administrator's password, then revokes a key.
+    RevokeKey {
+        resource: String,
+        key: String,
+        admin_password: Password,
+    },
     /// Named policies, without their user counts (fast).
     Policies,
     /// How many users each policy governs (slow on a million users).
@@ -272,6 +288,7 @@ pub enum Reply {
     /// Users per policy, by name.
     PolicyCounts(Result<Vec<(String, i64)>, Error>),
     Resources(Result<Vec<ResourceView>, Error>),
+    ApiKeys(Result<Vec<crate::service::KeyView>, Error>),
     Grants(Result<Vec<crate::service::views::GrantView>, Error>),
     Audit(Result<Vec<AuditView>, Error>),
     /// The verification verdict: text, and whether the chain is intact.

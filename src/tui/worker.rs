@@ -106,6 +106,46 @@ pub async fn perform_with(
             "user",
             &format!("{level} access to {resource}"),
         ),
+        Call::ApiKeys { resource } => {
+            Reply::ApiKeys(async { service.list_api_keys(need(actor)?, &resource).await }.await)
+        }
+        Call::IssueKey {
+            resource,
+            label,
+            admin_password,
+        } => Reply::Secret(
+            async {
+                let fresh = step_up(service, actor, &admin_password).await?;
+                let issued = service.issue_api_key(&fresh, &resource, &label).await?;
+                Ok(Secrets {
+                    title: format!(
+                        "Key {} for {}, shown once",
+                        issued.view.prefix, issued.view.resource
+                    ),
+                    items: vec![(String::new(), Shown(issued.key))],
+                    note: Some(
+                        "Store it in the application's secrets now: keyward keeps only its SHA-256."
+                            .into(),
+                    ),
+                })
+            }
+            .await,
+        ),
+        Call::RevokeKey {
+            resource,
+            key,
+            admin_password,
+        } => Reply::Done(
+            async {
+                let fresh = step_up(service, actor, &admin_password).await?;
+                let k = service.revoke_api_key(&fresh, &resource, &key).await?;
+                Ok(format!(
+                    "revoked key {} of {}; applications using it are refused from now on",
+                    k.prefix, k.resource
+                ))
+            }
+            .await,
+        ),
         Call::Policies => {
             Reply::Policies(async { service.list_policies_uncounted(need(actor)?).await }.await)
         }

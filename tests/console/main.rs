@@ -1,6 +1,7 @@
 //! Console tests: keys in, state and service calls out, on a real SQLite
 //! database; and the screens drawn on ratatui's TestBackend.
 
+mod api_keys;
 mod audit;
 mod bulk_reset;
 mod columns;

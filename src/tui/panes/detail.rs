@@ -114,6 +114,34 @@ impl DetailView {
             lines.push(Line::raw(format!("  {:<28} {}", g.resource, g.level)));
         }
         lines.push(Line::raw(""));
+        lines.push(section("Sign-ins through applications"));
+        if d.application_sign_ins.is_empty() {
+            lines.push(Line::from(Span::styled("  none recorded", theme.dim())));
+        }
+        for a in &d.application_sign_ins {
+            lines.push(Line::raw(format!(
+                "  {:<28} last ok {:<16}  {} ok, {} failed (last: {} {})",
+                a.resource,
+                t(a.last_ok),
+                a.ok,
+                a.failed,
+                a.last_outcome.replace('_', " "),
+                a.last_at.format("%Y-%m-%d %H:%M")
+            )));
+        }
+        if !d.pending_reset_links.is_empty() {
+            lines.push(Line::raw(""));
+            lines.push(section("Reset links asked for, to pass on"));
+            for l in &d.pending_reset_links {
+                lines.push(Line::raw(format!(
+                    "  asked {}, expires {}:",
+                    l.requested_at.format("%Y-%m-%d %H:%M"),
+                    l.expires_at.format("%H:%M UTC")
+                )));
+                lines.push(Line::raw(format!("    {}", l.link)));
+            }
+        }
+        lines.push(Line::raw(""));
         lines.push(section("Recent sign-in attempts"));
         if d.recent_attempts.is_empty() {
             lines.push(Line::from(Span::styled("  none", theme.dim())));
@@ -130,6 +158,10 @@ impl DetailView {
                     theme.bad(),
                 ),
                 "while_locked" => ("refused: account locked".to_string(), theme.bad()),
+                "no_access" => (
+                    "right password, no access to the application".to_string(),
+                    theme.warn(),
+                ),
                 other => (other.replace('_', " "), theme.bad()),
             };
             lines.push(Line::from(vec![

@@ -5,6 +5,7 @@
 //! here (the opener, with its key, is declared in the popup's file).
 
 pub mod access;
+pub mod api_keys;
 pub mod bulk_reset;
 pub mod change_own;
 pub mod grant_marked;
@@ -38,7 +39,7 @@ pub struct Opener {
 pub type Opened = (Popup, Option<Call>);
 
 /// The popups that open by their own key.
-pub const OPENERS: &[&Opener] = &[&grant_marked::OPENER];
+pub const OPENERS: &[&Opener] = &[&grant_marked::OPENER, &api_keys::OPENER];
 
 /// Lists every popup once: makes the `Popup` enum (one boxed variant per
 /// popup, so that tests can match on which one is open), its `From`
@@ -94,4 +95,5 @@ registry! {
     ResourceForm(resource_forms::ResourceForm),
     UserPicker(resource_forms::UserPicker),
     GrantMarked(grant_marked::GrantMarked),
+    Keys(api_keys::KeysDialog),
 }
