@@ -18,6 +18,7 @@ pub struct FileConfig {
     pub ui: UiSection,
     pub log: LogSection,
     pub web: WebSection,
+    pub mail: MailSection,
     pub audit: AuditSection,
     pub attempts_retention_days: Option<u32>,
     /// The organisation's blocked words, one per line.
@@ -118,6 +119,52 @@ impl Default for WebSection {
     }
 }
 
+/// Mail delivery (src/mail/): the SMTP server, the sender's address and
+/// how undelivered mail is retried. Without `url` nothing is sent: links
+/// wait in the outbox for an administrator to pass on.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSection {
+    /// `smtp://host:port` (plain), `smtp://host:port?tls=required`
+    /// (STARTTLS), `smtps://host:port` (implicit TLS); credentials as
+    /// `smtp://user:password@host`, or the password in KEYWARD_MAIL_PASSWORD.
+    pub url: Option<String>,
+    /// The sender: `keyward <accounts@example.org>` or a bare address.
+    pub from: Option<String>,
+    /// Where replies go, if not to `from`.
+    pub reply_to: Option<String>,
+    /// Connections kept open to the mail server.
+    pub connections: u32,
+    /// How often `keyward serve` looks for mail to send, in seconds.
+    pub poll_seconds: u64,
+    /// The wait after a first failed attempt; it doubles with each failure.
+    pub first_retry_seconds: u64,
+    /// The longest wait between attempts.
+    pub longest_retry_seconds: u64,
+    /// Attempts before a mail is marked failed (`keyward mail retry` queues
+    /// failed mail again).
+    pub max_attempts: u32,
+    /// How long a sender holds the mails it claimed; a sender killed while
+    /// sending leaves them to another after this.
+    pub claim_seconds: u64,
+}
+
+impl Default for MailSection {
+    fn default() -> Self {
+        MailSection {
+            url: None,
+            from: None,
+            reply_to: None,
+            connections: 4,
+            poll_seconds: 2,
+            first_retry_seconds: 60,
+            longest_retry_seconds: 3600,
+            max_attempts: 10,
+            claim_seconds: 300,
+        }
+    }
+}
+
 /// Everything resolved: what the program runs with.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -131,6 +178,8 @@ pub struct Config {
     pub attempts_retention_days: u32,
     /// `keyward serve`'s settings.
     pub web: WebSection,
+    /// Mail delivery's settings.
+    pub mail: MailSection,
     /// The organisation's blocked words, one per line (reloaded on change).
     pub blocklist_file: Option<PathBuf>,
     /// The config file that was read, if any.
@@ -212,6 +261,7 @@ impl Config {
             data_dir,
             attempts_retention_days: file.attempts_retention_days.unwrap_or(90),
             web: file.web.clone(),
+            mail: file.mail.clone(),
             blocklist_file: file.blocklist_file.clone(),
             config_file,
             audit_key_file,

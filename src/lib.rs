@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod files;
 pub mod logging;
+pub mod mail;
 pub mod serve;
 pub mod service;
 pub mod tui;

@@ -127,6 +127,10 @@ pub enum Command {
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
     },
+    /// Mail delivery: send what is due, see what did not leave, retry it
+    /// (see `[mail]` in the config file).
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// Apply database migrations.
     Migrate,
     /// Fill an empty database with realistic demo data.
@@ -476,6 +480,21 @@ pub enum AuditCommand {
         #[arg(long, value_name = "FILE")]
         append: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Send every mail that is due now, once (for cron or by hand; `keyward
+    /// serve` sends by itself). Exit 9 if some could not be sent.
+    Send,
+    /// Queued, sent, failed and dropped counts, and each mail that did not
+    /// leave with its error.
+    Status {
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Queue every failed mail again, to be sent at once.
+    Retry,
 }
 
 #[derive(Debug, Subcommand)]

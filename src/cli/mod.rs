@@ -9,6 +9,7 @@ pub mod args;
 pub mod docs;
 pub mod exit;
 mod input;
+mod mail;
 mod output;
 mod records;
 mod session;
@@ -96,6 +97,7 @@ async fn dispatch(command: Command, config: &Config, service: &Service) -> Resul
             .await?
         }
         Command::ResetToken(cmd) => account::reset_token(config, service, cmd).await?,
+        Command::Mail(cmd) => mail::run(config, service, cmd).await?,
         Command::Demo { users } => {
             let actor = session::actor(config, service).await?;
             account::demo(service, &actor, users).await?

@@ -129,3 +129,26 @@ mod tests {
         }
     }
 }
+
+text_enum!(
+    /// What a mail in the outbox is (each has its templates in assets/mail/).
+    MailKind {
+        ResetLink => "reset_link",
+        RevalidateLink => "revalidate_link",
+        PasswordSet => "password_set",
+        PasswordChanged => "password_changed",
+        AccountLocked => "account_locked",
+        ResetRequested => "reset_requested",
+        DeletionWarning => "deletion_warning",
+    } what "mail kind"
+);
+
+text_enum!(
+    /// Where a mail in the outbox stands.
+    MailState {
+        Queued => "queued",
+        Sent => "sent",
+        Failed => "failed",
+        Dropped => "dropped",
+    } what "mail state"
+);

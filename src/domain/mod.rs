@@ -15,7 +15,7 @@ pub mod policy;
 pub mod rights;
 pub mod user;
 
-pub use kinds::{AccessLevel, Kind, Role, Status};
+pub use kinds::{AccessLevel, Kind, MailKind, MailState, Role, Status};
 pub use login::LoginId;
 pub use outcome::{AuthOutcome, MustChangeReason};
 pub use password::Password;

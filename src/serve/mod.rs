@@ -117,7 +117,7 @@ pub async fn start(
 /// `keyward serve`: opens the service with the web settings, listens, and
 /// runs until SIGTERM or Ctrl-C, then shuts down gracefully.
 pub async fn run(config: &Config, listen: Option<&str>) -> Result<()> {
-    let settings = Arc::new(WebSettings::resolve(&config.web, listen)?);
+    let settings = WebSettings::resolve(&config.web, listen)?;
     let mut service_config = config.service_config();
     service_config.hash_queue_limit = Some(settings.hash_queue_limit);
     let service = Service::open(&config.database_url, service_config).await?;
@@ -127,6 +127,10 @@ pub async fn run(config: &Config, listen: Option<&str>) -> Result<()> {
             settings.listen
         ))
     })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| Error::Invalid(format!("cannot listen: {e}")))?;
+    let settings = Arc::new(settings.bound_to(bound));
     let mut running = start(service.clone(), settings.clone(), listener).await?;
     tracing::info!(
         addr = %running.addr,
@@ -145,6 +149,20 @@ pub async fn run(config: &Config, listen: Option<&str>) -> Result<()> {
         running.addr,
         settings.public_url
     );
+    let mail = match crate::mail::MailSettings::resolve(config)? {
+        Some(m) => {
+            let sender = crate::mail::Sender::new(service.clone(), m)?;
+            eprintln!("keyward serve: sending mail through {}", sender.server());
+            tracing::info!(server = %sender.server(), "mail sender started");
+            Some(sender.spawn())
+        }
+        None => {
+            eprintln!(
+                "keyward serve: no mail server configured ([mail] url): reset links wait for an administrator (keyward reset-token pending)"
+            );
+            None
+        }
+    };
     let result = tokio::select! {
         signal = shutdown::signal() => {
             tracing::info!(signal, "shutting down: finishing requests in flight");
@@ -153,6 +171,9 @@ pub async fn run(config: &Config, listen: Option<&str>) -> Result<()> {
         }
         ended = running.wait() => ended,
     };
+    if let Some(mail) = mail {
+        mail.stop().await;
+    }
     service.store().close().await;
     tracing::info!("keyward serve stopped");
     result

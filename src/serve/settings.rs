@@ -16,6 +16,8 @@ pub struct WebSettings {
     pub listen: SocketAddr,
     /// `scheme://host[:port]`, no trailing slash.
     pub public_url: String,
+    /// Whether `public_url` was configured (else it follows the address).
+    pub public_url_given: bool,
     pub organisation: String,
     pub tls: Option<TlsFiles>,
     pub trusted_proxies: Vec<IpNet>,
@@ -71,6 +73,17 @@ impl TlsFiles {
 }
 
 impl WebSettings {
+    /// The settings once the listener is bound to `addr`: a public URL
+    /// made from the address follows the port actually given (`:0` asks
+    /// for any free port).
+    pub fn bound_to(mut self, addr: SocketAddr) -> WebSettings {
+        self.listen = addr;
+        if !self.public_url_given {
+            self.public_url = url_of(addr, self.tls.is_some());
+        }
+        self
+    }
+
     /// Checks `[web]`; `listen` is the `--listen` flag, which wins.
     pub fn resolve(web: &WebSection, listen: Option<&str>) -> Result<WebSettings> {
         let text = listen.unwrap_or(&web.listen).trim();
@@ -101,15 +114,7 @@ impl WebSettings {
         }
         let public_url = match &web.public_url {
             Some(url) => check_public_url(url)?,
-            None => {
-                let host = match listen.ip() {
-                    ip if ip.is_unspecified() => "localhost".to_string(),
-                    IpAddr::V6(ip) => format!("[{ip}]"),
-                    ip => ip.to_string(),
-                };
-                let scheme = if tls.is_some() { "https" } else { "http" };
-                format!("{scheme}://{host}:{}", listen.port())
-            }
+            None => url_of(listen, tls.is_some()),
         };
         let organisation = web.organisation.trim().to_string();
         if organisation.is_empty()
@@ -147,6 +152,7 @@ impl WebSettings {
         }
         Ok(WebSettings {
             listen,
+            public_url_given: web.public_url.is_some(),
             public_url,
             organisation,
             tls,
@@ -167,6 +173,17 @@ impl WebSettings {
 }
 
 /// `scheme://host[:port]`, http or https, without a path.
+/// `http(s)://` and the address listened on (`localhost` for all addresses).
+fn url_of(listen: SocketAddr, tls: bool) -> String {
+    let host = match listen.ip() {
+        ip if ip.is_unspecified() => "localhost".to_string(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{host}:{}", listen.port())
+}
+
 fn check_public_url(url: &str) -> Result<String> {
     let url = url.trim().trim_end_matches('/');
     let rest = url

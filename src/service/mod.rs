@@ -16,6 +16,7 @@ mod demo;
 mod export;
 mod import;
 mod lockouts;
+mod mail;
 mod padding;
 mod passwords;
 mod policies;
@@ -38,6 +39,7 @@ pub use export::{
 };
 pub use import::{ImportProblem, ImportRow, ImportSummary, ImportWriter, UserImport};
 pub use lockouts::{LockoutsOverview, LockoutsRequest};
+pub use mail::{MailJob, MailProblem, MailRetry, MailStatus};
 pub use passwords::{BulkRequest, PasswordCheck, PendingLink};
 pub use self_service::{ChangeProof, PublicCheck, ResetLinkState};
 pub use users::{ListCount, NewUser, UserEdit, UserFilter};
@@ -216,7 +218,7 @@ impl Service {
         }
     }
 
-    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }
 

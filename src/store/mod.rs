@@ -24,6 +24,7 @@ mod import;
 mod listing;
 mod lockouts;
 mod notify;
+mod outbox;
 mod pg_plan;
 mod policies;
 mod rate_limits;
@@ -35,6 +36,8 @@ mod signin;
 mod stmt;
 mod tokens;
 mod users;
+
+pub use outbox::Reissued;
 
 pub use api_keys::NewApiKey;
 pub use audit::AuditEvent;

@@ -260,3 +260,44 @@ mod tests {
         assert_eq!(row(Some("own"), Some(7), None).current(), None);
     }
 }
+
+/// A claimed outbox row with its user and, for a link, its token.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub kind: String,
+    pub user_id: i64,
+    pub login: String,
+    pub name: String,
+    pub recipient: String,
+    pub link: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub attempts: i64,
+    pub token_id: Option<i64>,
+    pub token_created_at: Option<DateTime<Utc>>,
+    pub token_expires_at: Option<DateTime<Utc>>,
+    pub token_used_at: Option<DateTime<Utc>>,
+    pub token_revoked_at: Option<DateTime<Utc>>,
+}
+
+/// How many outbox rows are in one state, and the oldest one's time.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MailCountRow {
+    pub state: String,
+    pub n: i64,
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+/// A mail that has not left, with the error that kept it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnsentMailRow {
+    pub id: i64,
+    pub kind: String,
+    pub login: String,
+    pub recipient: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub next_attempt_at: DateTime<Utc>,
+}

@@ -38,7 +38,7 @@ pub struct NewLink<'a> {
 
 const PENDING_SELECT: &str = "SELECT o.id, o.user_id, u.login, o.recipient, o.link, o.created_at, t.expires_at \
     FROM outbox o JOIN users u ON u.id = o.user_id JOIN reset_tokens t ON t.id = o.token_id \
-    WHERE o.sent_at IS NULL AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > $1";
+    WHERE o.state = 'queued' AND o.link IS NOT NULL AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > $1";
 
 impl Store {
     pub async fn insert_session(
@@ -109,8 +109,8 @@ impl Store {
             .await?;
             if let Some(link) = link {
                 sqlx::query(
-                    "INSERT INTO outbox (kind, user_id, token_id, recipient, link, created_at) \
-                             VALUES ('reset_link', $1, $2, $3, $4, $5)",
+                    "INSERT INTO outbox (kind, user_id, token_id, recipient, link, created_at, next_attempt_at) \
+                             VALUES ('reset_link', $1, $2, $3, $4, $5, $5)",
                 )
                 .bind(user_id)
                 .bind(token_id)

@@ -14,5 +14,6 @@ mod instances;
 mod keys;
 mod openapi;
 mod pages;
+mod process;
 mod reset;
 mod tls;
