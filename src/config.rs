@@ -358,6 +358,9 @@ mod tests {
         assert_eq!(c.attempts_retention_days, Some(90));
         // The example's [web] values are the defaults.
         assert_eq!(c.web, WebSection::default());
+        // And its [mail] values too (url and from commented out).
+        assert_eq!(c.mail, MailSection::default());
+        assert!(text.contains("# url = \"smtp://") && text.contains("# from = "));
     }
 
     #[test]
