@@ -53,7 +53,7 @@ impl Templates {
         let base = template_base(job.kind)?;
         let minutes = job
             .expires_at
-            .map(|e| (e - now).num_minutes().max(1))
+            .map(|e| ((e - now).num_seconds() + 30).div_euclid(60).max(1))
             .unwrap_or(0);
         let ctx = context! {
             organisation => organisation,
