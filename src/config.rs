@@ -277,6 +277,12 @@ impl Config {
             reset_requests_per_account_per_hour: self.web.reset_requests_per_account_per_hour,
             blocklist_file: self.blocklist_file.clone(),
             audit_key: self.audit_key.clone(),
+            links_base: crate::serve::links_base(&self.web).ok(),
+            mail_configured: self
+                .mail
+                .url
+                .as_deref()
+                .is_some_and(|u| !u.trim().is_empty()),
         }
     }
 

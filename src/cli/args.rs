@@ -293,6 +293,14 @@ pub enum UserCommand {
         #[command(flatten)]
         out: Output,
     },
+    /// Mail each user a one-time reset link (to the address on their
+    /// account), through which they set their own password.
+    SendReset {
+        #[arg(required = true, value_name = "LOGIN")]
+        logins: Vec<String>,
+        #[command(flatten)]
+        out: Output,
+    },
     /// End a lock and clear the failure count.
     Unlock { login: String },
     /// Disable an account (its sessions end).

@@ -104,7 +104,7 @@ async fn dispatch(command: Command, config: &Config, service: &Service) -> Resul
         }
         Command::User(cmd) => {
             let actor = session::actor(config, service).await?;
-            users::run(service, &actor, cmd).await?
+            users::run(config, service, &actor, cmd).await?
         }
         Command::Resource(cmd) => {
             let actor = session::actor(config, service).await?;

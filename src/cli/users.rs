@@ -68,7 +68,12 @@ fn user_row(u: &UserSummary) -> Vec<String> {
     ]
 }
 
-pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i32> {
+pub async fn run(
+    config: &crate::config::Config,
+    service: &Service,
+    actor: &Actor,
+    cmd: UserCommand,
+) -> Result<i32> {
     match cmd {
         UserCommand::List {
             search,
@@ -340,6 +345,9 @@ pub async fn run(service: &Service, actor: &Actor, cmd: UserCommand) -> Result<i
                 );
             }
         }
+        UserCommand::SendReset { logins, out } => {
+            return send_reset(config, service, actor, &logins, out.json).await;
+        }
         UserCommand::Unlock { login } => {
             service.unlock(actor, &login).await?;
             say!("unlocked {login}");
@@ -496,4 +504,56 @@ async fn own_password(
     service.change_own_password(actor, &current, &new).await?;
     say!("your password is changed");
     Ok(0)
+}
+
+/// `user send-reset LOGIN...`: a link for each, mailed (or waiting in the
+/// outbox when no mail server is configured). Every login is tried; the
+/// exit status is the first failure's.
+async fn send_reset(
+    config: &crate::config::Config,
+    service: &Service,
+    actor: &Actor,
+    logins: &[String],
+    as_json: bool,
+) -> Result<i32> {
+    // The settings are checked here, for a clear message before anything.
+    crate::serve::links_base(&config.web)?;
+    let mailing = crate::mail::MailSettings::resolve(config)?.is_some();
+    let mut sent = Vec::new();
+    let mut status = 0;
+    for login in logins {
+        match service.send_reset_link(actor, login).await {
+            Ok(link) => {
+                if !as_json {
+                    say!(
+                        "{}: a reset link {} {} (it works until {})",
+                        safe(&link.login),
+                        if mailing {
+                            "will be mailed to"
+                        } else {
+                            "waits in the outbox for"
+                        },
+                        safe(&link.to),
+                        link.expires_at.format("%Y-%m-%d %H:%M UTC")
+                    );
+                }
+                sent.push(link);
+            }
+            Err(e) => {
+                eprintln!("keyward: {}: {e}", safe(login));
+                if status == 0 {
+                    status = i32::from(super::exit::code(&e));
+                }
+            }
+        }
+    }
+    if as_json {
+        json(&sent)?;
+    }
+    if !mailing && !sent.is_empty() {
+        eprintln!(
+            "no mail server is configured ([mail] url): the links wait in the outbox; pass them on with `keyward reset-token pending`"
+        );
+    }
+    Ok(status)
 }

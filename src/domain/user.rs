@@ -75,6 +75,18 @@ pub fn check_email(email: &str) -> Result<String, String> {
     Ok(t.to_string())
 }
 
+/// An address as a confirmation may show it: its first character, an
+/// ellipsis and its domain (`anna@example.org` → `a…@example.org`).
+pub fn masked_email(email: &str) -> String {
+    match email.trim().split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}…@{domain}")
+        }
+        None => "…".to_string(),
+    }
+}
+
 /// A free-text note (holders): at most 1000 characters, no control
 /// characters except line breaks.
 pub fn check_note(note: &str) -> Result<String, String> {
@@ -197,6 +209,13 @@ pub fn time_left(until: DateTime<Utc>, now: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masked_email_keeps_the_first_character_and_the_domain() {
+        assert_eq!(masked_email("anna@example.org"), "a…@example.org");
+        assert_eq!(masked_email(" Ézé@ex.fr "), "É…@ex.fr");
+        assert_eq!(masked_email("nonsense"), "…");
+    }
 
     #[test]
     fn email_shapes() {

@@ -19,7 +19,7 @@ mod shutdown;
 mod state;
 
 pub use api::openapi;
-pub use settings::WebSettings;
+pub use settings::{WebSettings, links_base};
 
 use crate::config::Config;
 use crate::error::{Error, Result};

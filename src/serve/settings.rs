@@ -173,6 +173,19 @@ impl WebSettings {
 }
 
 /// `scheme://host[:port]`, http or https, without a path.
+/// Where the pages are reached, for links made outside `keyward serve`
+/// (an administrator's "send reset link"): `[web] public_url`, or what
+/// `keyward serve` would use by default.
+pub fn links_base(web: &WebSection) -> Result<String> {
+    WebSettings::resolve(web, None)
+        .map(|s| s.public_url)
+        .map_err(|e| {
+            Error::Invalid(format!(
+                "the links would not work ({e}); set [web] public_url to where users reach keyward serve"
+            ))
+        })
+}
+
 /// `http(s)://` and the address listened on (`localhost` for all addresses).
 fn url_of(listen: SocketAddr, tls: bool) -> String {
     let host = match listen.ip() {

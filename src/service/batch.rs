@@ -66,6 +66,19 @@ impl Service {
             .await
     }
 
+    /// Mails each user a one-time reset link.
+    pub async fn send_reset_links(
+        &self,
+        actor: &Actor,
+        logins: &[String],
+    ) -> Result<Batch<super::SentLink>> {
+        self.each(
+            logins,
+            |l| async move { self.send_reset_link(actor, &l).await },
+        )
+        .await
+    }
+
     /// Disables (or enables) each user.
     pub async fn set_disabled_many(
         &self,

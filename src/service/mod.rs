@@ -22,6 +22,7 @@ mod passwords;
 mod policies;
 mod resources;
 mod self_service;
+mod send_reset;
 mod stale;
 mod users;
 pub mod views;
@@ -42,6 +43,7 @@ pub use lockouts::{LockoutsOverview, LockoutsRequest};
 pub use mail::{MailJob, MailProblem, MailRetry, MailStatus};
 pub use passwords::{BulkRequest, PasswordCheck, PendingLink};
 pub use self_service::{ChangeProof, PublicCheck, ResetLinkState};
+pub use send_reset::SentLink;
 pub use users::{ListCount, NewUser, UserEdit, UserFilter};
 
 use crate::crypto::{HashParams, HashPool, Hasher};
@@ -73,6 +75,13 @@ pub struct ServiceConfig {
     /// the chain at start if it is not yet; without it, it cannot record
     /// changes on a keyed chain.
     pub audit_key: Option<Arc<AuditKey>>,
+    /// Where users reach the pages (`[web] public_url`, or what `keyward
+    /// serve` uses by default), for the reset links administrators send.
+    /// `None`: the configuration gives none that works.
+    pub links_base: Option<String>,
+    /// Whether a mail server is configured (`[mail] url`): links are mailed;
+    /// otherwise they wait in the outbox to be passed on.
+    pub mail_configured: bool,
 }
 
 impl Default for ServiceConfig {
@@ -84,6 +93,8 @@ impl Default for ServiceConfig {
             reset_requests_per_account_per_hour: 3,
             blocklist_file: None,
             audit_key: None,
+            links_base: None,
+            mail_configured: false,
         }
     }
 }

@@ -103,6 +103,10 @@ pub enum Call {
     TempPassword {
         login: String,
     },
+    /// Writes a reset link for each user and the mail that carries it.
+    MailResetLinks {
+        logins: Vec<String>,
+    },
     ResetToken {
         login: String,
     },
@@ -187,6 +191,10 @@ pub enum Call {
         key: String,
         admin_password: Password,
     },
+    /// The mail outbox at a glance.
+    MailStatus,
+    /// Queues every failed mail again.
+    RetryMail,
     /// Named policies, without their user counts (fast).
     Policies,
     /// How many users each policy governs (slow on a million users).
@@ -289,6 +297,7 @@ pub enum Reply {
     PolicyCounts(Result<Vec<(String, i64)>, Error>),
     Resources(Result<Vec<ResourceView>, Error>),
     ApiKeys(Result<Vec<crate::service::KeyView>, Error>),
+    MailStatus(Result<crate::service::MailStatus, Error>),
     Grants(Result<Vec<crate::service::views::GrantView>, Error>),
     Audit(Result<Vec<AuditView>, Error>),
     /// The verification verdict: text, and whether the chain is intact.

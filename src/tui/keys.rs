@@ -34,6 +34,8 @@ pub enum Cmd {
     SetPassword,
     TempPassword,
     ResetToken,
+    /// Mail a one-time reset link (the marked users, or the selected one).
+    MailResetLink,
     Unlock,
     ToggleDisabled,
     Delete,
@@ -437,6 +439,13 @@ pub const USERS: &[Binding] = &[
         Action::ResetPassword,
     ),
     r(
+        &[k('M')],
+        "mail link",
+        "mail a one-time reset link to each marked user (or the selected one)",
+        Cmd::MailResetLink,
+        Action::ResetPassword,
+    ),
+    r(
         &[k('d')],
         "disable",
         "disable the marked users, or the selected one",
@@ -501,6 +510,13 @@ pub const DETAIL: &[Binding] = &[
         "reset token",
         "issue a one-time reset token, shown once",
         Cmd::ResetToken,
+        Action::ResetPassword,
+    ),
+    r(
+        &[k('M')],
+        "mail link",
+        "mail this user a one-time reset link: they choose their own password",
+        Cmd::MailResetLink,
         Action::ResetPassword,
     ),
     r(

@@ -149,6 +149,12 @@ pub trait View: std::fmt::Debug {
 
     /// A long call it started has come this far.
     fn progress(&mut self, _done: u64, _total: u64) {}
+
+    /// On each tick while it is on top: a call to read its data again
+    /// (views that follow something live).
+    fn refresh(&mut self, _now: DateTime<Utc>) -> Option<Call> {
+        None
+    }
 }
 
 /// The request bookkeeping of a popup that waits for one request at a time

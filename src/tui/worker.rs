@@ -352,6 +352,32 @@ pub async fn perform_with(
             "user",
             "",
         ),
+        Call::MailStatus => {
+            Reply::MailStatus(async { service.mail_status(need(actor)?, 200).await }.await)
+        }
+        Call::RetryMail => Reply::Done(
+            async {
+                let n = service.retry_failed_mail(need(actor)?).await?;
+                Ok(format!(
+                    "{} queued again",
+                    crate::domain::plural::count(n, "failed mail", "failed mails")
+                ))
+            }
+            .await,
+        ),
+        Call::MailResetLinks { logins } => Reply::Done(
+            async {
+                let b = service.send_reset_links(need(actor)?, &logins).await?;
+                Ok(mailed_text(&b)).and_then(|text| {
+                    if b.refused.is_empty() {
+                        Ok(text)
+                    } else {
+                        Err(Error::Invalid(text))
+                    }
+                })
+            }
+            .await,
+        ),
         Call::ResetToken { login } => Reply::Secret(
             async {
                 let (token, expires) = service.issue_reset_token(need(actor)?, &login).await?;
@@ -556,6 +582,48 @@ fn batch_reply<T>(
             Err(Error::Invalid(text))
         }
     }))
+}
+
+/// "a reset link for anna.b will be mailed to a…@example.org (it works
+/// until 08:25 UTC)", or for several "reset links will be mailed to 3
+/// users"; links that wait in the outbox (no mail server) say so.
+fn mailed_text(b: &crate::service::Batch<crate::service::SentLink>) -> String {
+    let mailed = b.done.iter().all(|(_, s)| s.mailed);
+    let how = if mailed {
+        "will be mailed to"
+    } else {
+        "waits in the outbox (no mail server is configured; pass it on from the user's detail) for"
+    };
+    let mut text = match b.done.as_slice() {
+        [(_, one)] => format!(
+            "a reset link for {} {how} {} (it works until {})",
+            one.login,
+            one.to,
+            one.expires_at.format("%H:%M UTC")
+        ),
+        _ => format!(
+            "reset links for {} {}",
+            crate::domain::plural::count(b.done.len(), "user", "users"),
+            if mailed {
+                "will be mailed"
+            } else {
+                "wait in the outbox (no mail server is configured)"
+            }
+        ),
+    };
+    if !b.refused.is_empty() {
+        let why: Vec<String> = b
+            .refused
+            .iter()
+            .map(|(l, e)| format!("{l} ({e})"))
+            .collect();
+        if b.done.is_empty() {
+            text = format!("no reset link sent: {}", why.join(", "));
+        } else {
+            text.push_str(&format!("; not sent: {}", why.join(", ")));
+        }
+    }
+    text
 }
 
 fn done(r: Result<()>, msg: String) -> Reply {

@@ -11,6 +11,8 @@ mod fsm;
 mod harness;
 mod keys;
 mod lockouts;
+mod mail_links;
+mod mail_view;
 mod marks;
 mod paging;
 mod paste;

@@ -14,6 +14,7 @@ mod harness;
 #[allow(dead_code)]
 mod process;
 
+mod admin_links;
 mod delivery;
 mod killed;
 mod sink;

@@ -11,6 +11,7 @@ mod popups;
 mod resources;
 
 use super::*;
+use crate::domain::user::masked_email;
 
 impl App {
     /// Runs a command from a key or the palette.
@@ -175,6 +176,41 @@ impl App {
                 };
                 m.popups.push(Popup::from(PasswordDialog::new(&login)));
                 return self.call_for_top(Call::PasswordContext { login });
+            }
+            // A reset link by mail: the detail's user, or in the list the
+            // marked users (or the selected one); one address is shown masked.
+            Cmd::MailResetLink => {
+                let (logins, to) = match m.detail.as_ref().and_then(|d| d.data.as_ref()) {
+                    Some(d) => (
+                        vec![d.summary.login.clone()],
+                        Some(masked_email(&d.summary.email)),
+                    ),
+                    None if m.detail.is_some() => return Vec::new(),
+                    None => {
+                        let to = m
+                            .users
+                            .selected_row()
+                            .filter(|_| m.users.marked.is_empty())
+                            .map(|u| masked_email(&u.email));
+                        (m.users.targets(), to)
+                    }
+                };
+                if logins.is_empty() {
+                    return Vec::new();
+                }
+                let whom = match (&to, logins.as_slice()) {
+                    (Some(address), [one]) => format!("{one} at {address}"),
+                    _ => format!("{}: {}", count(logins.len(), "user"), names(&logins)),
+                };
+                let text = format!(
+                    "Mail a one-time reset link to {whom}? Through it they choose their own password; the link works once and expires, and any older link stops working."
+                );
+                m.popups.push(Popup::from(Confirm::new(
+                    "Mail reset link",
+                    text,
+                    "Send",
+                    Call::MailResetLinks { logins },
+                )));
             }
             // Confirmations of an action on the selected user.
             // In the list: the marked users, or the selected one.

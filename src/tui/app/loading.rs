@@ -218,6 +218,10 @@ impl App {
             }
         }
         let Some(m) = self.main() else { return effects };
+        if let Some(call) = m.popups.last_mut().and_then(|p| p.view_mut().refresh(now)) {
+            effects.extend(self.call_for_top(call));
+        }
+        let Some(m) = self.main() else { return effects };
         if m.pane == Pane::Lockouts && m.popups.is_empty() && m.lockouts.due(now) {
             let fetch = m.lockouts.refresh();
             effects.push(self.fetch_lockouts(fetch));

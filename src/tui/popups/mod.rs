@@ -10,6 +10,7 @@ pub mod bulk_reset;
 pub mod change_own;
 pub mod grant_marked;
 pub mod help;
+pub mod mail;
 pub mod messages;
 pub mod palette;
 pub mod password;
@@ -39,7 +40,7 @@ pub struct Opener {
 pub type Opened = (Popup, Option<Call>);
 
 /// The popups that open by their own key.
-pub const OPENERS: &[&Opener] = &[&grant_marked::OPENER, &api_keys::OPENER];
+pub const OPENERS: &[&Opener] = &[&grant_marked::OPENER, &api_keys::OPENER, &mail::OPENER];
 
 /// Lists every popup once: makes the `Popup` enum (one boxed variant per
 /// popup, so that tests can match on which one is open), its `From`
@@ -96,4 +97,5 @@ registry! {
     UserPicker(resource_forms::UserPicker),
     GrantMarked(grant_marked::GrantMarked),
     Keys(api_keys::KeysDialog),
+    Mail(mail::MailView),
 }
