@@ -7,12 +7,13 @@
 //! run; KEYWARD_BENCH_ONLY=sqlite|postgres runs one backend;
 //! KEYWARD_BENCH_REUSE=1 keeps the previous run's databases (no fill
 //! figure); `cargo bench -- search signin` runs only the named groups
-//! (fill search scroll startup signin http lockouts bulk);
+//! (fill search scroll startup signin http mail lockouts bulk);
 //! KEYWARD_BENCH_TERMS sets how many search terms are typed (default 300).
 
 mod console;
 mod data;
 mod http;
+mod mail;
 mod process;
 mod report;
 mod setup;
@@ -130,6 +131,9 @@ async fn run() -> Result<(), String> {
         if wants("http") {
             let logins = signin::users(&service, &admin, cores.max(2)).await?;
             figures.extend(http::figures(&db, &service, backend, &logins).await?);
+        }
+        if wants("mail") {
+            figures.extend(mail::figures(&db, &service, backend, &admin).await?);
         }
         if wants("lockouts") {
             figures.extend(data::lockouts(&service, backend, &admin).await?);
