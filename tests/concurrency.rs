@@ -349,7 +349,7 @@ both_backends!(
         for _ in 0..5 {
             if other[0]
                 .store()
-                .record_failure(id, "target.user", &policy, "other", now)
+                .record_failure(id, "target.user", &policy, "other", None, now)
                 .await
                 .unwrap()
                 .locked
@@ -451,14 +451,14 @@ both_backends!(
         for _ in 0..5 {
             other[0]
                 .store()
-                .record_failure(id, "target.user", &policy, "other", now)
+                .record_failure(id, "target.user", &policy, "other", None, now)
                 .await
                 .unwrap();
         }
         let late = t
             .service
             .store()
-            .record_failure(id, "target.user", &policy, "test", now)
+            .record_failure(id, "target.user", &policy, "test", None, now)
             .await
             .unwrap();
         let until = t.row("target.user").await.locked_until;
@@ -472,7 +472,7 @@ both_backends!(
         let next = t
             .service
             .store()
-            .record_failure(id, "target.user", &policy, "test", later)
+            .record_failure(id, "target.user", &policy, "test", None, later)
             .await
             .unwrap();
         assert_eq!((next.failed_attempts, next.already_locked), (1, None));

@@ -233,7 +233,7 @@ both_backends!(a_stale_failure_is_forgiven_only_while_it_is_counted, |t| {
     let now = t.clock.now();
     let fail = || async {
         store
-            .record_failure(id, "ivy.j", &policy, "test", now)
+            .record_failure(id, "ivy.j", &policy, "test", None, now)
             .await
             .unwrap()
     };

@@ -89,7 +89,9 @@ pub async fn figures(
         .map(|i| {
             let message = Message::builder()
                 .from(from.clone())
-                .to(format!("bare{i}@example.org").parse().map_err(|e| format!("{e}"))?)
+                .to(format!("bare{i}@example.org")
+                    .parse()
+                    .map_err(|e| format!("{e}"))?)
                 .subject("bare")
                 .body(body.clone())
                 .map_err(|e| e.to_string());

@@ -55,6 +55,15 @@ pub struct Policy {
     pub login_require_digit: bool,
     pub login_forbid_all_digits: bool,
     pub enforce_on_change: bool,
+    /// Mail the owner when an administrator sets or resets their password.
+    pub notify_password_set: bool,
+    /// Mail the owner when their password is changed (by them, or through
+    /// a reset link).
+    pub notify_password_changed: bool,
+    /// Mail the owner when their account locks after failed sign-ins.
+    pub notify_locked: bool,
+    /// Mail the owner when an administrator issues a reset token for them.
+    pub notify_reset_requested: bool,
 }
 
 impl Default for Policy {
@@ -84,6 +93,10 @@ impl Default for Policy {
             login_require_digit: false,
             login_forbid_all_digits: true,
             enforce_on_change: false,
+            notify_password_set: true,
+            notify_password_changed: true,
+            notify_locked: true,
+            notify_reset_requested: true,
         }
     }
 }
@@ -96,6 +109,7 @@ pub enum Group {
     SessionsAndLinks,
     Inactivity,
     LoginIds,
+    Notices,
 }
 
 impl Group {
@@ -106,6 +120,7 @@ impl Group {
             Group::SessionsAndLinks => "Sessions and links",
             Group::Inactivity => "Inactivity",
             Group::LoginIds => "Login IDs",
+            Group::Notices => "Notices by mail",
         }
     }
 }
@@ -289,6 +304,30 @@ pub const KEYS: &[KeySpec] = &[
         kind: Kind::Bool,
         help: "new login IDs may not be digits only",
     },
+    KeySpec {
+        name: "notify_password_set",
+        group: Group::Notices,
+        kind: Kind::Bool,
+        help: "mail the owner when an administrator sets or resets their password",
+    },
+    KeySpec {
+        name: "notify_password_changed",
+        group: Group::Notices,
+        kind: Kind::Bool,
+        help: "mail the owner when their password is changed (by them or through a reset link)",
+    },
+    KeySpec {
+        name: "notify_locked",
+        group: Group::Notices,
+        kind: Kind::Bool,
+        help: "mail the owner when their account locks after failed sign-ins",
+    },
+    KeySpec {
+        name: "notify_reset_requested",
+        group: Group::Notices,
+        kind: Kind::Bool,
+        help: "mail the owner when an administrator issues a reset token for them",
+    },
 ];
 
 /// Finds a key's description by name.
@@ -336,6 +375,10 @@ impl Policy {
             "login_min_length" => self.login_min_length.to_string(),
             "login_require_digit" => self.login_require_digit.to_string(),
             "login_forbid_all_digits" => self.login_forbid_all_digits.to_string(),
+            "notify_password_set" => self.notify_password_set.to_string(),
+            "notify_password_changed" => self.notify_password_changed.to_string(),
+            "notify_locked" => self.notify_locked.to_string(),
+            "notify_reset_requested" => self.notify_reset_requested.to_string(),
             _ => return None,
         };
         Some(v)
@@ -402,6 +445,10 @@ impl Policy {
                     "enforce_on_change" => &mut self.enforce_on_change,
                     "login_require_digit" => &mut self.login_require_digit,
                     "login_forbid_all_digits" => &mut self.login_forbid_all_digits,
+                    "notify_password_set" => &mut self.notify_password_set,
+                    "notify_password_changed" => &mut self.notify_password_changed,
+                    "notify_locked" => &mut self.notify_locked,
+                    "notify_reset_requested" => &mut self.notify_reset_requested,
                     _ => return Err(out_of_range()),
                 };
                 *slot = b;

@@ -30,6 +30,38 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../assets/mail/reset_link.html"),
     ),
     ("layout.html", include_str!("../../assets/mail/layout.html")),
+    (
+        "password_set.txt",
+        include_str!("../../assets/mail/password_set.txt"),
+    ),
+    (
+        "password_set.html",
+        include_str!("../../assets/mail/password_set.html"),
+    ),
+    (
+        "password_changed.txt",
+        include_str!("../../assets/mail/password_changed.txt"),
+    ),
+    (
+        "password_changed.html",
+        include_str!("../../assets/mail/password_changed.html"),
+    ),
+    (
+        "account_locked.txt",
+        include_str!("../../assets/mail/account_locked.txt"),
+    ),
+    (
+        "account_locked.html",
+        include_str!("../../assets/mail/account_locked.html"),
+    ),
+    (
+        "reset_requested.txt",
+        include_str!("../../assets/mail/reset_requested.txt"),
+    ),
+    (
+        "reset_requested.html",
+        include_str!("../../assets/mail/reset_requested.html"),
+    ),
 ];
 
 impl Templates {
@@ -62,6 +94,7 @@ impl Templates {
             link => job.link.as_ref().map(|l| l.as_str()),
             expires => job.expires_at.map(|e| e.format("%H:%M UTC on %-d %B %Y").to_string()),
             minutes => minutes,
+            when => job.queued_at.format("%H:%M UTC on %-d %B %Y").to_string(),
         };
         let fail = |e: minijinja::Error| Error::Internal(format!("mail template {base}: {e}"));
         let text = self
@@ -92,6 +125,10 @@ impl Templates {
 fn template_base(kind: MailKind) -> Result<&'static str> {
     match kind {
         MailKind::ResetLink => Ok("reset_link"),
+        MailKind::PasswordSet => Ok("password_set"),
+        MailKind::PasswordChanged => Ok("password_changed"),
+        MailKind::AccountLocked => Ok("account_locked"),
+        MailKind::ResetRequested => Ok("reset_requested"),
         other => Err(Error::Invalid(format!(
             "no mail templates for {other} in this version of keyward"
         ))),

@@ -377,7 +377,14 @@ impl Service {
         // The count, the lock and the attempt's record together (atomically).
         let failure = self
             .store
-            .record_failure(user.id, &user.login, &policy, source, now)
+            .record_failure(
+                user.id,
+                &user.login,
+                &policy,
+                source,
+                self.notice_for(&user, &policy, crate::domain::MailKind::AccountLocked),
+                now,
+            )
             .await?;
         if failure.locked.is_some() {
             tracing::info!(login = %user.login, failures = failure.failed_attempts, "account locked after failed sign-ins");

@@ -7,12 +7,14 @@
 
 use super::Service;
 use crate::crypto::tokens::{random_token, token_digest};
+use crate::domain::policy::Policy;
 use crate::domain::rights::Action;
 use crate::domain::{MailKind, MailState};
 use crate::error::{Error, Result};
 use crate::service::Actor;
 use crate::store::rows::OutboxRow;
-use crate::store::{AuditEvent, Reissued};
+use crate::store::rows::UserRow;
+use crate::store::{AuditEvent, Notice, Reissued};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -114,6 +116,30 @@ enum Claimed {
 }
 
 impl Service {
+    /// The notice of `kind` for `u`'s owner, when mail is configured, their
+    /// policy asks for it and their address is usable.
+    pub(crate) fn notice_for<'a>(
+        &self,
+        u: &'a UserRow,
+        policy: &Policy,
+        kind: MailKind,
+    ) -> Option<Notice<'a>> {
+        let wanted = match kind {
+            MailKind::PasswordSet => policy.notify_password_set,
+            MailKind::PasswordChanged => policy.notify_password_changed,
+            MailKind::AccountLocked => policy.notify_locked,
+            MailKind::ResetRequested => policy.notify_reset_requested,
+            _ => false,
+        };
+        (wanted
+            && self.config.mail_configured
+            && crate::domain::user::check_email(&u.email).is_ok())
+        .then_some(Notice {
+            kind,
+            recipient: &u.email,
+        })
+    }
+
     /// Claims up to `limit` due mails for `retry.lease`. Links whose token
     /// was used or replaced are dropped here; links that have used half
     /// their life get a new token (the old one stops working). What is

@@ -10,7 +10,7 @@ use crate::domain::password_rules::{
 use crate::domain::policy::{Charset, Policy};
 use crate::domain::rights::Action;
 use crate::domain::user::{check_email, check_login_policy, check_name};
-use crate::domain::{Kind, LoginId, Password, Role};
+use crate::domain::{Kind, LoginId, MailKind, Password, Role};
 use crate::error::{Error, Result};
 use crate::store::rows::UserRow;
 use crate::store::{AuditEvent, BulkScope, NewPassword, NewUserRow, Progress};
@@ -81,6 +81,8 @@ struct PasswordWrite {
     expected_version: Option<i64>,
     /// End the user's console and CLI sessions.
     end_sessions: bool,
+    /// The notice its owner gets, if their policy asks for it.
+    notice: Option<MailKind>,
 }
 
 /// Temporary passwords are this long.
@@ -214,6 +216,7 @@ impl Service {
             PasswordWrite {
                 must_change,
                 token,
+                notice: Some(MailKind::PasswordChanged),
                 ..PasswordWrite::default()
             },
             event,
@@ -234,6 +237,7 @@ impl Service {
         let how = PasswordWrite {
             token,
             end_sessions: true,
+            notice: Some(MailKind::PasswordChanged),
             ..PasswordWrite::default()
         };
         self.write_password(u, password, how, event).await
@@ -256,6 +260,9 @@ impl Service {
             keep,
             redeem_token: how.token,
             end_sessions: how.end_sessions,
+            notice: how
+                .notice
+                .and_then(|kind| self.notice_for(u, &effective.policy, kind)),
         };
         self.store
             .set_password_at(u.id, how.expected_version, &new, self.now(), event)
@@ -322,6 +329,7 @@ impl Service {
             expected_version,
             end_sessions: true,
             token: None,
+            notice: Some(MailKind::PasswordSet),
         };
         self.write_password(&u, password, how, &event).await
     }
@@ -369,6 +377,7 @@ impl Service {
                 let how = PasswordWrite {
                     must_change: true,
                     end_sessions: true,
+                    notice: Some(MailKind::PasswordSet),
                     ..PasswordWrite::default()
                 };
                 self.write_password(&u, &pw, how, &event).await?;
@@ -462,7 +471,15 @@ impl Service {
             json!({ "expires_at": expires }),
         );
         self.store
-            .insert_reset_token(u.id, &token_digest(&token), expires, now, &event, None)
+            .insert_reset_token(
+                u.id,
+                &token_digest(&token),
+                expires,
+                now,
+                &event,
+                None,
+                self.notice_for(&u, &policy, MailKind::ResetRequested),
+            )
             .await?;
         Ok((token, expires))
     }

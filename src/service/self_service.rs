@@ -412,6 +412,7 @@ impl Service {
                 now,
                 &event,
                 Some(out),
+                None,
             )
             .await?;
         tracing::info!(login = %user.login, via, "reset link issued on request");

@@ -84,6 +84,7 @@ impl Service {
                     recipient: &u.email,
                     link: &link,
                 }),
+                None,
             )
             .await?;
         Ok(SentLink {

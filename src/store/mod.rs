@@ -37,7 +37,7 @@ mod stmt;
 mod tokens;
 mod users;
 
-pub use outbox::Reissued;
+pub use outbox::{Notice, Reissued};
 
 pub use api_keys::NewApiKey;
 pub use audit::AuditEvent;

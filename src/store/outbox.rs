@@ -17,6 +17,18 @@ const OUTBOX_COLUMNS: &str = "o.id, o.kind, o.user_id, u.login, u.name, o.recipi
      o.created_at, o.attempts, o.token_id, t.created_at AS token_created_at, \
      t.expires_at AS token_expires_at, t.used_at AS token_used_at, t.revoked_at AS token_revoked_at";
 
+/// A notice to mail to an account's owner, written in the same
+/// transaction as the change it reports.
+#[derive(Debug, Clone, Copy)]
+pub struct Notice<'a> {
+    pub kind: crate::domain::MailKind,
+    pub recipient: &'a str,
+}
+
+/// Puts a notice for user `$2` in the outbox (bind kind, user, recipient, now).
+pub(super) const NOTICE_INSERT: &str = "INSERT INTO outbox (kind, user_id, recipient, created_at, next_attempt_at) \
+     VALUES ($1, $2, $3, $4, $4)";
+
 /// What became of a link that was reissued because it had waited too long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reissued {

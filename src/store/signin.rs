@@ -103,6 +103,7 @@ impl Store {
         login: &str,
         policy: &Policy,
         source: impl Into<AttemptSource<'_>>,
+        lock_notice: Option<super::Notice<'_>>,
         now: DateTime<Utc>,
     ) -> Result<FailureResult> {
         let source: AttemptSource<'_> = source.into();
@@ -178,6 +179,16 @@ impl Store {
                             .rows_affected();
                         if changed == 1 {
                             locked = Some(until);
+                            // The owner is told in the same transaction.
+                            if let Some(n) = lock_notice {
+                                sqlx::query(super::outbox::NOTICE_INSERT)
+                                    .bind(n.kind.as_str())
+                                    .bind(user_id)
+                                    .bind(n.recipient)
+                                    .bind(now)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
                         }
                     }
                     (count, locked, None)

@@ -78,7 +78,9 @@ impl Store {
     }
 
     /// Stores a new reset token and revokes the user's older ones; with
-    /// `link`, also puts the link in the outbox, in the same transaction.
+    /// `link`, also puts the link in the outbox, and with `notice` a notice
+    /// to the owner, in the same transaction.
+    #[allow(clippy::too_many_arguments)]
     pub async fn insert_reset_token(
         &self,
         user_id: i64,
@@ -87,6 +89,7 @@ impl Store {
         now: DateTime<Utc>,
         audit: &AuditEvent,
         link: Option<NewLink<'_>>,
+        notice: Option<super::Notice<'_>>,
     ) -> Result<()> {
         audited!(self, audit, now, |tx| {
             sqlx::query(
@@ -107,6 +110,15 @@ impl Store {
             .bind(expires_at)
             .fetch_one(&mut *tx)
             .await?;
+            if let Some(n) = notice {
+                sqlx::query(super::outbox::NOTICE_INSERT)
+                    .bind(n.kind.as_str())
+                    .bind(user_id)
+                    .bind(n.recipient)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             if let Some(link) = link {
                 sqlx::query(
                     "INSERT INTO outbox (kind, user_id, token_id, recipient, link, created_at, next_attempt_at) \

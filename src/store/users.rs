@@ -54,6 +54,8 @@ pub struct NewPassword<'a> {
     /// End the user's console and CLI sessions (a reset link used, a
     /// password changed by its owner elsewhere, or set by an administrator).
     pub end_sessions: bool,
+    /// A notice to the owner, mailed with the change (store/outbox.rs).
+    pub notice: Option<super::Notice<'a>>,
 }
 
 /// Counts the active global administrators.
@@ -351,6 +353,7 @@ impl Store {
             keep,
             redeem_token,
             end_sessions,
+            notice,
         } = *new;
         audited!(self, audit, now, |tx| {
             // The user's row first: on PostgreSQL this locks it, so of two
@@ -426,6 +429,15 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+            if let Some(n) = notice {
+                sqlx::query(super::outbox::NOTICE_INSERT)
+                    .bind(n.kind.as_str())
+                    .bind(id)
+                    .bind(n.recipient)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             if end_sessions {
                 sqlx::query("UPDATE credentials SET sessions_valid_after = $1 WHERE user_id = $2")
                     .bind(now)

@@ -14,7 +14,7 @@ use keyward::store::Store;
 
 /// The test's database through a service configured as a deployment with
 /// pages at https://accounts.example.org and a mail server.
-async fn configured(t: &TestDb) -> Service {
+pub async fn configured(t: &TestDb) -> Service {
     let store = Store::open(&t.url).await.expect("store");
     let config = ServiceConfig {
         links_base: Some("https://accounts.example.org".into()),

@@ -17,6 +17,7 @@ mod process;
 mod admin_links;
 mod delivery;
 mod killed;
+mod notices;
 mod sink;
 
 use keyward::config::MailSection;
