@@ -206,6 +206,10 @@ pub enum UserCommand {
         /// Every matching user, a page at a time (JSON Lines with --json).
         #[arg(long, conflicts_with = "limit")]
         all: bool,
+        /// Instead: the accounts that share an email address with another
+        /// of their kind (a reset by email reaches none of them).
+        #[arg(long, conflicts_with_all = ["search", "status", "kind", "role", "resource", "all"])]
+        duplicate_emails: bool,
         #[command(flatten)]
         out: Output,
     },

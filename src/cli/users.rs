@@ -84,8 +84,35 @@ pub async fn run(
             sort,
             limit,
             all,
+            duplicate_emails,
             out,
         } => {
+            if duplicate_emails {
+                let groups = service.duplicate_emails(actor).await?;
+                if out.json {
+                    json(&groups)?;
+                } else if groups.is_empty() {
+                    say!("no email address is shared by two accounts of one kind");
+                } else {
+                    let rows: Vec<Vec<String>> = groups
+                        .iter()
+                        .map(|g| {
+                            vec![
+                                safe(&g.email),
+                                g.kind.to_string(),
+                                g.logins.len().to_string(),
+                                safe(&g.logins.join(", ")),
+                            ]
+                        })
+                        .collect();
+                    table(&["EMAIL", "KIND", "ACCOUNTS", "LOGINS"], &rows);
+                    eprintln!(
+                        "{}: a reset by email sends nothing to these; give each account its own address (keyward user edit LOGIN --email ...)",
+                        count(groups.len(), "shared address", "shared addresses")
+                    );
+                }
+                return Ok(0);
+            }
             let mut filter = UserFilter {
                 search,
                 status: status.as_deref().map(parse).transpose()?,

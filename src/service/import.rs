@@ -82,6 +82,9 @@ pub struct UserImport<'a> {
     may_grant: Option<Option<String>>,
     /// Logins seen so far (lower case) and their line.
     seen: HashMap<String, u64>,
+    /// Email addresses seen so far (kind, lower case) and their line: an
+    /// address may belong to one account of a kind.
+    seen_emails: HashMap<(Kind, String), u64>,
     summary: ImportSummary,
 }
 
@@ -141,6 +144,7 @@ impl Service {
             rights: HashMap::new(),
             may_grant: None,
             seen: HashMap::new(),
+            seen_emails: HashMap::new(),
             summary: ImportSummary::default(),
         })
     }
@@ -164,7 +168,19 @@ impl<'a> UserImport<'a> {
                         });
                         continue;
                     }
+                    let email_key = (user.kind, user.email.to_lowercase());
+                    if let Some(first) = self.seen_emails.get(&email_key) {
+                        problems.push(ImportProblem {
+                            line: row.line,
+                            message: format!(
+                                "the email address {} is also on line {first}: an address may belong to one {} account only",
+                                user.email, user.kind
+                            ),
+                        });
+                        continue;
+                    }
                     self.seen.insert(key.clone(), row.line);
+                    self.seen_emails.insert(email_key, row.line);
                     fresh.push((row.line, key, user));
                 }
                 Err(messages) => {
@@ -183,8 +199,28 @@ impl<'a> UserImport<'a> {
             .await?
             .into_iter()
             .collect();
+        let emails: Vec<String> = fresh
+            .iter()
+            .map(|(_, _, u)| u.email.to_lowercase())
+            .collect();
+        let emails_taken: HashSet<(String, String)> = self
+            .service
+            .store
+            .existing_emails(&emails)
+            .await?
+            .into_iter()
+            .collect();
         for (line, key, user) in fresh {
-            if taken.contains(&key) {
+            let email_key = (user.kind.as_str().to_string(), user.email.to_lowercase());
+            if emails_taken.contains(&email_key) {
+                problems.push(ImportProblem {
+                    line,
+                    message: format!(
+                        "the email address {} already belongs to a {} account: an address may belong to one only",
+                        user.email, user.kind
+                    ),
+                });
+            } else if taken.contains(&key) {
                 problems.push(ImportProblem {
                     line,
                     message: format!("the login ID {} is already taken", user.login),

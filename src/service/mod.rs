@@ -23,6 +23,7 @@ mod policies;
 mod resources;
 mod self_service;
 mod send_reset;
+mod shared_emails;
 mod stale;
 mod users;
 pub mod views;
@@ -44,6 +45,7 @@ pub use mail::{MailJob, MailProblem, MailRetry, MailStatus};
 pub use passwords::{BulkRequest, PasswordCheck, PendingLink};
 pub use self_service::{ChangeProof, PublicCheck, ResetLinkState};
 pub use send_reset::SentLink;
+pub use shared_emails::SharedEmail;
 pub use users::{ListCount, NewUser, UserEdit, UserFilter};
 
 use crate::crypto::{HashParams, HashPool, Hasher};

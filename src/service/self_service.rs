@@ -367,6 +367,21 @@ impl Service {
                     via,
                     "reset requested for an email address shared by several accounts: nothing sent"
                 );
+                // Recorded for the administrators (`user list
+                // --duplicate-emails` lists what to put right).
+                let logins: Vec<&str> = matches.iter().map(|u| u.login.as_str()).collect();
+                let event = AuditEvent::new(
+                    "(self-service)",
+                    "reset_token.request_refused",
+                    &logins.join(","),
+                    json!({
+                        "why": "the email address is shared by several accounts",
+                        "to": crate::domain::user::masked_email(who),
+                        "via": via,
+                        "client": client,
+                    }),
+                );
+                self.store.append_audit(&event, self.now()).await?;
                 return Ok(());
             }
             user = matches.pop();

@@ -409,7 +409,9 @@ impl Service {
             )
             .await
             .map_err(|e| match e {
-                Error::Conflict(_) => {
+                // The unique index on logins (another create won the race);
+                // a shared email address says so itself.
+                Error::Conflict(m) if m.starts_with("that value is already taken") => {
                     Error::Conflict(format!("the login ID {login} is already taken"))
                 }
                 e => e,

@@ -78,6 +78,28 @@ impl Store {
         })
     }
 
+    /// Which of `emails` (lower case) some account has already, with that
+    /// account's kind: (kind, email).
+    pub async fn existing_emails(&self, emails: &[String]) -> Result<Vec<(String, String)>> {
+        let mut found = Vec::new();
+        for chunk in emails.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT kind, lower(email) FROM users WHERE lower(email) IN ({})",
+                marks.join(",")
+            );
+            let rows: Vec<(String, String)> = super::with_pool!(self, p => {
+                let mut q = sqlx::query_as(&sql);
+                for e in chunk {
+                    q = q.bind(e);
+                }
+                q.fetch_all(p).await
+            })?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
     /// Which of `logins` (lower case) exist already.
     pub async fn existing_logins(&self, logins: &[String]) -> Result<Vec<String>> {
         let mut found = Vec::new();

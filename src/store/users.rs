@@ -78,6 +78,30 @@ macro_rules! guard_last_admin {
     }};
 }
 
+/// Inside an open write transaction: refuses (and so rolls back) when
+/// another account of `$kind` than `$id` has `$email` (case-insensitively):
+/// a reset by email must reach one account. Audited transactions are
+/// serialised by their append, so two such writes cannot both pass.
+macro_rules! guard_unique_email {
+    ($tx:expr, $email:expr, $kind:expr, $id:expr) => {{
+        let other: Option<String> = sqlx::query_scalar(
+            "SELECT login FROM users WHERE lower(email) = lower($1) AND kind = $2 AND id <> $3 LIMIT 1",
+        )
+        .bind($email)
+        .bind($kind)
+        .bind($id)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        if let Some(login) = other {
+            return Err(Error::Conflict(format!(
+                "{} is already the email address of {login}: an address may belong to one {} account \
+                 only, so that a reset link by mail reaches the right person",
+                $email, $kind
+            )));
+        }
+    }};
+}
+
 impl Store {
     pub async fn user_by_login(&self, login_lower: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM {USERS} WHERE lower(u.login) = $1");
@@ -156,6 +180,19 @@ impl Store {
         Ok(n)
     }
 
+    /// Accounts that share an email address with another of their kind,
+    /// grouped by kind and address (at most `limit` rows).
+    pub async fn duplicate_emails(&self, limit: i64) -> Result<Vec<(String, String, String)>> {
+        let rows = with_pool!(self, p => sqlx::query_as::<_, (String, String, String)>(
+            "SELECT kind, lower(email), login FROM users WHERE (kind, lower(email)) IN \
+             (SELECT kind, lower(email) FROM users GROUP BY kind, lower(email) HAVING COUNT(*) > 1) \
+             ORDER BY kind, lower(email), lower(login) LIMIT $1")
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        Ok(rows)
+    }
+
     /// Creates a user (with an optional first hash) and returns its id.
     pub async fn insert_user(
         &self,
@@ -189,6 +226,7 @@ impl Store {
                     ));
                 }
             }
+            guard_unique_email!(tx, email, kind.as_str(), -1_i64);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO users (login, name, email, kind, role, status, policy_id, created_at, updated_at, version) \
                  VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $7, 1) RETURNING id")
@@ -240,6 +278,14 @@ impl Store {
             .bind(fields.role.as_str())
             .execute(&mut *tx)
             .await?;
+            let (old_email, kind): (String, String) =
+                sqlx::query_as("SELECT email, kind FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if old_email.to_lowercase() != fields.email.to_lowercase() {
+                guard_unique_email!(tx, fields.email, kind.as_str(), id);
+            }
             let done = sqlx::query(
                 "UPDATE users SET login = $1, name = $2, email = $3, role = $4, policy_id = $5, \
                  updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
