@@ -188,7 +188,7 @@ both_backends!(only_those_who_may_create_users_import_them, |t| {
                 "--name",
                 "M",
                 "--email",
-                "m@example.org",
+                &format!("{login}@example.org"),
                 "--role",
                 role,
                 "--password-stdin",
@@ -200,7 +200,7 @@ both_backends!(only_those_who_may_create_users_import_them, |t| {
     let path = file(
         &dir,
         "f.csv",
-        "login,name,email,role\nnew.user,N,n@example.org,user\nnew.admin,N,n@example.org,admin\n",
+        "login,name,email,role\nnew.user,N,n@example.org,user\nnew.admin,N,n2@example.org,admin\n",
     );
     let manager = cli.another();
     manager.ok(

@@ -286,7 +286,7 @@ both_backends!(admin_gives_roles_up_to_manager, |t| {
     let new = |login: &str, role: Role| NewUser {
         login: login.into(),
         name: "New Person".into(),
-        email: "new.person@example.org".into(),
+        email: format!("{login}@example.org"),
         kind: Kind::Staff,
         role,
         policy: None,

@@ -13,7 +13,7 @@ fn new_user(login: &str) -> NewUser {
     NewUser {
         login: login.into(),
         name: "Some Person".into(),
-        email: "some.person@example.org".into(),
+        email: format!("{login}@example.org"),
         kind: Kind::Staff,
         role: Role::User,
         policy: None,
