@@ -297,6 +297,21 @@ pub enum UserCommand {
         #[command(flatten)]
         out: Output,
     },
+    /// Delete the deletion candidates: accounts with the role user that
+    /// nobody signed in to for their policy's delete_after_days (never an
+    /// administrator). With --preview, list them; otherwise type their count
+    /// to confirm (or give it with --count), after a recent sign-in.
+    Purge {
+        /// Count and list the candidates; delete nothing.
+        #[arg(long)]
+        preview: bool,
+        /// The number of accounts to delete, as the preview counted them
+        /// (instead of typing it; required without a terminal).
+        #[arg(long, value_name = "N", conflicts_with = "preview")]
+        count: Option<i64>,
+        #[command(flatten)]
+        out: Output,
+    },
     /// Mail each user a one-time reset link (to the address on their
     /// account), through which they set their own password.
     SendReset {

@@ -372,6 +372,71 @@ pub async fn run(
                 );
             }
         }
+        UserCommand::Purge {
+            preview,
+            count: given,
+            out,
+        } => {
+            let shown = if preview { 10_000 } else { 20 };
+            let p = service.purge_preview(actor, shown).await?;
+            if preview && out.json {
+                json(&p)?;
+                return Ok(0);
+            }
+            if p.count == 0 {
+                say!(
+                    "no deletion candidates: nobody is idle past their policy's delete_after_days"
+                );
+                return Ok(0);
+            }
+            if preview || given.is_none() {
+                let rows: Vec<Vec<String>> = p
+                    .candidates
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            safe(&c.login),
+                            c.kind.to_string(),
+                            match c.last_login_at {
+                                Some(t) => time(Some(t)),
+                                None => format!("never (created {})", time(Some(c.created_at))),
+                            },
+                        ]
+                    })
+                    .collect();
+                table(&["LOGIN", "KIND", "LAST SIGN-IN"], &rows);
+                let more = p.count - p.candidates.len() as i64;
+                if more > 0 {
+                    say!("... and {more} more");
+                }
+                say!(
+                    "{} idle past their policy's delete_after_days (administrators are never candidates)",
+                    count(p.count, "deletion candidate", "deletion candidates")
+                );
+            }
+            if preview {
+                return Ok(0);
+            }
+            let confirmed = match given {
+                Some(n) => n,
+                None => {
+                    input::confirm_typed(
+                        &format!(
+                            "This deletes {} for good, with their grants, holders and history.",
+                            count(p.count, "account", "accounts")
+                        ),
+                        &p.count.to_string(),
+                    )?;
+                    p.count
+                }
+            };
+            let deleted = service.purge(actor, confirmed).await?;
+            if out.json {
+                json(&serde_json::json!({ "deleted": deleted }))?;
+            } else {
+                say!("deleted {}", count(deleted.len(), "account", "accounts"));
+            }
+        }
         UserCommand::SendReset { logins, out } => {
             return send_reset(config, service, actor, &logins, out.json).await;
         }

@@ -20,6 +20,7 @@ mod mail;
 mod padding;
 mod passwords;
 mod policies;
+mod purge;
 mod resources;
 mod self_service;
 mod send_reset;
@@ -43,6 +44,7 @@ pub use import::{ImportProblem, ImportRow, ImportSummary, ImportWriter, UserImpo
 pub use lockouts::{LockoutsOverview, LockoutsRequest};
 pub use mail::{MailJob, MailProblem, MailRetry, MailStatus};
 pub use passwords::{BulkRequest, PasswordCheck, PendingLink};
+pub use purge::{Candidate, PurgePreview};
 pub use self_service::{ChangeProof, PublicCheck, ResetLinkState};
 pub use send_reset::SentLink;
 pub use shared_emails::SharedEmail;

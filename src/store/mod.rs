@@ -27,6 +27,7 @@ mod notify;
 mod outbox;
 mod pg_plan;
 mod policies;
+mod purge;
 mod rate_limits;
 mod resources;
 pub mod rows;
@@ -38,6 +39,7 @@ mod tokens;
 mod users;
 
 pub use outbox::{Notice, Reissued};
+pub use purge::{CandidateRow, PurgeScope};
 
 pub use api_keys::NewApiKey;
 pub use audit::AuditEvent;
