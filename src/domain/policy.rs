@@ -51,6 +51,9 @@ pub struct Policy {
     pub reset_link_ttl_minutes: u32,
     pub revalidate_after_days: u32,
     pub delete_after_days: u32,
+    /// Days before `delete_after_days` that the owner is warned by mail
+    /// (0 = no warning).
+    pub deletion_warning_days: u32,
     pub login_min_length: u32,
     pub login_require_digit: bool,
     pub login_forbid_all_digits: bool,
@@ -89,6 +92,7 @@ impl Default for Policy {
             reset_link_ttl_minutes: 60,
             revalidate_after_days: 90,
             delete_after_days: 365,
+            deletion_warning_days: 14,
             login_min_length: 4,
             login_require_digit: false,
             login_forbid_all_digits: true,
@@ -287,6 +291,12 @@ pub const KEYS: &[KeySpec] = &[
         help: "days without sign-in before an account is a deletion candidate (0 = never)",
     },
     KeySpec {
+        name: "deletion_warning_days",
+        group: Group::Inactivity,
+        kind: Kind::Int { min: 0, max: 365 },
+        help: "days before delete_after_days that the owner is warned by mail (0 = no warning)",
+    },
+    KeySpec {
         name: "login_min_length",
         group: Group::LoginIds,
         kind: Kind::Int { min: 3, max: 64 },
@@ -372,6 +382,7 @@ impl Policy {
             "reset_link_ttl_minutes" => self.reset_link_ttl_minutes.to_string(),
             "revalidate_after_days" => self.revalidate_after_days.to_string(),
             "delete_after_days" => self.delete_after_days.to_string(),
+            "deletion_warning_days" => self.deletion_warning_days.to_string(),
             "login_min_length" => self.login_min_length.to_string(),
             "login_require_digit" => self.login_require_digit.to_string(),
             "login_forbid_all_digits" => self.login_forbid_all_digits.to_string(),
@@ -428,6 +439,7 @@ impl Policy {
                     "reset_link_ttl_minutes" => &mut self.reset_link_ttl_minutes,
                     "revalidate_after_days" => &mut self.revalidate_after_days,
                     "delete_after_days" => &mut self.delete_after_days,
+                    "deletion_warning_days" => &mut self.deletion_warning_days,
                     "login_min_length" => &mut self.login_min_length,
                     _ => return Err(out_of_range()),
                 };

@@ -40,7 +40,12 @@ pub struct Sender {
     service: Service,
     settings: MailSettings,
     templates: Templates,
+    /// When the deletion warnings were last looked for.
+    warned_at: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+/// How often a long-running sender looks for accounts to warn of deletion.
+const WARN_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Mails claimed at a time.
 const BATCH: i64 = 100;
@@ -51,6 +56,7 @@ impl Sender {
             service,
             settings,
             templates: Templates::load()?,
+            warned_at: std::sync::Mutex::new(None),
         })
     }
 
@@ -61,6 +67,17 @@ impl Sender {
 
     /// Sends every mail that is due, batch after batch, until none is left.
     pub async fn send_due(&self) -> Result<Round> {
+        let due = {
+            let mut at = self.warned_at.lock().unwrap_or_else(|e| e.into_inner());
+            let due = at.is_none_or(|t| t.elapsed() >= WARN_EVERY);
+            if due {
+                *at = Some(std::time::Instant::now());
+            }
+            due
+        };
+        if due {
+            self.service.queue_deletion_warnings().await?;
+        }
         let mut round = Round::default();
         loop {
             let jobs = self.service.claim_mail(BATCH, &self.settings.retry).await?;

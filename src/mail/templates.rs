@@ -62,6 +62,14 @@ const FILES: &[(&str, &str)] = &[
         "reset_requested.html",
         include_str!("../../assets/mail/reset_requested.html"),
     ),
+    (
+        "deletion_warning.txt",
+        include_str!("../../assets/mail/deletion_warning.txt"),
+    ),
+    (
+        "deletion_warning.html",
+        include_str!("../../assets/mail/deletion_warning.html"),
+    ),
 ];
 
 impl Templates {
@@ -129,8 +137,47 @@ fn template_base(kind: MailKind) -> Result<&'static str> {
         MailKind::PasswordChanged => Ok("password_changed"),
         MailKind::AccountLocked => Ok("account_locked"),
         MailKind::ResetRequested => Ok("reset_requested"),
+        MailKind::DeletionWarning => Ok("deletion_warning"),
         other => Err(Error::Invalid(format!(
             "no mail templates for {other} in this version of keyward"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::MailKind;
+    use chrono::TimeZone;
+
+    /// Every kind of mail has both templates, and they render.
+    #[test]
+    fn every_kind_renders() {
+        let t = Templates::load().expect("templates");
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 1, 9, 0, 0)
+            .single()
+            .expect("time");
+        for kind in MailKind::ALL {
+            if *kind == MailKind::RevalidateLink {
+                continue; // not sent by this version
+            }
+            let job = MailJob {
+                id: 1,
+                kind: *kind,
+                login: "ann.b".into(),
+                name: "Ann <Bell>".into(),
+                recipient: "ann@example.org".into(),
+                link: Some(zeroize::Zeroizing::new("https://a.example/reset/x".into())),
+                expires_at: Some(at + chrono::Duration::minutes(60)),
+                queued_at: at,
+                attempts: 0,
+            };
+            let r = t.render(&job, "Org & Co", at).expect("render");
+            assert!(!r.subject.is_empty(), "{kind}");
+            assert!(r.text.contains("ann.b"), "{kind}");
+            assert!(r.html.contains("Ann &lt;Bell&gt;"), "{kind}: HTML escaped");
+            assert!(r.html.contains("Org &amp; Co"), "{kind}");
+        }
     }
 }

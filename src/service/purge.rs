@@ -6,6 +6,7 @@
 
 use super::{Actor, Service};
 use crate::domain::Kind;
+use crate::domain::policy::Policy;
 use crate::domain::rights::Action;
 use crate::error::{Error, Result};
 use crate::store::{AuditEvent, PurgeScope};
@@ -32,6 +33,12 @@ pub struct Candidate {
 
 impl Service {
     async fn purge_scope(&self) -> Result<PurgeScope> {
+        self.inactivity_scope(|p| p.delete_after_days).await
+    }
+
+    /// The accounts idle for `days(policy)` or more (0: none of that
+    /// policy's), role user only.
+    async fn inactivity_scope(&self, days: impl Fn(&Policy) -> u32) -> Result<PurgeScope> {
         let policies = self.policy_index().await?;
         let now = self.now();
         let builtin = |name: &str| {
@@ -46,12 +53,39 @@ impl Service {
             cutoffs: policies
                 .rows
                 .iter()
-                .filter(|(_, p)| p.delete_after_days > 0)
-                .map(|(r, p)| (r.id, now - Duration::days(i64::from(p.delete_after_days))))
+                .filter(|(_, p)| days(p) > 0)
+                .map(|(r, p)| (r.id, now - Duration::days(i64::from(days(p)))))
                 .collect(),
             staff_policy: builtin("default")?,
             portal_policy: builtin("portal")?,
         })
+    }
+
+    /// Warns by mail the owners of accounts that will become deletion
+    /// candidates within their policy's `deletion_warning_days`, once each
+    /// (until they sign in again); returns how many were queued. The mail
+    /// sender runs it (hourly in `keyward serve`, at each `keyward mail
+    /// send`).
+    pub async fn queue_deletion_warnings(&self) -> Result<u64> {
+        let scope = self
+            .inactivity_scope(|p| {
+                if p.delete_after_days == 0 || p.deletion_warning_days == 0 {
+                    0
+                } else {
+                    p.delete_after_days
+                        .saturating_sub(p.deletion_warning_days)
+                        .max(1)
+                }
+            })
+            .await?;
+        let n = self
+            .store
+            .queue_deletion_warnings(&scope, self.now())
+            .await?;
+        if n > 0 {
+            tracing::info!(accounts = n, "deletion warnings queued");
+        }
+        Ok(n)
     }
 
     /// How many accounts a purge would delete now, and the first `limit`.

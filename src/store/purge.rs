@@ -121,4 +121,41 @@ impl Store {
         });
         Ok(logins)
     }
+
+    /// Marks the owners of the accounts in `scope` (cut-offs: when the
+    /// warning is due) who have not been warned yet, and puts a warning
+    /// mail for each in the outbox, in one transaction. Returns how many.
+    /// Two senders at once warn each owner once: the mark is taken first.
+    pub async fn queue_deletion_warnings(
+        &self,
+        scope: &PurgeScope,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut sql = Sql::new();
+        let cond = scope.condition(&mut sql);
+        let at = sql.param(Param::Time(now));
+        sql.text = format!(
+            "UPDATE users SET deletion_warned_at = {at} WHERE id IN \
+             (SELECT u.id FROM users u WHERE {cond} AND u.deletion_warned_at IS NULL AND u.status = 'active' \
+              AND u.email LIKE '%@%') RETURNING id, email"
+        );
+        let n = with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let marked: Vec<(i64, String)> = bind_params!(sqlx::query_as(&sql.text), sql)
+                .fetch_all(&mut *tx)
+                .await?;
+            for (id, email) in &marked {
+                sqlx::query(super::outbox::NOTICE_INSERT)
+                    .bind(crate::domain::MailKind::DeletionWarning.as_str())
+                    .bind(id)
+                    .bind(email)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            marked.len() as u64
+        });
+        Ok(n)
+    }
 }

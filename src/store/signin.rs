@@ -278,7 +278,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let source: AttemptSource<'_> = source.into();
-        const CLEAR: &str = "UPDATE users SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, last_login_at = $1 \
+        const CLEAR: &str = "UPDATE users SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, last_login_at = $1, \
+             deletion_warned_at = NULL \
              WHERE id = $2 AND (locked_at IS NULL OR locked_until <= $1)";
         let (ok, locked) = (
             AttemptOutcome::Ok.as_str(),

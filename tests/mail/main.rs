@@ -15,6 +15,7 @@ mod harness;
 mod process;
 
 mod admin_links;
+mod deletion;
 mod delivery;
 mod killed;
 mod notices;
