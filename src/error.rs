@@ -35,6 +35,11 @@ pub enum Error {
     /// Retrying after a moment may help.
     #[error("keyward is busy ({0}); try again in a moment")]
     Busy(String),
+    /// The database's schema is not the one this keyward was built for
+    /// (behind it: `keyward migrate` brings it up to date; or made by a
+    /// newer keyward). The message says which and what to run.
+    #[error("{0}")]
+    Schema(String),
     /// The operation was cancelled before it committed.
     #[error("cancelled before anything was changed")]
     Cancelled,

@@ -177,6 +177,8 @@ both_backends!(shared_hash_replaced_at_sign_in, |t| {
     );
 
     assert!(t.auth("s.user1", SHARED).await.is_ok());
+    // The re-hash comes after the answer; wait for it.
+    s.settle().await;
     let id = t.row("s.user1").await.id;
     let cred = s.store().credential(id).await.unwrap();
     assert!(cred.shared_hash.is_none());
@@ -512,4 +514,147 @@ both_backends!(shared_password_must_meet_every_policy_in_scope, |t| {
             .unwrap(),
         1
     );
+});
+
+/// The first sign-in after a bulk reset answers after one Argon2 run, as
+/// every sign-in does; the re-hash with the user's own salt (a second run)
+/// follows the answer. On a single-threaded runtime the work begun after the
+/// answer cannot run before the test looks, so the count of Argon2 runs at
+/// the answer is exact.
+async fn first_sign_in_after_a_bulk_reset_answers_first(t: &TestDb) {
+    let admin = setup(t).await;
+    let s = &t.service;
+    s.bulk_reset(
+        &admin,
+        &req(None, None, true),
+        &Password::from(SHARED),
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    s.settle().await;
+    let shared = shared_hash(t, "s.user1").await.expect("shared hash");
+
+    let before = s.argon2_runs();
+    let outcome = s
+        .authenticate("s.user1", &Password::from(SHARED), "test")
+        .await
+        .unwrap();
+    let at_answer = s.argon2_runs();
+    assert_eq!(
+        outcome,
+        AuthOutcome::OkMustChange {
+            reason: MustChangeReason::Flagged
+        }
+    );
+    assert_eq!(at_answer - before, 1, "one Argon2 run before the answer");
+    s.settle().await;
+    assert_eq!(s.argon2_runs() - before, 2, "the re-hash after it");
+    assert!(shared_hash(t, "s.user1").await.is_none());
+    let id = t.row("s.user1").await.id;
+    let own = s.store().credential(id).await.unwrap().own_hash.unwrap();
+    assert_ne!(own, shared, "a salt of its own");
+
+    // The next sign-in: one run, nothing after it.
+    let before = s.argon2_runs();
+    assert!(t.auth("s.user1", SHARED).await.is_ok());
+    s.settle().await;
+    assert_eq!(s.argon2_runs() - before, 1);
+    // Others still point at the shared hash until they sign in.
+    assert_eq!(shared_hash(t, "s.user2").await, Some(shared));
+}
+
+fn on_one_thread(test: impl std::future::Future<Output = ()>) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(test);
+}
+
+mod first_sign_in_after_a_bulk_reset_answers_before_its_rehash {
+    use super::*;
+
+    #[test]
+    fn sqlite() {
+        on_one_thread(async {
+            let t = common::sqlite().await;
+            first_sign_in_after_a_bulk_reset_answers_first(&t).await;
+            t.cleanup().await;
+        });
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(keyward_postgres_tests),
+        ignore = "PostgreSQL: KEYWARD_TEST_DATABASE_URL was not set"
+    )]
+    fn postgres() {
+        on_one_thread(async {
+            let Some(t) = common::postgres().await else {
+                return;
+            };
+            first_sign_in_after_a_bulk_reset_answers_first(&t).await;
+            t.cleanup().await;
+        });
+    }
+}
+
+// A re-hash that arrives after the password was replaced (here: a second
+// bulk reset between the sign-in's answer and its re-hash) changes nothing:
+// it replaces only the hash that verified, and adds no history row either.
+both_backends!(a_late_rehash_changes_nothing, |t| {
+    let admin = setup(&t).await;
+    let s = &t.service;
+    s.bulk_reset(
+        &admin,
+        &req(None, None, true),
+        &Password::from(SHARED),
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    let first = shared_hash(&t, "s.user2").await.expect("shared hash");
+    let admin = t.sign_in(ADMIN, ADMIN_PASSWORD).await;
+    s.bulk_reset(
+        &admin,
+        &req(None, None, true),
+        &Password::from("another shared passphrase"),
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .await
+    .unwrap();
+    let second = shared_hash(&t, "s.user2").await.expect("shared hash");
+    assert_ne!(first, second);
+    let id = t.row("s.user2").await.id;
+    let sql = format!("SELECT COUNT(*) FROM password_history WHERE user_id = {id}");
+    let history = || async {
+        if t.url.starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+            let n: i64 = sqlx::query_scalar(&sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            n
+        } else {
+            let pool = sqlx::SqlitePool::connect(&t.url).await.unwrap();
+            let n: i64 = sqlx::query_scalar(&sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            n
+        }
+    };
+    let kept = history().await;
+    // The re-hash of a sign-in that verified the first shared hash.
+    s.store()
+        .rehash(
+            id,
+            &first,
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
+        )
+        .await
+        .unwrap();
+    assert_eq!(history().await, kept, "no history row for a late re-hash");
+    assert_eq!(shared_hash(&t, "s.user2").await, Some(second));
+    assert!(t.auth("s.user2", "another shared passphrase").await.is_ok());
 });

@@ -1,5 +1,5 @@
-//! Listing users: keyset paging both ways, search (prefix and substring,
-//! case-insensitive, wildcards literal), status, kind, role and resource
+//! Listing users: keyset paging both ways, search (a substring of any
+//! length, case-insensitive, wildcards literal), status, kind, role and resource
 //! filters.
 
 mod common;
@@ -214,15 +214,24 @@ both_backends!(search_prefix_and_substring, |t| {
     )
     .await;
 
-    // One or two characters: a prefix of login, name or email.
-    assert_eq!(search(&t, &admin, "a").await, ["anna.b", "annika.c"]);
-    assert_eq!(search(&t, &admin, "AN").await, ["anna.b", "annika.c"]);
-    assert_eq!(search(&t, &admin, "z").await, ["dora.f"], "email prefix");
+    // A term of any length is a substring of login, name or email.
+    assert_eq!(
+        search(&t, &admin, "a").await,
+        ["anna.b", "annika.c", "bert.d", "carla.e", "dora.f", ADMIN]
+    );
+    assert_eq!(
+        search(&t, &admin, "AN").await,
+        ["anna.b", "annika.c", "carla.e", "dora.f"],
+        "inside a name (Carla Ann Eve) and an email (zanna@)"
+    );
+    assert_eq!(search(&t, &admin, "z").await, ["dora.f"], "in an email");
     assert_eq!(
         search(&t, &admin, "fi").await,
-        Vec::<String>::new(),
-        "not a prefix of anything"
+        ["dora.f"],
+        "the start of a last name (Dora Fisch)"
     );
+    assert_eq!(search(&t, &admin, "hl").await, ["bert.d"], "inside a word");
+    assert_eq!(search(&t, &admin, "q").await, Vec::<String>::new());
     // Three or more: a substring anywhere.
     assert_eq!(
         search(&t, &admin, "ann").await,
@@ -318,21 +327,22 @@ both_backends!(search_special_characters_match_literally, |t| {
     )
     .await;
 
-    assert_eq!(search(&t, &admin, "%").await, ["dieter"]);
+    assert_eq!(search(&t, &admin, "%").await, ["dieter", "ed_ward"]);
     assert_eq!(search(&t, &admin, "50%_").await, ["ed_ward"]);
     assert_eq!(search(&t, &admin, "0%_o").await, ["ed_ward"]);
     assert_eq!(search(&t, &admin, "d_w").await, ["ed_ward"]);
     assert_eq!(search(&t, &admin, "ed_").await, ["ed_ward"]);
-    assert_eq!(search(&t, &admin, "_").await, Vec::<String>::new());
+    assert_eq!(search(&t, &admin, "_").await, ["ed_ward"]);
     assert_eq!(search(&t, &admin, "%%%").await, Vec::<String>::new());
     assert_eq!(search(&t, &admin, "___").await, Vec::<String>::new());
     assert_eq!(search(&t, &admin, "o'n").await, ["ed_ward"]);
     assert_eq!(search(&t, &admin, "\"quote\"").await, ["ed_ward"]);
-    assert_eq!(search(&t, &admin, "\"q").await, Vec::<String>::new());
-    assert_eq!(search(&t, &admin, "'").await, Vec::<String>::new());
-    assert_eq!(search(&t, &admin, "\"").await, Vec::<String>::new());
+    assert_eq!(search(&t, &admin, "\"q").await, ["ed_ward"]);
+    assert_eq!(search(&t, &admin, "'").await, ["ed_ward"]);
+    assert_eq!(search(&t, &admin, "\"").await, ["ed_ward"]);
+    assert_eq!(search(&t, &admin, "x%").await, Vec::<String>::new());
     assert_eq!(search(&t, &admin, "\\ s").await, ["back.slash"]);
-    assert_eq!(search(&t, &admin, "\\").await, Vec::<String>::new());
+    assert_eq!(search(&t, &admin, "\\").await, ["back.slash"]);
     assert_eq!(
         search(&t, &admin, "x' OR '1'='1").await,
         Vec::<String>::new()
@@ -1048,7 +1058,7 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
     let admin = t.admin().await;
     t.service.demo_fill(&admin, 3_000, &|_| {}).await.unwrap();
     // Users whose name or email starts otherwise than their login, so that
-    // a prefix's name and email matches sit elsewhere in login order.
+    // their name and email matches sit elsewhere in login order.
     for (login, name, email) in [
         ("zz.outlier", "Joanna Early", "aa.one@example.net"),
         ("aa.early", "Mark Zed", "jo.mail@example.net"),
@@ -1095,12 +1105,9 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
         let expected: Vec<String> = rows
             .iter()
             .filter(|u| {
-                let fields = [&u.login, &u.name, &u.email].map(|f| f.to_ascii_lowercase());
-                if t_lower.len() < 3 {
-                    fields.iter().any(|f| f.starts_with(&t_lower))
-                } else {
-                    fields.iter().any(|f| f.contains(&t_lower))
-                }
+                [&u.login, &u.name, &u.email]
+                    .iter()
+                    .any(|f| f.to_ascii_lowercase().contains(&t_lower))
             })
             .map(|u| u.login.clone())
             .collect();
@@ -1322,14 +1329,9 @@ both_backends!(substring_with_filters_pages_alike, |t| {
             let expected: Vec<String> = rows
                 .iter()
                 .filter(|u| {
-                    [&u.login, &u.name, &u.email].iter().any(|f| {
-                        let f = f.to_ascii_lowercase();
-                        if lower.len() < 3 {
-                            f.starts_with(&lower)
-                        } else {
-                            f.contains(&lower)
-                        }
-                    })
+                    [&u.login, &u.name, &u.email]
+                        .iter()
+                        .any(|f| f.to_ascii_lowercase().contains(&lower))
                 })
                 .map(|u| u.login.clone())
                 .collect();
@@ -1363,3 +1365,110 @@ fn each_status() -> Vec<UserFilter> {
     })
     .collect()
 }
+
+// A term of any length means "login, name or email contains it": every
+// page, forward and backward, and the count, against a plain scan of
+// every user, for terms of one to six characters (common and rare
+// fragments, across separators, in any case, absent ones), alone and with
+// a filter. Short terms (no trigram to look up) and long ones (the search
+// indexes) must agree.
+both_backends!(every_page_of_a_search_matches_a_brute_force_scan, |t| {
+    let admin = t.admin().await;
+    t.service.demo_fill(&admin, 2_000, &|_| {}).await.unwrap();
+    for (login, name, email) in [
+        ("zz.outlier", "Abel Early", "ab.one@example.net"),
+        ("aa.early", "Mark Zed", "qx.mail@example.net"),
+        ("mm.middle", "Zora O'Hara", "zz_mail@example.net"),
+    ] {
+        create(&t, &admin, login, name, email, Kind::Staff, Role::User).await;
+    }
+    let rows = all_users(&t, &admin, &UserFilter::default(), 1000).await;
+    assert_eq!(rows.len(), 2_004);
+
+    // Terms cut from the users' own fields, at spread-out places, so that
+    // each length has common fragments and rare ones.
+    let mut terms: Vec<String> = Vec::new();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for len in 1..=6usize {
+        for _ in 0..5 {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let u = &rows[(seed >> 33) as usize % rows.len()];
+            let field: Vec<char> = [&u.login, &u.name, &u.email][(seed >> 20) as usize % 3]
+                .chars()
+                .collect();
+            if field.len() >= len {
+                let at = (seed >> 8) as usize % (field.len() - len + 1);
+                terms.push(field[at..at + len].iter().collect());
+            }
+        }
+    }
+    terms.extend(
+        [
+            "q", "Z", "@", "'", "ab", "AB", "qx", "o'", "l ", "z_", "xq", "e.o", "a e", "_ma",
+            "qqq", "bel e", "ZZ_MAI", "xqxqxq", "n.exam",
+        ]
+        .map(String::from),
+    );
+
+    for term in &terms {
+        let lower = term.trim().to_ascii_lowercase();
+        let hits = |u: &UserSummary| {
+            [&u.login, &u.name, &u.email]
+                .iter()
+                .any(|f| f.to_ascii_lowercase().contains(&lower))
+        };
+        for kind in [None, Some(Kind::Staff)] {
+            let expected: Vec<String> = rows
+                .iter()
+                .filter(|u| hits(u) && kind.is_none_or(|k| u.kind == k.as_str()))
+                .map(|u| u.login.clone())
+                .collect();
+            let filter = UserFilter {
+                search: Some(term.clone()),
+                kind,
+                ..Default::default()
+            };
+            // Forward: page i is the i-th run of 50 (the first page is the
+            // first 50 matches in login order).
+            let mut after = None;
+            let mut pages = 0;
+            loop {
+                let page = t
+                    .service
+                    .list_users(
+                        &admin,
+                        &UserFilter {
+                            limit: 50,
+                            after,
+                            ..filter.clone()
+                        },
+                    )
+                    .await
+                    .unwrap();
+                let got: Vec<String> = page.items.iter().map(|u| u.login.clone()).collect();
+                let want: Vec<String> =
+                    expected.iter().skip(pages * 50).take(50).cloned().collect();
+                assert_eq!(got, want, "{term:?} {kind:?}: forward page {pages}");
+                pages += 1;
+                match page.next {
+                    Some(c) => after = Some(c),
+                    None => break,
+                }
+            }
+            assert_eq!(
+                pages,
+                expected.len().div_ceil(50).max(1),
+                "{term:?} {kind:?}"
+            );
+            assert_eq!(
+                all_pages_backward(&t, &admin, filter.clone(), 50).await,
+                expected,
+                "{term:?} {kind:?}: backward"
+            );
+            let count = t.service.count_listed(&admin, &filter).await.unwrap();
+            assert_eq!(count.n, expected.len() as i64, "{term:?} {kind:?}: count");
+        }
+    }
+});

@@ -358,6 +358,8 @@ both_backends!(rehash_when_parameters_grow, |t| {
             .unwrap(),
         AuthOutcome::Ok
     );
+    // The rehash follows the answer.
+    strong.settle().await;
     let user = t
         .service
         .store()

@@ -7,7 +7,7 @@
 //! run; KEYWARD_BENCH_ONLY=sqlite|postgres runs one backend;
 //! KEYWARD_BENCH_REUSE=1 keeps the previous run's databases (no fill
 //! figure); `cargo bench -- search signin` runs only the named groups
-//! (fill search scroll startup signin http mail lockouts bulk);
+//! (fill search cli scroll startup signin http mail lockouts bulk);
 //! KEYWARD_BENCH_TERMS sets how many search terms are typed (default 300).
 
 mod console;
@@ -109,13 +109,18 @@ async fn run() -> Result<(), String> {
             .actor
             .ok_or("the bench administrator could not sign in")?;
 
-        if wants("search") {
+        if wants("search") || wants("cli") {
             let count = std::env::var("KEYWARD_BENCH_TERMS")
                 .ok()
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(SEARCH_TERMS);
             let terms = console::search_terms(&service, count).await;
-            figures.extend(console::search(&service, backend, &terms).await?);
+            if wants("search") {
+                figures.extend(console::search(&service, backend, &terms).await?);
+            }
+            if wants("cli") {
+                figures.extend(process::cli_search(&db, &service, backend, &terms).await?);
+            }
         }
         if wants("scroll") {
             figures.extend(console::scrolling(&service, backend).await?);

@@ -226,3 +226,76 @@ fn browse(pty: &mut Pty) -> Result<(), String> {
     std::thread::sleep(Duration::from_millis(300));
     Ok(())
 }
+
+/// The command line's whole-process cost: `keyward user list --search T
+/// --limit 50` on the bench database (the CLI session the fill made),
+/// against the bare store query for the same page, with `keyward
+/// --version` (process start and exit, no database) beside it.
+pub async fn cli_search(
+    db: &BenchDb,
+    service: &keyward::service::Service,
+    backend: &str,
+    terms: &[String],
+) -> Result<Vec<Figure>, String> {
+    let timed = |args: &[&str]| -> Result<Duration, String> {
+        let t = Instant::now();
+        let out = db
+            .command()
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .map_err(|e| e.to_string())?;
+        let took = t.elapsed();
+        if !out.status.success() {
+            return Err(format!(
+                "keyward {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(took)
+    };
+    let mut version = Vec::new();
+    let mut cli = Vec::new();
+    let mut bare = Vec::new();
+    // One run of each first, so that no figure includes a cold cache.
+    timed(&["--version"])?;
+    for term in terms.iter().take(30) {
+        version.push(timed(&["--version"])?);
+        cli.push(timed(&["user", "list", "--search", term, "--limit", "50"])?);
+        let q = crate::console::page_query(term, 51);
+        let t = Instant::now();
+        service
+            .store()
+            .list_users(&q)
+            .await
+            .map_err(|e| e.to_string())?;
+        bare.push(t.elapsed());
+    }
+    let (v, c, b) = (
+        ms(crate::report::percentile(&version, 50.0)),
+        ms(crate::report::percentile(&cli, 50.0)),
+        ms(crate::report::percentile(&bare, 50.0)),
+    );
+    let f = Figure::new(
+        &format!(
+            "CLI user list --search p50 (whole process, {} terms)",
+            cli.len()
+        ),
+        backend,
+        c,
+        "ms",
+        "< bare + 10 ms",
+    )
+    .against(b);
+    announce(&f);
+    let g = Figure::new("CLI --version p50 (whole process)", backend, v, "ms", "-");
+    announce(&g);
+    eprintln!(
+        "    CLI search over the bare query: {:.1} ms; over --version: {:.1} ms",
+        c - b,
+        c - v
+    );
+    Ok(vec![f, g])
+}

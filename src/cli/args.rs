@@ -182,7 +182,7 @@ pub struct Output {
 pub enum UserCommand {
     /// List users, a page at a time from the database.
     List {
-        /// Login, name or email contains this (prefix for 1-2 characters).
+        /// Login, name or email contains this, whatever its length (any case).
         #[arg(long)]
         search: Option<String>,
         /// active, locked, disabled, must-change or inactive.

@@ -31,6 +31,10 @@ pub const UNAVAILABLE: u8 = 9;
 pub const CANCELLED: u8 = 14;
 /// `keyward audit verify` found the trail tampered with.
 pub const AUDIT_BROKEN: u8 = 15;
+// 16 is `keyward verify --resource`'s "no access".
+/// The database's schema is behind this keyward (`keyward migrate`), or
+/// was made by a newer one.
+pub const SCHEMA: u8 = 17;
 
 /// Every status and what it means, for `man keyward` (EXIT STATUS); the
 /// README's table says the same.
@@ -85,6 +89,10 @@ pub const TABLE: &[(&str, &str)] = &[
         "16",
         "keyward verify --resource: the right password, but no access to that resource",
     ),
+    (
+        "17",
+        "the database's schema is older than this keyward: keyward migrate (or it was made by a newer keyward)",
+    ),
 ];
 
 /// The exit status for an error.
@@ -98,6 +106,7 @@ pub fn code(e: &Error) -> u8 {
         Error::StepUpRequired(_) => STEP_UP,
         Error::Unavailable(_) | Error::Busy(_) => UNAVAILABLE,
         Error::Cancelled => CANCELLED,
+        Error::Schema(_) => SCHEMA,
         Error::Database(_) | Error::Internal(_) => OTHER,
     }
 }
@@ -117,6 +126,7 @@ mod tests {
             Error::StepUpRequired(String::new()),
             Error::Unavailable(String::new()),
             Error::Cancelled,
+            Error::Schema(String::new()),
             Error::Internal(String::new()),
         ];
         let mut codes: Vec<u8> = errors.iter().map(code).collect();

@@ -21,7 +21,7 @@ pub use args::{Cli, Command};
 use crate::cli::output::say;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::service::Service;
+use crate::service::{Service, Upkeep};
 
 /// Runs one command; returns the process exit code.
 pub async fn run(command: Command, config: &Config) -> Result<i32> {
@@ -39,21 +39,24 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
         config.ensure_audit_key()?;
     }
     let config = &config;
+    // Only `keyward migrate` migrates the database and prunes old sign-in
+    // attempts (with the long-running console and `keyward serve`); every
+    // other command reads the schema's state and goes on, sets up a new
+    // database, or says to run `keyward migrate` (service::Upkeep).
     if let Command::Migrate = command {
-        let store = crate::store::Store::open(&config.database_url)
-            .await?
-            .with_audit_key(config.audit_key.clone());
-        store.migrate().await?;
-        if let Some(key) = &config.audit_key {
-            let event = crate::store::AuditEvent::keyed(key);
-            store
-                .key_audit_chain(key, &event, chrono::Utc::now())
-                .await?;
-        }
-        say!("migrated {}", store.location());
+        let service =
+            Service::open_with(&config.database_url, config.service_config(), Upkeep::Full).await?;
+        say!("migrated {}", service.store().location());
+        service.settle().await;
+        service.store().close().await;
         return Ok(0);
     }
-    let service = Service::open(&config.database_url, config.service_config()).await?;
+    let service = Service::open_with(
+        &config.database_url,
+        config.service_config(),
+        Upkeep::Command,
+    )
+    .await?;
     let result = dispatch(command, config, &service).await;
     // A failed sign-in's stale-password check runs after its answer
     // (service/stale.rs): the process waits for it, whatever the command

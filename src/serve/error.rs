@@ -147,7 +147,7 @@ impl From<crate::Error> for ApiError {
                     )
                 }
             }
-            E::Cancelled | E::Database(_) | E::Internal(_) => {
+            E::Cancelled | E::Schema(_) | E::Database(_) | E::Internal(_) => {
                 tracing::error!(error = %e, "request failed");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,

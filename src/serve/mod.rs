@@ -121,6 +121,7 @@ pub async fn run(config: &Config, listen: Option<&str>) -> Result<()> {
     let mut service_config = config.service_config();
     service_config.hash_queue_limit = Some(settings.hash_queue_limit);
     let service = Service::open(&config.database_url, service_config).await?;
+    let _pruning = service.keep_pruning(crate::service::PRUNE_EVERY);
     let listener = std::net::TcpListener::bind(settings.listen).map_err(|e| {
         Error::Invalid(format!(
             "cannot listen on {}: {e}; choose another address with --listen or [web] listen",

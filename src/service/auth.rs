@@ -435,16 +435,10 @@ impl Service {
                 .unwrap_or(LockState::Indefinite);
             return Ok(locked_outcome(lock));
         }
-        // Own salt after a bulk reset; stronger parameters after a config change.
+        // Own salt after a bulk reset; stronger parameters after a config
+        // change. After the answer: it is a second Argon2 run.
         if on_shared || self.hasher.needs_rehash(current) {
-            match self.hash(password).await {
-                Ok(new_hash) => {
-                    if let Err(e) = self.store.rehash(user.id, current, &new_hash).await {
-                        tracing::warn!(login = %user.login, error = %e, "rehash after sign-in failed; will retry next time");
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "rehash failed"),
-            }
+            self.rehash_later(user, current, password);
         }
         let reason = must_change_reason(
             password_age(user),
@@ -456,6 +450,34 @@ impl Service {
             Some(reason) => AuthOutcome::OkMustChange { reason },
             None => AuthOutcome::Ok,
         })
+    }
+
+    /// Re-hashes a right password with a salt of its own (after a bulk
+    /// reset: DESIGN "Credentials") or the stronger live parameters, after
+    /// the sign-in's answer, on the same hashing threads (so it waits its
+    /// turn behind sign-ins already queued). The first sign-in after a bulk
+    /// reset then costs one Argon2 run before its answer, as every other
+    /// does. The store replaces the hash only if it is still the one that
+    /// verified (a password changed meanwhile stays); a process about to
+    /// end waits for it (`settle`). On failure the next sign-in tries again.
+    fn rehash_later(&self, user: &UserRow, current: &str, password: &Password) {
+        let service = self.clone();
+        let (id, login, current, password) = (
+            user.id,
+            user.login.clone(),
+            current.to_string(),
+            password.clone(),
+        );
+        self.in_background(async move {
+            match service.hash(&password).await {
+                Ok(new_hash) => {
+                    if let Err(e) = service.store.rehash(id, &current, &new_hash).await {
+                        tracing::warn!(login = %login, error = %e, "rehash after sign-in failed; will retry next time");
+                    }
+                }
+                Err(e) => tracing::warn!(login = %login, error = %e, "rehash after sign-in failed; will retry next time"),
+            }
+        });
     }
 
     /// Signs an administrator in to the console or the command line through

@@ -56,7 +56,7 @@ use crate::domain::policy::Policy;
 use crate::domain::{Kind, Password, Role, rights};
 use crate::error::{Error, Result};
 use crate::store::rows::{PolicyRow, UserRow};
-use crate::store::{AuditEvent, Store};
+use crate::store::{AuditEvent, SchemaState, Store};
 use padding::BadCredentialsFloor;
 use std::sync::Arc;
 
@@ -127,6 +127,46 @@ pub struct Service {
     floor_kept: Arc<calibration::FloorKept>,
 }
 
+/// Prunes old sign-in attempts now and then until dropped
+/// ([`Service::keep_pruning`]).
+#[derive(Debug)]
+pub struct Pruning(tokio::task::JoinHandle<()>);
+
+impl Drop for Pruning {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// For [`Upkeep::Command`]: sets up an empty database, and refuses one
+/// whose schema is not this keyward's, saying what to run.
+async fn check_schema(store: &Store) -> Result<()> {
+    let list = |v: &[i64]| {
+        v.iter()
+            .map(|n| format!("{n:04}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match store.schema_state().await? {
+        SchemaState::Empty => store.migrate().await,
+        SchemaState::Current => Ok(()),
+        SchemaState::Behind { pending } => Err(Error::Schema(format!(
+            "the database ({}) is behind this keyward: migration{} {} not applied yet; \
+             run `keyward migrate` (at a quiet time on a large database: see the README, \
+             Configuration), then try again",
+            store.location(),
+            if pending.len() == 1 { "" } else { "s" },
+            list(&pending)
+        ))),
+        SchemaState::Ahead { unknown } => Err(Error::Schema(format!(
+            "the database ({}) was migrated by a newer keyward (migration {} is unknown to \
+             this one); use that keyward or a newer one",
+            store.location(),
+            list(&unknown)
+        ))),
+    }
+}
+
 /// A policy as it applies to one user, and why.
 #[derive(Debug, Clone)]
 pub struct EffectivePolicy {
@@ -136,17 +176,47 @@ pub struct EffectivePolicy {
     pub reason: &'static str,
 }
 
+/// What opening a service does to its database besides reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upkeep {
+    /// Migrates it and prunes old sign-in attempts: `keyward migrate` and
+    /// the long-running processes (the console, `keyward serve`), which
+    /// also prune every [`PRUNE_EVERY`] (`Service::keep_pruning`).
+    Full,
+    /// A one-shot command: neither. A new, empty database is still set up
+    /// (the first command on a fresh data directory works); a schema behind
+    /// this keyward is refused with [`Error::Schema`], naming `keyward
+    /// migrate`, rather than migrated by whatever command came first.
+    Command,
+}
+
+/// How often a long-running process prunes old sign-in attempts.
+pub const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 impl Service {
     /// Wraps an open store: migrates it, creates the built-in policies and
-    /// prunes old sign-in attempts.
+    /// prunes old sign-in attempts ([`Upkeep::Full`]).
     pub async fn new(store: Store, config: ServiceConfig, clock: Clock) -> Result<Service> {
+        Service::start(store, config, clock, Upkeep::Full).await
+    }
+
+    /// Wraps an open store, doing `upkeep` to it.
+    pub async fn start(
+        store: Store,
+        config: ServiceConfig,
+        clock: Clock,
+        upkeep: Upkeep,
+    ) -> Result<Service> {
         let hasher = Arc::new(Hasher::new(config.argon2)?);
         let blocklist = match &config.blocklist_file {
             Some(path) => Some(blocklist::BlocklistFile::open(path)?),
             None => None,
         };
         let store = store.with_audit_key(config.audit_key.clone());
-        store.migrate().await?;
+        match upkeep {
+            Upkeep::Full => store.migrate().await?,
+            Upkeep::Command => check_schema(&store).await?,
+        }
         if let Some(key) = &config.audit_key {
             store
                 .key_audit_chain(key, &AuditEvent::keyed(key), clock.now())
@@ -185,15 +255,48 @@ impl Service {
             .store
             .ensure_policy("portal", &defaults, now)
             .await?;
-        let cutoff = now - chrono::Duration::days(service.config.attempts_retention_days as i64);
-        service.store.prune_attempts(cutoff).await?;
+        if upkeep == Upkeep::Full {
+            service.prune_attempts().await?;
+        }
         Ok(service)
     }
 
-    /// Opens a database by URL and wraps it.
+    /// Opens a database by URL and wraps it ([`Upkeep::Full`]).
     pub async fn open(url: &str, config: ServiceConfig) -> Result<Service> {
+        Service::open_with(url, config, Upkeep::Full).await
+    }
+
+    /// Opens a database by URL and wraps it, doing `upkeep` to it.
+    pub async fn open_with(url: &str, config: ServiceConfig, upkeep: Upkeep) -> Result<Service> {
         let store = Store::open(url).await?;
-        Service::new(store, config, Clock::system()).await
+        Service::start(store, config, Clock::system(), upkeep).await
+    }
+
+    /// Deletes sign-in attempts older than `attempts_retention_days`;
+    /// returns how many.
+    pub async fn prune_attempts(&self) -> Result<u64> {
+        let cutoff =
+            self.now() - chrono::Duration::days(i64::from(self.config.attempts_retention_days));
+        self.store.prune_attempts(cutoff).await
+    }
+
+    /// For a long-running process: prunes old sign-in attempts every
+    /// `every` until the returned guard is dropped (the first time one
+    /// period after this call; opening with [`Upkeep::Full`] pruned at start).
+    pub fn keep_pruning(&self, every: std::time::Duration) -> Pruning {
+        let service = self.clone();
+        Pruning(tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match service.prune_attempts().await {
+                    Ok(n) if n > 0 => tracing::info!(attempts = n, "pruned old sign-in attempts"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "pruning old sign-in attempts failed"),
+                }
+            }
+        }))
     }
 
     pub fn store(&self) -> &Store {

@@ -195,6 +195,20 @@ impl Store {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
         let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq = $1");
+        // Once keyed, a chain stays keyed: every process after the first
+        // checks its key with two reads, taking no write lock.
+        let keyed_from: Option<i64> = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT keyed_from FROM audit_head WHERE id = 1")
+            .fetch_optional(p)
+            .await)?
+        .flatten();
+        if let Some(first) = keyed_from {
+            let row: Option<AuditRow> = with_pool!(self, p => sqlx::query_as(&sql)
+                .bind(first)
+                .fetch_optional(p)
+                .await)?;
+            return check_chain_key(key, first, row.as_ref());
+        }
         with_pool!(self, p => {
             let mut tx = super::BeginWrite::begin_write(p).await?;
             let (seq, keyed_from): (i64, Option<i64>) =
@@ -214,16 +228,7 @@ impl Store {
                         .bind(first)
                         .fetch_optional(&mut *tx)
                         .await?;
-                    // A missing entry is for verification to report.
-                    if let Some(e) = row
-                        && !mac_matches(key, &e.canonical(), &e.hash)
-                    {
-                        return Err(Error::Invalid(format!(
-                            "the audit key {} is not the one the audit trail was keyed with \
-                             (at entry {first}); use the same key file in every keyward process",
-                            key.fingerprint()
-                        )));
-                    }
+                    check_chain_key(key, first, row.as_ref())?;
                 }
             }
             tx.commit().await?;
@@ -237,5 +242,18 @@ impl Store {
             .fetch_one(p)
             .await)?;
         Ok(head)
+    }
+}
+
+/// Whether `key` is the key the chain was keyed with, from the first keyed
+/// entry (`first`). A missing entry is for verification to report.
+fn check_chain_key(key: &AuditKey, first: i64, row: Option<&AuditRow>) -> Result<()> {
+    match row {
+        Some(e) if !mac_matches(key, &e.canonical(), &e.hash) => Err(Error::Invalid(format!(
+            "the audit key {} is not the one the audit trail was keyed with \
+             (at entry {first}); use the same key file in every keyward process",
+            key.fingerprint()
+        ))),
+        _ => Ok(()),
     }
 }

@@ -1,6 +1,6 @@
 //! The users listing: one keyset-paged page, filtered and searched, in
 //! either direction. Search is case-insensitive over login, name and email:
-//! a prefix for one or two characters, a substring from three on.
+//! a term of any length matches as a substring of any of them.
 
 use super::pg_plan::PgPlan;
 use super::rows::{USER_COLUMNS, USERS, UserRow, WITH_CREDENTIALS};
@@ -11,8 +11,8 @@ use crate::domain::{Kind, Role};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 
-/// One page request. `search` matches login, name and email case-insensitively:
-/// a prefix for one or two characters, a substring from three on.
+/// One page request. `search` matches login, name and email case-insensitively,
+/// as a substring of any of them, whatever its length.
 #[derive(Debug, Clone)]
 pub struct UserQuery {
     pub search: Option<String>,
@@ -69,24 +69,6 @@ pub(crate) fn escape_like(s: &str) -> String {
     out
 }
 
-/// The smallest string greater than every string starting with `prefix`
-/// (byte order), or `None` if there is none.
-pub(super) fn prefix_upper_bound(prefix: &str) -> Option<String> {
-    let mut chars: Vec<char> = prefix.chars().collect();
-    while let Some(last) = chars.pop() {
-        let mut next = last as u32 + 1;
-        // Skip the surrogate gap.
-        if (0xD800..=0xDFFF).contains(&next) {
-            next = 0xE000;
-        }
-        if let Some(c) = char::from_u32(next) {
-            chars.push(c);
-            return Some(chars.into_iter().collect());
-        }
-    }
-    None
-}
-
 /// Quotes a search string as one FTS5 phrase (FTS5 ignores LIKE escapes).
 pub(super) fn fts_phrase(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
@@ -97,19 +79,17 @@ impl Store {
     /// the cursor, or with `backward` the rows before it (the last page
     /// without one), in listing order either way. Keyset only, never OFFSET.
     ///
-    /// A search in login order with no other filter takes a fast path
-    /// (store/search_paths.rs): a prefix merges three ordered walks; a
-    /// substring on SQLite is read off the full-text index in login order;
-    /// a substring on PostgreSQL first tries a probe, the first
+    /// A search in login order takes a fast path (store/search_paths.rs):
+    /// on SQLite a term of three characters or more is read off the
+    /// full-text index in login order (a shorter one walks the login
+    /// order); on PostgreSQL, with no other filter, a search first tries a
+    /// probe, the first
     /// `PROBE_ROWS` rows in login order (an index walk), each tested for
     /// the match. When matches are common ("example.org") that finds the
     /// page at once, where the trigram index would hand back hundreds of
     /// thousands of matches to sort. When the probe finds less than a page,
     /// the matches are rare and the trigram index finds them all quickly.
     pub async fn list_users(&self, q: &UserQuery) -> Result<Vec<UserRow>> {
-        if let Some(merge) = self.prefix_merge_sql(q) {
-            return self.fetch_page(&merge, q, PgPlan::NoIncrementalSort).await;
-        }
         if let Some(ordered) = self.ordered_substring_sql(q) {
             return self.fetch_page(&ordered, q, PgPlan::Chosen).await;
         }
@@ -179,21 +159,12 @@ impl Store {
         if let Some(term) = term {
             let term = term.to_ascii_lowercase();
             if term.chars().count() < 3 {
-                // Prefix over each column: index range seeks on both backends.
-                let lo = sql.param(Param::Text(term.clone()));
-                let range = match prefix_upper_bound(&term) {
-                    Some(hi) => {
-                        let hi = sql.param(Param::Text(hi));
-                        Box::new(move |col: &str| format!("({col} >= {lo} AND {col} < {hi})"))
-                            as Box<dyn Fn(&str) -> String>
-                    }
-                    None => Box::new(move |col: &str| format!("{col} >= {lo}")),
-                };
+                // Too short for a trigram: tested on each row, in the
+                // order the page statement walks (the login index).
+                let ph = sql.param(Param::Text(format!("%{}%", escape_like(&term))));
                 conds.push(format!(
-                    "({} OR {} OR {})",
-                    range("lower(u.login)"),
-                    range("lower(u.name)"),
-                    range("lower(u.email)")
+                    "(lower(u.login) LIKE {ph} ESCAPE '\\' OR lower(u.name) LIKE {ph} ESCAPE '\\' \
+                     OR lower(u.email) LIKE {ph} ESCAPE '\\')"
                 ));
             } else {
                 match self.pool {
@@ -387,13 +358,6 @@ mod tests {
     #[test]
     fn like_escaping() {
         assert_eq!(escape_like("50%_a\\b"), "50\\%\\_a\\\\b");
-    }
-
-    #[test]
-    fn prefix_bounds() {
-        assert_eq!(prefix_upper_bound("ab").as_deref(), Some("ac"));
-        assert_eq!(prefix_upper_bound("a\u{10FFFF}").as_deref(), Some("b"));
-        assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
     }
 
     #[test]

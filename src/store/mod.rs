@@ -132,6 +132,58 @@ impl BeginWrite for PgPool {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("assets/migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("assets/migrations/postgres");
 
+/// The versions of a migrator's (up) migrations.
+fn versions(migrator: &sqlx::migrate::Migrator) -> Vec<i64> {
+    migrator
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .map(|m| m.version)
+        .collect()
+}
+
+/// Where a database's schema stands against this keyward's migrations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaState {
+    /// No migration applied: a new database, set up on first use.
+    Empty,
+    /// Every migration this keyward knows is applied, and no other.
+    Current,
+    /// Migrations this keyward knows that are not applied (or failed half
+    /// way): `keyward migrate` applies them.
+    Behind { pending: Vec<i64> },
+    /// Migrations applied that this keyward does not know: a newer keyward
+    /// migrated the database.
+    Ahead { unknown: Vec<i64> },
+}
+
+impl SchemaState {
+    /// The state of a database with `applied` migrations, for a keyward
+    /// that knows `known`.
+    pub fn compare(known: &[i64], applied: &[i64]) -> SchemaState {
+        if applied.is_empty() {
+            return SchemaState::Empty;
+        }
+        let unknown: Vec<i64> = applied
+            .iter()
+            .filter(|v| !known.contains(v))
+            .copied()
+            .collect();
+        if !unknown.is_empty() {
+            return SchemaState::Ahead { unknown };
+        }
+        let pending: Vec<i64> = known
+            .iter()
+            .filter(|v| !applied.contains(v))
+            .copied()
+            .collect();
+        if pending.is_empty() {
+            SchemaState::Current
+        } else {
+            SchemaState::Behind { pending }
+        }
+    }
+}
+
 impl Store {
     /// Opens a database by URL: `postgres://...`/`postgresql://...`, or
     /// `sqlite://PATH` / a bare file path for SQLite (created if missing).
@@ -224,6 +276,52 @@ impl Store {
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         Ok(())
+    }
+
+    /// Where the database's schema stands against this keyward's
+    /// migrations, read without changing anything (no lock, no write): one
+    /// look-up of the migrations table.
+    pub async fn schema_state(&self) -> Result<SchemaState> {
+        let (known, applied): (Vec<i64>, Option<Vec<i64>>) = match &self.pool {
+            Pool::Sqlite(p) => {
+                let exists: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' \
+                     AND name = '_sqlx_migrations')",
+                )
+                .fetch_one(p)
+                .await?;
+                let applied = if exists {
+                    Some(
+                        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                            .fetch_all(p)
+                            .await?,
+                    )
+                } else {
+                    None
+                };
+                (versions(&SQLITE_MIGRATIONS), applied)
+            }
+            Pool::Postgres(p) => {
+                let exists: bool =
+                    sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                        .fetch_one(p)
+                        .await?;
+                let applied = if exists {
+                    Some(
+                        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                            .fetch_all(p)
+                            .await?,
+                    )
+                } else {
+                    None
+                };
+                (versions(&POSTGRES_MIGRATIONS), applied)
+            }
+        };
+        Ok(SchemaState::compare(
+            &known,
+            applied.as_deref().unwrap_or_default(),
+        ))
     }
 
     /// The same store, writing audit entries with `key` (the service sets
@@ -350,6 +448,29 @@ mod tests {
             "postgres://kw:***@db:5432/kw"
         );
         assert_eq!(redact_url("postgres://db/kw"), "postgres://db/kw");
+    }
+
+    #[test]
+    fn a_schema_is_empty_current_behind_or_ahead() {
+        let known = [1, 2, 3];
+        assert_eq!(SchemaState::compare(&known, &[]), SchemaState::Empty);
+        assert_eq!(
+            SchemaState::compare(&known, &[3, 1, 2]),
+            SchemaState::Current
+        );
+        assert_eq!(
+            SchemaState::compare(&known, &[1]),
+            SchemaState::Behind {
+                pending: vec![2, 3]
+            }
+        );
+        assert_eq!(
+            SchemaState::compare(&known, &[1, 2, 3, 4]),
+            SchemaState::Ahead { unknown: vec![4] }
+        );
+        // Both backends' migrations are numbered and known.
+        assert!(versions(&SQLITE_MIGRATIONS).len() >= 12);
+        assert!(versions(&POSTGRES_MIGRATIONS).len() >= 12);
     }
 
     #[test]

@@ -21,11 +21,6 @@ pub(super) enum PgPlan {
     /// estimate of a prefix's matches can be far off, and a walk that
     /// finds none reads every row).
     NoIndexScan,
-    /// A prefix merge: each walk must read its own head index, already in
-    /// login order. With incremental sort the planner may instead walk the
-    /// login index filtering on the name, expecting a match every 22
-    /// rows; for "w" that read 900,000 rows (2.8 s).
-    NoIncrementalSort,
     /// A Lockouts window: walk `users_trouble` in its order from the
     /// cursor and stop at the window. The planner expected a few hundred
     /// of the troubled accounts past a cursor to be "locked or close to
@@ -40,7 +35,6 @@ impl PgPlan {
         match self {
             PgPlan::Chosen => None,
             PgPlan::NoIndexScan => Some("SET LOCAL enable_indexscan = off"),
-            PgPlan::NoIncrementalSort => Some("SET LOCAL enable_incremental_sort = off"),
             PgPlan::NoBitmapScan => Some("SET LOCAL enable_bitmapscan = off"),
         }
     }

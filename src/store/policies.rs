@@ -18,6 +18,16 @@ impl Store {
         settings: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        // Read first: every process opening the database calls this, and
+        // once the policy exists it needs no write (nor SQLite's lock).
+        let found = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM policies WHERE lower(name) = lower($1)")
+            .bind(name)
+            .fetch_optional(p)
+            .await)?;
+        if found.is_some() {
+            return Ok(());
+        }
         with_pool!(self, p => sqlx::query(
             "INSERT INTO policies (name, version, enforced_version, settings, created_at, updated_at) \
              VALUES ($1, 1, 0, $2, $3, $3) ON CONFLICT DO NOTHING")

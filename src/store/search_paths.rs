@@ -1,15 +1,15 @@
-//! The fast paths of a search in login order with no other filter (the
-//! Users pane as an administrator types), tried before the general page
-//! statement in listing.rs:
-//! - a prefix (one or two characters) merges three walks that are each
-//!   already in login order: the login range, and the `users_*_head`
-//!   indexes (the first characters of name and email, then login);
-//! - a substring on SQLite is read off the full-text index in login order
-//!   (its rowids are positions in that order: store/search_order.rs);
-//! - a substring on PostgreSQL first probes a bounded walk of
-//!   `users_search_walk`.
+//! The fast paths of a search in login order (the Users pane as an
+//! administrator types), tried before the general page statement in
+//! listing.rs. A term of any length is a substring of login, name or email:
+//! - on SQLite, a term of three characters or more is read off the
+//!   full-text index in login order (its rowids are positions in that
+//!   order: store/search_order.rs); a shorter one has no trigram to look
+//!   up, and the general statement walks the `users_search_walk` index in
+//!   login order, testing each row, until the page is full;
+//! - on PostgreSQL, with no other filter, a bounded walk of
+//!   `users_search_walk` is probed first, whatever the term's length.
 
-use super::listing::{Cursor, UserQuery, UserSort, escape_like, fts_phrase, prefix_upper_bound};
+use super::listing::{Cursor, UserQuery, UserSort, escape_like, fts_phrase};
 use super::rows::{USER_COLUMNS, WITH_CREDENTIALS};
 use super::stmt::{Param, Sql};
 use super::{Pool, Store};
@@ -52,53 +52,6 @@ fn login_keyset(q: &UserQuery, sql: &mut Sql) -> (&'static str, Option<String>, 
 }
 
 impl Store {
-    /// A prefix search's page as the merge of three ordered walks, each
-    /// stopping at a page: logins in the prefix's range, and users whose
-    /// name or email starts with it, read from `users_name_head<n>` and
-    /// `users_email_head<n>` ((first n characters, login) indexes). However
-    /// many users match ("j": one in eight), no more than three pages of
-    /// index entries are read and nothing is sorted but those.
-    pub(super) fn prefix_merge_sql(&self, q: &UserQuery) -> Option<Sql> {
-        let term = login_order_search(q)?.to_ascii_lowercase();
-        let len = term.chars().count();
-        if len >= 3 {
-            return None;
-        }
-        let mut sql = Sql::new();
-        let lo = sql.param(Param::Text(term.clone()));
-        let login_range = match prefix_upper_bound(&term) {
-            Some(hi) => format!(
-                "lower(u.login) >= {lo} AND lower(u.login) < {}",
-                sql.param(Param::Text(hi))
-            ),
-            None => format!("lower(u.login) >= {lo}"),
-        };
-        let (dir, after, limit) = login_keyset(q, &mut sql);
-        let after = after.map(|c| format!(" AND {c}")).unwrap_or_default();
-        // `tie`: the head indexes end in the id, and the walks order by it
-        // too. PostgreSQL could still walk the login index filtering on the
-        // name and sort each login's ties (incremental sort), which at "w"
-        // read 900,000 rows; list_users turns incremental sort off for
-        // this statement (PgPlan::NoIncrementalSort).
-        let walk = |cond: &str, tie: &str| {
-            format!(
-                "SELECT id, k FROM (SELECT u.id, lower(u.login) AS k FROM users u \
-                 WHERE {cond}{after} ORDER BY lower(u.login) {dir}{tie} LIMIT {limit}) w"
-            )
-        };
-        // The length is a literal: it is part of the indexed expression.
-        let head = |col: &str| format!("substr(lower(u.{col}), 1, {len})");
-        let (name, email) = (head("name"), head("email"));
-        sql.text = format!(
-            "SELECT {USER_COLUMNS} FROM ({} UNION {} UNION {}) m \
-             JOIN users u ON u.id = m.id {WITH_CREDENTIALS} ORDER BY m.k {dir} LIMIT {limit}",
-            walk(&login_range, ""),
-            walk(&format!("{name} = {lo}"), &format!(", u.id {dir}")),
-            walk(&format!("{email} = {lo}"), &format!(", u.id {dir}")),
-        );
-        Some(sql)
-    }
-
     /// A substring search's page on SQLite: the first matches the
     /// full-text index returns past the cursor, in rowid order, which is
     /// login order (migration 0008). However many users match, FTS5 reads
@@ -176,10 +129,6 @@ impl Store {
             return None;
         }
         let mut sql = Sql::new();
-        // Shorter terms are prefixes, merged by `prefix_merge_sql`.
-        if term.chars().count() < 3 {
-            return None;
-        }
         let escaped = escape_like(&term.to_ascii_lowercase());
         let p = sql.param(Param::Text(format!("%{escaped}%")));
         let (dir, after, limit) = login_keyset(q, &mut sql);

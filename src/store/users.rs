@@ -506,12 +506,16 @@ impl Store {
     pub async fn rehash(&self, id: i64, expected_current: &str, new_hash: &str) -> Result<()> {
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
-            // After a bulk reset the user's old own hash is a previous password: keep it.
+            // After a bulk reset the user's old own hash is a previous password:
+            // keep it, unless the hash that verified was replaced meanwhile (the
+            // rehash runs after the sign-in's answer: service/auth.rs).
             sqlx::query(
                 "INSERT INTO password_history (user_id, hash, created_at) \
                  SELECT c.user_id, c.password_hash, u.updated_at FROM credentials c JOIN users u ON u.id = c.user_id \
-                 WHERE c.user_id = $1 AND c.shared_credential_id IS NOT NULL AND c.password_hash IS NOT NULL")
+                 WHERE c.user_id = $1 AND c.shared_credential_id IS NOT NULL AND c.password_hash IS NOT NULL \
+                 AND (SELECT hash FROM shared_credentials s WHERE s.id = c.shared_credential_id) = $2")
                 .bind(id)
+                .bind(expected_current)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(

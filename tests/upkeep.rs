@@ -1,0 +1,222 @@
+//! Migration and pruning stay off the command line's read paths: only
+//! `keyward migrate` and the long-running processes (console, `keyward
+//! serve`) migrate the database and prune old sign-in attempts. A one-shot
+//! command on a schema behind its keyward says so and names `keyward
+//! migrate`; on a new, empty database it still sets it up (first use).
+
+mod common;
+
+use common::TestDb;
+use common::cli::Cli;
+use keyward::domain::audit::AuditKey;
+use keyward::service::{Clock, Service, ServiceConfig, Upkeep};
+use keyward::store::{SchemaState, Store};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One number from the test database, read on a connection of its own.
+async fn scalar(t: &TestDb, sql: &str) -> i64 {
+    if t.url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        n
+    } else {
+        let pool = sqlx::SqlitePool::connect(&t.url).await.unwrap();
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        n
+    }
+}
+
+const LATEST: &str = "(SELECT MAX(version) FROM _sqlx_migrations)";
+
+both_backends!(a_command_on_a_schema_behind_says_to_run_migrate, |t| {
+    let cli = Cli::new(&t);
+    cli.init_and_login();
+    assert_eq!(
+        t.service.store().schema_state().await.unwrap(),
+        SchemaState::Current
+    );
+    // As if the database were last migrated by an older keyward: its
+    // newest migration is not applied (sqlx records a failed one so).
+    let latest = scalar(&t, &format!("SELECT {LATEST}")).await;
+    t.raw_exec(&format!(
+        "UPDATE _sqlx_migrations SET success = false WHERE version = {LATEST}"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        t.service.store().schema_state().await.unwrap(),
+        SchemaState::Behind {
+            pending: vec![latest]
+        }
+    );
+    for args in [
+        &["user", "list", "--search", "root"][..],
+        &["lockouts"],
+        &["user", "show", "root1"],
+    ] {
+        let err = cli.fails(args, b"", 17);
+        assert!(
+            err.contains("behind this keyward")
+                && err.contains(&format!("{latest:04}"))
+                && err.contains("run `keyward migrate`"),
+            "{args:?}: {err}"
+        );
+    }
+    // Nothing was migrated on the way.
+    assert_eq!(
+        scalar(
+            &t,
+            &format!(
+                "SELECT COUNT(*) FROM _sqlx_migrations WHERE version = {latest} AND success = false"
+            )
+        )
+        .await,
+        1
+    );
+    // Brought up to date (here: marked applied again), the same commands run.
+    t.raw_exec(&format!(
+        "UPDATE _sqlx_migrations SET success = true WHERE version = {latest}"
+    ))
+    .await
+    .unwrap();
+    let out = cli.ok(&["user", "list", "--search", "root"], "");
+    assert!(out.contains("root1"), "{out}");
+
+    // A database migrated by a newer keyward is refused too, saying so.
+    let checksum = if t.backend() == "postgres" {
+        "decode('00', 'hex')"
+    } else {
+        "x'00'"
+    };
+    t.raw_exec(&format!(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (99990001, 'from the future', true, {checksum}, 0)"
+    ))
+    .await
+    .unwrap();
+    let err = cli.fails(&["user", "list"], b"", 17);
+    assert!(
+        err.contains("newer keyward") && err.contains("99990001"),
+        "{err}"
+    );
+});
+
+both_backends!(
+    only_migrate_and_long_running_processes_prune_attempts,
+    |t| {
+        let cli = Cli::new(&t);
+        cli.init_and_login();
+        t.raw_exec(
+            "INSERT INTO attempts (at, login, outcome, source) \
+         VALUES ('2001-01-01T00:00:00+00:00', 'ghost', 'bad_credentials', 'test')",
+        )
+        .await
+        .unwrap();
+        let old = "SELECT COUNT(*) FROM attempts WHERE login = 'ghost'";
+        // Read commands leave it (they used to delete on every start).
+        cli.ok(&["user", "list"], "");
+        cli.ok(&["lockouts"], "");
+        assert_eq!(scalar(&t, old).await, 1);
+        // `keyward migrate` prunes.
+        let out = cli.ok(&["migrate"], "");
+        assert!(out.contains("migrated"), "{out}");
+        assert_eq!(scalar(&t, old).await, 0);
+
+        // A long-running process prunes now and then, not only at start.
+        t.raw_exec(
+            "INSERT INTO attempts (at, login, outcome, source) \
+         VALUES ('2001-01-01T00:00:00+00:00', 'ghost', 'bad_credentials', 'test')",
+        )
+        .await
+        .unwrap();
+        let pruning = t.service.keep_pruning(Duration::from_millis(50));
+        let mut left = 1;
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            left = scalar(&t, old).await;
+            if left == 0 {
+                break;
+            }
+        }
+        assert_eq!(left, 0, "pruned within 5 s");
+        drop(pruning);
+    }
+);
+
+// Opening the database for a one-shot command writes nothing once it is set
+// up: it neither waits for nor blocks another writer. Another connection
+// holds the write lock (SQLite) or the audit head's row and the policies and
+// attempts tables against writes (PostgreSQL) while a command's service
+// opens; before, the audit key check, the built-in policies and pruning
+// each wrote, and waited out the busy timeout (10 s).
+both_backends!(opening_for_a_command_takes_no_write_lock, |t| {
+    let config = ServiceConfig {
+        audit_key: Some(Arc::new(AuditKey::generate())),
+        ..ServiceConfig::default()
+    };
+    // Keys the chain and keeps the calibration, as `keyward init` would.
+    let first = Service::start(
+        Store::open(&t.url).await.unwrap(),
+        config.clone(),
+        Clock::system(),
+        Upkeep::Full,
+    )
+    .await
+    .unwrap();
+    first.settle().await;
+    first.store().close().await;
+
+    let open = || async {
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            Service::start(
+                Store::open(&t.url).await.unwrap(),
+                config.clone(),
+                Clock::system(),
+                Upkeep::Command,
+            ),
+        )
+        .await
+    };
+    if t.backend() == "postgres" {
+        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        for sql in [
+            "UPDATE audit_head SET seq = seq WHERE id = 1",
+            "LOCK TABLE policies, attempts IN SHARE MODE",
+        ] {
+            sqlx::query(sql).execute(&mut *tx).await.unwrap();
+        }
+        let opened = open().await;
+        tx.rollback().await.unwrap();
+        pool.close().await;
+        let service = opened.expect("opened without waiting").unwrap();
+        service.store().close().await;
+    } else {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&t.url).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let opened = open().await;
+        sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        let service = opened.expect("opened without waiting").unwrap();
+        service.store().close().await;
+    }
+});
+
+// The first command on a new data directory sets the database up, as the
+// README's first session does: no `keyward migrate` needed first.
+#[test]
+fn a_fresh_data_directory_is_set_up_by_its_first_command() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cli = Cli::at(&format!("sqlite://{}", dir.path().join("k.db").display()));
+    cli.init_and_login();
+    let out = cli.ok(&["user", "list"], "");
+    assert!(out.contains("root1"), "{out}");
+}
