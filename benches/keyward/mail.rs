@@ -163,12 +163,14 @@ pub async fn figures(
     Ok(vec![f])
 }
 
-/// `n` staff users (not administrators) in login order.
+/// `n` active staff users (not administrators) in login order.
 async fn staff_users(service: &Service, admin: &Actor, n: usize) -> Result<Vec<String>, String> {
     let mut logins = Vec::new();
     let mut filter = UserFilter {
         kind: Some(Kind::Staff),
         role: Some(Role::User),
+        // Disabled accounts get no link (the demo has some).
+        status: Some(keyward::store::StatusFilter::Active),
         limit: 500,
         ..UserFilter::default()
     };
