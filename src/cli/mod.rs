@@ -53,7 +53,9 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
         say!("migrated {}", store.location());
         return Ok(0);
     }
-    let service = Service::open(&config.database_url, config.service_config()).await?;
+    let service = Service::open(&config.database_url, config.service_config())
+        .await?
+        .with_public_url(config.web.public_url.as_deref());
     let result = dispatch(command, config, &service).await;
     // A failed sign-in's stale-password check runs after its answer
     // (service/stale.rs): the process waits for it, whatever the command
