@@ -62,6 +62,7 @@ impl Templates {
             link => job.link.as_ref().map(|l| l.as_str()),
             expires => job.expires_at.map(|e| e.format("%H:%M UTC on %-d %B %Y").to_string()),
             minutes => minutes,
+            bulk => job.bulk_reset,
         };
         let fail = |e: minijinja::Error| Error::Internal(format!("mail template {base}: {e}"));
         let text = self

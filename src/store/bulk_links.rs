@@ -52,6 +52,9 @@ impl std::fmt::Debug for LinkRow {
     }
 }
 
+/// `outbox.origin` of the mails a bulk reset by link queues (migration 0015).
+pub const BULK_RESET_ORIGIN: &str = "bulk_reset";
+
 /// Makes the links of one range of users (in the order given).
 pub type MakeLinksFn<'a> = dyn Fn(&[ScopeUser]) -> Result<Vec<LinkRow>> + Send + Sync + 'a;
 
@@ -197,8 +200,8 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                     sqlx::query(
-                        "INSERT INTO outbox (kind, user_id, token_id, recipient, link, created_at, next_attempt_at) \
-                         SELECT 'reset_link', t.user_id, t.token_id, t.recipient, t.link, $5, $5 \
+                        "INSERT INTO outbox (kind, origin, user_id, token_id, recipient, link, created_at, next_attempt_at) \
+                         SELECT 'reset_link', 'bulk_reset', t.user_id, t.token_id, t.recipient, t.link, $5, $5 \
                          FROM UNNEST($1::int8[], $2::int8[], $3::text[], $4::text[]) \
                          AS t(user_id, token_id, recipient, link)",
                     )
@@ -256,8 +259,8 @@ impl Store {
                         }
                         q.execute(&mut *tx).await?;
                         let sql = sqlite_values_sql(
-                            "INSERT INTO outbox (kind, user_id, token_id, recipient, link, created_at, next_attempt_at) VALUES ",
-                            "('reset_link',?,?,?,?,?,?)",
+                            "INSERT INTO outbox (kind, origin, user_id, token_id, recipient, link, created_at, next_attempt_at) VALUES ",
+                            "('reset_link','bulk_reset',?,?,?,?,?,?)",
                             rows.len(),
                         );
                         let mut q = sqlx::query(&sql);

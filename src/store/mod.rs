@@ -43,7 +43,7 @@ pub use outbox::Reissued;
 pub use api_keys::NewApiKey;
 pub use audit::AuditEvent;
 pub use bulk::{BulkScope, Progress};
-pub use bulk_links::{LinkRow, MakeLinksFn, ScopeUser};
+pub use bulk_links::{BULK_RESET_ORIGIN, LinkRow, MakeLinksFn, ScopeUser};
 pub use calibration::Calibration;
 pub use demo::{DemoGrant, DemoResource, DemoUser};
 pub use export::{GrantCell, HolderCell};
