@@ -60,6 +60,9 @@ pub type MakeLinksFn<'a> = dyn Fn(&[ScopeUser]) -> Result<Vec<LinkRow>> + Send +
 
 /// Users per id range read and written at once.
 const CHUNK_IDS: i64 = 20_000;
+/// SQLite: the page cache during a bulk reset by link (128 MiB at most,
+/// taken only as pages are used).
+const SQLITE_CACHE: &str = "PRAGMA cache_size = -131072";
 /// SQLite: rows per multi-row INSERT (at most six parameters each).
 const SQLITE_ROWS: usize = SQLITE_MAX_PARAMS / 6;
 
@@ -222,65 +225,81 @@ impl Store {
             }
             Pool::Sqlite(p) => {
                 let mut tx = p.begin_write().await?;
-                let (min_id, max_id, total) = prologue!(tx);
-                // This transaction holds the write lock: the next ids are free.
-                let mut next_token: i64 =
-                    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM reset_tokens")
-                        .fetch_one(&mut *tx)
-                        .await?;
-                let mut start = min_id;
-                while start <= max_id {
-                    if cancel.load(Ordering::Relaxed) {
-                        return Err(Error::Cancelled);
-                    }
-                    let end = start.saturating_add(CHUNK_IDS);
-                    let users = chunk_users!(tx, start, end);
-                    start = end;
-                    if users.is_empty() {
-                        continue;
-                    }
-                    let links = make(&users)?;
-                    for rows in links.chunks(SQLITE_ROWS) {
-                        let first = next_token;
-                        next_token += rows.len() as i64;
-                        let sql = sqlite_values_sql(
-                            "INSERT INTO reset_tokens (id, user_id, token_hash, expires_at, created_at, purpose) VALUES ",
-                            "(?,?,?,?,?,'reset')",
-                            rows.len(),
-                        );
-                        let mut q = sqlx::query(&sql);
-                        for (i, l) in rows.iter().enumerate() {
-                            q = q
-                                .bind(first + i as i64)
-                                .bind(l.user_id)
-                                .bind(l.token_hash.as_str())
-                                .bind(l.expires_at)
-                                .bind(now);
+                // The rows go into random places of the token index: with
+                // the usual small page cache most of the transaction's
+                // pages would be spilled to the log and read back. A
+                // larger cache for this transaction, then the usual one.
+                let cache: i64 = sqlx::query_scalar("PRAGMA cache_size")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(SQLITE_CACHE).execute(&mut *tx).await?;
+                let written: Result<u64> = async {
+                    let (min_id, max_id, total) = prologue!(tx);
+                    // This transaction holds the write lock: the next ids are free.
+                    let mut next_token: i64 =
+                        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM reset_tokens")
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    let mut start = min_id;
+                    while start <= max_id {
+                        if cancel.load(Ordering::Relaxed) {
+                            return Err(Error::Cancelled);
                         }
-                        q.execute(&mut *tx).await?;
-                        let sql = sqlite_values_sql(
-                            "INSERT INTO outbox (kind, origin, user_id, token_id, recipient, link, created_at, next_attempt_at) VALUES ",
-                            "('reset_link','bulk_reset',?,?,?,?,?,?)",
-                            rows.len(),
-                        );
-                        let mut q = sqlx::query(&sql);
-                        for (i, l) in rows.iter().enumerate() {
-                            q = q
-                                .bind(l.user_id)
-                                .bind(first + i as i64)
-                                .bind(l.recipient.as_str())
-                                .bind(l.link.as_str())
-                                .bind(now)
-                                .bind(now);
+                        let end = start.saturating_add(CHUNK_IDS);
+                        let users = chunk_users!(tx, start, end);
+                        start = end;
+                        if users.is_empty() {
+                            continue;
                         }
-                        q.execute(&mut *tx).await?;
-                    }
-                    done += links.len() as u64;
-                    progress(Progress {
-                        done,
-                        total: total.max(done),
-                    });
+                        let links = make(&users)?;
+                        for rows in links.chunks(SQLITE_ROWS) {
+                            let first = next_token;
+                            next_token += rows.len() as i64;
+                            let sql = sqlite_values_sql(
+                                "INSERT INTO reset_tokens (id, user_id, token_hash, expires_at, created_at, purpose) VALUES ",
+                                "(?,?,?,?,?,'reset')",
+                                rows.len(),
+                            );
+                            let mut q = sqlx::query(&sql);
+                            for (i, l) in rows.iter().enumerate() {
+                                q = q
+                                    .bind(first + i as i64)
+                                    .bind(l.user_id)
+                                    .bind(l.token_hash.as_str())
+                                    .bind(l.expires_at)
+                                    .bind(now);
+                            }
+                            q.execute(&mut *tx).await?;
+                            let sql = sqlite_values_sql(
+                                "INSERT INTO outbox (kind, origin, user_id, token_id, recipient, link, created_at, next_attempt_at) VALUES ",
+                                "('reset_link','bulk_reset',?,?,?,?,?,?)",
+                                rows.len(),
+                            );
+                            let mut q = sqlx::query(&sql);
+                            for (i, l) in rows.iter().enumerate() {
+                                q = q
+                                    .bind(l.user_id)
+                                    .bind(first + i as i64)
+                                    .bind(l.recipient.as_str())
+                                    .bind(l.link.as_str())
+                                    .bind(now)
+                                    .bind(now);
+                            }
+                            q.execute(&mut *tx).await?;
+                        }
+                        done += links.len() as u64;
+                        progress(Progress {
+                            done,
+                            total: total.max(done),
+                        });
                 }
+                Ok(done)
+                }
+                .await;
+                sqlx::query(&format!("PRAGMA cache_size = {cache}"))
+                    .execute(&mut *tx)
+                    .await?;
+                done = written?;
                 epilogue!(tx, done);
             }
         }
