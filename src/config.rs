@@ -277,7 +277,13 @@ impl Config {
             reset_requests_per_account_per_hour: self.web.reset_requests_per_account_per_hour,
             blocklist_file: self.blocklist_file.clone(),
             audit_key: self.audit_key.clone(),
-            links_base: crate::serve::links_base(&self.web).ok(),
+            // Only a configured public URL: one made from the listen address
+            // (loopback, by default) would lead users nowhere.
+            links_base: self
+                .web
+                .public_url
+                .as_ref()
+                .and_then(|_| crate::serve::links_base(&self.web).ok()),
             mail_configured: self
                 .mail
                 .url

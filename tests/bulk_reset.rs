@@ -658,3 +658,443 @@ both_backends!(a_late_rehash_changes_nothing, |t| {
     assert_eq!(shared_hash(&t, "s.user2").await, Some(second));
     assert!(t.auth("s.user2", "another shared passphrase").await.is_ok());
 });
+
+// ---------------------------------------------------------------------------
+// Bulk reset by link (issue 17): each user in scope gets their own one-time
+// link in the outbox; nobody shares a password.
+
+const BASE: &str = "https://accounts.example.org";
+
+/// The test's service with `[web] public_url` configured.
+fn by_link(t: &TestDb) -> keyward::service::Service {
+    t.service.clone().with_public_url(Some(BASE))
+}
+
+/// Logins with a reset link waiting in the outbox, sorted (one per link).
+async fn queued_logins(t: &TestDb) -> Vec<String> {
+    let mut logins: Vec<String> = t
+        .service
+        .store()
+        .pending_links(None, t.clock.now(), 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.login)
+        .collect();
+    logins.sort();
+    logins
+}
+
+fn sorted(logins: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = logins.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+/// The token at the end of a link.
+fn token_of(link: &str) -> &str {
+    link.rsplit('/').next().unwrap()
+}
+
+both_backends!(by_link_mails_each_staff_user_their_own_link, |t| {
+    let admin = setup(&t).await;
+    let s = by_link(&t);
+    let (staff_token, _) = s.issue_reset_token(&admin, "s.user1").await.unwrap();
+    let (portal_token, _) = s.issue_reset_token(&admin, "p.one").await.unwrap();
+    let all = req(None, None, true);
+    assert_eq!(s.bulk_reset_links_count(&admin, &all).await.unwrap(), 4);
+    let seen = Mutex::new(Vec::<Progress>::new());
+    let n = s
+        .bulk_reset_links(
+            &admin,
+            &all,
+            &|p| seen.lock().unwrap().push(p),
+            &AtomicBool::new(false),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 4);
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.first(), Some(&Progress { done: 0, total: 4 }));
+    assert_eq!(seen.last(), Some(&Progress { done: 4, total: 4 }));
+
+    // Exactly one link per staff user; none to portal users or the actor.
+    assert_eq!(queued_logins(&t).await, sorted(&STAFF));
+    let links = t
+        .service
+        .store()
+        .pending_links(None, t.clock.now(), 100)
+        .await
+        .unwrap();
+    let mut tokens: Vec<&str> = links.iter().map(|l| token_of(&l.link)).collect();
+    tokens.sort();
+    tokens.dedup();
+    assert_eq!(tokens.len(), 4, "every link has its own token");
+    for l in &links {
+        assert_eq!(l.recipient, format!("{}@example.org", l.login));
+        assert!(l.link.starts_with(&format!("{BASE}/reset/")), "{}", l.login);
+        assert_eq!(token_of(&l.link).len(), 64);
+        assert_eq!(l.expires_at - l.created_at, Duration::minutes(60));
+    }
+    // Nobody was given a password: current ones still work, none shared.
+    for login in STAFF.iter().chain(PORTAL.iter()) {
+        assert_eq!(t.auth(login, OLD).await, AuthOutcome::Ok, "{login}");
+        assert!(shared_hash(&t, login).await.is_none(), "{login}");
+    }
+    // The older staff link stopped working; the portal user's did not.
+    let err = s
+        .redeem_reset_token(&staff_token, &Password::from("token chosen passphrase"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unauthenticated(_)), "{err:?}");
+    assert_eq!(
+        s.redeem_reset_token(&portal_token, &Password::from("token chosen passphrase"))
+            .await
+            .unwrap(),
+        "p.one"
+    );
+    // Each link sets its own user's password, once.
+    let mine = links.iter().find(|l| l.login == "s.mgr").unwrap();
+    assert_eq!(
+        s.redeem_reset_token(
+            token_of(&mine.link),
+            &Password::from("managers own new passphrase")
+        )
+        .await
+        .unwrap(),
+        "s.mgr"
+    );
+    assert_eq!(
+        t.auth("s.mgr", "managers own new passphrase").await,
+        AuthOutcome::Ok
+    );
+    assert!(
+        s.redeem_reset_token(
+            token_of(&mine.link),
+            &Password::from("and again a passphrase")
+        )
+        .await
+        .is_err()
+    );
+
+    // One audit entry with the real count.
+    let bulk: Vec<_> = t
+        .audit_all(&admin)
+        .await
+        .into_iter()
+        .filter(|e| e.action == "password.bulk_reset_links")
+        .collect();
+    assert_eq!(bulk.len(), 1);
+    assert_eq!(bulk[0].details["count"], 4);
+    assert_eq!(bulk[0].actor, ADMIN);
+
+    // A second run replaces the first run's links that wait.
+    let n = s
+        .bulk_reset_links(
+            &admin,
+            &req(Some(Role::User), None, true),
+            &|_| {},
+            &AtomicBool::new(false),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let mut logins = queued_logins(&t).await;
+    logins.dedup();
+    assert_eq!(logins, sorted(&["s.admin2", "s.user1", "s.user2"]));
+    assert_eq!(queued_logins(&t).await.len(), 3, "one good link each");
+});
+
+both_backends!(by_link_filters_and_policies, |t| {
+    let admin = setup(&t).await;
+    let s = by_link(&t);
+    // s.mgr follows a policy whose links live 20 minutes.
+    s.create_policy(&admin, "short-links", "default")
+        .await
+        .unwrap();
+    s.set_policy(
+        &admin,
+        "short-links",
+        &[("reset_link_ttl_minutes".into(), "20".into())],
+        None,
+    )
+    .await
+    .unwrap();
+    let edit = keyward::service::UserEdit {
+        policy: Some(Some("short-links".into())),
+        ..Default::default()
+    };
+    s.edit_user(&admin, "s.mgr", None, &edit).await.unwrap();
+    let mobile = req(None, Some("Mobile app"), true);
+    assert_eq!(s.bulk_reset_links_count(&admin, &mobile).await.unwrap(), 2);
+    let n = s
+        .bulk_reset_links(&admin, &mobile, &|_| {}, &AtomicBool::new(false))
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let links = t
+        .service
+        .store()
+        .pending_links(None, t.clock.now(), 100)
+        .await
+        .unwrap();
+    let life = |login: &str| {
+        let l = links.iter().find(|l| l.login == login).unwrap();
+        l.expires_at - l.created_at
+    };
+    assert_eq!(life("s.user1"), Duration::minutes(60));
+    assert_eq!(life("s.mgr"), Duration::minutes(20));
+    assert_eq!(queued_logins(&t).await, sorted(&["s.mgr", "s.user1"]));
+    // No one in scope: nothing written, nothing audited but the count 0.
+    let none = req(Some(Role::GlobalAdmin), None, true);
+    assert_eq!(s.bulk_reset_links_count(&admin, &none).await.unwrap(), 0);
+});
+
+both_backends!(by_link_needs_a_public_url_step_up_and_the_right, |t| {
+    let admin = setup(&t).await;
+    let all = req(None, None, true);
+    let cancel = AtomicBool::new(false);
+    // No [web] public_url: refused with what to set, nothing written.
+    for err in [
+        t.service
+            .bulk_reset_links_count(&admin, &all)
+            .await
+            .unwrap_err(),
+        t.service
+            .bulk_reset_links(&admin, &all, &|_| {}, &cancel)
+            .await
+            .unwrap_err(),
+    ] {
+        match err {
+            Error::Invalid(m) => {
+                assert!(m.contains("[web] public_url"), "{m}");
+                assert!(m.contains("[mail] url"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let err = t
+        .service
+        .clone()
+        .with_public_url(Some("accounts.example.org"))
+        .bulk_reset_links(&admin, &all, &|_| {}, &cancel)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid(m) if m.contains("https://")),
+        "{err:?}"
+    );
+    assert!(queued_logins(&t).await.is_empty());
+
+    let s = by_link(&t);
+    // Only a global administrator may.
+    let other = t.sign_in("s.admin2", OLD).await;
+    let err = s
+        .bulk_reset_links(&other, &all, &|_| {}, &cancel)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+    // A recent step-up.
+    t.clock.advance(Duration::minutes(6));
+    let err = s
+        .bulk_reset_links(&admin, &all, &|_| {}, &cancel)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::StepUpRequired(_)), "{err:?}");
+    assert!(queued_logins(&t).await.is_empty());
+    let fresh = s
+        .step_up(&admin, &Password::from(ADMIN_PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.bulk_reset_links(&fresh, &all, &|_| {}, &cancel)
+            .await
+            .unwrap(),
+        4
+    );
+});
+
+both_backends!(by_link_cancel_writes_nothing, |t| {
+    let admin = setup(&t).await;
+    let s = by_link(&t);
+    let (older, _) = s.issue_reset_token(&admin, "s.user2").await.unwrap();
+    let entries = t.audit_all(&admin).await.len();
+    let cancel = AtomicBool::new(false);
+    let late = |p: Progress| {
+        if p.total > 0 && p.done == p.total {
+            cancel.store(true, Ordering::SeqCst);
+        }
+    };
+    let err = s
+        .bulk_reset_links(&admin, &req(None, None, true), &late, &cancel)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err:?}");
+    assert_eq!(t.audit_all(&admin).await.len(), entries, "nothing audited");
+    // Only the link issued before is waiting... it was not queued for
+    // mail (issued by an administrator), so nothing is.
+    assert!(queued_logins(&t).await.is_empty());
+    // The older link was not revoked.
+    assert_eq!(
+        s.redeem_reset_token(&older, &Password::from("token chosen passphrase"))
+            .await
+            .unwrap(),
+        "s.user2"
+    );
+});
+
+/// One number from the test's database, read over a connection of its own.
+async fn number(t: &TestDb, sql: &str) -> i64 {
+    if t.backend() == "postgres" {
+        let pool = sqlx::PgPool::connect(&t.url).await.expect("connect");
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.expect(sql);
+        pool.close().await;
+        n
+    } else {
+        let pool = sqlx::SqlitePool::connect(&t.url).await.expect("open");
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.expect(sql);
+        pool.close().await;
+        n
+    }
+}
+
+/// Whether a `keyward` transaction has begun writing: on PostgreSQL a
+/// keyward backend holds a transaction id, on SQLite the write-ahead log
+/// has grown past a few pages (as in tests/cli.rs).
+async fn writing(t: &TestDb, wal_floor: u64) -> bool {
+    if t.backend() == "postgres" {
+        number(
+            t,
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = 'keyward' AND backend_xid IS NOT NULL",
+        )
+        .await
+            > 0
+    } else {
+        let wal = format!("{}-wal", t.url.trim_start_matches("sqlite://"));
+        std::fs::metadata(wal).is_ok_and(|m| m.len() > wal_floor)
+    }
+}
+
+// `keyward user reset-all --by-link` on 100,000 demo users: killed (kill -9)
+// in the middle of its transaction it leaves no token, no mail and no audit
+// entry; run to the end it queues exactly one link per staff user other
+// than the acting administrator, and none to a portal user.
+both_backends!(by_link_100k_killed_then_completed, |t| {
+    use common::cli::Cli;
+    let cli = Cli::new(&t);
+    cli.init_and_login();
+    assert!(
+        cli.ok(&["demo", "--users", "100000"], "")
+            .contains("added 100000 demo users")
+    );
+    let config = cli.data_dir.path().join("keyward.toml");
+    std::fs::write(&config, format!("[web]\npublic_url = \"{BASE}\"\n")).unwrap();
+    let config = config.to_str().unwrap().to_string();
+    let args = [
+        "--config",
+        config.as_str(),
+        "user",
+        "reset-all",
+        "--by-link",
+        "--yes",
+    ];
+    let staff = number(
+        &t,
+        "SELECT COUNT(*) FROM users WHERE kind = 'staff' AND login <> 'root1'",
+    )
+    .await;
+    assert!(staff > 10_000, "{staff}");
+    // Without a public URL: refused, with what to set.
+    let err = cli.fails(&["user", "reset-all", "--by-link", "--yes"], b"", 3);
+    assert!(err.contains("[web] public_url"), "{err}");
+    let audit_before = cli.ok(&["audit", "--json", "--limit", "1000"], "");
+    let wal_floor = if t.backend() == "sqlite" {
+        let wal = format!("{}-wal", t.url.trim_start_matches("sqlite://"));
+        std::fs::metadata(wal).map_or(0, |m| m.len())
+    } else {
+        0
+    };
+
+    let mut reset = cli.spawn(&args);
+    let waited = std::time::Instant::now();
+    while !writing(&t, wal_floor + (4 << 20)).await {
+        assert!(
+            reset.try_wait().expect("try_wait").is_none(),
+            "the reset ended before it could be interrupted"
+        );
+        assert!(waited.elapsed().as_secs() < 120, "the reset never started");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        reset.try_wait().expect("try_wait").is_none(),
+        "the reset ended before it could be interrupted"
+    );
+    reset.kill().expect("kill -9");
+    reset.wait().expect("wait");
+    assert_eq!(
+        number(&t, "SELECT COUNT(*) FROM reset_tokens").await,
+        0,
+        "no token"
+    );
+    assert_eq!(
+        number(&t, "SELECT COUNT(*) FROM outbox").await,
+        0,
+        "no mail"
+    );
+    assert_eq!(
+        cli.ok(&["audit", "--json", "--limit", "1000"], ""),
+        audit_before
+    );
+
+    // Run to the end.
+    let out = cli.ok(&args, "");
+    assert!(
+        out.contains(&format!("{staff} reset links to be mailed")),
+        "{out}"
+    );
+    assert_eq!(number(&t, "SELECT COUNT(*) FROM outbox").await, staff);
+    assert_eq!(
+        number(&t, "SELECT COUNT(DISTINCT user_id) FROM outbox").await,
+        staff,
+        "exactly one mail per user"
+    );
+    assert_eq!(
+        number(
+            &t,
+            "SELECT COUNT(*) FROM outbox o JOIN users u ON u.id = o.user_id \
+             WHERE u.kind = 'staff' AND u.login <> 'root1' AND o.kind = 'reset_link' \
+             AND o.state = 'queued' AND o.recipient = u.email \
+             AND o.link LIKE 'https://accounts.example.org/reset/%'"
+        )
+        .await,
+        staff,
+        "every staff user but the administrator, to their own address"
+    );
+    assert_eq!(
+        number(
+            &t,
+            "SELECT COUNT(*) FROM outbox o JOIN users u ON u.id = o.user_id \
+             WHERE u.kind = 'portal' OR u.login = 'root1'"
+        )
+        .await,
+        0,
+        "none to portal users or the acting administrator"
+    );
+    assert_eq!(
+        number(
+            &t,
+            "SELECT COUNT(*) FROM outbox o JOIN reset_tokens r ON r.id = o.token_id \
+             WHERE r.user_id = o.user_id AND r.used_at IS NULL AND r.revoked_at IS NULL \
+             AND r.purpose = 'reset'"
+        )
+        .await,
+        staff,
+        "each mail carries its user's live token"
+    );
+    assert_eq!(
+        number(&t, "SELECT COUNT(DISTINCT token_hash) FROM reset_tokens").await,
+        staff
+    );
+    assert!(cli.ok(&["audit", "verify"], "").contains("intact"));
+});

@@ -7,7 +7,8 @@
 //! run; KEYWARD_BENCH_ONLY=sqlite|postgres runs one backend;
 //! KEYWARD_BENCH_REUSE=1 keeps the previous run's databases (no fill
 //! figure); `cargo bench -- search signin` runs only the named groups
-//! (fill search cli scroll startup signin http mail lockouts bulk);
+//! (fill search cli scroll startup signin http mail lockouts bulk; bulk
+//! includes the bulk reset by link);
 //! KEYWARD_BENCH_TERMS sets how many search terms are typed (default 300).
 
 mod console;
@@ -145,7 +146,10 @@ async fn run() -> Result<(), String> {
         }
         // Last: it changes every staff user's password.
         if wants("bulk") {
-            figures.extend(data::bulk_reset(&service, backend, &admin).await?);
+            let shared = data::bulk_reset(&service, backend, &admin).await?;
+            let shared_s = shared.first().map_or(0.0, |f| f.value);
+            figures.extend(shared);
+            figures.extend(data::bulk_reset_links(&service, backend, &admin, shared_s).await?);
         }
         service.store().close().await;
     }

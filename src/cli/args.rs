@@ -349,13 +349,19 @@ pub enum UserCommand {
         #[command(flatten)]
         out: Output,
     },
-    /// Give every staff user one new password (never portal users; never you).
+    /// Give every staff user one new password (never portal users; never
+    /// you), or with --by-link mail each their own one-time reset link.
     ResetAll {
         /// Users must change it at next sign-in (the default).
         #[arg(long, overrides_with = "no_must_change")]
         must_change: bool,
         #[arg(long)]
         no_must_change: bool,
+        /// Nobody shares a password: each user in scope is mailed a one-time
+        /// reset link of their own (current passwords keep working until a
+        /// link is used). Needs [web] public_url and [mail] url.
+        #[arg(long, conflicts_with_all = ["no_must_change", "password_stdin"])]
+        by_link: bool,
         /// Only users with this role.
         #[arg(long)]
         role: Option<String>,

@@ -512,6 +512,7 @@ pub async fn run(
         UserCommand::ResetAll {
             must_change: _,
             no_must_change,
+            by_link,
             role,
             resource,
             yes,
@@ -523,6 +524,9 @@ pub async fn run(
                 must_change: !no_must_change,
                 confirmed_count: None,
             };
+            if by_link {
+                return reset_all_by_link(service, actor, req, yes).await;
+            }
             let affected = service.bulk_reset_count(actor, &req).await?;
             if affected == 0 {
                 say!("no staff users match; nothing to do");
@@ -577,6 +581,53 @@ pub async fn run(
     Ok(0)
 }
 
+/// `user reset-all --by-link`: a one-time link mailed to each user in scope.
+async fn reset_all_by_link(
+    service: &Service,
+    actor: &Actor,
+    req: BulkRequest,
+    yes: bool,
+) -> Result<i32> {
+    let affected = service.bulk_reset_links_count(actor, &req).await?;
+    if affected == 0 {
+        say!("no staff users match; nothing to do");
+        return Ok(0);
+    }
+    let links = count(affected, "reset link", "reset links");
+    if !yes {
+        input::confirm_typed(
+            &format!(
+                "This mails {links}, one to each staff user in scope; their current passwords \
+                 keep working until they use it."
+            ),
+            &affected.to_string(),
+        )?;
+    }
+    let bar = indicatif::ProgressBar::new(affected as u64);
+    let cancel = AtomicBool::new(false);
+    let req = BulkRequest {
+        confirmed_count: u64::try_from(affected).ok(),
+        ..req
+    };
+    let queued = service
+        .bulk_reset_links(
+            actor,
+            &req,
+            &|p| {
+                bar.set_length(p.total);
+                bar.set_position(p.done);
+            },
+            &cancel,
+        )
+        .await?;
+    bar.finish_and_clear();
+    say!(
+        "{} to be mailed; `keyward mail status` shows the delivery",
+        count(queued, "reset link", "reset links")
+    );
+    Ok(0)
+}
+
 /// `user set-password` with one's own login: the current password first
 /// (an administrator changes their own password by giving it), then the
 /// new one; with --password-stdin, one line each.
@@ -609,6 +660,11 @@ async fn send_reset(
     as_json: bool,
 ) -> Result<i32> {
     // The settings are checked here, for a clear message before anything.
+    if config.web.public_url.is_none() {
+        return Err(Error::Invalid(
+            "the links would lead nowhere: set [web] public_url to where users reach keyward serve (see config.example.toml)".into(),
+        ));
+    }
     crate::serve::links_base(&config.web)?;
     let mailing = crate::mail::MailSettings::resolve(config)?.is_some();
     let mut sent = Vec::new();

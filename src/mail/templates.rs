@@ -103,6 +103,7 @@ impl Templates {
             expires => job.expires_at.map(|e| e.format("%H:%M UTC on %-d %B %Y").to_string()),
             minutes => minutes,
             when => job.queued_at.format("%H:%M UTC on %-d %B %Y").to_string(),
+            bulk => job.bulk_reset,
         };
         let fail = |e: minijinja::Error| Error::Internal(format!("mail template {base}: {e}"));
         let text = self
@@ -172,6 +173,7 @@ mod tests {
                 expires_at: Some(at + chrono::Duration::minutes(60)),
                 queued_at: at,
                 attempts: 0,
+                bulk_reset: false,
             };
             let r = t.render(&job, "Org & Co", at).expect("render");
             assert!(!r.subject.is_empty(), "{kind}");

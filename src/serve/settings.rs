@@ -172,10 +172,9 @@ impl WebSettings {
     }
 }
 
-/// `scheme://host[:port]`, http or https, without a path.
 /// Where the pages are reached, for links made outside `keyward serve`
-/// (an administrator's "send reset link"): `[web] public_url`, or what
-/// `keyward serve` would use by default.
+/// (an administrator's "send reset link"): `[web] public_url` checked, or
+/// what `keyward serve` would use by default.
 pub fn links_base(web: &WebSection) -> Result<String> {
     WebSettings::resolve(web, None)
         .map(|s| s.public_url)
@@ -197,6 +196,7 @@ fn url_of(listen: SocketAddr, tls: bool) -> String {
     format!("{scheme}://{host}:{}", listen.port())
 }
 
+/// `scheme://host[:port]`, http or https, without a path.
 fn check_public_url(url: &str) -> Result<String> {
     let url = url.trim().trim_end_matches('/');
     let rest = url

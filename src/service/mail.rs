@@ -79,6 +79,9 @@ pub struct MailJob {
     pub queued_at: DateTime<Utc>,
     /// Attempts before this one.
     pub attempts: i64,
+    /// One of the links of an administrator's bulk reset by link (the mail
+    /// says an administrator asked), not one the user asked for.
+    pub bulk_reset: bool,
 }
 
 /// The outbox at a glance (`keyward mail status`, the console's Mail view).
@@ -180,6 +183,7 @@ impl Service {
             expires_at: row.token_expires_at,
             queued_at: row.created_at,
             attempts: row.attempts,
+            bulk_reset: row.origin.as_deref() == Some(crate::store::BULK_RESET_ORIGIN),
         };
         let Some(token_id) = row.token_id else {
             return Ok(Claimed::Send(job));

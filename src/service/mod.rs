@@ -9,6 +9,7 @@ mod auth;
 mod background;
 mod batch;
 mod blocklist;
+mod bulk_links;
 mod calibration;
 mod clock;
 mod console;
@@ -33,6 +34,7 @@ pub use apps::{AppSignIn, Application, IssuedKey, KeyView, SignedInUser};
 pub use audit::AuditFile;
 pub use auth::{Actor, Authenticated, LoginResult, SignInSource};
 pub use batch::Batch;
+pub use bulk_links::NEEDS_PUBLIC_URL;
 pub use clock::Clock;
 pub use console::{FormChoices, PasswordTarget, Session, SignInReply};
 pub use demo::DemoReport;
@@ -125,6 +127,10 @@ pub struct Service {
     in_flight: Arc<background::InFlight>,
     /// The padding floor as kept in the database (service/calibration.rs).
     floor_kept: Arc<calibration::FloorKept>,
+    /// `[web] public_url` as configured (no default from the listen
+    /// address): the base of links made outside `keyward serve`, for a
+    /// bulk reset by link (service/bulk_links.rs).
+    public_url: Option<Arc<str>>,
 }
 
 /// Prunes old sign-in attempts now and then until dropped
@@ -241,6 +247,7 @@ impl Service {
             blocklist,
             in_flight: Arc::default(),
             floor_kept: Arc::default(),
+            public_url: None,
         };
         // The dummy hash and the padding floor, as every process reads them.
         service.calibrate().await?;

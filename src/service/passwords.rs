@@ -646,7 +646,7 @@ impl Service {
         self.store.count_bulk_scope(&scope).await
     }
 
-    async fn bulk_scope(&self, me: i64, req: &BulkRequest) -> Result<BulkScope> {
+    pub(super) async fn bulk_scope(&self, me: i64, req: &BulkRequest) -> Result<BulkScope> {
         let resource_id = match &req.resource {
             Some(name) => Some(
                 self.store

@@ -55,11 +55,7 @@ impl Service {
                 u.login, u.login
             )));
         }
-        let Some(links_base) = self.config.links_base.as_deref() else {
-            return Err(Error::Invalid(
-                "the links would lead nowhere: set [web] public_url to where users reach keyward serve".into(),
-            ));
-        };
+        let links_base = self.links_base()?;
         let policy = self.effective_policy(&u).await?.policy;
         let now = self.now();
         let expires = now + Duration::minutes(i64::from(policy.reset_link_ttl_minutes));

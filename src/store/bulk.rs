@@ -32,7 +32,7 @@ pub struct Progress {
 /// cancellation, large enough that statement overhead stays negligible.
 const CHUNK_IDS: i64 = 50_000;
 
-const SCOPE: &str = "users.kind = 'staff' AND users.id <> $1 AND ($2 IS NULL OR users.role = $2) \
+pub(super) const SCOPE: &str = "users.kind = 'staff' AND users.id <> $1 AND ($2 IS NULL OR users.role = $2) \
     AND ($3 IS NULL OR EXISTS (SELECT 1 FROM grants g WHERE g.user_id = users.id AND g.resource_id = $3))";
 
 impl Store {

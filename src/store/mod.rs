@@ -16,6 +16,7 @@
 mod api_keys;
 pub(crate) mod audit;
 mod bulk;
+mod bulk_links;
 mod calibration;
 mod demo;
 mod export;
@@ -44,6 +45,7 @@ pub use purge::{CandidateRow, PurgeScope};
 pub use api_keys::NewApiKey;
 pub use audit::AuditEvent;
 pub use bulk::{BulkScope, Progress};
+pub use bulk_links::{BULK_RESET_ORIGIN, LinkRow, MakeLinksFn, ScopeUser};
 pub use calibration::Calibration;
 pub use demo::{DemoGrant, DemoResource, DemoUser};
 pub use export::{GrantCell, HolderCell};

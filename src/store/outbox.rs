@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 
 const OUTBOX_COLUMNS: &str = "o.id, o.kind, o.user_id, u.login, u.name, o.recipient, o.link, \
      o.created_at, o.attempts, o.token_id, t.created_at AS token_created_at, \
-     t.expires_at AS token_expires_at, t.used_at AS token_used_at, t.revoked_at AS token_revoked_at";
+     t.expires_at AS token_expires_at, t.used_at AS token_used_at, t.revoked_at AS token_revoked_at, \
+     o.origin";
 
 /// A notice to mail to an account's owner, written in the same
 /// transaction as the change it reports.

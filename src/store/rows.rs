@@ -278,6 +278,9 @@ pub struct OutboxRow {
     pub token_expires_at: Option<DateTime<Utc>>,
     pub token_used_at: Option<DateTime<Utc>>,
     pub token_revoked_at: Option<DateTime<Utc>>,
+    /// Why it was queued: `None` for a link the user asked for,
+    /// `bulk_reset` for an administrator's bulk reset by link.
+    pub origin: Option<String>,
 }
 
 /// How many outbox rows are in one state, and the oldest one's time.

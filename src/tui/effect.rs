@@ -225,6 +225,18 @@ pub enum Call {
         admin_password: Password,
         cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
     },
+    /// How many links a bulk reset by link would mail (refused without
+    /// `[web] public_url`).
+    BulkLinksCount {
+        request: BulkRequest,
+    },
+    /// Confirms the acting administrator's password, then queues a reset
+    /// link for every account in scope; `cancel` stops it before the commit.
+    BulkResetLinks {
+        request: BulkRequest,
+        admin_password: Password,
+        cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    },
     /// A page of locked and nearly locked accounts, their counts, and
     /// recent failed sign-ins.
     Lockouts {

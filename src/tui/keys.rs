@@ -476,7 +476,7 @@ pub const USERS: &[Binding] = &[
     r(
         &[k('B')],
         "reset all",
-        "give every staff user one new password (Reset Passwords)",
+        "one password for all staff or a link each (Reset Passwords)",
         Cmd::BulkReset,
         Action::BulkReset,
     ),

@@ -224,6 +224,36 @@ pub async fn perform_with(
             }
             .await,
         ),
+        Call::BulkLinksCount { request } => Reply::Count(
+            async { service.bulk_reset_links_count(need(actor)?, &request).await }.await,
+        ),
+        Call::BulkResetLinks {
+            request,
+            admin_password,
+            cancel,
+        } => Reply::Done(
+            async {
+                let fresh = step_up(service, actor, &admin_password).await?;
+                let report = |p: crate::store::Progress| {
+                    if let Some((id, tx)) = events {
+                        let _ = tx.send(Event::Progress {
+                            id,
+                            done: p.done,
+                            total: p.total,
+                        });
+                    }
+                };
+                let n = service
+                    .bulk_reset_links(&fresh, &request, &report, &cancel)
+                    .await?;
+                Ok(format!(
+                    "{n} reset link{} queued, one per user; the mail sender delivers them at the \
+                     mail server's pace (keyward mail status)",
+                    if n == 1 { "" } else { "s" }
+                ))
+            }
+            .await,
+        ),
         Call::NeedsSetup => Reply::NeedsSetup(service.first_run_policy().await),
         Call::Setup {
             login,

@@ -250,3 +250,87 @@ both_backends!(two_senders_send_each_mail_once, |t| {
     let to: HashSet<&str> = mails.iter().map(|m| m.rcpt.as_str()).collect();
     assert_eq!(to.len(), n as usize);
 });
+
+// A bulk reset by link (issue 17): the sender delivers one mail per staff
+// user in scope, none to portal users or the administrator, each saying an
+// administrator asked (not "someone, probably you") and carrying a link
+// that works for that user only.
+both_backends!(a_bulk_reset_by_link_mails_each_staff_user_once, |t| {
+    if !sink::available() {
+        return;
+    }
+    let sink = Sink::start();
+    let admin = t.admin().await;
+    for (login, kind) in [
+        ("ed.one", Kind::Staff),
+        ("fa.two", Kind::Staff),
+        ("gu.portal", Kind::Portal),
+    ] {
+        t.add_user(&admin, login, kind, Role::User, harness::PW)
+            .await;
+    }
+    let s = t
+        .service
+        .clone()
+        .with_public_url(Some("https://accounts.example.org/"));
+    let req = keyward::service::BulkRequest {
+        role: None,
+        resource: None,
+        must_change: true,
+        confirmed_count: None,
+    };
+    let queued = s
+        .bulk_reset_links(
+            &admin,
+            &req,
+            &|_| {},
+            &std::sync::atomic::AtomicBool::new(false),
+        )
+        .await
+        .expect("bulk reset by link");
+    assert_eq!(queued, 2);
+    let round = sender(&t, &sink.url(), 60).send_due().await.expect("round");
+    assert_eq!((round.sent, round.retrying, round.failed), (2, 0, 0));
+    let mails = sink.wait_for(2);
+    assert_eq!(mails.len(), 2);
+    let rcpts: HashSet<&str> = mails.iter().map(|m| m.rcpt.as_str()).collect();
+    assert_eq!(
+        rcpts,
+        HashSet::from(["ed.one@example.org", "fa.two@example.org"])
+    );
+    let mut links = HashSet::new();
+    for m in &mails {
+        assert_eq!(
+            m.header("Subject").as_deref(),
+            Some("Choose a new Example Org password")
+        );
+        let text = m.decoded();
+        assert!(text.contains("An administrator of Example Org"), "{text}");
+        assert!(!text.contains("probably you"), "{text}");
+        assert!(text.contains("in about 60 minutes"), "{text}");
+        let link = m.link("/reset/");
+        assert!(
+            link.starts_with("https://accounts.example.org/reset/"),
+            "{link}"
+        );
+        let login = m.rcpt.split('@').next().expect("login");
+        let token = link.rsplit('/').next().expect("token");
+        assert_eq!(
+            t.service
+                .redeem_reset_token(token, &keyward::domain::Password::from(harness::NEW_PW))
+                .await
+                .expect("the link works"),
+            login
+        );
+        links.insert(link);
+    }
+    assert_eq!(links.len(), 2, "each has their own link");
+    assert_eq!(
+        sender(&t, &sink.url(), 60)
+            .send_due()
+            .await
+            .expect("round")
+            .sent,
+        0
+    );
+});

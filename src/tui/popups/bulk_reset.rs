@@ -1,8 +1,10 @@
 //! "Reset Passwords" (bulk reset): one new password for every staff user in
-//! scope (never portal users, never the acting administrator). Edit the
-//! password, scope and must-change; confirm with the exact count shown, your
-//! own password (step-up) and the count typed; then a gauge with done/total,
-//! rate and time left, cancellable before the commit (nothing changes then).
+//! scope (never portal users, never the acting administrator), or, in the
+//! second mode, a one-time reset link mailed to each of them, so that nobody
+//! shares a password. Edit the password, scope, must-change and mode;
+//! confirm with the exact count shown, your own password (step-up) and the
+//! count typed; then a gauge with done/total, rate and time left,
+//! cancellable before the commit (nothing changes then).
 
 use crate::domain::Role;
 use crate::domain::password_rules::PasswordContext;
@@ -92,6 +94,8 @@ pub struct BulkResetDialog {
     pub resource: usize,
     pub resources: Vec<String>,
     pub must_change: bool,
+    /// The second mode: a reset link mailed to each user, no password.
+    pub by_link: bool,
     pub focus: usize,
     pub policy: Policy,
     /// How many accounts the scope covers (None while counting).
@@ -124,6 +128,7 @@ impl BulkResetDialog {
                 .chain(resources)
                 .collect(),
             must_change: true,
+            by_link: false,
             focus: 0,
             policy,
             count: None,
@@ -145,6 +150,26 @@ impl BulkResetDialog {
             .chain(data.resources.iter().cloned())
             .collect();
         self.recheck();
+    }
+
+    /// The fields: new password, repeat, role, resource, must change, mode.
+    const FIELDS: usize = 6;
+    const MODE: usize = 5;
+
+    /// Whether field `i` takes input in the current mode (a reset by link
+    /// has no password and nothing to change at sign-in).
+    fn active(&self, i: usize) -> bool {
+        !(self.by_link && matches!(i, 0 | 1 | 4))
+    }
+
+    /// The call that counts the scope in the current mode.
+    pub fn count_call(&self) -> Call {
+        let request = self.request();
+        if self.by_link {
+            Call::BulkLinksCount { request }
+        } else {
+            Call::BulkCount { request }
+        }
     }
 
     /// A password typed and not yet used.
@@ -174,12 +199,11 @@ impl BulkResetDialog {
         self.pw.recheck(&policy, &ctx);
     }
 
-    /// The scope changed: the count must be fetched again.
+    /// The scope (or the mode) changed: the count must be fetched again.
     fn scope_changed(&mut self) -> Out {
         self.count = None;
-        Out::Call(Call::BulkCount {
-            request: self.request(),
-        })
+        self.error = None;
+        Out::Call(self.count_call())
     }
 
     fn handle(&mut self, key: &KeyEvent) -> Out {
@@ -205,7 +229,10 @@ impl BulkResetDialog {
         if self.pending.is_some() {
             return Out::None;
         }
-        if keys::focus_move(cmd, &mut self.focus, 5) {
+        if keys::focus_move(cmd, &mut self.focus, Self::FIELDS) {
+            while !self.active(self.focus) {
+                keys::focus_move(cmd, &mut self.focus, Self::FIELDS);
+            }
             return Out::None;
         }
         let cycle = |i: usize, n: usize, fwd: bool| if fwd { (i + 1) % n } else { (i + n - 1) % n };
@@ -215,13 +242,23 @@ impl BulkResetDialog {
                 self.pw.toggle_reveal();
                 Out::None
             }
-            Some(Cmd::Save) if key.code == KeyCode::Enter && self.focus < 4 => {
+            Some(Cmd::Save) if key.code == KeyCode::Enter && self.focus < Self::MODE => {
                 self.focus += 1;
+                while !self.active(self.focus) {
+                    self.focus += 1;
+                }
                 Out::None
             }
             Some(Cmd::Save) => {
-                let mut problems = self.pw.problems();
+                let mut problems = if self.by_link {
+                    Vec::new()
+                } else {
+                    self.pw.problems()
+                };
                 match self.count {
+                    // The count was refused (a reset by link without a
+                    // public URL): its reason stays on screen.
+                    None if self.counting.is_none() && self.error.is_some() => return Out::None,
                     None => problems.push("the number of accounts is still being counted".into()),
                     Some(0) => problems.push("no staff account matches this scope".into()),
                     Some(_) => {}
@@ -247,13 +284,18 @@ impl BulkResetDialog {
                         self.resource = cycle(self.resource, self.resources.len().max(1), fwd);
                         self.scope_changed()
                     }
+                    Self::MODE => {
+                        self.by_link = !self.by_link;
+                        self.scope_changed()
+                    }
+                    _ if !self.active(self.focus) => Out::None,
                     _ => {
                         self.must_change = !self.must_change;
                         Out::None
                     }
                 }
             }
-            _ if self.focus < 2 => {
+            _ if self.focus < 2 && self.active(self.focus) => {
                 let changed = if self.focus == 0 {
                     self.pw.new.key(key)
                 } else {
@@ -299,11 +341,19 @@ impl BulkResetDialog {
                     return Out::None;
                 }
                 self.cancel.store(false, Ordering::Relaxed);
-                let call = Call::BulkReset {
-                    request: self.request(),
-                    password: self.pw.password(),
-                    admin_password: self.admin_password.password(),
-                    cancel: self.cancel.clone(),
+                let call = if self.by_link {
+                    Call::BulkResetLinks {
+                        request: self.request(),
+                        admin_password: self.admin_password.password(),
+                        cancel: self.cancel.clone(),
+                    }
+                } else {
+                    Call::BulkReset {
+                        request: self.request(),
+                        password: self.pw.password(),
+                        admin_password: self.admin_password.password(),
+                        cancel: self.cancel.clone(),
+                    }
                 };
                 self.admin_password.clear();
                 Out::Call(call)
@@ -321,6 +371,9 @@ impl BulkResetDialog {
     }
 
     fn paste_text(&mut self, text: &str) -> Pasted {
+        if matches!(self.stage, Stage::Edit) && !self.active(self.focus) {
+            return Ok(());
+        }
         match (&self.stage, self.focus) {
             (Stage::Edit, 0) => self.pw.new.paste(text)?,
             (Stage::Edit, 1) => self.pw.confirm.paste(text)?,
@@ -377,31 +430,43 @@ impl BulkResetDialog {
         let w = inner.width;
         let mut lines = Vec::new();
         let mut cursor = None;
+        let plural = |n: i64| if n == 1 { "" } else { "s" };
         let count_text = match self.count {
+            None if self.counting.is_none() && self.error.is_some() => "not counted".to_string(),
             None => "counting…".to_string(),
-            Some(n) => format!(
-                "{n} staff account{} will change",
-                if n == 1 { "" } else { "s" }
-            ),
+            Some(n) if self.by_link => format!("{n} reset link{} will be mailed", plural(n)),
+            Some(n) => format!("{n} staff account{} will change", plural(n)),
         };
         match &self.stage {
             Stage::Edit => {
                 lines.push(Line::from(Span::styled(
-                    "  Everyone in scope gets this password. Portal users and you are never included.",
+                    if self.by_link {
+                        "  Each in scope is mailed their own one-time reset link. Never portal users or you."
+                    } else {
+                        "  Everyone in scope gets this password. Portal users and you are never included."
+                    },
                     theme.dim(),
                 )));
                 lines.push(Line::raw(""));
-                let (l1, c1) =
-                    secret_field_line("New password", &self.pw.new, self.focus == 0, w, theme);
-                let (l2, c2) =
-                    secret_field_line("Repeat it", &self.pw.confirm, self.focus == 1, w, theme);
-                cursor = match self.focus {
-                    0 => c1.map(|c| (c, 2)),
-                    1 => c2.map(|c| (c, 3)),
-                    _ => None,
-                };
-                lines.push(l1);
-                lines.push(l2);
+                if self.by_link {
+                    lines.push(Line::from(Span::styled(
+                        "  New password      (none: each user chooses one through their link)",
+                        theme.dim(),
+                    )));
+                    lines.push(Line::raw(""));
+                } else {
+                    let (l1, c1) =
+                        secret_field_line("New password", &self.pw.new, self.focus == 0, w, theme);
+                    let (l2, c2) =
+                        secret_field_line("Repeat it", &self.pw.confirm, self.focus == 1, w, theme);
+                    cursor = match self.focus {
+                        0 => c1.map(|c| (c, 2)),
+                        1 => c2.map(|c| (c, 3)),
+                        _ => None,
+                    };
+                    lines.push(l1);
+                    lines.push(l2);
+                }
                 let role = self.role.map(|r| r.label()).unwrap_or("every role");
                 lines.push(choice_line("Role", role, self.focus == 2, theme));
                 let res = self
@@ -410,10 +475,27 @@ impl BulkResetDialog {
                     .map(String::as_str)
                     .unwrap_or("?");
                 lines.push(choice_line("Resource", res, self.focus == 3, theme));
-                lines.push(toggle_line(
-                    "Must change at next sign-in",
-                    self.must_change,
-                    self.focus == 4,
+                if self.by_link {
+                    lines.push(Line::from(Span::styled(
+                        "  Must change at next sign-in  (not with links)",
+                        theme.dim(),
+                    )));
+                } else {
+                    lines.push(toggle_line(
+                        "Must change at next sign-in",
+                        self.must_change,
+                        self.focus == 4,
+                        theme,
+                    ));
+                }
+                lines.push(choice_line(
+                    "Mode",
+                    if self.by_link {
+                        "a reset link mailed to each user"
+                    } else {
+                        "one password for everyone"
+                    },
+                    self.focus == Self::MODE,
                     theme,
                 ));
                 lines.push(Line::raw(""));
@@ -421,7 +503,9 @@ impl BulkResetDialog {
                     format!("  {count_text}"),
                     theme.warn(),
                 )));
-                lines.extend(self.pw.lines(theme));
+                if !self.by_link {
+                    lines.extend(self.pw.lines(theme));
+                }
                 lines.push(Line::raw(""));
                 if let Some(e) = &self.error {
                     lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
@@ -433,11 +517,20 @@ impl BulkResetDialog {
                     format!("  {count_text}."),
                     theme.warn(),
                 )));
-                lines.push(Line::raw(if self.must_change {
-                    "  Each must choose a new password at next sign-in."
+                if self.by_link {
+                    lines.push(Line::raw(
+                        "  Each gets their own link; nobody is given a password.",
+                    ));
+                    lines.push(Line::raw(
+                        "  Current passwords work until a link is used; the mail server paces delivery.",
+                    ));
                 } else {
-                    "  They will NOT be asked to change it."
-                }));
+                    lines.push(Line::raw(if self.must_change {
+                        "  Each must choose a new password at next sign-in."
+                    } else {
+                        "  They will NOT be asked to change it."
+                    }));
+                }
                 lines.push(Line::raw(""));
                 let (l1, c1) = secret_field_line(
                     "Your password",
@@ -453,10 +546,11 @@ impl BulkResetDialog {
                     w,
                     theme,
                 );
+                let top = if self.by_link { 4 } else { 3 };
                 cursor = if self.focus == 0 {
-                    c1.map(|c| (c, 3))
+                    c1.map(|c| (c, top))
                 } else {
-                    c2.map(|c| (c, 4))
+                    c2.map(|c| (c, top + 1))
                 };
                 lines.push(l1);
                 lines.push(l2);
@@ -480,7 +574,11 @@ impl BulkResetDialog {
                 ])
                 .areas(inner);
                 frame.render_widget(
-                    Paragraph::new(Line::raw("  Resetting in one transaction: all or nothing.")),
+                    Paragraph::new(Line::raw(if self.by_link {
+                        "  Writing the links in one transaction: all or nothing. Mail leaves after."
+                    } else {
+                        "  Resetting in one transaction: all or nothing."
+                    })),
                     text,
                 );
                 let ratio = if *total == 0 {

@@ -408,18 +408,31 @@ impl PolicyForm {
                     ));
                 }
             }
-            lines.push(Line::raw(""));
+            // The message and the keys stay at the bottom, whatever the
+            // length of the list above them.
+            let mut footer = vec![Line::raw("")];
             if let Some(e) = &self.error {
-                lines.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
+                footer.push(Line::from(Span::styled(format!("  {e}"), theme.bad())));
             }
-            lines.push(table_hints(&View::keys(self), theme));
+            footer.push(table_hints(&View::keys(self), theme));
+            let footer_height = (footer.len() as u16).min(inner.height);
+            let body = Rect {
+                height: inner.height - footer_height,
+                ..inner
+            };
+            let foot = Rect {
+                y: inner.y + body.height,
+                height: footer_height,
+                ..inner
+            };
             // Keep the focused key visible on short terminals.
-            let scroll = focus_line.saturating_sub(inner.height.saturating_sub(4));
-            frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
+            let scroll = focus_line.saturating_sub(body.height.saturating_sub(2));
+            frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
+            frame.render_widget(Paragraph::new(footer), foot);
             if let Some((x, y)) = cursor {
                 let y = y.saturating_sub(scroll);
-                if x < inner.width && y < inner.height {
-                    frame.set_cursor_position((inner.x + x, inner.y + y));
+                if x < body.width && y < body.height {
+                    frame.set_cursor_position((body.x + x, body.y + y));
                 }
             }
             return;
