@@ -30,6 +30,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A line for whoever started the server, on standard error. A server runs
+/// for weeks: if that reader has gone (a closed pipe, a terminal that went
+/// away), the line is lost, never the server (`eprintln!` would panic).
+macro_rules! tell {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// The whole application: API, pages and the layers around them.
 pub fn router(service: Service, settings: Arc<WebSettings>) -> Router {
     let state = AppState::new(service, settings.clone());
@@ -140,7 +150,7 @@ pub async fn run(config: &Config, listen: Option<&str>) -> Result<()> {
         database = %service.store().location(),
         "keyward serve listening"
     );
-    eprintln!(
+    tell!(
         "keyward serve: listening on {}://{} (pages at {}); Ctrl-C or SIGTERM stops it",
         if settings.tls.is_some() {
             "https"
@@ -153,12 +163,12 @@ pub async fn run(config: &Config, listen: Option<&str>) -> Result<()> {
     let mail = match crate::mail::MailSettings::resolve(config)? {
         Some(m) => {
             let sender = crate::mail::Sender::new(service.clone(), m)?;
-            eprintln!("keyward serve: sending mail through {}", sender.server());
+            tell!("keyward serve: sending mail through {}", sender.server());
             tracing::info!(server = %sender.server(), "mail sender started");
             Some(sender.spawn())
         }
         None => {
-            eprintln!(
+            tell!(
                 "keyward serve: no mail server configured ([mail] url): reset links wait for an administrator (keyward reset-token pending)"
             );
             None
@@ -167,7 +177,7 @@ pub async fn run(config: &Config, listen: Option<&str>) -> Result<()> {
     let result = tokio::select! {
         signal = shutdown::signal() => {
             tracing::info!(signal, "shutting down: finishing requests in flight");
-            eprintln!("keyward serve: {signal}: finishing requests in flight");
+            tell!("keyward serve: {signal}: finishing requests in flight");
             running.stop().await
         }
         ended = running.wait() => ended,

@@ -207,3 +207,42 @@ both_backends!(the_log_has_each_request_and_no_secret, |t| {
         assert!(!log.contains(secret), "the log holds a secret: {secret}");
     }
 });
+
+// A server whose starter stopped reading its standard error (a closed pipe,
+// a terminal gone) goes on serving: the lines it prints after its address
+// are lost, never the server.
+both_backends!(a_closed_standard_error_does_not_stop_the_server, |t| {
+    t.admin().await;
+    let home = tempfile::tempdir().expect("temp dir");
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, "").expect("config");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(["--database", &t.url, "serve", "--listen", "127.0.0.1:0"])
+        .env("KEYWARD_DATA_DIR", home.path())
+        .env("KEYWARD_CONFIG", &config)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start keyward serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    let base = loop {
+        let line = lines.next().expect("a line").expect("read");
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split_whitespace().next().expect("address").to_string();
+        }
+    };
+    drop(lines);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r = reqwest::get(format!("{base}/v1/health"))
+        .await
+        .expect("health");
+    assert_eq!(r.status().as_u16(), 200);
+    // SIGTERM: it says so on the closed pipe, and still ends cleanly.
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+});
