@@ -141,7 +141,8 @@ pub async fn figures(
     let started = Instant::now();
     let round = sender.send_due().await.map_err(|e| e.to_string())?;
     let elapsed = started.elapsed().as_secs_f64();
-    if round.sent as usize != logins.len() {
+    // Deletion warnings for the demo's idle users go out in the same round.
+    if (round.sent as usize) < logins.len() {
         return Err(format!(
             "sent {} of {} mails ({:?})",
             round.sent,
@@ -152,7 +153,10 @@ pub async fn figures(
     let rate = round.sent as f64 / elapsed;
     mailing.store().close().await;
     let f = Figure::new(
-        &format!("mail sender ({MAILS} reset links, 4 connections)"),
+        &format!(
+            "mail sender ({} mails: {MAILS} reset links and deletion warnings, 4 connections)",
+            round.sent
+        ),
         backend,
         rate,
         "mails/s",

@@ -42,6 +42,8 @@ pub struct Sender {
     templates: Templates,
     /// When the deletion warnings were last looked for.
     warned_at: std::sync::Mutex<Option<std::time::Instant>>,
+    /// Mails claimed at a time.
+    batch: i64,
 }
 
 /// How often a long-running sender looks for accounts to warn of deletion.
@@ -51,12 +53,21 @@ const WARN_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 const BATCH: i64 = 100;
 
 impl Sender {
+    /// Claims `n` mails at a time instead of 100 (tests).
+    pub fn with_batch(mut self, n: i64) -> Sender {
+        self.batch = n.max(1);
+        self
+    }
+}
+
+impl Sender {
     pub fn new(service: Service, settings: MailSettings) -> Result<Sender> {
         Ok(Sender {
             service,
             settings,
             templates: Templates::load()?,
             warned_at: std::sync::Mutex::new(None),
+            batch: BATCH,
         })
     }
 
@@ -80,10 +91,13 @@ impl Sender {
         }
         let mut round = Round::default();
         loop {
-            let jobs = self.service.claim_mail(BATCH, &self.settings.retry).await?;
-            if jobs.is_empty() {
+            let Some(jobs) = self
+                .service
+                .claim_mail(self.batch, &self.settings.retry)
+                .await?
+            else {
                 return Ok(round);
-            }
+            };
             let results: Vec<(Result<Delivery>, i64)> = futures::stream::iter(jobs)
                 .map(|job| async move {
                     let id = job.id;

@@ -148,9 +148,14 @@ impl Service {
     /// their life get a new token (the old one stops working). What is
     /// returned is to be sent, then reported with [`Service::mail_sent`] or
     /// [`Service::mail_not_sent`].
-    pub async fn claim_mail(&self, limit: i64, retry: &MailRetry) -> Result<Vec<MailJob>> {
+    /// `None` when nothing was due; otherwise the jobs to send, which may
+    /// be none when every claimed mail was dropped (more may be due).
+    pub async fn claim_mail(&self, limit: i64, retry: &MailRetry) -> Result<Option<Vec<MailJob>>> {
         let now = self.now();
         let rows = self.store.claim_mail(now, now + retry.lease, limit).await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
         let mut jobs = Vec::with_capacity(rows.len());
         for row in rows {
             let (id, attempts) = (row.id, row.attempts);
@@ -168,7 +173,7 @@ impl Service {
                 }
             }
         }
-        Ok(jobs)
+        Ok(Some(jobs))
     }
 
     async fn prepare(&self, row: OutboxRow, now: DateTime<Utc>) -> Result<Claimed> {

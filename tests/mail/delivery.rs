@@ -175,6 +175,42 @@ both_backends!(a_late_link_is_reissued_and_a_used_one_dropped, |t| {
     );
 });
 
+both_backends!(a_claim_of_dropped_mail_only_does_not_end_the_round, |t| {
+    if !sink::available() {
+        return;
+    }
+    let sink = Sink::start();
+    let admin = t.admin().await;
+    for login in ["fi.used", "gil.waits"] {
+        t.add_user(&admin, login, Kind::Staff, Role::User, harness::PW)
+            .await;
+        ask(&t, login).await;
+    }
+    let used = t
+        .service
+        .pending_reset_links(&admin, Some("fi.used"))
+        .await
+        .expect("pending")
+        .pop()
+        .expect("a link")
+        .link;
+    t.service
+        .redeem_reset_token(
+            used.rsplit('/').next().expect("token"),
+            &keyward::domain::Password::from(NEW_PW),
+        )
+        .await
+        .expect("redeem");
+    // One mail a claim: the first claim holds only the dropped one.
+    let round = sender(&t, &sink.url(), 60)
+        .with_batch(1)
+        .send_due()
+        .await
+        .expect("round");
+    assert_eq!(round.sent, 1, "{round:?}");
+    assert_eq!(sink.wait_for(1)[0].rcpt, "gil.waits@example.org");
+});
+
 both_backends!(a_refused_address_fails_and_retry_queues_it_again, |t| {
     if !sink::available() {
         return;
