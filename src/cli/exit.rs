@@ -35,6 +35,7 @@ pub const AUDIT_BROKEN: u8 = 15;
 /// The database's schema is behind this keyward (`keyward migrate`), or
 /// was made by a newer one.
 pub const SCHEMA: u8 = 17;
+// 18 is `keyward verify`'s "ok, but re-validate" (AuthOutcome::OkRevalidate).
 
 /// Every status and what it means, for `man keyward` (EXIT STATUS); the
 /// README's table says the same.
@@ -92,6 +93,10 @@ pub const TABLE: &[(&str, &str)] = &[
     (
         "17",
         "the database's schema is older than this keyward: keyward migrate (or it was made by a newer keyward)",
+    ),
+    (
+        "18",
+        "keyward verify: the right password, but the account must be re-validated (idle too long; its owner follows the mailed link)",
     ),
 ];
 

@@ -37,6 +37,7 @@ mod search_paths;
 mod signin;
 mod stmt;
 mod tokens;
+mod revalidation;
 mod users;
 
 pub use outbox::{Notice, Reissued};
@@ -53,6 +54,7 @@ pub use import::{ImportTx, ImportUserRow};
 pub use listing::{Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
 pub use lockouts::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
 pub use notify::LockoutListener;
+pub use revalidation::Revalidated;
 pub use signin::AttemptSource;
 pub use tokens::{NewLink, TokenPurpose};
 pub use users::{NewPassword, NewUserRow, UserFields};

@@ -16,4 +16,5 @@ mod openapi;
 mod pages;
 mod process;
 mod reset;
+mod revalidate;
 mod tls;

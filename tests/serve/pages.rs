@@ -6,17 +6,17 @@ use crate::both_backends;
 use crate::harness::{NEW_PW, PW, Served, granted_user, serve};
 
 /// The page's form token.
-fn csrf(html: &str) -> String {
+pub(crate) fn csrf(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").expect("a form token") + 19;
     html[at..at + 64].to_string()
 }
 
-async fn get(s: &Served, path: &str) -> (u16, String) {
+pub(crate) async fn get(s: &Served, path: &str) -> (u16, String) {
     let r = s.client.get(s.url(path)).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-async fn post(s: &Served, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+pub(crate) async fn post(s: &Served, path: &str, form: &[(&str, &str)]) -> (u16, String) {
     let r = s.client.post(s.url(path)).form(form).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
