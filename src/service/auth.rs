@@ -524,17 +524,16 @@ impl Service {
             role,
             authenticated_at: now,
         };
-        let token = if create_session
-            && matches!(outcome, AuthOutcome::Ok | AuthOutcome::OkRevalidate)
-        {
-            let token = random_token();
-            self.store
-                .insert_session(user.id, &token_digest(&token), now)
-                .await?;
-            Some(token)
-        } else {
-            None
-        };
+        let token =
+            if create_session && matches!(outcome, AuthOutcome::Ok | AuthOutcome::OkRevalidate) {
+                let token = random_token();
+                self.store
+                    .insert_session(user.id, &token_digest(&token), now)
+                    .await?;
+                Some(token)
+            } else {
+                None
+            };
         Ok(LoginResult {
             outcome,
             actor: Some(actor),

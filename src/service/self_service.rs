@@ -237,7 +237,8 @@ impl Service {
     /// What a reset link is, without using it up (a GET of its page: mail
     /// scanners and link previews fetch links, and must not spend them).
     pub async fn reset_link_state(&self, token: &str) -> Result<ResetLinkState> {
-        let Some((user, expires_at)) = self.usable_link_token(token, TokenPurpose::Reset).await? else {
+        let Some((user, expires_at)) = self.usable_link_token(token, TokenPurpose::Reset).await?
+        else {
             return Ok(ResetLinkState::Invalid);
         };
         let policy = self.effective_policy(&user).await?.policy;

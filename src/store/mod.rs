@@ -31,13 +31,13 @@ mod policies;
 mod purge;
 mod rate_limits;
 mod resources;
+mod revalidation;
 pub mod rows;
 mod search_order;
 mod search_paths;
 mod signin;
 mod stmt;
 mod tokens;
-mod revalidation;
 mod users;
 
 pub use outbox::{Notice, Reissued};

@@ -19,6 +19,7 @@ mod deletion;
 mod delivery;
 mod killed;
 mod notices;
+mod revalidation;
 mod sink;
 
 use keyward::config::MailSection;
