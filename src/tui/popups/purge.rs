@@ -287,6 +287,10 @@ impl View for PurgeView {
                 "  Looking for accounts idle past their policy's deletion days…",
                 theme.dim(),
             ))),
+            Some(_) if self.finished.is_some() => {
+                let done = self.finished.as_deref().unwrap_or_default();
+                lines.push(Line::from(Span::styled(format!("  {done}"), theme.good())));
+            }
             Some(p) => {
                 let more = if (p.candidates.len() as i64) < p.count {
                     format!(" (the first {} shown)", p.candidates.len())
@@ -303,9 +307,7 @@ impl View for PurgeView {
                     theme.warn(),
                 )));
                 lines.push(Line::raw(""));
-                if let Some(done) = &self.finished {
-                    lines.push(Line::from(Span::styled(format!("  {done}"), theme.good())));
-                } else if self.confirming {
+                if self.confirming {
                     lines.push(Line::raw(format!(
                         "  Delete all {} for good: their grants, holders and history go with them.",
                         p.count
