@@ -17,3 +17,4 @@ mod pages;
 mod process;
 mod reset;
 mod tls;
+mod words;
