@@ -15,7 +15,7 @@
 //! rule. A passphrase that merely holds a blocked word among words of its
 //! own ("the guest house by the sea") keeps them and passes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 use unicode_normalization::UnicodeNormalization;
 
@@ -33,6 +33,11 @@ pub const MIN_EMBEDDED: usize = 4;
 /// the rest is to guess is the strength meter's question (`min_strength`).
 pub const MIN_OWN_LETTERS: usize = 4;
 
+/// The longest password examined for words inside it: `max_length` allows
+/// no more, and the search grows with the length times the list's size.
+/// Longer ones are still compared whole.
+pub const MAX_EXAMINED: usize = 1024;
+
 /// One blocked word: as shown (lower case, NFC) and folded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Word {
@@ -45,6 +50,9 @@ struct Word {
 pub struct WordList {
     words: Vec<Word>,
     whole: HashSet<String>,
+    /// The words of [`MIN_EMBEDDED`] characters or more, by their first
+    /// folded character (positions in `words`).
+    by_first: HashMap<char, Vec<usize>>,
 }
 
 impl WordList {
@@ -59,7 +67,13 @@ impl WordList {
             }
             let shown: String = line.nfc().collect::<String>().to_lowercase();
             if list.whole.insert(shown.clone()) {
-                let folded = shown.chars().map(fold).collect();
+                let folded: Vec<char> = shown.chars().map(fold).collect();
+                if folded.len() >= MIN_EMBEDDED {
+                    list.by_first
+                        .entry(folded[0])
+                        .or_default()
+                        .push(list.words.len());
+                }
                 list.words.push(Word { shown, folded });
             }
         }
@@ -116,29 +130,33 @@ pub fn blocked_word<'a>(pw: &str, lists: &[&'a WordList]) -> Option<&'a str> {
         }
     }
     let chars: Vec<char> = pw.chars().collect();
+    if chars.len() > MAX_EXAMINED {
+        return None;
+    }
     let folded: Vec<char> = chars.iter().copied().map(fold).collect();
     let mut covered = vec![false; chars.len()];
     // The word to name: the one covering most letters, then the shortest.
     let mut named: Option<(usize, usize, &'a str)> = None;
-    for list in lists {
-        for word in &list.words {
-            let m = word.folded.len();
-            if m < MIN_EMBEDDED || m > folded.len() {
+    for start in 0..folded.len() {
+        for list in lists {
+            let Some(candidates) = list.by_first.get(&folded[start]) else {
                 continue;
-            }
-            for start in 0..=folded.len() - m {
-                if folded[start..start + m] != word.folded[..] {
+            };
+            for word in candidates.iter().filter_map(|&i| list.words.get(i)) {
+                let end = start + word.folded.len();
+                if end > folded.len() || folded[start..end] != word.folded[..] {
                     continue;
                 }
-                let letters = chars[start..start + m]
+                let letters = chars[start..end]
                     .iter()
                     .filter(|c| c.is_alphabetic())
                     .count();
                 // Mostly digits and symbols read as letters: a number, not the word.
-                if letters * 2 < m {
+                if letters * 2 < word.folded.len() {
                     continue;
                 }
-                covered[start..start + m].fill(true);
+                covered[start..end].fill(true);
+                let m = word.folded.len();
                 let better =
                     named.is_none_or(|(l, len, _)| letters > l || (letters == l && m < len));
                 if better {
@@ -228,6 +246,25 @@ mod tests {
         // "Zürich" decomposed (u + combining diaeresis) in the password.
         assert_eq!(m("Zu\u{308}rich-2025-!!!"), Some("zürich"));
         assert_eq!(m("ZÜRICH 2025 !!!!"), Some("zürich"));
+    }
+
+    #[test]
+    fn a_long_password_is_searched_up_to_the_most_max_length_allows() {
+        let padded = format!("ourpassword{}", "1".repeat(MAX_EXAMINED - 11));
+        assert_eq!(m(&padded), Some("password"));
+        assert_eq!(m(&format!("{padded}1")), None, "searched no further");
+        // Compared whole at any length.
+        assert_eq!(
+            m(&format!("password{}", "1".repeat(2000))),
+            Some("password")
+        );
+        // A large list over the longest password stays quick.
+        let words: String = (0..20_000).map(|i| format!("word{i:05}x\n")).collect();
+        let list = WordList::parse(&words);
+        let pw = "w0rd".repeat(MAX_EXAMINED / 4);
+        let started = std::time::Instant::now();
+        assert_eq!(blocked_word(&pw, &[&list]), None);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]
