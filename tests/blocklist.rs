@@ -3,8 +3,9 @@
 //! them, with the word named in the checklist; the file is read again when
 //! it changes, and its problems are said plainly. The list is the
 //! process's (as the built-in one is), so the tests of this binary take
-//! turns ([`ONE_AT_A_TIME`]). Several processes on one file: tests/serve/
-//! instances.rs.
+//! turns ([`ONE_AT_A_TIME`]). The command line follows the file too (the
+//! last test); several `keyward serve` processes on one file:
+//! tests/serve/words.rs.
 
 mod common;
 
@@ -177,4 +178,49 @@ both_backends!(a_file_that_cannot_be_read_is_named_with_what_to_do, |t| {
         Some("contains a blocked word (quillhaven)")
     );
     s.store().close().await;
+});
+
+// The command line reads the file at each command: a change needs nothing
+// more (another process than this test's, so not one at a time).
+both_backends!(the_command_line_follows_the_file, |t| {
+    let cli = common::cli::Cli::new(&t);
+    cli.init_and_login();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "blocklist_file = \"words.txt\"\n").expect("config");
+    let words = dir.path().join("words.txt");
+    std::fs::write(&words, "Acme\n").expect("words");
+    let config = config.to_str().expect("a UTF-8 path");
+    cli.ok(
+        &[
+            "--config",
+            config,
+            "user",
+            "add",
+            "anna.b",
+            "--name",
+            "Anna B",
+            "--email",
+            "anna@example.org",
+            "--password-stdin",
+        ],
+        &format!("{PW}\n"),
+    );
+    let set = [
+        "--config",
+        config,
+        "user",
+        "set-password",
+        "anna.b",
+        "--password-stdin",
+    ];
+    let said = cli.fails(&set, b"acme-acme-2025-!!!!\n", 3);
+    assert!(said.contains("contains a blocked word (acme)"), "{said}");
+    std::fs::write(&words, "zephyrcorp\n").expect("rewrite");
+    cli.ok(&set, "acme-acme-2025-!!!!\n");
+    let said = cli.fails(&set, b"zephyrcorp-2025-!!!!\n", 3);
+    assert!(
+        said.contains("contains a blocked word (zephyrcorp)"),
+        "{said}"
+    );
 });
