@@ -35,6 +35,7 @@ pub use apps::{AppSignIn, Application, IssuedKey, KeyView, SignedInUser};
 pub use audit::AuditFile;
 pub use auth::{Actor, Authenticated, LoginResult, SignInSource};
 pub use batch::Batch;
+pub use blocklist::check_blocklist_file;
 pub use bulk_links::NEEDS_PUBLIC_URL;
 pub use clock::Clock;
 pub use console::{FormChoices, PasswordTarget, Session, SignInReply};
@@ -343,6 +344,15 @@ impl Service {
         if let Some(b) = &self.blocklist {
             b.refresh();
         }
+    }
+
+    /// What is wrong with `blocklist_file` now, if anything (it vanished or
+    /// cannot be read since it was last read; that list is still in use).
+    pub fn blocklist_problem(&self) -> Option<String> {
+        self.blocklist.as_ref().and_then(|b| {
+            b.refresh();
+            b.problem()
+        })
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -215,6 +215,7 @@ impl Service {
         email: String,
         password: &Password,
     ) -> Result<PublicCheck> {
+        self.refresh_blocklist();
         let password = password.clone();
         let permit = self
             .public_checks

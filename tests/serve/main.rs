@@ -18,3 +18,4 @@ mod process;
 mod reset;
 mod revalidate;
 mod tls;
+mod words;

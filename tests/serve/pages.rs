@@ -73,6 +73,23 @@ both_backends!(a_link_survives_gets_and_heads_and_works_once, |t| {
     assert_eq!(status, 422);
     assert!(page.contains("needs at least 15 characters"), "{page}");
     assert!(page.contains("is a commonly used password"));
+    // A blocked word with digits added: the page names the word.
+    let (status, page) = post(
+        &s,
+        &path,
+        &[
+            ("csrf", &form),
+            ("new", "password123456789"),
+            ("repeat", "password123456789"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("contains a blocked word (password)"),
+        "{page}"
+    );
+    assert!(!page.contains("password123456789"), "never echoed");
     // A foreign form token: refused.
     let (status, page) = post(
         &s,
