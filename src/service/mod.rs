@@ -130,10 +130,6 @@ pub struct Service {
     in_flight: Arc<background::InFlight>,
     /// The padding floor as kept in the database (service/calibration.rs).
     floor_kept: Arc<calibration::FloorKept>,
-    /// `[web] public_url` as configured (no default from the listen
-    /// address): the base of links made outside `keyward serve`, for a
-    /// bulk reset by link (service/bulk_links.rs).
-    public_url: Option<Arc<str>>,
 }
 
 /// Prunes old sign-in attempts now and then until dropped
@@ -250,7 +246,6 @@ impl Service {
             blocklist,
             in_flight: Arc::default(),
             floor_kept: Arc::default(),
-            public_url: None,
         };
         // The dummy hash and the padding floor, as every process reads them.
         service.calibrate().await?;
