@@ -273,6 +273,16 @@ on_both_backends!(reset_by_link_from_the_console, 120, 34, |h| {
         "{}",
         h.screen()
     );
+    // The dialog then watches the outbox drain (no mail server here: all
+    // three wait).
+    h.wait_ms(100).await;
+    assert!(
+        h.screen()
+            .contains("Mail outbox: 3 queued, 0 sent, 0 failed"),
+        "{}",
+        h.screen()
+    );
+    assert!(h.screen().contains("Delivery goes on if you close this"));
     let mut logins: Vec<String> = h
         .service
         .store()

@@ -106,7 +106,17 @@ pub struct BulkResetDialog {
     pub cancel: Arc<AtomicBool>,
     pub error: Option<String>,
     pub pending: Option<u64>,
+    /// After a bulk reset by link: the outbox as last read, to watch the
+    /// mail leave at the mail server's pace.
+    pub delivery: Option<crate::service::MailStatus>,
+    /// Why the outbox could not be read, if it could not.
+    pub delivery_error: Option<String>,
+    delivery_asked: Option<DateTime<Utc>>,
+    delivery_pending: Option<u64>,
 }
+
+/// How often a finished bulk reset by link reads the outbox again.
+const DELIVERY_REFRESH_SECONDS: i64 = 3;
 
 const ROLES: [Option<Role>; 6] = [
     None,
@@ -138,6 +148,10 @@ impl BulkResetDialog {
             cancel: Arc::new(AtomicBool::new(false)),
             error: None,
             pending: None,
+            delivery: None,
+            delivery_error: None,
+            delivery_asked: None,
+            delivery_pending: None,
         };
         d.recheck();
         d
@@ -412,6 +426,35 @@ impl BulkResetDialog {
         self.stage = Stage::Finished(summary);
     }
 
+    /// The outbox after a bulk reset by link, read every few seconds.
+    fn delivery_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+        if let Some(e) = &self.delivery_error {
+            return vec![Line::from(Span::styled(
+                format!("  The outbox could not be read: {e}"),
+                theme.bad(),
+            ))];
+        }
+        let Some(d) = &self.delivery else {
+            return vec![Line::from(Span::styled(
+                "  Reading the outbox…",
+                theme.dim(),
+            ))];
+        };
+        let mut lines = vec![Line::raw(format!(
+            "  Mail outbox: {} queued, {} sent, {} failed (every mail, read every {DELIVERY_REFRESH_SECONDS} s).",
+            d.queued, d.sent, d.failed
+        ))];
+        lines.push(Line::from(Span::styled(
+            if d.queued == 0 {
+                "  Every link has left (or failed: m in the Audit pane lists why)."
+            } else {
+                "  Delivery goes on if you close this; m in the Audit pane shows the outbox."
+            },
+            theme.dim(),
+        )));
+        lines
+    }
+
     /// Failed or cancelled: back to editing, with what was typed kept.
     fn failed_here(&mut self, why: String) {
         self.pending = None;
@@ -614,6 +657,10 @@ impl BulkResetDialog {
                     theme.good(),
                 )));
                 lines.push(Line::raw(""));
+                if self.by_link {
+                    lines.extend(self.delivery_lines(theme));
+                    lines.push(Line::raw(""));
+                }
                 lines.push(table_hints(&View::keys(self), theme));
             }
         }
@@ -662,11 +709,15 @@ impl View for BulkResetDialog {
     }
 
     fn waits_for(&self, id: u64) -> bool {
-        self.pending == Some(id) || self.counting == Some(id)
+        self.pending == Some(id) || self.counting == Some(id) || self.delivery_pending == Some(id)
     }
 
     fn sent(&mut self, id: u64, now: DateTime<Utc>) {
-        if matches!(self.stage, Stage::Confirm) {
+        if matches!(self.stage, Stage::Finished(_)) {
+            // Reading the outbox after a bulk reset by link.
+            self.delivery_pending = Some(id);
+            self.delivery_asked = Some(now);
+        } else if matches!(self.stage, Stage::Confirm) {
             self.pending = Some(id);
             self.started(now);
         } else {
@@ -675,8 +726,33 @@ impl View for BulkResetDialog {
         }
     }
 
+    fn refresh(&mut self, now: DateTime<Utc>) -> Option<Call> {
+        let due = self
+            .delivery_asked
+            .is_none_or(|t| now - t >= chrono::Duration::seconds(DELIVERY_REFRESH_SECONDS));
+        (self.by_link
+            && matches!(self.stage, Stage::Finished(_))
+            && self.delivery_pending.is_none()
+            && due)
+            .then_some(Call::MailStatus)
+    }
+
     fn reply(&mut self, id: u64, reply: Reply) -> Out {
         match reply {
+            Reply::MailStatus(r) if self.delivery_pending == Some(id) => {
+                self.delivery_pending = None;
+                match r {
+                    Ok(status) => {
+                        self.delivery = Some(status);
+                        self.delivery_error = None;
+                    }
+                    // Shown in place of the counts; the database banner,
+                    // if it is gone, comes from the app.
+                    Err(e) if e.is_unavailable() => return error_reply(self, e),
+                    Err(e) => self.delivery_error = Some(e.to_string()),
+                }
+                Out::None
+            }
             Reply::Count(r) if self.counting == Some(id) => {
                 self.counting = None;
                 match r {
@@ -706,6 +782,7 @@ impl View for BulkResetDialog {
     fn stop_waiting(&mut self) {
         self.pending = None;
         self.counting = None;
+        self.delivery_pending = None;
     }
 
     fn edited(&self) -> bool {
