@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let _log = keyward::logging::init(&config.log_dir, &config.log_level);
+    let _log = keyward::logging::init(&config);
     for warning in keyward::files::warnings(&config) {
         tracing::warn!("{warning}");
         eprintln!("keyward: {warning}");

@@ -18,6 +18,7 @@ mod export;
 mod import;
 mod lockouts;
 mod mail;
+mod metrics;
 mod padding;
 mod passwords;
 mod policies;
@@ -45,6 +46,7 @@ pub use export::{
 pub use import::{ImportProblem, ImportRow, ImportSummary, ImportWriter, UserImport};
 pub use lockouts::{LockoutsOverview, LockoutsRequest};
 pub use mail::{MailJob, MailProblem, MailRetry, MailStatus};
+pub use metrics::{OutboxDepth, OutcomeLabel, SignInMetrics, outcome_label};
 pub use passwords::{BulkRequest, PasswordCheck, PendingLink};
 pub use purge::{Candidate, PurgePreview};
 pub use self_service::{ChangeProof, PublicCheck, ResetLinkState};
@@ -131,6 +133,8 @@ pub struct Service {
     /// address): the base of links made outside `keyward serve`, for a
     /// bulk reset by link (service/bulk_links.rs).
     public_url: Option<Arc<str>>,
+    /// This process's sign-in counters, for `/metrics` (service/metrics.rs).
+    metrics: SignInMetrics,
 }
 
 /// Prunes old sign-in attempts now and then until dropped
@@ -248,6 +252,7 @@ impl Service {
             in_flight: Arc::default(),
             floor_kept: Arc::default(),
             public_url: None,
+            metrics: SignInMetrics::default(),
         };
         // The dummy hash and the padding floor, as every process reads them.
         service.calibrate().await?;
