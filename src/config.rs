@@ -388,10 +388,16 @@ fn read_file(path: &Path) -> Result<FileConfig> {
             path.display()
         ))
     })?;
-    parse(&text).map_err(|e| {
+    toml::from_str(&text).map_err(|e: toml::de::Error| {
+        let line = e
+            .span()
+            .and_then(|s| text.get(..s.start))
+            .map(|before| before.matches('\n').count() + 1);
+        let at = line.map_or_else(String::new, |n| format!(", line {n}"));
         Error::Invalid(format!(
-            "the config file {} is not valid: {e}",
-            path.display()
+            "the config file {}{at} is not valid: {}",
+            path.display(),
+            e.message()
         ))
     })
 }

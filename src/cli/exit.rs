@@ -35,6 +35,9 @@ pub const AUDIT_BROKEN: u8 = 15;
 /// The database's schema is behind this keyward (`keyward migrate`), or
 /// was made by a newer one.
 pub const SCHEMA: u8 = 17;
+/// `keyward doctor` found something to fix (each problem is printed with
+/// its fix).
+pub const DOCTOR: u8 = 18;
 
 /// Every status and what it means, for `man keyward` (EXIT STATUS); the
 /// README's table says the same.
@@ -93,6 +96,10 @@ pub const TABLE: &[(&str, &str)] = &[
         "17",
         "the database's schema is older than this keyward: keyward migrate (or it was made by a newer keyward)",
     ),
+    (
+        "18",
+        "keyward doctor: something needs fixing (each problem is printed with how to fix it)",
+    ),
 ];
 
 /// The exit status for an error.
@@ -132,6 +139,7 @@ mod tests {
         let mut codes: Vec<u8> = errors.iter().map(code).collect();
         codes.push(USAGE);
         codes.push(AUDIT_BROKEN);
+        codes.push(DOCTOR);
         let mut unique = codes.clone();
         unique.sort_unstable();
         unique.dedup();

@@ -21,13 +21,39 @@ pub struct OutcomeLabel {
     pub outcome: &'static str,
 }
 
+/// Every outcome a sign-in counter has, so each is exported from the start
+/// (at 0) rather than appearing with its first sign-in.
+pub const OUTCOMES: [&str; 8] = [
+    "ok",
+    "must_change",
+    "bad_credentials",
+    "locked",
+    "disabled",
+    "no_access",
+    "busy",
+    "error",
+];
+
 /// The sign-in counters (cheap to clone: clones count together).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SignInMetrics {
     /// Answers of `authenticate`, by outcome.
     pub sign_ins: Family<OutcomeLabel, Counter>,
     /// Accounts locked by failed sign-ins.
     pub locks: Counter,
+}
+
+impl Default for SignInMetrics {
+    fn default() -> Self {
+        let sign_ins = Family::<OutcomeLabel, Counter>::default();
+        for outcome in OUTCOMES {
+            sign_ins.get_or_create(&OutcomeLabel { outcome });
+        }
+        SignInMetrics {
+            sign_ins,
+            locks: Counter::default(),
+        }
+    }
 }
 
 impl SignInMetrics {

@@ -151,29 +151,39 @@ impl Drop for Pruning {
 /// For [`Upkeep::Command`]: sets up an empty database, and refuses one
 /// whose schema is not this keyward's, saying what to run.
 async fn check_schema(store: &Store) -> Result<()> {
+    match store.schema_state().await? {
+        SchemaState::Empty => store.migrate().await,
+        state => match schema_problem(&state, store.location()) {
+            Some(why) => Err(Error::Schema(why)),
+            None => Ok(()),
+        },
+    }
+}
+
+/// What is wrong with a database's schema for this keyward, and what to
+/// run: `None` when it is current or empty (a command sets an empty one
+/// up). Commands refuse with it (exit 17); `keyward doctor` reports it.
+pub fn schema_problem(state: &SchemaState, location: &str) -> Option<String> {
     let list = |v: &[i64]| {
         v.iter()
             .map(|n| format!("{n:04}"))
             .collect::<Vec<_>>()
             .join(", ")
     };
-    match store.schema_state().await? {
-        SchemaState::Empty => store.migrate().await,
-        SchemaState::Current => Ok(()),
-        SchemaState::Behind { pending } => Err(Error::Schema(format!(
-            "the database ({}) is behind this keyward: migration{} {} not applied yet; \
+    match state {
+        SchemaState::Empty | SchemaState::Current => None,
+        SchemaState::Behind { pending } => Some(format!(
+            "the database ({location}) is behind this keyward: migration{} {} not applied yet; \
              run `keyward migrate` (at a quiet time on a large database: see the README, \
              Configuration), then try again",
-            store.location(),
             if pending.len() == 1 { "" } else { "s" },
-            list(&pending)
-        ))),
-        SchemaState::Ahead { unknown } => Err(Error::Schema(format!(
-            "the database ({}) was migrated by a newer keyward (migration {} is unknown to \
+            list(pending)
+        )),
+        SchemaState::Ahead { unknown } => Some(format!(
+            "the database ({location}) was migrated by a newer keyward (migration {} is unknown to \
              this one); use that keyward or a newer one",
-            store.location(),
-            list(&unknown)
-        ))),
+            list(unknown)
+        )),
     }
 }
 
