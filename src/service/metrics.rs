@@ -47,7 +47,7 @@ impl Default for SignInMetrics {
     fn default() -> Self {
         let sign_ins = Family::<OutcomeLabel, Counter>::default();
         for outcome in OUTCOMES {
-            sign_ins.get_or_create(&OutcomeLabel { outcome });
+            drop(sign_ins.get_or_create(&OutcomeLabel { outcome }));
         }
         SignInMetrics {
             sign_ins,

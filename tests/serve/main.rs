@@ -12,6 +12,8 @@ mod browser;
 mod harness;
 mod instances;
 mod keys;
+mod logs;
+mod metrics;
 mod openapi;
 mod pages;
 mod process;
