@@ -16,6 +16,7 @@ mod process;
 
 mod admin_links;
 mod deletion;
+mod doctor;
 mod delivery;
 mod killed;
 mod notices;

@@ -9,6 +9,7 @@ mod common;
 
 mod api;
 mod browser;
+mod doctor;
 mod harness;
 mod instances;
 mod keys;
