@@ -87,7 +87,11 @@ both_backends!(a_fresh_setup_is_all_well, |t| {
     // The text says the same, one line per check.
     let (code, text) = doctor(&cli, &file, false);
     assert_eq!(code, Some(0));
-    assert!(text.lines().any(|l| l.starts_with("ok") && l.contains("schema")), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("ok") && l.contains("schema")),
+        "{text}"
+    );
     assert!(text.trim_end().ends_with("all is well"), "{text}");
 });
 
@@ -107,7 +111,10 @@ both_backends!(a_world_readable_file_is_named_with_its_chmod, |t| {
     let fix = format!("fix: chmod 600 {}", exposed.display());
     assert!(text.contains(&fix), "{text}");
     assert!(
-        text.contains(&format!("{} is readable by anyone (mode 644)", exposed.display())),
+        text.contains(&format!(
+            "{} is readable by anyone (mode 644)",
+            exposed.display()
+        )),
         "{text}"
     );
     assert!(text.trim_end().ends_with("1 problem to fix"), "{text}");
@@ -163,11 +170,17 @@ both_backends!(a_schema_ahead_or_behind_is_named_with_what_to_run, |t| {
     assert_eq!(code, Some(18), "{r:#}");
     let schema = findings(&r, "schema")[0];
     assert!(
-        schema["detail"].as_str().unwrap().contains("behind this keyward"),
+        schema["detail"]
+            .as_str()
+            .unwrap()
+            .contains("behind this keyward"),
         "{schema}"
     );
     assert!(
-        schema["fix"].as_str().unwrap().starts_with("keyward migrate"),
+        schema["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("keyward migrate"),
         "{schema}"
     );
     cli.fails(&["user", "list"], b"", 17);
@@ -222,7 +235,10 @@ fn a_config_file_it_cannot_read_is_named_with_the_key_and_line() {
     let found = findings(&r, "config")[0];
     assert_eq!(found["status"], "problem");
     let detail = found["detail"].as_str().unwrap();
-    assert!(detail.contains("mouze") && detail.contains("line 3"), "{detail}");
+    assert!(
+        detail.contains("mouze") && detail.contains("line 3"),
+        "{detail}"
+    );
     for check in ["files", "database", "schema", "audit_key", "mail", "web"] {
         assert_eq!(status(&r, check), "skipped", "{check}");
     }

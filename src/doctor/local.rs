@@ -35,8 +35,7 @@ pub(super) fn config(config: &Config) -> Finding {
 /// Every file and directory of keyward's that others than its owner may
 /// use, each with its `chmod`.
 pub(super) fn files(config: &Config) -> Vec<Finding> {
-    let mut kept = crate::files::kept(config);
-    kept.extend(config.web.metrics_token_file.clone());
+    let kept = crate::files::kept(config);
     let existing = kept.iter().filter(|p| p.exists()).count();
     let exposed = crate::files::exposed(&kept);
     if exposed.is_empty() {

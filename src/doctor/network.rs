@@ -65,11 +65,7 @@ pub(super) async fn web(config: &Config) -> Finding {
     let settings = match WebSettings::resolve(&config.web, None) {
         Ok(s) => s,
         Err(e) => {
-            return Finding::problem(
-                "web",
-                e.to_string(),
-                "correct [web] in the config file",
-            );
+            return Finding::problem("web", e.to_string(), "correct [web] in the config file");
         }
     };
     let addr = settings.listen;
@@ -135,11 +131,7 @@ async fn health(addr: SocketAddr) -> Option<&'static str> {
         );
         stream.write_all(request.as_bytes()).await.ok()?;
         let mut answer = Vec::new();
-        stream
-            .take(64 * 1024)
-            .read_to_end(&mut answer)
-            .await
-            .ok()?;
+        stream.take(64 * 1024).read_to_end(&mut answer).await.ok()?;
         Some(String::from_utf8_lossy(&answer).into_owned())
     };
     let answer = tokio::time::timeout(NETWORK_WAIT, ask).await.ok()??;

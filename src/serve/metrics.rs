@@ -153,7 +153,11 @@ impl Exporter {
     }
 
     /// Whether this request may read the figures.
-    fn check(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> std::result::Result<(), ApiError> {
+    fn check(
+        &self,
+        peer: Option<SocketAddr>,
+        headers: &HeaderMap,
+    ) -> std::result::Result<(), ApiError> {
         match &self.access {
             Access::Token(token) => {
                 let sent = headers

@@ -150,8 +150,7 @@ impl Service {
     ) -> Result<Authenticated> {
         let started = std::time::Instant::now();
         let once = self.authenticate_once(login, password, source).await;
-        self.metrics
-            .count(once.as_ref().map(|(a, _)| &a.outcome));
+        self.metrics.count(once.as_ref().map(|(a, _)| &a.outcome));
         let (answer, padding) = once?;
         if answer.outcome == AuthOutcome::BadCredentials && padding == Padding::Pad {
             self.bad_credentials_floor.pad(started).await;

@@ -208,11 +208,7 @@ impl Store {
             "SELECT state, COUNT(*) FROM outbox WHERE state IN ('queued', 'failed') GROUP BY state")
             .fetch_all(p)
             .await)?;
-        let count = |state: &str| {
-            rows.iter()
-                .find(|(s, _)| s == state)
-                .map_or(0, |(_, n)| *n)
-        };
+        let count = |state: &str| rows.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
         Ok((count("queued"), count("failed")))
     }
 

@@ -58,7 +58,10 @@ both_backends!(the_mail_server_answers_or_is_named, |t| {
             .contains(&format!("127.0.0.1:{}", sink.port)),
         "{mail}"
     );
-    assert!(mail["fix"].as_str().unwrap().contains("[mail] url"), "{mail}");
+    assert!(
+        mail["fix"].as_str().unwrap().contains("[mail] url"),
+        "{mail}"
+    );
 
     // A URL that is not one is named too, without a connection.
     let (code, mail) = mail_finding(&cli, "http://mail.example.org");

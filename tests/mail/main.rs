@@ -16,8 +16,8 @@ mod process;
 
 mod admin_links;
 mod deletion;
-mod doctor;
 mod delivery;
+mod doctor;
 mod killed;
 mod notices;
 mod sink;

@@ -17,7 +17,10 @@ pub fn sample(text: &str, series: &str) -> Option<f64> {
 }
 
 fn outcome(text: &str, outcome: &str) -> Option<f64> {
-    sample(text, &format!("keyward_sign_ins_total{{outcome=\"{outcome}\"}}"))
+    sample(
+        text,
+        &format!("keyward_sign_ins_total{{outcome=\"{outcome}\"}}"),
+    )
 }
 
 async fn scrape(base: &str) -> String {

@@ -21,7 +21,11 @@ impl Process {
 
     /// With `config` as its config file's text.
     pub fn start_with(database_url: &str, config_text: &str) -> Process {
-        Process::start_in(tempfile::tempdir().expect("temp dir"), database_url, config_text)
+        Process::start_in(
+            tempfile::tempdir().expect("temp dir"),
+            database_url,
+            config_text,
+        )
     }
 
     /// In `home` as its data directory (with what the test put there).
