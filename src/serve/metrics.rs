@@ -158,39 +158,7 @@ impl Exporter {
         peer: Option<SocketAddr>,
         headers: &HeaderMap,
     ) -> std::result::Result<(), ApiError> {
-        match &self.access {
-            Access::Token(token) => {
-                let sent = headers
-                    .get(header::AUTHORIZATION)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.strip_prefix("Bearer "))
-                    .unwrap_or("");
-                if bool::from(sent.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
-                    Ok(())
-                } else {
-                    Err(ApiError::new(
-                        StatusCode::UNAUTHORIZED,
-                        ErrorCode::Unauthorized,
-                        "/metrics needs Authorization: Bearer <the token in [web] metrics_token_file>",
-                    ))
-                }
-            }
-            Access::Local => {
-                let forwarded = ["x-forwarded-for", "forwarded", "x-real-ip"]
-                    .iter()
-                    .any(|h| headers.contains_key(*h));
-                if peer.is_some_and(|p| p.ip().is_loopback()) && !forwarded {
-                    Ok(())
-                } else {
-                    Err(ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        ErrorCode::Forbidden,
-                        "/metrics answers only clients on this host (not through a proxy); \
-                         set [web] metrics_token_file to let a Prometheus elsewhere scrape it",
-                    ))
-                }
-            }
-        }
+        allowed(&self.access, peer, headers)
     }
 
     /// Reads what lives outside the counters, then writes every figure.
@@ -219,6 +187,48 @@ impl Exporter {
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
         Ok(text)
+    }
+}
+
+/// The access rule: the token when one is configured, else a loopback
+/// peer without forwarding headers.
+fn allowed(
+    access: &Access,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+) -> std::result::Result<(), ApiError> {
+    match access {
+        Access::Token(token) => {
+            let sent = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or("");
+            if bool::from(sent.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
+                Ok(())
+            } else {
+                Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    ErrorCode::Unauthorized,
+                    "/metrics needs Authorization: Bearer <the token in [web] metrics_token_file>",
+                ))
+            }
+        }
+        Access::Local => {
+            let forwarded = ["x-forwarded-for", "forwarded", "x-real-ip"]
+                .iter()
+                .any(|h| headers.contains_key(*h));
+            if peer.is_some_and(|p| p.ip().is_loopback()) && !forwarded {
+                Ok(())
+            } else {
+                Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::Forbidden,
+                    "/metrics answers only clients on this host (not through a proxy); \
+                     set [web] metrics_token_file to let a Prometheus elsewhere scrape it",
+                ))
+            }
+        }
     }
 }
 
@@ -259,5 +269,65 @@ pub async fn metrics(State(state): State<AppState>, request: Request) -> Respons
             "the metrics could not be written",
         )
         .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn peer(ip: &str) -> Option<SocketAddr> {
+        Some(SocketAddr::new(ip.parse().unwrap(), 40000))
+    }
+
+    #[test]
+    fn without_a_token_only_this_host_and_no_proxy() {
+        let none = HeaderMap::new();
+        assert!(allowed(&Access::Local, peer("127.0.0.1"), &none).is_ok());
+        assert!(allowed(&Access::Local, peer("::1"), &none).is_ok());
+        let refused = allowed(&Access::Local, peer("192.0.2.7"), &none).unwrap_err();
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(allowed(&Access::Local, None, &none).is_err());
+        for header in ["x-forwarded-for", "forwarded", "x-real-ip"] {
+            let mut proxied = HeaderMap::new();
+            proxied.insert(header, HeaderValue::from_static("203.0.113.9"));
+            assert!(
+                allowed(&Access::Local, peer("127.0.0.1"), &proxied).is_err(),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn with_a_token_from_anywhere_with_it_and_nowhere_without() {
+        let access = Access::Token(SecretString::from("0123456789abcdef".to_string()));
+        let mut with = HeaderMap::new();
+        with.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer 0123456789abcdef"),
+        );
+        assert!(allowed(&access, peer("192.0.2.7"), &with).is_ok());
+        let refused = allowed(&access, peer("127.0.0.1"), &HeaderMap::new()).unwrap_err();
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+        let mut wrong = HeaderMap::new();
+        wrong.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer 0123456789abcdeX"),
+        );
+        assert!(allowed(&access, peer("127.0.0.1"), &wrong).is_err());
+    }
+
+    #[test]
+    fn a_token_file_needs_a_long_enough_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t");
+        std::fs::write(&file, "short\n").unwrap();
+        assert!(read_token(&file).is_err());
+        std::fs::write(&file, "0123456789abcdef0123\nignored\n").unwrap();
+        assert_eq!(
+            read_token(&file).unwrap().expose_secret(),
+            "0123456789abcdef0123"
+        );
     }
 }
