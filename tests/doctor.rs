@@ -243,3 +243,33 @@ fn a_config_file_it_cannot_read_is_named_with_the_key_and_line() {
         assert_eq!(status(&r, check), "skipped", "{check}");
     }
 }
+
+#[test]
+fn files_web_names_are_read_a_short_token_or_a_missing_certificate_is_a_problem() {
+    let cli = Cli::at("sqlite:///nonexistent/keyward.db");
+    let token = cli.data_dir.path().join("metrics.token");
+    std::fs::write(&token, "short\n").unwrap();
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let cases = [
+        (
+            format!("metrics_token_file = \"{}\"", token.display()),
+            "16 characters",
+        ),
+        (
+            "tls_cert = \"/nonexistent/cert.pem\"\ntls_key = \"/nonexistent/key.pem\"".to_string(),
+            "/nonexistent/cert.pem",
+        ),
+    ];
+    for (web, expected) in cases {
+        let file = cli.data_dir.path().join("config.toml");
+        std::fs::write(&file, format!("[web]\nlisten = \"127.0.0.1:1\"\n{web}\n")).unwrap();
+        let (code, r) = report(&cli, &file);
+        assert_eq!(code, Some(18), "{r:#}");
+        let found = findings(&r, "web")[0];
+        assert_eq!(found["status"], "problem", "{found}");
+        assert!(
+            found["detail"].as_str().unwrap().contains(expected),
+            "{expected}: {found}"
+        );
+    }
+}

@@ -1,7 +1,8 @@
 //! The doctor's checks over the network: the mail server of `[mail] url`
 //! (a connection, the greeting and a NOOP, through the same transport the
 //! sender uses, so TLS and credentials are tried too) and the address of
-//! `[web] listen` (free to bind, or already answered by a keyward serve).
+//! `[web] listen` (free to bind, or already answered by a keyward serve),
+//! after the files `[web]` names (the TLS pair, the metrics token).
 
 use super::Finding;
 use crate::config::Config;
@@ -68,6 +69,25 @@ pub(super) async fn web(config: &Config) -> Finding {
             return Finding::problem("web", e.to_string(), "correct [web] in the config file");
         }
     };
+    if let Some(path) = &settings.metrics_token_file
+        && let Err(e) = crate::serve::metrics::read_token(path)
+    {
+        return Finding::problem(
+            "web",
+            e.to_string(),
+            "write a token of 16 characters or more into the file (openssl rand -hex 32), \
+             or remove [web] metrics_token_file",
+        );
+    }
+    if let Some(tls) = &settings.tls
+        && let Err(e) = tls.rustls().await
+    {
+        return Finding::problem(
+            "web",
+            e.to_string(),
+            "point [web] tls_cert and tls_key at the PEM certificate chain and its key",
+        );
+    }
     let addr = settings.listen;
     let in_use = match std::net::TcpListener::bind(addr) {
         Ok(listener) => {

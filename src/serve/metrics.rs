@@ -233,7 +233,7 @@ fn allowed(
 }
 
 /// The token: the file's first line, at least 16 characters.
-fn read_token(path: &std::path::Path) -> Result<SecretString> {
+pub(crate) fn read_token(path: &std::path::Path) -> Result<SecretString> {
     let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
         Error::Invalid(format!(
             "cannot read [web] metrics_token_file {}: {e}",
