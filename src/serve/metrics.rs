@@ -140,8 +140,14 @@ impl Exporter {
         })
     }
 
-    /// Records one answer's latency.
+    /// Records one answer's latency. Every label has few values: the
+    /// route is a template (or "(no route)"), and a method keyward does not
+    /// serve is "other", so made-up requests cannot grow the series.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+            _ => "other",
+        };
         let labels = RequestLabels {
             method: method.to_string(),
             route: route.to_string(),

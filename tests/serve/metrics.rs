@@ -260,3 +260,23 @@ async fn a_short_or_missing_token_file_stops_the_server() {
     }
     t.cleanup().await;
 }
+
+both_backends!(made_up_requests_do_not_grow_the_series, |t| {
+    let s = serve(&t).await;
+    for i in 0..5 {
+        let method = reqwest::Method::from_bytes(format!("MADEUP{i}").as_bytes()).unwrap();
+        let _ = client()
+            .request(method, s.url(&format!("/no/such/path/{i}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let text = scrape(&s.base).await;
+    assert!(
+        !text.contains("MADEUP") && !text.contains("/no/such"),
+        "{text}"
+    );
+    let other = r#"keyward_http_request_duration_seconds_count{method="other",route="(no route)",status="404"}"#;
+    assert_eq!(sample(&text, other), Some(5.0), "{text}");
+    s.stop().await;
+});
