@@ -103,7 +103,11 @@ impl Exporter {
             hash_queue.clone(),
         );
         let limit = Gauge::<i64>::default();
-        limit.set(i64::try_from(settings.hash_queue_limit).unwrap_or(i64::MAX));
+        // The service's own bound (`keyward serve` gives it the setting's).
+        let bound = service
+            .hash_queue_limit()
+            .unwrap_or(settings.hash_queue_limit);
+        limit.set(i64::try_from(bound).unwrap_or(i64::MAX));
         registry.register(
             "hash_queue_limit",
             "Password checks that may wait ([web] hash_queue_limit); more answer 503",

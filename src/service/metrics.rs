@@ -95,6 +95,12 @@ impl Service {
         &self.metrics
     }
 
+    /// How many Argon2 jobs may wait for a hashing thread (`None`: no
+    /// bound, as in the console and the command line).
+    pub fn hash_queue_limit(&self) -> Option<usize> {
+        self.config.hash_queue_limit
+    }
+
     /// How many mails are queued and failed in the outbox now. For
     /// monitoring: it needs no actor and tells only the two counts.
     pub async fn outbox_depth(&self) -> Result<OutboxDepth> {
