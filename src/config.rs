@@ -241,6 +241,15 @@ pub fn data_dir() -> Result<PathBuf> {
         .ok_or_else(|| Error::Invalid("cannot find a home directory; set KEYWARD_DATA_DIR".into()))
 }
 
+/// `path` as given when absolute; a relative one is taken from the config
+/// file's directory, so a service started from `/` finds it too.
+fn beside(path: &Path, config_file: Option<&Path>) -> PathBuf {
+    match config_file.and_then(Path::parent) {
+        Some(dir) if path.is_relative() => dir.join(path),
+        _ => path.to_path_buf(),
+    }
+}
+
 fn default_config_file() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "keyward").map(|p| p.config_dir().join("config.toml"))
 }
@@ -305,7 +314,10 @@ impl Config {
             attempts_retention_days: file.attempts_retention_days.unwrap_or(90),
             web: file.web.clone(),
             mail: file.mail.clone(),
-            blocklist_file: file.blocklist_file.clone(),
+            blocklist_file: file
+                .blocklist_file
+                .as_deref()
+                .map(|p| beside(p, config_file.as_deref())),
             config_file,
             audit_key_file,
             audit_key,
@@ -435,6 +447,16 @@ mod tests {
         );
         // The example documents it (commented out, as every optional key).
         assert!(include_str!("../config.example.toml").contains("# blocklist_file = "));
+        let etc = Path::new("/etc/keyward/config.toml");
+        assert_eq!(
+            beside(Path::new("words.txt"), Some(etc)),
+            Path::new("/etc/keyward/words.txt")
+        );
+        assert_eq!(
+            beside(Path::new("/srv/words.txt"), Some(etc)),
+            Path::new("/srv/words.txt")
+        );
+        assert_eq!(beside(Path::new("words.txt"), None), Path::new("words.txt"));
     }
 
     #[test]

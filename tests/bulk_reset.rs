@@ -667,7 +667,7 @@ const BASE: &str = "https://accounts.example.org";
 
 /// The test's service with `[web] public_url` configured.
 fn by_link(t: &TestDb) -> keyward::service::Service {
-    t.service.clone().with_public_url(Some(BASE))
+    t.service.clone().with_links_base(Some(BASE))
 }
 
 /// Logins with a reset link waiting in the outbox, sorted (one per link).
@@ -876,7 +876,7 @@ both_backends!(by_link_needs_a_public_url_step_up_and_the_right, |t| {
     let err = t
         .service
         .clone()
-        .with_public_url(Some("accounts.example.org"))
+        .with_links_base(Some("accounts.example.org"))
         .bulk_reset_links(&admin, &all, &|_| {}, &cancel)
         .await
         .unwrap_err();

@@ -698,3 +698,59 @@ both_backends!(resource_keys_and_verify_through_a_resource, |t| {
     let again = cli.run(&["resource", "key", "revoke", "Mobile app", &prefix], b"");
     assert_eq!(again.status.code(), Some(5));
 });
+
+both_backends!(
+    verify_answers_18_until_an_idle_account_is_re_validated,
+    |t| {
+        let cli = Cli::new(&t);
+        cli.init_and_login();
+        cli.ok(
+            &[
+                "user",
+                "add",
+                "anna.b",
+                "--name",
+                "Anna B",
+                "--email",
+                "anna@example.org",
+                "--password-stdin",
+            ],
+            &format!("{PW}\n"),
+        );
+        let verify = || {
+            cli.run(
+                &["verify", "anna.b", "--password-stdin"],
+                format!("{PW}\n").as_bytes(),
+            )
+        };
+        assert_eq!(verify().status.code(), Some(0));
+        // As if she had last signed in years ago.
+        t.raw_exec(
+            "UPDATE users SET last_login_at = '2020-01-01T00:00:00+00:00' WHERE login = 'anna.b'",
+        )
+        .await
+        .unwrap();
+        for _ in 0..2 {
+            let out = verify();
+            assert_eq!(out.status.code(), Some(18));
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert!(said.contains("re-validated"), "{said}");
+        }
+        let json = cli.run(
+            &["verify", "anna.b", "--password-stdin", "--json"],
+            format!("{PW}\n").as_bytes(),
+        );
+        let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_eq!(v["outcome"], "ok_revalidate");
+        // The user list shows the badge; a wrong password is still refused.
+        let shown = cli.ok(&["user", "show", "anna.b", "--json"], "");
+        let v: serde_json::Value = serde_json::from_str(&shown).unwrap();
+        assert_eq!(v["badges"]["needs_revalidation"], true, "{shown}");
+        assert_eq!(
+            cli.run(&["verify", "anna.b", "--password-stdin"], b"wrong one\n")
+                .status
+                .code(),
+            Some(11)
+        );
+    }
+);

@@ -2,7 +2,7 @@
 //! world-readable database (or config file) named with its chmod; a schema
 //! behind or ahead named with what to run; an unreachable or missing
 //! database; a config file it cannot read. Exit 0 only when all is well,
-//! 18 otherwise; `--json` says the same for programs. Mail and the web
+//! 19 otherwise; `--json` says the same for programs. Mail and the web
 //! listener are checked in tests/mail and tests/serve.
 
 mod common;
@@ -107,7 +107,7 @@ both_backends!(a_world_readable_file_is_named_with_its_chmod, |t| {
     };
     std::fs::set_permissions(&exposed, std::fs::Permissions::from_mode(0o644)).unwrap();
     let (code, text) = doctor(&cli, &file, false);
-    assert_eq!(code, Some(18), "{text}");
+    assert_eq!(code, Some(19), "{text}");
     let fix = format!("fix: chmod 600 {}", exposed.display());
     assert!(text.contains(&fix), "{text}");
     assert!(
@@ -119,7 +119,7 @@ both_backends!(a_world_readable_file_is_named_with_its_chmod, |t| {
     );
     assert!(text.trim_end().ends_with("1 problem to fix"), "{text}");
     let (code, r) = report(&cli, &file);
-    assert_eq!(code, Some(18));
+    assert_eq!(code, Some(19));
     assert_eq!(r["ok"], false);
     let files = findings(&r, "files");
     assert_eq!(files.len(), 1, "{r:#}");
@@ -147,7 +147,7 @@ both_backends!(a_schema_ahead_or_behind_is_named_with_what_to_run, |t| {
     .await
     .unwrap();
     let (code, r) = report(&cli, &file);
-    assert_eq!(code, Some(18), "{r:#}");
+    assert_eq!(code, Some(19), "{r:#}");
     let schema = findings(&r, "schema")[0];
     assert_eq!(schema["status"], "problem");
     assert!(
@@ -167,7 +167,7 @@ both_backends!(a_schema_ahead_or_behind_is_named_with_what_to_run, |t| {
     .await
     .unwrap();
     let (code, r) = report(&cli, &file);
-    assert_eq!(code, Some(18), "{r:#}");
+    assert_eq!(code, Some(19), "{r:#}");
     let schema = findings(&r, "schema")[0];
     assert!(
         schema["detail"]
@@ -195,7 +195,7 @@ fn an_unreachable_database_is_a_problem_and_the_schema_is_not_checked() {
     let cli = Cli::at("postgres://keyward@127.0.0.1:1/keyward");
     let file = config(&cli, "");
     let (code, r) = report(&cli, &file);
-    assert_eq!(code, Some(18), "{r:#}");
+    assert_eq!(code, Some(19), "{r:#}");
     let db = findings(&r, "database")[0];
     assert_eq!(db["status"], "problem");
     assert!(
@@ -213,7 +213,7 @@ fn a_missing_database_is_named_and_not_created() {
     let cli = Cli::at(&format!("sqlite://{}", db.display()));
     let file = config(&cli, "");
     let (code, r) = report(&cli, &file);
-    assert_eq!(code, Some(18), "{r:#}");
+    assert_eq!(code, Some(19), "{r:#}");
     let found = findings(&r, "database")[0];
     assert!(
         found["detail"].as_str().unwrap().contains("no database at"),
@@ -231,7 +231,7 @@ fn a_config_file_it_cannot_read_is_named_with_the_key_and_line() {
     let file = cli.data_dir.path().join("config.toml");
     std::fs::write(&file, "[ui]\nmouse = true\nmouze = true\n").unwrap();
     let (code, r) = report(&cli, &file);
-    assert_eq!(code, Some(18), "{r:#}");
+    assert_eq!(code, Some(19), "{r:#}");
     let found = findings(&r, "config")[0];
     assert_eq!(found["status"], "problem");
     let detail = found["detail"].as_str().unwrap();
@@ -264,7 +264,7 @@ fn files_web_names_are_read_a_short_token_or_a_missing_certificate_is_a_problem(
         let file = cli.data_dir.path().join("config.toml");
         std::fs::write(&file, format!("[web]\nlisten = \"127.0.0.1:1\"\n{web}\n")).unwrap();
         let (code, r) = report(&cli, &file);
-        assert_eq!(code, Some(18), "{r:#}");
+        assert_eq!(code, Some(19), "{r:#}");
         let found = findings(&r, "web")[0];
         assert_eq!(found["status"], "problem", "{found}");
         assert!(

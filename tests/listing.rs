@@ -716,7 +716,12 @@ both_backends!(last_login_order_and_inactivity, |t| {
         .filter(|u| u.badges.needs_revalidation)
         .map(|u| u.login.clone())
         .collect();
-    assert_eq!(flagged, want);
+    // al.one signed in after 91 idle days: no longer inactive, but her
+    // account must be re-validated until she follows the mailed link.
+    let mut want_flagged = want.clone();
+    want_flagged.push("al.one".to_string());
+    want_flagged.sort();
+    assert_eq!(flagged, want_flagged);
 });
 
 /// Every row of `filter` in forward pages of `limit`.

@@ -245,7 +245,7 @@ pub async fn bulk_reset_links(
 ) -> Result<Vec<Figure>, String> {
     let service = service
         .clone()
-        .with_public_url(Some("https://accounts.example.org"));
+        .with_links_base(Some("https://accounts.example.org"));
     let actor = service
         .login(&admin.login, &Password::from(ADMIN_PW), "bench", false)
         .await

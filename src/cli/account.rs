@@ -55,8 +55,14 @@ pub async fn login(config: &Config, service: &Service, login: &str, stdin: bool)
             .await?;
         result = service.login(login, &new, "cli", true).await?;
     }
+    if result.outcome == AuthOutcome::OkRevalidate {
+        eprintln!(
+            "Note: your account must be re-validated (it was not used for a long time). \
+             Ask for the link on keyward serve's /revalidate page; it is mailed to your address."
+        );
+    }
     match (&result.outcome, result.token) {
-        (AuthOutcome::Ok, Some(token)) => {
+        (AuthOutcome::Ok | AuthOutcome::OkRevalidate, Some(token)) => {
             // A new sign-in ends the session it replaces (ASVS V7.2.4),
             // rather than leaving its token valid until it idles out.
             if let Err(e) = session::logout(config, service).await {

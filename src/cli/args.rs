@@ -137,7 +137,7 @@ pub enum Command {
     /// its migrations, the audit key, the mail server and the web listener.
     ///
     /// Each check prints ok or the problem with how to fix it; nothing is
-    /// changed. Exit 0 when all is well, 18 when something needs fixing.
+    /// changed. Exit 0 when all is well, 19 when something needs fixing.
     Doctor {
         #[command(flatten)]
         out: Output,

@@ -35,9 +35,10 @@ pub const AUDIT_BROKEN: u8 = 15;
 /// The database's schema is behind this keyward (`keyward migrate`), or
 /// was made by a newer one.
 pub const SCHEMA: u8 = 17;
+// 18 is `keyward verify`'s "ok, but re-validate" (AuthOutcome::OkRevalidate).
 /// `keyward doctor` found something to fix (each problem is printed with
 /// its fix).
-pub const DOCTOR: u8 = 18;
+pub const DOCTOR: u8 = 19;
 
 /// Every status and what it means, for `man keyward` (EXIT STATUS); the
 /// README's table says the same.
@@ -98,6 +99,10 @@ pub const TABLE: &[(&str, &str)] = &[
     ),
     (
         "18",
+        "keyward verify: the right password, but the account must be re-validated (idle too long; its owner follows the mailed link)",
+    ),
+    (
+        "19",
         "keyward doctor: something needs fixing (each problem is printed with how to fix it)",
     ),
 ];

@@ -57,8 +57,7 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
         config.service_config(),
         Upkeep::Command,
     )
-    .await?
-    .with_public_url(config.web.public_url.as_deref());
+    .await?;
     let result = dispatch(command, config, &service).await;
     // A failed sign-in's stale-password check runs after its answer
     // (service/stale.rs): the process waits for it, whatever the command

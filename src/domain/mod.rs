@@ -4,6 +4,7 @@
 //! service layer feeds it the current time and the rows it read.
 
 pub mod audit;
+pub mod blocked_words;
 pub mod kinds;
 pub mod listing;
 pub mod login;

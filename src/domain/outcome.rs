@@ -12,6 +12,10 @@ pub enum AuthOutcome {
     OkMustChange {
         reason: MustChangeReason,
     },
+    /// Right password, but the account was idle past its policy's
+    /// `revalidate_after_days`: its owner must follow a re-validation link
+    /// mailed to them. Answered at every sign-in until they do.
+    OkRevalidate,
     BadCredentials,
     /// `until` is `None` when the lock lasts until an admin unlocks.
     Locked {
@@ -43,7 +47,10 @@ impl MustChangeReason {
 
 impl AuthOutcome {
     pub fn is_ok(&self) -> bool {
-        matches!(self, AuthOutcome::Ok | AuthOutcome::OkMustChange { .. })
+        matches!(
+            self,
+            AuthOutcome::Ok | AuthOutcome::OkMustChange { .. } | AuthOutcome::OkRevalidate
+        )
     }
 
     /// `keyward verify`'s exit codes.
@@ -55,6 +62,7 @@ impl AuthOutcome {
             AuthOutcome::Locked { .. } => 12,
             AuthOutcome::Disabled => 13,
             AuthOutcome::NoAccess => 16,
+            AuthOutcome::OkRevalidate => 18,
         }
     }
 
@@ -67,6 +75,11 @@ impl AuthOutcome {
                     "ok, but the password must be changed now ({})",
                     reason.describe()
                 )
+            }
+            AuthOutcome::OkRevalidate => {
+                "ok, but the account must be re-validated: it was not used for a long time; \
+                 its owner follows the re-validation link mailed to them"
+                    .into()
             }
             AuthOutcome::BadCredentials => "wrong login ID or password".into(),
             AuthOutcome::Locked { until: Some(t) } => {

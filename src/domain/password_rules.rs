@@ -5,11 +5,12 @@
 //! service refuses a password while any rule is broken. Rules that need the
 //! database (history) are added by the service.
 
+pub use super::blocked_words::WordList;
+use super::blocked_words::blocked_word;
 use super::password::Password;
 use super::policy::{Charset, Policy};
 use serde::Serialize;
-use std::collections::HashSet;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 
 /// One line of the checklist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -144,7 +145,7 @@ pub fn checklist(
             "reject_common",
             "not a commonly used password".into(),
             found.is_none(),
-            found.map_or(CommonMatch::Common, |m| m).message().into(),
+            found.unwrap_or(CommonMatch::Common).message(),
         );
     }
     if policy.reject_login_or_name {
@@ -210,52 +211,6 @@ pub fn strength(password: &Password, ctx: &PasswordContext<'_>) -> Strength {
     Strength { score, label, hint }
 }
 
-fn blocklist() -> &'static HashSet<String> {
-    static LIST: OnceLock<HashSet<String>> = OnceLock::new();
-    LIST.get_or_init(|| {
-        include_str!("../../assets/blocklist.txt")
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_lowercase)
-            .collect()
-    })
-}
-
-/// Words an organisation blocks on top of the built-in list (its name,
-/// its products, its city), one per line in `blocklist_file` (config).
-/// Compared in lower case, as the built-in list is.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct WordList {
-    words: HashSet<String>,
-}
-
-impl WordList {
-    /// One word per line; blank lines and lines starting with `#` are skipped.
-    pub fn parse(text: &str) -> WordList {
-        WordList {
-            words: text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(str::to_lowercase)
-                .collect(),
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.words.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
-    }
-
-    fn contains(&self, lower: &str) -> bool {
-        self.words.contains(lower)
-    }
-}
-
 /// The organisation's words for this process: like the built-in list,
 /// which is compiled in, they belong to the deployment, not to one caller,
 /// so every checklist (the console's as you type included) sees them.
@@ -277,29 +232,26 @@ fn organisation_words() -> Option<Arc<WordList>> {
     }
 }
 
-/// Why a password counts as common (the checklist says which). The word
-/// itself is never named: it is part of the password.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a password counts as common (the checklist says which). A word is
+/// named only when it is on a list (so public or the organisation's own);
+/// the rest of the password never is.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommonMatch {
     /// The whole password is on the built-in list or zxcvbn's.
     Common,
-    /// One of those with digits or symbols before or after it.
-    CommonPadded,
-    /// The whole password is one of the organisation's words.
-    Organisation,
-    /// One of the organisation's words with digits or symbols around it.
-    OrganisationPadded,
+    /// It amounts to a word of the built-in list or the organisation's
+    /// (domain/blocked_words.rs): the word, as listed.
+    Blocked(String),
+    /// One of zxcvbn's passwords with digits or symbols before or after it.
+    CommonPadded(String),
 }
 
 impl CommonMatch {
-    pub fn message(self) -> &'static str {
+    pub fn message(&self) -> String {
         match self {
-            CommonMatch::Common => "is a commonly used password",
-            CommonMatch::CommonPadded => "is a commonly used password with digits or symbols added",
-            CommonMatch::Organisation => "is a word on the organisation's blocklist",
-            CommonMatch::OrganisationPadded => {
-                "is a word on the organisation's blocklist with digits or symbols added"
-            }
+            CommonMatch::Common => "is a commonly used password".into(),
+            CommonMatch::Blocked(w) => format!("contains a blocked word ({w})"),
+            CommonMatch::CommonPadded(w) => format!("contains a commonly used password ({w})"),
         }
     }
 }
@@ -310,31 +262,36 @@ pub fn common_match(pw: &str) -> Option<CommonMatch> {
     common_match_with(pw, organisation_words().as_deref())
 }
 
-/// Whether `pw` is common: the whole password, or what is left of it once
-/// the digits and symbols before and after its letters are taken off
-/// ("password123456789", "!!acme2025"), is a blocked word.
+/// Whether `pw` is common: the whole password is on the built-in list or
+/// zxcvbn's; it amounts to a blocked word (built-in or `organisation`'s:
+/// the word with digits or symbols around it, look-alikes such as `@` for
+/// `a`, at most three letters of its own beside it); or, once the digits
+/// and symbols before and after its letters are taken off, it is one of
+/// zxcvbn's passwords ("dragon2025!!").
 pub fn common_match_with(pw: &str, organisation: Option<&WordList>) -> Option<CommonMatch> {
-    let lower = pw.to_lowercase();
-    if organisation.is_some_and(|o| o.contains(&lower)) {
-        return Some(CommonMatch::Organisation);
-    }
     if is_common(pw) {
         return Some(CommonMatch::Common);
     }
+    let builtin = WordList::builtin();
+    let found = match organisation {
+        Some(o) => blocked_word(pw, &[builtin, o]),
+        None => blocked_word(pw, &[builtin]),
+    };
+    if let Some(w) = found {
+        return Some(CommonMatch::Blocked(w.to_string()));
+    }
+    let lower = pw.to_lowercase();
     let core = lower.trim_matches(|c: char| !c.is_alphabetic());
     if core.is_empty() || core.len() == lower.len() {
         return None;
     }
-    if organisation.is_some_and(|o| o.contains(core)) {
-        return Some(CommonMatch::OrganisationPadded);
-    }
-    is_common(core).then_some(CommonMatch::CommonPadded)
+    is_common(core).then(|| CommonMatch::CommonPadded(core.to_string()))
 }
 
 /// Whole-password match against assets/blocklist.txt and zxcvbn's password list.
 pub fn is_common(pw: &str) -> bool {
     let lower = pw.to_lowercase();
-    if blocklist().contains(&lower) {
+    if WordList::builtin().contains(&lower) {
         return true;
     }
     if pw.is_empty() || pw.chars().count() > 64 {
@@ -470,21 +427,26 @@ mod tests {
         let org = WordList::parse("# our words\nAcme\n\n  widgetron \n");
         assert_eq!(org.len(), 2);
         let m = |pw: &str| common_match_with(pw, Some(&org));
+        let blocked = |w: &str| Some(CommonMatch::Blocked(w.into()));
         assert_eq!(m("password"), Some(CommonMatch::Common));
-        assert_eq!(m("password123456789"), Some(CommonMatch::CommonPadded));
-        assert_eq!(m("!!Password2025!!"), Some(CommonMatch::CommonPadded));
-        assert_eq!(m("ACME"), Some(CommonMatch::Organisation));
-        assert_eq!(m("acme2025!!!!!!!!"), Some(CommonMatch::OrganisationPadded));
-        assert_eq!(m("1234widgetron#"), Some(CommonMatch::OrganisationPadded));
-        // Letters inside the word, or other words, are not padding.
-        assert_eq!(m("acmexyz123456789"), None);
+        assert_eq!(m("password123456789"), blocked("password"));
+        assert_eq!(m("!!Password2025!!"), blocked("password"));
+        assert_eq!(m("ACME"), blocked("acme"));
+        assert_eq!(m("acme2025!!!!!!!!"), blocked("acme"));
+        assert_eq!(m("1234widgetron#"), blocked("widgetron"));
+        assert_eq!(
+            m("Dragon2025!!!!!!"),
+            Some(CommonMatch::CommonPadded("dragon".into()))
+        );
+        // Four letters of its own, or other words, keep it.
+        assert_eq!(m("acmexyzw123456789"), None);
         assert_eq!(m("correct horse battery staple 42"), None);
         // Without the organisation's list its words pass.
         assert_eq!(common_match_with("acme2025!!!!!!!!", None), None);
     }
 
     #[test]
-    fn the_checklist_gives_the_reason() {
+    fn the_checklist_names_the_blocked_word() {
         let checks = checklist(
             &Policy::default(),
             &Password::from("password123456789"),
@@ -495,14 +457,8 @@ mod tests {
             .find(|c| c.rule == "reject_common")
             .expect("reject_common is listed");
         assert!(!rule.met);
-        assert_eq!(
-            rule.message,
-            "is a commonly used password with digits or symbols added"
-        );
-        assert!(
-            !rule.message.contains("password1"),
-            "never names the password"
-        );
+        assert_eq!(rule.message, "contains a blocked word (password)");
+        assert!(!rule.message.contains("123"), "never names the rest");
     }
 
     #[test]

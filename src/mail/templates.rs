@@ -29,6 +29,14 @@ const FILES: &[(&str, &str)] = &[
         "reset_link.html",
         include_str!("../../assets/mail/reset_link.html"),
     ),
+    (
+        "revalidate_link.txt",
+        include_str!("../../assets/mail/revalidate_link.txt"),
+    ),
+    (
+        "revalidate_link.html",
+        include_str!("../../assets/mail/revalidate_link.html"),
+    ),
     ("layout.html", include_str!("../../assets/mail/layout.html")),
     (
         "password_set.txt",
@@ -90,7 +98,7 @@ impl Templates {
         organisation: &str,
         now: DateTime<Utc>,
     ) -> Result<Rendered> {
-        let base = template_base(job.kind)?;
+        let base = template_base(job.kind);
         let minutes = job
             .expires_at
             .map(|e| ((e - now).num_seconds() + 30).div_euclid(60).max(1))
@@ -130,18 +138,16 @@ impl Templates {
     }
 }
 
-/// The templates' name for a kind of mail, if it has templates yet.
-fn template_base(kind: MailKind) -> Result<&'static str> {
+/// The templates' name for a kind of mail.
+fn template_base(kind: MailKind) -> &'static str {
     match kind {
-        MailKind::ResetLink => Ok("reset_link"),
-        MailKind::PasswordSet => Ok("password_set"),
-        MailKind::PasswordChanged => Ok("password_changed"),
-        MailKind::AccountLocked => Ok("account_locked"),
-        MailKind::ResetRequested => Ok("reset_requested"),
-        MailKind::DeletionWarning => Ok("deletion_warning"),
-        other => Err(Error::Invalid(format!(
-            "no mail templates for {other} in this version of keyward"
-        ))),
+        MailKind::ResetLink => "reset_link",
+        MailKind::PasswordSet => "password_set",
+        MailKind::PasswordChanged => "password_changed",
+        MailKind::AccountLocked => "account_locked",
+        MailKind::ResetRequested => "reset_requested",
+        MailKind::DeletionWarning => "deletion_warning",
+        MailKind::RevalidateLink => "revalidate_link",
     }
 }
 
@@ -160,9 +166,6 @@ mod tests {
             .single()
             .expect("time");
         for kind in MailKind::ALL {
-            if *kind == MailKind::RevalidateLink {
-                continue; // not sent by this version
-            }
             let job = MailJob {
                 id: 1,
                 kind: *kind,

@@ -5,7 +5,7 @@
 use super::{Service, clip, parse_kind, parse_role};
 use crate::crypto::tokens::{random_token, token_digest};
 use crate::domain::outcome::AttemptOutcome;
-use crate::domain::user::{LockState, PasswordAge, must_change_reason};
+use crate::domain::user::{LockState, PasswordAge, inactivity, must_change_reason};
 use crate::domain::{AccessLevel, AuthOutcome, Password, Role, rights};
 use crate::error::{Error, Result};
 use crate::store::AttemptSource;
@@ -425,6 +425,14 @@ impl Service {
         effective: super::EffectivePolicy,
     ) -> Result<AuthOutcome> {
         let now = self.now();
+        // DESIGN step 7: an account idle past revalidate_after_days is
+        // marked before the success moves its last sign-in, and answers
+        // ok-revalidate until its owner follows a re-validation link.
+        let (idle, _) = inactivity(user.last_login_at, user.created_at, &effective.policy, now);
+        if idle && user.revalidation_due_at.is_none() {
+            self.store.mark_revalidation_due(user.id, now).await?;
+        }
+        let revalidate = idle || user.revalidation_due_at.is_some();
         if !self
             .store
             .record_success(user.id, &user.login, source, now)
@@ -449,8 +457,11 @@ impl Service {
             &effective.policy,
             now,
         );
+        // A forced change comes first: the ticket it answers with finishes
+        // it, and the next sign-in then asks for the re-validation.
         Ok(match reason {
             Some(reason) => AuthOutcome::OkMustChange { reason },
+            None if revalidate => AuthOutcome::OkRevalidate,
             None => AuthOutcome::Ok,
         })
     }
@@ -516,15 +527,16 @@ impl Service {
             role,
             authenticated_at: now,
         };
-        let token = if create_session && outcome == AuthOutcome::Ok {
-            let token = random_token();
-            self.store
-                .insert_session(user.id, &token_digest(&token), now)
-                .await?;
-            Some(token)
-        } else {
-            None
-        };
+        let token =
+            if create_session && matches!(outcome, AuthOutcome::Ok | AuthOutcome::OkRevalidate) {
+                let token = random_token();
+                self.store
+                    .insert_session(user.id, &token_digest(&token), now)
+                    .await?;
+                Some(token)
+            } else {
+                None
+            };
         Ok(LoginResult {
             outcome,
             actor: Some(actor),

@@ -35,22 +35,25 @@ pub const NEEDS_PUBLIC_URL: &str = "a reset by link needs the address where user
      public_url = \"https://accounts.example.org\"), and [mail] url so the links are mailed";
 
 impl Service {
-    /// The base of the links a bulk reset by link mails: `[web]
-    /// public_url` as configured (front ends that read the config pass it).
-    pub fn with_public_url(mut self, url: Option<&str>) -> Service {
-        self.public_url = url
-            .map(|u| u.trim().trim_end_matches('/'))
-            .filter(|u| !u.is_empty())
-            .map(Arc::from);
+    /// This service with another base for the links it makes outside
+    /// `keyward serve` ([`crate::service::ServiceConfig::links_base`], `[web] public_url`);
+    /// for programs and tests that build their configuration themselves.
+    pub fn with_links_base(mut self, base: Option<&str>) -> Service {
+        let mut config = (*self.config).clone();
+        config.links_base = base.map(str::to_string);
+        self.config = Arc::new(config);
         self
     }
 
     /// The configured base of links, or the refusal that says to set it.
     pub(crate) fn links_base(&self) -> Result<Arc<str>> {
-        let base = self
-            .public_url
-            .clone()
-            .or_else(|| self.config.links_base.as_deref().map(Arc::from))
+        let base: Arc<str> = self
+            .config
+            .links_base
+            .as_deref()
+            .map(|u| u.trim().trim_end_matches('/'))
+            .filter(|u| !u.is_empty())
+            .map(Arc::from)
             .ok_or_else(|| Error::Invalid(NEEDS_PUBLIC_URL.into()))?;
         if !(base.starts_with("https://") || base.starts_with("http://")) {
             return Err(Error::Invalid(format!(

@@ -74,7 +74,9 @@ impl Service {
             Err(e) => return Err(e),
         };
         match (result.outcome, result.actor) {
-            (AuthOutcome::Ok, Some(actor)) => {
+            // keyward's own console does not hold an administrator back
+            // for re-validation (applications decide for themselves).
+            (AuthOutcome::Ok | AuthOutcome::OkRevalidate, Some(actor)) => {
                 let me = self
                     .store
                     .user_by_id(actor.user_id)

@@ -15,7 +15,7 @@ use prometheus_client::metrics::family::Family;
 /// The label of a sign-in counter.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabel {
-    /// `ok`, `must_change`, `bad_credentials`, `locked`, `disabled`,
+    /// `ok`, `must_change`, `ok_revalidate`, `bad_credentials`, `locked`, `disabled`,
     /// `no_access`, `busy` (the hashing queue was full) or `error` (the
     /// database failed: the sign-in failed closed).
     pub outcome: &'static str,
@@ -23,9 +23,10 @@ pub struct OutcomeLabel {
 
 /// Every outcome a sign-in counter has, so each is exported from the start
 /// (at 0) rather than appearing with its first sign-in.
-pub const OUTCOMES: [&str; 8] = [
+pub const OUTCOMES: [&str; 9] = [
     "ok",
     "must_change",
+    "ok_revalidate",
     "bad_credentials",
     "locked",
     "disabled",
@@ -73,6 +74,7 @@ pub fn outcome_label(outcome: &AuthOutcome) -> &'static str {
     match outcome {
         AuthOutcome::Ok => "ok",
         AuthOutcome::OkMustChange { .. } => "must_change",
+        AuthOutcome::OkRevalidate => "ok_revalidate",
         AuthOutcome::BadCredentials => "bad_credentials",
         AuthOutcome::Locked { .. } => "locked",
         AuthOutcome::Disabled => "disabled",

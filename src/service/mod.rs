@@ -24,6 +24,7 @@ mod passwords;
 mod policies;
 mod purge;
 mod resources;
+mod revalidation;
 mod self_service;
 mod send_reset;
 mod shared_emails;
@@ -35,6 +36,7 @@ pub use apps::{AppSignIn, Application, IssuedKey, KeyView, SignedInUser};
 pub use audit::AuditFile;
 pub use auth::{Actor, Authenticated, LoginResult, SignInSource};
 pub use batch::Batch;
+pub use blocklist::check_blocklist_file;
 pub use bulk_links::NEEDS_PUBLIC_URL;
 pub use clock::Clock;
 pub use console::{FormChoices, PasswordTarget, Session, SignInReply};
@@ -49,6 +51,7 @@ pub use mail::{MailJob, MailProblem, MailRetry, MailStatus};
 pub use metrics::{OutboxDepth, OutcomeLabel, SignInMetrics, outcome_label};
 pub use passwords::{BulkRequest, PasswordCheck, PendingLink};
 pub use purge::{Candidate, PurgePreview};
+pub use revalidation::RevalidationLinkState;
 pub use self_service::{ChangeProof, PublicCheck, ResetLinkState};
 pub use send_reset::SentLink;
 pub use shared_emails::SharedEmail;
@@ -129,10 +132,6 @@ pub struct Service {
     in_flight: Arc<background::InFlight>,
     /// The padding floor as kept in the database (service/calibration.rs).
     floor_kept: Arc<calibration::FloorKept>,
-    /// `[web] public_url` as configured (no default from the listen
-    /// address): the base of links made outside `keyward serve`, for a
-    /// bulk reset by link (service/bulk_links.rs).
-    public_url: Option<Arc<str>>,
     /// This process's sign-in counters, for `/metrics` (service/metrics.rs).
     metrics: SignInMetrics,
 }
@@ -261,7 +260,6 @@ impl Service {
             blocklist,
             in_flight: Arc::default(),
             floor_kept: Arc::default(),
-            public_url: None,
             metrics: SignInMetrics::default(),
         };
         // The dummy hash and the padding floor, as every process reads them.
@@ -356,6 +354,15 @@ impl Service {
         if let Some(b) = &self.blocklist {
             b.refresh();
         }
+    }
+
+    /// What is wrong with `blocklist_file` now, if anything (it vanished or
+    /// cannot be read since it was last read; that list is still in use).
+    pub fn blocklist_problem(&self) -> Option<String> {
+        self.blocklist.as_ref().and_then(|b| {
+            b.refresh();
+            b.problem()
+        })
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

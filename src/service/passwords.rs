@@ -472,6 +472,7 @@ impl Service {
         );
         self.store
             .insert_reset_token(
+                crate::store::TokenPurpose::Reset,
                 u.id,
                 &token_digest(&token),
                 expires,

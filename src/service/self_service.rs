@@ -215,6 +215,7 @@ impl Service {
         email: String,
         password: &Password,
     ) -> Result<PublicCheck> {
+        self.refresh_blocklist();
         let password = password.clone();
         let permit = self
             .public_checks
@@ -237,7 +238,8 @@ impl Service {
     /// What a reset link is, without using it up (a GET of its page: mail
     /// scanners and link previews fetch links, and must not spend them).
     pub async fn reset_link_state(&self, token: &str) -> Result<ResetLinkState> {
-        let Some((user, expires_at)) = self.usable_reset_token(token).await? else {
+        let Some((user, expires_at)) = self.usable_link_token(token, TokenPurpose::Reset).await?
+        else {
             return Ok(ResetLinkState::Invalid);
         };
         let policy = self.effective_policy(&user).await?.policy;
@@ -261,7 +263,7 @@ impl Service {
         token: &str,
         password: &Password,
     ) -> Result<Option<PublicCheck>> {
-        let Some((user, _)) = self.usable_reset_token(token).await? else {
+        let Some((user, _)) = self.usable_link_token(token, TokenPurpose::Reset).await? else {
             return Ok(None);
         };
         let policy = self.effective_policy(&user).await?.policy;
@@ -273,8 +275,25 @@ impl Service {
             .map(Some)
     }
 
-    /// The account and expiry of a reset token that may still be used.
-    async fn usable_reset_token(&self, token: &str) -> Result<Option<(UserRow, DateTime<Utc>)>> {
+    /// The account, token id and expiry of a link token of `purpose` that
+    /// may still be used (by an active account).
+    pub(super) async fn usable_link_token(
+        &self,
+        token: &str,
+        purpose: TokenPurpose,
+    ) -> Result<Option<(UserRow, DateTime<Utc>)>> {
+        Ok(self
+            .usable_link_token_id(token, purpose)
+            .await?
+            .map(|(user, _, expires)| (user, expires)))
+    }
+
+    /// [`Service::usable_link_token`], with the token's id.
+    pub(super) async fn usable_link_token_id(
+        &self,
+        token: &str,
+        purpose: TokenPurpose,
+    ) -> Result<Option<(UserRow, i64, DateTime<Utc>)>> {
         let token = token.trim();
         if token.len() != 64 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
             return Ok(None);
@@ -282,7 +301,7 @@ impl Service {
         let Some(row) = self.store.reset_token_by_hash(&token_digest(token)).await? else {
             return Ok(None);
         };
-        if row.purpose != TokenPurpose::Reset.as_str()
+        if row.purpose != purpose.as_str()
             || row.used_at.is_some()
             || row.revoked_at.is_some()
             || row.expires_at <= self.now()
@@ -292,7 +311,7 @@ impl Service {
         let user = self.store.user_by_id(row.user_id).await?;
         Ok(user
             .filter(|u| u.status == "active")
-            .map(|u| (u, row.expires_at)))
+            .map(|u| (u, row.id, row.expires_at)))
     }
 
     /// Counts one hit in a rate-limit bucket shared by every instance on
@@ -358,42 +377,12 @@ impl Service {
         client: &str,
         base: &str,
     ) -> Result<()> {
-        let key = crate::domain::login::lookup_key(who);
-        let mut user = self.store.user_by_login(&key).await?;
-        if user.is_none() && who.contains('@') {
-            let mut matches = self.store.users_by_email(&key, 2).await?;
-            if matches.len() > 1 {
-                tracing::info!(
-                    via,
-                    "reset requested for an email address shared by several accounts: nothing sent"
-                );
-                // Recorded for the administrators (`user list
-                // --duplicate-emails` lists what to put right).
-                let logins: Vec<&str> = matches.iter().map(|u| u.login.as_str()).collect();
-                let event = AuditEvent::new(
-                    "(self-service)",
-                    "reset_token.request_refused",
-                    &logins.join(","),
-                    json!({
-                        "why": "the email address is shared by several accounts",
-                        "to": crate::domain::user::masked_email(who),
-                        "via": via,
-                        "client": client,
-                    }),
-                );
-                self.store.append_audit(&event, self.now()).await?;
-                return Ok(());
-            }
-            user = matches.pop();
-        }
-        let Some(user) = user else {
-            tracing::info!(via, "reset requested for no account: nothing sent");
+        let Some(user) = self
+            .requested_account(who, via, client, "reset_token.request_refused")
+            .await?
+        else {
             return Ok(());
         };
-        if user.status != "active" {
-            tracing::info!(login = %user.login, via, "reset requested for a disabled account: nothing sent");
-            return Ok(());
-        }
         let limit = self.config.reset_requests_per_account_per_hour;
         let bucket = format!("reset-account:{}", user.id);
         if self
@@ -421,6 +410,7 @@ impl Service {
         };
         self.store
             .insert_reset_token(
+                TokenPurpose::Reset,
                 user.id,
                 &token_digest(&token),
                 expires,
@@ -432,5 +422,54 @@ impl Service {
             .await?;
         tracing::info!(login = %user.login, via, "reset link issued on request");
         Ok(())
+    }
+
+    /// The active account a link request (`who`: a login ID, or an email
+    /// address that belongs to one account alone) names, if any. A shared
+    /// address is refused and recorded in the audit trail as `refusal`.
+    pub(super) async fn requested_account(
+        &self,
+        who: &str,
+        via: &str,
+        client: &str,
+        refusal: &str,
+    ) -> Result<Option<UserRow>> {
+        let key = crate::domain::login::lookup_key(who);
+        let mut user = self.store.user_by_login(&key).await?;
+        if user.is_none() && who.contains('@') {
+            let mut matches = self.store.users_by_email(&key, 2).await?;
+            if matches.len() > 1 {
+                tracing::info!(
+                    via,
+                    "link requested for an email address shared by several accounts: nothing sent"
+                );
+                // Recorded for the administrators (`user list
+                // --duplicate-emails` lists what to put right).
+                let logins: Vec<&str> = matches.iter().map(|u| u.login.as_str()).collect();
+                let event = AuditEvent::new(
+                    "(self-service)",
+                    refusal,
+                    &logins.join(","),
+                    json!({
+                        "why": "the email address is shared by several accounts",
+                        "to": crate::domain::user::masked_email(who),
+                        "via": via,
+                        "client": client,
+                    }),
+                );
+                self.store.append_audit(&event, self.now()).await?;
+                return Ok(None);
+            }
+            user = matches.pop();
+        }
+        let Some(user) = user else {
+            tracing::info!(via, "link requested for no account: nothing sent");
+            return Ok(None);
+        };
+        if user.status != "active" {
+            tracing::info!(login = %user.login, via, "link requested for a disabled account: nothing sent");
+            return Ok(None);
+        }
+        Ok(Some(user))
     }
 }

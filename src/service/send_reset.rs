@@ -71,6 +71,7 @@ impl Service {
         );
         self.store
             .insert_reset_token(
+                crate::store::TokenPurpose::Reset,
                 u.id,
                 &token_digest(&token),
                 expires,

@@ -122,7 +122,8 @@ pub(crate) fn summarize(u: &UserRow, policies: &PolicyIndex, now: DateTime<Utc>)
             }),
             disabled: u.status == "disabled",
             must_change,
-            needs_revalidation: revalidate,
+            // Idle past the threshold, or marked by a sign-in since.
+            needs_revalidation: revalidate || u.revalidation_due_at.is_some(),
             deletion_candidate: delete,
         },
         version: u.version,

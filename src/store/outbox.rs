@@ -171,14 +171,17 @@ impl Store {
                 tx.rollback().await?;
                 return Ok(Reissued::TokenGone);
             }
+            // The new token has the old one's purpose (a reset or a
+            // re-validation link).
             let token_id: i64 = sqlx::query_scalar(
                 "INSERT INTO reset_tokens (user_id, token_hash, created_at, expires_at, purpose) \
-                 VALUES ($1, $2, $3, $4, 'reset') RETURNING id",
+                 SELECT $1, $2, $3, $4, purpose FROM reset_tokens WHERE id = $5 RETURNING id",
             )
             .bind(user_id)
             .bind(token_hash)
             .bind(now)
             .bind(expires_at)
+            .bind(old_token_id)
             .fetch_one(&mut *tx)
             .await?;
             sqlx::query("UPDATE outbox SET token_id = $1, link = $2 WHERE id = $3")

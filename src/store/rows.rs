@@ -32,6 +32,10 @@ pub struct UserRow {
     /// Console and CLI sessions begun before this have ended (a reset link
     /// used, a password changed by its owner or set by an administrator).
     pub sessions_valid_after: Option<DateTime<Utc>>,
+    /// Since when the account must be re-validated: a sign-in found it idle
+    /// past its policy's `revalidate_after_days`, and its owner has not yet
+    /// followed a re-validation link.
+    pub revalidation_due_at: Option<DateTime<Utc>>,
 }
 
 /// The columns of [`UserRow`], for `SELECT {USER_COLUMNS} FROM {USERS}`.
@@ -40,7 +44,7 @@ pub const USER_COLUMNS: &str = "u.id, u.login, u.name, u.email, u.kind, u.role, 
     u.last_failure_at, u.last_failure_source, u.locked_at, u.locked_until, u.lock_streak, \
     u.last_locked_at, u.last_login_at, u.policy_id, u.created_at, u.updated_at, u.version, \
     (c.password_hash IS NOT NULL OR c.shared_credential_id IS NOT NULL) AS has_password, \
-    c.sessions_valid_after";
+    c.sessions_valid_after, u.revalidation_due_at";
 
 /// Users (`u`) with their credentials (`c`, one row each), as [`USER_COLUMNS`] reads them.
 pub const USERS: &str = "users u JOIN credentials c ON c.user_id = u.id";

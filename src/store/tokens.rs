@@ -18,6 +18,9 @@ pub enum TokenPurpose {
     /// The ticket that finishes a forced change after a sign-in answered
     /// must-change.
     Change,
+    /// A re-validation link: following it re-validates an account that was
+    /// idle past its policy's `revalidate_after_days`.
+    Revalidate,
 }
 
 impl TokenPurpose {
@@ -25,6 +28,17 @@ impl TokenPurpose {
         match self {
             TokenPurpose::Reset => "reset",
             TokenPurpose::Change => "change",
+            TokenPurpose::Revalidate => "revalidate",
+        }
+    }
+
+    /// The kind of mail that carries a link of this purpose (change tickets
+    /// are never mailed: a sign-in answers them).
+    fn mail_kind(self) -> Option<crate::domain::MailKind> {
+        match self {
+            TokenPurpose::Reset => Some(crate::domain::MailKind::ResetLink),
+            TokenPurpose::Revalidate => Some(crate::domain::MailKind::RevalidateLink),
+            TokenPurpose::Change => None,
         }
     }
 }
@@ -77,12 +91,14 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a new reset token and revokes the user's older ones; with
-    /// `link`, also puts the link in the outbox, and with `notice` a notice
-    /// to the owner, in the same transaction.
+    /// Stores a new link token of `purpose` (a reset or a re-validation
+    /// link) and revokes the user's older ones of that purpose; with `link`,
+    /// also puts the link in the outbox, and with `notice` a notice to the
+    /// owner, in the same transaction.
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_reset_token(
         &self,
+        purpose: TokenPurpose,
         user_id: i64,
         token_hash: &str,
         expires_at: DateTime<Utc>,
@@ -91,23 +107,28 @@ impl Store {
         link: Option<NewLink<'_>>,
         notice: Option<super::Notice<'_>>,
     ) -> Result<()> {
+        let mail_kind = purpose.mail_kind().ok_or_else(|| {
+            crate::error::Error::Internal(format!("{} tokens are not links", purpose.as_str()))
+        })?;
         audited!(self, audit, now, |tx| {
             sqlx::query(
-                "UPDATE reset_tokens SET revoked_at = $1 WHERE user_id = $2 AND purpose = 'reset' \
+                "UPDATE reset_tokens SET revoked_at = $1 WHERE user_id = $2 AND purpose = $3 \
                          AND used_at IS NULL AND revoked_at IS NULL",
             )
             .bind(now)
             .bind(user_id)
+            .bind(purpose.as_str())
             .execute(&mut *tx)
             .await?;
             let token_id: i64 = sqlx::query_scalar(
                 "INSERT INTO reset_tokens (user_id, token_hash, created_at, expires_at, purpose) \
-                         VALUES ($1, $2, $3, $4, 'reset') RETURNING id",
+                         VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
             .bind(user_id)
             .bind(token_hash)
             .bind(now)
             .bind(expires_at)
+            .bind(purpose.as_str())
             .fetch_one(&mut *tx)
             .await?;
             if let Some(n) = notice {
@@ -122,13 +143,14 @@ impl Store {
             if let Some(link) = link {
                 sqlx::query(
                     "INSERT INTO outbox (kind, user_id, token_id, recipient, link, created_at, next_attempt_at) \
-                             VALUES ('reset_link', $1, $2, $3, $4, $5, $5)",
+                             VALUES ($6, $1, $2, $3, $4, $5, $5)",
                 )
                 .bind(user_id)
                 .bind(token_id)
                 .bind(link.recipient)
                 .bind(link.link)
                 .bind(now)
+                .bind(mail_kind.as_str())
                 .execute(&mut *tx)
                 .await?;
             }

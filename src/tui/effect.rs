@@ -195,6 +195,16 @@ pub enum Call {
     MailStatus,
     /// Queues every failed mail again.
     RetryMail,
+    /// How many accounts a purge would delete, and the first `limit`.
+    PurgePreview {
+        limit: i64,
+    },
+    /// Confirms the administrator's password, then deletes every deletion
+    /// candidate if there are exactly `count`.
+    Purge {
+        admin_password: Password,
+        count: i64,
+    },
     /// Named policies, without their user counts (fast).
     Policies,
     /// How many users each policy governs (slow on a million users).
@@ -310,6 +320,7 @@ pub enum Reply {
     Resources(Result<Vec<ResourceView>, Error>),
     ApiKeys(Result<Vec<crate::service::KeyView>, Error>),
     MailStatus(Result<crate::service::MailStatus, Error>),
+    PurgePreview(Result<crate::service::PurgePreview, Error>),
     Grants(Result<Vec<crate::service::views::GrantView>, Error>),
     Audit(Result<Vec<AuditView>, Error>),
     /// The verification verdict: text, and whether the chain is intact.

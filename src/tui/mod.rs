@@ -60,9 +60,7 @@ pub async fn run(config: &Config) -> Result<()> {
         ));
     }
     // Open the database before taking the terminal, so errors print plainly.
-    let service = Service::open(&config.database_url, config.service_config())
-        .await?
-        .with_public_url(config.web.public_url.as_deref());
+    let service = Service::open(&config.database_url, config.service_config()).await?;
     let _pruning = service.keep_pruning(crate::service::PRUNE_EVERY);
     let location = service.database().to_string();
     tracing::info!(database = %location, "console started");

@@ -385,6 +385,23 @@ pub async fn perform_with(
         Call::MailStatus => {
             Reply::MailStatus(async { service.mail_status(need(actor)?, 200).await }.await)
         }
+        Call::PurgePreview { limit } => {
+            Reply::PurgePreview(async { service.purge_preview(need(actor)?, limit).await }.await)
+        }
+        Call::Purge {
+            admin_password,
+            count,
+        } => Reply::Done(
+            async {
+                let fresh = step_up(service, actor, &admin_password).await?;
+                let deleted = service.purge(&fresh, count).await?;
+                Ok(format!(
+                    "{} purged",
+                    crate::domain::plural::count(deleted.len() as u64, "account", "accounts")
+                ))
+            }
+            .await,
+        ),
         Call::RetryMail => Reply::Done(
             async {
                 let n = service.retry_failed_mail(need(actor)?).await?;

@@ -254,7 +254,7 @@ on_both_backends!(reset_by_link_from_the_console, 120, 34, |h| {
     h.service = h
         .service
         .clone()
-        .with_public_url(Some("https://accounts.example.org"));
+        .with_links_base(Some("https://accounts.example.org"));
     h.key(KeyCode::Char('B')).await;
     for _ in 0..5 {
         h.key(KeyCode::Tab).await;

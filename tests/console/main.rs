@@ -18,6 +18,7 @@ mod paging;
 mod paste;
 mod policies;
 mod policy_keys;
+mod purge;
 mod resources;
 mod snapshots;
 mod state;

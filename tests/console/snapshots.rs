@@ -126,6 +126,22 @@ async fn set_password_dialog() {
     h.draws_at_any_size();
 }
 
+/// The live checklist names the blocked word a password amounts to.
+#[tokio::test]
+async fn set_password_names_a_blocked_word() {
+    let mut h = with_users().await;
+    h.key(KeyCode::Char('j')).await;
+    h.key(KeyCode::Char('j')).await;
+    h.key(KeyCode::Char('p')).await;
+    h.text("password123456789").await;
+    let screen = h.screen_scrubbed();
+    assert!(
+        screen.contains("✗ contains a blocked word (password)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("123456789"), "the rest is never shown");
+}
+
 #[tokio::test]
 async fn help_overlay() {
     let mut h = with_users().await;

@@ -308,7 +308,7 @@ both_backends!(a_bulk_reset_by_link_mails_each_staff_user_once, |t| {
     let s = t
         .service
         .clone()
-        .with_public_url(Some("https://accounts.example.org/"));
+        .with_links_base(Some("https://accounts.example.org/"));
     let req = keyward::service::BulkRequest {
         role: None,
         resource: None,

@@ -49,7 +49,7 @@ both_backends!(the_mail_server_answers_or_is_named, |t| {
 
     sink.stop();
     let (code, mail) = mail_finding(&cli, &sink.url());
-    assert_eq!(code, Some(18), "{mail}");
+    assert_eq!(code, Some(19), "{mail}");
     assert_eq!(mail["status"], "problem", "{mail}");
     assert!(
         mail["detail"]
@@ -65,7 +65,7 @@ both_backends!(the_mail_server_answers_or_is_named, |t| {
 
     // A URL that is not one is named too, without a connection.
     let (code, mail) = mail_finding(&cli, "http://mail.example.org");
-    assert_eq!(code, Some(18));
+    assert_eq!(code, Some(19));
     assert!(
         mail["detail"].as_str().unwrap().contains("smtp://"),
         "{mail}"

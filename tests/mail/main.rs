@@ -20,6 +20,7 @@ mod delivery;
 mod doctor;
 mod killed;
 mod notices;
+mod revalidation;
 mod sink;
 
 use keyward::config::MailSection;

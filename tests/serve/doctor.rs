@@ -57,7 +57,7 @@ both_backends!(
             }
         });
         let (code, web) = web_finding(&cli, &addr);
-        assert_eq!(code, Some(18), "{web}");
+        assert_eq!(code, Some(19), "{web}");
         assert_eq!(web["status"], "problem", "{web}");
         assert!(
             web["detail"]

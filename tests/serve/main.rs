@@ -19,4 +19,6 @@ mod openapi;
 mod pages;
 mod process;
 mod reset;
+mod revalidate;
 mod tls;
+mod words;

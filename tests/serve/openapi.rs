@@ -13,6 +13,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/password/check"),
     ("post", "/v1/reset/redeem"),
     ("post", "/v1/reset/request"),
+    ("post", "/v1/revalidate/request"),
     ("post", "/v1/sign-in"),
 ];
 

@@ -6,17 +6,17 @@ use crate::both_backends;
 use crate::harness::{NEW_PW, PW, Served, granted_user, serve};
 
 /// The page's form token.
-fn csrf(html: &str) -> String {
+pub(crate) fn csrf(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").expect("a form token") + 19;
     html[at..at + 64].to_string()
 }
 
-async fn get(s: &Served, path: &str) -> (u16, String) {
+pub(crate) async fn get(s: &Served, path: &str) -> (u16, String) {
     let r = s.client.get(s.url(path)).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-async fn post(s: &Served, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+pub(crate) async fn post(s: &Served, path: &str, form: &[(&str, &str)]) -> (u16, String) {
     let r = s.client.post(s.url(path)).form(form).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
@@ -73,6 +73,23 @@ both_backends!(a_link_survives_gets_and_heads_and_works_once, |t| {
     assert_eq!(status, 422);
     assert!(page.contains("needs at least 15 characters"), "{page}");
     assert!(page.contains("is a commonly used password"));
+    // A blocked word with digits added: the page names the word.
+    let (status, page) = post(
+        &s,
+        &path,
+        &[
+            ("csrf", &form),
+            ("new", "password123456789"),
+            ("repeat", "password123456789"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("contains a blocked word (password)"),
+        "{page}"
+    );
+    assert!(!page.contains("password123456789"), "never echoed");
     // A foreign form token: refused.
     let (status, page) = post(
         &s,

@@ -6,6 +6,7 @@ mod extract;
 mod health;
 mod password;
 mod reset;
+mod revalidate;
 mod sign_in;
 
 pub(crate) use extract::ApiJson;
@@ -37,6 +38,7 @@ shape: `{code, message, violations?}`."
         (name = "sign-in", description = "Signing users in"),
         (name = "passwords", description = "Changing and checking passwords"),
         (name = "reset", description = "Reset links"),
+        (name = "revalidate", description = "Re-validating accounts left idle"),
         (name = "health", description = "Monitoring"),
     )
 )]
@@ -63,6 +65,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(password::check))
         .routes(routes!(reset::request))
         .routes(routes!(reset::redeem))
+        .routes(routes!(revalidate::request))
         .routes(routes!(health::health))
 }
 

@@ -32,6 +32,12 @@ pub enum Outcome {
     /// Signed in, but the password must be changed now: finish with
     /// `POST /v1/password/change` and the `change_ticket`.
     MustChange,
+    /// The right password, but the account was not used for longer than
+    /// its policy's `revalidate_after_days`: its owner must re-validate it
+    /// through a link mailed to them (`POST /v1/revalidate/request`, or the
+    /// `/revalidate` page). Every sign-in answers this until they have.
+    /// The application decides what the user may do meanwhile.
+    OkRevalidate,
     /// Wrong login ID or password (never says which).
     BadCredentials,
     /// Locked after repeated failures: `locked_until`, or until an
@@ -48,6 +54,7 @@ impl Outcome {
         match outcome {
             AuthOutcome::Ok => Outcome::Ok,
             AuthOutcome::OkMustChange { .. } => Outcome::MustChange,
+            AuthOutcome::OkRevalidate => Outcome::OkRevalidate,
             AuthOutcome::BadCredentials => Outcome::BadCredentials,
             AuthOutcome::Locked { .. } => Outcome::Locked,
             AuthOutcome::Disabled => Outcome::Disabled,
@@ -97,7 +104,7 @@ pub struct SignInResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub must_change_reason: Option<MustChangeReason>,
-    /// With `ok` and `must_change`.
+    /// With `ok`, `ok_revalidate` and `must_change`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<UserInfo>,
     /// With `must_change`: stands in for the current password in

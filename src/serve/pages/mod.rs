@@ -1,13 +1,15 @@
 //! The pages people use themselves: ask for a reset link (`/reset`), set a
-//! new password with it (`/reset/{token}`), and change a password they
-//! know (`/change`). Server-rendered HTML from assets/web, no external
-//! assets, working without JavaScript; a small inline script adds the live
-//! checklist and meter (`POST /check`).
+//! new password with it (`/reset/{token}`), change a password they know
+//! (`/change`), and re-validate an account left idle (`/revalidate`,
+//! `/revalidate/{token}`). Server-rendered HTML from assets/web, no
+//! external assets, working without JavaScript; a small inline script adds
+//! the live checklist and meter (`POST /check`).
 
 mod change;
 mod check;
 mod csrf;
 mod reset;
+mod revalidate;
 
 use super::layers::CspNonce;
 use super::state::AppState;
@@ -61,6 +63,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../assets/web/change_done.html"),
     ),
     (
+        "revalidate_request.html",
+        include_str!("../../../assets/web/revalidate_request.html"),
+    ),
+    (
+        "revalidate_sent.html",
+        include_str!("../../../assets/web/revalidate_sent.html"),
+    ),
+    (
+        "revalidate_form.html",
+        include_str!("../../../assets/web/revalidate_form.html"),
+    ),
+    (
+        "revalidate_done.html",
+        include_str!("../../../assets/web/revalidate_done.html"),
+    ),
+    (
         "message.html",
         include_str!("../../../assets/web/message.html"),
     ),
@@ -88,6 +106,11 @@ pub fn router() -> Router<AppState> {
         .route("/", get(reset::index))
         .route("/reset", get(reset::ask).post(reset::asked))
         .route("/reset/{token}", get(reset::form).post(reset::set))
+        .route("/revalidate", get(revalidate::ask).post(revalidate::asked))
+        .route(
+            "/revalidate/{token}",
+            get(revalidate::form).post(revalidate::confirm),
+        )
         .route("/change", get(change::form).post(change::changed))
         .route("/check", post(check::check))
 }

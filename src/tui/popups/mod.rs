@@ -15,6 +15,7 @@ pub mod messages;
 pub mod palette;
 pub mod password;
 pub mod policy_form;
+pub mod purge;
 pub mod resource_forms;
 pub mod simple;
 pub mod step_up;
@@ -40,7 +41,12 @@ pub struct Opener {
 pub type Opened = (Popup, Option<Call>);
 
 /// The popups that open by their own key.
-pub const OPENERS: &[&Opener] = &[&grant_marked::OPENER, &api_keys::OPENER, &mail::OPENER];
+pub const OPENERS: &[&Opener] = &[
+    &grant_marked::OPENER,
+    &api_keys::OPENER,
+    &mail::OPENER,
+    &purge::OPENER,
+];
 
 /// Lists every popup once: makes the `Popup` enum (one boxed variant per
 /// popup, so that tests can match on which one is open), its `From`
@@ -98,4 +104,5 @@ registry! {
     GrantMarked(grant_marked::GrantMarked),
     Keys(api_keys::KeysDialog),
     Mail(mail::MailView),
+    Purge(purge::PurgeView),
 }
