@@ -54,6 +54,13 @@ pub struct LogSection {
     pub level: String,
     /// Directory for log files; default: the data directory's logs/.
     pub dir: Option<PathBuf>,
+    /// Where log lines go: a daily file in `dir`, or the systemd journal.
+    pub target: LogTarget,
+    /// How a line is written to the file: text, or one JSON object a line.
+    pub format: LogFormat,
+    /// How many daily files are kept (today's included); older ones are
+    /// deleted when a new day's file starts. 0 keeps every file.
+    pub keep_days: u32,
 }
 
 impl Default for LogSection {
@@ -61,8 +68,33 @@ impl Default for LogSection {
         LogSection {
             level: "info".into(),
             dir: None,
+            target: LogTarget::File,
+            format: LogFormat::Text,
+            keep_days: 30,
         }
     }
+}
+
+/// `[log] target`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogTarget {
+    /// A daily file in the log directory.
+    #[default]
+    File,
+    /// The systemd journal (its socket; the file when there is none).
+    Journal,
+}
+
+/// `[log] format`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line (JSON Lines), for log shippers.
+    Json,
 }
 
 /// `keyward serve`: where it listens, how it is reached, and its limits.
@@ -97,6 +129,9 @@ pub struct WebSection {
     pub request_timeout_seconds: u64,
     /// How long requests in flight may take to finish after SIGTERM.
     pub shutdown_grace_seconds: u64,
+    /// A file holding the bearer token `/metrics` asks for; unset, it
+    /// answers only clients on this host (serve/metrics.rs).
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 impl Default for WebSection {
@@ -115,6 +150,7 @@ impl Default for WebSection {
             max_body_bytes: 16 * 1024,
             request_timeout_seconds: 30,
             shutdown_grace_seconds: 30,
+            metrics_token_file: None,
         }
     }
 }
@@ -173,6 +209,10 @@ pub struct Config {
     pub mouse: bool,
     pub log_level: String,
     pub log_dir: PathBuf,
+    /// `[log] target`, `format` and `keep_days` (logging.rs).
+    pub log_target: LogTarget,
+    pub log_format: LogFormat,
+    pub log_keep_days: u32,
     pub data_dir: PathBuf,
     pub runtime_dir: PathBuf,
     pub attempts_retention_days: u32,
@@ -266,6 +306,9 @@ impl Config {
             mouse: file.ui.mouse,
             log_level: file.log.level.clone(),
             log_dir,
+            log_target: file.log.target,
+            log_format: file.log.format,
+            log_keep_days: file.log.keep_days,
             runtime_dir: runtime_dir(&data_dir),
             data_dir,
             attempts_retention_days: file.attempts_retention_days.unwrap_or(90),
@@ -357,10 +400,16 @@ fn read_file(path: &Path) -> Result<FileConfig> {
             path.display()
         ))
     })?;
-    parse(&text).map_err(|e| {
+    toml::from_str(&text).map_err(|e: toml::de::Error| {
+        let line = e
+            .span()
+            .and_then(|s| text.get(..s.start))
+            .map(|before| before.matches('\n').count() + 1);
+        let at = line.map_or_else(String::new, |n| format!(", line {n}"));
         Error::Invalid(format!(
-            "the config file {} is not valid: {e}",
-            path.display()
+            "the config file {}{at} is not valid: {}",
+            path.display(),
+            e.message()
         ))
     })
 }
@@ -382,6 +431,8 @@ mod tests {
         assert_eq!(c.attempts_retention_days, Some(90));
         // The example's [web] values are the defaults.
         assert_eq!(c.web, WebSection::default());
+        // And its [log] values.
+        assert_eq!(c.log, LogSection::default());
         // And its [mail] values too (url and from commented out).
         assert_eq!(c.mail, MailSection::default());
         assert!(text.contains("# url = \"smtp://") && text.contains("# from = "));
@@ -406,6 +457,17 @@ mod tests {
             Path::new("/srv/words.txt")
         );
         assert_eq!(beside(Path::new("words.txt"), None), Path::new("words.txt"));
+    }
+
+    #[test]
+    fn log_target_and_format_are_words() {
+        let c = parse("[log]\ntarget = \"journal\"\nformat = \"json\"\nkeep_days = 7\n").unwrap();
+        assert_eq!(
+            (c.log.target, c.log.format, c.log.keep_days),
+            (LogTarget::Journal, LogFormat::Json, 7)
+        );
+        let err = parse("[log]\nformat = \"xml\"\n").unwrap_err();
+        assert!(err.contains("text") && err.contains("json"), "{err}");
     }
 
     #[test]

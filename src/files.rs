@@ -99,7 +99,8 @@ pub fn exposed(paths: &[PathBuf]) -> Vec<Exposed> {
 
 /// What keyward keeps on disk under `config`: the data, log and runtime
 /// directories, the SQLite database with its -wal and -shm, the log files,
-/// the CLI session files, the config file and the audit key file.
+/// the CLI session files, the config file, the audit key file and the
+/// metrics token file.
 pub fn kept(config: &Config) -> Vec<PathBuf> {
     let mut out = vec![config.data_dir.clone()];
     if let Some(db) = crate::store::sqlite_file(&config.database_url) {
@@ -125,6 +126,7 @@ pub fn kept(config: &Config) -> Vec<PathBuf> {
     }
     out.extend(config.config_file.clone());
     out.push(config.audit_key_file.clone());
+    out.extend(config.web.metrics_token_file.clone());
     out.sort();
     out.dedup();
     out

@@ -11,6 +11,7 @@ pub mod store;
 pub use error::{Error, Result};
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod files;
 pub mod logging;
 pub mod mail;

@@ -19,15 +19,6 @@ fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("keyward: cannot install the error reporter: {e}");
     }
-    let config = match Config::load(args.config.as_deref(), args.database.as_deref()) {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
-    let _log = keyward::logging::init(&config.log_dir, &config.log_level);
-    for warning in keyward::files::warnings(&config) {
-        tracing::warn!("{warning}");
-        eprintln!("keyward: {warning}");
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -38,6 +29,24 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The doctor reads the config itself: one that cannot be read is a
+    // finding, not a failure; and it writes no log.
+    if let Some(cli::Command::Doctor { out }) = &args.command {
+        return finish(runtime.block_on(cli::doctor::run(
+            args.config.as_deref(),
+            args.database.as_deref(),
+            out.json,
+        )));
+    }
+    let config = match Config::load(args.config.as_deref(), args.database.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let _log = keyward::logging::init(&config);
+    for warning in keyward::files::warnings(&config) {
+        tracing::warn!("{warning}");
+        eprintln!("keyward: {warning}");
+    }
     let result = runtime.block_on(async {
         match args.command {
             Some(command) => cli::run(command, &config).await,

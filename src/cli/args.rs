@@ -133,6 +133,15 @@ pub enum Command {
     Mail(MailCommand),
     /// Apply database migrations.
     Migrate,
+    /// Check the installation: the config file, file modes, the database and
+    /// its migrations, the audit key, the mail server and the web listener.
+    ///
+    /// Each check prints ok or the problem with how to fix it; nothing is
+    /// changed. Exit 0 when all is well, 19 when something needs fixing.
+    Doctor {
+        #[command(flatten)]
+        out: Output,
+    },
     /// Fill an empty database with realistic demo data.
     ///
     /// Run it as a signed-in global administrator: on a fresh database,

@@ -36,6 +36,9 @@ pub const AUDIT_BROKEN: u8 = 15;
 /// was made by a newer one.
 pub const SCHEMA: u8 = 17;
 // 18 is `keyward verify`'s "ok, but re-validate" (AuthOutcome::OkRevalidate).
+/// `keyward doctor` found something to fix (each problem is printed with
+/// its fix).
+pub const DOCTOR: u8 = 19;
 
 /// Every status and what it means, for `man keyward` (EXIT STATUS); the
 /// README's table says the same.
@@ -98,6 +101,10 @@ pub const TABLE: &[(&str, &str)] = &[
         "18",
         "keyward verify: the right password, but the account must be re-validated (idle too long; its owner follows the mailed link)",
     ),
+    (
+        "19",
+        "keyward doctor: something needs fixing (each problem is printed with how to fix it)",
+    ),
 ];
 
 /// The exit status for an error.
@@ -137,6 +144,7 @@ mod tests {
         let mut codes: Vec<u8> = errors.iter().map(code).collect();
         codes.push(USAGE);
         codes.push(AUDIT_BROKEN);
+        codes.push(DOCTOR);
         let mut unique = codes.clone();
         unique.sort_unstable();
         unique.dedup();

@@ -7,6 +7,7 @@ mod account;
 mod admin;
 pub mod args;
 pub mod docs;
+pub mod doctor;
 pub mod exit;
 mod input;
 mod mail;
@@ -69,7 +70,8 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
 /// Runs a command other than `migrate` on an open service.
 async fn dispatch(command: Command, config: &Config, service: &Service) -> Result<i32> {
     let code = match command {
-        Command::Migrate | Command::Serve { .. } => 0,
+        // Answered before the config is loaded (cli/doctor.rs).
+        Command::Migrate | Command::Serve { .. } | Command::Doctor { .. } => 0,
         Command::Init {
             admin,
             name,

@@ -17,6 +17,8 @@ pub enum ErrorCode {
     InvalidRequest,
     /// No application key, or one that is unknown or revoked.
     Unauthorized,
+    /// This client may not read this (`/metrics` from elsewhere).
+    Forbidden,
     NotFound,
     MethodNotAllowed,
     PayloadTooLarge,

@@ -1,9 +1,10 @@
 //! What every request goes through: a request id, a time limit, a body
-//! limit, the security headers, and one log line (id, method, route
-//! template, status, duration). The log never holds a URI: the route
+//! limit, the security headers, one log line (id, method, route template,
+//! status, duration) and its latency in `/metrics` (the same labels). The log never holds a URI: the route
 //! template `/reset/{token}` stands for the path, so tokens stay out.
 
 use super::error::ApiError;
+use super::metrics::Exporter;
 use super::settings::WebSettings;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -19,17 +20,19 @@ use tracing::Instrument;
 #[derive(Debug, Clone)]
 pub struct CspNonce(pub String);
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Limits {
     timeout: Duration,
     hsts: bool,
+    metrics: Arc<Exporter>,
 }
 
 /// Wraps `router` in the layers.
-pub fn around(router: Router, settings: &WebSettings) -> Router {
+pub fn around(router: Router, settings: &WebSettings, metrics: Arc<Exporter>) -> Router {
     let limits = Arc::new(Limits {
         timeout: settings.request_timeout,
         hsts: settings.secure(),
+        metrics,
     });
     router
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
@@ -68,7 +71,11 @@ async fn observe(State(limits): State<Arc<Limits>>, mut req: Request, next: Next
         response.headers_mut().insert("x-request-id", v);
     }
     let status = response.status().as_u16();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    limits
+        .metrics
+        .observe(method.as_str(), &route, status, elapsed);
+    let ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| tracing::info!(status, ms = format!("{ms:.1}"), "answered"));
     response
 }

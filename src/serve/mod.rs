@@ -13,6 +13,7 @@ mod api;
 mod client;
 mod error;
 mod layers;
+pub mod metrics;
 mod pages;
 mod settings;
 mod shutdown;
@@ -40,17 +41,21 @@ macro_rules! tell {
     }};
 }
 
-/// The whole application: API, pages and the layers around them.
-pub fn router(service: Service, settings: Arc<WebSettings>) -> Router {
-    let state = AppState::new(service, settings.clone());
-    layers::around(
+/// The whole application: API, pages, `/metrics` and the layers around
+/// them. Fails when `[web] metrics_token_file` cannot be read.
+pub fn router(service: Service, settings: Arc<WebSettings>) -> Result<Router> {
+    let exporter = Arc::new(metrics::Exporter::new(&service, &settings)?);
+    let state = AppState::new(service, settings.clone(), exporter.clone());
+    Ok(layers::around(
         Router::new()
             .merge(api::router())
             .merge(pages::router())
+            .route("/metrics", axum::routing::get(metrics::metrics))
             .fallback(error::not_found)
             .with_state(state),
         &settings,
-    )
+        exporter,
+    ))
 }
 
 /// A server started by [`start`]: where it listens, and how to stop it.
@@ -92,7 +97,7 @@ pub async fn start(
     settings: Arc<WebSettings>,
     listener: std::net::TcpListener,
 ) -> Result<Running> {
-    let app = router(service.clone(), settings.clone())
+    let app = router(service.clone(), settings.clone())?
         .into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
     let cannot = |e: std::io::Error| Error::Invalid(format!("cannot listen: {e}"));

@@ -26,6 +26,8 @@ pub struct WebSettings {
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
     pub shutdown_grace: Duration,
+    /// The bearer token file of `/metrics` (read when the server starts).
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 /// The PEM files of a TLS listener.
@@ -162,6 +164,7 @@ impl WebSettings {
             max_body_bytes: web.max_body_bytes,
             request_timeout: Duration::from_secs(web.request_timeout_seconds),
             shutdown_grace: Duration::from_secs(web.shutdown_grace_seconds),
+            metrics_token_file: web.metrics_token_file.clone(),
         })
     }
 

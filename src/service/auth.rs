@@ -149,7 +149,9 @@ impl Service {
         source: &SignInSource,
     ) -> Result<Authenticated> {
         let started = std::time::Instant::now();
-        let (answer, padding) = self.authenticate_once(login, password, source).await?;
+        let once = self.authenticate_once(login, password, source).await;
+        self.metrics.count(once.as_ref().map(|(a, _)| &a.outcome));
+        let (answer, padding) = once?;
         if answer.outcome == AuthOutcome::BadCredentials && padding == Padding::Pad {
             self.bad_credentials_floor.pad(started).await;
             self.padded_answer();
@@ -387,6 +389,7 @@ impl Service {
             )
             .await?;
         if failure.locked.is_some() {
+            self.metrics.locks.inc();
             tracing::info!(login = %user.login, failures = failure.failed_attempts, "account locked after failed sign-ins");
         }
         if let Some(until) = failure.already_locked {

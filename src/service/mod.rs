@@ -18,6 +18,7 @@ mod export;
 mod import;
 mod lockouts;
 mod mail;
+mod metrics;
 mod padding;
 mod passwords;
 mod policies;
@@ -47,6 +48,7 @@ pub use export::{
 pub use import::{ImportProblem, ImportRow, ImportSummary, ImportWriter, UserImport};
 pub use lockouts::{LockoutsOverview, LockoutsRequest};
 pub use mail::{MailJob, MailProblem, MailRetry, MailStatus};
+pub use metrics::{OutboxDepth, OutcomeLabel, SignInMetrics, outcome_label};
 pub use passwords::{BulkRequest, PasswordCheck, PendingLink};
 pub use purge::{Candidate, PurgePreview};
 pub use revalidation::RevalidationLinkState;
@@ -130,6 +132,8 @@ pub struct Service {
     in_flight: Arc<background::InFlight>,
     /// The padding floor as kept in the database (service/calibration.rs).
     floor_kept: Arc<calibration::FloorKept>,
+    /// This process's sign-in counters, for `/metrics` (service/metrics.rs).
+    metrics: SignInMetrics,
 }
 
 /// Prunes old sign-in attempts now and then until dropped
@@ -146,29 +150,39 @@ impl Drop for Pruning {
 /// For [`Upkeep::Command`]: sets up an empty database, and refuses one
 /// whose schema is not this keyward's, saying what to run.
 async fn check_schema(store: &Store) -> Result<()> {
+    match store.schema_state().await? {
+        SchemaState::Empty => store.migrate().await,
+        state => match schema_problem(&state, store.location()) {
+            Some(why) => Err(Error::Schema(why)),
+            None => Ok(()),
+        },
+    }
+}
+
+/// What is wrong with a database's schema for this keyward, and what to
+/// run: `None` when it is current or empty (a command sets an empty one
+/// up). Commands refuse with it (exit 17); `keyward doctor` reports it.
+pub fn schema_problem(state: &SchemaState, location: &str) -> Option<String> {
     let list = |v: &[i64]| {
         v.iter()
             .map(|n| format!("{n:04}"))
             .collect::<Vec<_>>()
             .join(", ")
     };
-    match store.schema_state().await? {
-        SchemaState::Empty => store.migrate().await,
-        SchemaState::Current => Ok(()),
-        SchemaState::Behind { pending } => Err(Error::Schema(format!(
-            "the database ({}) is behind this keyward: migration{} {} not applied yet; \
+    match state {
+        SchemaState::Empty | SchemaState::Current => None,
+        SchemaState::Behind { pending } => Some(format!(
+            "the database ({location}) is behind this keyward: migration{} {} not applied yet; \
              run `keyward migrate` (at a quiet time on a large database: see the README, \
              Configuration), then try again",
-            store.location(),
             if pending.len() == 1 { "" } else { "s" },
-            list(&pending)
-        ))),
-        SchemaState::Ahead { unknown } => Err(Error::Schema(format!(
-            "the database ({}) was migrated by a newer keyward (migration {} is unknown to \
+            list(pending)
+        )),
+        SchemaState::Ahead { unknown } => Some(format!(
+            "the database ({location}) was migrated by a newer keyward (migration {} is unknown to \
              this one); use that keyward or a newer one",
-            store.location(),
-            list(&unknown)
-        ))),
+            list(unknown)
+        )),
     }
 }
 
@@ -246,6 +260,7 @@ impl Service {
             blocklist,
             in_flight: Arc::default(),
             floor_kept: Arc::default(),
+            metrics: SignInMetrics::default(),
         };
         // The dummy hash and the padding floor, as every process reads them.
         service.calibrate().await?;

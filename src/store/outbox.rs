@@ -204,6 +204,17 @@ impl Store {
         Ok(rows)
     }
 
+    /// How many mails are queued and how many failed (the `outbox_state`
+    /// index answers it without reading sent mail).
+    pub async fn outbox_depth(&self) -> Result<(i64, i64)> {
+        let rows: Vec<(String, i64)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT state, COUNT(*) FROM outbox WHERE state IN ('queued', 'failed') GROUP BY state")
+            .fetch_all(p)
+            .await)?;
+        let count = |state: &str| rows.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+        Ok((count("queued"), count("failed")))
+    }
+
     /// Mails that have not left and have an error to show: failed ones and
     /// queued ones waiting to retry, newest first.
     pub async fn unsent_mail_with_errors(&self, limit: i64) -> Result<Vec<UnsentMailRow>> {

@@ -17,6 +17,7 @@ mod process;
 mod admin_links;
 mod deletion;
 mod delivery;
+mod doctor;
 mod killed;
 mod notices;
 mod revalidation;

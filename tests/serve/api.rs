@@ -439,6 +439,28 @@ both_backends!(a_full_hashing_queue_answers_503_at_once, |t| {
     }
     assert!(ok >= 1 && busy >= 1, "{ok} ok, {busy} busy");
     assert_eq!(ok + busy, 64);
+    // /metrics counts them alike (this instance's own counters).
+    let text = s
+        .client
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let count = |series: &str| crate::metrics::sample(&text, series);
+    assert_eq!(
+        count(r#"keyward_sign_ins_total{outcome="busy"}"#),
+        Some(busy as f64),
+        "{text}"
+    );
+    assert_eq!(
+        count(r#"keyward_sign_ins_total{outcome="ok"}"#),
+        Some(ok as f64),
+        "{text}"
+    );
+    assert_eq!(count("keyward_hash_queue_limit"), Some(1.0), "{text}");
     running.stop().await.unwrap();
     s.stop().await;
 });

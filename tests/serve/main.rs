@@ -9,9 +9,12 @@ mod common;
 
 mod api;
 mod browser;
+mod doctor;
 mod harness;
 mod instances;
 mod keys;
+mod logs;
+mod metrics;
 mod openapi;
 mod pages;
 mod process;

@@ -21,7 +21,15 @@ impl Process {
 
     /// With `config` as its config file's text.
     pub fn start_with(database_url: &str, config_text: &str) -> Process {
-        let home = tempfile::tempdir().expect("temp dir");
+        Process::start_in(
+            tempfile::tempdir().expect("temp dir"),
+            database_url,
+            config_text,
+        )
+    }
+
+    /// In `home` as its data directory (with what the test put there).
+    pub fn start_in(home: tempfile::TempDir, database_url: &str, config_text: &str) -> Process {
         let config = home.path().join("config.toml");
         std::fs::write(&config, config_text).expect("config");
         std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600))
