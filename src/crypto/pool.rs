@@ -143,6 +143,14 @@ impl HashPool {
         lock(&self.shared).waiting.len()
     }
 
+    /// Whether a job given now would be refused with [`PoolError::Busy`]
+    /// (unless a thread frees up first): every thread busy and the queue at
+    /// its limit.
+    pub fn is_full(&self) -> bool {
+        let shared = lock(&self.shared);
+        shared.idle.is_empty() && shared.waiting.len() >= self.queue_limit
+    }
+
     /// Runs `job` on one of the pool's threads and waits for its answer
     /// without blocking the caller's thread.
     pub async fn run<T: Send + 'static>(
@@ -338,6 +346,7 @@ mod tests {
             while !lock(&pool.shared).idle.is_empty() {
                 tokio::task::yield_now().await;
             }
+            assert!(!pool.is_full(), "the queue has room");
             let waiting: Vec<_> = (0..2)
                 .map(|i| {
                     let pool = pool.clone();
@@ -347,12 +356,14 @@ mod tests {
             while pool.queued() < 2 {
                 tokio::task::yield_now().await;
             }
+            assert!(pool.is_full(), "says so before a job is given");
             assert_eq!(pool.run(|| 99).await, Err(PoolError::Busy));
             release.send(()).expect("release");
             assert_eq!(hold.await.expect("join"), Ok(1));
             for (i, w) in waiting.into_iter().enumerate() {
                 assert_eq!(w.await.expect("join"), Ok(i + 10));
             }
+            assert!(!pool.is_full(), "room again once drained");
             assert_eq!(pool.run(|| 7).await, Ok(7));
         })
         .await;

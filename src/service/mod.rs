@@ -389,6 +389,21 @@ impl Service {
         self.hashing.queued()
     }
 
+    /// `Error::Busy` at once when a sign-in given now would find the
+    /// hashing queue full (counted as a busy sign-in), so that `keyward
+    /// serve` answers 503 before any other work, even the application key's
+    /// look-up: under saturation that database read waits on processors
+    /// busy with Argon2. A sign-in that passes may still be refused if the
+    /// queue fills meanwhile; the pool decides.
+    pub fn refuse_if_hashing_full(&self) -> Result<()> {
+        if !self.hashing.is_full() {
+            return Ok(());
+        }
+        let busy = Error::Busy(crate::crypto::pool::PoolError::Busy.to_string());
+        self.metrics.count(Err(&busy));
+        Err(busy)
+    }
+
     /// Hashes with a fresh salt.
     pub(crate) async fn hash(&self, password: &Password) -> Result<String> {
         let pw = password.clone();

@@ -36,6 +36,20 @@ impl FromRequestParts<AppState> for AppKey {
     }
 }
 
+/// Room on the hashing threads: a route that checks a password takes it
+/// first, so that a saturated server answers 503 with Retry-After at once,
+/// before the application key's database look-up or the body.
+pub struct HashingRoom;
+
+impl FromRequestParts<AppState> for HashingRoom {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(_parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        state.service.refuse_if_hashing_full()?;
+        Ok(HashingRoom)
+    }
+}
+
 /// A JSON body; a bad one answers 400, 413 or 415 with a sentence saying
 /// what was wrong.
 pub struct ApiJson<T>(pub T);

@@ -2,7 +2,7 @@
 //! finishes a forced change with a ticket) and `POST /v1/password/check`
 //! (the policy checklist and strength meter while they type).
 
-use super::extract::{ApiJson, AppKey};
+use super::extract::{ApiJson, AppKey, HashingRoom};
 use super::sign_in::Outcome;
 use crate::domain::{Kind, Password};
 use crate::serve::error::{ApiError, ErrorBody};
@@ -57,6 +57,7 @@ pub struct ChangeResponse {
 )]
 pub async fn change(
     State(state): State<AppState>,
+    _room: HashingRoom,
     AppKey(app): AppKey,
     ApiJson(req): ApiJson<ChangeRequest>,
 ) -> Result<Json<ChangeResponse>, ApiError> {

@@ -1,7 +1,7 @@
 //! `POST /v1/sign-in`: an application signs a user in under keyward's
 //! rules, through the one `authenticate` path.
 
-use super::extract::{ApiJson, AppKey};
+use super::extract::{ApiJson, AppKey, HashingRoom};
 use crate::domain::{AccessLevel, AuthOutcome, Kind, MustChangeReason, Password, Role};
 use crate::serve::error::{ApiError, ErrorBody};
 use crate::serve::state::AppState;
@@ -157,6 +157,7 @@ impl From<AppSignIn> for SignInResponse {
 )]
 pub async fn sign_in(
     State(state): State<AppState>,
+    _room: HashingRoom,
     AppKey(app): AppKey,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Json<SignInResponse>, ApiError> {
