@@ -185,13 +185,22 @@ pub struct MailSection {
     pub claim_seconds: u64,
 }
 
+/// The default of `[mail] connections`. Each connection carries one mail
+/// at a time and waits for the server's answer to each step. Measured
+/// against a local server that answers at once (benches' smtp_sink.rs):
+/// about 22 mails a second per connection, lettre alone as much as keyward
+/// (the wait looks like the end of each message meeting the server's
+/// delayed acknowledgement, about 40 ms on Linux). 4 connections carried
+/// 89 a second, 16 carry about 360.
+pub const MAIL_CONNECTIONS: u32 = 16;
+
 impl Default for MailSection {
     fn default() -> Self {
         MailSection {
             url: None,
             from: None,
             reply_to: None,
-            connections: 4,
+            connections: MAIL_CONNECTIONS,
             poll_seconds: 2,
             first_retry_seconds: 60,
             longest_retry_seconds: 3600,

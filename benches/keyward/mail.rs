@@ -1,8 +1,9 @@
-//! The sender's mails per second to a local SMTP server (the tests' sink,
-//! tests/mail/smtp_sink.py on Python's aiosmtpd), against the same server
-//! taking prebuilt messages straight from lettre's pool with no outbox in
-//! between (the bare figure): what the outbox, the claims and the
-//! templates cost. Target: at least 200 mails a second.
+//! The sender's mails per second to a local SMTP server (benches'
+//! smtp_sink.rs, which accepts and keeps nothing, as a local mail transfer
+//! agent would), against the same server taking prebuilt messages straight
+//! from lettre's pool with no outbox in between (the bare figure): what the
+//! outbox, the claims and the templates cost. Target: at least 200 mails a
+//! second.
 
 use crate::report::{Figure, announce};
 use crate::setup::BenchDb;
@@ -13,54 +14,16 @@ use keyward::mail::{MailSettings, Sender};
 use keyward::service::{Actor, Service, ServiceConfig, UserFilter};
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 /// Mails sent in each measurement.
 const MAILS: usize = 2000;
 
+/// Connections in the pool, for keyward's sender and the bare one alike:
+/// the default of `[mail] connections`.
+const CONNECTIONS: usize = keyward::config::MAIL_CONNECTIONS as usize;
+
 const FROM: &str = "Bench Accounts <accounts@example.org>";
-
-/// The sink, killed when dropped.
-struct Sink {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn sink() -> Result<Sink, String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mail/smtp_sink.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .arg(dir.path())
-        .arg("0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("python3: {e}"))?;
-    let mut line = String::new();
-    if let Some(out) = child.stdout.take() {
-        let _ = BufReader::new(out).read_line(&mut line);
-    }
-    let port = line.trim().parse().map_err(|_| {
-        let _ = child.kill();
-        "the SMTP sink did not start (pip install aiosmtpd)".to_string()
-    })?;
-    Ok(Sink {
-        child,
-        port,
-        _dir: dir,
-    })
-}
 
 pub async fn figures(
     db: &BenchDb,
@@ -68,19 +31,13 @@ pub async fn figures(
     backend: &str,
     admin: &Actor,
 ) -> Result<Vec<Figure>, String> {
-    let sink = match sink() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("mail: skipped: {e}");
-            return Ok(Vec::new());
-        }
-    };
+    let sink = crate::smtp_sink::start().await?;
     let url = format!("smtp://127.0.0.1:{}", sink.port);
 
     // Bare: lettre's pool alone, the same number of mails of the same size.
     let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
         .port(sink.port)
-        .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(4))
+        .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(CONNECTIONS as u32))
         .build();
     let from: Mailbox = FROM.parse().map_err(|e| format!("{e}"))?;
     let body = "x".repeat(1800);
@@ -101,7 +58,7 @@ pub async fn figures(
             let (t, m) = r?;
             t.send(m?).await.map_err(|e| e.to_string())
         })
-        .buffer_unordered(4);
+        .buffer_unordered(CONNECTIONS);
     while let Some(r) = sends.next().await {
         r?;
     }
@@ -151,10 +108,16 @@ pub async fn figures(
         ));
     }
     let rate = round.sent as f64 / elapsed;
+    if sink.accepted() < (MAILS as u64) * 2 {
+        return Err(format!(
+            "the sink accepted {} mails, fewer than were sent",
+            sink.accepted()
+        ));
+    }
     mailing.store().close().await;
     let f = Figure::new(
         &format!(
-            "mail sender ({} mails: {MAILS} reset links and deletion warnings, 4 connections)",
+            "mail sender ({} mails: {MAILS} reset links and deletion warnings, {CONNECTIONS} connections)",
             round.sent
         ),
         backend,

@@ -19,6 +19,7 @@ mod process;
 mod report;
 mod setup;
 mod signin;
+mod smtp_sink;
 
 use keyward::domain::Password;
 use keyward::service::Service;
