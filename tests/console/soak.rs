@@ -26,10 +26,10 @@ use crossterm::event::{
 };
 use keyward::tui::app::Screen;
 use keyward::tui::effect::{Call, Event};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -44,7 +44,8 @@ const HISTORY: usize = 40;
 /// Calls left unanswered at most: the oldest is answered past this.
 const PENDING_MAX: usize = 48;
 
-const CHARS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 /:?[]{}<>+-=._@!#*~é漢🦀";
+const CHARS: &str =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 /:?[]{}<>+-=._@!#*~é漢🦀";
 
 struct Soak {
     f: Fsm,
@@ -74,7 +75,9 @@ fn soak() {
     let seed = match env_u64("KEYWARD_SOAK_SEED").as_deref() {
         None => SEED,
         Some("random") => rand::rngs::OsRng.r#gen(),
-        Some(s) => s.parse::<u64>().expect("KEYWARD_SOAK_SEED is a number or random"),
+        Some(s) => s
+            .parse::<u64>()
+            .expect("KEYWARD_SOAK_SEED is a number or random"),
     };
     println!(
         "console soak: {steps} steps, seed {seed} (replay: KEYWARD_SOAK_SEED={seed} \
@@ -159,7 +162,8 @@ impl Soak {
             990..=994 => self.probe_secret(),
             _ => self.fill(),
         }
-        if !self.quiet() && !matches!(self.f.app.screen, Screen::Main(_)) && self.rng.gen_bool(0.01) {
+        if !self.quiet() && !matches!(self.f.app.screen, Screen::Main(_)) && self.rng.gen_bool(0.01)
+        {
             self.fill();
         }
         if self.f.quit {
@@ -174,7 +178,9 @@ impl Soak {
         if self.f.calls.len() > PENDING_MAX {
             self.answer_at(0);
         }
-        if std::env::var("NODRAW").is_err() { self.draw(); }
+        if std::env::var("NODRAW").is_err() {
+            self.draw();
+        }
         self.check_selection();
         self.stat();
         let quiet = self.quiet();
@@ -187,10 +193,16 @@ impl Soak {
     fn stat(&mut self) {
         let k = match &self.f.app.screen {
             Screen::Main(m) => match m.popups.last() {
-                Some(p) => format!("{:?}", p).chars().take_while(|c| c.is_alphanumeric()).collect(),
+                Some(p) => format!("{:?}", p)
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric())
+                    .collect(),
                 None => format!("pane {:?} detail {}", m.pane, m.detail.is_some()),
             },
-            other => format!("{:?}", other).chars().take_while(|c| c.is_alphanumeric()).collect(),
+            other => format!("{:?}", other)
+                .chars()
+                .take_while(|c| c.is_alphanumeric())
+                .collect(),
         };
         *self.seen.entry(k).or_default() += 1;
     }
@@ -233,7 +245,10 @@ impl Soak {
     }
 
     fn key(&mut self, key: KeyEvent) {
-        self.log(format!("key {:?} {:?} {:?}", key.code, key.modifiers, key.kind));
+        self.log(format!(
+            "key {:?} {:?} {:?}",
+            key.code, key.modifiers, key.kind
+        ));
         self.f.event(Event::Key(key));
     }
 
@@ -256,7 +271,8 @@ impl Soak {
         let (w, h) = match self.rng.gen_range(0..10) {
             0 => (1, 1),
             1..=3 => (self.rng.gen_range(1..80), self.rng.gen_range(1..24)),
-            _ => (self.rng.gen_range(80..=220), self.rng.gen_range(24..=70)),
+            7..=8 => (self.rng.gen_range(80..=240), self.rng.gen_range(24..=80)),
+            _ => (self.rng.gen_range(80..=140), self.rng.gen_range(24..=48)),
         };
         self.log(format!("resize {w}x{h}"));
         self.f.event(Event::Resize(w, h));
@@ -307,7 +323,11 @@ impl Soak {
     fn answer_at(&mut self, at: usize) {
         let (id, call) = self.f.calls.remove(at);
         let reply = self.make_reply(&call, 0.25);
-        self.log(format!("answer {id} {} with {}", call_name(&call), reply_name(&reply)));
+        self.log(format!(
+            "answer {id} {} with {}",
+            call_name(&call),
+            reply_name(&reply)
+        ));
         self.f.reply(id, reply);
         if self.answered.len() >= 32 {
             self.answered.pop_front();
@@ -323,7 +343,11 @@ impl Soak {
         let at = self.rng.gen_range(0..self.answered.len());
         let (id, call) = self.answered.remove(at).expect("an answered call");
         let reply = self.make_reply(&call, 0.5);
-        self.log(format!("answer {id} {} again with {}", call_name(&call), reply_name(&reply)));
+        self.log(format!(
+            "answer {id} {} again with {}",
+            call_name(&call),
+            reply_name(&reply)
+        ));
         self.f.reply(id, reply);
     }
 
@@ -462,7 +486,10 @@ fn secret_chars(state: &str) -> usize {
 
 fn call_name(call: &Call) -> String {
     let text = format!("{call:?}");
-    text.split([' ', '{', '(']).next().unwrap_or_default().to_string()
+    text.split([' ', '{', '('])
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn reply_name(reply: &keyward::tui::effect::Reply) -> String {

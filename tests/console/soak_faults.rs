@@ -39,6 +39,10 @@ fn resources_shrinking_under_an_open_access_list_keep_the_selection_inside() {
     f.reply(reload, Reply::Resources(Ok(resources(3))));
     f.key(KeyCode::Esc);
     assert!(f.main().resources.access.is_none(), "back in the list");
-    assert!(f.main().resources.selected < 3, "{}", f.main().resources.selected);
+    assert!(
+        f.main().resources.selected < 3,
+        "{}",
+        f.main().resources.selected
+    );
     assert!(f.screen().contains("Resource 2"), "{}", f.screen());
 }

@@ -5,18 +5,18 @@
 //! are unique markers, so the soak can look for them in the app's state.
 
 use chrono::{DateTime, Duration, Utc};
+use keyward::crypto::tokens::Shown;
 use keyward::domain::listing::LockoutCounts;
 use keyward::domain::password_rules::Strength;
 use keyward::domain::{Kind, MailKind, MailState, Policy, Role};
 use keyward::error::Error;
-use keyward::service::views::{AuditView, GrantView, Page, PolicyView, ResourceView, UserDetail};
 use keyward::service::views::{AttemptView, HolderView, NamedPolicy, UserSummary};
+use keyward::service::views::{AuditView, GrantView, Page, PolicyView, ResourceView, UserDetail};
 use keyward::service::{
     Actor, KeyView, ListCount, LockoutsOverview, MailProblem, MailStatus, PurgePreview,
 };
-use keyward::tui::effect::{Call, FormChoices, PasswordTarget, Reply, Secrets, Session};
 use keyward::tui::effect::SignInReply;
-use keyward::crypto::tokens::Shown;
+use keyward::tui::effect::{Call, FormChoices, PasswordTarget, Reply, Secrets, Session};
 use rand::Rng;
 use rand::rngs::StdRng;
 
@@ -57,7 +57,11 @@ impl Answers<'_> {
     }
 
     fn maybe_time(&mut self) -> Option<DateTime<Utc>> {
-        if self.chance(0.5) { Some(self.time()) } else { None }
+        if self.chance(0.5) {
+            Some(self.time())
+        } else {
+            None
+        }
     }
 
     fn secret(&mut self) -> Shown {
@@ -99,11 +103,23 @@ impl Answers<'_> {
     }
 
     fn page(&mut self, limit: usize) -> Page<UserSummary> {
-        let n = if self.chance(0.8) { limit } else { self.upto(limit) };
+        let n = if self.chance(0.8) {
+            limit
+        } else {
+            self.upto(limit)
+        };
         let items = self.users(n);
         let cursor = |u: Option<&UserSummary>| u.map(|u| u.cursor(Default::default()));
-        let next = if self.chance(0.6) { cursor(items.last()) } else { None };
-        let prev = if self.chance(0.3) { cursor(items.first()) } else { None };
+        let next = if self.chance(0.6) {
+            cursor(items.last())
+        } else {
+            None
+        };
+        let prev = if self.chance(0.3) {
+            cursor(items.first())
+        } else {
+            None
+        };
         Page { items, next, prev }
     }
 
@@ -151,7 +167,11 @@ impl Answers<'_> {
 
     fn policy_view(&mut self) -> PolicyView {
         PolicyView {
-            name: if self.chance(0.5) { "default".into() } else { self.text() },
+            name: if self.chance(0.5) {
+                "default".into()
+            } else {
+                self.text()
+            },
             version: self.rng.gen_range(1..9),
             enforced_version: 0,
             users: self.rng.gen_range(0..1_000_000),
@@ -236,7 +256,11 @@ impl Answers<'_> {
         }
         match call {
             Call::NeedsSetup => answer!(NeedsSetup, {
-                if self.chance(0.2) { Some(Policy::default()) } else { None }
+                if self.chance(0.2) {
+                    Some(Policy::default())
+                } else {
+                    None
+                }
             }),
             Call::Setup { .. } | Call::SignIn { .. } | Call::ChangeAtSignIn { .. } => {
                 answer!(SignIn, {
@@ -252,22 +276,28 @@ impl Answers<'_> {
                 })
             }
             Call::ListUsers { filter } => answer!(Users, self.page(filter.limit.max(0) as usize)),
-            Call::CountUsers { .. } => answer!(UserCount, ListCount {
-                n: self.rng.gen_range(0..2_000_000),
-                estimate: self.chance(0.3),
-            }),
+            Call::CountUsers { .. } => answer!(
+                UserCount,
+                ListCount {
+                    n: self.rng.gen_range(0..2_000_000),
+                    estimate: self.chance(0.3),
+                }
+            ),
             Call::GetUser { login } => answer!(User, self.detail(login)),
             Call::PasswordContext { login } => answer!(PasswordContext, self.target(login)),
-            Call::FormChoices => answer!(FormChoices, FormChoices {
-                policies: (0..self.upto(3))
-                    .map(|_| NamedPolicy {
-                        name: self.text(),
-                        settings: Policy::default(),
-                    })
-                    .collect(),
-                resources: (0..self.upto(4)).map(|_| self.text()).collect(),
-                ..Default::default()
-            }),
+            Call::FormChoices => answer!(
+                FormChoices,
+                FormChoices {
+                    policies: (0..self.upto(3))
+                        .map(|_| NamedPolicy {
+                            name: self.text(),
+                            settings: Policy::default(),
+                        })
+                        .collect(),
+                    resources: (0..self.upto(4)).map(|_| self.text()).collect(),
+                    ..Default::default()
+                }
+            ),
             Call::TempPassword { .. }
             | Call::TempPasswords { .. }
             | Call::ResetToken { .. }
@@ -275,8 +305,14 @@ impl Answers<'_> {
                 let n = 1 + self.upto(3);
                 Secrets {
                     title: self.text(),
-                    items: (0..n).map(|i| (format!("u{i:07}"), self.secret())).collect(),
-                    note: if self.chance(0.3) { Some(self.text()) } else { None },
+                    items: (0..n)
+                        .map(|i| (format!("u{i:07}"), self.secret()))
+                        .collect(),
+                    note: if self.chance(0.3) {
+                        Some(self.text())
+                    } else {
+                        None
+                    },
                 }
             }),
             Call::SharedLogins { logins } => answer!(Shared, {
@@ -287,7 +323,9 @@ impl Answers<'_> {
                     .collect()
             }),
             Call::Ping => answer!(Pong, ()),
-            Call::Audit { .. } => answer!(Audit, (0..self.upto(60)).map(|_| self.audit()).collect()),
+            Call::Audit { .. } => {
+                answer!(Audit, (0..self.upto(60)).map(|_| self.audit()).collect())
+            }
             Call::VerifyAudit => answer!(Verdict, (self.text(), self.chance(0.5))),
             Call::Resources => answer!(Resources, {
                 (0..self.upto(30))
@@ -314,26 +352,29 @@ impl Answers<'_> {
                     })
                     .collect()
             }),
-            Call::MailStatus => answer!(MailStatus, MailStatus {
-                queued: self.rng.gen_range(0..100),
-                sent: self.rng.gen_range(0..100),
-                failed: self.rng.gen_range(0..100),
-                dropped: 0,
-                oldest_queued: self.maybe_time(),
-                problems: (0..self.upto(5))
-                    .map(|i| MailProblem {
-                        id: i as i64,
-                        kind: MailKind::ALL[self.upto(MailKind::ALL.len() - 1)],
-                        login: self.text(),
-                        recipient: self.text(),
-                        state: MailState::ALL[self.upto(MailState::ALL.len() - 1)],
-                        attempts: 3,
-                        error: self.text(),
-                        queued_at: self.time(),
-                        next_attempt_at: self.maybe_time(),
-                    })
-                    .collect(),
-            }),
+            Call::MailStatus => answer!(
+                MailStatus,
+                MailStatus {
+                    queued: self.rng.gen_range(0..100),
+                    sent: self.rng.gen_range(0..100),
+                    failed: self.rng.gen_range(0..100),
+                    dropped: 0,
+                    oldest_queued: self.maybe_time(),
+                    problems: (0..self.upto(5))
+                        .map(|i| MailProblem {
+                            id: i as i64,
+                            kind: MailKind::ALL[self.upto(MailKind::ALL.len() - 1)],
+                            login: self.text(),
+                            recipient: self.text(),
+                            state: MailState::ALL[self.upto(MailState::ALL.len() - 1)],
+                            attempts: 3,
+                            error: self.text(),
+                            queued_at: self.time(),
+                            next_attempt_at: self.maybe_time(),
+                        })
+                        .collect(),
+                }
+            ),
             Call::PurgePreview { .. } => answer!(PurgePreview, {
                 let candidates: Vec<_> = (0..self.upto(20))
                     .map(|i| keyward::service::Candidate {
@@ -348,19 +389,25 @@ impl Answers<'_> {
                     candidates,
                 }
             }),
-            Call::Policies => answer!(Policies, (0..self.upto(6)).map(|_| self.policy_view()).collect()),
+            Call::Policies => answer!(
+                Policies,
+                (0..self.upto(6)).map(|_| self.policy_view()).collect()
+            ),
             Call::PolicyCounts => answer!(PolicyCounts, vec![("default".into(), 12)]),
             Call::BulkCount { .. } | Call::BulkLinksCount { .. } => {
                 answer!(Count, self.rng.gen_range(0..2_000_000))
             }
-            Call::Lockouts { request } => answer!(Lockouts, LockoutsOverview {
-                accounts: self.users(request.limit.max(0) as usize),
-                failures: (0..self.upto(10)).map(|_| self.attempt()).collect(),
-                counts: LockoutCounts {
-                    locked: self.rng.gen_range(0..500),
-                    close: self.rng.gen_range(0..500),
-                },
-            }),
+            Call::Lockouts { request } => answer!(
+                Lockouts,
+                LockoutsOverview {
+                    accounts: self.users(request.limit.max(0) as usize),
+                    failures: (0..self.upto(10)).map(|_| self.attempt()).collect(),
+                    counts: LockoutCounts {
+                        locked: self.rng.gen_range(0..500),
+                        close: self.rng.gen_range(0..500),
+                    },
+                }
+            ),
             Call::StepUp { .. } => answer!(SteppedUp, self.actor(Role::GlobalAdmin)),
             Call::WatchLockouts => answer!(Watching, self.chance(0.5)),
             Call::CheckPassword { input, password } => answer!(Checked, {
