@@ -60,7 +60,9 @@ struct Soak {
     /// No popup was open after the last step.
     was_quiet: bool,
     checks: u64,
+    /// Where the console was, sampled: screen, popup or pane.
     seen: std::collections::BTreeMap<String, u64>,
+    steps: u64,
 }
 
 fn env_u64(name: &str) -> Option<String> {
@@ -104,7 +106,8 @@ fn soak() {
         s.checks,
         started.elapsed().as_secs_f64()
     );
-    println!("{:#?}", s.seen);
+    let seen: Vec<String> = s.seen.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+    println!("console soak: samples of where it was: {}", seen.join(", "));
 }
 
 impl Soak {
@@ -122,6 +125,7 @@ impl Soak {
             was_quiet: true,
             checks: 0,
             seen: Default::default(),
+            steps: 0,
         }
     }
 
@@ -136,8 +140,12 @@ impl Soak {
         let roll = self.rng.gen_range(0..1000);
         match roll {
             0..=79 => self.key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
-            80..=619 => {
+            80..=399 => {
                 let key = self.random_key();
+                self.key(key);
+            }
+            400..=619 => {
+                let key = self.bound_key().unwrap_or_else(|| self.random_key());
                 self.key(key);
             }
             620..=849 => self.answer(),
@@ -178,11 +186,12 @@ impl Soak {
         if self.f.calls.len() > PENDING_MAX {
             self.answer_at(0);
         }
-        if std::env::var("NODRAW").is_err() {
-            self.draw();
-        }
+        self.draw();
         self.check_selection();
-        self.stat();
+        self.steps += 1;
+        if self.steps.is_multiple_of(16) {
+            self.sample();
+        }
         let quiet = self.quiet();
         if (quiet && !self.was_quiet) || self.rng.gen_bool(0.002) {
             self.check_state(quiet);
@@ -190,7 +199,9 @@ impl Soak {
         self.was_quiet = quiet;
     }
 
-    fn stat(&mut self) {
+    /// Counts where the console is (every 16th step: the name costs a
+    /// `Debug` of the view), to show that the soak reaches every screen.
+    fn sample(&mut self) {
         let k = match &self.f.app.screen {
             Screen::Main(m) => match m.popups.last() {
                 Some(p) => format!("{:?}", p)
@@ -205,6 +216,28 @@ impl Soak {
                 .collect(),
         };
         *self.seen.entry(k).or_default() += 1;
+    }
+
+    /// A key the current view has a binding for (its popup's, else its
+    /// pane's), so that the soak reaches what each key opens and does.
+    fn bound_key(&mut self) -> Option<KeyEvent> {
+        let Screen::Main(m) = &self.f.app.screen else {
+            return None;
+        };
+        let keys: Vec<keyward::tui::keys::Key> = m
+            .view_keys()
+            .iter()
+            .flat_map(|(_, table)| table.iter())
+            // Quitting starts the console again: rarely, from random keys.
+            .filter(|binding| binding.cmd != keyward::tui::keys::Cmd::Quit)
+            .flat_map(|binding| binding.keys.iter().copied())
+            .filter(|k| !(k.code == KeyCode::Char('c') && k.mods == KeyModifiers::CONTROL))
+            .collect();
+        if keys.is_empty() {
+            return None;
+        }
+        let k = keys[self.rng.gen_range(0..keys.len())];
+        Some(KeyEvent::new(k.code, k.mods))
     }
 
     fn random_key(&mut self) -> KeyEvent {
