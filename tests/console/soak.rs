@@ -470,13 +470,18 @@ impl Soak {
         let Screen::Main(m) = &self.f.app.screen else {
             return;
         };
-        in_bounds("users", m.users.selected, m.users.rows.len());
-        in_bounds("lockouts", m.lockouts.selected, m.lockouts.accounts.len());
-        in_bounds("audit", m.audit.selected, m.audit.entries.len());
-        in_bounds("policies", m.policies.selected, m.policies.rows.len());
-        in_bounds("resources", m.resources.selected, m.resources.rows.len());
-        if let Some(a) = &m.resources.access {
-            in_bounds("access", a.selected, a.grants.len());
+        let u = &m.users;
+        in_bounds("users", u.selected, u.offset, u.rows.len());
+        let l = &m.lockouts;
+        in_bounds("lockouts", l.selected, l.offset, l.accounts.len());
+        let a = &m.audit;
+        in_bounds("audit", a.selected, a.offset, a.entries.len());
+        let p = &m.policies;
+        in_bounds("policies", p.selected, p.offset, p.rows.len());
+        let r = &m.resources;
+        in_bounds("resources", r.selected, r.offset, r.rows.len());
+        if let Some(a) = &r.access {
+            in_bounds("access", a.selected, a.offset, a.grants.len());
         }
     }
 
@@ -499,10 +504,15 @@ impl Soak {
     }
 }
 
-fn in_bounds(pane: &str, selected: usize, rows: usize) {
+/// The selection is one of the rows, and the first row drawn is not past it.
+fn in_bounds(pane: &str, selected: usize, offset: usize, rows: usize) {
     assert!(
         selected < rows.max(1),
         "the {pane} selection {selected} is outside its {rows} rows"
+    );
+    assert!(
+        offset <= selected,
+        "the {pane} pane draws from row {offset}, past its selection {selected}"
     );
 }
 
