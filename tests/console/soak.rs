@@ -1,6 +1,6 @@
 //! The console soak: a seeded random driver feeds the real `App` (through
 //! `Fsm`, no terminal, no database) keys, pastes (up to 100 KB, control
-//! characters included), resizes down to 1x1, ticks and answers: right,
+//! characters included), resizes down to 0x0, ticks and answers: right,
 //! wrong (Unavailable, StepUpRequired, Conflict, ...), late, out of order,
 //! and twice. Every step is drawn on ratatui's TestBackend, and after each
 //! step the invariants hold:
@@ -302,7 +302,7 @@ impl Soak {
 
     fn resize(&mut self) {
         let (w, h) = match self.rng.gen_range(0..10) {
-            0 => (1, 1),
+            0 => (self.rng.gen_range(0..=1), self.rng.gen_range(0..=1)),
             1..=3 => (self.rng.gen_range(1..80), self.rng.gen_range(1..24)),
             7..=8 => (self.rng.gen_range(80..=240), self.rng.gen_range(24..=80)),
             _ => (self.rng.gen_range(80..=140), self.rng.gen_range(24..=48)),
