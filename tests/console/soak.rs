@@ -16,8 +16,8 @@
 //!
 //! The suite runs 100,000 steps with a fixed seed. For a long run with a
 //! fresh seed (printed, so that a failure can be replayed):
-//! `KEYWARD_SOAK_STEPS=1000000 KEYWARD_SOAK_SEED=random cargo test --release
-//! --test console soak -- --nocapture`.
+//! `KEYWARD_SOAK_STEPS=1000000 KEYWARD_SOAK_SEED=random cargo test --test
+//! console soak -- --nocapture` (README, "On a fresh machine").
 
 use super::fsm::Fsm;
 use super::soak_replies::Answers;
