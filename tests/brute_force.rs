@@ -230,21 +230,21 @@ both_backends!(case_variants_of_a_login_count_against_one_account, |t| {
     assert_eq!(attempts(&t, LOGIN, "locked").await, 1);
 });
 
-/// Starts `n` `keyward verify` processes for `login` at once, each with its
-/// own wrong password, and returns their exit codes.
+/// Starts `n` `keyward verify` processes for `login`, then gives each its
+/// own wrong password at once, and returns their exit codes. `verify` opens
+/// the database before it reads the password, so the processes wait ready
+/// and sign in side by side.
 fn verify_at_once(t: &TestDb, login: &str, n: usize) -> Vec<i32> {
+    use std::io::Write;
     let clis: Vec<Cli> = (0..n).map(|_| Cli::new(t)).collect();
-    let children: Vec<_> = clis
+    let mut children: Vec<_> = clis
         .iter()
-        .enumerate()
-        .map(|(i, cli)| {
-            use std::io::Write;
-            let mut child = cli.spawn(&["verify", login, "--password-stdin"]);
-            let mut stdin = child.stdin.take().expect("stdin");
-            writeln!(stdin, "wrong guess {i}").expect("write the password");
-            child
-        })
+        .map(|cli| cli.spawn(&["verify", login, "--password-stdin"]))
         .collect();
+    for (i, child) in children.iter_mut().enumerate() {
+        let mut stdin = child.stdin.take().expect("stdin");
+        writeln!(stdin, "wrong guess {i}").expect("write the password");
+    }
     children
         .into_iter()
         .map(|child| {
