@@ -170,8 +170,9 @@ impl Soak {
             990..=994 => self.probe_secret(),
             _ => self.fill(),
         }
-        if !self.quiet() && !matches!(self.f.app.screen, Screen::Main(_)) && self.rng.gen_bool(0.01)
-        {
+        // Out of the signed-in console (sign-in, a forced change), random
+        // keys rarely get through a form: fill it now and then.
+        if !matches!(self.f.app.screen, Screen::Main(_)) && self.rng.gen_bool(0.01) {
             self.fill();
         }
         if self.f.quit {
@@ -270,7 +271,7 @@ impl Soak {
             _ => KeyModifiers::ALT,
         };
         let mut key = KeyEvent::new(code, modifiers);
-        // Ctrl-C quits the console: the soak goes on with the same state.
+        // Key releases (some terminals report them) must change nothing.
         if self.rng.gen_bool(0.02) {
             key.kind = KeyEventKind::Release;
         }
