@@ -23,6 +23,7 @@ mod resources;
 mod snapshots;
 mod soak;
 mod soak_faults;
+mod soak_inputs;
 mod soak_replies;
 mod state;
 mod typing;

@@ -20,10 +20,9 @@
 //! console soak -- --nocapture` (README, "On a fresh machine").
 
 use super::fsm::Fsm;
+use super::soak_inputs as inputs;
 use super::soak_replies::Answers;
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use keyward::tui::app::Screen;
 use keyward::tui::effect::{Call, Event};
 use rand::rngs::StdRng;
@@ -43,9 +42,6 @@ const SECRETS_KEPT: usize = 64;
 const HISTORY: usize = 40;
 /// Calls left unanswered at most: the oldest is answered past this.
 const PENDING_MAX: usize = 48;
-
-const CHARS: &str =
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 /:?[]{}<>+-=._@!#*~é漢🦀";
 
 struct Soak {
     f: Fsm,
@@ -141,11 +137,13 @@ impl Soak {
         match roll {
             0..=79 => self.key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
             80..=399 => {
-                let key = self.random_key();
+                let key = inputs::key(&mut self.rng);
                 self.key(key);
             }
             400..=619 => {
-                let key = self.bound_key().unwrap_or_else(|| self.random_key());
+                let key = self
+                    .bound_key()
+                    .unwrap_or_else(|| inputs::key(&mut self.rng));
                 self.key(key);
             }
             620..=849 => self.answer(),
@@ -241,43 +239,6 @@ impl Soak {
         Some(KeyEvent::new(k.code, k.mods))
     }
 
-    fn random_key(&mut self) -> KeyEvent {
-        let code = match self.rng.gen_range(0..100) {
-            0..=54 => {
-                let chars: Vec<char> = CHARS.chars().collect();
-                KeyCode::Char(chars[self.rng.gen_range(0..chars.len())])
-            }
-            55..=62 => KeyCode::Enter,
-            63..=67 => KeyCode::Tab,
-            68..=69 => KeyCode::BackTab,
-            70..=73 => KeyCode::Backspace,
-            74 => KeyCode::Delete,
-            75..=77 => KeyCode::Up,
-            78..=80 => KeyCode::Down,
-            81..=82 => KeyCode::Left,
-            83..=84 => KeyCode::Right,
-            85 => KeyCode::Home,
-            86 => KeyCode::End,
-            87..=88 => KeyCode::PageUp,
-            89..=90 => KeyCode::PageDown,
-            91..=92 => KeyCode::F(self.rng.gen_range(1..=12)),
-            93 => KeyCode::Insert,
-            _ => KeyCode::Char(' '),
-        };
-        let modifiers = match self.rng.gen_range(0..100) {
-            0..=79 => KeyModifiers::NONE,
-            80..=87 => KeyModifiers::SHIFT,
-            88..=96 => KeyModifiers::CONTROL,
-            _ => KeyModifiers::ALT,
-        };
-        let mut key = KeyEvent::new(code, modifiers);
-        // Key releases (some terminals report them) must change nothing.
-        if self.rng.gen_bool(0.02) {
-            key.kind = KeyEventKind::Release;
-        }
-        key
-    }
-
     fn key(&mut self, key: KeyEvent) {
         self.log(format!(
             "key {:?} {:?} {:?}",
@@ -287,43 +248,19 @@ impl Soak {
     }
 
     fn paste(&mut self) {
-        let text = match self.rng.gen_range(0..6) {
-            0 => "x".repeat(100 * 1024),
-            1 => "a\u{0}b\u{7}c\u{1b}[2Jd\re\nf\tg\u{7f}h\u{9b}i".repeat(self.rng.gen_range(1..50)),
-            2 => String::new(),
-            3 => "é漢🦀\u{301}\u{202e}".repeat(self.rng.gen_range(1..300)),
-            4 => "line one\nline two\r\n".into(),
-            _ => (0..self.rng.gen_range(1..40))
-                .map(|_| self.rng.gen_range(b'!'..=b'~') as char)
-                .collect(),
-        };
+        let text = inputs::paste(&mut self.rng);
         self.log(format!("paste {} chars", text.chars().count()));
         self.f.event(Event::Paste(text));
     }
 
     fn resize(&mut self) {
-        let (w, h) = match self.rng.gen_range(0..10) {
-            0 => (self.rng.gen_range(0..=1), self.rng.gen_range(0..=1)),
-            1..=3 => (self.rng.gen_range(1..80), self.rng.gen_range(1..24)),
-            7..=8 => (self.rng.gen_range(80..=240), self.rng.gen_range(24..=80)),
-            _ => (self.rng.gen_range(80..=140), self.rng.gen_range(24..=48)),
-        };
+        let (w, h) = inputs::size(&mut self.rng);
         self.log(format!("resize {w}x{h}"));
         self.f.event(Event::Resize(w, h));
     }
 
     fn mouse(&mut self) {
-        let kind = match self.rng.gen_range(0..3) {
-            0 => MouseEventKind::ScrollDown,
-            1 => MouseEventKind::ScrollUp,
-            _ => MouseEventKind::Down(MouseButton::Left),
-        };
-        let ev = MouseEvent {
-            kind,
-            column: self.rng.gen_range(0..250),
-            row: self.rng.gen_range(0..80),
-            modifiers: KeyModifiers::NONE,
-        };
+        let ev = inputs::mouse(&mut self.rng);
         self.log(format!("mouse {ev:?}"));
         self.f.event(Event::Mouse(ev));
     }
@@ -343,7 +280,7 @@ impl Soak {
     fn answer(&mut self) {
         let n = self.f.calls.len();
         if n == 0 {
-            let key = self.random_key();
+            let key = inputs::key(&mut self.rng);
             return self.key(key);
         }
         let at = match self.rng.gen_range(0..10) {
