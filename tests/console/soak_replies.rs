@@ -66,7 +66,7 @@ impl Answers<'_> {
 
     fn secret(&mut self) -> Shown {
         *self.next_secret += 1;
-        let s = format!("Zq{:06}shownSecret", self.next_secret);
+        let s = format!("{}{:06}shownSecret", super::soak::MARK, self.next_secret);
         self.secrets.push(s.clone());
         Shown(zeroize::Zeroizing::new(s))
     }
