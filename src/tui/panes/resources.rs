@@ -38,7 +38,15 @@ impl ResourcesPane {
         if let Some(i) = keep.and_then(|n| self.rows.iter().position(|r| r.name == n)) {
             self.selected = i;
         }
-        self.move_by(0, height);
+        // The list itself, even while a resource's access list is open over
+        // it (`move_by` would move that one): it may have come back shorter.
+        super::list::move_selection(
+            &mut self.selected,
+            &mut self.offset,
+            self.rows.len(),
+            0,
+            height,
+        );
     }
 
     pub fn move_by(&mut self, delta: isize, height: usize) {
