@@ -6,9 +6,7 @@
 #![no_main]
 #![forbid(unsafe_code)]
 
-use keyward::domain::audit::{
-    AuditKey, Canonical, Checkpoint, entry_hash, entry_mac, mac_matches,
-};
+use keyward::domain::audit::{AuditKey, Canonical, Checkpoint, entry_hash, entry_mac, mac_matches};
 use libfuzzer_sys::fuzz_target;
 
 fn key(byte: u8) -> AuditKey {
@@ -23,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(line) = std::str::from_utf8(data) {
         if let Ok(cp) = Checkpoint::parse(line, &a) {
             // Only a line signed with the key is taken, and it reads back.
-            assert!(Checkpoint::parse(line, &b).is_err(), "another key's line taken");
+            assert!(
+                Checkpoint::parse(line, &b).is_err(),
+                "another key's line taken"
+            );
             let again = Checkpoint::parse(&cp.line(&a), &a);
             assert_eq!(again.as_ref().ok(), Some(&cp));
         }
@@ -33,7 +34,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let bytes = entry.encode();
-    assert_eq!(Canonical::decode(&bytes).as_ref(), Some(&entry), "decode(encode(x)) == x");
+    assert_eq!(
+        Canonical::decode(&bytes).as_ref(),
+        Some(&entry),
+        "decode(encode(x)) == x"
+    );
     assert_eq!(entry.encode(), bytes, "one encoding per entry");
     let mac = entry_mac(&a, &entry);
     assert!(mac_matches(&a, &entry, &mac));
@@ -41,8 +46,14 @@ fuzz_target!(|data: &[u8]| {
     assert_ne!(entry_hash(&entry), mac);
     let mut changed = entry.clone();
     changed.actor.push('x');
-    assert!(!mac_matches(&a, &changed, &mac), "a changed actor keeps its MAC");
+    assert!(
+        !mac_matches(&a, &changed, &mac),
+        "a changed actor keeps its MAC"
+    );
     let mut changed = entry.clone();
     changed.seq = changed.seq.wrapping_add(1);
-    assert!(!mac_matches(&a, &changed, &mac), "a changed seq keeps its MAC");
+    assert!(
+        !mac_matches(&a, &changed, &mac),
+        "a changed seq keeps its MAC"
+    );
 });

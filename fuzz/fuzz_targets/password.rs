@@ -9,9 +9,9 @@
 #![no_main]
 #![forbid(unsafe_code)]
 
+use keyward::domain::Password;
 use keyward::domain::password_rules::{PasswordContext, checklist, strength, violations};
 use keyward::domain::policy::{Charset, Policy};
-use keyward::domain::Password;
 use libfuzzer_sys::fuzz_target;
 use unicode_normalization::UnicodeNormalization;
 
@@ -33,11 +33,24 @@ fn policy(b: u8) -> Policy {
         ["any", "printable-ascii", "alphanumeric", "any"][usize::from((b >> 3) & 3)],
     );
     let n = if b & 32 == 0 { "0" } else { "2" };
-    for k in ["require_lower", "require_upper", "require_digit", "require_symbol"] {
+    for k in [
+        "require_lower",
+        "require_upper",
+        "require_digit",
+        "require_symbol",
+    ] {
         set(&mut p, k, n);
     }
-    set(&mut p, "reject_common", if b & 64 == 0 { "true" } else { "false" });
-    set(&mut p, "reject_login_or_name", if b & 64 == 0 { "true" } else { "false" });
+    set(
+        &mut p,
+        "reject_common",
+        if b & 64 == 0 { "true" } else { "false" },
+    );
+    set(
+        &mut p,
+        "reject_login_or_name",
+        if b & 64 == 0 { "true" } else { "false" },
+    );
     set(&mut p, "min_strength", if b & 128 == 0 { "0" } else { "3" });
     p
 }
@@ -59,11 +72,18 @@ fuzz_target!(|data: &[u8]| {
     let shown = pw.expose();
     assert!(shown.nfc().eq(shown.chars()), "stored form is NFC");
     let nfd: String = raw.nfd().collect();
-    assert_eq!(Password::new(nfd).expose(), shown, "one password per spelling");
+    assert_eq!(
+        Password::new(nfd).expose(),
+        shown,
+        "one password per spelling"
+    );
     assert_eq!(pw.len_chars(), shown.chars().count());
     assert_eq!(pw.is_empty(), shown.is_empty());
     let debug = format!("{pw:?}");
-    assert!(shown.len() < 4 || !debug.contains(shown), "Debug shows the password");
+    assert!(
+        shown.len() < 4 || !debug.contains(shown),
+        "Debug shows the password"
+    );
 
     let policy = policy(flags);
     if policy.validate().is_err() {
@@ -76,7 +96,12 @@ fuzz_target!(|data: &[u8]| {
         expected.push("charset");
     }
     if policy.require_lower > 0 {
-        expected.extend(["require_lower", "require_upper", "require_digit", "require_symbol"]);
+        expected.extend([
+            "require_lower",
+            "require_upper",
+            "require_digit",
+            "require_symbol",
+        ]);
     }
     if policy.reject_common {
         expected.push("reject_common");

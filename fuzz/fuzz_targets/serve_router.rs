@@ -92,8 +92,8 @@ async fn world() -> (Router, String, tempfile::TempDir) {
         .unwrap_or_else(|e| fail("grant", e));
     let settings = WebSettings::resolve(&WebSection::default(), Some("127.0.0.1:0"))
         .unwrap_or_else(|e| fail("settings", e));
-    let app = keyward::serve::router(service, Arc::new(settings))
-        .unwrap_or_else(|e| fail("router", e));
+    let app =
+        keyward::serve::router(service, Arc::new(settings)).unwrap_or_else(|e| fail("router", e));
     (app, key, dir)
 }
 
