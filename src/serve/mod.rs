@@ -19,7 +19,7 @@ mod settings;
 mod shutdown;
 mod state;
 
-pub use api::openapi;
+pub use api::{bodies, openapi};
 pub use settings::{WebSettings, links_base};
 
 use crate::config::Config;

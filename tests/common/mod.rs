@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod pg_database;
+pub mod proxy;
 pub mod pty;
 
 use chrono::{TimeZone, Utc};

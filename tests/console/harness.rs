@@ -18,6 +18,8 @@ use ratatui::backend::TestBackend;
 #[path = "../common/pg_database.rs"]
 mod pg_database;
 use pg_database::PgDatabase;
+#[path = "../common/proxy.rs"]
+pub mod proxy;
 
 pub struct Harness {
     pub app: App,
@@ -54,6 +56,20 @@ impl Harness {
         let mut h = Harness::with_store(width, height, store, Clock::system(), Utc::now()).await;
         h._pg = Some(db);
         Some(h)
+    }
+
+    /// A console on a fresh PostgreSQL database reached through a proxy
+    /// that can cut and stall its connections (tests/common/proxy.rs), or
+    /// `None` as [`Harness::new_pg`].
+    pub async fn new_pg_behind_proxy(width: u16, height: u16) -> Option<(Harness, proxy::Proxy)> {
+        let db = PgDatabase::create(&pg_database::admin_url()?, "console_").await;
+        let proxy = proxy::Proxy::to(&db.url()).await;
+        let store = Store::open(&proxy.url(&db.url()))
+            .await
+            .expect("open test database");
+        let mut h = Harness::with_store(width, height, store, Clock::system(), Utc::now()).await;
+        h._pg = Some(db);
+        Some((h, proxy))
     }
 
     async fn with_clock(width: u16, height: u16, clock: Clock, now: DateTime<Utc>) -> Harness {

@@ -14,6 +14,7 @@ mod lockouts;
 mod mail_links;
 mod mail_view;
 mod marks;
+mod outage;
 mod paging;
 mod paste;
 mod policies;

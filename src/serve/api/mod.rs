@@ -12,6 +12,15 @@ mod sign_in;
 pub(crate) use extract::ApiJson;
 pub(crate) use password::CheckResponse;
 
+/// The JSON bodies the API reads, public so that a program (the fuzz
+/// targets under fuzz/) can parse text exactly as the routes do.
+pub mod bodies {
+    pub use super::password::{ChangeRequest, CheckRequest};
+    pub use super::reset::{RedeemRequest, ResetRequest};
+    pub use super::revalidate::RevalidateRequest;
+    pub use super::sign_in::SignInRequest;
+}
+
 use super::error;
 use super::state::AppState;
 use axum::Router;
