@@ -29,6 +29,17 @@ impl ClientAddr {
 }
 
 impl ClientAddr {
+    /// The address an application gave for its own user
+    /// (`client_address` in a link request), else the caller's.
+    pub fn given_or(given: Option<&str>, caller: ClientAddr) -> Result<ClientAddr, ApiError> {
+        match given {
+            Some(a) => a.trim().parse().map(ClientAddr).map_err(|_| {
+                ApiError::bad_request("client_address is not an IPv4 or IPv6 address")
+            }),
+            None => Ok(caller),
+        }
+    }
+
     /// Counts a reset request from this client (`[web]
     /// reset_requests_per_address_per_hour`, shared by every instance);
     /// over the limit it answers 429 with how long to wait.

@@ -8,16 +8,13 @@
 //! (`GET /revalidate/{token}`) spends nothing; only its form's POST does.
 
 use super::Service;
-use crate::crypto::tokens::{random_token, token_digest};
+use super::self_service::LinkRequest;
 use crate::domain::user::inactivity;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::rows::UserRow;
-use crate::store::{AuditEvent, NewLink, Revalidated, TokenPurpose};
-use chrono::{DateTime, Duration, Utc};
+use crate::store::{AuditEvent, Revalidated, TokenPurpose};
+use chrono::{DateTime, Utc};
 use serde_json::json;
-
-/// The longest "login or email" a request takes.
-const WHO_MAX: usize = 320;
 
 /// What a re-validation link is, without using it up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,23 +43,13 @@ impl Service {
         client: &str,
         links_base: &str,
     ) -> Result<DateTime<Utc>> {
-        let row = self.builtin_policy(false).await?;
-        let ttl = super::parse_settings(&row)?.reset_link_ttl_minutes;
-        let shown = self.now() + Duration::minutes(i64::from(ttl));
-        let who: String = who.trim().chars().take(WHO_MAX + 1).collect();
-        if who.is_empty() || who.chars().count() > WHO_MAX {
-            return Err(Error::Invalid(format!(
-                "give a login ID or an email address (at most {WHO_MAX} characters)"
-            )));
-        }
+        let request = self
+            .accept_link_request(who, via, client, links_base)
+            .await?;
+        let shown = request.shown;
         let service = self.clone();
-        let (via, client) = (super::clip(via, 64), super::clip(client, 64));
-        let base = links_base.trim_end_matches('/').to_string();
         self.in_background(async move {
-            if let Err(e) = service
-                .issue_revalidation_link(&who, &via, &client, &base)
-                .await
-            {
+            if let Err(e) = service.issue_revalidation_link(&request).await {
                 tracing::warn!(error = %e, "a re-validation request could not be completed");
             }
         });
@@ -79,62 +66,26 @@ impl Service {
         Ok(inactivity(user.last_login_at, user.created_at, &policy, self.now()).0)
     }
 
-    /// The work behind a re-validation request, after its answer.
-    async fn issue_revalidation_link(
-        &self,
-        who: &str,
-        via: &str,
-        client: &str,
-        base: &str,
-    ) -> Result<()> {
+    /// The work behind a re-validation request, after its answer: a link
+    /// only for an account that is due.
+    async fn issue_revalidation_link(&self, r: &LinkRequest) -> Result<()> {
         let Some(user) = self
-            .requested_account(who, via, client, "revalidate_token.request_refused")
+            .requested_account(
+                &r.who,
+                &r.via,
+                &r.client,
+                "revalidate_token.request_refused",
+            )
             .await?
         else {
             return Ok(());
         };
         if !self.revalidation_due(&user).await? {
-            tracing::info!(login = %user.login, via, "re-validation requested for an account that needs none: nothing sent");
+            tracing::info!(login = %user.login, via = r.via, "re-validation requested for an account that needs none: nothing sent");
             return Ok(());
         }
-        let limit = self.config.reset_requests_per_account_per_hour;
-        let bucket = format!("revalidate-account:{}", user.id);
-        if self
-            .rate_limited(&bucket, limit, Duration::minutes(60))
-            .await?
-            .is_some()
-        {
-            tracing::info!(login = %user.login, via, limit, "re-validation requests over the hourly limit for this account: nothing sent");
-            return Ok(());
-        }
-        let policy = self.effective_policy(&user).await?.policy;
-        let now = self.now();
-        let expires = now + Duration::minutes(i64::from(policy.reset_link_ttl_minutes));
-        let token = random_token();
-        let link = zeroize::Zeroizing::new(format!("{base}/revalidate/{}", token.as_str()));
-        let event = AuditEvent::new(
-            "(self-service)",
-            "revalidate_token.request",
-            &user.login,
-            json!({ "via": via, "client": client, "expires_at": expires }),
-        );
-        self.store
-            .insert_reset_token(
-                TokenPurpose::Revalidate,
-                user.id,
-                &token_digest(&token),
-                expires,
-                now,
-                &event,
-                Some(NewLink {
-                    recipient: &user.email,
-                    link: &link,
-                }),
-                None,
-            )
-            .await?;
-        tracing::info!(login = %user.login, via, "re-validation link issued on request");
-        Ok(())
+        self.mail_requested_link(&user, TokenPurpose::Revalidate, r)
+            .await
     }
 
     /// What a re-validation link is, without using it up (a GET of its

@@ -67,6 +67,18 @@ pub enum ResetLinkState {
     Invalid,
 }
 
+/// A link request accepted for the work after its answer.
+pub(super) struct LinkRequest {
+    /// The expiry announced at once.
+    pub shown: DateTime<Utc>,
+    /// The login ID or email, trimmed.
+    pub who: String,
+    pub via: String,
+    pub client: String,
+    /// Where the pages are reached, without a trailing slash.
+    pub base: String,
+}
+
 /// The longest "login or email" a reset request takes.
 const WHO_MAX: usize = 320;
 /// A rate-limit window.
@@ -346,6 +358,29 @@ impl Service {
         client: &str,
         links_base: &str,
     ) -> Result<DateTime<Utc>> {
+        let request = self
+            .accept_link_request(who, via, client, links_base)
+            .await?;
+        let shown = request.shown;
+        let service = self.clone();
+        self.in_background(async move {
+            if let Err(e) = service.issue_requested_link(&request).await {
+                tracing::warn!(error = %e, "a reset request could not be completed");
+            }
+        });
+        Ok(shown)
+    }
+
+    /// Checks a link request (a reset or a re-validation link) and what to
+    /// announce at once: the expiry of a link issued now under the staff
+    /// default policy, whatever the request names.
+    pub(super) async fn accept_link_request(
+        &self,
+        who: &str,
+        via: &str,
+        client: &str,
+        links_base: &str,
+    ) -> Result<LinkRequest> {
         let row = self.builtin_policy(false).await?;
         let ttl = super::parse_settings(&row)?.reset_link_ttl_minutes;
         let shown = self.now() + Duration::minutes(i64::from(ttl));
@@ -355,72 +390,77 @@ impl Service {
                 "give a login ID or an email address (at most {WHO_MAX} characters)"
             )));
         }
-        let service = self.clone();
-        let (via, client) = (clip(via, 64), clip(client, 64));
-        let base = links_base.trim_end_matches('/').to_string();
-        self.in_background(async move {
-            if let Err(e) = service
-                .issue_requested_link(&who, &via, &client, &base)
-                .await
-            {
-                tracing::warn!(error = %e, "a reset request could not be completed");
-            }
-        });
-        Ok(shown)
+        Ok(LinkRequest {
+            shown,
+            who,
+            via: clip(via, 64),
+            client: clip(client, 64),
+            base: links_base.trim_end_matches('/').to_string(),
+        })
     }
 
     /// The work behind a reset request, after its answer.
-    async fn issue_requested_link(
-        &self,
-        who: &str,
-        via: &str,
-        client: &str,
-        base: &str,
-    ) -> Result<()> {
+    async fn issue_requested_link(&self, r: &LinkRequest) -> Result<()> {
         let Some(user) = self
-            .requested_account(who, via, client, "reset_token.request_refused")
+            .requested_account(&r.who, &r.via, &r.client, "reset_token.request_refused")
             .await?
         else {
             return Ok(());
         };
+        self.mail_requested_link(&user, TokenPurpose::Reset, r)
+            .await
+    }
+
+    /// Issues a link of `purpose` for `user` on their request, with its
+    /// mail, audited, unless the account asked for more than its hourly
+    /// limit of that kind of link.
+    pub(super) async fn mail_requested_link(
+        &self,
+        user: &UserRow,
+        purpose: TokenPurpose,
+        r: &LinkRequest,
+    ) -> Result<()> {
+        let (what, path, action) = match purpose {
+            TokenPurpose::Revalidate => ("re-validation", "revalidate", "revalidate_token.request"),
+            _ => ("reset", "reset", "reset_token.request"),
+        };
         let limit = self.config.reset_requests_per_account_per_hour;
-        let bucket = format!("reset-account:{}", user.id);
+        let bucket = format!("{path}-account:{}", user.id);
         if self
             .rate_limited(&bucket, limit, Duration::minutes(HOUR))
             .await?
             .is_some()
         {
-            tracing::info!(login = %user.login, via, limit, "reset requests over the hourly limit for this account: nothing sent");
+            tracing::info!(login = %user.login, via = r.via, limit, "{what} requests over the hourly limit for this account: nothing sent");
             return Ok(());
         }
-        let policy = self.effective_policy(&user).await?.policy;
+        let policy = self.effective_policy(user).await?.policy;
         let now = self.now();
         let expires = now + Duration::minutes(i64::from(policy.reset_link_ttl_minutes));
         let token = random_token();
-        let link = zeroize::Zeroizing::new(format!("{base}/reset/{}", token.as_str()));
+        let link = zeroize::Zeroizing::new(format!("{}/{path}/{}", r.base, token.as_str()));
         let event = AuditEvent::new(
             "(self-service)",
-            "reset_token.request",
+            action,
             &user.login,
-            json!({ "via": via, "client": client, "expires_at": expires }),
+            json!({ "via": r.via, "client": r.client, "expires_at": expires }),
         );
-        let out = NewLink {
-            recipient: &user.email,
-            link: &link,
-        };
         self.store
             .insert_reset_token(
-                TokenPurpose::Reset,
+                purpose,
                 user.id,
                 &token_digest(&token),
                 expires,
                 now,
                 &event,
-                Some(out),
+                Some(NewLink {
+                    recipient: &user.email,
+                    link: &link,
+                }),
                 None,
             )
             .await?;
-        tracing::info!(login = %user.login, via, "reset link issued on request");
+        tracing::info!(login = %user.login, via = r.via, "{what} link issued on request");
         Ok(())
     }
 

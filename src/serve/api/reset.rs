@@ -62,13 +62,7 @@ pub async fn request(
     caller: ClientAddr,
     ApiJson(req): ApiJson<ResetRequest>,
 ) -> Result<(StatusCode, Json<ResetRequested>), ApiError> {
-    let client =
-        match &req.client_address {
-            Some(a) => ClientAddr(a.trim().parse().map_err(|_| {
-                ApiError::bad_request("client_address is not an IPv4 or IPv6 address")
-            })?),
-            None => caller,
-        };
+    let client = ClientAddr::given_or(req.client_address.as_deref(), caller)?;
     client.reset_rate_limit(&state).await?;
     let expires_at = state
         .service
