@@ -341,19 +341,29 @@ impl Config {
             reset_requests_per_account_per_hour: self.web.reset_requests_per_account_per_hour,
             blocklist_file: self.blocklist_file.clone(),
             audit_key: self.audit_key.clone(),
-            // Only a configured public URL: one made from the listen address
-            // (loopback, by default) would lead users nowhere.
-            links_base: self
-                .web
-                .public_url
-                .as_ref()
-                .and_then(|_| crate::serve::links_base(&self.web).ok()),
+            links_base: self.links_base(),
             mail_configured: self
                 .mail
                 .url
                 .as_deref()
                 .is_some_and(|u| !u.trim().is_empty()),
         }
+    }
+
+    /// Where the reset and re-validation links lead: only a configured
+    /// public URL (one made from the listen address, loopback by default,
+    /// would lead users nowhere), and only in a build with the pages.
+    #[cfg(feature = "serve")]
+    fn links_base(&self) -> Option<String> {
+        self.web
+            .public_url
+            .as_ref()
+            .and_then(|_| crate::serve::links_base(&self.web).ok())
+    }
+
+    #[cfg(not(feature = "serve"))]
+    fn links_base(&self) -> Option<String> {
+        None
     }
 
     /// Makes the audit key when there is none: a fresh random one, written

@@ -8,7 +8,9 @@ mod common;
 
 use common::TestDb;
 use common::cli::Cli;
+use keyward::Error;
 use keyward::domain::audit::AuditKey;
+use keyward::domain::{AuthOutcome, Kind, Password, Role};
 use keyward::service::{Clock, Service, ServiceConfig, Upkeep};
 use keyward::store::{SchemaState, Store};
 use std::sync::Arc;
@@ -219,4 +221,127 @@ fn a_fresh_data_directory_is_set_up_by_its_first_command() {
     cli.init_and_login();
     let out = cli.ok(&["user", "list"], "");
     assert!(out.contains("root1"), "{out}");
+}
+
+// A program that links keyward (examples/sign-in) connects without setting
+// anything up: a missing SQLite file stays missing, an empty database
+// stays empty, a schema behind this keyward is not migrated; each is
+// refused with a line that says what to run (exit 17's kind). On a
+// database that `keyward init` set up, it signs users in as keyward does.
+both_backends!(connecting_sets_nothing_up_and_signs_in, |t| {
+    let admin = t.admin().await;
+    let password = "a long and good passphrase 42";
+    t.add_user(&admin, "lib.user", Kind::Staff, Role::User, password)
+        .await;
+    let connected = Service::start(
+        Store::connect(&t.url).await.expect("connect"),
+        ServiceConfig::default(),
+        t.clock.clone(),
+        Upkeep::Nothing,
+    )
+    .await
+    .expect("a set-up database is connected to");
+    let auth = |p: &'static str| {
+        let service = connected.clone();
+        async move {
+            service
+                .authenticate("lib.user", &Password::from(p), "library")
+                .await
+                .expect("authenticate")
+        }
+    };
+    assert_eq!(auth(password).await, AuthOutcome::Ok);
+    assert_eq!(auth("not the password").await, AuthOutcome::BadCredentials);
+    // Counted where keyward counts: the same row the service reads.
+    assert_eq!(t.row("lib.user").await.failed_attempts, 1);
+    connected.settle().await;
+    connected.store().close().await;
+
+    // Behind this keyward: refused, and left as it was.
+    let latest = scalar(&t, &format!("SELECT {LATEST}")).await;
+    t.raw_exec(&format!(
+        "UPDATE _sqlx_migrations SET success = false WHERE version = {LATEST}"
+    ))
+    .await
+    .unwrap();
+    let err = Service::connect(&t.url, ServiceConfig::default())
+        .await
+        .expect_err("a schema behind is refused");
+    assert!(
+        matches!(err, Error::Schema(_)) && err.to_string().contains("run `keyward migrate`"),
+        "{err}"
+    );
+    assert_eq!(
+        scalar(
+            &t,
+            &format!(
+                "SELECT COUNT(*) FROM _sqlx_migrations WHERE version = {latest} AND success = false"
+            )
+        )
+        .await,
+        1,
+        "not migrated"
+    );
+});
+
+#[tokio::test]
+async fn connecting_to_a_missing_sqlite_file_creates_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("data").join("keyward.db");
+    let err = Service::connect(
+        &format!("sqlite://{}", path.display()),
+        ServiceConfig::default(),
+    )
+    .await
+    .expect_err("no database there");
+    assert!(
+        matches!(err, Error::Schema(_)) && err.to_string().contains("keyward init"),
+        "{err}"
+    );
+    assert!(
+        !path.exists() && !path.parent().unwrap().exists(),
+        "nothing was created"
+    );
+
+    // An empty file (not a keyward database) is refused and left empty.
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, b"").unwrap();
+    let err = Service::connect(
+        &format!("sqlite://{}", path.display()),
+        ServiceConfig::default(),
+    )
+    .await
+    .expect_err("no schema");
+    assert!(err.to_string().contains("no keyward schema"), "{err}");
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        0,
+        "nothing was written"
+    );
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(keyward_postgres_tests),
+    ignore = "PostgreSQL: KEYWARD_TEST_DATABASE_URL was not set"
+)]
+async fn connecting_to_an_empty_postgres_database_creates_nothing() {
+    let admin_url = common::pg_database::admin_url().expect("KEYWARD_TEST_DATABASE_URL");
+    let db = common::pg_database::PgDatabase::create(&admin_url, "empty").await;
+    let err = Service::connect(&db.url(), ServiceConfig::default())
+        .await
+        .expect_err("no schema");
+    assert!(
+        matches!(err, Error::Schema(_)) && err.to_string().contains("no keyward schema"),
+        "{err}"
+    );
+    let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
+    let tables: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    assert_eq!(tables, 0, "nothing was created");
+    db.drop_now().await;
 }

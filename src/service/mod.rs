@@ -159,6 +159,23 @@ async fn check_schema(store: &Store) -> Result<()> {
     }
 }
 
+/// For [`Upkeep::Nothing`]: the schema must be this keyward's, set up
+/// beforehand; nothing is created or migrated.
+async fn require_schema(store: &Store) -> Result<()> {
+    let state = store.schema_state().await?;
+    if state == SchemaState::Empty {
+        return Err(Error::Schema(format!(
+            "the database ({}) has no keyward schema; set it up with `keyward init` \
+             (or `keyward migrate`) first",
+            store.location()
+        )));
+    }
+    match schema_problem(&state, store.location()) {
+        Some(why) => Err(Error::Schema(why)),
+        None => Ok(()),
+    }
+}
+
 /// What is wrong with a database's schema for this keyward, and what to
 /// run: `None` when it is current or empty (a command sets an empty one
 /// up). Commands refuse with it (exit 17); `keyward doctor` reports it.
@@ -207,6 +224,14 @@ pub enum Upkeep {
     /// this keyward is refused with [`Error::Schema`], naming `keyward
     /// migrate`, rather than migrated by whatever command came first.
     Command,
+    /// A program that links keyward to sign its users in
+    /// ([`Service::connect`]): nothing at all. The database must have been
+    /// set up by `keyward init` or `keyward migrate`; an empty one, or one
+    /// whose schema is not this keyward's, is refused with [`Error::Schema`].
+    /// Sign-ins still write what they always write (attempts, counts, locks
+    /// and their audit entries), and the dummy hash for the Argon2
+    /// parameters is kept in the database if it is not there yet.
+    Nothing,
 }
 
 /// How often a long-running process prunes old sign-in attempts.
@@ -235,6 +260,7 @@ impl Service {
         match upkeep {
             Upkeep::Full => store.migrate().await?,
             Upkeep::Command => check_schema(&store).await?,
+            Upkeep::Nothing => require_schema(&store).await?,
         }
         if let Some(key) = &config.audit_key {
             store
@@ -264,6 +290,9 @@ impl Service {
         };
         // The dummy hash and the padding floor, as every process reads them.
         service.calibrate().await?;
+        if upkeep == Upkeep::Nothing {
+            return Ok(service);
+        }
         let now = service.now();
         let defaults = serde_json::to_string(&Policy::default())
             .map_err(|e| Error::Internal(e.to_string()))?;
@@ -284,6 +313,16 @@ impl Service {
     /// Opens a database by URL and wraps it ([`Upkeep::Full`]).
     pub async fn open(url: &str, config: ServiceConfig) -> Result<Service> {
         Service::open_with(url, config, Upkeep::Full).await
+    }
+
+    /// Connects to a database set up by `keyward init` or `keyward migrate`,
+    /// for a program that links keyward to sign its users in: creates no
+    /// file and changes no schema ([`Upkeep::Nothing`]). A missing SQLite
+    /// file, an empty database or a schema behind (or ahead of) this keyward
+    /// is an [`Error::Schema`] that says what to run.
+    pub async fn connect(url: &str, config: ServiceConfig) -> Result<Service> {
+        let store = Store::connect(url).await?;
+        Service::start(store, config, Clock::system(), Upkeep::Nothing).await
     }
 
     /// Opens a database by URL and wraps it, doing `upkeep` to it.

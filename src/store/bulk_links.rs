@@ -14,6 +14,7 @@
 
 use super::audit::{AuditEvent, append_audit};
 use super::bulk::{BulkScope, Progress, SCOPE};
+#[cfg(feature = "sqlite")]
 use super::demo::{SQLITE_MAX_PARAMS, sqlite_values_sql};
 use super::{BeginWrite, Pool, Store};
 use crate::error::{Error, Result};
@@ -62,8 +63,10 @@ pub type MakeLinksFn<'a> = dyn Fn(&[ScopeUser]) -> Result<Vec<LinkRow>> + Send +
 const CHUNK_IDS: i64 = 20_000;
 /// SQLite: the page cache during a bulk reset by link (128 MiB at most,
 /// taken only as pages are used).
+#[cfg(feature = "sqlite")]
 const SQLITE_CACHE: &str = "PRAGMA cache_size = -131072";
 /// SQLite: rows per multi-row INSERT (at most six parameters each).
+#[cfg(feature = "sqlite")]
 const SQLITE_ROWS: usize = SQLITE_MAX_PARAMS / 6;
 
 impl Store {
@@ -157,6 +160,7 @@ impl Store {
         }
         let mut done = 0u64;
         match &self.pool {
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => {
                 let mut tx = p.begin_write().await?;
                 let (min_id, max_id, total) = prologue!(tx);
@@ -223,6 +227,7 @@ impl Store {
                 }
                 epilogue!(tx, done);
             }
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => {
                 let mut tx = p.begin_write().await?;
                 // The rows go into random places of the token index: with

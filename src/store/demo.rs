@@ -17,10 +17,15 @@
 //! the fill keeps the indexes and is only slower.
 
 use super::audit::{AuditEvent, append_audit};
-use super::{BeginWrite, Pool, Store, search_order};
+#[cfg(feature = "sqlite")]
+use super::search_order;
+use super::{BeginWrite, Pool, Store};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, PgConnection, PgPool, SqliteConnection, SqlitePool};
+#[cfg(feature = "postgres")]
+use sqlx::{Connection, PgConnection, PgPool};
+#[cfg(feature = "sqlite")]
+use sqlx::{SqliteConnection, SqlitePool};
 use std::time::{Duration, Instant};
 
 /// One demo user.
@@ -68,14 +73,20 @@ const BATCH: usize = 20_000;
 /// SQLite binds at most 32766 parameters per statement. They are anonymous
 /// (`?`): SQLite finds a named one (`$1`) by a linear scan of all the names,
 /// which makes binding a statement with thousands of them quadratic.
+#[cfg(feature = "sqlite")]
 pub(super) const SQLITE_MAX_PARAMS: usize = 32766;
+#[cfg(feature = "sqlite")]
 const SQLITE_USER_PARAMS: usize = 14;
+#[cfg(feature = "sqlite")]
 const SQLITE_USER_ROWS: usize = SQLITE_MAX_PARAMS / SQLITE_USER_PARAMS;
+#[cfg(feature = "sqlite")]
 const SQLITE_CREDENTIAL_ROWS: usize = SQLITE_MAX_PARAMS / 4;
+#[cfg(feature = "sqlite")]
 const SQLITE_GRANT_ROWS: usize = SQLITE_MAX_PARAMS / 4;
 
 /// How long the PostgreSQL fill waits for the locks it needs to set indexes
 /// aside before it goes on without doing so.
+#[cfg(feature = "postgres")]
 const PG_LOCK_TIMEOUT: &str = "3s";
 
 /// Time spent in each phase, for the debug log.
@@ -85,6 +96,7 @@ struct Phases {
     make: Duration,
     users: Duration,
     grants: Duration,
+    #[cfg(feature = "sqlite")]
     search_order: Duration,
     recreate: Duration,
     commit: Duration,
@@ -118,7 +130,9 @@ impl Store {
             progress,
         };
         let written = match &self.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => fill_sqlite(p, &demo, make, &mut phases).await,
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => fill_postgres(p, &demo, make, &mut phases).await,
         }?;
         tracing::debug!(users = written.0, grants = written.1, total = ?started.elapsed(), ?phases, "demo fill");
@@ -180,6 +194,7 @@ fn check_batch(ids: &[i64], users: &[DemoUser]) -> Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "sqlite")]
 async fn fill_sqlite(
     pool: &SqlitePool,
     demo: &Demo<'_>,
@@ -324,6 +339,7 @@ async fn fill_sqlite(
 /// Drops the schema objects of `kind` ("index" or "trigger") that `filter`
 /// (a condition on sqlite_master) selects, and returns their names and
 /// CREATE statements, in creation order, to put them back with.
+#[cfg(feature = "sqlite")]
 pub(super) async fn set_aside_sqlite(
     conn: &mut SqliteConnection,
     kind: &str,
@@ -351,6 +367,7 @@ pub(super) async fn set_aside_sqlite(
 /// without positions, so the full-text triggers left them out; renumbering
 /// moves every user, which the triggers would re-index one at a time and
 /// out of order, so they are set aside meanwhile (in the transaction).
+#[cfg(feature = "sqlite")]
 pub(super) async fn index_in_search_order(conn: &mut SqliteConnection) -> Result<()> {
     let triggers = set_aside_sqlite(conn, "trigger", "tbl_name = 'users'").await?;
     sqlx::query(search_order::NUMBER_ALL)
@@ -373,6 +390,7 @@ pub(super) async fn index_in_search_order(conn: &mut SqliteConnection) -> Result
 }
 
 /// `head` followed by `rows` copies of `row`, comma-separated.
+#[cfg(feature = "sqlite")]
 pub(super) fn sqlite_values_sql(head: &str, row: &str, rows: usize) -> String {
     let mut sql = String::with_capacity(head.len() + rows * (row.len() + 1));
     sql.push_str(head);
@@ -387,6 +405,7 @@ pub(super) fn sqlite_values_sql(head: &str, row: &str, rows: usize) -> String {
 
 /// Indexes (CREATE statements) and foreign keys of grants (name,
 /// definition) dropped for a PostgreSQL fill, to recreate before commit.
+#[cfg(feature = "postgres")]
 #[derive(Debug, Default)]
 struct SetAside {
     indexes: Vec<String>,
@@ -397,6 +416,7 @@ struct SetAside {
 /// needs) and the foreign keys of grants, in a savepoint: if the connecting
 /// role does not own the tables, or the tables stay busy for
 /// [`PG_LOCK_TIMEOUT`], nothing is set aside.
+#[cfg(feature = "postgres")]
 async fn set_aside_postgres(conn: &mut PgConnection) -> Result<SetAside> {
     let mut savepoint = conn.begin().await?;
     match drop_postgres(&mut savepoint).await {
@@ -412,6 +432,7 @@ async fn set_aside_postgres(conn: &mut PgConnection) -> Result<SetAside> {
     }
 }
 
+#[cfg(feature = "postgres")]
 async fn drop_postgres(conn: &mut PgConnection) -> sqlx::Result<SetAside> {
     let lock_timeout: String = sqlx::query_scalar("SELECT current_setting('lock_timeout')")
         .fetch_one(&mut *conn)
@@ -457,6 +478,7 @@ async fn drop_postgres(conn: &mut PgConnection) -> sqlx::Result<SetAside> {
     })
 }
 
+#[cfg(feature = "postgres")]
 #[allow(clippy::too_many_arguments)]
 async fn fill_postgres(
     pool: &PgPool,

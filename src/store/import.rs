@@ -11,12 +11,19 @@
 //! a small import, or by renumbering everyone for a large one.
 
 use super::audit::{AuditEvent, append_audit};
+#[cfg(feature = "sqlite")]
 use super::demo::{SQLITE_MAX_PARAMS, index_in_search_order, set_aside_sqlite, sqlite_values_sql};
-use super::{BeginWrite, Pool, Store, search_order};
+#[cfg(feature = "sqlite")]
+use super::search_order;
+use super::{BeginWrite, Pool, Store};
 use crate::domain::{AccessLevel, Kind, Role};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
-use sqlx::{Postgres, Sqlite, Transaction};
+#[cfg(feature = "postgres")]
+use sqlx::Postgres;
+#[cfg(feature = "sqlite")]
+use sqlx::Sqlite;
+use sqlx::Transaction;
 use std::collections::HashMap;
 
 /// One user to import, validated by the service.
@@ -39,6 +46,7 @@ pub struct ImportUserRow {
 
 /// On SQLite, an import of more users than this renumbers every user in
 /// search order at the end instead of placing each new one.
+#[cfg(feature = "sqlite")]
 const RENUMBER_FROM: usize = 5_000;
 
 /// An open import: one write transaction.
@@ -47,11 +55,14 @@ pub struct ImportTx {
     now: DateTime<Utc>,
     written: u64,
     /// SQLite: the new users' ids, to place in search order.
+    #[cfg(feature = "sqlite")]
     new_ids: Vec<i64>,
 }
 
 enum Tx {
+    #[cfg(feature = "sqlite")]
     Sqlite(Transaction<'static, Sqlite>),
+    #[cfg(feature = "postgres")]
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -59,11 +70,13 @@ impl Store {
     /// Starts an import: a write transaction with `audit` appended first.
     pub async fn begin_import(&self, audit: &AuditEvent, now: DateTime<Utc>) -> Result<ImportTx> {
         let tx = match &self.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => {
                 let mut tx = p.begin_write().await?;
                 append_audit!(tx, self.audit_key(), audit, now);
                 Tx::Sqlite(tx)
             }
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => {
                 let mut tx = p.begin_write().await?;
                 append_audit!(tx, self.audit_key(), audit, now);
@@ -74,6 +87,7 @@ impl Store {
             tx,
             now,
             written: 0,
+            #[cfg(feature = "sqlite")]
             new_ids: Vec::new(),
         })
     }
@@ -130,12 +144,16 @@ impl ImportTx {
             return Ok(());
         }
         let now = self.now;
-        let ids = match &mut self.tx {
-            Tx::Sqlite(tx) => insert_sqlite(tx, rows, now).await?,
-            Tx::Postgres(tx) => insert_postgres(tx, rows, now).await?,
-        };
-        if let Tx::Sqlite(_) = self.tx {
-            self.new_ids.extend(ids);
+        match &mut self.tx {
+            #[cfg(feature = "sqlite")]
+            Tx::Sqlite(tx) => {
+                let ids = insert_sqlite(tx, rows, now).await?;
+                self.new_ids.extend(ids);
+            }
+            #[cfg(feature = "postgres")]
+            Tx::Postgres(tx) => {
+                insert_postgres(tx, rows, now).await?;
+            }
         }
         self.written += rows.len() as u64;
         Ok(())
@@ -149,6 +167,7 @@ impl ImportTx {
     /// Places the new users in search order (SQLite) and commits.
     pub async fn commit(self) -> Result<()> {
         match self.tx {
+            #[cfg(feature = "sqlite")]
             Tx::Sqlite(mut tx) => {
                 if self.new_ids.len() > RENUMBER_FROM {
                     // Renumbering in place would collide with positions not
@@ -166,6 +185,7 @@ impl ImportTx {
                 }
                 tx.commit().await?;
             }
+            #[cfg(feature = "postgres")]
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
@@ -185,6 +205,7 @@ fn ids_in_order(rows: &[ImportUserRow], returned: Vec<(i64, String)>) -> Result<
         .collect()
 }
 
+#[cfg(feature = "sqlite")]
 async fn insert_sqlite(
     tx: &mut Transaction<'static, Sqlite>,
     rows: &[ImportUserRow],
@@ -261,6 +282,7 @@ async fn insert_sqlite(
     Ok(ids)
 }
 
+#[cfg(feature = "postgres")]
 async fn insert_postgres(
     tx: &mut Transaction<'static, Postgres>,
     rows: &[ImportUserRow],

@@ -42,6 +42,7 @@ pub struct UserQuery {
 /// A lower-cased search term as PostgreSQL's `keyward_search_fold` spells
 /// it (migration 0007): separators as letters and digits, so that the
 /// trigram index has whole words to look up.
+#[cfg(feature = "postgres")]
 pub(super) fn search_fold(term: &str) -> String {
     let mut out = String::with_capacity(term.len() * 2);
     for c in term.chars() {
@@ -140,7 +141,9 @@ impl Store {
     /// ever analysed.
     pub async fn estimate_users(&self) -> Result<Option<i64>> {
         match &self.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(_) => Ok(None),
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => {
                 let (n,): (f32,) =
                     sqlx::query_as("SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass")
@@ -168,12 +171,14 @@ impl Store {
                 ));
             } else {
                 match self.pool {
+                    #[cfg(feature = "sqlite")]
                     Pool::Sqlite(_) => {
                         let ph = sql.param(Param::Text(fts_phrase(&term)));
                         conds.push(format!(
                             "u.search_pos IN (SELECT rowid FROM users_fts WHERE users_fts MATCH {ph})"
                         ));
                     }
+                    #[cfg(feature = "postgres")]
                     Pool::Postgres(_) => {
                         // The trigram index holds the folded text (migration
                         // 0007); the real columns decide.
@@ -332,7 +337,9 @@ impl Store {
     /// would not match it). SQLite keeps times as the text sqlx writes.
     fn last_login_key(&self) -> &'static str {
         match self.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(_) => "COALESCE(u.last_login_at, '1970-01-01T00:00:00+00:00')",
+            #[cfg(feature = "postgres")]
             Pool::Postgres(_) => "COALESCE(u.last_login_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')",
         }
     }

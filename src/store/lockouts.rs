@@ -49,7 +49,9 @@ impl Store {
     /// writes it (the same literal epoch as the last sign-in key).
     fn failure_key(&self) -> &'static str {
         match self.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(_) => "COALESCE(u.last_failure_at, '1970-01-01T00:00:00+00:00')",
+            #[cfg(feature = "postgres")]
             Pool::Postgres(_) => {
                 "COALESCE(u.last_failure_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')"
             }

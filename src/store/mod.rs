@@ -18,6 +18,7 @@ pub(crate) mod audit;
 mod bulk;
 mod bulk_links;
 mod calibration;
+mod connect;
 mod demo;
 mod export;
 mod holders;
@@ -48,6 +49,7 @@ pub use audit::AuditEvent;
 pub use bulk::{BulkScope, Progress};
 pub use bulk_links::{BULK_RESET_ORIGIN, LinkRow, MakeLinksFn, ScopeUser};
 pub use calibration::Calibration;
+pub(crate) use connect::sqlite_file;
 pub use demo::{DemoGrant, DemoResource, DemoUser};
 pub use export::{GrantCell, HolderCell};
 pub use import::{ImportTx, ImportUserRow};
@@ -59,18 +61,24 @@ pub use signin::AttemptSource;
 pub use tokens::{NewLink, TokenPurpose};
 pub use users::{NewPassword, NewUserRow, UserFields};
 
-use crate::error::{Error, Result};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::time::Duration;
+use crate::error::Result;
+#[cfg(feature = "postgres")]
+use sqlx::PgPool;
+#[cfg(feature = "sqlite")]
+use sqlx::SqlitePool;
 
-/// An open connection pool to one of the two backends.
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!(
+    "keyward needs a database driver: enable the `sqlite` feature, the `postgres` feature, or both"
+);
+
+/// An open connection pool to one of the two backends (each compiled in by
+/// its cargo feature).
 #[derive(Clone, Debug)]
 pub enum Pool {
+    #[cfg(feature = "sqlite")]
     Sqlite(SqlitePool),
+    #[cfg(feature = "postgres")]
     Postgres(PgPool),
 }
 
@@ -104,7 +112,9 @@ pub struct Store {
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.pool {
+            #[cfg(feature = "sqlite")]
             $crate::store::Pool::Sqlite($pool) => $body,
+            #[cfg(feature = "postgres")]
             $crate::store::Pool::Postgres($pool) => $body,
         }
     };
@@ -119,6 +129,7 @@ pub(crate) trait BeginWrite {
     async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Self::Db>>;
 }
 
+#[cfg(feature = "sqlite")]
 impl BeginWrite for SqlitePool {
     type Db = sqlx::Sqlite;
     async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
@@ -126,6 +137,7 @@ impl BeginWrite for SqlitePool {
     }
 }
 
+#[cfg(feature = "postgres")]
 impl BeginWrite for PgPool {
     type Db = sqlx::Postgres;
     async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
@@ -133,7 +145,9 @@ impl BeginWrite for PgPool {
     }
 }
 
+#[cfg(feature = "sqlite")]
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("assets/migrations/sqlite");
+#[cfg(feature = "postgres")]
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("assets/migrations/postgres");
 
 /// The versions of a migrator's (up) migrations.
@@ -189,94 +203,18 @@ impl SchemaState {
 }
 
 impl Store {
-    /// Opens a database by URL: `postgres://...`/`postgresql://...`, or
-    /// `sqlite://PATH` / a bare file path for SQLite (created if missing).
-    /// Does not migrate; call [`Store::migrate`].
-    pub async fn open(url: &str) -> Result<Store> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url)
-                .map_err(|e| {
-                    Error::Invalid(format!(
-                        "the PostgreSQL URL is not valid: {}",
-                        redact_error(&e.to_string())
-                    ))
-                })?
-                .application_name("keyward");
-            let location = format!(
-                "postgres {}:{}/{}",
-                opts.get_host(),
-                opts.get_port(),
-                opts.get_database().unwrap_or("postgres")
-            );
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .min_connections(0)
-                .acquire_timeout(Duration::from_secs(5))
-                .connect_with(opts)
-                .await
-                .map_err(|e| {
-                    Error::Unavailable(format!("{location}: {}", redact_error(&e.to_string())))
-                })?;
-            Ok(Store {
-                pool: Pool::Postgres(pool),
-                location,
-                audit_key: None,
-            })
-        } else {
-            let path = sqlite_path(url)?;
-            Self::open_sqlite(&path).await
-        }
-    }
-
-    /// Opens (creating if needed) a SQLite database file.
-    /// The directory it creates is 0700 and the file 0600 (files.rs); SQLite
-    /// gives the -wal and -shm files the database file's mode.
-    pub async fn open_sqlite(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            crate::files::create_private_dir(dir).map_err(|e| {
-                Error::Invalid(format!(
-                    "cannot create the data directory {}: {e}",
-                    dir.display()
-                ))
-            })?;
-        }
-        crate::files::create_private_file(path)
-            .map_err(|e| Error::Unavailable(format!("cannot create {}: {e}", path.display())))?;
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // 4 MiB of page cache per connection, 4 connections: the
-            // operating system caches the file too, and a console browsing
-            // a million users must stay small (BENCHMARKS.md, memory).
-            .pragma("cache_size", "-4000")
-            .pragma("temp_store", "memory");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(opts)
-            .await
-            .map_err(|e| Error::Unavailable(format!("{}: {e}", path.display())))?;
-        Ok(Store {
-            pool: Pool::Sqlite(pool),
-            location: format!("sqlite {}", path.display()),
-            audit_key: None,
-        })
-    }
-
     /// Applies pending migrations (safe to run from several processes at
     /// once), then on SQLite places any user that has no place in search
     /// order (store/search_order.rs): keyward places every user it writes,
     /// but another program writing the table directly would not.
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => {
                 SQLITE_MIGRATIONS.run(p).await?;
                 search_order::place_unplaced(p).await?;
             }
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         Ok(())
@@ -287,6 +225,7 @@ impl Store {
     /// look-up of the migrations table.
     pub async fn schema_state(&self) -> Result<SchemaState> {
         let (known, applied): (Vec<i64>, Option<Vec<i64>>) = match &self.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => {
                 let exists: bool = sqlx::query_scalar(
                     "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' \
@@ -305,6 +244,7 @@ impl Store {
                 };
                 (versions(&SQLITE_MIGRATIONS), applied)
             }
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => {
                 let exists: bool =
                     sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
@@ -344,7 +284,9 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         match self.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "postgres")]
             Pool::Postgres(_) => Backend::Postgres,
         }
     }
@@ -368,49 +310,26 @@ impl Store {
 
     /// The SQLite pool, for benchmarks that compare with bare statements;
     /// `None` on PostgreSQL.
+    #[cfg(feature = "sqlite")]
     pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
         match &self.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => Some(p),
+            #[cfg(feature = "postgres")]
             Pool::Postgres(_) => None,
         }
     }
 
     /// The PostgreSQL pool, for LISTEN; `None` on SQLite.
+    #[cfg(feature = "postgres")]
     pub fn postgres_pool(&self) -> Option<&PgPool> {
         match &self.pool {
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => Some(p),
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(_) => None,
         }
     }
-}
-
-/// The SQLite file a database URL names; `None` for PostgreSQL (or a URL
-/// that names no file).
-pub(crate) fn sqlite_file(url: &str) -> Option<PathBuf> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return None;
-    }
-    sqlite_path(url).ok()
-}
-
-fn sqlite_path(url: &str) -> Result<PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
-    let rest = rest.split('?').next().unwrap_or(rest);
-    if rest.is_empty() {
-        return Err(Error::Invalid(
-            "the database URL names no file; use sqlite:///path/to/keyward.db or postgres://host/db".into(),
-        ));
-    }
-    if url.contains("://") && !url.starts_with("sqlite://") {
-        return Err(Error::Invalid(format!(
-            "unsupported database URL scheme in {:?}; use postgres://... or sqlite://...",
-            redact_url(url)
-        )));
-    }
-    Ok(PathBuf::from(rest))
 }
 
 /// Hides the password of a URL such as postgres://user:secret@host/db.
@@ -427,6 +346,7 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+#[cfg(feature = "postgres")]
 /// Driver errors may quote the URL; make sure no password survives.
 fn redact_error(msg: &str) -> String {
     msg.split_whitespace()
@@ -443,7 +363,9 @@ fn redact_error(msg: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::connect::sqlite_path;
     use super::*;
+    use std::path::PathBuf;
 
     #[test]
     fn urls_are_redacted() {

@@ -7,14 +7,20 @@
 
 use super::{Pool, Store};
 use crate::error::Result;
+#[cfg(feature = "postgres")]
 use sqlx::postgres::PgListener;
 
 /// The channel the trigger notifies.
+#[cfg(feature = "postgres")]
 const CHANNEL: &str = "keyward_lockouts";
 
 /// A connection listening for lock changes.
 pub struct LockoutListener {
+    #[cfg(feature = "postgres")]
     listener: PgListener,
+    /// Without the PostgreSQL driver there is none to make.
+    #[cfg(not(feature = "postgres"))]
+    never: std::convert::Infallible,
 }
 
 impl std::fmt::Debug for LockoutListener {
@@ -27,9 +33,15 @@ impl LockoutListener {
     /// Waits for the next lock or unlock of any account. After a lost
     /// connection sqlx reconnects and listens again by itself; changes made
     /// while it was down are not reported (the console's reload finds them).
+    #[cfg(feature = "postgres")]
     pub async fn changed(&mut self) -> Result<()> {
         self.listener.recv().await?;
         Ok(())
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    pub async fn changed(&mut self) -> Result<()> {
+        match self.never {}
     }
 }
 
@@ -37,7 +49,9 @@ impl Store {
     /// Listens for lock changes: `None` on SQLite, which cannot notify.
     pub async fn listen_lockouts(&self) -> Result<Option<LockoutListener>> {
         match &self.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(_) => Ok(None),
+            #[cfg(feature = "postgres")]
             Pool::Postgres(pool) => {
                 let mut listener = PgListener::connect_with(pool).await?;
                 listener.listen(CHANNEL).await?;

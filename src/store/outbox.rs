@@ -50,7 +50,9 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<OutboxRow>> {
         let skip_locked = match &self.pool {
+            #[cfg(feature = "postgres")]
             Pool::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(_) => "",
         };
         let claim = format!(

@@ -50,6 +50,7 @@ impl Store {
             };
         }
         let rows = match (&self.pool, plan.setting()) {
+            #[cfg(feature = "postgres")]
             (Pool::Postgres(p), Some(setting)) => {
                 let mut tx = p.begin().await?;
                 sqlx::query(setting).execute(&mut *tx).await?;
@@ -57,7 +58,9 @@ impl Store {
                 tx.commit().await?;
                 rows
             }
+            #[cfg(feature = "postgres")]
             (Pool::Postgres(p), None) => bound!().fetch_all(p).await?,
+            #[cfg(feature = "sqlite")]
             (Pool::Sqlite(p), _) => bound!().fetch_all(p).await?,
         };
         Ok(rows)

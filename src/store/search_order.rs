@@ -14,10 +14,17 @@
 //! sees or moves a neighbour meanwhile.
 //!
 //! PostgreSQL has no such column: pg_trgm answers with an unordered bitmap
-//! whatever the row's key, so nothing there would read it.
+//! whatever the row's key, so nothing there would read it; a build without
+//! the SQLite driver uses only the trait's no-op.
+#![cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 
+#[cfg(feature = "sqlite")]
 use super::BeginWrite;
-use sqlx::{Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+#[cfg(feature = "postgres")]
+use sqlx::Postgres;
+use sqlx::Transaction;
+#[cfg(feature = "sqlite")]
+use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 
 /// The distance between consecutive positions when users are numbered: 32
 /// users can be added between two neighbours, each next to the last, before
@@ -46,12 +53,14 @@ pub(crate) trait KeepSearchOrder {
     async fn keep_search_order(&mut self, user_id: i64) -> sqlx::Result<()>;
 }
 
+#[cfg(feature = "sqlite")]
 impl KeepSearchOrder for Transaction<'_, Sqlite> {
     async fn keep_search_order(&mut self, user_id: i64) -> sqlx::Result<()> {
         place(self, user_id).await
     }
 }
 
+#[cfg(feature = "postgres")]
 impl KeepSearchOrder for Transaction<'_, Postgres> {
     async fn keep_search_order(&mut self, _user_id: i64) -> sqlx::Result<()> {
         Ok(())
@@ -62,6 +71,7 @@ impl KeepSearchOrder for Transaction<'_, Postgres> {
 /// another program, not through the store), each in its own write
 /// transaction. Their absence from substring searches ends here; one
 /// indexed look-up when there are none.
+#[cfg(feature = "sqlite")]
 pub(super) async fn place_unplaced(pool: &SqlitePool) -> sqlx::Result<()> {
     let unplaced: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM users WHERE search_pos IS NULL ORDER BY id")
@@ -83,6 +93,7 @@ pub(super) async fn place_unplaced(pool: &SqlitePool) -> sqlx::Result<()> {
 
 /// Gives `user_id` a position between its neighbours in login order,
 /// unless it already has one there.
+#[cfg(feature = "sqlite")]
 pub(super) async fn place(conn: &mut SqliteConnection, user_id: i64) -> sqlx::Result<()> {
     let Some((key, pos)): Option<(String, Option<i64>)> =
         sqlx::query_as("SELECT lower(login), search_pos FROM users WHERE id = $1")
@@ -126,6 +137,7 @@ enum Side {
 
 /// Up to `n` positioned users next to `key` on one side, nearest first:
 /// (id, position).
+#[cfg(feature = "sqlite")]
 async fn neighbours(
     conn: &mut SqliteConnection,
     key: &str,
@@ -153,6 +165,7 @@ async fn neighbours(
 /// positions just outside the window, widening the window until they are
 /// at least [`MIN_STEP`] apart. At the end of the order there is always
 /// room, so this stops at the latest when the window reaches it.
+#[cfg(feature = "sqlite")]
 async fn renumber_around(conn: &mut SqliteConnection, user_id: i64, key: &str) -> sqlx::Result<()> {
     let mut w = FIRST_WINDOW;
     loop {
@@ -208,6 +221,7 @@ fn even_step(start: i64, end: Option<i64>, n: i64) -> Option<i64> {
     (step >= MIN_STEP).then_some(step)
 }
 
+#[cfg(feature = "sqlite")]
 async fn set_position(
     conn: &mut SqliteConnection,
     user_id: i64,

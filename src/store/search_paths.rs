@@ -12,7 +12,7 @@
 use super::listing::{Cursor, UserQuery, UserSort, escape_like, fts_phrase};
 use super::rows::{USER_COLUMNS, WITH_CREDENTIALS};
 use super::stmt::{Param, Sql};
-use super::{Pool, Store};
+use super::{Backend, Store};
 
 /// How many rows, in listing order, a search probe tests before it leaves
 /// the search to the search index (see [`Store::list_users`]): matches
@@ -65,7 +65,7 @@ impl Store {
     /// and locked took 12 ms this way and 140 ms collecting and sorting
     /// every match; a filter that no match passes reads them all either way.
     pub(super) fn ordered_substring_sql(&self, q: &UserQuery) -> Option<Sql> {
-        if !matches!(self.pool, Pool::Sqlite(_)) || q.sort != UserSort::Login || q.descending {
+        if self.backend() != Backend::Sqlite || q.sort != UserSort::Login || q.descending {
             return None;
         }
         let term = q
@@ -121,7 +121,7 @@ impl Store {
     /// index folds (lower() is applied to the indexed columns, as the
     /// index's own recheck does).
     pub(super) fn probe_sql(&self, q: &UserQuery) -> Option<Sql> {
-        if !matches!(self.pool, Pool::Postgres(_)) {
+        if self.backend() != Backend::Postgres {
             return None;
         }
         let term = login_order_search(q)?;

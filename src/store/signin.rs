@@ -120,7 +120,8 @@ impl Store {
         let returning = "RETURNING failed_attempts, lock_streak, last_locked_at";
         let threshold = policy.lockout_threshold as i64;
         type Counted = (i64, i64, Option<DateTime<Utc>>);
-        if let Pool::Postgres(p) = &self.pool {
+        #[cfg(feature = "postgres")]
+        if let Some(p) = self.postgres_pool() {
             let below: Option<(i64, i64)> = sqlx::query_as(&format!(
                 "WITH counted AS ({count} \
                    AND CASE WHEN {RESTARTS} THEN 1 ELSE failed_attempts + 1 END < $6 {returning}), \
@@ -285,7 +286,8 @@ impl Store {
             AttemptOutcome::Ok.as_str(),
             AttemptOutcome::WhileLocked.as_str(),
         );
-        let outcome = match &self.pool {
+        let outcome: String = match &self.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => {
                 let mut tx = p.begin_write().await?;
                 let n = sqlx::query(CLEAR)
@@ -299,6 +301,7 @@ impl Store {
                 tx.commit().await?;
                 outcome.to_string()
             }
+            #[cfg(feature = "postgres")]
             Pool::Postgres(p) => {
                 sqlx::query_scalar(&format!(
                     "WITH cleared AS ({CLEAR} RETURNING id) \
