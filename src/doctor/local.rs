@@ -84,7 +84,7 @@ pub(super) async fn database(config: &Config) -> Vec<Finding> {
             Finding::skipped("schema", "not checked: the database cannot be reached"),
         ]
     };
-    let store = match tokio::time::timeout(DATABASE_WAIT, Store::open(url)).await {
+    let store = match tokio::time::timeout(DATABASE_WAIT, Store::connect(url)).await {
         Ok(Ok(store)) => store,
         Ok(Err(e)) => return unreachable(format!("cannot reach the database: {e}")),
         Err(_) => {
