@@ -360,7 +360,7 @@ both_backends!(search_special_characters_match_literally, |t| {
         Vec::<String>::new()
     );
     // A page of one: the first page comes from the walk in login order
-    // (store/listing.rs), which must escape the same way.
+    // (store/listing/mod.rs), which must escape the same way.
     for term in [
         "%",
         "50%_",

@@ -18,7 +18,7 @@
 
 use super::audit::{AuditEvent, append_audit};
 #[cfg(feature = "sqlite")]
-use super::search_order;
+use super::listing::search_order;
 use super::{BeginWrite, Pool, Store};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -363,7 +363,7 @@ pub(super) async fn set_aside_sqlite(
 }
 
 /// Numbers every user in login order and indexes them for full-text search
-/// in that order (store/search_order.rs). The fill's users were inserted
+/// in that order (store/listing/search_order.rs). The fill's users were inserted
 /// without positions, so the full-text triggers left them out; renumbering
 /// moves every user, which the triggers would re-index one at a time and
 /// out of order, so they are set aside meanwhile (in the transaction).
@@ -599,7 +599,7 @@ async fn fill_postgres(
     // Fresh statistics, so that the first listings after a fill already use
     // the indexes (autovacuum may take a minute, or be off), and the new
     // pages marked all-visible, so that index-only scans (the search walk,
-    // store/listing.rs) need not visit the table. Best effort: a role that
+    // store/listing/mod.rs) need not visit the table. Best effort: a role that
     // does not own the tables is only warned.
     if let Err(e) = sqlx::query("VACUUM (ANALYZE) users, credentials, grants")
         .execute(pool)

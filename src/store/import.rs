@@ -7,14 +7,14 @@
 //! failure anywhere (a login taken meanwhile: the unique index refuses it)
 //! rolls everything back. Rows go in as multi-row statements (SQLite binds
 //! anonymous `?`, PostgreSQL one array per column). On SQLite the new users
-//! are then placed in search order (store/search_order.rs): one by one for
+//! are then placed in search order (store/listing/search_order.rs): one by one for
 //! a small import, or by renumbering everyone for a large one.
 
 use super::audit::{AuditEvent, append_audit};
 #[cfg(feature = "sqlite")]
 use super::demo::{SQLITE_MAX_PARAMS, index_in_search_order, set_aside_sqlite, sqlite_values_sql};
 #[cfg(feature = "sqlite")]
-use super::search_order;
+use super::listing::search_order;
 use super::{BeginWrite, Pool, Store};
 use crate::domain::{AccessLevel, Kind, Role};
 use crate::error::{Error, Result};

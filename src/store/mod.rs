@@ -34,8 +34,6 @@ mod rate_limits;
 mod resources;
 mod revalidation;
 pub mod rows;
-mod search_order;
-mod search_paths;
 mod signin;
 mod stmt;
 mod tokens;
@@ -205,14 +203,14 @@ impl SchemaState {
 impl Store {
     /// Applies pending migrations (safe to run from several processes at
     /// once), then on SQLite places any user that has no place in search
-    /// order (store/search_order.rs): keyward places every user it writes,
+    /// order (store/listing/search_order.rs): keyward places every user it writes,
     /// but another program writing the table directly would not.
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => {
                 SQLITE_MIGRATIONS.run(p).await?;
-                search_order::place_unplaced(p).await?;
+                listing::search_order::place_unplaced(p).await?;
             }
             #[cfg(feature = "postgres")]
             Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,

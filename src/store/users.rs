@@ -2,8 +2,8 @@
 //! user row (each in one transaction with its audit entry).
 
 use super::audit::{AuditEvent, audited};
+use super::listing::search_order::KeepSearchOrder;
 use super::rows::{CredentialRow, USER_COLUMNS, USERS, UserRow, UserWithCredential};
-use super::search_order::KeepSearchOrder;
 use super::{BeginWrite, Store, with_pool};
 use crate::domain::{Kind, Role};
 use crate::error::{Error, Result};

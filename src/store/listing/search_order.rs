@@ -2,7 +2,7 @@
 //! is also their rowid in the full-text index (migration 0008). FTS5 hands
 //! matches back in rowid order and stops at a LIMIT, so with these rowids a
 //! substring search's first page in login order is the first rows it
-//! returns: nothing is read and sorted but the page (store/search_paths.rs).
+//! returns: nothing is read and sorted but the page (store/listing/search_paths.rs).
 //!
 //! The invariant: positions ascend strictly with lower(login). They are
 //! numbered [`SPACING`] apart; a new or renamed user takes the midpoint
@@ -19,7 +19,7 @@
 #![cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 
 #[cfg(feature = "sqlite")]
-use super::BeginWrite;
+use crate::store::BeginWrite;
 #[cfg(feature = "postgres")]
 use sqlx::Postgres;
 use sqlx::Transaction;
@@ -36,7 +36,7 @@ pub(super) const SPACING: i64 = 1 << 32;
 /// `users_search_pos` index set aside: it moves every user, and SQLite
 /// checks a UNIQUE index row by row, so renumbering in place would collide
 /// half-way.
-pub(super) const NUMBER_ALL: &str = "WITH ranked AS (SELECT id, row_number() OVER (ORDER BY lower(login)) AS n FROM users) \
+pub(in crate::store) const NUMBER_ALL: &str = "WITH ranked AS (SELECT id, row_number() OVER (ORDER BY lower(login)) AS n FROM users) \
      UPDATE users SET search_pos = ranked.n * 4294967296 FROM ranked WHERE ranked.id = users.id";
 
 /// The narrowest step between renumbered positions: a window that cannot
@@ -72,7 +72,7 @@ impl KeepSearchOrder for Transaction<'_, Postgres> {
 /// transaction. Their absence from substring searches ends here; one
 /// indexed look-up when there are none.
 #[cfg(feature = "sqlite")]
-pub(super) async fn place_unplaced(pool: &SqlitePool) -> sqlx::Result<()> {
+pub(in crate::store) async fn place_unplaced(pool: &SqlitePool) -> sqlx::Result<()> {
     let unplaced: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM users WHERE search_pos IS NULL ORDER BY id")
             .fetch_all(pool)
@@ -94,7 +94,7 @@ pub(super) async fn place_unplaced(pool: &SqlitePool) -> sqlx::Result<()> {
 /// Gives `user_id` a position between its neighbours in login order,
 /// unless it already has one there.
 #[cfg(feature = "sqlite")]
-pub(super) async fn place(conn: &mut SqliteConnection, user_id: i64) -> sqlx::Result<()> {
+pub(in crate::store) async fn place(conn: &mut SqliteConnection, user_id: i64) -> sqlx::Result<()> {
     let Some((key, pos)): Option<(String, Option<i64>)> =
         sqlx::query_as("SELECT lower(login), search_pos FROM users WHERE id = $1")
             .bind(user_id)

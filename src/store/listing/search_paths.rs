@@ -3,16 +3,16 @@
 //! listing.rs. A term of any length is a substring of login, name or email:
 //! - on SQLite, a term of three characters or more is read off the
 //!   full-text index in login order (its rowids are positions in that
-//!   order: store/search_order.rs); a shorter one has no trigram to look
+//!   order: store/listing/search_order.rs); a shorter one has no trigram to look
 //!   up, and the general statement walks the `users_search_walk` index in
 //!   login order, testing each row, until the page is full;
 //! - on PostgreSQL, with no other filter, a bounded walk of
 //!   `users_search_walk` is probed first, whatever the term's length.
 
-use super::listing::{Cursor, UserQuery, UserSort, escape_like, fts_phrase};
-use super::rows::{USER_COLUMNS, WITH_CREDENTIALS};
-use super::stmt::{Param, Sql};
-use super::{Backend, Store};
+use super::{Cursor, UserQuery, UserSort, escape_like, fts_phrase};
+use crate::store::rows::{USER_COLUMNS, WITH_CREDENTIALS};
+use crate::store::stmt::{Param, Sql};
+use crate::store::{Backend, Store};
 
 /// How many rows, in listing order, a search probe tests before it leaves
 /// the search to the search index (see [`Store::list_users`]): matches

@@ -6,6 +6,9 @@ use super::pg_plan::PgPlan;
 use super::rows::{USER_COLUMNS, USERS, UserRow, WITH_CREDENTIALS};
 use super::stmt::{Param, Sql, bind_params};
 use super::{Pool, Store, with_pool};
+
+pub(super) mod search_order;
+mod search_paths;
 pub use crate::domain::listing::{Cursor, StatusFilter, UserSort};
 use crate::domain::{Kind, Role};
 use crate::error::Result;
@@ -80,7 +83,7 @@ impl Store {
     /// the cursor, or with `backward` the rows before it (the last page
     /// without one), in listing order either way. Keyset only, never OFFSET.
     ///
-    /// A search in login order takes a fast path (store/search_paths.rs):
+    /// A search in login order takes a fast path (store/listing/search_paths.rs):
     /// on SQLite a term of three characters or more is read off the
     /// full-text index in login order (a shorter one walks the login
     /// order); on PostgreSQL, with no other filter, a search first tries a
