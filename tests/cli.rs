@@ -1047,6 +1047,40 @@ both_backends!(a_new_login_ends_the_session_it_replaces, |t| {
     assert!(with_token(&second).status.success());
 });
 
+// `keyward logout` ends the session in the database, not only its file:
+// the token no longer works from anywhere (ASVS V7.4.1, V7.4.4).
+both_backends!(logout_ends_the_command_line_session, |t| {
+    let cli = Cli::new(&t);
+    cli.init_and_login();
+    let session_file = std::fs::read_dir(cli.data_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("session-")
+        })
+        .expect("a session file");
+    let token = std::fs::read_to_string(&session_file).unwrap();
+    cli.ok(&["user", "list"], "");
+    assert!(cli.ok(&["logout"], "").contains("signed out"));
+    assert!(!session_file.exists(), "the session file is removed");
+    let err = cli.fails(&["user", "list"], b"", 7);
+    assert!(err.contains("not signed in"), "{err}");
+    let with_token = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(["--database", &cli.database, "user", "list"])
+        .env("KEYWARD_DATA_DIR", cli.data_dir.path())
+        .env("KEYWARD_TOKEN", token.trim())
+        .env_remove("KEYWARD_DATABASE_URL")
+        .env_remove("KEYWARD_CONFIG")
+        .output()
+        .expect("run keyward");
+    assert_eq!(with_token.status.code(), Some(7));
+    assert!(String::from_utf8_lossy(&with_token.stderr).contains("session has ended"));
+    assert!(cli.ok(&["logout"], "").contains("no session to end"));
+});
+
 both_backends!(resource_keys_and_verify_through_a_resource, |t| {
     let cli = Cli::new(&t);
     cli.init_and_login();
