@@ -626,7 +626,11 @@ both_backends!(a_killed_policy_save_is_all_or_nothing, |t| {
     // the kills are drawn from (the first of a test is often slow).
     let mut quickest = Duration::MAX;
     for _ in 0..3 {
-        let target = if state.settings == a { FLIPPED } else { DEFAULTS };
+        let target = if state.settings == a {
+            FLIPPED
+        } else {
+            DEFAULTS
+        };
         let started = Instant::now();
         cli.ok(&strs(&policy_set_args(&target)), "");
         quickest = quickest.min(started.elapsed());
@@ -637,7 +641,11 @@ both_backends!(a_killed_policy_save_is_all_or_nothing, |t| {
 
     let (mut ended, mut killed_before, mut killed_after) = (0, 0, 0);
     for _ in 0..KILLS {
-        let target = if values(&state.settings) == DEFAULTS { FLIPPED } else { DEFAULTS };
+        let target = if values(&state.settings) == DEFAULTS {
+            FLIPPED
+        } else {
+            DEFAULTS
+        };
         let mut save = cli.spawn(&strs(&policy_set_args(&target)));
         tokio::time::sleep(Duration::from_millis(rng.gen_range(0..=window))).await;
         let exited = save.try_wait().expect("try_wait");
@@ -646,7 +654,10 @@ both_backends!(a_killed_policy_save_is_all_or_nothing, |t| {
         state = check_policy_save(&cli, &db, &t, &state, &with_values(&a, &target)).await;
         match (exited, state.changed) {
             (Some(_), changed) => {
-                assert!(status.success() && changed, "a save that ran to the end: {status}");
+                assert!(
+                    status.success() && changed,
+                    "a save that ran to the end: {status}"
+                );
                 ended += 1;
             }
             (None, false) => killed_before += 1,
@@ -663,7 +674,11 @@ both_backends!(a_killed_policy_save_is_all_or_nothing, |t| {
     // Killed inside the transaction, for certain: stalled before its commit.
     db.install_stall().await;
     for _ in 0..STALLED_KILLS {
-        let target = if values(&state.settings) == DEFAULTS { FLIPPED } else { DEFAULTS };
+        let target = if values(&state.settings) == DEFAULTS {
+            FLIPPED
+        } else {
+            DEFAULTS
+        };
         db.empty_wal().await;
         let mut save = cli.spawn(&strs(&policy_set_args(&target)));
         let waited = Instant::now();
@@ -672,13 +687,19 @@ both_backends!(a_killed_policy_save_is_all_or_nothing, |t| {
                 save.try_wait().expect("try_wait").is_none(),
                 "the save ended before it could be stalled"
             );
-            assert!(waited.elapsed().as_secs() < 60, "the save never reached the stall");
+            assert!(
+                waited.elapsed().as_secs() < 60,
+                "the save never reached the stall"
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         // SQLite: uncommitted pages are in the WAL file (emptied before the
         // save) when the process dies.
         while db.wal_size().is_some_and(|size| size < 1 << 20) {
-            assert!(waited.elapsed().as_secs() < 60, "no page was spilled to the WAL");
+            assert!(
+                waited.elapsed().as_secs() < 60,
+                "no page was spilled to the WAL"
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         assert!(
@@ -689,12 +710,19 @@ both_backends!(a_killed_policy_save_is_all_or_nothing, |t| {
         save.wait().expect("wait");
         db.wait_for_orphans().await;
         state = check_policy_save(&cli, &db, &t, &state, &with_values(&a, &target)).await;
-        assert!(!state.changed, "a save killed before its commit changed the policy");
+        assert!(
+            !state.changed,
+            "a save killed before its commit changed the policy"
+        );
     }
     db.remove_stall().await;
 
     // Nothing half-made stands in the way of the next save.
-    let target = if values(&state.settings) == DEFAULTS { FLIPPED } else { DEFAULTS };
+    let target = if values(&state.settings) == DEFAULTS {
+        FLIPPED
+    } else {
+        DEFAULTS
+    };
     cli.ok(&strs(&policy_set_args(&target)), "");
     state = check_policy_save(&cli, &db, &t, &state, &with_values(&a, &target)).await;
     assert!(state.changed);
@@ -764,17 +792,31 @@ async fn check_policy_save(
     if now.changed {
         assert_eq!(&now.settings, target, "a mix of old and new values");
         assert_eq!(now.version, before.version + 1);
-        assert_eq!(now.entries, before.entries + 1, "one audit entry for the change");
+        assert_eq!(
+            now.entries,
+            before.entries + 1,
+            "one audit entry for the change"
+        );
         let after: serde_json::Map<String, serde_json::Value> = POLICY_KEYS
             .iter()
             .map(|k| (k.to_string(), serde_json::json!(target[*k].to_string())))
             .collect();
         assert_eq!(now.last_after, Some(serde_json::Value::Object(after)));
     } else {
-        assert_eq!(now.version, before.version, "the version moved without a change");
-        assert_eq!(now.entries, before.entries, "an audit entry without a change");
+        assert_eq!(
+            now.version, before.version,
+            "the version moved without a change"
+        );
+        assert_eq!(
+            now.entries, before.entries,
+            "an audit entry without a change"
+        );
     }
-    assert_eq!(now.changes, now.version - 1, "one policy.change entry per version");
+    assert_eq!(
+        now.changes,
+        now.version - 1,
+        "one policy.change entry per version"
+    );
     let verified = cli.ok(&["audit", "verify"], "");
     assert!(verified.contains("intact"), "{verified}");
     if t.backend() == "sqlite" {
@@ -791,16 +833,24 @@ async fn policy_state(db: &TestConn) -> PolicyState {
         "SELECT details FROM audit WHERE action = 'policy.change' ORDER BY seq DESC LIMIT 1";
     let ((version, settings), entries, changes, last) = match db {
         TestConn::Sqlite(p) => (
-            sqlx::query_as::<_, (i64, String)>(POLICY).fetch_one(p).await,
+            sqlx::query_as::<_, (i64, String)>(POLICY)
+                .fetch_one(p)
+                .await,
             sqlx::query_scalar::<_, i64>(ENTRIES).fetch_one(p).await,
             sqlx::query_scalar::<_, i64>(CHANGES).fetch_one(p).await,
-            sqlx::query_scalar::<_, String>(LAST).fetch_optional(p).await,
+            sqlx::query_scalar::<_, String>(LAST)
+                .fetch_optional(p)
+                .await,
         ),
         TestConn::Postgres(p) => (
-            sqlx::query_as::<_, (i64, String)>(POLICY).fetch_one(p).await,
+            sqlx::query_as::<_, (i64, String)>(POLICY)
+                .fetch_one(p)
+                .await,
             sqlx::query_scalar::<_, i64>(ENTRIES).fetch_one(p).await,
             sqlx::query_scalar::<_, i64>(CHANGES).fetch_one(p).await,
-            sqlx::query_scalar::<_, String>(LAST).fetch_optional(p).await,
+            sqlx::query_scalar::<_, String>(LAST)
+                .fetch_optional(p)
+                .await,
         ),
     }
     .map_all();
@@ -855,7 +905,8 @@ const SQLITE_STALL: &str = "CREATE TABLE test_stall (x INTEGER); \
       INSERT INTO test_spill SELECT randomblob(1024) FROM test_stall a, test_stall b WHERE b.x <= 15; \
       SELECT count(*) FROM test_stall a, test_stall b, test_stall c; \
     END;";
-const SQLITE_UNSTALL: &str = "DROP TRIGGER test_stall; DROP TABLE test_spill; DROP TABLE test_stall;";
+const SQLITE_UNSTALL: &str =
+    "DROP TRIGGER test_stall; DROP TABLE test_spill; DROP TABLE test_stall;";
 const POSTGRES_STALL: &str = "CREATE FUNCTION test_stall() RETURNS trigger LANGUAGE plpgsql AS \
       $$ BEGIN PERFORM pg_sleep(0.5); RETURN NULL; END $$; \
     CREATE TRIGGER test_stall AFTER UPDATE ON policies FOR EACH ROW EXECUTE FUNCTION test_stall();";
@@ -915,9 +966,15 @@ impl TestConn {
                         .execute(&mut *conn)
                         .await
                         .expect("busy_timeout");
-                    let free = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await.is_ok();
+                    let free = sqlx::query("BEGIN IMMEDIATE")
+                        .execute(&mut *conn)
+                        .await
+                        .is_ok();
                     if free {
-                        sqlx::query("ROLLBACK").execute(&mut *conn).await.expect("rollback");
+                        sqlx::query("ROLLBACK")
+                            .execute(&mut *conn)
+                            .await
+                            .expect("rollback");
                     }
                     sqlx::query("PRAGMA busy_timeout = 5000")
                         .execute(&mut *conn)
@@ -947,7 +1004,10 @@ impl TestConn {
     async fn wait_for_orphans(&self) {
         let started = std::time::Instant::now();
         while matches!(self, TestConn::Postgres(_)) && self.in_stall().await {
-            assert!(started.elapsed().as_secs() < 60, "the stalled save never ended");
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "the stalled save never ended"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
@@ -955,11 +1015,10 @@ impl TestConn {
     /// SQLite: checkpoints the WAL and truncates it to nothing.
     async fn empty_wal(&self) {
         if let TestConn::Sqlite(p) = self {
-            let (busy, _, _): (i64, i64, i64) =
-                sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .fetch_one(p)
-                    .await
-                    .expect("wal_checkpoint");
+            let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(p)
+                .await
+                .expect("wal_checkpoint");
             assert_eq!(busy, 0, "the WAL could not be emptied");
             assert_eq!(self.wal_size(), Some(0));
         }
