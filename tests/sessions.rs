@@ -329,3 +329,48 @@ both_backends!(any_role_change_ends_sessions, |t| {
     assert!(matches!(refused, Err(Error::Conflict(_))), "{refused:?}");
     assert_eq!(s.session_actor(&keep).await.unwrap().login, "mgr.two");
 });
+
+// A password an administrator sets, or a temporary one, ends the user's
+// console and CLI sessions, as a reset link does (tests/serve/reset.rs
+// `a_reset_ends_the_accounts_sessions`): whoever held the old password is
+// out (ASVS V7.4.3).
+both_backends!(
+    an_admin_set_or_temporary_password_ends_the_users_sessions,
+    |t| {
+        let admin = t.admin().await;
+        let s = &t.service;
+        t.add_user(&admin, "mgr.one", Kind::Staff, Role::Manager, PW)
+            .await;
+        let new_pw = "amber lantern orchard skyline";
+        for temporary in [false, true] {
+            let password = if temporary { new_pw } else { PW };
+            let console = t.sign_in("mgr.one", password).await;
+            let token = s
+                .login("mgr.one", &Password::from(password), "cli", true)
+                .await
+                .unwrap()
+                .token
+                .unwrap();
+            assert!(s.list_resources(&console).await.is_ok());
+            assert!(s.session_actor(&token).await.is_ok());
+            t.clock.advance(Duration::seconds(1));
+            if temporary {
+                s.temporary_password(&admin, "mgr.one").await.unwrap();
+            } else {
+                s.set_password(&admin, "mgr.one", &Password::from(new_pw), false)
+                    .await
+                    .unwrap();
+            }
+            assert!(
+                is_unauthenticated(s.session_actor(&token).await),
+                "the CLI session ended (temporary: {temporary})"
+            );
+            assert!(
+                is_unauthenticated(s.list_resources(&console).await),
+                "the console session ended (temporary: {temporary})"
+            );
+            // The administrator's own sessions go on.
+            assert!(s.list_resources(&admin).await.is_ok());
+        }
+    }
+);
