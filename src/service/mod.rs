@@ -16,6 +16,7 @@ mod console;
 mod demo;
 mod export;
 mod import;
+mod listing;
 mod lockouts;
 mod mail;
 mod metrics;
@@ -46,6 +47,7 @@ pub use export::{
     UserExport, UserRecord,
 };
 pub use import::{ImportProblem, ImportRow, ImportSummary, ImportWriter, UserImport};
+pub use listing::{ListCount, UserFilter};
 pub use lockouts::{LockoutsOverview, LockoutsRequest};
 pub use mail::{MailJob, MailProblem, MailRetry, MailStatus};
 pub use metrics::{OutboxDepth, OutcomeLabel, SignInMetrics, outcome_label};
@@ -55,7 +57,7 @@ pub use revalidation::RevalidationLinkState;
 pub use self_service::{ChangeProof, PublicCheck, ResetLinkState};
 pub use send_reset::SentLink;
 pub use shared_emails::SharedEmail;
-pub use users::{ListCount, NewUser, UserEdit, UserFilter};
+pub use users::{NewUser, UserEdit};
 
 use crate::crypto::{HashParams, HashPool, Hasher};
 use crate::domain::audit::AuditKey;
