@@ -16,7 +16,7 @@
 //! command line cannot ask where they are: the base is `[web] public_url`
 //! as configured, and without it nothing is written.
 
-use super::passwords::BulkRequest;
+use super::bulk_reset::BulkRequest;
 use super::{Actor, Service};
 use crate::crypto::tokens::{random_token, token_digest};
 use crate::domain::rights::Action;

@@ -1,23 +1,23 @@
-//! Passwords: the live checklist, setting and resetting one user's password,
-//! temporary passwords, reset tokens, an administrator's own change, first
-//! run, and the bulk reset.
+//! One user's password: the live checklist, setting and resetting it,
+//! temporary passwords, reset tokens and the links waiting to be passed on,
+//! and an administrator's own change. The bulk reset is in
+//! service/bulk_reset.rs and service/bulk_links.rs, the first
+//! administrator in service/first_run.rs.
 
-use super::{Actor, Service, clip};
+use super::{Actor, Service};
 use crate::crypto::tokens::{random_password, random_token, token_digest};
 use crate::domain::password_rules::{
     PasswordContext, RuleCheck, Strength, checklist, strength, violations,
 };
 use crate::domain::policy::{Charset, Policy};
 use crate::domain::rights::Action;
-use crate::domain::user::{check_email, check_login_policy, check_name};
-use crate::domain::{Kind, LoginId, MailKind, Password, Role};
+use crate::domain::{Kind, MailKind, Password};
 use crate::error::{Error, Result};
 use crate::store::rows::UserRow;
-use crate::store::{AuditEvent, BulkScope, NewPassword, NewUserRow, Progress};
+use crate::store::{AuditEvent, NewPassword};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::json;
-use std::sync::atomic::AtomicBool;
 use zeroize::Zeroizing;
 
 /// The checklist for a candidate password, for the console's live view and
@@ -34,18 +34,6 @@ impl PasswordCheck {
     pub fn violations(&self) -> Vec<String> {
         violations(&self.rules)
     }
-}
-
-/// A bulk reset request ("Reset Passwords").
-#[derive(Debug, Clone)]
-pub struct BulkRequest {
-    pub role: Option<Role>,
-    pub resource: Option<String>,
-    pub must_change: bool,
-    /// The count the administrator was shown and confirmed
-    /// ([`Service::bulk_reset_count`]): the progress total, so the reset
-    /// does not count again. Counted in the reset when `None`.
-    pub confirmed_count: Option<u64>,
 }
 
 /// A reset link waiting to be passed on to its user. `Debug` never prints
@@ -568,166 +556,5 @@ impl Service {
         self.store_password_ending_sessions(&u, password, Some(row.id), &event)
             .await?;
         Ok(u.login)
-    }
-
-    /// Whether the database has no users yet (first run).
-    pub async fn needs_setup(&self) -> Result<bool> {
-        Ok(!self.store.any_user().await?)
-    }
-
-    /// Creates the first global administrator; refuses once any user exists.
-    pub async fn create_first_admin(
-        &self,
-        login: &str,
-        name: &str,
-        email: &str,
-        password: &Password,
-    ) -> Result<Actor> {
-        if !self.needs_setup().await? {
-            return Err(Error::Conflict(
-                "keyward is already set up: an administrator exists; sign in with `keyward login`"
-                    .into(),
-            ));
-        }
-        let login = LoginId::parse(login).map_err(Error::Invalid)?;
-        let name = check_name(name).map_err(Error::Invalid)?;
-        let email = check_email(email).map_err(Error::Invalid)?;
-        let row = self.builtin_policy(false).await?;
-        let policy = super::parse_settings(&row)?;
-        check_login_policy(&login, &policy).map_err(Error::Invalid)?;
-        let ctx = PasswordContext {
-            login: login.as_str(),
-            name: &name,
-            email: &email,
-        };
-        self.refresh_blocklist();
-        let broken = violations(&checklist(&policy, password, &ctx));
-        if !broken.is_empty() {
-            return Err(Error::Policy(broken));
-        }
-        let hash = self.hash(password).await?;
-        let now = self.now();
-        let event = AuditEvent::new(
-            login.as_str(),
-            "setup.first_admin",
-            login.as_str(),
-            json!({ "after": { "name": name, "email": email, "role": "global_admin" } }),
-        );
-        let id = self
-            .store
-            .insert_user(
-                &NewUserRow {
-                    login: login.as_str(),
-                    name: &name,
-                    email: &email,
-                    kind: Kind::Staff,
-                    role: Role::GlobalAdmin,
-                    policy_id: None,
-                    hash: Some(&hash),
-                    must_change: false,
-                    policy_version: row.version,
-                    first: true,
-                },
-                now,
-                &event,
-            )
-            .await?;
-        Ok(Actor {
-            user_id: id,
-            login: login.to_string(),
-            role: Role::GlobalAdmin,
-            authenticated_at: now,
-        })
-    }
-
-    /// How many accounts a bulk reset would change.
-    pub async fn bulk_reset_count(&self, actor: &Actor, req: &BulkRequest) -> Result<i64> {
-        let me = self.authorize(actor, Action::BulkReset, None).await?;
-        let scope = self.bulk_scope(me.id, req).await?;
-        self.store.count_bulk_scope(&scope).await
-    }
-
-    pub(super) async fn bulk_scope(&self, me: i64, req: &BulkRequest) -> Result<BulkScope> {
-        let resource_id = match &req.resource {
-            Some(name) => Some(
-                self.store
-                    .resource_by_name(name)
-                    .await?
-                    .ok_or_else(|| {
-                        Error::NotFound(format!("no resource named {:?}", clip(name, 64)))
-                    })?
-                    .id,
-            ),
-            None => None,
-        };
-        Ok(BulkScope {
-            role: req.role,
-            resource_id,
-            exclude_user: me,
-        })
-    }
-
-    /// Gives every staff user in scope the same new password ("Reset
-    /// Passwords"): one Argon2id hash shared by all (docs/ARCHITECTURE.md "Credentials"),
-    /// written in one transaction. Needs a recent step-up. `progress` is
-    /// called as chunks complete; `cancel` rolls everything back.
-    pub async fn bulk_reset(
-        &self,
-        actor: &Actor,
-        req: &BulkRequest,
-        password: &Password,
-        progress: &(dyn Fn(Progress) + Send + Sync),
-        cancel: &AtomicBool,
-    ) -> Result<u64> {
-        let me = self.authorize(actor, Action::BulkReset, None).await?;
-        self.require_step_up(actor, &me.login, Action::BulkReset)
-            .await?;
-        let default = self.builtin_policy(false).await?;
-        let scope = self.bulk_scope(me.id, req).await?;
-        // The shared password must meet the rules of every policy that governs
-        // someone in scope (their own, or the staff default). Personal-data
-        // rules cannot apply to one password for many people.
-        let ctx = PasswordContext {
-            login: "",
-            name: "",
-            email: "",
-        };
-        let policies = self.store.policies().await?;
-        let mut broken = Vec::new();
-        self.refresh_blocklist();
-        for id in self.store.bulk_scope_policies(&scope).await? {
-            let row = id
-                .and_then(|id| policies.iter().find(|p| p.id == id))
-                .unwrap_or(&default);
-            for v in violations(&checklist(&super::parse_settings(row)?, password, &ctx)) {
-                let v = format!("{v} (policy {})", row.name);
-                if !broken.contains(&v) {
-                    broken.push(v);
-                }
-            }
-        }
-        if !broken.is_empty() {
-            return Err(Error::Policy(broken));
-        }
-        let hash = self.hash(password).await?;
-        let event = AuditEvent::new(
-            &me.login,
-            "password.bulk_reset",
-            "staff",
-            json!({ "role": req.role, "resource": req.resource, "must_change": req.must_change }),
-        );
-        self.store
-            .bulk_reset(
-                &scope,
-                &hash,
-                req.must_change,
-                req.confirmed_count,
-                default.version,
-                self.now(),
-                &event,
-                progress,
-                cancel,
-            )
-            .await
     }
 }
