@@ -98,10 +98,10 @@ both_backends!(common_and_rare_matches_page_alike, |t| {
 });
 
 // On SQLite a substring search reads users in login order straight off the
-// full-text index, whose rowids are places in that order (store/
-// search_order.rs). Places must follow every addition, rename and
-// deletion, including 50 additions into the same gap, which run out of
-// room between two neighbours and renumber a window of them.
+// full-text index, whose rowids are places in that order
+// (store/listing/search_order.rs). Places must follow every addition,
+// rename and deletion, including 50 additions into the same gap, which run
+// out of room between two neighbours and renumber a window of them.
 both_backends!(
     substring_pages_follow_additions_renames_and_deletions,
     |t| {
