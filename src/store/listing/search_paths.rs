@@ -1,6 +1,6 @@
 //! The fast paths of a search in login order (the Users pane as an
 //! administrator types), tried before the general page statement in
-//! listing.rs. A term of any length is a substring of login, name or email:
+//! listing/mod.rs. A term of any length is a substring of login, name or email:
 //! - on SQLite, a term of three characters or more is read off the
 //!   full-text index in login order (its rowids are positions in that
 //!   order: store/listing/search_order.rs); a shorter one has no trigram to look
