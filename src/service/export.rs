@@ -161,9 +161,15 @@ impl UserExport<'_> {
             first.login.to_ascii_lowercase(),
             last.login.to_ascii_lowercase(),
         );
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let page_keys = crate::store::PageKeys {
+            first: &first,
+            last: &last,
+            ids: &ids,
+        };
         let (grants, holders) = tokio::try_join!(
-            store.grants_between(&first, &last),
-            store.holders_between(&first, &last)
+            store.grants_of_page(page_keys),
+            store.holders_of_page(page_keys)
         )?;
         self.after = Some(last);
         let (mut grants, mut holders) = (

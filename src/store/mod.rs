@@ -49,7 +49,7 @@ pub use bulk_links::{BULK_RESET_ORIGIN, LinkRow, MakeLinksFn, ScopeUser};
 pub use calibration::Calibration;
 pub(crate) use connect::sqlite_file;
 pub use demo::{DemoGrant, DemoResource, DemoUser};
-pub use export::{GrantCell, HolderCell};
+pub use export::{GrantCell, HolderCell, PageKeys};
 pub use import::{ImportTx, ImportUserRow};
 pub use listing::{Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
 pub use lockouts::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
