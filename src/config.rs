@@ -352,7 +352,7 @@ impl Config {
 
     /// Where the reset and re-validation links lead: only a configured
     /// public URL (one made from the listen address, loopback by default,
-    /// would lead users nowhere), and only in a build with the pages.
+    /// would lead users nowhere).
     #[cfg(feature = "serve")]
     fn links_base(&self) -> Option<String> {
         self.web
@@ -361,9 +361,15 @@ impl Config {
             .and_then(|_| crate::serve::links_base(&self.web).ok())
     }
 
+    /// Without the pages in this build, the configured URL as it is (the
+    /// service checks its scheme): the links lead to a `keyward serve`
+    /// elsewhere.
     #[cfg(not(feature = "serve"))]
     fn links_base(&self) -> Option<String> {
-        None
+        self.web
+            .public_url
+            .as_ref()
+            .map(|u| u.trim().trim_end_matches('/').to_string())
     }
 
     /// Makes the audit key when there is none: a fresh random one, written

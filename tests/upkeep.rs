@@ -345,3 +345,47 @@ async fn connecting_to_an_empty_postgres_database_creates_nothing() {
     assert_eq!(tables, 0, "nothing was created");
     db.drop_now().await;
 }
+
+// A linked program given an audit key checks it against a keyed trail and
+// never keys an unkeyed one (that is `keyward init`'s and `keyward
+// migrate`'s to do, with the key kept beside the database).
+both_backends!(connecting_never_keys_the_audit_trail, |t| {
+    let unkeyed = "SELECT COUNT(*) FROM audit_head WHERE keyed_from IS NULL";
+    assert_eq!(scalar(&t, unkeyed).await, 1);
+    let with_key = ServiceConfig {
+        audit_key: Some(Arc::new(AuditKey::generate())),
+        ..ServiceConfig::default()
+    };
+    let connect = |config: ServiceConfig| {
+        let url = t.url.clone();
+        let clock = t.clock.clone();
+        async move {
+            let store = Store::connect(&url).await?;
+            Service::start(store, config, clock, Upkeep::Nothing).await
+        }
+    };
+    let linked = connect(with_key.clone()).await.expect("connect");
+    linked.store().close().await;
+    assert_eq!(scalar(&t, unkeyed).await, 1, "connecting keyed nothing");
+
+    // Keyed as keyward keys it; then the same key is accepted and another
+    // refused.
+    let keyward = Service::start(
+        Store::open(&t.url).await.unwrap(),
+        with_key.clone(),
+        t.clock.clone(),
+        Upkeep::Full,
+    )
+    .await
+    .expect("keyward keys the trail");
+    keyward.settle().await;
+    keyward.store().close().await;
+    assert_eq!(scalar(&t, unkeyed).await, 0);
+    let linked = connect(with_key).await.expect("the trail's own key");
+    linked.store().close().await;
+    let other = ServiceConfig {
+        audit_key: Some(Arc::new(AuditKey::generate())),
+        ..ServiceConfig::default()
+    };
+    assert!(connect(other).await.is_err(), "another key is refused");
+});

@@ -264,7 +264,11 @@ impl<'a> UserImport<'a> {
                     "password_set": false, "must_change": true } }),
         );
         let now = self.service.now();
-        let tx = self.service.store.begin_import(&event, now).await?;
+        let tx = self
+            .service
+            .store
+            .begin_import(&event, s.users, now)
+            .await?;
         Ok(ImportWriter { import: self, tx })
     }
 

@@ -233,9 +233,11 @@ pub enum Upkeep {
     /// ([`Service::connect`]): nothing at all. The database must have been
     /// set up by `keyward init` or `keyward migrate`; an empty one, or one
     /// whose schema is not this keyward's, is refused with [`Error::Schema`].
-    /// Sign-ins still write what they always write (attempts, counts, locks
-    /// and their audit entries), and the dummy hash for the Argon2
-    /// parameters is kept in the database if it is not there yet.
+    /// An audit key given is checked against a keyed chain, and never keys
+    /// one. Sign-ins still write what they always write (attempts, counts
+    /// and locks; no audit entry, so a program that only signs in needs no
+    /// audit key), and the dummy hash for the Argon2 parameters is kept in
+    /// the database if it is not there yet.
     Nothing,
 }
 
@@ -268,9 +270,15 @@ impl Service {
             Upkeep::Nothing => require_schema(&store).await?,
         }
         if let Some(key) = &config.audit_key {
-            store
-                .key_audit_chain(key, &AuditEvent::keyed(key), clock.now())
-                .await?;
+            if upkeep == Upkeep::Nothing {
+                // A linked program checks the key it was given, and never
+                // keys the chain with it.
+                store.check_audit_key(key).await?;
+            } else {
+                store
+                    .key_audit_chain(key, &AuditEvent::keyed(key), clock.now())
+                    .await?;
+            }
         }
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let hashing = HashPool::start(

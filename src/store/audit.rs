@@ -188,6 +188,27 @@ impl Store {
     /// covers the last unkeyed one. When it is keyed already, checks that
     /// `key` is the key it was keyed with (the keyed entry's MAC), so that
     /// a process with another key does not write entries nobody can verify.
+    /// Checks `key` against a keyed chain with two reads, writing nothing:
+    /// an error if the chain was keyed with another key; `false` if it is
+    /// not keyed yet.
+    pub async fn check_audit_key(&self, key: &AuditKey) -> Result<bool> {
+        let keyed_from: Option<i64> = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT keyed_from FROM audit_head WHERE id = 1")
+            .fetch_optional(p)
+            .await)?
+        .flatten();
+        let Some(first) = keyed_from else {
+            return Ok(false);
+        };
+        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq = $1");
+        let row: Option<AuditRow> = with_pool!(self, p => sqlx::query_as(&sql)
+            .bind(first)
+            .fetch_optional(p)
+            .await)?;
+        check_chain_key(key, first, row.as_ref())?;
+        Ok(true)
+    }
+
     pub async fn key_audit_chain(
         &self,
         key: &AuditKey,
@@ -197,17 +218,8 @@ impl Store {
         let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq = $1");
         // Once keyed, a chain stays keyed: every process after the first
         // checks its key with two reads, taking no write lock.
-        let keyed_from: Option<i64> = with_pool!(self, p => sqlx::query_scalar(
-            "SELECT keyed_from FROM audit_head WHERE id = 1")
-            .fetch_optional(p)
-            .await)?
-        .flatten();
-        if let Some(first) = keyed_from {
-            let row: Option<AuditRow> = with_pool!(self, p => sqlx::query_as(&sql)
-                .bind(first)
-                .fetch_optional(p)
-                .await)?;
-            return check_chain_key(key, first, row.as_ref());
+        if self.check_audit_key(key).await? {
+            return Ok(());
         }
         with_pool!(self, p => {
             let mut tx = super::BeginWrite::begin_write(p).await?;

@@ -407,7 +407,7 @@ pub(super) fn sqlite_values_sql(head: &str, row: &str, rows: usize) -> String {
 /// definition) dropped for a PostgreSQL fill, to recreate before commit.
 #[cfg(feature = "postgres")]
 #[derive(Debug, Default)]
-struct SetAside {
+pub(super) struct SetAside {
     indexes: Vec<String>,
     foreign_keys: Vec<(String, String)>,
 }
@@ -417,7 +417,7 @@ struct SetAside {
 /// role does not own the tables, or the tables stay busy for
 /// [`PG_LOCK_TIMEOUT`], nothing is set aside.
 #[cfg(feature = "postgres")]
-async fn set_aside_postgres(conn: &mut PgConnection) -> Result<SetAside> {
+pub(super) async fn set_aside_postgres(conn: &mut PgConnection) -> Result<SetAside> {
     let mut savepoint = conn.begin().await?;
     match drop_postgres(&mut savepoint).await {
         Ok(set_aside) => {
@@ -430,6 +430,22 @@ async fn set_aside_postgres(conn: &mut PgConnection) -> Result<SetAside> {
             Ok(SetAside::default())
         }
     }
+}
+
+/// Recreates what [`set_aside_postgres`] dropped, in the same transaction.
+#[cfg(feature = "postgres")]
+pub(super) async fn put_back_postgres(conn: &mut PgConnection, set_aside: &SetAside) -> Result<()> {
+    for sql in &set_aside.indexes {
+        sqlx::query(sql).execute(&mut *conn).await?;
+    }
+    for (name, definition) in &set_aside.foreign_keys {
+        sqlx::query(&format!(
+            "ALTER TABLE grants ADD CONSTRAINT {name} {definition}"
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 #[cfg(feature = "postgres")]
@@ -581,16 +597,7 @@ async fn fill_postgres(
         progress(done);
     }
     let t = Instant::now();
-    for sql in &set_aside.indexes {
-        sqlx::query(sql).execute(&mut *tx).await?;
-    }
-    for (name, definition) in &set_aside.foreign_keys {
-        sqlx::query(&format!(
-            "ALTER TABLE grants ADD CONSTRAINT {name} {definition}"
-        ))
-        .execute(&mut *tx)
-        .await?;
-    }
+    put_back_postgres(&mut tx, &set_aside).await?;
     phases.recreate = t.elapsed();
     let (event, at) = audit(done, grants_done);
     append_audit!(tx, demo.key, &event, at);

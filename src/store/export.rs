@@ -49,31 +49,30 @@ impl Store {
     /// 9 ms by id; a million-user export took a minute).
     pub async fn grants_of_page(&self, page: PageKeys<'_>) -> Result<Vec<GrantCell>> {
         const ORDER: &str = "ORDER BY lower(u.login), lower(r.name)";
-        let rows = match &self.pool {
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => {
-                sqlx::query_as::<_, GrantCell>(&format!(
-                    "SELECT lower(u.login), r.name, g.level FROM users u \
+        let rows =
+            match &self.pool {
+                #[cfg(feature = "sqlite")]
+                Pool::Sqlite(p) => {
+                    sqlx::query_as::<_, GrantCell>(&format!(
+                        "SELECT lower(u.login), r.name, g.level FROM users u \
                      JOIN grants g ON g.user_id = u.id JOIN resources r ON r.id = g.resource_id \
                      WHERE lower(u.login) >= $1 AND lower(u.login) <= $2 {ORDER}"
-                ))
-                .bind(page.first)
-                .bind(page.last)
-                .fetch_all(p)
-                .await?
-            }
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => {
-                sqlx::query_as::<_, GrantCell>(&format!(
+                    ))
+                    .bind(page.first)
+                    .bind(page.last)
+                    .fetch_all(p)
+                    .await?
+                }
+                #[cfg(feature = "postgres")]
+                Pool::Postgres(p) => sqlx::query_as::<_, GrantCell>(&format!(
                     "SELECT lower(u.login), r.name, g.level FROM UNNEST($1::int8[]) AS page(id) \
                      JOIN grants g ON g.user_id = page.id JOIN users u ON u.id = page.id \
                      JOIN resources r ON r.id = g.resource_id {ORDER}"
                 ))
                 .bind(page.ids)
                 .fetch_all(p)
-                .await?
-            }
-        };
+                .await?,
+            };
         Ok(rows)
     }
 

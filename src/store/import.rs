@@ -13,17 +13,19 @@
 use super::audit::{AuditEvent, append_audit};
 #[cfg(feature = "sqlite")]
 use super::demo::{SQLITE_MAX_PARAMS, index_in_search_order, set_aside_sqlite, sqlite_values_sql};
+#[cfg(feature = "postgres")]
+use super::demo::{SetAside, put_back_postgres, set_aside_postgres};
 #[cfg(feature = "sqlite")]
 use super::listing::search_order;
 use super::{BeginWrite, Pool, Store};
 use crate::domain::{AccessLevel, Kind, Role};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
-#[cfg(feature = "postgres")]
-use sqlx::Postgres;
 #[cfg(feature = "sqlite")]
 use sqlx::Sqlite;
 use sqlx::Transaction;
+#[cfg(feature = "postgres")]
+use sqlx::{PgPool, Postgres};
 use std::collections::HashMap;
 
 /// One user to import, validated by the service.
@@ -63,12 +65,35 @@ enum Tx {
     #[cfg(feature = "sqlite")]
     Sqlite(Transaction<'static, Sqlite>),
     #[cfg(feature = "postgres")]
-    Postgres(Transaction<'static, Postgres>),
+    Postgres {
+        tx: Transaction<'static, Postgres>,
+        /// For the statistics after commit.
+        pool: PgPool,
+        /// The indexes and foreign keys dropped for a large import.
+        set_aside: Option<SetAside>,
+    },
 }
 
+/// On PostgreSQL, an import of at least this many users that at least
+/// doubles the users table sets the secondary indexes of users and grants
+/// aside, as the demo fill does, and rebuilds them once before commit:
+/// maintaining the trigram indexes row by row is most of such an import's
+/// time. Meanwhile it holds users and grants exclusively (sign-ins wait),
+/// which on a table it doubles (a first load) costs little; a smaller
+/// import into a large table keeps the indexes and blocks nobody.
+#[cfg(feature = "postgres")]
+const SET_ASIDE_FROM: u64 = 100_000;
+
 impl Store {
-    /// Starts an import: a write transaction with `audit` appended first.
-    pub async fn begin_import(&self, audit: &AuditEvent, now: DateTime<Utc>) -> Result<ImportTx> {
+    /// Starts an import of `users` users: a write transaction with `audit`
+    /// appended first. (`users` matters only on PostgreSQL.)
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
+    pub async fn begin_import(
+        &self,
+        audit: &AuditEvent,
+        users: u64,
+        now: DateTime<Utc>,
+    ) -> Result<ImportTx> {
         let tx = match &self.pool {
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => {
@@ -80,7 +105,23 @@ impl Store {
             Pool::Postgres(p) => {
                 let mut tx = p.begin_write().await?;
                 append_audit!(tx, self.audit_key(), audit, now);
-                Tx::Postgres(tx)
+                let set_aside = if users >= SET_ASIDE_FROM {
+                    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    if users >= u64::try_from(existing).unwrap_or(u64::MAX) {
+                        Some(set_aside_postgres(&mut tx).await?)
+                    } else {
+                        None
+                    }
+                } else {
+                    None
+                };
+                Tx::Postgres {
+                    tx,
+                    pool: p.clone(),
+                    set_aside,
+                }
             }
         };
         Ok(ImportTx {
@@ -151,7 +192,7 @@ impl ImportTx {
                 self.new_ids.extend(ids);
             }
             #[cfg(feature = "postgres")]
-            Tx::Postgres(tx) => {
+            Tx::Postgres { tx, .. } => {
                 insert_postgres(tx, rows, now).await?;
             }
         }
@@ -186,7 +227,27 @@ impl ImportTx {
                 tx.commit().await?;
             }
             #[cfg(feature = "postgres")]
-            Tx::Postgres(tx) => tx.commit().await?,
+            Tx::Postgres {
+                mut tx,
+                pool,
+                set_aside,
+            } => {
+                if let Some(set_aside) = &set_aside {
+                    put_back_postgres(&mut tx, set_aside).await?;
+                }
+                tx.commit().await?;
+                // Fresh statistics for the tables the import grew (the
+                // exports' and listings' plans depend on them; autovacuum may
+                // take minutes). Best effort: a role that does not own the
+                // tables is only warned.
+                if self.written >= SET_ASIDE_FROM
+                    && let Err(e) = sqlx::query("ANALYZE users, credentials, grants, holders")
+                        .execute(&pool)
+                        .await
+                {
+                    tracing::warn!(error = %e, "analyze after the import failed");
+                }
+            }
         }
         Ok(())
     }
