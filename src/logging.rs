@@ -59,6 +59,9 @@ pub fn init(config: &Config) -> Option<Logging> {
     Some(Logging { _guard: guard })
 }
 
+/// Log lines queued for the writer thread at most.
+const QUEUED_LINES: usize = 4096;
+
 /// Daily files in `dir`, `keep_days` of them at most (0: all).
 fn file_layer(
     dir: &Path,
@@ -73,7 +76,14 @@ fn file_layer(
         builder = builder.max_log_files(keep_days as usize);
     }
     let appender = builder.build(dir).ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The writer thread's queue: tracing-appender's default holds 128,000
+    // lines, allocated and touched up front (about 5 MB, a third of a
+    // one-shot command's start-up). A few thousand lines are minutes of
+    // `keyward serve`'s request log; beyond them lines are dropped, not
+    // waited for, as with the default.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(QUEUED_LINES)
+        .finish(appender);
     let lines = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(false);

@@ -93,6 +93,41 @@ both_backends!(idle_timeout_follows_policy, |t| {
     assert!(is_unauthenticated(s.session_actor(&token).await));
 });
 
+// A session used again within SESSION_TOUCH_EVERY (30 s) of its last
+// recorded use is not written (a one-shot command then reads without a
+// write); its idle time counts from that recorded use, so it may end up to
+// 30 s early, never late.
+both_backends!(a_session_is_written_at_most_every_30_seconds, |t| {
+    let admin = t.admin().await;
+    let s = &t.service;
+    s.set_policy(
+        &admin,
+        "default",
+        &[("idle_timeout_minutes".into(), "1".into())],
+        None,
+    )
+    .await
+    .unwrap();
+    let token = s
+        .login(ADMIN, &Password::from(ADMIN_PASSWORD), "cli", true)
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    // 40 s on: written (40 >= 30), so the minute restarts here.
+    t.clock.advance(Duration::seconds(40));
+    s.session_actor(&token).await.unwrap();
+    // 80 s after the sign-in, 40 s after that use: alive, and written again.
+    t.clock.advance(Duration::seconds(40));
+    s.session_actor(&token).await.unwrap();
+    // 10 s later: used, not written (10 < 30).
+    t.clock.advance(Duration::seconds(10));
+    s.session_actor(&token).await.unwrap();
+    // 61 s after the last write, 51 s after the last use: ended.
+    t.clock.advance(Duration::seconds(51));
+    assert!(is_unauthenticated(s.session_actor(&token).await));
+});
+
 both_backends!(disabled_or_demoted_user_loses_session, |t| {
     let admin = t.admin().await;
     let s = &t.service;

@@ -33,6 +33,10 @@ pub const LAST_ADMIN_LOCK_MINUTES: u32 = 15;
 /// A step-up (bulk reset, policy change, role change) needs a sign-in this recent.
 pub const STEP_UP_MINUTES: i64 = 5;
 
+/// How long after its last write a CLI session's last-seen time is left as
+/// it is ([`Service::session_actor`]).
+pub const SESSION_TOUCH_EVERY: Duration = Duration::seconds(30);
+
 /// The signed-in administrator on whose behalf the service acts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Actor {
@@ -572,7 +576,14 @@ impl Service {
             self.store.delete_session(session.id).await?;
             return Err(expired());
         }
-        self.store.touch_session(session.id, now).await?;
+        // A session used again within SESSION_TOUCH_EVERY is not written:
+        // a script's run of commands reads without a write (a write costs a
+        // one-shot process on SQLite several fsyncs). So a session may end
+        // up to that much before its idle timeout counted from its last
+        // command, never after.
+        if now - session.last_seen_at >= SESSION_TOUCH_EVERY {
+            self.store.touch_session(session.id, now).await?;
+        }
         Ok(Actor {
             user_id: user.id,
             login: user.login,
