@@ -68,6 +68,10 @@ impl From<sqlx::Error> for Error {
                     Error::Conflict(format!(
                         "a related record is missing or still in use ({msg})"
                     ))
+                } else if db.code().as_deref() == Some("26") {
+                    // SQLite's SQLITE_NOTADB (PostgreSQL's codes have five
+                    // characters): a file that holds no database.
+                    Error::Invalid(format!("not a database ({msg})"))
                 } else if msg.contains("database is locked") || msg.contains("database is busy") {
                     Error::Unavailable("the database is busy; try again in a moment".into())
                 } else if db

@@ -82,7 +82,13 @@ pub fn exposed(paths: &[PathBuf]) -> Vec<Exposed> {
         paths
             .iter()
             .filter_map(|p| {
-                let mode = std::fs::symlink_metadata(p).ok()?.permissions().mode() & 0o7777;
+                // What a path leads to: a link's own mode means nothing,
+                // and a device (KEYWARD_CONFIG=/dev/null) holds no data.
+                let meta = std::fs::metadata(p).ok()?;
+                if !(meta.is_file() || meta.is_dir()) {
+                    return None;
+                }
+                let mode = meta.permissions().mode() & 0o7777;
                 (mode & 0o077 != 0).then(|| Exposed {
                     path: p.clone(),
                     mode,

@@ -389,3 +389,25 @@ both_backends!(connecting_never_keys_the_audit_trail, |t| {
     };
     assert!(connect(other).await.is_err(), "another key is refused");
 });
+
+// A file that holds no database is said to be so, not "cannot be reached"
+// (which sends an operator looking for a server), whether keyward opens it
+// or a linked program connects to it; and it is left as it was.
+#[tokio::test]
+async fn a_file_that_is_not_a_database_is_named_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("notes.db");
+    let text = "these are notes, not a database; ".repeat(40);
+    std::fs::write(&path, &text).unwrap();
+    let url = format!("sqlite://{}", path.display());
+    let opened = Store::open(&url).await;
+    let connected = Service::connect(&url, ServiceConfig::default()).await;
+    for err in [opened.err(), connected.err()] {
+        let err = err.expect("refused");
+        assert!(
+            matches!(err, Error::Invalid(_)) && err.to_string().contains("not a"),
+            "{err}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}

@@ -202,7 +202,8 @@ pub fn schema_problem(state: &SchemaState, location: &str) -> Option<String> {
         )),
         SchemaState::Ahead { unknown } => Some(format!(
             "the database ({location}) was migrated by a newer keyward (migration {} is unknown to \
-             this one); use that keyward or a newer one",
+             this one); use that keyward or a newer one (a program that links keyward: build it \
+             with that keyward)",
             list(unknown)
         )),
     }

@@ -156,7 +156,17 @@ async fn open_sqlite_file(path: &Path, missing: Missing) -> Result<Store> {
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(opts)
         .await
-        .map_err(|e| Error::Unavailable(format!("{}: {e}", path.display())))?;
+        .map_err(|e| match Error::from(e) {
+            // SQLITE_NOTADB: there is a file, but no database in it.
+            Error::Invalid(_) => Error::Invalid(format!(
+                "{} is not a SQLite database; point the database URL at keyward's",
+                path.display()
+            )),
+            Error::Unavailable(why) | Error::Database(why) => {
+                Error::Unavailable(format!("{}: {why}", path.display()))
+            }
+            other => other,
+        })?;
     Ok(Store {
         pool: Pool::Sqlite(pool),
         location: format!("sqlite {}", path.display()),
