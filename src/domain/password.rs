@@ -15,7 +15,12 @@ impl Password {
     /// Takes ownership of the typed text, normalises it to NFC and wipes the
     /// original buffer.
     pub fn new(mut raw: String) -> Password {
-        let normalised: String = raw.nfc().collect();
+        // Sized exactly before it is filled: a String that grew would leave
+        // the bytes of each outgrown buffer behind, unwiped, and one with
+        // room to spare would be copied once more when the secret boxes it.
+        let len: usize = raw.nfc().map(char::len_utf8).sum();
+        let mut normalised = String::with_capacity(len);
+        normalised.extend(raw.nfc());
         raw.zeroize();
         Password(SecretString::from(normalised))
     }
