@@ -363,7 +363,8 @@ pub(super) async fn set_aside_sqlite(
 }
 
 /// Numbers every user in login order and indexes them for full-text search
-/// in that order (store/listing/search_order.rs). The fill's users were inserted
+/// in that order (store/listing/search_order.rs), with the windows of
+/// two-character search. The fill's users were inserted
 /// without positions, so the full-text triggers left them out; renumbering
 /// moves every user, which the triggers would re-index one at a time and
 /// out of order, so they are set aside meanwhile (in the transaction).
@@ -383,6 +384,12 @@ pub(super) async fn index_in_search_order(conn: &mut SqliteConnection) -> Result
     )
     .execute(&mut *conn)
     .await?;
+    // The windows a two-character search looks up (migration 0018): the
+    // index's vocabulary, read in one pass, in place of the triggers'
+    // windows of each user.
+    sqlx::query("INSERT OR IGNORE INTO search_grams (gram) SELECT term FROM users_fts_terms")
+        .execute(&mut *conn)
+        .await?;
     for (_, sql) in &triggers {
         sqlx::query(sql).execute(&mut *conn).await?;
     }

@@ -164,6 +164,15 @@ both_backends!(
             ..Default::default()
         };
         s.edit_user(&admin, "abel", None, &edit).await.unwrap();
+        // A name of two characters (no window of its own) and one that
+        // loses its pair.
+        for (login, name) in [("gapaa", "Xq"), ("aaa09", "Front")] {
+            let edit = UserEdit {
+                name: Some(name.into()),
+                ..Default::default()
+            };
+            s.edit_user(&admin, login, None, &edit).await.unwrap();
+        }
         for login in ["gapaaa", "aaa13", "gapz"] {
             s.delete_user(&admin, login).await.unwrap();
         }
@@ -171,6 +180,7 @@ both_backends!(
         let rows = all_users(&t, &admin, &UserFilter::default(), 1000).await;
         for term in [
             "gap", "GAPAAA", "apa", "aaa", "aaa1", "runner", "filler 4", "example", "ess", "zzz",
+            "ga", "XQ", "nn", "zu", "4@", "qz", "r@",
         ] {
             let lower = term.to_ascii_lowercase();
             let expected: Vec<String> = rows
@@ -294,11 +304,16 @@ both_backends!(every_page_of_a_search_matches_a_brute_force_scan, |t| {
         ("zz.outlier", "Abel Early", "ab.one@example.net"),
         ("aa.early", "Mark Zed", "qx.mail@example.net"),
         ("mm.middle", "Zora O'Hara", "zz_mail@example.net"),
+        // Two-character names (no window of their own), and a pair
+        // between letters that only the full-text index folds.
+        ("li.wei", "Li", "wei@example.net"),
+        ("ng.li", "NG", "ng@example.net"),
+        ("zeta.one", "ÉZQé Ångström", "zeta@example.net"),
     ] {
         create(&t, &admin, login, name, email, Kind::Staff, Role::User).await;
     }
     let rows = all_users(&t, &admin, &UserFilter::default(), 1000).await;
-    assert_eq!(rows.len(), 2_004);
+    assert_eq!(rows.len(), 2_007);
 
     // Terms cut from the users' own fields, at spread-out places, so that
     // each length has common fragments and rare ones.
@@ -322,7 +337,7 @@ both_backends!(every_page_of_a_search_matches_a_brute_force_scan, |t| {
     terms.extend(
         [
             "q", "Z", "@", "'", "ab", "AB", "qx", "o'", "l ", "z_", "xq", "e.o", "a e", "_ma",
-            "qqq", "bel e", "ZZ_MAI", "xqxqxq", "n.exam",
+            "li", "Ng", "zq", "gs", "i\"", "qqq", "bel e", "ZZ_MAI", "xqxqxq", "n.exam",
         ]
         .map(String::from),
     );

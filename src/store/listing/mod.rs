@@ -8,6 +8,7 @@ use super::stmt::{Param, Sql, bind_params};
 use super::{Pool, Store, with_pool};
 
 pub(super) mod search_order;
+mod search_pairs;
 mod search_paths;
 pub use crate::domain::listing::{Cursor, StatusFilter, UserSort};
 use crate::domain::{Kind, Role};
@@ -85,15 +86,19 @@ impl Store {
     ///
     /// A search in login order takes a fast path (store/listing/search_paths.rs):
     /// on SQLite a term of three characters or more is read off the
-    /// full-text index in login order (a shorter one walks the login
-    /// order); on PostgreSQL, with no other filter, a search first tries a
-    /// probe, the first
+    /// full-text index in login order, a term of two (ASCII) through the
+    /// windows that hold it (store/listing/search_pairs.rs), and one of
+    /// one character walks the login order; on PostgreSQL, with no other
+    /// filter, a search first tries a probe, the first
     /// `PROBE_ROWS` rows in login order (an index walk), each tested for
     /// the match. When matches are common ("example.org") that finds the
     /// page at once, where the trigram index would hand back hundreds of
     /// thousands of matches to sort. When the probe finds less than a page,
     /// the matches are rare and the trigram index finds them all quickly.
     pub async fn list_users(&self, q: &UserQuery) -> Result<Vec<UserRow>> {
+        if let Some(pair) = self.ordered_pair(q) {
+            return self.pair_page(q, &pair).await;
+        }
         if let Some(ordered) = self.ordered_substring_sql(q) {
             return self.fetch_page(&ordered, q, PgPlan::Chosen).await;
         }
@@ -207,8 +212,13 @@ impl Store {
     /// The page's statement, using the search indexes.
     fn page_sql(&self, q: &UserQuery) -> Sql {
         let mut sql = Sql::new();
-        let mut conds = self.match_conds(q, &mut sql);
+        let conds = self.match_conds(q, &mut sql);
+        self.page_sql_where(q, sql, conds)
+    }
 
+    /// The page's statement for the users `conds` select (their parameters
+    /// already in `sql`), past `q`'s cursor, in `q`'s order.
+    fn page_sql_where(&self, q: &UserQuery, mut sql: Sql, mut conds: Vec<String>) -> Sql {
         // Login and name ascend, last sign-in descends; reading backward
         // reverses both the order and the keyset comparison.
         let ascending = ((q.sort != UserSort::LastLogin) != q.backward) != q.descending;

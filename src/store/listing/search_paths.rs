@@ -3,9 +3,11 @@
 //! listing/mod.rs. A term of any length is a substring of login, name or email:
 //! - on SQLite, a term of three characters or more is read off the
 //!   full-text index in login order (its rowids are positions in that
-//!   order: store/listing/search_order.rs); a shorter one has no trigram to look
-//!   up, and the general statement walks the `users_search_walk` index in
-//!   login order, testing each row, until the page is full;
+//!   order: store/listing/search_order.rs), and one of two ASCII characters
+//!   through the windows that hold it (search_pairs.rs); a single character
+//!   has no window to look up, and the general statement walks the
+//!   `users_search_walk` index in login order, testing each row, until the
+//!   page is full;
 //! - on PostgreSQL, with no other filter, a bounded walk of
 //!   `users_search_walk` is probed first, whatever the term's length.
 
@@ -65,7 +67,7 @@ impl Store {
     /// and locked took 12 ms this way and 140 ms collecting and sorting
     /// every match; a filter that no match passes reads them all either way.
     pub(super) fn ordered_substring_sql(&self, q: &UserQuery) -> Option<Sql> {
-        if self.backend() != Backend::Sqlite || q.sort != UserSort::Login || q.descending {
+        if !self.reads_fts_in_login_order(q) {
             return None;
         }
         let term = q
@@ -73,6 +75,19 @@ impl Store {
             .as_deref()
             .map(str::trim)
             .filter(|t| t.chars().count() >= 3)?;
+        Some(self.ordered_fts_sql(q, fts_phrase(&term.to_ascii_lowercase())))
+    }
+
+    /// Whether `q`'s page can be read off the full-text index in login
+    /// order: SQLite, sorted by login, ascending.
+    pub(super) fn reads_fts_in_login_order(&self, q: &UserQuery) -> bool {
+        self.backend() == Backend::Sqlite && q.sort == UserSort::Login && !q.descending
+    }
+
+    /// The page of the users the full-text query `fts_query` matches, past
+    /// `q`'s cursor and through its filters, in login order (see
+    /// [`Store::ordered_substring_sql`]).
+    pub(super) fn ordered_fts_sql(&self, q: &UserQuery, fts_query: String) -> Sql {
         let mut sql = Sql::new();
         let filters = self.filter_conds(q, &mut sql);
         let filter = if filters.is_empty() {
@@ -80,7 +95,7 @@ impl Store {
         } else {
             format!("WHERE {} ", filters.join(" AND "))
         };
-        let phrase = sql.param(Param::Text(fts_phrase(&term.to_ascii_lowercase())));
+        let phrase = sql.param(Param::Text(fts_query));
         let (dir, bound) = match (&q.after, q.backward) {
             (Some(Cursor::Login(l)), false) => (
                 "ASC",
@@ -110,7 +125,7 @@ impl Store {
              JOIN users u ON u.search_pos = f.pos {WITH_CREDENTIALS} {filter}\
              ORDER BY f.pos {dir} LIMIT {limit}"
         );
-        Some(sql)
+        sql
     }
 
     /// The probe described at [`Store::list_users`], for a search in
