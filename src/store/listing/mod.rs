@@ -14,6 +14,7 @@ pub use crate::domain::listing::{Cursor, StatusFilter, UserSort};
 use crate::domain::{Kind, Role};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
+use search_paths::{FIRST_PROBE_ROWS, PROBE_ROWS, probe_may_fill};
 
 /// One page request. `search` matches login, name and email case-insensitively,
 /// as a substring of any of them, whatever its length.
@@ -90,11 +91,13 @@ impl Store {
     /// windows that hold it (store/listing/search_pairs.rs), and one of
     /// one character walks the login order; on PostgreSQL, with no other
     /// filter, a search first tries a probe, the first
-    /// `PROBE_ROWS` rows in login order (an index walk), each tested for
-    /// the match. When matches are common ("example.org") that finds the
-    /// page at once, where the trigram index would hand back hundreds of
-    /// thousands of matches to sort. When the probe finds less than a page,
-    /// the matches are rare and the trigram index finds them all quickly.
+    /// `FIRST_PROBE_ROWS` rows in login order (an index walk), each tested
+    /// for the match, then, when matches came at a rate that would fill the
+    /// page, the first `PROBE_ROWS`. When matches are common
+    /// ("example.org") that finds the page at once, where the trigram index
+    /// would hand back hundreds of thousands of matches to sort. When the
+    /// probes find less than a page, the matches are rare and the trigram
+    /// index finds them all quickly.
     pub async fn list_users(&self, q: &UserQuery) -> Result<Vec<UserRow>> {
         if let Some(pair) = self.ordered_pair(q) {
             return self.pair_page(q, &pair).await;
@@ -103,10 +106,19 @@ impl Store {
             return self.fetch_page(&ordered, q, PgPlan::Chosen).await;
         }
         let mut plan = PgPlan::Chosen;
-        if let Some(probe) = self.probe_sql(q) {
+        let limit = q.limit.clamp(1, 1001);
+        if let Some(probe) = self.probe_sql(q, FIRST_PROBE_ROWS) {
             let rows = self.fetch_page(&probe, q, PgPlan::Chosen).await?;
-            if rows.len() as i64 >= q.limit.clamp(1, 1001) {
+            if rows.len() as i64 >= limit {
                 return Ok(rows);
+            }
+            if probe_may_fill(rows.len(), limit)
+                && let Some(probe) = self.probe_sql(q, PROBE_ROWS)
+            {
+                let rows = self.fetch_page(&probe, q, PgPlan::Chosen).await?;
+                if rows.len() as i64 >= limit {
+                    return Ok(rows);
+                }
             }
             plan = PgPlan::NoIndexScan;
         }
