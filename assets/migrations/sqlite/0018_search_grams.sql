@@ -10,8 +10,9 @@
 --
 -- Every occurrence of a pair inside a field of three characters or more
 -- is the start or the end of one of that field's windows. This table is
--- the list of windows that occur anywhere (the index's vocabulary, ASCII
--- letters lower-cased as the index folds them), so that the windows
+-- the list of windows that occur anywhere (the index's vocabulary, case
+-- folded as the index folds it, and the triggers' windows, with ASCII
+-- letters lower-cased; a pair is looked up in ASCII), so that the windows
 -- holding a pair ("zqa", "azq", ...) can be looked up by their first two
 -- and last two characters. A search for the pair asks the full-text index
 -- for any of those windows; FTS5 merges them in rowid order, which is
@@ -48,8 +49,9 @@ CREATE TRIGGER search_grams_insert AFTER INSERT ON users WHEN new.search_pos IS 
         FROM (SELECT new.login AS t UNION ALL SELECT new.name UNION ALL SELECT new.email) f
         JOIN search_gram_offsets o ON o.i <= length(f.t) - 2;
 END;
--- Only the fields that changed, or all of them when the user is first
--- placed: a renumbered neighbour's windows are there already.
+-- Only the fields that changed, or all of them when the user is placed
+-- (store/listing/search_order.rs clears a renumbered neighbour's place
+-- first, so its windows are written again; they are there already).
 CREATE TRIGGER search_grams_update AFTER UPDATE OF login, name, email, search_pos ON users
     WHEN new.search_pos IS NOT NULL BEGIN
     INSERT OR IGNORE INTO search_grams (gram)

@@ -97,7 +97,9 @@ impl Store {
     /// ("example.org") that finds the page at once, where the trigram index
     /// would hand back hundreds of thousands of matches to sort. When the
     /// probes find less than a page, the matches are rare and the trigram
-    /// index finds them all quickly.
+    /// index finds them all quickly; a term of one or two characters has no
+    /// trigram, so it always gets the long probe, and then every user is
+    /// tested (hundreds of milliseconds at a million users).
     pub async fn list_users(&self, q: &UserQuery) -> Result<Vec<UserRow>> {
         if let Some(pair) = self.ordered_pair(q) {
             return self.pair_page(q, &pair).await;
@@ -112,7 +114,13 @@ impl Store {
             if rows.len() as i64 >= limit {
                 return Ok(rows);
             }
-            if probe_may_fill(rows.len(), limit)
+            // A term of one or two characters has no trigram to look up:
+            // what the probes leave, a scan of every user finds.
+            let short = q
+                .search
+                .as_deref()
+                .is_some_and(|t| t.trim().chars().count() < 3);
+            if (short || probe_may_fill(rows.len(), limit))
                 && let Some(probe) = self.probe_sql(q, PROBE_ROWS)
             {
                 let rows = self.fetch_page(&probe, q, PgPlan::Chosen).await?;
