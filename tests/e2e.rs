@@ -219,6 +219,33 @@ fn first_run_help_and_quit_in_a_terminal() {
     assert!(leave > 0);
 }
 
+// A closed SSH session (SIGHUP), a service manager or `kill` (SIGTERM),
+// and `kill -INT` leave the console as Ctrl-C does: the terminal back on
+// its main screen, and a clean exit.
+#[test]
+fn termination_signals_restore_the_terminal() {
+    for signal in ["TERM", "HUP", "INT"] {
+        let mut c = Console::start();
+        c.wait_for("first run");
+        let pid = c.child.process_id().expect("the console's process id");
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pid.to_string())
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -{signal}");
+        let status = c.wait_exit();
+        assert!(status.success(), "SIG{signal}: exit status {status:?}");
+        std::thread::sleep(Duration::from_millis(100));
+        let out = c.bytes();
+        let enter = find(&out, b"\x1b[?1049h").expect("entered the alternate screen");
+        assert!(
+            find(&out[enter..], b"\x1b[?1049l").is_some(),
+            "SIG{signal} left the alternate screen"
+        );
+    }
+}
+
 #[test]
 fn console_without_a_terminal_says_so() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -30,8 +30,8 @@ use crossterm::event::{Event as CtEvent, EventStream};
 use effect::{Effect, Event};
 use futures::StreamExt;
 use std::io::IsTerminal;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use theme::Theme;
 use tokio::sync::mpsc;
@@ -83,34 +83,43 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
 
     // Ctrl-C also raises this flag as it is read, so that it quits even
-    // behind thousands of queued keys.
+    // behind thousands of queued keys; so do SIGTERM, SIGHUP (a closed SSH
+    // session) and SIGINT, and the end of the terminal's input.
     let ctrl_c = Arc::new(AtomicBool::new(false));
+    let input_failed: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let input = tx.clone();
     let seen_ctrl_c = ctrl_c.clone();
+    let failure = input_failed.clone();
     let reader = tokio::spawn(async move {
         let mut stream = EventStream::new();
-        while let Some(ev) = stream.next().await {
-            let ev = match ev {
-                Ok(CtEvent::Key(k)) => {
+        let why = loop {
+            let ev = match stream.next().await {
+                Some(Ok(CtEvent::Key(k))) => {
                     if is_ctrl_c(&k) {
                         seen_ctrl_c.store(true, Ordering::SeqCst);
                     }
                     Event::Key(k)
                 }
-                Ok(CtEvent::Paste(s)) => Event::Paste(s),
-                Ok(CtEvent::Resize(w, h)) => Event::Resize(w, h),
-                Ok(CtEvent::Mouse(m)) => Event::Mouse(m),
-                Ok(_) => continue,
-                Err(e) => {
-                    tracing::error!(error = %e, "terminal input failed");
-                    break;
-                }
+                Some(Ok(CtEvent::Paste(s))) => Event::Paste(s),
+                Some(Ok(CtEvent::Resize(w, h))) => Event::Resize(w, h),
+                Some(Ok(CtEvent::Mouse(m))) => Event::Mouse(m),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => break e.to_string(),
+                None => break "the terminal's input ended".to_string(),
             };
             if input.send(ev).is_err() {
-                break;
+                return;
             }
+        };
+        // A console that can take no key must not go on ticking.
+        tracing::error!(error = %why, "terminal input failed");
+        if let Ok(mut slot) = failure.lock() {
+            *slot = Some(why);
         }
+        seen_ctrl_c.store(true, Ordering::SeqCst);
+        let _ = input.send(Event::Tick);
     });
+    let signals = tokio::spawn(stop_on_signals(ctrl_c.clone(), tx.clone()));
     let ticks = tx.clone();
     let ticker = tokio::spawn(async move {
         let mut interval = tokio::time::interval(TICK);
@@ -166,5 +175,33 @@ async fn event_loop(
     }
     reader.abort();
     ticker.abort();
-    Ok(())
+    signals.abort();
+    let failed = input_failed.lock().ok().and_then(|mut slot| slot.take());
+    match failed {
+        Some(why) => Err(Error::Internal(format!("terminal input failed: {why}"))),
+        None => Ok(()),
+    }
+}
+
+/// Waits for SIGTERM, SIGHUP or SIGINT, then raises `stop` and wakes the
+/// loop, which leaves as for Ctrl-C: the terminal is restored, not left
+/// raw on the alternate screen as the signals' default would leave it.
+async fn stop_on_signals(stop: Arc<AtomicBool>, wake: mpsc::UnboundedSender<Event>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::warn!("cannot watch for SIGTERM and SIGHUP");
+        return;
+    };
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = hup.recv() => "SIGHUP",
+        _ = int.recv() => "SIGINT",
+    };
+    tracing::info!(signal = name, "console stopping");
+    stop.store(true, Ordering::SeqCst);
+    let _ = wake.send(Event::Tick);
 }
