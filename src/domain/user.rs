@@ -62,17 +62,30 @@ pub fn check_email(email: &str) -> Result<String, String> {
     }
     let shape_err = || format!("{t:?} is not an email address (expected name@example.org)");
     let (local, domain) = t.split_once('@').ok_or_else(shape_err)?;
-    if local.is_empty()
+    if !is_dot_atom(local)
         || domain.contains('@')
         || !domain.contains('.')
         || domain.starts_with('.')
         || domain.ends_with('.')
         || domain.contains("..")
-        || local.contains(['"', '\'', '<', '>', '(', ')', ',', ';', ':', '\\', '[', ']'])
+        || domain.contains(['"', '\'', '<', '>', '(', ')', ',', ';', ':', '\\', '[', ']'])
     {
         return Err(shape_err());
     }
     Ok(t.to_string())
+}
+
+/// Whether `local` is what the local part of a real address holds: words
+/// of RFC 5322's atext (letters, digits and ``!#$%&'*+-/=?^_`{|}~``, and
+/// any non-ASCII letter, RFC 6531) joined by single dots
+/// (`sean.o'neil`, `a+tag`). Quoted local parts are not taken.
+fn is_dot_atom(local: &str) -> bool {
+    let atext =
+        |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || !c.is_ascii();
+    !local.is_empty()
+        && local
+            .split('.')
+            .all(|word| !word.is_empty() && word.chars().all(atext))
 }
 
 /// An address as a confirmation may show it: its first character, an
@@ -219,7 +232,16 @@ mod tests {
 
     #[test]
     fn email_shapes() {
-        assert!(check_email("a.b@example.org").is_ok());
+        for good in [
+            "a.b@example.org",
+            "sean.o'neil@example.org",
+            "a+tag@example.org",
+            "x!#$%&'*+-/=?^_`{|}~y@example.org",
+            "zoë@example.org",
+            "a'--@x.org",
+        ] {
+            assert_eq!(check_email(good).as_deref(), Ok(good), "{good}");
+        }
         for bad in [
             "",
             "a",
@@ -228,7 +250,18 @@ mod tests {
             "a b@c.org",
             "@c.org",
             "a@.org",
-            "a'--@x.org",
+            ".a@x.org",
+            "a.@x.org",
+            "a..b@x.org",
+            "\"a\"@x.org",
+            "a<b@x.org",
+            "a(b)@x.org",
+            "a,b@x.org",
+            "a;b@x.org",
+            "a:b@x.org",
+            "a\\b@x.org",
+            "a[b]@x.org",
+            "a@x'y.org",
         ] {
             assert!(check_email(bad).is_err(), "{bad}");
         }
