@@ -60,7 +60,12 @@ pub async fn perform_with(
         Call::ResourceUsers { name } => Reply::Grants(
             async {
                 service
-                    .resource_users(need(actor)?, &name, None, 1000)
+                    .resource_users(
+                        need(actor)?,
+                        &name,
+                        None,
+                        crate::tui::panes::resources::ACCESS_ROWS as i64,
+                    )
                     .await
             }
             .await,

@@ -200,8 +200,7 @@ impl App {
                     let height = self.table_height();
                     if let Some(m) = self.main() {
                         if let Some(a) = m.resources.access.as_mut() {
-                            a.grants = grants;
-                            a.loaded = true;
+                            a.apply(grants);
                         }
                         m.resources.move_by(0, height);
                     }

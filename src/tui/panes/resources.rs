@@ -3,11 +3,16 @@
 //! and `g` grants to users picked with search and marks.
 
 use crate::service::views::{GrantView, ResourceView};
+use crate::tui::table::thousands;
 use crate::tui::theme::{SELECTED_MARK, Theme};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+
+/// How many of a resource's users its access view reads (the first, in
+/// login order).
+pub const ACCESS_ROWS: usize = 1000;
 
 /// Who has access to one resource.
 #[derive(Debug, Default)]
@@ -17,6 +22,54 @@ pub struct AccessView {
     pub selected: usize,
     pub offset: usize,
     pub loaded: bool,
+    /// How many users have access: the Resources list's count when the
+    /// view opened, or all of `grants` once they came in under
+    /// [`ACCESS_ROWS`].
+    pub total: i64,
+}
+
+impl AccessView {
+    /// Takes the users read; fewer than [`ACCESS_ROWS`] are all of them.
+    pub fn apply(&mut self, grants: Vec<GrantView>) {
+        self.total = if grants.len() < ACCESS_ROWS {
+            grants.len() as i64
+        } else {
+            self.total.max(grants.len() as i64)
+        };
+        self.grants = grants;
+        self.loaded = true;
+    }
+
+    /// Whether more users have access than the view holds.
+    fn partial(&self) -> bool {
+        self.loaded && (self.grants.len() as i64) < self.total
+    }
+
+    fn title(&self) -> String {
+        if self.partial() {
+            format!(
+                " Resources › {} ({} users; the first {} shown) ",
+                self.resource,
+                thousands(self.total),
+                thousands(self.grants.len() as i64)
+            )
+        } else {
+            format!(
+                " Resources › {} ({} users) ",
+                self.resource,
+                thousands(self.grants.len() as i64)
+            )
+        }
+    }
+
+    fn position(&self) -> Option<String> {
+        let at = crate::tui::table::position_in(self.selected, self.grants.len())?;
+        Some(if self.partial() {
+            format!("{at} shown, {} in all", thousands(self.total))
+        } else {
+            at
+        })
+    }
 }
 
 #[derive(Debug, Default)]
@@ -136,13 +189,12 @@ impl ResourcesPane {
 }
 
 fn render_access(a: &AccessView, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let title = format!(" Resources › {} ({} users) ", a.resource, a.grants.len());
     let block = crate::tui::table::with_position(
         Block::default()
             .borders(Borders::ALL)
             .border_style(theme.border())
-            .title(Span::styled(title, theme.title())),
-        crate::tui::table::position_in(a.selected, a.grants.len()),
+            .title(Span::styled(a.title(), theme.title())),
+        a.position(),
         theme,
     );
     let inner = block.inner(area);
@@ -189,4 +241,42 @@ fn render_access(a: &AccessView, frame: &mut Frame, area: Rect, theme: &Theme) {
         Table::new(rows, widths).header(header).column_spacing(1),
         inner,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grants(n: usize) -> Vec<GrantView> {
+        (0..n)
+            .map(|i| GrantView {
+                resource: "Mobile app".into(),
+                login: format!("user{i:05}"),
+                level: "user".into(),
+                granted_at: chrono::DateTime::UNIX_EPOCH,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_access_view_that_holds_the_first_thousand_says_how_many_in_all() {
+        let mut a = AccessView {
+            resource: "Mobile app".into(),
+            total: 9_017,
+            ..Default::default()
+        };
+        a.apply(grants(ACCESS_ROWS));
+        assert_eq!(
+            a.title(),
+            " Resources › Mobile app (9,017 users; the first 1,000 shown) "
+        );
+        assert_eq!(
+            a.position().as_deref(),
+            Some("row 1 of 1,000 shown, 9,017 in all")
+        );
+        // Fewer than a full read are everyone, whatever the list counted.
+        a.apply(grants(12));
+        assert_eq!(a.title(), " Resources › Mobile app (12 users) ");
+        assert_eq!(a.position().as_deref(), Some("row 1 of 12"));
+    }
 }

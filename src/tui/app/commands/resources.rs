@@ -17,9 +17,12 @@ impl App {
             c if keys::is_move(c) => pane.move_by(keys::step(cmd, height), height),
             Cmd::Back => pane.access = None,
             Cmd::Open if pane.access.is_none() => {
-                if let Some(name) = pane.selected_resource().map(|r| r.name.clone()) {
+                if let Some((name, total)) =
+                    pane.selected_resource().map(|r| (r.name.clone(), r.users))
+                {
                     pane.access = Some(AccessView {
                         resource: name.clone(),
+                        total,
                         ..Default::default()
                     });
                     return Some(vec![
