@@ -147,6 +147,12 @@ impl App {
     }
 
     /// Rows of the users table that fit on screen.
+    /// Whether the terminal is smaller than the console draws in (it then
+    /// shows only how large it must be).
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+
     pub fn table_height(&self) -> usize {
         let banner = match &self.screen {
             Screen::Main(m) => u16::from(m.banner.is_some()),
@@ -228,8 +234,14 @@ impl App {
                 if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
                     return vec![Effect::Quit];
                 }
+                // Nothing is on screen but the request to enlarge it: a key
+                // would act on a form or a confirmation nobody can see.
+                if self.too_small() {
+                    return Vec::new();
+                }
                 self.key(key)
             }
+            Event::Paste(_) | Event::Mouse(_) if self.too_small() => Vec::new(),
             Event::Paste(text) => self.paste(&text),
             Event::Mouse(m) => self.mouse(m),
             Event::Resize(w, h) => {

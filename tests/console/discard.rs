@@ -86,3 +86,32 @@ fn esc_on_a_changed_policy_form_asks() {
     f.key(KeyCode::Esc);
     assert!(f.main().popups.is_empty());
 }
+
+// While the terminal is too small, the screen shows only how large it must
+// be: keys, pastes and clicks must not act on the form behind it, where
+// Esc, Tab and Enter would discard it unseen.
+#[test]
+fn keys_do_nothing_while_the_terminal_is_too_small() {
+    use keyward::tui::effect::Event;
+    let mut f = Fsm::signed_in(120, 40);
+    f.answer_users(page(0, 3, 3));
+    f.key(KeyCode::Char('n'));
+    f.text("anna.b");
+    f.event(Event::Resize(40, 10));
+    assert!(f.screen().contains("enlarge the window"), "{}", f.screen());
+    f.key(KeyCode::Esc);
+    f.key(KeyCode::Tab);
+    f.key(KeyCode::Enter);
+    f.text("xyz");
+    f.event(Event::Paste("pasted".into()));
+    f.event(Event::Resize(120, 40));
+    match top(&f) {
+        Some(Popup::UserForm(u)) => assert_eq!(u.login.value(), "anna.b"),
+        other => panic!("the form is still there as it was: {other:?}"),
+    }
+    assert_eq!(f.main().popups.len(), 1);
+    // Ctrl-C still quits.
+    f.event(Event::Resize(1, 1));
+    f.ctrl('c');
+    assert!(f.quit);
+}

@@ -176,10 +176,13 @@ impl Soak {
             self.fill();
         }
         if self.f.quit {
-            // The console quit (Ctrl-C, q): start it again at the same size.
+            // The console quit (Ctrl-C, q): start it again at the same size
+            // (signed in at a size it takes keys at: a smaller one shows
+            // only "enlarge the window").
             self.log("quit: started again".into());
             let (w, h) = self.f.app.size;
-            self.f = Fsm::signed_in(w, h);
+            self.f = Fsm::signed_in(120, 40);
+            self.f.event(Event::Resize(w, h));
             self.f.copied.clear();
             self.answered.clear();
         }
