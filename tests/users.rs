@@ -159,7 +159,9 @@ both_backends!(bad_email_and_name_refused, |t| {
         "a@b",
         "anna b@example.org",
         "anna@@example.org",
-        "'--@example.org",
+        "\"quoted\"@example.org",
+        ".anna@example.org",
+        "anna..b@example.org",
     ] {
         let new = NewUser {
             email: email.into(),
@@ -224,6 +226,17 @@ both_backends!(bad_email_and_name_refused, |t| {
         (after.version, after.email, after.name),
         (before.version, before.email, before.name)
     );
+    // What real addresses hold is taken: an apostrophe, a plus.
+    for (login, email) in [
+        ("sean.o", "sean.o'neil@example.org"),
+        ("anna.t", "anna+tag@example.org"),
+    ] {
+        let new = NewUser {
+            email: email.into(),
+            ..new_user(login)
+        };
+        s.create_user(&admin, &new, None).await.expect(email);
+    }
 });
 
 both_backends!(policy_login_rules, |t| {

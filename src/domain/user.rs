@@ -77,7 +77,7 @@ pub fn check_email(email: &str) -> Result<String, String> {
 
 /// Whether `local` is what the local part of a real address holds: words
 /// of RFC 5322's atext (letters, digits and ``!#$%&'*+-/=?^_`{|}~``, and
-/// any non-ASCII letter, RFC 6531) joined by single dots
+/// any character beyond ASCII, as RFC 6531 allows) joined by single dots
 /// (`sean.o'neil`, `a+tag`). Quoted local parts are not taken.
 fn is_dot_atom(local: &str) -> bool {
     let atext =
