@@ -97,3 +97,34 @@ fn a_long_note_is_cut_with_a_mark_and_kept_whole_in_the_log() {
     f.key(KeyCode::Esc);
     assert!(f.main().popups.is_empty());
 }
+
+// The Lockouts pane's recent failed sign-ins: a login too long for the
+// line is cut with a mark, not silently at the pane's edge.
+#[test]
+fn a_recent_failure_with_a_long_login_is_cut_with_a_mark() {
+    use keyward::service::views::AttemptView;
+    use keyward::tui::effect::LockoutsOverview;
+    let login = format!("{}{}", "y".repeat(60), "tail");
+    let mut f = Fsm::signed_in(80, 30);
+    f.key(KeyCode::Char('4'));
+    f.tick(100);
+    let (id, _) = f.call(|c| matches!(c, Call::Lockouts { .. }));
+    let data = LockoutsOverview {
+        accounts: Vec::new(),
+        failures: vec![AttemptView {
+            at: f.now,
+            login: login.clone(),
+            outcome: "bad_credentials".into(),
+            source: "cli".into(),
+        }],
+        counts: Default::default(),
+    };
+    f.reply(id, Reply::Lockouts(Ok(data)));
+    let screen = f.screen();
+    let line = screen
+        .lines()
+        .find(|l| l.contains("yyyyyyyy"))
+        .expect("the failure's row");
+    assert!(!line.contains("tail"), "{screen}");
+    assert!(line.contains("y…"), "cut without a mark:\n{screen}");
+}

@@ -249,7 +249,9 @@ impl LockoutsPane {
                 .iter()
                 .take(inner.height as usize)
                 .map(|a| {
-                    Line::from(vec![
+                    // Cut at the pane's edge with a mark: a login cut short
+                    // reads as another, plausible account.
+                    let line = Line::from(vec![
                         Span::raw(format!("{}  ", a.at.format("%Y-%m-%d %H:%M:%S"))),
                         // Always a gap after the login, however long.
                         Span::raw(format!("{:<24}  ", a.login)),
@@ -262,7 +264,8 @@ impl LockoutsPane {
                             },
                         ),
                         Span::styled(a.source.clone(), theme.dim()),
-                    ])
+                    ]);
+                    table::cut_line(line, inner.width)
                 })
                 .collect()
         };
