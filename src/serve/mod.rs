@@ -147,6 +147,8 @@ pub async fn run(config: &Config, listen: Option<&str>) -> Result<()> {
         .local_addr()
         .map_err(|e| Error::Invalid(format!("cannot listen: {e}")))?;
     let settings = Arc::new(settings.bound_to(bound));
+    // Before the server says it listens: a SIGTERM from then on is graceful.
+    let signals = shutdown::Signals::install();
     let mut running = start(service.clone(), settings.clone(), listener).await?;
     tracing::info!(
         addr = %running.addr,
@@ -180,7 +182,7 @@ pub async fn run(config: &Config, listen: Option<&str>) -> Result<()> {
         }
     };
     let result = tokio::select! {
-        signal = shutdown::signal() => {
+        signal = signals.recv() => {
             tracing::info!(signal, "shutting down: finishing requests in flight");
             tell!("keyward serve: {signal}: finishing requests in flight");
             running.stop().await
