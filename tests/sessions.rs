@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::Duration;
-use common::{ADMIN, ADMIN_PASSWORD};
+use common::{ADMIN, ADMIN_PASSWORD, TestDb};
 use keyward::Error;
 use keyward::domain::outcome::MustChangeReason;
 use keyward::domain::{AuthOutcome, Kind, Password, Role};
@@ -70,23 +70,30 @@ both_backends!(session_token_and_idle_timeout, |t| {
     assert!(is_unauthenticated(s.session_actor(&"0".repeat(64)).await));
 });
 
-both_backends!(idle_timeout_follows_policy, |t| {
+/// The default policy's idle timeout set to `minutes`, and a CLI session
+/// of the administrator started under it.
+async fn session_idling_out_after(t: &TestDb, minutes: u32) -> zeroize::Zeroizing<String> {
     let admin = t.admin().await;
-    let s = &t.service;
-    s.set_policy(
-        &admin,
-        "default",
-        &[("idle_timeout_minutes".into(), "10".into())],
-        None,
-    )
-    .await
-    .unwrap();
-    let token = s
+    t.service
+        .set_policy(
+            &admin,
+            "default",
+            &[("idle_timeout_minutes".into(), minutes.to_string())],
+            None,
+        )
+        .await
+        .unwrap();
+    t.service
         .login(ADMIN, &Password::from(ADMIN_PASSWORD), "cli", true)
         .await
         .unwrap()
         .token
-        .unwrap();
+        .unwrap()
+}
+
+both_backends!(idle_timeout_follows_policy, |t| {
+    let s = &t.service;
+    let token = session_idling_out_after(&t, 10).await;
     t.clock.advance(Duration::minutes(9));
     s.session_actor(&token).await.unwrap();
     t.clock.advance(Duration::minutes(11));
@@ -98,22 +105,8 @@ both_backends!(idle_timeout_follows_policy, |t| {
 // write); its idle time counts from that recorded use, so it may end up to
 // 30 s early, never late.
 both_backends!(a_session_is_written_at_most_every_30_seconds, |t| {
-    let admin = t.admin().await;
     let s = &t.service;
-    s.set_policy(
-        &admin,
-        "default",
-        &[("idle_timeout_minutes".into(), "1".into())],
-        None,
-    )
-    .await
-    .unwrap();
-    let token = s
-        .login(ADMIN, &Password::from(ADMIN_PASSWORD), "cli", true)
-        .await
-        .unwrap()
-        .token
-        .unwrap();
+    let token = session_idling_out_after(&t, 1).await;
     // 40 s on: written (40 >= 30), so the minute restarts here.
     t.clock.advance(Duration::seconds(40));
     s.session_actor(&token).await.unwrap();

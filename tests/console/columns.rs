@@ -26,6 +26,21 @@ fn users_page(logins: &[&str]) -> Page<keyward::service::views::UserSummary> {
     }
 }
 
+/// The row of a login of `c` repeated then "tail" is cut before the tail,
+/// with "…" right after the `c`s.
+fn assert_cut_with_a_mark(screen: &str, c: char) {
+    let run = c.to_string().repeat(8);
+    let line = screen
+        .lines()
+        .find(|l| l.contains(&run))
+        .expect("the login's row");
+    assert!(!line.contains("tail"), "{screen}");
+    assert!(
+        line.contains(&format!("{c}…")),
+        "cut without a mark:\n{screen}"
+    );
+}
+
 #[test]
 fn a_long_login_is_shown_whole_at_120_and_80_columns() {
     for width in [120, 80] {
@@ -44,12 +59,7 @@ fn a_login_too_long_for_the_terminal_is_cut_with_a_mark() {
     let mut f = Fsm::signed_in(80, 30);
     f.answer_users(users_page(&[&login]));
     let screen = f.screen();
-    let line = screen
-        .lines()
-        .find(|l| l.contains("xxxxxxxx"))
-        .expect("the row");
-    assert!(!line.contains("tail"), "{screen}");
-    assert!(line.contains("x…"), "cut without a mark:\n{screen}");
+    assert_cut_with_a_mark(&screen, 'x');
 }
 
 #[test]
@@ -120,11 +130,5 @@ fn a_recent_failure_with_a_long_login_is_cut_with_a_mark() {
         counts: Default::default(),
     };
     f.reply(id, Reply::Lockouts(Ok(data)));
-    let screen = f.screen();
-    let line = screen
-        .lines()
-        .find(|l| l.contains("yyyyyyyy"))
-        .expect("the failure's row");
-    assert!(!line.contains("tail"), "{screen}");
-    assert!(line.contains("y…"), "cut without a mark:\n{screen}");
+    assert_cut_with_a_mark(&f.screen(), 'y');
 }
