@@ -17,6 +17,8 @@
 //! the fill keeps the indexes and is only slower.
 
 use super::audit::{AuditEvent, append_audit};
+#[cfg(feature = "postgres")]
+use super::listing::search_blocks;
 #[cfg(feature = "sqlite")]
 use super::listing::search_order;
 use super::{BeginWrite, Pool, Store};
@@ -98,6 +100,8 @@ struct Phases {
     grants: Duration,
     #[cfg(feature = "sqlite")]
     search_order: Duration,
+    #[cfg(feature = "postgres")]
+    search_blocks: Duration,
     recreate: Duration,
     commit: Duration,
 }
@@ -521,6 +525,7 @@ async fn fill_postgres(
     let resource_ids = demo_resources!(tx, demo);
     let t = Instant::now();
     let set_aside = set_aside_postgres(&mut tx).await?;
+    search_blocks::defer_blocks(&mut tx).await?;
     phases.set_aside = t.elapsed();
     // Ids come from the users sequence (looked up once: calling
     // pg_get_serial_sequence per row costs seconds), so later inserts never
@@ -606,6 +611,9 @@ async fn fill_postgres(
     let t = Instant::now();
     put_back_postgres(&mut tx, &set_aside).await?;
     phases.recreate = t.elapsed();
+    let t = Instant::now();
+    search_blocks::refresh_blocks(&mut tx, None).await?;
+    phases.search_blocks = t.elapsed();
     let (event, at) = audit(done, grants_done);
     append_audit!(tx, demo.key, &event, at);
     let t = Instant::now();

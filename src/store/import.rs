@@ -8,13 +8,17 @@
 //! rolls everything back. Rows go in as multi-row statements (SQLite binds
 //! anonymous `?`, PostgreSQL one array per column). On SQLite the new users
 //! are then placed in search order (store/listing/search_order.rs): one by one for
-//! a small import, or by renumbering everyone for a large one.
+//! a small import, or by renumbering everyone for a large one. On
+//! PostgreSQL the search blocks they fall into are recomputed
+//! (store/listing/search_blocks.rs).
 
 use super::audit::{AuditEvent, append_audit};
 #[cfg(feature = "sqlite")]
 use super::demo::{SQLITE_MAX_PARAMS, index_in_search_order, set_aside_sqlite, sqlite_values_sql};
 #[cfg(feature = "postgres")]
 use super::demo::{SetAside, put_back_postgres, set_aside_postgres};
+#[cfg(feature = "postgres")]
+use super::listing::search_blocks;
 #[cfg(feature = "sqlite")]
 use super::listing::search_order;
 use super::{BeginWrite, Pool, Store};
@@ -71,8 +75,17 @@ enum Tx {
         pool: PgPool,
         /// The indexes and foreign keys dropped for a large import.
         set_aside: Option<SetAside>,
+        /// The new users' lower-case logins, whose search blocks are
+        /// recomputed before commit (the trigger is deferred); `None` once
+        /// there are more than [`RECOMPUTE_ALL_FROM`]: then all are.
+        added: Option<Vec<String>>,
     },
 }
+
+/// On PostgreSQL, an import of more users than this recomputes every
+/// search block rather than those its users fall into.
+#[cfg(feature = "postgres")]
+const RECOMPUTE_ALL_FROM: usize = 100_000;
 
 /// On PostgreSQL, an import of at least this many users that at least
 /// doubles the users table sets the secondary indexes of users and grants
@@ -117,10 +130,12 @@ impl Store {
                 } else {
                     None
                 };
+                search_blocks::defer_blocks(&mut tx).await?;
                 Tx::Postgres {
                     tx,
                     pool: p.clone(),
                     set_aside,
+                    added: Some(Vec::new()),
                 }
             }
         };
@@ -192,8 +207,15 @@ impl ImportTx {
                 self.new_ids.extend(ids);
             }
             #[cfg(feature = "postgres")]
-            Tx::Postgres { tx, .. } => {
+            Tx::Postgres { tx, added, .. } => {
                 insert_postgres(tx, rows, now).await?;
+                if let Some(logins) = added {
+                    if logins.len() + rows.len() > RECOMPUTE_ALL_FROM {
+                        *added = None;
+                    } else {
+                        logins.extend(rows.iter().map(|r| r.login.to_ascii_lowercase()));
+                    }
+                }
             }
         }
         self.written += rows.len() as u64;
@@ -231,10 +253,12 @@ impl ImportTx {
                 mut tx,
                 pool,
                 set_aside,
+                added,
             } => {
                 if let Some(set_aside) = &set_aside {
                     put_back_postgres(&mut tx, set_aside).await?;
                 }
+                search_blocks::refresh_blocks(&mut tx, added.as_deref()).await?;
                 tx.commit().await?;
                 // Fresh statistics for the tables the import grew (the
                 // exports' and listings' plans depend on them; autovacuum may

@@ -204,7 +204,9 @@ impl Store {
     /// Applies pending migrations (safe to run from several processes at
     /// once), then on SQLite places any user that has no place in search
     /// order (store/listing/search_order.rs): keyward places every user it writes,
-    /// but another program writing the table directly would not.
+    /// but another program writing the table directly would not. On
+    /// PostgreSQL it computes the search blocks when migration 0018 has
+    /// just created them (store/listing/search_blocks.rs).
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
             #[cfg(feature = "sqlite")]
@@ -213,7 +215,10 @@ impl Store {
                 listing::search_order::place_unplaced(p).await?;
             }
             #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+            Pool::Postgres(p) => {
+                POSTGRES_MIGRATIONS.run(p).await?;
+                listing::search_blocks::compute_oversized(p).await?;
+            }
         }
         Ok(())
     }

@@ -10,5 +10,6 @@ mod filters;
 mod fixtures;
 mod paging;
 mod search;
+mod search_blocks;
 mod search_pages;
 mod walkers;

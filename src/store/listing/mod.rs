@@ -7,6 +7,8 @@ use super::rows::{USER_COLUMNS, USERS, UserRow, WITH_CREDENTIALS};
 use super::stmt::{Param, Sql, bind_params};
 use super::{Pool, Store, with_pool};
 
+#[cfg(feature = "postgres")]
+pub(super) mod search_blocks;
 pub(super) mod search_order;
 mod search_pairs;
 mod search_paths;
@@ -112,6 +114,10 @@ impl Store {
         if let Some(probe) = self.probe_sql(q, FIRST_PROBE_ROWS) {
             let rows = self.fetch_page(&probe, q, PgPlan::Chosen).await?;
             if rows.len() as i64 >= limit {
+                return Ok(rows);
+            }
+            #[cfg(feature = "postgres")]
+            if let Some(rows) = self.block_page(q).await? {
                 return Ok(rows);
             }
             // A term of one or two characters has no trigram to look up:

@@ -1,0 +1,562 @@
+//! PostgreSQL's substring search in login order through search blocks
+//! (migration 0018): users cut into blocks of about [`BLOCK_USERS`] in
+//! login order, each with the set of one-to-three-character pieces its
+//! users' login, name and email hold. A page reads the blocks that hold
+//! every piece of the term, in login order, and tests their users block by
+//! block until the page is full: what FTS5's rowid order gives SQLite.
+//!
+//! The blocks are kept by a trigger for each user written; a bulk writer
+//! (the demo fill, an import) defers the trigger for its transaction and
+//! recomputes the blocks it touched here, from one ordered read, before it
+//! commits ([`refresh_blocks`]).
+
+use super::search_paths::{PROBE_ROWS, login_order_search};
+use super::{Cursor, UserQuery, escape_like};
+use crate::error::Result;
+use crate::store::rows::{USER_COLUMNS, UserRow, WITH_CREDENTIALS};
+use crate::store::{Pool, Store};
+use sqlx::PgConnection;
+
+/// Users per block when blocks are computed: a block's range scan reads
+/// this many index entries, and the pieces of a hundred users leave most
+/// blocks without most pieces of three characters.
+pub(in crate::store) const BLOCK_USERS: usize = 100;
+
+/// The blocks a page reads before it leaves the search to the trigram
+/// index (or, for a term of one or two characters, the walk of every
+/// user): matching blocks whose users rarely match are the sign of a term
+/// the trigram index finds quickly.
+const MAX_BLOCKS_READ: i64 = 400;
+
+/// A block at least this large was never split (the trigger splits a
+/// block at 200 users): the one block over every user that migration 0018
+/// starts with. [`Store::migrate`] computes the blocks afresh when it finds
+/// one.
+pub(in crate::store) const OVERSIZED: i32 = 1_000;
+
+/// The key above every login: the last block's upper bound.
+const ABOVE_EVERY_LOGIN: &str = "\u{10FFFF}";
+
+/// The alphabet of pieces: ASCII digits and lower-case letters.
+const ALPHABET: usize = 36;
+
+/// How many different pieces there are: of one, two and three characters.
+const PIECES: usize = ALPHABET + ALPHABET * ALPHABET + ALPHABET * ALPHABET * ALPHABET;
+
+/// The place of an ASCII letter or digit in [`ALPHABET`], case folded.
+fn symbol(b: u8) -> Option<usize> {
+    match b.to_ascii_lowercase() {
+        c @ b'0'..=b'9' => Some((c - b'0') as usize),
+        c @ b'a'..=b'z' => Some((c - b'a') as usize + 10),
+        _ => None,
+    }
+}
+
+/// The character at place `s` of [`ALPHABET`].
+fn letter(s: usize) -> char {
+    if s < 10 {
+        (b'0' + s as u8) as char
+    } else {
+        (b'a' + (s - 10) as u8) as char
+    }
+}
+
+/// The runs of ASCII letters and digits in `text`, as places in
+/// [`ALPHABET`]: what migration 0018's `keyward_search_pieces` splits on
+/// (every other character, non-ASCII included, separates).
+fn runs(text: &str) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    let mut run = Vec::new();
+    for b in text.bytes() {
+        match symbol(b) {
+            Some(s) => run.push(s),
+            None if !run.is_empty() => out.push(std::mem::take(&mut run)),
+            None => {}
+        }
+    }
+    if !run.is_empty() {
+        out.push(run);
+    }
+    out
+}
+
+/// The set of pieces of some users, one bit per possible piece.
+pub(in crate::store) struct PieceSet {
+    bits: Vec<u64>,
+}
+
+impl PieceSet {
+    pub fn new() -> PieceSet {
+        PieceSet {
+            bits: vec![0; PIECES.div_ceil(64)],
+        }
+    }
+
+    fn set(&mut self, i: usize) {
+        self.bits[i / 64] |= 1 << (i % 64);
+    }
+
+    /// Adds the pieces of `text`: every substring of one to three
+    /// characters of each of its runs.
+    pub fn add(&mut self, text: &str) {
+        for run in runs(text) {
+            for (i, &a) in run.iter().enumerate() {
+                self.set(a);
+                if let Some(&b) = run.get(i + 1) {
+                    self.set(ALPHABET + a * ALPHABET + b);
+                    if let Some(&c) = run.get(i + 2) {
+                        self.set(
+                            ALPHABET + ALPHABET * ALPHABET + (a * ALPHABET + b) * ALPHABET + c,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.bits.fill(0);
+    }
+
+    /// The pieces, separated by spaces (for `string_to_array`).
+    pub fn words(&self) -> String {
+        let mut out = String::new();
+        for (w, &word) in self.bits.iter().enumerate() {
+            let mut rest = word;
+            while rest != 0 {
+                let i = w * 64 + rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                push_piece(&mut out, i);
+            }
+        }
+        out
+    }
+}
+
+/// Writes piece number `i` (as [`PieceSet`] numbers them).
+fn push_piece(out: &mut String, i: usize) {
+    const TWO: usize = ALPHABET * ALPHABET;
+    if i < ALPHABET {
+        out.push(letter(i));
+    } else if i < ALPHABET + TWO {
+        let i = i - ALPHABET;
+        out.push(letter(i / ALPHABET));
+        out.push(letter(i % ALPHABET));
+    } else {
+        let i = i - ALPHABET - TWO;
+        out.push(letter(i / TWO));
+        out.push(letter(i / ALPHABET % ALPHABET));
+        out.push(letter(i % ALPHABET));
+    }
+}
+
+/// The pieces a block must hold for one of its users to contain `term`:
+/// each run of letters and digits in the term whole if it is three
+/// characters or shorter, else its three-character windows. Empty when the
+/// term has no ASCII letter or digit (the blocks cannot help).
+pub(super) fn term_pieces(term: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for run in runs(term) {
+        let width = run.len().min(3);
+        for window in run.windows(width) {
+            let piece: String = window.iter().map(|&s| letter(s)).collect();
+            if !out.contains(&piece) {
+                out.push(piece);
+            }
+        }
+    }
+    out
+}
+
+/// The key range of a block, and how many users it was computed from.
+#[derive(sqlx::FromRow)]
+struct Range {
+    lo: String,
+    hi: String,
+    users: i32,
+}
+
+/// Blocks being computed from users read in login order.
+struct Builder {
+    lo: String,
+    users: i32,
+    pieces: PieceSet,
+    done: Vec<(String, String, i32, String)>,
+}
+
+impl Builder {
+    fn new(lo: String) -> Builder {
+        Builder {
+            lo,
+            users: 0,
+            pieces: PieceSet::new(),
+            done: Vec::new(),
+        }
+    }
+
+    /// Adds the next user in login order (`key` is their lower(login)).
+    fn push(&mut self, key: &str, login: &str, name: &str, email: &str) {
+        if self.users as usize >= BLOCK_USERS {
+            let lo = std::mem::replace(&mut self.lo, key.to_string());
+            self.done
+                .push((lo, key.to_string(), self.users, self.pieces.words()));
+            self.pieces.clear();
+            self.users = 0;
+        }
+        self.users += 1;
+        for text in [login, name, email] {
+            self.pieces.add(text);
+        }
+    }
+
+    /// Closes the open block at `hi`.
+    fn finish(&mut self, hi: &str) {
+        let lo = std::mem::take(&mut self.lo);
+        self.done
+            .push((lo, hi.to_string(), self.users, self.pieces.words()));
+    }
+
+    /// Writes the finished blocks.
+    async fn flush(&mut self, conn: &mut PgConnection) -> sqlx::Result<()> {
+        if self.done.is_empty() {
+            return Ok(());
+        }
+        let column = |f: fn(&(String, String, i32, String)) -> &str| {
+            self.done.iter().map(f).collect::<Vec<&str>>()
+        };
+        sqlx::query(
+            "INSERT INTO search_blocks (lo, hi, users, pieces) \
+             SELECT t.lo, t.hi, t.users, string_to_array(t.pieces, ' ') \
+             FROM UNNEST($1::text[], $2::text[], $3::int4[], $4::text[]) AS t(lo, hi, users, pieces)",
+        )
+        .bind(column(|b| &b.0))
+        .bind(column(|b| &b.1))
+        .bind(self.done.iter().map(|b| b.2).collect::<Vec<i32>>())
+        .bind(column(|b| &b.3))
+        .execute(&mut *conn)
+        .await?;
+        self.done.clear();
+        Ok(())
+    }
+}
+
+/// Users read per statement while blocks are computed.
+const READ_USERS: i64 = 20_000;
+
+/// Recomputes the blocks covering [lo, hi) from the users in that range:
+/// the old blocks there are deleted, and the users cut afresh into blocks
+/// of [`BLOCK_USERS`], the first starting at `lo`, the last ending at `hi`.
+async fn recompute_span(conn: &mut PgConnection, lo: &str, hi: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM search_blocks WHERE lo >= $1 AND lo < $2")
+        .bind(lo)
+        .bind(hi)
+        .execute(&mut *conn)
+        .await?;
+    let mut builder = Builder::new(lo.to_string());
+    let mut after: Option<String> = None;
+    loop {
+        let users: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT lower(login), login, name, email FROM users \
+             WHERE lower(login) >= $1 AND lower(login) < $2 AND ($3::text IS NULL OR lower(login) > $3) \
+             ORDER BY lower(login) LIMIT $4",
+        )
+        .bind(lo)
+        .bind(hi)
+        .bind(after.as_deref())
+        .bind(READ_USERS)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (key, login, name, email) in &users {
+            builder.push(key, login, name, email);
+        }
+        builder.flush(&mut *conn).await?;
+        if (users.len() as i64) < READ_USERS {
+            break;
+        }
+        after = users.last().map(|u| u.0.clone());
+    }
+    builder.finish(hi);
+    builder.flush(conn).await
+}
+
+/// Defers the blocks' trigger for the rest of `conn`'s transaction: the
+/// bulk writer calls [`refresh_blocks`] before it commits.
+pub(in crate::store) async fn defer_blocks(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query("SELECT set_config('keyward.search_blocks', 'deferred', true)")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Recomputes the blocks after a bulk write in `conn`'s transaction (see
+/// [`defer_blocks`]): those holding the lower-case logins `added`, or every
+/// block when `added` is `None` or touches more than an eighth of them.
+/// The table is locked against other writers meanwhile (their triggers
+/// wait), and read as it stands once the lock is held.
+pub(in crate::store) async fn refresh_blocks(
+    conn: &mut PgConnection,
+    added: Option<&[String]>,
+) -> sqlx::Result<()> {
+    sqlx::query("LOCK TABLE search_blocks IN EXCLUSIVE MODE")
+        .execute(&mut *conn)
+        .await?;
+    let spans = match added {
+        None => None,
+        Some(added) => {
+            let ranges: Vec<Range> =
+                sqlx::query_as("SELECT lo, hi, users FROM search_blocks ORDER BY lo")
+                    .fetch_all(&mut *conn)
+                    .await?;
+            touched_spans(&ranges, added)
+        }
+    };
+    match spans {
+        Some(spans) => {
+            for (lo, hi) in spans {
+                recompute_span(conn, &lo, &hi).await?;
+            }
+        }
+        None => recompute_span(conn, "", ABOVE_EVERY_LOGIN).await?,
+    }
+    Ok(())
+}
+
+/// The key ranges to recompute when `added` logins were written: the
+/// blocks holding them, neighbours merged into one span. `None` (all of
+/// them) when there are no blocks or more than an eighth are touched.
+fn touched_spans(ranges: &[Range], added: &[String]) -> Option<Vec<(String, String)>> {
+    if ranges.is_empty() || ranges[0].lo.as_str() != "" {
+        return None;
+    }
+    let mut touched = vec![false; ranges.len()];
+    let mut count = 0;
+    for key in added {
+        let i = ranges.partition_point(|r| r.lo.as_str() <= key.as_str()) - 1;
+        if !touched[i] {
+            touched[i] = true;
+            count += 1;
+        }
+    }
+    if count * 8 > ranges.len() {
+        return None;
+    }
+    let mut spans: Vec<(String, String)> = Vec::new();
+    for (i, r) in ranges.iter().enumerate() {
+        if !touched[i] {
+            continue;
+        }
+        match spans.last_mut() {
+            Some(last) if last.1 == r.lo => last.1 = r.hi.clone(),
+            _ => spans.push((r.lo.clone(), r.hi.clone())),
+        }
+    }
+    Some(spans)
+}
+
+/// Recomputes every block when one is [`OVERSIZED`] (after migration 0018,
+/// the one block over every user): run by [`Store::migrate`]. Several
+/// processes migrating at once take turns, and the later ones find
+/// nothing left to do.
+pub(in crate::store) async fn compute_oversized(pool: &sqlx::PgPool) -> sqlx::Result<()> {
+    let oversized = "SELECT EXISTS (SELECT 1 FROM search_blocks WHERE users >= $1)";
+    let any: bool = sqlx::query_scalar(oversized)
+        .bind(OVERSIZED)
+        .fetch_one(pool)
+        .await?;
+    if !any {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query("LOCK TABLE search_blocks IN EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await?;
+    let still: bool = sqlx::query_scalar(oversized)
+        .bind(OVERSIZED)
+        .fetch_one(&mut *tx)
+        .await?;
+    if still {
+        refresh_blocks(&mut tx, None).await?;
+    }
+    tx.commit().await
+}
+
+impl Store {
+    /// A page of a search in login order read through the blocks, on
+    /// PostgreSQL, when no other filter applies and the term has an ASCII
+    /// letter or digit. `None` when the blocks cannot answer it: no term
+    /// for them, or the blocks that hold the term's pieces are so many
+    /// (more than [`MAX_BLOCKS_READ`], or [`PROBE_ROWS`] users) that the
+    /// page might not fill from them.
+    pub(super) async fn block_page(&self, q: &UserQuery) -> Result<Option<Vec<UserRow>>> {
+        #[allow(irrefutable_let_patterns)]
+        let Pool::Postgres(pool) = &self.pool else {
+            return Ok(None);
+        };
+        let Some(term) = login_order_search(q).filter(|t| t.is_ascii()) else {
+            return Ok(None);
+        };
+        let term = term.to_ascii_lowercase();
+        let pieces = term_pieces(&term);
+        if pieces.is_empty() {
+            return Ok(None);
+        }
+        let cursor = match &q.after {
+            Some(Cursor::Login(l)) => Some(l.to_ascii_lowercase()),
+            _ => None,
+        };
+        let (dir, cmp, past) = if q.backward {
+            ("DESC", "<", "lo < $2")
+        } else {
+            ("ASC", ">", "hi > $2")
+        };
+        // The blocks, in order, from the GIN index: walking the primary
+        // key instead and testing each block's pieces reads every block's
+        // array when the term is rare.
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true)")
+            .execute(&mut *tx)
+            .await?;
+        let blocks: Vec<Range> = sqlx::query_as(&format!(
+            "SELECT lo, hi, users FROM search_blocks WHERE pieces @> $1::text[] \
+             AND ($2::text IS NULL OR {past}) ORDER BY lo {dir} LIMIT $3"
+        ))
+        .bind(&pieces)
+        .bind(cursor.as_deref())
+        .bind(MAX_BLOCKS_READ + 1)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut users = 0i64;
+        let taken = blocks
+            .iter()
+            .take(MAX_BLOCKS_READ as usize)
+            .take_while(|b| {
+                users += i64::from(b.users);
+                users <= PROBE_ROWS
+            })
+            .count();
+        if taken == 0 {
+            return Ok(None);
+        }
+        let every_block = taken == blocks.len();
+        let limit = q.limit.clamp(1, 1001);
+        let (los, his): (Vec<&str>, Vec<&str>) = blocks[..taken]
+            .iter()
+            .map(|b| (b.lo.as_str(), b.hi.as_str()))
+            .unzip();
+        let like = |col: &str| format!("lower(u.{col}) LIKE $3 ESCAPE '\\'");
+        // Each block is one range scan of users_search_walk; the blocks come
+        // in order (WITH ORDINALITY), so the sort below is incremental and
+        // the scan stops once the page is full.
+        let text = format!(
+            "SELECT {USER_COLUMNS} FROM (\
+               SELECT m.id, m.k, b.ord FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY AS b(lo, hi, ord) \
+               CROSS JOIN LATERAL (\
+                 SELECT u.id, lower(u.login) AS k FROM users u \
+                 WHERE lower(u.login) >= b.lo AND lower(u.login) < b.hi \
+                 AND ($4::text IS NULL OR lower(u.login) {cmp} $4) AND ({} OR {} OR {}) \
+                 ORDER BY lower(u.login) {dir} LIMIT $5\
+               ) m ORDER BY b.ord, m.k {dir} LIMIT $5\
+             ) p JOIN users u ON u.id = p.id {WITH_CREDENTIALS} ORDER BY p.ord, p.k {dir}",
+            like("login"),
+            like("name"),
+            like("email")
+        );
+        let mut rows: Vec<UserRow> = sqlx::query_as(&text)
+            .bind(&los)
+            .bind(&his)
+            .bind(format!("%{}%", escape_like(&term)))
+            .bind(cursor.as_deref())
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+        if (rows.len() as i64) < limit && !every_block {
+            return Ok(None);
+        }
+        if q.backward {
+            rows.reverse();
+        }
+        Ok(Some(rows))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_terms_pieces_are_its_runs_or_their_three_character_windows() {
+        assert_eq!(term_pieces("zq"), ["zq"]);
+        assert_eq!(term_pieces("f"), ["f"]);
+        assert_eq!(term_pieces("chen"), ["che", "hen"]);
+        assert_eq!(term_pieces("y.ande"), ["y", "and", "nde"]);
+        assert_eq!(term_pieces("n ch"), ["n", "ch"]);
+        assert_eq!(term_pieces("anan"), ["ana", "nan"]);
+        assert_eq!(term_pieces("aaaa"), ["aaa"]);
+        assert!(term_pieces("@.-").is_empty());
+        assert!(term_pieces("").is_empty());
+    }
+
+    #[test]
+    fn a_piece_set_holds_every_substring_of_one_to_three_characters_of_each_run() {
+        let mut set = PieceSet::new();
+        set.add("Al.B9é");
+        let mut words: Vec<&str> = Vec::new();
+        let all = set.words();
+        words.extend(all.split(' '));
+        words.sort_unstable();
+        assert_eq!(words, ["9", "a", "al", "b", "b9", "l"]);
+        set.clear();
+        assert_eq!(set.words(), "");
+        set.add("abcd");
+        let mut words: Vec<String> = set.words().split(' ').map(String::from).collect();
+        words.sort_unstable();
+        assert_eq!(words, ["a", "ab", "abc", "b", "bc", "bcd", "c", "cd", "d"]);
+    }
+
+    #[test]
+    fn every_piece_number_spells_back_to_the_piece_that_set_it() {
+        for text in ["0", "z", "z0", "9z", "zzz", "000", "a1b"] {
+            let mut set = PieceSet::new();
+            set.add(text);
+            assert!(set.words().split(' ').any(|w| w == text), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_spans_to_recompute_are_the_touched_blocks_with_neighbours_merged() {
+        let range = |lo: &str, hi: &str| Range {
+            lo: lo.into(),
+            hi: hi.into(),
+            users: 100,
+        };
+        // "", k01, k02, ... k39: forty blocks.
+        let los: Vec<String> = std::iter::once(String::new())
+            .chain((1..40).map(|i| format!("k{i:02}")))
+            .collect();
+        let ranges: Vec<Range> = los
+            .iter()
+            .enumerate()
+            .map(|(i, lo)| range(lo, los.get(i + 1).map_or(ABOVE_EVERY_LOGIN, |s| s.as_str())))
+            .collect();
+        let spans = touched_spans(&ranges, &["k01x".into(), "k02".into(), "a".into()]).unwrap();
+        assert_eq!(spans, [(String::new(), "k03".to_string())]);
+        let spans = touched_spans(&ranges, &["k10".into(), "k39z".into(), "k10a".into()]).unwrap();
+        assert_eq!(
+            spans,
+            [
+                ("k10".to_string(), "k11".to_string()),
+                ("k39".to_string(), ABOVE_EVERY_LOGIN.to_string())
+            ]
+        );
+        // More than an eighth (six of forty): everything.
+        let many: Vec<String> = ["a", "k05", "k10", "k15", "k20", "k25"]
+            .map(String::from)
+            .to_vec();
+        assert!(touched_spans(&ranges, &many).is_none());
+        assert!(touched_spans(&[], &["a".into()]).is_none());
+    }
+}
