@@ -65,10 +65,31 @@ both_backends!(each_user_is_changed_or_named_as_refused, |t| {
     }
     assert_ne!(*batch.done[0].1, *batch.done[1].1, "each their own");
 
-    // Disable and enable.
+    // Unlocking accounts with nothing to unlock says so, not "unlocked 2".
+    let batch = s.unlock_many(&admin, &users).await.unwrap();
+    assert!(batch.done.is_empty(), "{batch:?}");
+    assert_eq!(
+        batch.summary("unlocked", "account", ""),
+        "unlocked 0 accounts; 2 already unlocked"
+    );
+
+    // Disable and enable; a user already disabled is named, not counted.
+    s.set_disabled(&admin, "ben.two", true).await.unwrap();
     let batch = s.set_disabled_many(&admin, &users, true).await.unwrap();
     assert!(batch.refused.is_empty());
+    assert_eq!(
+        batch.summary("disabled", "user", ""),
+        "disabled 1 user; ben.two already disabled"
+    );
     assert_eq!(t.auth("ben.two", PW).await, AuthOutcome::Disabled);
+    assert_eq!(t.auth("amy.one", PW).await, AuthOutcome::Disabled);
+    let disables = t
+        .audit_all(&root)
+        .await
+        .iter()
+        .filter(|e| e.action == "user.disable")
+        .count();
+    assert_eq!(disables, 2, "one each, none for the second try on ben.two");
     s.set_disabled_many(&admin, &users, false).await.unwrap();
 
     // Grants, to a resource that exists.

@@ -10,23 +10,32 @@ use crate::error::Result;
 use std::future::Future;
 use zeroize::Zeroizing;
 
-/// What a batch did: the users done (with what each gave back) and the
-/// users refused (with the reason), in the order they were given.
+/// What a batch did: the users done (with what each gave back), the users
+/// it had nothing to do for (already disabled, not locked), and the users
+/// refused (with the reason), in the order they were given.
 #[derive(Debug)]
 pub struct Batch<T> {
     pub done: Vec<(String, T)>,
+    pub unchanged: Vec<String>,
     pub refused: Vec<(String, String)>,
 }
 
 impl<T> Batch<T> {
     /// "unlocked 3 accounts", "granted 2 users read access to Website; not
-    /// granted: amy (not allowed: ...)": `object` follows the count.
+    /// granted: amy (not allowed: ...)": `object` follows the count. Users
+    /// with nothing to change are counted after it: "disabled 1 user; 2
+    /// already disabled".
     pub fn summary(&self, verb: &str, noun: &str, object: &str) -> String {
         let n = self.done.len();
         let mut text = format!("{verb} {n} {noun}{}", if n == 1 { "" } else { "s" });
         if !object.is_empty() {
             text.push(' ');
             text.push_str(object);
+        }
+        match self.unchanged.len() {
+            0 => {}
+            1 => text.push_str(&format!("; {} already {verb}", self.unchanged[0])),
+            k => text.push_str(&format!("; {k} already {verb}")),
         }
         if !self.refused.is_empty() {
             let why: Vec<String> = self
@@ -48,6 +57,7 @@ impl Service {
     {
         let mut batch = Batch {
             done: Vec::new(),
+            unchanged: Vec::new(),
             refused: Vec::new(),
         };
         for login in logins {
@@ -60,10 +70,18 @@ impl Service {
         Ok(batch)
     }
 
-    /// Unlocks each user and clears their failed attempts.
+    /// Unlocks each user and clears their failed attempts; those neither
+    /// locked nor with a failure to clear are listed as unchanged.
     pub async fn unlock_many(&self, actor: &Actor, logins: &[String]) -> Result<Batch<()>> {
-        self.each(logins, |l| async move { self.unlock(actor, &l).await })
-            .await
+        let mut batch = self
+            .each(logins, |l| async move {
+                let u = self.user(&l).await?;
+                let already = u.locked_at.is_none() && u.failed_attempts == 0;
+                self.unlock(actor, &l).await?;
+                Ok(already)
+            })
+            .await?;
+        Ok(split_unchanged(&mut batch))
     }
 
     /// Mails each user a one-time reset link.
@@ -79,17 +97,22 @@ impl Service {
         .await
     }
 
-    /// Disables (or enables) each user.
+    /// Disables (or enables) each user; those already so are listed as
+    /// unchanged (and nothing is audited for them).
     pub async fn set_disabled_many(
         &self,
         actor: &Actor,
         logins: &[String],
         disabled: bool,
     ) -> Result<Batch<()>> {
-        self.each(logins, |l| async move {
-            self.set_disabled(actor, &l, disabled).await
-        })
-        .await
+        let mut batch = self
+            .each(logins, |l| async move {
+                let already = (self.user(&l).await?.status == "disabled") == disabled;
+                self.set_disabled(actor, &l, disabled).await?;
+                Ok(already)
+            })
+            .await?;
+        Ok(split_unchanged(&mut batch))
     }
 
     /// Gives each user a generated temporary password (must be changed at
@@ -135,4 +158,22 @@ impl Service {
         }
         Ok(shared)
     }
+}
+
+/// Moves the users a batch of "was it already so?" answers found already so
+/// into its unchanged list.
+fn split_unchanged(batch: &mut Batch<bool>) -> Batch<()> {
+    let mut out = Batch {
+        done: Vec::new(),
+        unchanged: Vec::new(),
+        refused: std::mem::take(&mut batch.refused),
+    };
+    for (login, already) in batch.done.drain(..) {
+        if already {
+            out.unchanged.push(login);
+        } else {
+            out.done.push((login, ()));
+        }
+    }
+    out
 }

@@ -1,8 +1,10 @@
 //! Form fields: plain text (tui-input) and secrets (never echoed, wiped on
 //! drop). Both take typed keys and pasted text, and cap their length: a
-//! typed key past the cap does nothing, and a paste that does not fit is
-//! refused whole with a message saying so (a name or a password silently
-//! cut to its first characters is a different name or password).
+//! typed key past the cap is not taken, and the field says how many were
+//! not (text typed by a password manager or a paste that arrives as
+//! keystrokes would otherwise end silently cut), and a paste that does not
+//! fit is refused whole with a message saying so (a name or a password
+//! silently cut to its first characters is a different name or password).
 
 use crossterm::event::{Event as CtEvent, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
@@ -14,6 +16,9 @@ use zeroize::Zeroizing;
 pub struct TextField {
     pub input: Input,
     pub max: usize,
+    /// Characters typed while the field was full, not taken, since it last
+    /// had room: shown next to the value.
+    pub dropped: usize,
 }
 
 impl TextField {
@@ -21,6 +26,7 @@ impl TextField {
         TextField {
             input: Input::default(),
             max,
+            dropped: 0,
         }
     }
 
@@ -28,6 +34,7 @@ impl TextField {
         TextField {
             input: Input::new(clean(value, max)),
             max,
+            dropped: 0,
         }
     }
 
@@ -37,17 +44,37 @@ impl TextField {
 
     pub fn clear(&mut self) {
         self.input.reset();
+        self.dropped = 0;
     }
 
-    /// Edits with a key; true if the value or cursor changed.
+    /// What to say next to the value while characters typed into the full
+    /// field were not taken: "full at 64: 3 characters not typed".
+    pub fn full_note(&self) -> Option<String> {
+        (self.dropped > 0).then(|| {
+            format!(
+                "full at {}: {} not typed",
+                self.max,
+                crate::domain::plural::count(self.dropped as u64, "character", "characters")
+            )
+        })
+    }
+
+    /// Edits with a key; true if the value or cursor changed (a character
+    /// typed into a full field changes neither: it is counted in
+    /// [`TextField::dropped`]).
     pub fn key(&mut self, key: &KeyEvent) -> bool {
         if let KeyCode::Char(_) = key.code
             && self.input.value().chars().count() >= self.max
             && !key.modifiers.contains(KeyModifiers::CONTROL)
         {
+            self.dropped += 1;
             return false;
         }
-        self.input.handle_event(&CtEvent::Key(*key)).is_some()
+        let changed = self.input.handle_event(&CtEvent::Key(*key)).is_some();
+        if self.input.value().chars().count() < self.max {
+            self.dropped = 0;
+        }
+        changed
     }
 
     /// Inserts pasted text at the cursor, control characters (line breaks)
@@ -90,6 +117,9 @@ fn clean(s: &str, max: usize) -> String {
 pub struct SecretField {
     value: Zeroizing<String>,
     pub reveal: bool,
+    /// Characters typed while the field was full, not taken (a password
+    /// cut silently is a different password).
+    dropped: usize,
 }
 
 impl std::fmt::Debug for SecretField {
@@ -121,6 +151,17 @@ impl SecretField {
 
     pub fn clear(&mut self) {
         self.value = Zeroizing::new(String::new());
+        self.dropped = 0;
+    }
+
+    /// As [`TextField::full_note`].
+    pub fn full_note(&self) -> Option<String> {
+        (self.dropped > 0).then(|| {
+            format!(
+                "full at {SECRET_MAX}: {} not typed",
+                crate::domain::plural::count(self.dropped as u64, "character", "characters")
+            )
+        })
     }
 
     pub fn key(&mut self, key: &KeyEvent) -> bool {
@@ -135,11 +176,14 @@ impl SecretField {
             {
                 if self.len() < SECRET_MAX {
                     self.value.push(c);
+                } else {
+                    self.dropped += 1;
                 }
                 true
             }
             KeyCode::Backspace => {
                 self.value.pop();
+                self.dropped = 0;
                 true
             }
             _ => false,
@@ -190,6 +234,35 @@ mod tests {
         s.paste(&"x".repeat(SECRET_MAX)).unwrap();
         assert_eq!(s.len(), SECRET_MAX);
         assert!(s.display().chars().all(|c| c == '•'));
+    }
+
+    #[test]
+    fn characters_typed_into_a_full_field_are_counted_and_said_until_it_has_room() {
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let mut f = TextField::new(3);
+        for c in "abcdef".chars() {
+            f.key(&key(c));
+        }
+        assert_eq!(f.value(), "abc");
+        assert_eq!(f.dropped, 3);
+        assert_eq!(
+            f.full_note().as_deref(),
+            Some("full at 3: 3 characters not typed")
+        );
+        // Moving the cursor leaves the note; making room clears it.
+        f.key(&KeyEvent::new(KeyCode::Left, KeyModifiers::NONE));
+        assert_eq!(f.dropped, 3);
+        f.key(&KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
+        assert_eq!(f.dropped, 0);
+        assert_eq!(f.full_note(), None);
+        f.key(&key('x'));
+        f.key(&key('y'));
+        assert_eq!(
+            f.full_note().as_deref(),
+            Some("full at 3: 1 character not typed")
+        );
+        f.clear();
+        assert_eq!(f.full_note(), None);
     }
 
     #[test]

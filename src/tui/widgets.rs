@@ -44,12 +44,20 @@ pub fn text_field_line<'a>(
     theme: &Theme,
 ) -> (Line<'a>, Option<u16>) {
     let label_w = 18usize;
-    let avail = (width as usize).saturating_sub(label_w + 3).max(1);
+    // Characters typed into the full field and not taken are said after
+    // the value, which gives up the room for it.
+    let full = field.full_note().map(|n| format!(" {n}"));
+    let note_w = full.as_ref().map_or(0, |n| n.chars().count());
+    let avail = (width as usize).saturating_sub(label_w + 3 + note_w).max(1);
     let scroll = field.input.visual_scroll(avail);
     let value: String = field.value().chars().skip(scroll).take(avail).collect();
     let cursor =
         focused.then(|| (label_w + 2 + field.input.visual_cursor().saturating_sub(scroll)) as u16);
-    (labelled(label, value, focused, theme), cursor)
+    let mut line = labelled(label, value, focused, theme);
+    if let Some(note) = full {
+        line.spans.push(Span::styled(note, theme.warn()));
+    }
+    (line, cursor)
 }
 
 /// The same for a secret field: bullets unless revealed.
@@ -61,12 +69,18 @@ pub fn secret_field_line<'a>(
     theme: &Theme,
 ) -> (Line<'a>, Option<u16>) {
     let label_w = 18usize;
-    let avail = (width as usize).saturating_sub(label_w + 3).max(1);
+    let full = field.full_note().map(|n| format!(" {n}"));
+    let note_w = full.as_ref().map_or(0, |n| n.chars().count());
+    let avail = (width as usize).saturating_sub(label_w + 3 + note_w).max(1);
     let shown: String = field.display();
     let count = shown.chars().count();
     let visible: String = shown.chars().skip(count.saturating_sub(avail)).collect();
     let cursor = focused.then(|| (label_w + 2 + visible.chars().count()) as u16);
-    (labelled(label, visible, focused, theme), cursor)
+    let mut line = labelled(label, visible, focused, theme);
+    if let Some(note) = full {
+        line.spans.push(Span::styled(note, theme.warn()));
+    }
+    (line, cursor)
 }
 
 fn labelled<'a>(label: &str, value: String, focused: bool, theme: &Theme) -> Line<'a> {

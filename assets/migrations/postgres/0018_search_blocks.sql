@@ -4,8 +4,9 @@
 --
 -- Users are cut, in login order, into blocks of about 100. A block holds
 -- the half-open range of lower(login) it covers, [lo, hi), and `pieces`:
--- every run of one to three ASCII letters or digits found in its users'
--- lower-cased login, name and email. A user matches a term only if each of
+-- every string of one to three printable ASCII characters (letters, digits,
+-- spaces and punctuation) found in its users' lower-cased login, name or
+-- email. A user matches a term only if each of
 -- the term's pieces (its three-character windows) is in the user's block,
 -- so a search reads the blocks that hold them all in login order (a GIN
 -- look-up, then a sort of the block keys) and tests their users, block by
@@ -38,8 +39,8 @@ CREATE FUNCTION keyward_search_pieces(login text, name text, email text) RETURNS
 BEGIN ATOMIC
     SELECT COALESCE(array_agg(DISTINCT substr(r, i, n)), '{}')
     FROM regexp_split_to_table(
-             lower(login COLLATE "C") || ' ' || lower(name COLLATE "C") || ' ' || lower(email COLLATE "C"),
-             '[^a-z0-9]+') AS r,
+             lower(login COLLATE "C") || E'\n' || lower(name COLLATE "C") || E'\n' || lower(email COLLATE "C"),
+             '[^ -~]+') AS r,
          generate_series(1, length(r)) AS i,
          generate_series(1, 3) AS n
     WHERE i + n - 1 <= length(r);
@@ -129,13 +130,13 @@ CREATE TRIGGER users_search_blocks_update AFTER UPDATE OF login, name, email ON 
     EXECUTE FUNCTION keyward_search_blocks_keep();
 
 -- Until keyward computes the blocks (Store::migrate, right after this
--- migration), one block covers every user and holds every possible piece:
--- searches stay right, and leave it to the trigram index, as before.
+-- migration), one block covers every user and holds every possible piece
+-- (of printable ASCII, upper-case letters folded): searches stay right,
+-- and leave it to the trigram index, as before.
 INSERT INTO search_blocks (lo, hi, users, pieces)
-SELECT '', chr(1114111), (SELECT count(*) FROM users), array_agg(p ORDER BY p)
+SELECT '', chr(1114111), (SELECT count(*) FROM users), array_agg(p)
 FROM (
-    WITH c AS (SELECT chr(x) AS ch FROM generate_series(48, 57) AS x
-               UNION ALL SELECT chr(x) FROM generate_series(97, 122) AS x)
+    WITH c AS (SELECT chr(x) AS ch FROM generate_series(32, 126) AS x WHERE x NOT BETWEEN 65 AND 90)
     SELECT ch AS p FROM c
     UNION ALL SELECT a.ch || b.ch FROM c a, c b
     UNION ALL SELECT a.ch || b.ch || d.ch FROM c a, c b, c d

@@ -94,8 +94,10 @@ impl Store {
     /// one character walks the login order; on PostgreSQL, with no other
     /// filter, a search first tries a probe, the first
     /// `FIRST_PROBE_ROWS` rows in login order (an index walk), each tested
-    /// for the match, then, when matches came at a rate that would fill the
-    /// page, the first `PROBE_ROWS`. When matches are common
+    /// for the match; then the search blocks (store/listing/search_blocks.rs),
+    /// which read in login order only the blocks of users that hold every
+    /// piece of the term; then, when they hold too many, and matches came at
+    /// a rate that would fill the page, the first `PROBE_ROWS`. When matches are common
     /// ("example.org") that finds the page at once, where the trigram index
     /// would hand back hundreds of thousands of matches to sort. When the
     /// probes find less than a page, the matches are rare and the trigram

@@ -37,33 +37,31 @@ pub(in crate::store) const OVERSIZED: i32 = 1_000;
 /// The key above every login: the last block's upper bound.
 const ABOVE_EVERY_LOGIN: &str = "\u{10FFFF}";
 
-/// The alphabet of pieces: ASCII digits and lower-case letters.
-const ALPHABET: usize = 36;
+/// The alphabet of pieces: printable ASCII, from the space to `~` (letters
+/// folded to lower case, so the upper-case places stay unused). Separators
+/// belong to it: "y.ande" and "s a" are then pieces of their own, as
+/// selective as letters.
+const ALPHABET: usize = 95;
 
 /// How many different pieces there are: of one, two and three characters.
 const PIECES: usize = ALPHABET + ALPHABET * ALPHABET + ALPHABET * ALPHABET * ALPHABET;
 
-/// The place of an ASCII letter or digit in [`ALPHABET`], case folded.
+/// The place of a printable ASCII character in [`ALPHABET`], case folded.
 fn symbol(b: u8) -> Option<usize> {
     match b.to_ascii_lowercase() {
-        c @ b'0'..=b'9' => Some((c - b'0') as usize),
-        c @ b'a'..=b'z' => Some((c - b'a') as usize + 10),
+        c @ b' '..=b'~' => Some((c - b' ') as usize),
         _ => None,
     }
 }
 
 /// The character at place `s` of [`ALPHABET`].
 fn letter(s: usize) -> char {
-    if s < 10 {
-        (b'0' + s as u8) as char
-    } else {
-        (b'a' + (s - 10) as u8) as char
-    }
+    (b' ' + s as u8) as char
 }
 
-/// The runs of ASCII letters and digits in `text`, as places in
-/// [`ALPHABET`]: what migration 0018's `keyward_search_pieces` splits on
-/// (every other character, non-ASCII included, separates).
+/// The runs of printable ASCII in `text`, as places in [`ALPHABET`]: what
+/// migration 0018's `keyward_search_pieces` splits on (every other
+/// character, non-ASCII included, separates).
 fn runs(text: &str) -> Vec<Vec<usize>> {
     let mut out = Vec::new();
     let mut run = Vec::new();
@@ -118,7 +116,8 @@ impl PieceSet {
         self.bits.fill(0);
     }
 
-    /// The pieces, separated by spaces (for `string_to_array`).
+    /// The pieces, one a line (for `string_to_array`: a space is a piece's
+    /// character).
     pub fn words(&self) -> String {
         let mut out = String::new();
         for (w, &word) in self.bits.iter().enumerate() {
@@ -127,7 +126,7 @@ impl PieceSet {
                 let i = w * 64 + rest.trailing_zeros() as usize;
                 rest &= rest - 1;
                 if !out.is_empty() {
-                    out.push(' ');
+                    out.push('\n');
                 }
                 push_piece(&mut out, i);
             }
@@ -154,9 +153,9 @@ fn push_piece(out: &mut String, i: usize) {
 }
 
 /// The pieces a block must hold for one of its users to contain `term`:
-/// each run of letters and digits in the term whole if it is three
-/// characters or shorter, else its three-character windows. Empty when the
-/// term has no ASCII letter or digit (the blocks cannot help).
+/// each run of printable ASCII in the term whole if it is three characters
+/// or shorter, else its three-character windows. Empty when the term has
+/// no printable ASCII (the blocks cannot help).
 pub(super) fn term_pieces(term: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for run in runs(term) {
@@ -229,7 +228,7 @@ impl Builder {
         };
         sqlx::query(
             "INSERT INTO search_blocks (lo, hi, users, pieces) \
-             SELECT t.lo, t.hi, t.users, string_to_array(t.pieces, ' ') \
+             SELECT t.lo, t.hi, t.users, string_to_array(t.pieces, E'\\n') \
              FROM UNNEST($1::text[], $2::text[], $3::int4[], $4::text[]) AS t(lo, hi, users, pieces)",
         )
         .bind(column(|b| &b.0))
@@ -258,14 +257,19 @@ async fn recompute_span(conn: &mut PgConnection, lo: &str, hi: &str) -> sqlx::Re
     let mut builder = Builder::new(lo.to_string());
     let mut after: Option<String> = None;
     loop {
-        let users: Vec<(String, String, String, String)> = sqlx::query_as(
+        // From the span's start, then past the last user read: each read
+        // one range scan (a bound that may be NULL would leave the scan
+        // starting at the span's start every time).
+        let (from, past) = match &after {
+            None => (lo, ">="),
+            Some(a) => (a.as_str(), ">"),
+        };
+        let users: Vec<(String, String, String, String)> = sqlx::query_as(&format!(
             "SELECT lower(login), login, name, email FROM users \
-             WHERE lower(login) >= $1 AND lower(login) < $2 AND ($3::text IS NULL OR lower(login) > $3) \
-             ORDER BY lower(login) LIMIT $4",
-        )
-        .bind(lo)
+             WHERE lower(login) {past} $1 AND lower(login) < $2 ORDER BY lower(login) LIMIT $3"
+        ))
+        .bind(from)
         .bind(hi)
-        .bind(after.as_deref())
         .bind(READ_USERS)
         .fetch_all(&mut *conn)
         .await?;
@@ -385,8 +389,7 @@ pub(in crate::store) async fn compute_oversized(pool: &sqlx::PgPool) -> sqlx::Re
 
 impl Store {
     /// A page of a search in login order read through the blocks, on
-    /// PostgreSQL, when no other filter applies and the term has an ASCII
-    /// letter or digit. `None` when the blocks cannot answer it: no term
+    /// PostgreSQL, when no other filter applies and the term is ASCII. `None` when the blocks cannot answer it: no term
     /// for them, or the blocks that hold the term's pieces are so many
     /// (more than [`MAX_BLOCKS_READ`], or [`PROBE_ROWS`] users) that the
     /// page might not fill from them.
@@ -438,6 +441,10 @@ impl Store {
                 users <= PROBE_ROWS
             })
             .count();
+        if blocks.is_empty() {
+            // No block holds every piece: nobody matches.
+            return Ok(Some(Vec::new()));
+        }
         if taken == 0 {
             return Ok(None);
         }
@@ -490,39 +497,46 @@ mod tests {
     #[test]
     fn a_terms_pieces_are_its_runs_or_their_three_character_windows() {
         assert_eq!(term_pieces("zq"), ["zq"]);
-        assert_eq!(term_pieces("f"), ["f"]);
+        assert_eq!(term_pieces("F"), ["f"]);
         assert_eq!(term_pieces("chen"), ["che", "hen"]);
-        assert_eq!(term_pieces("y.ande"), ["y", "and", "nde"]);
-        assert_eq!(term_pieces("n ch"), ["n", "ch"]);
+        assert_eq!(term_pieces("y.ande"), ["y.a", ".an", "and", "nde"]);
+        assert_eq!(term_pieces("s a"), ["s a"]);
         assert_eq!(term_pieces("anan"), ["ana", "nan"]);
         assert_eq!(term_pieces("aaaa"), ["aaa"]);
-        assert!(term_pieces("@.-").is_empty());
+        assert_eq!(term_pieces("@"), ["@"]);
+        // Non-ASCII separates runs, as in the users' text.
+        assert_eq!(term_pieces("abéc"), ["ab", "c"]);
+        assert!(term_pieces("é").is_empty());
         assert!(term_pieces("").is_empty());
     }
 
     #[test]
     fn a_piece_set_holds_every_substring_of_one_to_three_characters_of_each_run() {
         let mut set = PieceSet::new();
-        set.add("Al.B9é");
-        let mut words: Vec<&str> = Vec::new();
+        set.add("Al.Bé9");
         let all = set.words();
-        words.extend(all.split(' '));
+        let mut words: Vec<&str> = all.split('\n').collect();
         words.sort_unstable();
-        assert_eq!(words, ["9", "a", "al", "b", "b9", "l"]);
+        assert_eq!(
+            words,
+            [".", ".b", "9", "a", "al", "al.", "b", "l", "l.", "l.b"]
+        );
         set.clear();
         assert_eq!(set.words(), "");
-        set.add("abcd");
-        let mut words: Vec<String> = set.words().split(' ').map(String::from).collect();
+        set.add("ab d");
+        let mut words: Vec<String> = set.words().split('\n').map(String::from).collect();
         words.sort_unstable();
-        assert_eq!(words, ["a", "ab", "abc", "b", "bc", "bcd", "c", "cd", "d"]);
+        assert_eq!(words, [" ", " d", "a", "ab", "ab ", "b", "b ", "b d", "d"]);
     }
 
     #[test]
     fn every_piece_number_spells_back_to_the_piece_that_set_it() {
-        for text in ["0", "z", "z0", "9z", "zzz", "000", "a1b"] {
+        for text in [
+            " ", "~", "z0", "9z", "zzz", "   ", "~~~", "a1b", "o'b", "\"x\\",
+        ] {
             let mut set = PieceSet::new();
             set.add(text);
-            assert!(set.words().split(' ').any(|w| w == text), "{text}");
+            assert!(set.words().split('\n').any(|w| w == text), "{text:?}");
         }
     }
 

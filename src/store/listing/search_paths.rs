@@ -9,7 +9,8 @@
 //!   `users_search_walk` index in login order, testing each row, until the
 //!   page is full;
 //! - on PostgreSQL, with no other filter, a bounded walk of
-//!   `users_search_walk` is probed first, whatever the term's length.
+//!   `users_search_walk` is probed first, whatever the term's length, then
+//!   the search blocks are read (search_blocks.rs).
 
 use super::{Cursor, UserQuery, UserSort, escape_like, fts_phrase};
 use crate::store::rows::{USER_COLUMNS, WITH_CREDENTIALS};

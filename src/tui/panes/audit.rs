@@ -115,6 +115,9 @@ impl AuditPane {
                 &self.search
             };
             title.push_str(&format!("  /{shown}"));
+            if let Some(note) = self.filter.full_note().filter(|_| self.editing_filter) {
+                title.push_str(&format!(" ({note})"));
+            }
         }
         title.push(' ');
         let mut block = crate::tui::table::with_position(

@@ -229,7 +229,10 @@ impl LockoutsPane {
 
         let shown = self.visible_failures();
         let filter = if self.editing_filter || !self.filter.value().is_empty() {
-            format!("  /{}", self.filter.value())
+            match self.filter.full_note().filter(|_| self.editing_filter) {
+                Some(note) => format!("  /{} ({note})", self.filter.value()),
+                None => format!("  /{}", self.filter.value()),
+            }
         } else {
             String::new()
         };

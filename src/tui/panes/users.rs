@@ -131,6 +131,9 @@ impl UsersPane {
                 &self.search
             };
             parts.push(format!("/{shown}"));
+            if let Some(note) = self.filter.full_note().filter(|_| self.editing_filter) {
+                parts.push(format!("({note})"));
+            }
         }
         if let Some(s) = self.status {
             parts.push(format!("status: {}", status_label(s)));
