@@ -1,6 +1,6 @@
 //! PostgreSQL's substring search in login order through search blocks
 //! (migration 0018): users cut into blocks of about [`BLOCK_USERS`] in
-//! login order, each with the set of one-to-three-character pieces its
+//! login order, each with the set of one-to-four-character pieces its
 //! users' login, name and email hold. A page reads the blocks that hold
 //! every piece of the term, in login order, and tests their users block by
 //! block until the page is full: what FTS5's rowid order gives SQLite.
@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::store::rows::{USER_COLUMNS, UserRow, WITH_CREDENTIALS};
 use crate::store::{Pool, Store};
 use sqlx::PgConnection;
+use std::collections::HashSet;
 
 /// Users per block when blocks are computed: a block's range scan reads
 /// this many index entries, and the pieces of a hundred users leave most
@@ -30,8 +31,9 @@ const MAX_BLOCKS_READ: i64 = 400;
 
 /// A block at least this large was never split (the trigger splits a
 /// block at 200 users): the one block over every user that migration 0018
-/// starts with. [`Store::migrate`] computes the blocks afresh when it finds
-/// one.
+/// starts with, whose pieces are only those of users added since. Every
+/// search reads it, and [`Store::migrate`] computes the blocks afresh when
+/// it finds one.
 pub(in crate::store) const OVERSIZED: i32 = 1_000;
 
 /// The key above every login: the last block's upper bound.
@@ -43,7 +45,8 @@ const ABOVE_EVERY_LOGIN: &str = "\u{10FFFF}";
 /// selective as letters.
 const ALPHABET: usize = 95;
 
-/// How many different pieces there are: of one, two and three characters.
+/// How many different pieces of one, two and three characters there are
+/// (those of four are kept in a set).
 const PIECES: usize = ALPHABET + ALPHABET * ALPHABET + ALPHABET * ALPHABET * ALPHABET;
 
 /// The place of a printable ASCII character in [`ALPHABET`], case folded.
@@ -81,12 +84,15 @@ fn runs(text: &str) -> Vec<Vec<usize>> {
 /// The set of pieces of some users, one bit per possible piece.
 pub(in crate::store) struct PieceSet {
     bits: Vec<u64>,
+    /// Pieces of four characters: too many to give each a bit.
+    quads: HashSet<[u8; 4]>,
 }
 
 impl PieceSet {
     pub fn new() -> PieceSet {
         PieceSet {
             bits: vec![0; PIECES.div_ceil(64)],
+            quads: HashSet::new(),
         }
     }
 
@@ -94,7 +100,7 @@ impl PieceSet {
         self.bits[i / 64] |= 1 << (i % 64);
     }
 
-    /// Adds the pieces of `text`: every substring of one to three
+    /// Adds the pieces of `text`: every substring of one to four
     /// characters of each of its runs.
     pub fn add(&mut self, text: &str) {
         for run in runs(text) {
@@ -106,6 +112,9 @@ impl PieceSet {
                         self.set(
                             ALPHABET + ALPHABET * ALPHABET + (a * ALPHABET + b) * ALPHABET + c,
                         );
+                        if let Some(&d) = run.get(i + 3) {
+                            self.quads.insert([a, b, c, d].map(|s| letter(s) as u8));
+                        }
                     }
                 }
             }
@@ -114,6 +123,7 @@ impl PieceSet {
 
     pub fn clear(&mut self) {
         self.bits.fill(0);
+        self.quads.clear();
     }
 
     /// The pieces, one a line (for `string_to_array`: a space is a piece's
@@ -130,6 +140,12 @@ impl PieceSet {
                 }
                 push_piece(&mut out, i);
             }
+        }
+        for quad in &self.quads {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.extend(quad.iter().map(|&b| b as char));
         }
         out
     }
@@ -153,13 +169,13 @@ fn push_piece(out: &mut String, i: usize) {
 }
 
 /// The pieces a block must hold for one of its users to contain `term`:
-/// each run of printable ASCII in the term whole if it is three characters
-/// or shorter, else its three-character windows. Empty when the term has
+/// each run of printable ASCII in the term whole if it is four characters
+/// or shorter, else its four-character windows. Empty when the term has
 /// no printable ASCII (the blocks cannot help).
 pub(super) fn term_pieces(term: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for run in runs(term) {
-        let width = run.len().min(3);
+        let width = run.len().min(4);
         for window in run.windows(width) {
             let piece: String = window.iter().map(|&s| letter(s)).collect();
             if !out.contains(&piece) {
@@ -423,12 +439,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let blocks: Vec<Range> = sqlx::query_as(&format!(
-            "SELECT lo, hi, users FROM search_blocks WHERE pieces @> $1::text[] \
+            "SELECT lo, hi, users FROM search_blocks \
+             WHERE (pieces @> $1::text[] OR (lo = '' AND users >= $4)) \
              AND ($2::text IS NULL OR {past}) ORDER BY lo {dir} LIMIT $3"
         ))
         .bind(&pieces)
         .bind(cursor.as_deref())
         .bind(MAX_BLOCKS_READ + 1)
+        .bind(OVERSIZED)
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -495,14 +513,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_terms_pieces_are_its_runs_or_their_three_character_windows() {
+    fn a_terms_pieces_are_its_runs_or_their_four_character_windows() {
         assert_eq!(term_pieces("zq"), ["zq"]);
         assert_eq!(term_pieces("F"), ["f"]);
-        assert_eq!(term_pieces("chen"), ["che", "hen"]);
-        assert_eq!(term_pieces("y.ande"), ["y.a", ".an", "and", "nde"]);
+        assert_eq!(term_pieces("chen"), ["chen"]);
+        assert_eq!(term_pieces("y.ande"), ["y.an", ".and", "ande"]);
         assert_eq!(term_pieces("s a"), ["s a"]);
-        assert_eq!(term_pieces("anan"), ["ana", "nan"]);
-        assert_eq!(term_pieces("aaaa"), ["aaa"]);
+        assert_eq!(term_pieces("anana"), ["anan", "nana"]);
+        assert_eq!(term_pieces("aaaaa"), ["aaaa"]);
         assert_eq!(term_pieces("@"), ["@"]);
         // Non-ASCII separates runs, as in the users' text.
         assert_eq!(term_pieces("abéc"), ["ab", "c"]);
@@ -511,7 +529,7 @@ mod tests {
     }
 
     #[test]
-    fn a_piece_set_holds_every_substring_of_one_to_three_characters_of_each_run() {
+    fn a_piece_set_holds_every_substring_of_one_to_four_characters_of_each_run() {
         let mut set = PieceSet::new();
         set.add("Al.Bé9");
         let all = set.words();
@@ -526,13 +544,16 @@ mod tests {
         set.add("ab d");
         let mut words: Vec<String> = set.words().split('\n').map(String::from).collect();
         words.sort_unstable();
-        assert_eq!(words, [" ", " d", "a", "ab", "ab ", "b", "b ", "b d", "d"]);
+        assert_eq!(
+            words,
+            [" ", " d", "a", "ab", "ab ", "ab d", "b", "b ", "b d", "d"]
+        );
     }
 
     #[test]
     fn every_piece_number_spells_back_to_the_piece_that_set_it() {
         for text in [
-            " ", "~", "z0", "9z", "zzz", "   ", "~~~", "a1b", "o'b", "\"x\\",
+            " ", "~", "z0", "9z", "zzz", "   ", "~~~", "a1b", "o'b", "\"x\\", "1006", "~ ~ ",
         ] {
             let mut set = PieceSet::new();
             set.add(text);
