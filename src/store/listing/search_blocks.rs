@@ -537,7 +537,9 @@ mod tests {
         words.sort_unstable();
         assert_eq!(
             words,
-            [".", ".b", "9", "a", "al", "al.", "b", "l", "l.", "l.b"]
+            [
+                ".", ".b", "9", "a", "al", "al.", "al.b", "b", "l", "l.", "l.b"
+            ]
         );
         set.clear();
         assert_eq!(set.words(), "");
