@@ -131,7 +131,7 @@ CREATE TRIGGER users_search_blocks_update AFTER UPDATE OF login, name, email ON 
 
 -- Until keyward computes the blocks (Store::migrate, right after this
 -- migration), one block covers every user, with the pieces only of those
--- added since; every search reads it whole while it is this large
--- (search_blocks.rs, OVERSIZED), so searches stay right meanwhile.
+-- added since; while it is this large (search_blocks.rs, OVERSIZED)
+-- searches take the paths they took before the blocks.
 INSERT INTO search_blocks (lo, hi, users, pieces)
 SELECT '', chr(1114111), (SELECT count(*) FROM users), '{}';
