@@ -62,9 +62,11 @@ fn letter(s: usize) -> char {
     (b' ' + s as u8) as char
 }
 
-/// The runs of printable ASCII in `text`, as places in [`ALPHABET`]: what
-/// migration 0018's `keyward_search_pieces` splits on (every other
-/// character, non-ASCII included, separates).
+/// The runs of printable ASCII in `text`, as places in [`ALPHABET`]
+/// (every other character, non-ASCII included, separates): migration
+/// 0018's `keyward_search_pieces` keeps the same pieces, the substrings
+/// that are all ASCII (it would keep control characters too, which no
+/// validated field holds).
 fn runs(text: &str) -> Vec<Vec<usize>> {
     let mut out = Vec::new();
     let mut run = Vec::new();
