@@ -292,6 +292,16 @@ impl Service {
         if (u.status == "disabled") == disabled {
             return Ok(());
         }
+        // As with deleting: disabling yourself ends your own session, and
+        // nobody is left signed in to undo it.
+        if disabled && u.id == me.id {
+            let refused = Err(Error::Forbidden(
+                "you cannot disable your own account".into(),
+            ));
+            return self
+                .audit_refusal(&me.login, Action::ManageUser, &u.login, refused)
+                .await;
+        }
         let action = if disabled {
             "user.disable"
         } else {
