@@ -12,6 +12,8 @@ pub(super) mod search_blocks;
 pub(super) mod search_order;
 mod search_pairs;
 mod search_paths;
+#[cfg(feature = "postgres")]
+mod search_pieces;
 pub use crate::domain::listing::{Cursor, StatusFilter, UserSort};
 use crate::domain::{Kind, Role};
 use crate::error::Result;

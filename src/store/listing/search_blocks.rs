@@ -11,16 +11,16 @@
 //! commits ([`refresh_blocks`]).
 
 use super::search_paths::{PROBE_ROWS, login_order_search};
+use super::search_pieces::{PieceSet, term_pieces};
 use super::{Cursor, UserQuery, escape_like};
 use crate::error::Result;
 use crate::store::rows::{USER_COLUMNS, UserRow, WITH_CREDENTIALS};
 use crate::store::{Pool, Store};
 use sqlx::PgConnection;
-use std::collections::HashSet;
 
 /// Users per block when blocks are computed: a block's range scan reads
 /// this many index entries, and the pieces of a hundred users leave most
-/// blocks without most pieces of three characters.
+/// blocks without most pieces of four characters.
 pub(in crate::store) const BLOCK_USERS: usize = 100;
 
 /// The blocks a page reads before it leaves the search to the trigram
@@ -38,155 +38,6 @@ pub(in crate::store) const OVERSIZED: i32 = 1_000;
 
 /// The key above every login: the last block's upper bound.
 const ABOVE_EVERY_LOGIN: &str = "\u{10FFFF}";
-
-/// The alphabet of pieces: printable ASCII, from the space to `~` (letters
-/// folded to lower case, so the upper-case places stay unused). Separators
-/// belong to it: "y.ande" and "s a" are then pieces of their own, as
-/// selective as letters.
-const ALPHABET: usize = 95;
-
-/// How many different pieces of one, two and three characters there are
-/// (those of four are kept in a set).
-const PIECES: usize = ALPHABET + ALPHABET * ALPHABET + ALPHABET * ALPHABET * ALPHABET;
-
-/// The place of a printable ASCII character in [`ALPHABET`], case folded.
-fn symbol(b: u8) -> Option<usize> {
-    match b.to_ascii_lowercase() {
-        c @ b' '..=b'~' => Some((c - b' ') as usize),
-        _ => None,
-    }
-}
-
-/// The character at place `s` of [`ALPHABET`].
-fn letter(s: usize) -> char {
-    (b' ' + s as u8) as char
-}
-
-/// The runs of printable ASCII in `text`, as places in [`ALPHABET`]
-/// (every other character, non-ASCII included, separates): migration
-/// 0018's `keyward_search_pieces` keeps the same pieces, the substrings
-/// that are all ASCII (it would keep control characters too, which no
-/// validated field holds).
-fn runs(text: &str) -> Vec<Vec<usize>> {
-    let mut out = Vec::new();
-    let mut run = Vec::new();
-    for b in text.bytes() {
-        match symbol(b) {
-            Some(s) => run.push(s),
-            None if !run.is_empty() => out.push(std::mem::take(&mut run)),
-            None => {}
-        }
-    }
-    if !run.is_empty() {
-        out.push(run);
-    }
-    out
-}
-
-/// The set of pieces of some users, one bit per possible piece.
-pub(in crate::store) struct PieceSet {
-    bits: Vec<u64>,
-    /// Pieces of four characters: too many to give each a bit.
-    quads: HashSet<[u8; 4]>,
-}
-
-impl PieceSet {
-    pub fn new() -> PieceSet {
-        PieceSet {
-            bits: vec![0; PIECES.div_ceil(64)],
-            quads: HashSet::new(),
-        }
-    }
-
-    fn set(&mut self, i: usize) {
-        self.bits[i / 64] |= 1 << (i % 64);
-    }
-
-    /// Adds the pieces of `text`: every substring of one to four
-    /// characters of each of its runs.
-    pub fn add(&mut self, text: &str) {
-        for run in runs(text) {
-            for (i, &a) in run.iter().enumerate() {
-                self.set(a);
-                if let Some(&b) = run.get(i + 1) {
-                    self.set(ALPHABET + a * ALPHABET + b);
-                    if let Some(&c) = run.get(i + 2) {
-                        self.set(
-                            ALPHABET + ALPHABET * ALPHABET + (a * ALPHABET + b) * ALPHABET + c,
-                        );
-                        if let Some(&d) = run.get(i + 3) {
-                            self.quads.insert([a, b, c, d].map(|s| letter(s) as u8));
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    pub fn clear(&mut self) {
-        self.bits.fill(0);
-        self.quads.clear();
-    }
-
-    /// The pieces, one a line (for `string_to_array`: a space is a piece's
-    /// character).
-    pub fn words(&self) -> String {
-        let mut out = String::new();
-        for (w, &word) in self.bits.iter().enumerate() {
-            let mut rest = word;
-            while rest != 0 {
-                let i = w * 64 + rest.trailing_zeros() as usize;
-                rest &= rest - 1;
-                if !out.is_empty() {
-                    out.push('\n');
-                }
-                push_piece(&mut out, i);
-            }
-        }
-        for quad in &self.quads {
-            if !out.is_empty() {
-                out.push('\n');
-            }
-            out.extend(quad.iter().map(|&b| b as char));
-        }
-        out
-    }
-}
-
-/// Writes piece number `i` (as [`PieceSet`] numbers them).
-fn push_piece(out: &mut String, i: usize) {
-    const TWO: usize = ALPHABET * ALPHABET;
-    if i < ALPHABET {
-        out.push(letter(i));
-    } else if i < ALPHABET + TWO {
-        let i = i - ALPHABET;
-        out.push(letter(i / ALPHABET));
-        out.push(letter(i % ALPHABET));
-    } else {
-        let i = i - ALPHABET - TWO;
-        out.push(letter(i / TWO));
-        out.push(letter(i / ALPHABET % ALPHABET));
-        out.push(letter(i % ALPHABET));
-    }
-}
-
-/// The pieces a block must hold for one of its users to contain `term`:
-/// each run of printable ASCII in the term whole if it is four characters
-/// or shorter, else its four-character windows. Empty when the term has
-/// no printable ASCII (the blocks cannot help).
-pub(super) fn term_pieces(term: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for run in runs(term) {
-        let width = run.len().min(4);
-        for window in run.windows(width) {
-            let piece: String = window.iter().map(|&s| letter(s)).collect();
-            if !out.contains(&piece) {
-                out.push(piece);
-            }
-        }
-    }
-    out
-}
 
 /// The key range of a block, and how many users it was computed from.
 #[derive(sqlx::FromRow)]
@@ -405,12 +256,108 @@ pub(in crate::store) async fn compute_oversized(pool: &sqlx::PgPool) -> sqlx::Re
     tx.commit().await
 }
 
+/// The direction a page reads the blocks in: the order, and the
+/// comparison past a cursor.
+fn direction(backward: bool) -> (&'static str, &'static str) {
+    if backward {
+        ("DESC", "<")
+    } else {
+        ("ASC", ">")
+    }
+}
+
+/// Up to [`MAX_BLOCKS_READ`] + 1 blocks that hold every one of `pieces`,
+/// past `cursor` in the page's direction, in that order; `None` while
+/// migration 0018's one block over everyone is there (it lacks their
+/// pieces: the other paths answer meanwhile).
+async fn blocks_holding(
+    pool: &sqlx::PgPool,
+    pieces: &[String],
+    cursor: Option<&str>,
+    backward: bool,
+) -> sqlx::Result<Option<Vec<Range>>> {
+    let (dir, _) = direction(backward);
+    let past = if backward { "lo < $2" } else { "hi > $2" };
+    let mut tx = pool.begin().await?;
+    let first: Option<i32> = sqlx::query_scalar("SELECT users FROM search_blocks WHERE lo = ''")
+        .fetch_optional(&mut *tx)
+        .await?;
+    if first.is_none_or(|n| n >= OVERSIZED) {
+        return Ok(None);
+    }
+    // From the GIN index: walking the primary key instead and testing each
+    // block's pieces reads every block's list when the term is rare.
+    sqlx::query(
+        "SELECT set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    // The pieces condition alone, so that the GIN bitmap answers it and no
+    // block's list is read (a condition OR-ed to it is tested on every
+    // row, which reads every matching block's list: 195 ms for "01").
+    let blocks: Vec<Range> = sqlx::query_as(&format!(
+        "SELECT lo, hi, users FROM search_blocks WHERE pieces @> $1::text[] \
+         AND ($2::text IS NULL OR {past}) ORDER BY lo {dir} LIMIT $3"
+    ))
+    .bind(pieces)
+    .bind(cursor)
+    .bind(MAX_BLOCKS_READ + 1)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(blocks))
+}
+
+/// The first `limit` users in `blocks` (in the page's direction) whose
+/// login, name or email contains `term`, past `cursor`. Each block is one
+/// range scan of users_search_walk; the blocks come in order (WITH
+/// ORDINALITY), so the sort is incremental and the scans stop once the
+/// page is full.
+async fn walk_blocks(
+    pool: &sqlx::PgPool,
+    blocks: &[Range],
+    term: &str,
+    cursor: Option<&str>,
+    backward: bool,
+    limit: i64,
+) -> sqlx::Result<Vec<UserRow>> {
+    let (dir, cmp) = direction(backward);
+    let (los, his): (Vec<&str>, Vec<&str>) = blocks
+        .iter()
+        .map(|b| (b.lo.as_str(), b.hi.as_str()))
+        .unzip();
+    let like = |col: &str| format!("lower(u.{col}) LIKE $3 ESCAPE '\\'");
+    let text = format!(
+        "SELECT {USER_COLUMNS} FROM (\
+           SELECT m.id, m.k, b.ord FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY AS b(lo, hi, ord) \
+           CROSS JOIN LATERAL (\
+             SELECT u.id, lower(u.login) AS k FROM users u \
+             WHERE lower(u.login) >= b.lo AND lower(u.login) < b.hi \
+             AND ($4::text IS NULL OR lower(u.login) {cmp} $4) AND ({} OR {} OR {}) \
+             ORDER BY lower(u.login) {dir} LIMIT $5\
+           ) m ORDER BY b.ord, m.k {dir} LIMIT $5\
+         ) p JOIN users u ON u.id = p.id {WITH_CREDENTIALS} ORDER BY p.ord, p.k {dir}",
+        like("login"),
+        like("name"),
+        like("email")
+    );
+    sqlx::query_as(&text)
+        .bind(&los)
+        .bind(&his)
+        .bind(format!("%{}%", escape_like(term)))
+        .bind(cursor)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}
+
 impl Store {
     /// A page of a search in login order read through the blocks, on
-    /// PostgreSQL, when no other filter applies and the term is ASCII. `None` when the blocks cannot answer it: no term
-    /// for them, or the blocks that hold the term's pieces are so many
-    /// (more than [`MAX_BLOCKS_READ`], or [`PROBE_ROWS`] users) that the
-    /// page might not fill from them.
+    /// PostgreSQL, when no other filter applies and the term is ASCII.
+    /// `None` when the blocks cannot answer it: no piece in the term, or
+    /// the blocks that hold its pieces are so many (more than
+    /// [`MAX_BLOCKS_READ`], or [`PROBE_ROWS`] users) that the page did not
+    /// fill from those read.
     pub(super) async fn block_page(&self, q: &UserQuery) -> Result<Option<Vec<UserRow>>> {
         #[allow(irrefutable_let_patterns)]
         let Pool::Postgres(pool) = &self.pool else {
@@ -428,41 +375,14 @@ impl Store {
             Some(Cursor::Login(l)) => Some(l.to_ascii_lowercase()),
             _ => None,
         };
-        let (dir, cmp, past) = if q.backward {
-            ("DESC", "<", "lo < $2")
-        } else {
-            ("ASC", ">", "hi > $2")
-        };
-        // The blocks, in order, from the GIN index: walking the primary
-        // key instead and testing each block's pieces reads every block's
-        // array when the term is rare.
-        let mut tx = pool.begin().await?;
-        // Until migrate has computed them, the one block over everyone
-        // lacks their pieces: the other paths answer meanwhile.
-        let first: Option<i32> =
-            sqlx::query_scalar("SELECT users FROM search_blocks WHERE lo = ''")
-                .fetch_optional(&mut *tx)
-                .await?;
-        if first.is_none_or(|n| n >= OVERSIZED) {
+        let Some(blocks) = blocks_holding(pool, &pieces, cursor.as_deref(), q.backward).await?
+        else {
             return Ok(None);
+        };
+        if blocks.is_empty() {
+            // No block holds every piece: nobody matches.
+            return Ok(Some(Vec::new()));
         }
-        sqlx::query("SELECT set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true)")
-            .execute(&mut *tx)
-            .await?;
-        // The pieces condition alone, so that the GIN bitmap answers it
-        // and no block's list is read (a condition OR-ed to it is tested
-        // on every row, which reads every matching block's list: 195 ms
-        // for "01").
-        let blocks: Vec<Range> = sqlx::query_as(&format!(
-            "SELECT lo, hi, users FROM search_blocks WHERE pieces @> $1::text[] \
-             AND ($2::text IS NULL OR {past}) ORDER BY lo {dir} LIMIT $3"
-        ))
-        .bind(&pieces)
-        .bind(cursor.as_deref())
-        .bind(MAX_BLOCKS_READ + 1)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
         let mut users = 0i64;
         let taken = blocks
             .iter()
@@ -472,46 +392,20 @@ impl Store {
                 users <= PROBE_ROWS
             })
             .count();
-        if blocks.is_empty() {
-            // No block holds every piece: nobody matches.
-            return Ok(Some(Vec::new()));
-        }
         if taken == 0 {
             return Ok(None);
         }
-        let every_block = taken == blocks.len();
         let limit = q.limit.clamp(1, 1001);
-        let (los, his): (Vec<&str>, Vec<&str>) = blocks[..taken]
-            .iter()
-            .map(|b| (b.lo.as_str(), b.hi.as_str()))
-            .unzip();
-        let like = |col: &str| format!("lower(u.{col}) LIKE $3 ESCAPE '\\'");
-        // Each block is one range scan of users_search_walk; the blocks come
-        // in order (WITH ORDINALITY), so the sort below is incremental and
-        // the scan stops once the page is full.
-        let text = format!(
-            "SELECT {USER_COLUMNS} FROM (\
-               SELECT m.id, m.k, b.ord FROM UNNEST($1::text[], $2::text[]) WITH ORDINALITY AS b(lo, hi, ord) \
-               CROSS JOIN LATERAL (\
-                 SELECT u.id, lower(u.login) AS k FROM users u \
-                 WHERE lower(u.login) >= b.lo AND lower(u.login) < b.hi \
-                 AND ($4::text IS NULL OR lower(u.login) {cmp} $4) AND ({} OR {} OR {}) \
-                 ORDER BY lower(u.login) {dir} LIMIT $5\
-               ) m ORDER BY b.ord, m.k {dir} LIMIT $5\
-             ) p JOIN users u ON u.id = p.id {WITH_CREDENTIALS} ORDER BY p.ord, p.k {dir}",
-            like("login"),
-            like("name"),
-            like("email")
-        );
-        let mut rows: Vec<UserRow> = sqlx::query_as(&text)
-            .bind(&los)
-            .bind(&his)
-            .bind(format!("%{}%", escape_like(&term)))
-            .bind(cursor.as_deref())
-            .bind(limit)
-            .fetch_all(pool)
-            .await?;
-        if (rows.len() as i64) < limit && !every_block {
+        let mut rows = walk_blocks(
+            pool,
+            &blocks[..taken],
+            &term,
+            cursor.as_deref(),
+            q.backward,
+            limit,
+        )
+        .await?;
+        if (rows.len() as i64) < limit && taken < blocks.len() {
             return Ok(None);
         }
         if q.backward {
@@ -524,57 +418,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_terms_pieces_are_its_runs_or_their_four_character_windows() {
-        assert_eq!(term_pieces("zq"), ["zq"]);
-        assert_eq!(term_pieces("F"), ["f"]);
-        assert_eq!(term_pieces("chen"), ["chen"]);
-        assert_eq!(term_pieces("y.ande"), ["y.an", ".and", "ande"]);
-        assert_eq!(term_pieces("s a"), ["s a"]);
-        assert_eq!(term_pieces("anana"), ["anan", "nana"]);
-        assert_eq!(term_pieces("aaaaa"), ["aaaa"]);
-        assert_eq!(term_pieces("@"), ["@"]);
-        // Non-ASCII separates runs, as in the users' text.
-        assert_eq!(term_pieces("abéc"), ["ab", "c"]);
-        assert!(term_pieces("é").is_empty());
-        assert!(term_pieces("").is_empty());
-    }
-
-    #[test]
-    fn a_piece_set_holds_every_substring_of_one_to_four_characters_of_each_run() {
-        let mut set = PieceSet::new();
-        set.add("Al.Bé9");
-        let all = set.words();
-        let mut words: Vec<&str> = all.split('\n').collect();
-        words.sort_unstable();
-        assert_eq!(
-            words,
-            [
-                ".", ".b", "9", "a", "al", "al.", "al.b", "b", "l", "l.", "l.b"
-            ]
-        );
-        set.clear();
-        assert_eq!(set.words(), "");
-        set.add("ab d");
-        let mut words: Vec<String> = set.words().split('\n').map(String::from).collect();
-        words.sort_unstable();
-        assert_eq!(
-            words,
-            [" ", " d", "a", "ab", "ab ", "ab d", "b", "b ", "b d", "d"]
-        );
-    }
-
-    #[test]
-    fn every_piece_number_spells_back_to_the_piece_that_set_it() {
-        for text in [
-            " ", "~", "z0", "9z", "zzz", "   ", "~~~", "a1b", "o'b", "\"x\\", "1006", "~ ~ ",
-        ] {
-            let mut set = PieceSet::new();
-            set.add(text);
-            assert!(set.words().split('\n').any(|w| w == text), "{text:?}");
-        }
-    }
 
     #[test]
     fn the_spans_to_recompute_are_the_touched_blocks_with_neighbours_merged() {
