@@ -102,8 +102,10 @@ fn fits(len: usize, room: usize, max: usize) -> Pasted {
     } else {
         String::new()
     };
+    // Short enough for an 80-column footer; the log keeps it whole anyway.
+    let len = crate::tui::table::thousands(len as i64);
     Err(format!(
-        "Nothing was pasted: the text has {len} characters and this field takes at most {max}{left}."
+        "Not pasted: {len} characters; the field takes {max}{left}."
     ))
 }
 

@@ -483,7 +483,7 @@ pub const USERS: &[Binding] = &[
     b(
         &[code(KeyCode::Esc)],
         "clear",
-        "clear the filter",
+        "clear the marks, then the filter",
         Cmd::Back,
         false,
     ),
@@ -713,6 +713,13 @@ pub const RESOURCES: &[Binding] = &[
         Cmd::EditUser,
         Action::ManageResources,
     ),
+    b(
+        &[k('y')],
+        "yank",
+        "copy the resource's name to the clipboard",
+        Cmd::Yank,
+        false,
+    ),
     r(
         &[k('D')],
         "delete",
@@ -746,6 +753,13 @@ pub const ACCESS: &[Binding] = &[
         Action::ManageResources,
     ),
     b(
+        &[k('y')],
+        "yank",
+        "copy the selected user's login to the clipboard",
+        Cmd::Yank,
+        false,
+    ),
+    b(
         &[code(KeyCode::Esc)],
         "back",
         "back to the resources",
@@ -776,6 +790,13 @@ pub const POLICIES: &[Binding] = &[
         "delete the selected policy (only if it governs nobody)",
         Cmd::Delete,
         Action::ManagePolicies,
+    ),
+    b(
+        &[k('y')],
+        "yank",
+        "copy the policy's name to the clipboard",
+        Cmd::Yank,
+        false,
     ),
 ];
 

@@ -71,7 +71,10 @@ fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
         ),
         (_, _) => m.audit.render(frame, body, theme, super::app::can_audit(m)),
     }
-    let line = super::table::cut_line(status_line(m, &app.location, theme), status.width);
+    let line = super::table::cut_line(
+        status_line(m, &app.location, status.width, theme),
+        status.width,
+    );
     frame.render_widget(Paragraph::new(line), status);
     // Each popup is drawn over what is under it; help shows the keys of
     // the view under it.
@@ -105,12 +108,23 @@ fn tab_line<'a>(active: Pane, theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
-fn status_line<'a>(m: &Main, location: &str, theme: &Theme) -> Line<'a> {
+/// Who is signed in, where, the latest note and the view's keys. While a
+/// note is shown, the database's location gives way if both do not fit.
+fn status_line<'a>(m: &Main, location: &str, width: u16, theme: &Theme) -> Line<'a> {
     let a = &m.session.actor;
-    let mut spans = vec![
-        Span::styled(format!(" {} ({}) ", a.login, a.role.label()), theme.title()),
-        Span::styled(format!("│ {location} │"), theme.dim()),
-    ];
+    let who = format!(" {} ({}) ", a.login, a.role.label());
+    let place = format!("│ {location} │");
+    let note_width = m
+        .note
+        .as_ref()
+        .map_or(0, |(note, _)| note.chars().count() + 3);
+    let fits = who.chars().count() + place.chars().count() + note_width <= usize::from(width);
+    let mut spans = vec![Span::styled(who, theme.title())];
+    spans.push(if fits || m.note.is_none() {
+        Span::styled(place, theme.dim())
+    } else {
+        Span::styled("│", theme.dim())
+    });
     if let Some((note, _)) = &m.note {
         let style = if m.note_is_warning {
             theme.warn()

@@ -7,6 +7,7 @@ mod bulk_reset;
 mod columns;
 mod conflicts;
 mod discard;
+mod edit_form;
 mod fsm;
 mod harness;
 mod keys;

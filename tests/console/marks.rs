@@ -162,3 +162,15 @@ fn a_grants_a_resource_to_the_marked_users() {
         f.screen()
     );
 }
+
+#[test]
+fn esc_clears_the_marks_before_the_filter() {
+    let mut f = three_marked();
+    f.key(KeyCode::Esc);
+    assert!(f.main().users.marked.is_empty());
+    let screen = f.screen();
+    assert!(screen.contains("cleared 3 marks"), "{screen}");
+    assert!(!screen.contains("3 marked"), "{screen}");
+    // No listing asked: the filter was empty and stays so.
+    assert_eq!(f.count(|c| matches!(c, Call::ListUsers { .. })), 0);
+}

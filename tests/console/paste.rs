@@ -20,7 +20,7 @@ fn an_over_long_paste_is_refused_with_a_message() {
     assert_eq!(name, "", "cut silently to {} characters", name.len());
     let screen = f.screen();
     assert!(
-        screen.contains("Nothing was pasted: the text has 10000 characters"),
+        screen.contains("Not pasted: 10,000 characters; the field takes 200."),
         "{screen}"
     );
     // The whole message is in the log.
@@ -28,7 +28,7 @@ fn an_over_long_paste_is_refused_with_a_message() {
         f.main()
             .log
             .iter()
-            .any(|l| l.error && l.text.ends_with("takes at most 200.")),
+            .any(|l| l.error && l.text.ends_with("the field takes 200.")),
         "{:?}",
         f.main().log
     );
@@ -61,5 +61,22 @@ fn an_over_long_password_paste_is_refused_not_cut() {
         Some(Popup::Password(p)) => assert!(p.pw.new.is_empty()),
         other => panic!("{other:?}"),
     }
-    assert!(f.screen().contains("Nothing was pasted"), "{}", f.screen());
+    assert!(
+        f.screen().contains("Not pasted: 2,000 characters"),
+        "{}",
+        f.screen()
+    );
+}
+
+#[test]
+fn the_refusal_fits_an_80_column_footer() {
+    let mut f = Fsm::signed_in(80, 24);
+    f.answer_users(page(0, 3, 3));
+    f.key(KeyCode::Char('/'));
+    f.event(Event::Paste("x".repeat(10_000)));
+    let screen = f.screen();
+    assert!(
+        screen.contains("Not pasted: 10,000 characters; the field takes 128."),
+        "{screen}"
+    );
 }

@@ -146,3 +146,26 @@ fn the_rows_show_before_their_counts() {
     let screen = f.screen();
     assert!(row(&screen).contains("1000"), "{screen}");
 }
+
+#[test]
+fn a_number_refuses_letters_as_they_are_typed_and_pasted() {
+    use keyward::tui::effect::Event;
+    let (mut f, id) = on_policies();
+    answer(&mut f, id);
+    f.key(KeyCode::Enter);
+    focus(&mut f, "lockout_threshold");
+    let before = value(&f, "lockout_threshold");
+    f.text("1x");
+    assert_eq!(value(&f, "lockout_threshold"), format!("{before}1"));
+    let screen = f.screen();
+    assert!(
+        screen.contains("lockout_threshold is a whole number from"),
+        "{screen}"
+    );
+    // A digit clears the message.
+    f.key(KeyCode::Backspace);
+    assert!(form(&f).error.is_none());
+    f.event(Event::Paste("12abc".into()));
+    assert_eq!(value(&f, "lockout_threshold"), before, "nothing pasted");
+    assert!(f.screen().contains("digits only"), "{}", f.screen());
+}

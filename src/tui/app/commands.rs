@@ -118,6 +118,17 @@ impl App {
             Cmd::Back => {
                 if m.detail.take().is_none() && m.pane == Pane::Users {
                     let u = &mut m.users;
+                    // Marks go first, then the filter (as Esc in a file manager).
+                    if !u.marked.is_empty() {
+                        let n = u.marked.len();
+                        u.marked.clear();
+                        let s = if n == 1 { "" } else { "s" };
+                        let now = self.now;
+                        if let Some(m) = self.main() {
+                            m.say(format!("cleared {n} mark{s}"), now);
+                        }
+                        return Vec::new();
+                    }
                     let had = !u.search.is_empty()
                         || u.status.is_some()
                         || u.kind.is_some()
@@ -164,9 +175,11 @@ impl App {
                         return self.load_form_data();
                     }
                     None => {
-                        // Open the detail first so the form has the stored version.
-                        m.detail = Some(DetailView::new(&login));
-                        return vec![self.load_detail(login)];
+                        // The form reads the stored values (and version) itself.
+                        m.popups.push(Popup::from(UserForm::opening(role, &login)));
+                        let mut effects = self.call_for_top(Call::GetUser { login });
+                        effects.extend(self.load_form_data());
+                        return effects;
                     }
                 }
             }

@@ -55,11 +55,9 @@ impl DetailView {
                 "Kind / role",
                 format!("{} / {}", s.kind, s.role.replace('_', " ")),
             ),
-            Line::from(vec![
-                Span::styled(format!("{:<22}", "Status"), theme.dim()),
-                Span::raw(format!("{}  ", s.status)),
-            ])
-            .patch_spans(badges(s, now, theme)),
+            // The badges say the status ("disabled", "LOCKED 12m", "ok").
+            Line::from(vec![Span::styled(format!("{:<22}", "Status"), theme.dim())])
+                .patch_spans(badges(s, now, theme)),
             field(
                 "Failed attempts",
                 format!(

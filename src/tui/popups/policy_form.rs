@@ -12,7 +12,7 @@ use crate::tui::keys::{self, Binding, CHOOSE, Cmd, FIELDS, Sections, b, code, ct
 use crate::tui::theme::Theme;
 use crate::tui::view::{Ctx, Out, View};
 use crate::tui::widgets::{centered, popup_box, secret_field_line, table_hints, toggle_line};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -102,6 +102,11 @@ const NAMING: &[Binding] = &[
     ),
     b(&[code(KeyCode::Esc)], "cancel", "cancel", Cmd::Cancel, true),
 ];
+
+/// What a letter typed or pasted into a number says.
+fn not_a_number(key: &str, min: u32, max: u32) -> String {
+    format!("{key} is a whole number from {min} to {max}: digits only")
+}
 
 #[derive(Debug)]
 pub struct PolicyForm {
@@ -200,10 +205,19 @@ impl PolicyForm {
                 self.error = None;
             }
             _ => {
-                if !self.read_only
-                    && matches!(KEYS[self.focus].kind, Kind::Int { .. })
-                    && self.fields[self.focus].key(key)
+                let Kind::Int { min, max } = KEYS[self.focus].kind else {
+                    return Out::None;
+                };
+                if self.read_only {
+                    return Out::None;
+                }
+                // A number takes digits only: a letter is refused as typed.
+                if let KeyCode::Char(c) = key.code
+                    && !c.is_ascii_digit()
+                    && !key.modifiers.contains(KeyModifiers::CONTROL)
                 {
+                    self.error = Some(not_a_number(KEYS[self.focus].name, min, max));
+                } else if self.fields[self.focus].key(key) {
                     self.error = None;
                 }
             }
@@ -236,7 +250,12 @@ impl PolicyForm {
             return self.admin_password.paste(text);
         }
         if !self.read_only && typed {
-            return self.fields[self.focus].paste(text);
+            if let Kind::Int { min, max } = KEYS[self.focus].kind
+                && !text.trim().chars().all(|c| c.is_ascii_digit())
+            {
+                return Err(not_a_number(KEYS[self.focus].name, min, max));
+            }
+            return self.fields[self.focus].paste(text.trim());
         }
         Ok(())
     }

@@ -90,6 +90,9 @@ pub struct UserForm {
     pub reloading: Option<u64>,
     /// The call just asked for is that reload.
     asked_reload: bool,
+    /// Opened with `e` from the list: the stored values are being read,
+    /// and the fields take no key until they arrive.
+    opening: bool,
     /// The fields as the form opened (or was last reloaded), to tell
     /// whether Esc would throw a change away.
     initial: Snapshot,
@@ -129,6 +132,7 @@ impl UserForm {
             pending: None,
             reloading: None,
             asked_reload: false,
+            opening: false,
             initial: Snapshot::default(),
         };
         f.initial = f.snapshot();
@@ -166,6 +170,19 @@ impl UserForm {
             version: s.version,
         };
         f.fill(d);
+        f
+    }
+
+    /// An edit form for `login` whose stored values are still to be read:
+    /// the caller sends `Call::GetUser` for it (`View::sent` takes the id).
+    pub fn opening(actor_role: Role, login: &str) -> UserForm {
+        let mut f = UserForm::new_user(actor_role);
+        f.mode = Mode::Edit {
+            login: login.to_string(),
+            version: 0,
+        };
+        f.opening = true;
+        f.asked_reload = true;
         f
     }
 
@@ -321,6 +338,14 @@ impl UserForm {
             return Out::None;
         }
         let cmd = popup_cmd(&View::keys(self), key);
+        if self.opening {
+            // Nothing to edit yet; Esc still closes.
+            return if cmd == Some(Cmd::Cancel) {
+                Out::Close
+            } else {
+                Out::None
+            };
+        }
         let count = self.fields();
         if keys::focus_move(cmd, &mut self.focus, count) {
             return Out::None;
@@ -477,7 +502,12 @@ impl UserForm {
             lines.extend(self.pw.lines(theme));
         }
         lines.push(Line::raw(""));
-        if self.data.is_none() {
+        if self.opening {
+            lines.push(Line::from(Span::styled(
+                "  Reading the stored values…",
+                theme.dim(),
+            )));
+        } else if self.data.is_none() {
             lines.push(Line::from(Span::styled("  Loading policies…", theme.dim())));
         }
         if self.pending.is_some() {
@@ -542,7 +572,9 @@ impl View for UserForm {
             Reply::User(Ok(d)) if self.reloading == Some(id) => {
                 self.reloading = None;
                 self.fill(&d);
-                self.error = Some("Reloaded the stored values; make your change again.".into());
+                if !std::mem::take(&mut self.opening) {
+                    self.error = Some("Reloaded the stored values; make your change again.".into());
+                }
                 Out::None
             }
             other => match usual_reply(self, other) {

@@ -25,6 +25,11 @@ impl App {
                     m.popups.push(Popup::from(form));
                 }
             }
+            Cmd::Yank => {
+                if let Some(name) = pane.selected_policy().map(|p| p.name.clone()) {
+                    return Some(self.copy(name));
+                }
+            }
             Cmd::NewUser => {
                 if let Some(p) = pane.selected_policy() {
                     let prompt = NewPolicyPrompt::new(&p.name);

@@ -56,6 +56,15 @@ impl App {
                     )));
                 }
             }
+            Cmd::Yank => {
+                let text = match &pane.access {
+                    Some(_) => pane.selected_grant().map(|g| g.login.clone()),
+                    None => pane.selected_resource().map(|r| r.name.clone()),
+                };
+                if let Some(text) = text {
+                    return Some(self.copy(text));
+                }
+            }
             Cmd::Grants => {
                 if let Some(a) = &pane.access {
                     let picker = UserPicker::new(&a.resource);
