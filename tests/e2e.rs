@@ -58,7 +58,8 @@ impl Console {
     fn screen(&self) -> String {
         let mut parser = vt100::Parser::new(ROWS, COLS, 0);
         parser.process(&self.bytes());
-        parser.screen().contents()
+        // Hints keep their words together with no-break spaces.
+        parser.screen().contents().replace('\u{a0}', " ")
     }
 
     /// Waits up to 10 s for `text` on screen.

@@ -118,7 +118,8 @@ impl Line {
     fn screen(&self) -> String {
         let mut parser = vt100::Parser::new(30, 100, 0);
         parser.process(&self.output.lock().unwrap());
-        parser.screen().contents()
+        // Hints keep their words together with no-break spaces.
+        parser.screen().contents().replace('\u{a0}', " ")
     }
 
     fn send(&mut self, s: &str) {

@@ -96,6 +96,8 @@ enum Waiter {
     Audit {
         append: bool,
     },
+    /// Entries newer than the newest shown (the pane's refresh).
+    AuditNewer,
     Verdict,
     /// A change whose result goes to the status line.
     Note,

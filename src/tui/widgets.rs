@@ -158,9 +158,7 @@ pub fn table_hints<'a>(sections: &[(&str, &[super::keys::Binding])], theme: &The
         .flat_map(|(_, t)| t.iter())
         .filter(|b| b.status)
     {
-        spans.push(Span::raw("  "));
-        spans.push(Span::styled(b.keys_label(), theme.key()));
-        spans.push(Span::raw(format!(" {}", b.label)));
+        push_hint(&mut spans, &b.keys_label(), b.label, theme);
     }
     Line::from(spans)
 }
@@ -169,9 +167,17 @@ pub fn table_hints<'a>(sections: &[(&str, &[super::keys::Binding])], theme: &The
 pub fn hints<'a>(pairs: &[(&str, &str)], theme: &Theme) -> Line<'a> {
     let mut spans = Vec::new();
     for (k, label) in pairs {
-        spans.push(Span::raw("  "));
-        spans.push(Span::styled(k.to_string(), theme.key()));
-        spans.push(Span::raw(format!(" {label}")));
+        push_hint(&mut spans, k, label, theme);
     }
     Line::from(spans)
+}
+
+/// One "Ctrl-C quit" of a hint line. Its spaces are no-break spaces, so a
+/// wrapped line breaks between hints, never inside one ("Ctrl-C" at the
+/// end of a line and "quit" on the next).
+fn push_hint<'a>(spans: &mut Vec<Span<'a>>, key: &str, label: &str, theme: &Theme) {
+    const NBSP: &str = "\u{a0}";
+    spans.push(Span::raw("  "));
+    spans.push(Span::styled(key.replace(' ', NBSP), theme.key()));
+    spans.push(Span::raw(format!("{NBSP}{}", label.replace(' ', NBSP))));
 }

@@ -187,7 +187,8 @@ impl Harness {
         let mut out = String::new();
         for y in 0..buf.area.height {
             for x in 0..buf.area.width {
-                out.push_str(buf[(x, y)].symbol());
+                // Hints keep their words together with no-break spaces.
+                out.push_str(&buf[(x, y)].symbol().replace('\u{a0}', " "));
             }
             out.push('\n');
         }

@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod audit;
+mod audit_refresh;
 mod bulk_reset;
 mod columns;
 mod conflicts;

@@ -81,7 +81,12 @@ impl App {
             }
         });
         let mut effects = reload.map(|f| self.fetch_users(f)).unwrap_or_default();
-        self.forget(|w| matches!(w, Waiter::Lockouts { .. } | Waiter::Audit { .. }));
+        self.forget(|w| {
+            matches!(
+                w,
+                Waiter::Lockouts { .. } | Waiter::Audit { .. } | Waiter::AuditNewer
+            )
+        });
         self.forget(|w| w == Waiter::Resources || w == Waiter::Access);
         if let Some(m) = self.main() {
             m.resources.loaded = false;
@@ -90,6 +95,7 @@ impl App {
             m.policies.loading = false;
             m.audit.loaded = false;
             m.audit.loading = false;
+            m.audit.refreshing = false;
             // The Lockouts pane reloads at its next tick.
             m.lockouts.loaded_at = None;
             m.lockouts.loading = false;
@@ -209,12 +215,23 @@ impl App {
                 a.debounce_until = None;
                 a.search = a.filter.value().to_string();
                 a.loading = true;
+                a.refreshing = false;
+                a.asked_at = Some(now);
                 let call = Call::Audit {
                     filter: a.search.clone(),
                     before: None,
                 };
-                self.forget(|w| matches!(w, Waiter::Audit { .. }));
+                self.forget(|w| matches!(w, Waiter::Audit { .. } | Waiter::AuditNewer));
                 effects.push(self.call(Waiter::Audit { append: false }, call));
+            } else if a.newer_due(now) {
+                // New entries show at the top on their own (as Lockouts do).
+                a.refreshing = true;
+                a.asked_at = Some(now);
+                let call = Call::Audit {
+                    filter: a.search.clone(),
+                    before: None,
+                };
+                effects.push(self.call(Waiter::AuditNewer, call));
             }
         }
         let Some(m) = self.main() else { return effects };

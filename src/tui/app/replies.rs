@@ -170,6 +170,25 @@ impl App {
                     self.error(e)
                 }
             },
+            (Waiter::AuditNewer, Reply::Audit(r)) => {
+                let rows = self.table_height();
+                let Some(m) = self.main() else {
+                    return Vec::new();
+                };
+                match r {
+                    Ok(page) => m.audit.prepend(page, rows),
+                    Err(e) => {
+                        m.audit.refreshing = false;
+                        // An outage or an ended session is said as always;
+                        // anything else waits for the next look, without a
+                        // popup every five seconds.
+                        if e.is_unavailable() || matches!(e, Error::Unauthenticated(_)) {
+                            return self.error(e);
+                        }
+                    }
+                }
+                Vec::new()
+            }
             (Waiter::Verdict, Reply::Verdict(r)) => match r {
                 Ok(v) => {
                     if let Some(m) = self.main() {

@@ -19,6 +19,8 @@ pub const PAGE: i64 = 200;
 const PREFETCH: usize = 40;
 /// Wait this long after the last key before searching the trail.
 pub const DEBOUNCE_MS: i64 = 120;
+/// Look for entries newer than the newest shown this often.
+pub const REFRESH_SECS: i64 = 5;
 
 #[derive(Debug, Default)]
 pub struct AuditPane {
@@ -38,6 +40,10 @@ pub struct AuditPane {
     pub verdict: Option<(String, bool)>,
     /// Rows still to move once the next page arrives.
     pub queued: isize,
+    /// When entries were last asked for (the newest, to refresh).
+    pub asked_at: Option<DateTime<Utc>>,
+    /// A look for newer entries is under way.
+    pub refreshing: bool,
 }
 
 impl AuditPane {
@@ -68,6 +74,46 @@ impl AuditPane {
             self.selected = 0;
             self.offset = 0;
             self.queued = 0;
+        }
+        self.move_by(0, height);
+    }
+
+    /// Time to look for entries newer than the newest shown: loaded, not
+    /// being filtered, nothing under way, and `REFRESH_SECS` since the last ask.
+    pub fn newer_due(&self, now: DateTime<Utc>) -> bool {
+        self.loaded
+            && !self.loading
+            && !self.refreshing
+            && !self.editing_filter
+            && self.debounce_until.is_none()
+            && self
+                .asked_at
+                .is_none_or(|t| now - t >= chrono::Duration::seconds(REFRESH_SECS))
+    }
+
+    /// Puts the entries of `page` (the newest, newest first) that are newer
+    /// than the newest shown above it, keeping the selected entry selected
+    /// and, when scrolled, the view still. A page of only new entries may
+    /// have left a gap: then it replaces the list.
+    pub fn prepend(&mut self, page: Vec<AuditView>, height: usize) {
+        self.refreshing = false;
+        let newest = self.entries.first().map(|e| e.seq);
+        let fresh: Vec<AuditView> = page
+            .into_iter()
+            .filter(|e| newest.is_none_or(|n| e.seq > n))
+            .collect();
+        if fresh.len() as i64 >= PAGE {
+            self.apply(fresh, false, height);
+            return;
+        }
+        let n = fresh.len();
+        if n == 0 {
+            return;
+        }
+        self.entries.splice(0..0, fresh);
+        self.selected += n;
+        if self.offset > 0 {
+            self.offset += n;
         }
         self.move_by(0, height);
     }
@@ -157,6 +203,13 @@ impl AuditPane {
         }
         let height = inner.height.saturating_sub(1) as usize;
         let end = (self.offset + height).min(self.entries.len());
+        // Under 110 columns the year and seconds go (Enter shows them), so
+        // the time is never cut to "2026-12-03 23:0…".
+        let (time_format, time_header) = if inner.width >= 110 {
+            ("%Y-%m-%d %H:%M:%S", "TIME (UTC)")
+        } else {
+            ("%m-%d %H:%M", "UTC")
+        };
         let cells: Vec<Vec<Line>> = self.entries[self.offset..end]
             .iter()
             .enumerate()
@@ -168,7 +221,7 @@ impl AuditPane {
                         if sel { SELECTED_MARK } else { "  " },
                         e.seq
                     )),
-                    Line::raw(e.at.format("%Y-%m-%d %H:%M:%S").to_string()),
+                    Line::raw(e.at.format(time_format).to_string()),
                     Line::raw(e.actor.clone()),
                     Line::styled(
                         e.action.clone(),
@@ -186,7 +239,7 @@ impl AuditPane {
         // The target and actor (logins) give way last; a cut ends in "…".
         let columns = [
             Column::new("  SEQ", 5, 9),
-            Column::new("TIME (UTC)", 10, 3),
+            Column::new(time_header, 11, 6),
             Column::new("ACTOR", 8, 7),
             Column::new("ACTION", 8, 4),
             Column::new("TARGET", 10, 8),
