@@ -206,7 +206,7 @@ pub enum UserCommand {
         /// Only users granted this resource.
         #[arg(long)]
         resource: Option<String>,
-        /// login, name or last-login.
+        /// login, name, email or last-login.
         #[arg(long, default_value = "login")]
         sort: String,
         /// How many users (1 to 1,000).

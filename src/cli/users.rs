@@ -122,10 +122,11 @@ pub async fn run(
                 sort: match sort.as_str() {
                     "login" => UserSort::Login,
                     "name" => UserSort::Name,
+                    "email" => UserSort::Email,
                     "last-login" | "last_login" => UserSort::LastLogin,
                     other => {
                         return Err(Error::Invalid(format!(
-                            "unknown sort {other:?}: use login, name or last-login"
+                            "unknown sort {other:?}: use login, name, email or last-login"
                         )));
                     }
                 },

@@ -18,6 +18,7 @@ pub enum UserSort {
     #[default]
     Login,
     Name,
+    Email,
     /// Most recent sign-in first; never signed in last.
     LastLogin,
 }
@@ -28,6 +29,7 @@ pub enum UserSort {
 pub enum Cursor {
     Login(String),
     Name(String, i64),
+    Email(String, i64),
     LastLogin(DateTime<Utc>, i64),
 }
 
@@ -39,11 +41,13 @@ impl Cursor {
         id: i64,
         login: &str,
         name: &str,
+        email: &str,
         last_login_at: Option<DateTime<Utc>>,
     ) -> Cursor {
         match sort {
             UserSort::Login => Cursor::Login(login.to_ascii_lowercase()),
             UserSort::Name => Cursor::Name(name.to_ascii_lowercase(), id),
+            UserSort::Email => Cursor::Email(email.to_ascii_lowercase(), id),
             UserSort::LastLogin => Cursor::LastLogin(last_login_at.unwrap_or_else(epoch), id),
         }
     }

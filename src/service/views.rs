@@ -54,7 +54,14 @@ impl UserSummary {
 
     /// This row's position in `sort` order, to page on from it (either way).
     pub fn cursor(&self, sort: UserSort) -> Cursor {
-        Cursor::at(sort, self.id, &self.login, &self.name, self.last_login_at)
+        Cursor::at(
+            sort,
+            self.id,
+            &self.login,
+            &self.name,
+            &self.email,
+            self.last_login_at,
+        )
     }
 }
 

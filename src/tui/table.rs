@@ -182,6 +182,17 @@ pub fn position_in(selected: usize, len: usize) -> Option<String> {
     (len > 0).then(|| position(Some(selected + 1), Some((len as i64, false))))
 }
 
+/// The position in the first `loaded` rows of a list of `total`: "row 3
+/// of 7", or "row 3 of 500 shown, 1,234 in all" when only some were read.
+pub fn position_in_part(selected: usize, loaded: usize, total: i64) -> Option<String> {
+    let at = position_in(selected, loaded)?;
+    Some(if (loaded as i64) < total {
+        format!("{at} shown, {} in all", thousands(total))
+    } else {
+        at
+    })
+}
+
 /// `text` in at most `width` columns, ending in `…` when cut.
 pub fn cut(text: &str, width: u16) -> String {
     cut_line(Line::raw(text), width).to_string()

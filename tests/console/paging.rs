@@ -122,8 +122,25 @@ fn shift_s_reverses_the_sort_and_the_header_says_so() {
     let screen = f.screen();
     assert!(screen.contains("sort: login, reversed"), "{screen}");
     assert!(screen.contains("LOGIN ▼"), "{screen}");
-    // Last sign-in runs most recent first; reversed, oldest first.
+    // Then name and email; at 100 columns the email column, hidden for
+    // room, shows while the rows are sorted by it.
     f.key(KeyCode::Char('s'));
+    assert!(f.screen().contains("NAME ▼"), "{}", f.screen());
+    f.event(keyward::tui::effect::Event::Resize(100, 30));
+    assert!(!f.screen().contains("EMAIL"), "{}", f.screen());
+    f.key(KeyCode::Char('s'));
+    let by_email = |c: &Call| {
+        matches!(c, Call::ListUsers { filter }
+            if filter.sort == keyward::domain::listing::UserSort::Email && filter.descending)
+    };
+    assert_eq!(f.count(by_email), 1, "{:?}", f.calls);
+    assert!(f.screen().contains("EMAIL ▼"), "{}", f.screen());
+    assert!(
+        f.screen().contains("sort: email, reversed"),
+        "{}",
+        f.screen()
+    );
+    // Last sign-in runs most recent first; reversed, oldest first.
     f.key(KeyCode::Char('s'));
     assert!(f.screen().contains("LAST SIGN-IN ▲"), "{}", f.screen());
 }

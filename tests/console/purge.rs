@@ -41,10 +41,17 @@ fn x_lists_the_candidates_with_their_count() {
     let screen = f.screen();
     assert!(screen.contains("Deletion candidates"), "{screen}");
     assert!(
-        screen.contains("1204 accounts idle past their policy's delete_after_days"),
+        screen.contains("1,204 accounts idle past their policy's delete_after_days"),
         "{screen}"
     );
     assert!(screen.contains("the first 3 shown"), "{screen}");
+    assert!(
+        screen.contains("row 1 of 3 shown, 1,204 in all"),
+        "{screen}"
+    );
+    let mut f = f;
+    f.key(KeyCode::Down);
+    assert!(f.screen().contains("row 2 of 3 shown"), "{}", f.screen());
     assert!(
         screen.contains("old.1") && screen.contains("never signed in"),
         "{screen}"

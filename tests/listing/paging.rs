@@ -201,7 +201,12 @@ both_backends!(backward_pages_mirror_forward_ones, |t| {
         },
     ];
     let filters: Vec<UserFilter> = filters.into_iter().chain(each_status()).collect();
-    for sort in [UserSort::Login, UserSort::Name, UserSort::LastLogin] {
+    for sort in [
+        UserSort::Login,
+        UserSort::Name,
+        UserSort::Email,
+        UserSort::LastLogin,
+    ] {
         for filter in &filters {
             let filter = UserFilter {
                 sort,
@@ -267,7 +272,12 @@ both_backends!(backward_from_the_middle, |t| {
         t.add_user(&admin, &format!("mid{i}"), Kind::Staff, Role::User, PW)
             .await;
     }
-    for sort in [UserSort::Login, UserSort::Name, UserSort::LastLogin] {
+    for sort in [
+        UserSort::Login,
+        UserSort::Name,
+        UserSort::Email,
+        UserSort::LastLogin,
+    ] {
         let all = t
             .service
             .list_users(

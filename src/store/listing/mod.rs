@@ -260,12 +260,14 @@ impl Store {
         let order = match q.sort {
             UserSort::Login => format!("lower(u.login) {dir}"),
             UserSort::Name => format!("lower(u.name) {dir}, u.id {dir}"),
+            UserSort::Email => format!("lower(u.email) {dir}, u.id {dir}"),
             UserSort::LastLogin => format!("{} {dir}, u.id {dir}", self.last_login_key()),
         };
         // The chosen page's own sort key, to order the joined page by.
         let key = match q.sort {
             UserSort::Login => "lower(u.login)".to_string(),
             UserSort::Name => "lower(u.name)".to_string(),
+            UserSort::Email => "lower(u.email)".to_string(),
             UserSort::LastLogin => self.last_login_key().to_string(),
         };
         // Two-part keys: the first part as a range (an index seek on both
@@ -283,6 +285,13 @@ impl Store {
                 let b = sql.param(Param::Int(*id));
                 conds.push(format!(
                     "lower(u.name) {cmp}= {a} AND (lower(u.name) {cmp} {a} OR u.id {cmp} {b})"
+                ));
+            }
+            Some(Cursor::Email(e, id)) => {
+                let a = format!("lower({})", sql.param(Param::Text(e.clone())));
+                let b = sql.param(Param::Int(*id));
+                conds.push(format!(
+                    "lower(u.email) {cmp}= {a} AND (lower(u.email) {cmp} {a} OR u.id {cmp} {b})"
                 ));
             }
             Some(Cursor::LastLogin(t, id)) => {
@@ -391,7 +400,14 @@ impl Store {
 /// The cursor at `row` in `sort` order: a forward page continues after it,
 /// a backward page ends before it.
 pub fn cursor_after(row: &UserRow, sort: UserSort) -> Cursor {
-    Cursor::at(sort, row.id, &row.login, &row.name, row.last_login_at)
+    Cursor::at(
+        sort,
+        row.id,
+        &row.login,
+        &row.name,
+        &row.email,
+        row.last_login_at,
+    )
 }
 
 #[cfg(test)]

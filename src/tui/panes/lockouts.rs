@@ -10,7 +10,7 @@ use crate::domain::listing::{LockCursor, LockoutCounts};
 use crate::domain::user::time_left;
 use crate::service::views::{AttemptView, UserSummary};
 use crate::tui::fields::TextField;
-use crate::tui::table::{self, Column};
+use crate::tui::table::{self, Column, thousands};
 use crate::tui::theme::{SELECTED_MARK, Theme};
 use chrono::{DateTime, Duration, Utc};
 use ratatui::Frame;
@@ -243,6 +243,10 @@ impl LockoutsPane {
                 format!(" Recent failed sign-ins{filter} "),
                 theme.title(),
             ));
+        // How many of those read the box shows (it shows the newest).
+        let fit = usize::from(bottom.height.saturating_sub(2));
+        let count = failures_shown(shown.len(), fit, !self.filter.value().is_empty());
+        let block = table::with_position(block, count, theme);
         let inner = block.inner(bottom);
         frame.render_widget(block, bottom);
         let lines: Vec<Line> = if shown.is_empty() {
@@ -276,7 +280,39 @@ impl LockoutsPane {
     }
 }
 
+/// "newest 8 of 500" (or "of 37 matching" under a filter): how many of
+/// the failures read the box holds; nothing when it holds them all.
+fn failures_shown(count: usize, fit: usize, filtered: bool) -> Option<String> {
+    let matching = if filtered { " matching" } else { "" };
+    (count > fit).then(|| {
+        format!(
+            "newest {} of {}{matching}",
+            thousands(fit as i64),
+            thousands(count as i64)
+        )
+    })
+}
+
 /// Locked at this moment (a lock read earlier may have run out since).
 pub fn is_locked(u: &UserSummary, now: DateTime<Utc>) -> bool {
     u.locked && u.locked_until.is_none_or(|t| t > now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failures_shown;
+
+    #[test]
+    fn the_failures_box_says_how_many_it_holds_of_those_read() {
+        assert_eq!(failures_shown(8, 10, false), None, "all shown");
+        assert_eq!(failures_shown(10, 10, false), None);
+        assert_eq!(
+            failures_shown(500, 8, false).as_deref(),
+            Some("newest 8 of 500")
+        );
+        assert_eq!(
+            failures_shown(1_200, 8, true).as_deref(),
+            Some("newest 8 of 1,200 matching")
+        );
+    }
 }

@@ -63,12 +63,7 @@ impl AccessView {
     }
 
     fn position(&self) -> Option<String> {
-        let at = crate::tui::table::position_in(self.selected, self.grants.len())?;
-        Some(if self.partial() {
-            format!("{at} shown, {} in all", thousands(self.total))
-        } else {
-            at
-        })
+        crate::tui::table::position_in_part(self.selected, self.grants.len(), self.total)
     }
 }
 

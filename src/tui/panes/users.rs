@@ -84,6 +84,7 @@ fn sort_label(s: UserSort) -> &'static str {
     match s {
         UserSort::Login => "login",
         UserSort::Name => "name",
+        UserSort::Email => "email",
         UserSort::LastLogin => "last sign-in",
     }
 }
@@ -231,7 +232,8 @@ impl UsersPane {
     pub fn cycle_sort(&mut self) {
         self.sort = match self.sort {
             UserSort::Login => UserSort::Name,
-            UserSort::Name => UserSort::LastLogin,
+            UserSort::Name => UserSort::Email,
+            UserSort::Email => UserSort::LastLogin,
             UserSort::LastLogin => UserSort::Login,
         };
     }
@@ -271,7 +273,9 @@ impl UsersPane {
             );
             return;
         }
-        let wide = inner.width >= 110;
+        // The email column shows from 110 columns, or whenever the rows are
+        // sorted by it.
+        let wide = inner.width >= 110 || self.sort == UserSort::Email;
         let height = inner.height.saturating_sub(1) as usize;
         let end = (self.offset + height).min(self.rows.len());
         let shown = &self.rows[self.offset..end];
@@ -326,7 +330,9 @@ impl UsersPane {
             Column::new(marked(UserSort::Name, "NAME", "NAME ▲", "NAME ▼"), 8, 2).grow(),
         ];
         if wide {
-            columns.push(Column::new("EMAIL", 8, 1).grow());
+            columns.push(
+                Column::new(marked(UserSort::Email, "EMAIL", "EMAIL ▲", "EMAIL ▼"), 8, 1).grow(),
+            );
         }
         columns.extend([
             Column::new("KIND", 4, 5),

@@ -11,6 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 /// The keys of a scrolling overlay (help, messages).
 pub const SCROLL_KEYS: &[Binding] = &[
@@ -75,8 +76,18 @@ impl View for Help {
     }
 }
 
-/// The help text for these tables and role.
-pub fn lines<'a>(sections: &[(&str, &[Binding])], role: Role, theme: &Theme) -> Vec<Line<'a>> {
+/// Width of the key column, indent included.
+const KEY_COLUMN: usize = 18;
+
+/// The help text for these tables and role, `width` columns wide: a long
+/// description wraps under itself, never under the keys.
+pub fn lines<'a>(
+    sections: &[(&str, &[Binding])],
+    role: Role,
+    theme: &Theme,
+    width: u16,
+) -> Vec<Line<'a>> {
+    let text_width = usize::from(width).saturating_sub(KEY_COLUMN).max(12);
     let mut lines = Vec::new();
     for (title, table) in sections {
         let visible: Vec<&Binding> = table.iter().filter(|b| b.allowed(role)).collect();
@@ -88,10 +99,17 @@ pub fn lines<'a>(sections: &[(&str, &[Binding])], role: Role, theme: &Theme) -> 
         }
         lines.push(Line::from(Span::styled(title.to_string(), theme.title())));
         for b in visible {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<16}", b.keys_label()), theme.key()),
-                Span::raw(b.help.to_string()),
-            ]));
+            for (i, part) in wrap_words(b.help, text_width).into_iter().enumerate() {
+                let keys = if i == 0 {
+                    b.keys_label()
+                } else {
+                    String::new()
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {keys:<16}"), theme.key()),
+                    Span::raw(part),
+                ]));
+            }
         }
     }
     lines.push(Line::raw(""));
@@ -102,6 +120,25 @@ pub fn lines<'a>(sections: &[(&str, &[Binding])], role: Role, theme: &Theme) -> 
     lines
 }
 
+/// `text` cut between words into lines of at most `width` columns (a word
+/// longer than that stands alone and the paragraph's wrap cuts it).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let fits = line.is_empty() || line.width() + 1 + word.width() <= width;
+        if !fits {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(line);
+    out
+}
+
 pub fn render(
     frame: &mut Frame,
     area: Rect,
@@ -110,13 +147,38 @@ pub fn render(
     scroll: u16,
     theme: &Theme,
 ) {
-    let body = lines(sections, role, theme);
+    let outer_width = area.width.min(86);
+    let body = lines(sections, role, theme, outer_width.saturating_sub(2));
     let h = (body.len() as u16 + 2).min(area.height);
-    let inner = popup_box(frame, centered(area, 86, h), "Keys (↑/↓ scroll)", theme);
+    let inner = popup_box(
+        frame,
+        centered(area, outer_width, h),
+        "Keys (↑/↓ scroll)",
+        theme,
+    );
     frame.render_widget(
         Paragraph::new(body)
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0)),
         inner,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_words;
+
+    #[test]
+    fn words_wrap_at_the_width_and_long_words_stand_alone() {
+        assert_eq!(wrap_words("cycle the sort", 40), vec!["cycle the sort"]);
+        assert_eq!(
+            wrap_words("cycle the sort: login, name", 15),
+            vec!["cycle the sort:", "login, name"]
+        );
+        assert_eq!(
+            wrap_words("a verylongword b", 5),
+            vec!["a", "verylongword", "b"]
+        );
+        assert_eq!(wrap_words("", 5), vec![""]);
+    }
 }

@@ -11,7 +11,7 @@ use crate::tui::app::Main;
 use crate::tui::effect::{Call, Reply};
 use crate::tui::fields::{Pasted, SecretField, TextField};
 use crate::tui::keys::{self, Binding, Cmd, FIELDS, Need, Sections, b, code, k, popup_cmd};
-use crate::tui::table::cut;
+use crate::tui::table::{cut, position_in_part, thousands};
 use crate::tui::view::{Ctx, DetailAfter, Out, View, usual_reply};
 use crate::tui::widgets::{centered, popup_box, secret_field_line, table_hints, text_field_line};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -293,7 +293,10 @@ impl View for PurgeView {
             }
             Some(p) => {
                 let more = if (p.candidates.len() as i64) < p.count {
-                    format!(" (the first {} shown)", p.candidates.len())
+                    format!(
+                        " (the first {} shown)",
+                        thousands(p.candidates.len() as i64)
+                    )
                 } else {
                     String::new()
                 };
@@ -301,7 +304,7 @@ impl View for PurgeView {
                     format!(
                         "  {} account{} idle past their policy's delete_after_days{more}. \
                          Administrators are never purged.",
-                        p.count,
+                        thousands(p.count),
                         if p.count == 1 { "" } else { "s" }
                     ),
                     theme.warn(),
@@ -338,8 +341,11 @@ impl View for PurgeView {
                         lines.push(Line::from(Span::styled("  Purging…", theme.dim())));
                     }
                 } else {
-                    let rows = usize::from(inner.height.saturating_sub(5)).max(1);
+                    let rows = usize::from(inner.height.saturating_sub(6)).max(1);
                     lines.extend(self.candidate_lines(p, rows));
+                    if let Some(at) = position_in_part(self.selected, p.candidates.len(), p.count) {
+                        lines.push(Line::from(Span::styled(at, theme.dim())).right_aligned());
+                    }
                 }
             }
         }
