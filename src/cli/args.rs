@@ -206,9 +206,14 @@ pub enum UserCommand {
         /// Only users granted this resource.
         #[arg(long)]
         resource: Option<String>,
-        /// login, name, email or last-login.
+        /// login, name, email, kind (staff first), role (global administrators
+        /// first) or last-login (most recent first).
         #[arg(long, default_value = "login")]
         sort: String,
+        /// The sort the other way round (Z to A, oldest sign-in first, plain
+        /// users before administrators).
+        #[arg(long)]
+        reverse: bool,
         /// How many users (1 to 1,000).
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=PAGE_LIMIT_MAX))]
         limit: i64,

@@ -82,6 +82,7 @@ pub async fn run(
             role,
             resource,
             sort,
+            reverse,
             limit,
             all,
             duplicate_emails,
@@ -124,15 +125,17 @@ pub async fn run(
                     "name" => UserSort::Name,
                     "email" => UserSort::Email,
                     "last-login" | "last_login" => UserSort::LastLogin,
+                    "kind" => UserSort::Kind,
+                    "role" => UserSort::Role,
                     other => {
                         return Err(Error::Invalid(format!(
-                            "unknown sort {other:?}: use login, name, email or last-login"
+                            "unknown sort {other:?}: use login, name, email, kind, role or last-login"
                         )));
                     }
                 },
                 after: None,
                 backward: false,
-                descending: false,
+                descending: reverse,
                 limit: if all {
                     LIST_MAX
                 } else {

@@ -4,6 +4,7 @@
 //! command line and the store all speak, so that neither the console nor
 //! the command line needs the store to page through users.
 
+use super::{Kind, Role};
 use chrono::{DateTime, Utc};
 
 /// The time that stands for "never" in sort keys (never signed in, never
@@ -21,6 +22,11 @@ pub enum UserSort {
     Email,
     /// Most recent sign-in first; never signed in last.
     LastLogin,
+    /// Staff, then portal; by login within each.
+    Kind,
+    /// Most powerful first (global administrators at the top); by login
+    /// within each.
+    Role,
 }
 
 /// A position in a listing: the sort key of one row. A forward page starts
@@ -31,24 +37,37 @@ pub enum Cursor {
     Name(String, i64),
     Email(String, i64),
     LastLogin(DateTime<Utc>, i64),
+    /// The row's kind and lower-cased login.
+    Kind(Kind, String),
+    /// The row's role and lower-cased login.
+    Role(Role, String),
+}
+
+/// The values of one row that a cursor may be made of.
+#[derive(Debug, Clone, Copy)]
+pub struct SortKeys<'a> {
+    pub id: i64,
+    pub login: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub kind: Kind,
+    pub role: Role,
+    pub last_login_at: Option<DateTime<Utc>>,
 }
 
 impl Cursor {
     /// The cursor at the row with these keys, in `sort` order (what the
     /// listing's ORDER BY compares).
-    pub fn at(
-        sort: UserSort,
-        id: i64,
-        login: &str,
-        name: &str,
-        email: &str,
-        last_login_at: Option<DateTime<Utc>>,
-    ) -> Cursor {
+    pub fn at(sort: UserSort, row: SortKeys<'_>) -> Cursor {
         match sort {
-            UserSort::Login => Cursor::Login(login.to_ascii_lowercase()),
-            UserSort::Name => Cursor::Name(name.to_ascii_lowercase(), id),
-            UserSort::Email => Cursor::Email(email.to_ascii_lowercase(), id),
-            UserSort::LastLogin => Cursor::LastLogin(last_login_at.unwrap_or_else(epoch), id),
+            UserSort::Login => Cursor::Login(row.login.to_ascii_lowercase()),
+            UserSort::Name => Cursor::Name(row.name.to_ascii_lowercase(), row.id),
+            UserSort::Email => Cursor::Email(row.email.to_ascii_lowercase(), row.id),
+            UserSort::LastLogin => {
+                Cursor::LastLogin(row.last_login_at.unwrap_or_else(epoch), row.id)
+            }
+            UserSort::Kind => Cursor::Kind(row.kind, row.login.to_ascii_lowercase()),
+            UserSort::Role => Cursor::Role(row.role, row.login.to_ascii_lowercase()),
         }
     }
 }

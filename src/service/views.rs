@@ -1,9 +1,10 @@
 //! What the service answers: plain serialisable views of users, policies,
 //! resources and audit entries, shared by the console and `--json` output.
 
-use crate::domain::listing::{Cursor, UserSort};
+use crate::domain::listing::{Cursor, SortKeys, UserSort};
 use crate::domain::policy::Policy;
 use crate::domain::user::{Badges, LockBadge, LockState, inactivity, must_change_reason};
+use crate::domain::{Kind, Role};
 use crate::store::rows::{AttemptRow, AuditRow, GrantRow, HolderRow, PolicyRow, UserRow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -56,11 +57,15 @@ impl UserSummary {
     pub fn cursor(&self, sort: UserSort) -> Cursor {
         Cursor::at(
             sort,
-            self.id,
-            &self.login,
-            &self.name,
-            &self.email,
-            self.last_login_at,
+            SortKeys {
+                id: self.id,
+                login: &self.login,
+                name: &self.name,
+                email: &self.email,
+                kind: self.kind.parse().unwrap_or(Kind::Staff),
+                role: self.role.parse().unwrap_or(Role::User),
+                last_login_at: self.last_login_at,
+            },
         )
     }
 }

@@ -140,7 +140,25 @@ fn shift_s_reverses_the_sort_and_the_header_says_so() {
         "{}",
         f.screen()
     );
+    // Then kind and role, each marked in its own header.
+    f.key(KeyCode::Char('s'));
+    assert!(f.screen().contains("KIND ▼"), "{}", f.screen());
+    assert!(!f.screen().contains("EMAIL"), "{}", f.screen());
+    f.key(KeyCode::Char('s'));
+    let by_role = |c: &Call| {
+        matches!(c, Call::ListUsers { filter }
+            if filter.sort == keyward::domain::listing::UserSort::Role && filter.descending)
+    };
+    assert_eq!(f.count(by_role), 1, "{:?}", f.calls);
+    assert!(f.screen().contains("ROLE ▼"), "{}", f.screen());
+    assert!(
+        f.screen().contains("sort: role, reversed"),
+        "{}",
+        f.screen()
+    );
     // Last sign-in runs most recent first; reversed, oldest first.
     f.key(KeyCode::Char('s'));
     assert!(f.screen().contains("LAST SIGN-IN ▲"), "{}", f.screen());
+    f.key(KeyCode::Char('s'));
+    assert!(f.screen().contains("LOGIN ▼"), "{}", f.screen());
 }

@@ -206,6 +206,8 @@ both_backends!(backward_pages_mirror_forward_ones, |t| {
         UserSort::Name,
         UserSort::Email,
         UserSort::LastLogin,
+        UserSort::Kind,
+        UserSort::Role,
     ] {
         for filter in &filters {
             let filter = UserFilter {
@@ -246,6 +248,40 @@ both_backends!(backward_pages_mirror_forward_ones, |t| {
             }
         }
     }
+    // Kind and role: their groups in display order (staff first; global
+    // administrators first), by login within each; the pages above agree
+    // with these.
+    for filter in &filters {
+        let by_login = s
+            .list_users(
+                &admin,
+                &UserFilter {
+                    limit: 1000,
+                    ..filter.clone()
+                },
+            )
+            .await
+            .unwrap()
+            .items;
+        for sort in [UserSort::Kind, UserSort::Role] {
+            let rank = |u: &keyward::service::views::UserSummary| match sort {
+                UserSort::Kind => Kind::ALL.iter().position(|k| k.as_str() == u.kind).unwrap(),
+                _ => Role::ALL.iter().position(|r| r.as_str() == u.role).unwrap(),
+            };
+            let mut expected: Vec<_> = by_login.iter().collect();
+            expected.sort_by_key(|u| (rank(u), u.login.to_lowercase()));
+            let expected: Vec<String> = expected.iter().map(|u| u.login.clone()).collect();
+            let filter = UserFilter {
+                sort,
+                ..filter.clone()
+            };
+            assert_eq!(
+                forward_all(&t, &admin, &filter, 2).await,
+                expected,
+                "{filter:?}"
+            );
+        }
+    }
     // The unfiltered listings really have ties to break.
     let all = s
         .list_users(
@@ -277,6 +313,8 @@ both_backends!(backward_from_the_middle, |t| {
         UserSort::Name,
         UserSort::Email,
         UserSort::LastLogin,
+        UserSort::Kind,
+        UserSort::Role,
     ] {
         let all = t
             .service

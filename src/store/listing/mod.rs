@@ -7,6 +7,7 @@ use super::rows::{USER_COLUMNS, USERS, UserRow, WITH_CREDENTIALS};
 use super::stmt::{Param, Sql, bind_params};
 use super::{Pool, Store, with_pool};
 
+mod grouped;
 #[cfg(feature = "postgres")]
 pub(super) mod search_blocks;
 pub(super) mod search_order;
@@ -14,6 +15,7 @@ mod search_pairs;
 mod search_paths;
 #[cfg(feature = "postgres")]
 mod search_pieces;
+use crate::domain::listing::SortKeys;
 pub use crate::domain::listing::{Cursor, StatusFilter, UserSort};
 use crate::domain::{Kind, Role};
 use crate::error::Result;
@@ -105,8 +107,20 @@ impl Store {
     /// probes find less than a page, the matches are rare and the trigram
     /// index finds them all quickly; a term of one or two characters has no
     /// trigram, so it always gets the long probe, and then every user is
-    /// tested (hundreds of milliseconds at a million users).
+    /// tested (hundreds of milliseconds at a million users). Sorted by kind
+    /// or role, the page is read one group at a time (grouped.rs).
     pub async fn list_users(&self, q: &UserQuery) -> Result<Vec<UserRow>> {
+        match q.sort {
+            UserSort::Kind | UserSort::Role => self.grouped_page(q).await,
+            UserSort::Login | UserSort::Name | UserSort::Email | UserSort::LastLogin => {
+                self.column_page(q).await
+            }
+        }
+    }
+
+    /// A page in the order of one column (login, name, email or last
+    /// sign-in), as `list_users` says.
+    async fn column_page(&self, q: &UserQuery) -> Result<Vec<UserRow>> {
         if let Some(pair) = self.ordered_pair(q) {
             return self.pair_page(q, &pair).await;
         }
@@ -257,15 +271,17 @@ impl Store {
         } else {
             ("DESC", "<")
         };
+        // Kind and role are read one group at a time (grouped.rs), each in
+        // login order: within a group they are the login order.
         let order = match q.sort {
-            UserSort::Login => format!("lower(u.login) {dir}"),
+            UserSort::Login | UserSort::Kind | UserSort::Role => format!("lower(u.login) {dir}"),
             UserSort::Name => format!("lower(u.name) {dir}, u.id {dir}"),
             UserSort::Email => format!("lower(u.email) {dir}, u.id {dir}"),
             UserSort::LastLogin => format!("{} {dir}, u.id {dir}", self.last_login_key()),
         };
         // The chosen page's own sort key, to order the joined page by.
         let key = match q.sort {
-            UserSort::Login => "lower(u.login)".to_string(),
+            UserSort::Login | UserSort::Kind | UserSort::Role => "lower(u.login)".to_string(),
             UserSort::Name => "lower(u.name)".to_string(),
             UserSort::Email => "lower(u.email)".to_string(),
             UserSort::LastLogin => self.last_login_key().to_string(),
@@ -276,7 +292,7 @@ impl Store {
             None => {}
             // lower() on the cursor too: PostgreSQL lowercases more than
             // ASCII, and the key must be the one the index holds.
-            Some(Cursor::Login(l)) => {
+            Some(Cursor::Login(l) | Cursor::Kind(_, l) | Cursor::Role(_, l)) => {
                 let ph = sql.param(Param::Text(l.clone()));
                 conds.push(format!("lower(u.login) {cmp} lower({ph})"));
             }
@@ -402,11 +418,16 @@ impl Store {
 pub fn cursor_after(row: &UserRow, sort: UserSort) -> Cursor {
     Cursor::at(
         sort,
-        row.id,
-        &row.login,
-        &row.name,
-        &row.email,
-        row.last_login_at,
+        SortKeys {
+            id: row.id,
+            login: &row.login,
+            name: &row.name,
+            email: &row.email,
+            // The schema's CHECKs admit only these spellings.
+            kind: row.kind.parse().unwrap_or(Kind::Staff),
+            role: row.role.parse().unwrap_or(Role::User),
+            last_login_at: row.last_login_at,
+        },
     )
 }
 

@@ -86,6 +86,8 @@ fn sort_label(s: UserSort) -> &'static str {
         UserSort::Name => "name",
         UserSort::Email => "email",
         UserSort::LastLogin => "last sign-in",
+        UserSort::Kind => "kind",
+        UserSort::Role => "role",
     }
 }
 
@@ -233,7 +235,9 @@ impl UsersPane {
         self.sort = match self.sort {
             UserSort::Login => UserSort::Name,
             UserSort::Name => UserSort::Email,
-            UserSort::Email => UserSort::LastLogin,
+            UserSort::Email => UserSort::Kind,
+            UserSort::Kind => UserSort::Role,
+            UserSort::Role => UserSort::LastLogin,
             UserSort::LastLogin => UserSort::Login,
         };
     }
@@ -335,8 +339,8 @@ impl UsersPane {
             );
         }
         columns.extend([
-            Column::new("KIND", 4, 5),
-            Column::new("ROLE", 4, 4),
+            Column::new(marked(UserSort::Kind, "KIND", "KIND ▲", "KIND ▼"), 4, 5),
+            Column::new(marked(UserSort::Role, "ROLE", "ROLE ▲", "ROLE ▼"), 4, 4),
             Column::new("STATUS", 6, 6),
             Column::new(
                 marked(

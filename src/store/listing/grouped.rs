@@ -1,0 +1,197 @@
+//! The Users listing sorted by kind or by role. Each has a handful of
+//! values and no index of its own (one more index on `users` would slow
+//! every insert and the million-user import), so a page is read group by
+//! group: all staff, then all portal users; global administrators first,
+//! plain users last. Each group is the same listing with that value as its
+//! filter, in login order, which the login index serves as the kind and
+//! role filters already are. A page that reaches the end of a group goes on
+//! into the next, so paging never stops at a boundary. Reversed, the whole
+//! listing runs the other way: plain users first, from Z to A.
+
+use super::{Cursor, UserQuery, UserSort};
+use crate::domain::{Kind, Role};
+use crate::error::Result;
+use crate::store::Store;
+use crate::store::rows::UserRow;
+
+/// One group of a kind or role sort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Group {
+    Kind(Kind),
+    Role(Role),
+}
+
+impl Group {
+    /// The groups `q` lists, in listing order (the other way round when
+    /// descending); only the filtered value when the listing filters on it.
+    pub(super) fn in_order(q: &UserQuery) -> Vec<Group> {
+        let mut groups: Vec<Group> = match q.sort {
+            UserSort::Kind => Kind::ALL
+                .iter()
+                .filter(|k| q.kind.is_none_or(|f| f == **k))
+                .map(|k| Group::Kind(*k))
+                .collect(),
+            UserSort::Role => Role::ALL
+                .iter()
+                .filter(|r| q.role.is_none_or(|f| f == **r))
+                .map(|r| Group::Role(*r))
+                .collect(),
+            UserSort::Login | UserSort::Name | UserSort::Email | UserSort::LastLogin => Vec::new(),
+        };
+        if q.descending {
+            groups.reverse();
+        }
+        groups
+    }
+
+    /// The group a cursor stands in, and its login there.
+    fn of(cursor: &Cursor) -> Option<(Group, &str)> {
+        match cursor {
+            Cursor::Kind(k, l) => Some((Group::Kind(*k), l)),
+            Cursor::Role(r, l) => Some((Group::Role(*r), l)),
+            Cursor::Login(_) | Cursor::Name(..) | Cursor::Email(..) | Cursor::LastLogin(..) => None,
+        }
+    }
+
+    /// `q` narrowed to this group, in login order (or its reverse), from
+    /// `after`.
+    fn query(self, q: &UserQuery, after: Option<&str>, limit: i64) -> UserQuery {
+        let mut sub = q.clone();
+        match self {
+            Group::Kind(k) => sub.kind = Some(k),
+            Group::Role(r) => sub.role = Some(r),
+        }
+        // In login order within the group; reversed, the whole listing
+        // runs the other way, so the logins within it do too.
+        sub.sort = UserSort::Login;
+        sub.after = after.map(|l| Cursor::Login(l.to_string()));
+        sub.limit = limit;
+        sub
+    }
+}
+
+/// Which groups a page reads, in the order it reads them, and where it
+/// starts in the first: forward from the cursor's group to the last,
+/// backward from it to the first. A page with no cursor starts at the
+/// first group (forward) or the last (backward).
+pub(super) fn walk<'a>(groups: &[Group], q: &'a UserQuery) -> (Vec<Group>, Option<&'a str>) {
+    let at = q.after.as_ref().and_then(Group::of);
+    let start = at.and_then(|(g, _)| groups.iter().position(|x| *x == g));
+    let login = start.and(at.map(|(_, l)| l));
+    let order = match (q.backward, start) {
+        (false, Some(i)) => groups[i..].to_vec(),
+        (false, None) => groups.to_vec(),
+        (true, Some(i)) => groups[..=i].iter().rev().copied().collect(),
+        (true, None) => groups.iter().rev().copied().collect(),
+    };
+    (order, login)
+}
+
+impl Store {
+    /// A page of `q` sorted by kind or role: the groups read in turn until
+    /// `q.limit` rows are found. Rows come back in listing order, as every
+    /// page does.
+    pub(super) async fn grouped_page(&self, q: &UserQuery) -> Result<Vec<UserRow>> {
+        let limit = q.limit.clamp(1, 1001);
+        let groups = Group::in_order(q);
+        let (order, mut after) = walk(&groups, q);
+        let mut rows: Vec<UserRow> = Vec::new();
+        for group in order {
+            let want = limit - rows.len() as i64;
+            if want <= 0 {
+                break;
+            }
+            let found = self.column_page(&group.query(q, after, want)).await?;
+            if q.backward {
+                // Read towards the front: this group's rows come before
+                // those already found.
+                rows.splice(0..0, found);
+            } else {
+                rows.extend(found);
+            }
+            after = None;
+        }
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn query(sort: UserSort) -> UserQuery {
+        let now = Utc::now();
+        UserQuery {
+            search: None,
+            status: None,
+            kind: None,
+            role: None,
+            resource_id: None,
+            sort,
+            after: None,
+            backward: false,
+            descending: false,
+            limit: 51,
+            now,
+            inactive_before: (now, now),
+            password_expired_before: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn groups_follow_the_display_order_and_the_filter() {
+        let q = query(UserSort::Role);
+        assert_eq!(
+            Group::in_order(&q).first(),
+            Some(&Group::Role(Role::GlobalAdmin))
+        );
+        assert_eq!(Group::in_order(&q).len(), Role::ALL.len());
+        let mut q = query(UserSort::Kind);
+        q.descending = true;
+        assert_eq!(
+            Group::in_order(&q),
+            vec![Group::Kind(Kind::Portal), Group::Kind(Kind::Staff)]
+        );
+        q.kind = Some(Kind::Staff);
+        assert_eq!(Group::in_order(&q), vec![Group::Kind(Kind::Staff)]);
+    }
+
+    #[test]
+    fn a_page_walks_from_the_cursors_group_either_way() {
+        let mut q = query(UserSort::Role);
+        let groups = Group::in_order(&q);
+        q.after = Some(Cursor::Role(Role::Manager, "mia".into()));
+        let (order, login) = walk(&groups, &q);
+        assert_eq!(login, Some("mia"));
+        assert_eq!(
+            order,
+            vec![
+                Group::Role(Role::Manager),
+                Group::Role(Role::AccountManager),
+                Group::Role(Role::User)
+            ]
+        );
+        q.backward = true;
+        let (order, _) = walk(&groups, &q);
+        assert_eq!(
+            order,
+            vec![
+                Group::Role(Role::Manager),
+                Group::Role(Role::Admin),
+                Group::Role(Role::GlobalAdmin)
+            ]
+        );
+        // The last page: every group from the end.
+        q.after = None;
+        let (order, login) = walk(&groups, &q);
+        assert_eq!(order.first(), Some(&Group::Role(Role::User)));
+        assert_eq!(login, None);
+        // A cursor of a group the filter left out starts afresh.
+        let mut q = query(UserSort::Kind);
+        q.kind = Some(Kind::Portal);
+        q.after = Some(Cursor::Kind(Kind::Staff, "zed".into()));
+        let groups = Group::in_order(&q);
+        assert_eq!(walk(&groups, &q), (vec![Group::Kind(Kind::Portal)], None));
+    }
+}
