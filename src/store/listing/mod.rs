@@ -388,7 +388,13 @@ impl Store {
         }
         if let Some(role) = q.role {
             let ph = sql.param(Param::Text(role.as_str().into()));
-            conds.push(format!("u.role = {ph}"));
+            if role == Role::User {
+                conds.push(format!("u.role = {ph}"));
+            } else {
+                // Spelled out so that both planners may use the partial
+                // index of the rarer roles (migration 0019).
+                conds.push(format!("u.role = {ph} AND u.role <> 'user'"));
+            }
         }
         if let Some(res) = q.resource_id {
             let ph = sql.param(Param::Int(res));
