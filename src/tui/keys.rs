@@ -60,6 +60,9 @@ pub enum Cmd {
     Yank,
     /// Copy the selected user's email to the clipboard.
     YankEmail,
+    /// List a resource's users in the Users pane (every one, with search,
+    /// sort and marks).
+    ResourceInUsers,
     // In popups.
     /// Save or confirm (a form's OK).
     Save,
@@ -714,6 +717,13 @@ pub const RESOURCES: &[Binding] = &[
         Action::ManageResources,
     ),
     b(
+        &[k('u')],
+        "users",
+        "list the resource's users in the Users pane (search, sort, marks)",
+        Cmd::ResourceInUsers,
+        true,
+    ),
+    b(
         &[k('y')],
         "yank",
         "copy the resource's name to the clipboard",
@@ -751,6 +761,13 @@ pub const ACCESS: &[Binding] = &[
         "revoke the selected user's access",
         Cmd::Revoke,
         Action::ManageResources,
+    ),
+    b(
+        &[k('u')],
+        "users",
+        "list them all in the Users pane (past the first 1,000; search, sort, marks)",
+        Cmd::ResourceInUsers,
+        true,
     ),
     b(
         &[k('y')],

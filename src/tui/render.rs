@@ -9,6 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(app: &App, frame: &mut Frame) {
     let area = frame.area();
@@ -142,12 +143,29 @@ fn status_line<'a>(m: &Main, location: &str, width: u16, theme: &Theme) -> Line<
         return Line::from(spans);
     }
     // The keys that work everywhere first, so a narrow terminal keeps `? help`.
-    for (_, table) in m.view_keys().into_iter().rev() {
-        for b in table.iter().filter(|b| b.status && b.allowed(a.role)) {
-            spans.push(Span::raw(" "));
-            spans.push(Span::styled(b.keys_label(), theme.key()));
-            spans.push(Span::raw(format!(" {}", b.label)));
+    // Whole hints only: the ones that do not fit give way to "…" (help has
+    // them all).
+    let hints: Vec<(String, &str)> = m
+        .view_keys()
+        .into_iter()
+        .rev()
+        .flat_map(|(_, table)| table.iter())
+        .filter(|b| b.status && b.allowed(a.role))
+        .map(|b| (b.keys_label(), b.label))
+        .collect();
+    let mut used: usize = spans.iter().map(|s| s.width()).sum();
+    let room = usize::from(width);
+    for (i, (keys, label)) in hints.iter().enumerate() {
+        let hint = 1 + keys.width() + 1 + label.width();
+        let more = if i + 1 < hints.len() { 2 } else { 0 };
+        if used + hint + more > room {
+            spans.push(Span::styled(" …", theme.dim()));
+            break;
         }
+        used += hint;
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(keys.clone(), theme.key()));
+        spans.push(Span::raw(format!(" {label}")));
     }
     Line::from(spans)
 }

@@ -3,7 +3,7 @@
 
 use super::harness::on_both_backends;
 use crossterm::event::KeyCode;
-use keyward::domain::Kind;
+use keyward::domain::{AccessLevel, Kind};
 
 on_both_backends!(manage_a_resource_from_the_console, 120, 36, |h| {
     h.setup_admin().await;
@@ -106,3 +106,46 @@ on_both_backends!(
         assert!(!h.screen().contains("No resource"), "{}", h.screen());
     }
 );
+
+on_both_backends!(u_lists_a_resources_users_in_the_users_pane, 120, 36, |h| {
+    h.setup_admin().await;
+    for login in ["amy.one", "ben.two", "cid.three"] {
+        h.add_user(login, Kind::Staff, false, None).await;
+    }
+    let admin = h.admin().await;
+    h.service
+        .add_resource(&admin, "Mobile app", "")
+        .await
+        .unwrap();
+    for login in ["amy.one", "ben.two"] {
+        h.service
+            .grant(&admin, "Mobile app", login, AccessLevel::Read)
+            .await
+            .unwrap();
+    }
+    // A search typed before is dropped: it would hide some of them.
+    h.text("/cid").await;
+    h.key(KeyCode::Enter).await;
+    h.key(KeyCode::Char('2')).await;
+    h.wait_ms(100).await;
+    h.key(KeyCode::Enter).await;
+    h.wait_ms(100).await;
+    h.key(KeyCode::Char('u')).await;
+    h.wait_ms(100).await;
+    let screen = h.screen();
+    assert!(screen.contains("resource: Mobile app"), "{screen}");
+    assert!(
+        screen.contains("amy.one") && screen.contains("ben.two") && !screen.contains("cid.three"),
+        "{screen}"
+    );
+    // From the Resources list too, for the selected resource.
+    h.key(KeyCode::Char('2')).await;
+    h.key(KeyCode::Esc).await;
+    h.key(KeyCode::Char('u')).await;
+    h.wait_ms(100).await;
+    assert!(
+        h.screen().contains("resource: Mobile app"),
+        "{}",
+        h.screen()
+    );
+});

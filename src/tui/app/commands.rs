@@ -400,6 +400,7 @@ impl App {
             | Cmd::Export
             | Cmd::CycleLevel
             | Cmd::Revoke
+            | Cmd::ResourceInUsers
             | Cmd::Disable
             | Cmd::Enable
             | Cmd::Save

@@ -48,7 +48,7 @@ impl AccessView {
     fn title(&self) -> String {
         if self.partial() {
             format!(
-                " Resources › {} ({} users; the first {} shown) ",
+                " Resources › {} ({} users; the first {} shown, u lists all) ",
                 self.resource,
                 thousands(self.total),
                 thousands(self.grants.len() as i64)
@@ -263,7 +263,7 @@ mod tests {
         a.apply(grants(ACCESS_ROWS));
         assert_eq!(
             a.title(),
-            " Resources › Mobile app (9,017 users; the first 1,000 shown) "
+            " Resources › Mobile app (9,017 users; the first 1,000 shown, u lists all) "
         );
         assert_eq!(
             a.position().as_deref(),

@@ -1,5 +1,6 @@
 //! The Resources pane's commands: the list (new, edit, delete) and a
-//! resource's access view (grant, change the level, revoke).
+//! resource's access view (grant, change the level, revoke, list its users
+//! in the Users pane).
 
 use super::super::*;
 
@@ -63,6 +64,26 @@ impl App {
                 };
                 if let Some(text) = text {
                     return Some(self.copy(text));
+                }
+            }
+            Cmd::ResourceInUsers => {
+                let name = match &pane.access {
+                    Some(a) => Some(a.resource.clone()),
+                    None => pane.selected_resource().map(|r| r.name.clone()),
+                };
+                if let Some(name) = name {
+                    // Only the resource's users: the other filters and
+                    // the search would hide some of them.
+                    m.pane = Pane::Users;
+                    m.detail = None;
+                    let users = &mut m.users;
+                    users.search.clear();
+                    users.filter.clear();
+                    users.status = None;
+                    users.kind = None;
+                    users.role = None;
+                    users.resource = Some(name);
+                    return Some(self.reload_users());
                 }
             }
             Cmd::Grants => {
