@@ -132,3 +132,20 @@ fn a_recent_failure_with_a_long_login_is_cut_with_a_mark() {
     f.reply(id, Reply::Lockouts(Ok(data)));
     assert_cut_with_a_mark(&f.screen(), 'y');
 }
+
+#[test]
+fn the_last_sign_in_is_its_day_on_a_narrow_terminal() {
+    let at = chrono::DateTime::parse_from_rfc3339("2025-11-10T04:17:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    for (width, shown) in [(120, "2025-11-10 04:17"), (80, "2025-11-10")] {
+        let mut f = Fsm::signed_in(width, 30);
+        let mut page = users_page(&[LONG]);
+        page.items[0].last_login_at = Some(at);
+        f.answer_users(page);
+        let screen = f.screen();
+        let row = screen.lines().find(|l| l.contains(LONG)).expect("the row");
+        assert!(row.contains(shown), "{screen}");
+        assert!(!row.contains("04…"), "{screen}");
+    }
+}

@@ -280,6 +280,13 @@ impl UsersPane {
         // The email column shows from 110 columns, or whenever the rows are
         // sorted by it.
         let wide = inner.width >= 110 || self.sort == UserSort::Email;
+        // Under 90 columns the last sign-in is its day: a time cut to
+        // "2025-11-10 04…" says less and takes the name's room.
+        let sign_in_format = if inner.width >= 90 {
+            "%Y-%m-%d %H:%M"
+        } else {
+            "%Y-%m-%d"
+        };
         let height = inner.height.saturating_sub(1) as usize;
         let end = (self.offset + height).min(self.rows.len());
         let shown = &self.rows[self.offset..end];
@@ -306,7 +313,7 @@ impl UsersPane {
                 cells.push(badges(u, now, theme));
                 cells.push(Line::raw(
                     u.last_login_at
-                        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                        .map(|t| t.format(sign_in_format).to_string())
                         .unwrap_or_else(|| "never".into()),
                 ));
                 cells
