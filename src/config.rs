@@ -16,6 +16,7 @@ pub struct FileConfig {
     pub database: DatabaseSection,
     pub argon2: HashParams,
     pub ui: UiSection,
+    pub theme: ThemeSection,
     pub log: LogSection,
     pub web: WebSection,
     pub mail: MailSection,
@@ -45,6 +46,90 @@ pub struct UiSection {
     /// Capture the mouse (wheel scrolls, click selects). Off by default so
     /// text can be selected and copied over SSH.
     pub mouse: bool,
+}
+
+/// The console's colours, each optional (the default palette otherwise).
+/// NO_COLOR still wins: without colour every cue is an attribute.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ThemeSection {
+    /// Titles, the active tab, the focused field (default cyan).
+    pub accent: Option<ThemeColor>,
+    /// Keys in hints and help (default yellow).
+    pub key: Option<ThemeColor>,
+    /// Secondary text (default darkgray).
+    pub dim: Option<ThemeColor>,
+    /// Success notes and met rules (default green).
+    pub good: Option<ThemeColor>,
+    /// Errors, locks and broken rules (default red).
+    pub bad: Option<ThemeColor>,
+    /// Warnings (default yellow).
+    pub warn: Option<ThemeColor>,
+    /// Box borders (default gray).
+    pub border: Option<ThemeColor>,
+    /// The selected row's background (default blue).
+    pub selection: Option<ThemeColor>,
+    /// The selected row's text (default white).
+    pub selection_text: Option<ThemeColor>,
+}
+
+/// A colour in `[theme]`: one of the 16 named terminal colours, an index of
+/// the 256-colour palette, or `#rrggbb`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum ThemeColor {
+    /// 0-15 in the order of [`NAMED_COLORS`].
+    Named(u8),
+    Indexed(u8),
+    Rgb(u8, u8, u8),
+}
+
+/// The 16 terminal colours' names, in palette order.
+pub const NAMED_COLORS: [&str; 16] = [
+    "black",
+    "red",
+    "green",
+    "yellow",
+    "blue",
+    "magenta",
+    "cyan",
+    "gray",
+    "darkgray",
+    "lightred",
+    "lightgreen",
+    "lightyellow",
+    "lightblue",
+    "lightmagenta",
+    "lightcyan",
+    "white",
+];
+
+impl TryFrom<String> for ThemeColor {
+    type Error = String;
+    fn try_from(text: String) -> std::result::Result<Self, String> {
+        let t = text
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', '_', ' '], "");
+        if let Some(i) = NAMED_COLORS.iter().position(|n| *n == t) {
+            return Ok(ThemeColor::Named(i as u8));
+        }
+        if let Some(hex) = t.strip_prefix('#')
+            && hex.len() == 6
+            && hex.chars().all(|c| c.is_ascii_hexdigit())
+        {
+            let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0);
+            return Ok(ThemeColor::Rgb(byte(0), byte(2), byte(4)));
+        }
+        if let Ok(i) = t.parse::<u8>() {
+            return Ok(ThemeColor::Indexed(i));
+        }
+        let shown: String = text.chars().take(40).collect();
+        Err(format!(
+            "unknown colour {shown:?}: use a name ({}), a number 0-255 or #rrggbb",
+            NAMED_COLORS.join(", ")
+        ))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -216,6 +301,8 @@ pub struct Config {
     pub database_url: String,
     pub argon2: HashParams,
     pub mouse: bool,
+    /// The console's colours (`[theme]`).
+    pub theme: ThemeSection,
     pub log_level: String,
     pub log_dir: PathBuf,
     /// `[log] target`, `format` and `keep_days` (logging.rs).
@@ -313,6 +400,7 @@ impl Config {
             database_url,
             argon2: file.argon2,
             mouse: file.ui.mouse,
+            theme: file.theme,
             log_level: file.log.level.clone(),
             log_dir,
             log_target: file.log.target,
@@ -493,6 +581,25 @@ mod tests {
         );
         let err = parse("[log]\nformat = \"xml\"\n").unwrap_err();
         assert!(err.contains("text") && err.contains("json"), "{err}");
+    }
+
+    #[test]
+    fn theme_colours_are_names_numbers_or_hex() {
+        let c = parse("[theme]\naccent = \"LightBlue\"\nkey = \"208\"\nselection = \"#1e3a5F\"\n")
+            .unwrap();
+        assert_eq!(c.theme.accent, Some(ThemeColor::Named(12)));
+        assert_eq!(c.theme.key, Some(ThemeColor::Indexed(208)));
+        assert_eq!(c.theme.selection, Some(ThemeColor::Rgb(0x1e, 0x3a, 0x5f)));
+        assert_eq!(c.theme.dim, None);
+        let err = parse("[theme]\nbad = \"crimson\"\n").unwrap_err();
+        assert!(err.contains("crimson") && err.contains("#rrggbb"), "{err}");
+        let err = parse("[theme]\naccent = \"#12345\"\n").unwrap_err();
+        assert!(err.contains("#12345"), "{err}");
+        let err = parse("[theme]\nbackground = \"red\"\n").unwrap_err();
+        assert!(
+            err.contains("background") && err.contains("accent"),
+            "{err}"
+        );
     }
 
     #[test]

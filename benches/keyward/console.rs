@@ -32,7 +32,7 @@ pub struct Console {
 impl Console {
     /// Started and signed in as the bench administrator, first page shown.
     pub async fn signed_in(service: &Service) -> Result<Console, String> {
-        let app = App::new("bench", Theme { color: false }, (WIDTH, HEIGHT), Utc::now());
+        let app = App::new("bench", Theme::mono(), (WIDTH, HEIGHT), Utc::now());
         let terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).map_err(|e| e.to_string())?;
         let mut c = Console {
             app,

@@ -56,6 +56,18 @@ pub struct SortKeys<'a> {
 }
 
 impl Cursor {
+    /// The sort this cursor is a position in.
+    pub fn sort(&self) -> UserSort {
+        match self {
+            Cursor::Login(_) => UserSort::Login,
+            Cursor::Name(..) => UserSort::Name,
+            Cursor::Email(..) => UserSort::Email,
+            Cursor::LastLogin(..) => UserSort::LastLogin,
+            Cursor::Kind(..) => UserSort::Kind,
+            Cursor::Role(..) => UserSort::Role,
+        }
+    }
+
     /// The cursor at the row with these keys, in `sort` order (what the
     /// listing's ORDER BY compares).
     pub fn at(sort: UserSort, row: SortKeys<'_>) -> Cursor {

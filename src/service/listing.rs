@@ -75,6 +75,15 @@ impl Service {
         );
         allowed?;
         let policies = policies?;
+        // A position in another order would bound the page by the wrong
+        // key: a wrong page, silently.
+        if let Some(after) = &filter.after
+            && after.sort() != filter.sort
+        {
+            return Err(Error::Invalid(
+                "the page's position belongs to another sort; start from the first page".into(),
+            ));
+        }
         let now = self.now();
         let limit = if filter.limit <= 0 {
             50

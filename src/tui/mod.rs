@@ -66,7 +66,8 @@ pub async fn run(config: &Config) -> Result<()> {
     tracing::info!(database = %location, "console started");
     let mut guard = terminal::enter(config.mouse)
         .map_err(|e| Error::Internal(format!("cannot use the terminal: {e}")))?;
-    let result = event_loop(&mut guard, service.clone(), &location).await;
+    let theme = Theme::new(&config.theme);
+    let result = event_loop(&mut guard, service.clone(), &location, theme).await;
     drop(guard);
     service.close().await;
     tracing::info!("console closed");
@@ -77,6 +78,7 @@ async fn event_loop(
     guard: &mut terminal::TerminalGuard,
     service: Service,
     location: &str,
+    theme: Theme,
 ) -> Result<()> {
     let io = |e: std::io::Error| Error::Internal(format!("terminal: {e}"));
     let size = guard.terminal.size().map_err(io)?;
@@ -132,12 +134,7 @@ async fn event_loop(
     });
 
     let worker = Worker::new(service, tx);
-    let mut app = App::new(
-        location,
-        Theme::from_env(),
-        (size.width, size.height),
-        Utc::now(),
-    );
+    let mut app = App::new(location, theme, (size.width, size.height), Utc::now());
     let mut effects = app.start();
     'outer: loop {
         for effect in effects.drain(..) {

@@ -115,11 +115,8 @@ fn status_line<'a>(m: &Main, location: &str, width: u16, theme: &Theme) -> Line<
     let a = &m.session.actor;
     let who = format!(" {} ({}) ", a.login, a.role.label());
     let place = format!("│ {location} │");
-    let note_width = m
-        .note
-        .as_ref()
-        .map_or(0, |(note, _)| note.chars().count() + 3);
-    let fits = who.chars().count() + place.chars().count() + note_width <= usize::from(width);
+    let note_width = m.note.as_ref().map_or(0, |(note, _)| note.width() + 3);
+    let fits = who.width() + place.width() + note_width <= usize::from(width);
     let mut spans = vec![Span::styled(who, theme.title())];
     spans.push(if fits || m.note.is_none() {
         Span::styled(place, theme.dim())

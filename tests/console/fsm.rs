@@ -40,12 +40,7 @@ impl Fsm {
     pub fn signed_in_as(width: u16, height: u16, role: Role) -> Fsm {
         let now = t0();
         let mut f = Fsm {
-            app: App::new(
-                "sqlite test.db",
-                Theme { color: false },
-                (width, height),
-                now,
-            ),
+            app: App::new("sqlite test.db", Theme::mono(), (width, height), now),
             now,
             calls: Vec::new(),
             quit: false,

@@ -93,12 +93,7 @@ impl Harness {
         let service = Service::new(store, ServiceConfig::default(), clock)
             .await
             .expect("service");
-        let app = App::new(
-            "sqlite /tmp/test/k.db",
-            Theme { color: false },
-            (width, height),
-            now,
-        );
+        let app = App::new("sqlite /tmp/test/k.db", Theme::mono(), (width, height), now);
         let mut h = Harness {
             app,
             service,
@@ -202,7 +197,7 @@ impl Harness {
     pub async fn restart(&mut self) {
         self.app = App::new(
             "sqlite /tmp/test/k.db",
-            Theme { color: false },
+            Theme::mono(),
             self.app.size,
             self.now,
         );

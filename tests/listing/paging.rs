@@ -379,3 +379,20 @@ both_backends!(backward_from_the_middle, |t| {
         assert_eq!(page.prev, Some(all[logins.len() - 5].cursor(sort)));
     }
 });
+
+both_backends!(a_position_in_another_sort_is_refused, |t| {
+    let admin = t.admin().await;
+    let err = t
+        .service
+        .list_users(
+            &admin,
+            &UserFilter {
+                sort: UserSort::Role,
+                after: Some(keyward::domain::listing::Cursor::Login("root".into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("another sort"), "{err}");
+});

@@ -111,6 +111,11 @@ impl Store {
             }
             after = None;
         }
+        // Each group is its own read: a user whose kind or role changed
+        // between two of them could be read twice. Kept once, where first
+        // read, since the console keeps selection and marks by id.
+        let mut seen = std::collections::HashSet::new();
+        rows.retain(|r| seen.insert(r.id));
         Ok(rows)
     }
 }

@@ -87,7 +87,16 @@ pub fn lines<'a>(
     theme: &Theme,
     width: u16,
 ) -> Vec<Line<'a>> {
-    let text_width = usize::from(width).saturating_sub(KEY_COLUMN).max(12);
+    // The key column fits the widest label shown ("Esc/Enter/?/q/L/F1").
+    let widest = sections
+        .iter()
+        .flat_map(|(_, table)| table.iter())
+        .filter(|b| b.allowed(role))
+        .map(|b| b.keys_label().width())
+        .max()
+        .unwrap_or(0);
+    let key_column = KEY_COLUMN.max(widest + 4);
+    let text_width = usize::from(width).saturating_sub(key_column).max(1);
     let mut lines = Vec::new();
     for (title, table) in sections {
         let visible: Vec<&Binding> = table.iter().filter(|b| b.allowed(role)).collect();
@@ -106,7 +115,7 @@ pub fn lines<'a>(
                     String::new()
                 };
                 lines.push(Line::from(vec![
-                    Span::styled(format!("  {keys:<16}"), theme.key()),
+                    Span::styled(format!("  {keys:<pad$}", pad = key_column - 2), theme.key()),
                     Span::raw(part),
                 ]));
             }

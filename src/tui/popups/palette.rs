@@ -333,7 +333,7 @@ mod tests {
         palette.input = TextField::with("resource ", 200);
         let mut terminal = Terminal::new(TestBackend::new(120, 20)).expect("terminal");
         terminal
-            .draw(|f| palette.render(f, f.area(), &Theme::from_env()))
+            .draw(|f| palette.render(f, f.area(), &Theme::mono()))
             .expect("draw");
         let buffer = terminal.backend().buffer();
         let lines: Vec<String> = (0..buffer.area.height)
