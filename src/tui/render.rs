@@ -109,11 +109,18 @@ fn tab_line<'a>(active: Pane, theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
-/// Who is signed in, where, the latest note and the view's keys. While a
-/// note is shown, the database's location gives way if both do not fit.
+/// Who is signed in, where, the latest note and the view's keys. Under
+/// 100 columns the database is named by its backend only ("sqlite"), so
+/// that the view's own keys keep some room; while a note is shown, it gives
+/// way altogether if both do not fit.
 fn status_line<'a>(m: &Main, location: &str, width: u16, theme: &Theme) -> Line<'a> {
     let a = &m.session.actor;
     let who = format!(" {} ({}) ", a.login, a.role.label());
+    let location = if width < 100 {
+        location.split(' ').next().unwrap_or(location)
+    } else {
+        location
+    };
     let place = format!("│ {location} │");
     let note_width = m.note.as_ref().map_or(0, |(note, _)| note.width() + 3);
     let fits = who.width() + place.width() + note_width <= usize::from(width);

@@ -149,3 +149,17 @@ fn the_last_sign_in_is_its_day_on_a_narrow_terminal() {
         assert!(!row.contains("04…"), "{screen}");
     }
 }
+
+#[test]
+fn under_100_columns_the_status_line_names_the_backend_and_keeps_room_for_keys() {
+    let mut f = Fsm::signed_in(80, 24);
+    f.answer_users(users_page(&["bo"]));
+    let screen = f.screen();
+    let status = screen.lines().last().expect("a status line");
+    assert!(status.contains("│ sqlite │"), "{screen}");
+    assert!(!status.contains("test.db"), "{screen}");
+    assert!(status.contains("? help"), "{screen}");
+    let mut f = Fsm::signed_in(120, 24);
+    f.answer_users(users_page(&["bo"]));
+    assert!(f.screen().contains("│ sqlite test.db │"), "{}", f.screen());
+}

@@ -284,7 +284,8 @@ impl LockoutsPane {
 /// the failures read the box holds; nothing when it holds them all.
 fn failures_shown(count: usize, fit: usize, filtered: bool) -> Option<String> {
     let matching = if filtered { " matching" } else { "" };
-    (count > fit).then(|| {
+    // A box with no room for a row says nothing of rows it cannot show.
+    (count > fit && fit > 0).then(|| {
         format!(
             "newest {} of {}{matching}",
             thousands(fit as i64),
@@ -314,5 +315,6 @@ mod tests {
             failures_shown(1_200, 8, true).as_deref(),
             Some("newest 8 of 1,200 matching")
         );
+        assert_eq!(failures_shown(500, 0, false), None, "no room for a row");
     }
 }
