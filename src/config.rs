@@ -17,6 +17,9 @@ pub struct FileConfig {
     pub argon2: HashParams,
     pub ui: UiSection,
     pub theme: ThemeSection,
+    /// The console's key bindings: an action (as help names it) to a key
+    /// or a list of keys (checked at start, tui/keymap.rs).
+    pub keys: std::collections::BTreeMap<String, KeyList>,
     pub log: LogSection,
     pub web: WebSection,
     pub mail: MailSection,
@@ -71,6 +74,23 @@ pub struct ThemeSection {
     pub selection: Option<ThemeColor>,
     /// The selected row's text (default white).
     pub selection_text: Option<ThemeColor>,
+}
+
+/// One key or several, as `[keys]` takes them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            KeyList::One(k) => vec![k.clone()],
+            KeyList::Many(ks) => ks.clone(),
+        }
+    }
 }
 
 /// A colour in `[theme]`: one of the 16 named terminal colours, an index of
@@ -303,6 +323,8 @@ pub struct Config {
     pub mouse: bool,
     /// The console's colours (`[theme]`).
     pub theme: ThemeSection,
+    /// The console's key bindings (`[keys]`): action to keys.
+    pub keys: std::collections::BTreeMap<String, Vec<String>>,
     pub log_level: String,
     pub log_dir: PathBuf,
     /// `[log] target`, `format` and `keep_days` (logging.rs).
@@ -401,6 +423,11 @@ impl Config {
             argon2: file.argon2,
             mouse: file.ui.mouse,
             theme: file.theme,
+            keys: file
+                .keys
+                .iter()
+                .map(|(action, keys)| (action.clone(), keys.to_vec()))
+                .collect(),
             log_level: file.log.level.clone(),
             log_dir,
             log_target: file.log.target,
@@ -600,6 +627,14 @@ mod tests {
             err.contains("background") && err.contains("accent"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn keys_take_one_key_or_a_list() {
+        let c = parse("[keys]\nunlock = \"U\"\nfilter = [\"/\", \"ctrl-f\"]\n").unwrap();
+        assert_eq!(c.keys["unlock"].to_vec(), ["U"]);
+        assert_eq!(c.keys["filter"].to_vec(), ["/", "ctrl-f"]);
+        assert!(parse("[keys]\nunlock = 3\n").is_err());
     }
 
     #[test]

@@ -873,8 +873,14 @@ impl Binding {
         }
     }
 
+    /// The keys this binding answers to: the table's, or the user's
+    /// (`[keys]`, keymap.rs).
+    pub fn keys(&self) -> &'static [Key] {
+        super::keymap::keys_of(self)
+    }
+
     pub fn keys_label(&self) -> String {
-        self.keys
+        self.keys()
             .iter()
             .map(Key::label)
             .collect::<Vec<_>>()
@@ -890,7 +896,7 @@ pub fn conflicts(sections: &[(&str, &[Binding])]) -> Vec<String> {
     let mut out = Vec::new();
     for (_, table) in sections {
         for b in table.iter() {
-            for key in b.keys {
+            for key in b.keys() {
                 match seen.iter().find(|(k, _)| k == key) {
                     Some((_, first)) => out.push(format!(
                         "{} is bound to both \"{first}\" and \"{}\"",
@@ -908,13 +914,57 @@ pub fn conflicts(sections: &[(&str, &[Binding])]) -> Vec<String> {
 /// A view's key tables with their help headings, in lookup order.
 pub type Sections = Vec<(&'static str, &'static [Binding])>;
 
+/// Which view has the keys (with no popup on top): the pane, and whether a
+/// user's detail or a resource's access view is open in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub pane: Pane,
+    pub detail: bool,
+    pub access: bool,
+}
+
+impl Place {
+    /// Every view, with a name for messages.
+    pub fn every() -> [(Place, &'static str); 7] {
+        let at = |pane, detail, access| Place {
+            pane,
+            detail,
+            access,
+        };
+        [
+            (at(Pane::Users, false, false), "the Users pane"),
+            (at(Pane::Users, true, false), "a user's detail"),
+            (at(Pane::Resources, false, false), "the Resources pane"),
+            (at(Pane::Resources, false, true), "a resource's access view"),
+            (at(Pane::Policies, false, false), "the Policies pane"),
+            (at(Pane::Lockouts, false, false), "the Lockouts pane"),
+            (at(Pane::Audit, false, false), "the Audit pane"),
+        ]
+    }
+}
+
+/// The key tables of a view (without the popups that open from it).
+pub fn pane_sections(place: Place) -> Sections {
+    let moving_everywhere = [("Moving", MOVEMENT), ("Everywhere", GLOBAL)];
+    let own: (&'static str, &'static [Binding]) = match place.pane {
+        Pane::Resources if place.access => ("Access", ACCESS),
+        Pane::Resources => ("Resources", RESOURCES),
+        Pane::Policies => ("Policies", POLICIES),
+        Pane::Audit => ("Audit", AUDIT),
+        Pane::Lockouts => ("Lockouts", LOCKOUTS),
+        Pane::Users if place.detail => return vec![("User", DETAIL), ("Everywhere", GLOBAL)],
+        Pane::Users => ("Users", USERS),
+    };
+    std::iter::once(own).chain(moving_everywhere).collect()
+}
+
 /// The command `ev` is bound to in a popup's tables (popups' keys need no
 /// right: the action they lead to is checked where it is done).
 pub fn popup_cmd(sections: &[(&str, &[Binding])], ev: &KeyEvent) -> Option<Cmd> {
     sections
         .iter()
         .flat_map(|(_, t)| t.iter())
-        .find(|b| b.keys.iter().any(|k| k.matches(ev)))
+        .find(|b| b.keys().iter().any(|k| k.matches(ev)))
         .map(|b| b.cmd)
 }
 
@@ -1034,7 +1084,7 @@ pub fn lookup(tables: &[&[Binding]], ev: &KeyEvent, role: Role) -> Option<Cmd> {
     tables
         .iter()
         .flat_map(|t| t.iter())
-        .find(|b| b.allowed(role) && b.keys.iter().any(|k| k.matches(ev)))
+        .find(|b| b.allowed(role) && b.keys().iter().any(|k| k.matches(ev)))
         .map(|b| b.cmd)
 }
 

@@ -8,6 +8,7 @@ pub mod app;
 pub mod clipboard;
 pub mod effect;
 pub mod fields;
+pub mod keymap;
 pub mod keys;
 pub mod new_password;
 pub mod panes;
@@ -59,6 +60,9 @@ pub async fn run(config: &Config) -> Result<()> {
             "the console needs a terminal; for scripts use the subcommands (keyward --help)".into(),
         ));
     }
+    // The keymap is checked before anything else, and printed plainly.
+    let keymap = keymap::Keymap::from_config(&config.keys).map_err(Error::Invalid)?;
+    keymap::install(keymap);
     // Open the database before taking the terminal, so errors print plainly.
     let service = Service::open(&config.database_url, config.service_config()).await?;
     let _pruning = service.keep_pruning(crate::service::PRUNE_EVERY);

@@ -123,50 +123,19 @@ impl Main {
         crate::tui::popups::OPENERS
             .iter()
             .copied()
-            .filter(|op| (op.applies)(self))
+            .filter(|op| (op.applies)(self.place()))
+    }
+
+    /// Which view has the keys.
+    pub fn place(&self) -> keys::Place {
+        keys::Place {
+            pane: self.pane,
+            detail: self.detail.is_some(),
+            access: self.resources.access.is_some(),
+        }
     }
 
     fn pane_sections(&self) -> Vec<(&'static str, &'static [keys::Binding])> {
-        if self.pane == Pane::Resources {
-            if self.resources.access.is_some() {
-                vec![
-                    ("Access", keys::ACCESS),
-                    ("Moving", keys::MOVEMENT),
-                    ("Everywhere", keys::GLOBAL),
-                ]
-            } else {
-                vec![
-                    ("Resources", keys::RESOURCES),
-                    ("Moving", keys::MOVEMENT),
-                    ("Everywhere", keys::GLOBAL),
-                ]
-            }
-        } else if self.pane == Pane::Policies {
-            vec![
-                ("Policies", keys::POLICIES),
-                ("Moving", keys::MOVEMENT),
-                ("Everywhere", keys::GLOBAL),
-            ]
-        } else if self.pane == Pane::Audit {
-            vec![
-                ("Audit", keys::AUDIT),
-                ("Moving", keys::MOVEMENT),
-                ("Everywhere", keys::GLOBAL),
-            ]
-        } else if self.pane == Pane::Lockouts {
-            vec![
-                ("Lockouts", keys::LOCKOUTS),
-                ("Moving", keys::MOVEMENT),
-                ("Everywhere", keys::GLOBAL),
-            ]
-        } else if self.detail.is_some() {
-            vec![("User", keys::DETAIL), ("Everywhere", keys::GLOBAL)]
-        } else {
-            vec![
-                ("Users", keys::USERS),
-                ("Moving", keys::MOVEMENT),
-                ("Everywhere", keys::GLOBAL),
-            ]
-        }
+        keys::pane_sections(self.place())
     }
 }

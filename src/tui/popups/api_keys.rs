@@ -30,7 +30,7 @@ pub const OPENER: Opener = Opener {
         status: true,
         need: Need::Nothing,
     }],
-    applies: |m| m.pane == crate::tui::panes::Pane::Resources && m.resources.access.is_none(),
+    applies: |p| p.pane == crate::tui::panes::Pane::Resources && !p.access,
     open,
 };
 

@@ -28,7 +28,7 @@ pub const OPENER: Opener = Opener {
         status: true,
         need: Need::Right(Action::ManageResources),
     }],
-    applies: |m| m.pane == crate::tui::panes::Pane::Users && m.detail.is_none(),
+    applies: |p| p.pane == crate::tui::panes::Pane::Users && !p.detail,
     open,
 };
 

@@ -33,7 +33,7 @@ pub const OPENER: Opener = Opener {
         status: true,
         need: Need::Nothing,
     }],
-    applies: |m| m.pane == crate::tui::panes::Pane::Audit,
+    applies: |p| p.pane == crate::tui::panes::Pane::Audit,
     open,
 };
 

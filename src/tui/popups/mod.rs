@@ -33,7 +33,7 @@ use crate::tui::view::View;
 /// whose answer it waits for).
 pub struct Opener {
     pub keys: &'static [Binding],
-    pub applies: fn(&Main) -> bool,
+    pub applies: fn(crate::tui::keys::Place) -> bool,
     pub open: fn(&Main) -> Option<Opened>,
 }
 

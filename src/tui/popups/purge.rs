@@ -33,7 +33,7 @@ pub const OPENER: Opener = Opener {
         status: false,
         need: Need::Right(Action::Purge),
     }],
-    applies: |m| m.pane == crate::tui::panes::Pane::Users && m.detail.is_none(),
+    applies: |p| p.pane == crate::tui::panes::Pane::Users && !p.detail,
     open,
 };
 
