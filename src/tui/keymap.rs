@@ -6,7 +6,7 @@
 //! view is refused with a message that names it); every key lookup, and
 //! every key shown in help and the status line, then goes through it.
 
-use super::keys::{Binding, Key, Place, Sections, pane_sections};
+use super::keys::{Binding, Key, Place, Sections, conflicts_under, pane_sections};
 use crate::tui::popups::OPENERS;
 use crossterm::event::{KeyCode, KeyModifiers};
 use std::collections::{BTreeMap, BTreeSet};
@@ -96,23 +96,7 @@ impl Keymap {
 
     /// The keys bound more than once among these tables under this keymap.
     pub fn conflicts(&self, sections: &[(&str, &[Binding])]) -> Vec<String> {
-        let mut seen: Vec<(Key, &str)> = Vec::new();
-        let mut out = Vec::new();
-        for (_, table) in sections {
-            for b in table.iter() {
-                for key in self.keys_for(b) {
-                    match seen.iter().find(|(k, _)| k == key) {
-                        Some((_, first)) => out.push(format!(
-                            "{} is bound to both \"{first}\" and \"{}\"",
-                            key.label(),
-                            b.help
-                        )),
-                        None => seen.push((*key, b.help)),
-                    }
-                }
-            }
-        }
-        out
+        conflicts_under(sections, |b| self.keys_for(b))
     }
 }
 

@@ -892,11 +892,20 @@ impl Binding {
 /// looked up together, so the second binding could never be reached): one
 /// line per conflict, naming the key and both helps.
 pub fn conflicts(sections: &[(&str, &[Binding])]) -> Vec<String> {
+    conflicts_under(sections, Binding::keys)
+}
+
+/// [`conflicts`] with each binding's keys as `keys_of` gives them (a keymap
+/// being checked before it is installed).
+pub fn conflicts_under<'a>(
+    sections: &[(&str, &[Binding])],
+    keys_of: impl Fn(&Binding) -> &'a [Key],
+) -> Vec<String> {
     let mut seen: Vec<(Key, &str)> = Vec::new();
     let mut out = Vec::new();
     for (_, table) in sections {
         for b in table.iter() {
-            for key in b.keys() {
+            for key in keys_of(b) {
                 match seen.iter().find(|(k, _)| k == key) {
                     Some((_, first)) => out.push(format!(
                         "{} is bound to both \"{first}\" and \"{}\"",
