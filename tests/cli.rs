@@ -168,6 +168,23 @@ both_backends!(show_json_carries_the_documented_fields, |t| {
     let list: serde_json::Value =
         serde_json::from_str(&cli.ok(&["user", "list", "--search", "ANNA", "--json"], "")).unwrap();
     assert_eq!(list.as_array().map(Vec::len), Some(1));
+    // Kind, role and status keep their stored spellings in JSON.
+    assert_eq!(list[0]["kind"], "staff", "{list}");
+    assert_eq!(list[0]["role"], "user", "{list}");
+    assert_eq!(list[0]["status"], "active", "{list}");
+    // Sorted by status, a disabled account comes before an active one.
+    cli.ok(&["user", "disable", "anna.b"], "");
+    let by_status: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["user", "list", "--sort", "status", "--json"], "")).unwrap();
+    let logins: Vec<&str> = by_status
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["login"].as_str().unwrap())
+        .collect();
+    assert_eq!(logins.first(), Some(&"anna.b"), "{by_status}");
+    let err = cli.fails(&["user", "list", "--sort", "mood"], b"", 3);
+    assert!(err.contains("status"), "{err}");
 });
 
 both_backends!(bad_input_gets_clear_errors_and_changes_nothing, |t| {

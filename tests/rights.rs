@@ -101,7 +101,7 @@ both_backends!(admin_cannot_touch_admins, |t| {
     assert_eq!(t.auth("glob.two", PW).await, AuthOutcome::Ok);
     for target in [ADMIN, "glob.two", "adm.two"] {
         let u = s.get_user(&root, target).await.unwrap();
-        assert_eq!(u.summary.status, "active");
+        assert_eq!(u.summary.status, keyward::domain::Status::Active);
         assert_ne!(u.summary.name, "Mallory");
         assert!(u.holders.is_empty());
     }
@@ -176,7 +176,10 @@ both_backends!(manager_resets_users_only, |t| {
     assert!(is_forbidden(s.verify_audit(&mgr).await));
     assert_eq!(t.auth("mgr.two", PW).await, AuthOutcome::Ok);
     assert_eq!(t.row("plain.user").await.name, "plain.user Person");
-    assert_eq!(t.row("plain.user").await.status, "active");
+    assert_eq!(
+        t.row("plain.user").await.status,
+        keyward::domain::Status::Active
+    );
     let refused = refusals(&t, &root).await;
     assert_eq!(refused.len() - before, 13, "{refused:?}");
     assert!(refused[before..].iter().all(|(a, _)| a == "mgr.one"));
@@ -320,22 +323,25 @@ both_backends!(admin_gives_roles_up_to_manager, |t| {
         s.edit_user(&ops, "mgr.one", None, &to(Role::GlobalAdmin))
             .await
     ));
-    assert_eq!(t.row("plain.user").await.role, "user");
-    assert_eq!(t.row("mgr.one").await.role, "manager");
+    assert_eq!(t.row("plain.user").await.role, keyward::domain::Role::User);
+    assert_eq!(t.row("mgr.one").await.role, keyward::domain::Role::Manager);
     s.edit_user(&ops, "plain.user", None, &to(Role::Manager))
         .await
         .unwrap();
-    assert_eq!(t.row("plain.user").await.role, "manager");
+    assert_eq!(
+        t.row("plain.user").await.role,
+        keyward::domain::Role::Manager
+    );
     // Demoting an admin is touching an admin.
     assert!(is_forbidden(
         s.edit_user(&ops, "adm.two", None, &to(Role::User)).await
     ));
-    assert_eq!(t.row("adm.two").await.role, "admin");
+    assert_eq!(t.row("adm.two").await.role, keyward::domain::Role::Admin);
     // The global admin may give any role.
     s.edit_user(&root, "mgr.one", None, &to(Role::Admin))
         .await
         .unwrap();
-    assert_eq!(t.row("mgr.one").await.role, "admin");
+    assert_eq!(t.row("mgr.one").await.role, keyward::domain::Role::Admin);
     assert_eq!(refusals(&t, &root).await.len(), 5);
 });
 
@@ -377,13 +383,13 @@ both_backends!(last_global_admin_is_protected, |t| {
     s.set_disabled(&root, "glob.two", true).await.unwrap();
     assert!(is_forbidden(s.edit_user(&root, ADMIN, None, &demote).await));
     assert!(is_forbidden(s.set_disabled(&root, ADMIN, true).await));
-    assert_eq!(t.row(ADMIN).await.role, "global_admin");
+    assert_eq!(t.row(ADMIN).await.role, keyward::domain::Role::GlobalAdmin);
 
     // With two active global admins, one can be demoted...
     s.set_disabled(&root, "glob.two", false).await.unwrap();
     let two = t.sign_in("glob.two", PW).await;
     s.edit_user(&two, ADMIN, None, &demote).await.unwrap();
-    assert_eq!(t.row(ADMIN).await.role, "admin");
+    assert_eq!(t.row(ADMIN).await.role, keyward::domain::Role::Admin);
     // ... and then the other is the last one, even against themselves.
     assert!(is_forbidden(
         s.edit_user(&two, "glob.two", None, &demote).await
@@ -409,7 +415,10 @@ both_backends!(last_global_admin_is_protected, |t| {
     // Not the last one now, but still not themselves (as with deleting).
     let err = s.set_disabled(&two, "glob.two", true).await.unwrap_err();
     assert!(err.to_string().contains("your own account"), "{err}");
-    assert_eq!(t.row("glob.two").await.status, "active");
+    assert_eq!(
+        t.row("glob.two").await.status,
+        keyward::domain::Status::Active
+    );
     s.set_disabled(&two, ADMIN, true).await.unwrap();
     s.set_disabled(&two, ADMIN, false).await.unwrap();
     s.delete_user(&two, ADMIN).await.unwrap();
@@ -472,7 +481,7 @@ both_backends!(role_change_needs_step_up, |t| {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::StepUpRequired(_)), "{err:?}");
-    assert_eq!(t.row("plain.user").await.role, "user");
+    assert_eq!(t.row("plain.user").await.role, keyward::domain::Role::User);
     // Creating an administrator needs one too.
     let new_admin = NewUser {
         login: "new.admin".into(),
@@ -514,7 +523,10 @@ both_backends!(role_change_needs_step_up, |t| {
     s.edit_user(&fresh, "plain.user", None, &to_mgr)
         .await
         .unwrap();
-    assert_eq!(t.row("plain.user").await.role, "manager");
+    assert_eq!(
+        t.row("plain.user").await.role,
+        keyward::domain::Role::Manager
+    );
 });
 
 both_backends!(self_service_and_step_up_refusals_are_audited, |t| {

@@ -185,7 +185,7 @@ async fn commands_fail_closed_when_the_connection_is_cut() {
     eprintln!("verify was cut at {} points in turn", n - 1);
     // Nothing the cut commands tried happened.
     let anna = t.row("anna.b").await;
-    assert_eq!(anna.status, "active");
+    assert_eq!(anna.status, keyward::domain::Status::Active);
     drop(proxy);
     t.cleanup().await;
 }

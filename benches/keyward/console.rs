@@ -151,6 +151,7 @@ fn query(search: Option<String>, after: Option<keyward::store::Cursor>, limit: i
     UserQuery {
         search,
         status: None,
+        status_group: None,
         kind: None,
         role: None,
         resource_id: None,
@@ -165,6 +166,7 @@ fn query(search: Option<String>, after: Option<keyward::store::Cursor>, limit: i
             now - chrono::Duration::days(90),
         ),
         password_expired_before: Vec::new(),
+        idle_before: Vec::new(),
     }
 }
 

@@ -207,7 +207,8 @@ pub enum UserCommand {
         #[arg(long)]
         resource: Option<String>,
         /// login, name, email, kind (staff first), role (global administrators
-        /// first) or last-login (most recent first).
+        /// first), status (locked, disabled, must change, re-validate, then
+        /// the rest) or last-login (most recent first).
         #[arg(long, default_value = "login")]
         sort: String,
         /// The sort the other way round (Z to A, oldest sign-in first, plain

@@ -61,8 +61,8 @@ fn user_row(u: &UserSummary) -> Vec<String> {
         safe(&u.login),
         safe(&u.name),
         safe(&u.email),
-        u.kind.clone(),
-        u.role.clone(),
+        u.kind.to_string(),
+        u.role.to_string(),
         badges(u),
         time(u.last_login_at),
     ]
@@ -127,9 +127,10 @@ pub async fn run(
                     "last-login" | "last_login" => UserSort::LastLogin,
                     "kind" => UserSort::Kind,
                     "role" => UserSort::Role,
+                    "status" => UserSort::Status,
                     other => {
                         return Err(Error::Invalid(format!(
-                            "unknown sort {other:?}: use login, name, email, kind, role or last-login"
+                            "unknown sort {other:?}: use login, name, email, kind, role, status or last-login"
                         )));
                     }
                 },

@@ -28,6 +28,14 @@ macro_rules! text_enum {
             }
         }
 
+        /// Rows decode their stored spelling once, as they are read.
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
         impl FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, Self::Err> {

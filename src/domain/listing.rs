@@ -27,6 +27,52 @@ pub enum UserSort {
     /// Most powerful first (global administrators at the top); by login
     /// within each.
     Role,
+    /// By the first status badge a row shows (locked, disabled, must
+    /// change, re-validate or delete?, then ok); by login within each.
+    Status,
+}
+
+/// Where a user stands in the status sort: the first of the status
+/// badges their row shows, in the order the row shows them. A user holds
+/// several at once (locked and must change, say); the first decides.
+/// Locks and inactivity depend on the time, so a row read again later may
+/// have moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StatusGroup {
+    Locked,
+    Disabled,
+    MustChange,
+    /// Idle past the policy's re-validation or deletion limit, or asked to
+    /// re-validate by a sign-in since.
+    Revalidate,
+    /// None of the above.
+    Ok,
+}
+
+impl StatusGroup {
+    /// Every group, in listing order.
+    pub const ALL: [StatusGroup; 5] = [
+        StatusGroup::Locked,
+        StatusGroup::Disabled,
+        StatusGroup::MustChange,
+        StatusGroup::Revalidate,
+        StatusGroup::Ok,
+    ];
+
+    /// The group of a row with these badges.
+    pub fn of(badges: &super::user::Badges) -> StatusGroup {
+        if badges.locked.is_some() {
+            StatusGroup::Locked
+        } else if badges.disabled {
+            StatusGroup::Disabled
+        } else if badges.must_change {
+            StatusGroup::MustChange
+        } else if badges.needs_revalidation || badges.deletion_candidate {
+            StatusGroup::Revalidate
+        } else {
+            StatusGroup::Ok
+        }
+    }
 }
 
 /// A position in a listing: the sort key of one row. A forward page starts
@@ -41,6 +87,8 @@ pub enum Cursor {
     Kind(Kind, String),
     /// The row's role and lower-cased login.
     Role(Role, String),
+    /// The row's status group (when read) and lower-cased login.
+    Status(StatusGroup, String),
 }
 
 /// The values of one row that a cursor may be made of.
@@ -52,6 +100,7 @@ pub struct SortKeys<'a> {
     pub email: &'a str,
     pub kind: Kind,
     pub role: Role,
+    pub status: StatusGroup,
     pub last_login_at: Option<DateTime<Utc>>,
 }
 
@@ -65,6 +114,7 @@ impl Cursor {
             Cursor::LastLogin(..) => UserSort::LastLogin,
             Cursor::Kind(..) => UserSort::Kind,
             Cursor::Role(..) => UserSort::Role,
+            Cursor::Status(..) => UserSort::Status,
         }
     }
 
@@ -80,6 +130,7 @@ impl Cursor {
             }
             UserSort::Kind => Cursor::Kind(row.kind, row.login.to_ascii_lowercase()),
             UserSort::Role => Cursor::Role(row.role, row.login.to_ascii_lowercase()),
+            UserSort::Status => Cursor::Status(row.status, row.login.to_ascii_lowercase()),
         }
     }
 }

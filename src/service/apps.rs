@@ -5,7 +5,7 @@
 //! recent step-up, and are audited.
 
 use super::auth::{Authenticated, SignInSource};
-use super::{Actor, Service, clip, parse_kind, parse_role};
+use super::{Actor, Service, clip};
 use crate::crypto::tokens::{random_token, token_digest};
 use crate::domain::rights::Action;
 use crate::domain::{AccessLevel, AuthOutcome, Kind, Password, Role};
@@ -318,8 +318,8 @@ impl Service {
             outcome,
             user: Some(SignedInUser {
                 id: user.id,
-                kind: parse_kind(&user)?,
-                role: parse_role(&user)?,
+                kind: user.kind,
+                role: user.role,
                 login: user.login,
                 name: user.name,
                 email: user.email,

@@ -2,7 +2,7 @@
 //! built on it: CLI sessions, the console's sign-in and step-up, and an
 //! administrator changing their own password.
 
-use super::{Service, clip, parse_kind, parse_role};
+use super::{Service, clip};
 use crate::crypto::tokens::{random_token, token_digest};
 use crate::domain::outcome::AttemptOutcome;
 use crate::domain::user::{LockState, PasswordAge, inactivity, must_change_reason};
@@ -205,7 +205,7 @@ impl Service {
         };
         let now = self.now();
 
-        if user.status != "active" {
+        if user.status != crate::domain::Status::Active {
             self.verify(None, password).await?;
             self.store
                 .insert_attempt(
@@ -363,7 +363,7 @@ impl Service {
         } else {
             Padding::Pad
         };
-        if user.role == crate::domain::Role::GlobalAdmin.as_str()
+        if user.role == crate::domain::Role::GlobalAdmin
             && self
                 .store
                 .count_other_available_global_admins(user.id, now)
@@ -518,8 +518,8 @@ impl Service {
             });
         }
         let user = self.user(login).await?;
-        let role = parse_role(&user)?;
-        if !rights::can_use_console(role, parse_kind(&user)?) {
+        let role = user.role;
+        if !rights::can_use_console(role, user.kind) {
             return Err(Error::Forbidden(
                 "this account may sign in to applications but not administer keyward".into(),
             ));
@@ -569,10 +569,13 @@ impl Service {
         };
         let policy = self.effective_policy(&user).await?.policy;
         let now = self.now();
-        let role = parse_role(&user)?;
+        let role = user.role;
         let idle =
             now - session.last_seen_at > Duration::minutes(policy.idle_timeout_minutes as i64);
-        if idle || user.status != "active" || !rights::can_use_console(role, parse_kind(&user)?) {
+        if idle
+            || user.status != crate::domain::Status::Active
+            || !rights::can_use_console(role, user.kind)
+        {
             self.store.delete_session(session.id).await?;
             return Err(expired());
         }

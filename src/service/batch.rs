@@ -107,7 +107,8 @@ impl Service {
     ) -> Result<Batch<()>> {
         let mut batch = self
             .each(logins, |l| async move {
-                let already = (self.user(&l).await?.status == "disabled") == disabled;
+                let already =
+                    (self.user(&l).await?.status == crate::domain::Status::Disabled) == disabled;
                 self.set_disabled(actor, &l, disabled).await?;
                 Ok(already)
             })

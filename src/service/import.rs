@@ -303,11 +303,7 @@ impl<'a> UserImport<'a> {
     async fn may_create(&self, role: Role, kind: Kind) -> Result<Option<String>> {
         let s = self.service;
         let me = s.current_actor(&self.actor).await?;
-        let probe = crate::store::rows::UserRow {
-            role: role.as_str().into(),
-            kind: kind.as_str().into(),
-            ..me
-        };
+        let probe = crate::store::rows::UserRow { role, kind, ..me };
         let mut result = s
             .authorize(&self.actor, Action::ManageUser, Some(&probe))
             .await

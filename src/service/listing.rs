@@ -6,11 +6,11 @@
 //! store/listing/.
 
 use super::views::{Page, PolicyIndex, UserDetail, UserSummary, summarize};
-use super::{Actor, Service, clip, parse_role, parse_settings};
+use super::{Actor, Service, clip, parse_settings};
 use crate::domain::rights::Action;
 use crate::domain::{Kind, Role};
 use crate::error::{Error, Result};
-use crate::store::{Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
+use crate::store::{Cursor, StatusFilter, UserQuery, UserSort};
 
 /// What to list.
 #[derive(Debug, Clone, Default)]
@@ -93,31 +93,34 @@ impl Service {
         let query = self
             .listing_query(filter, &policies, now, limit + 1)
             .await?;
-        let mut rows = self.store.list_users(&query).await?;
+        let rows = self.store.list_users(&query).await?;
+        // Summarised at the query's `now`: a row's place in the status
+        // sort is the badge it was read with.
+        let mut items: Vec<UserSummary> =
+            rows.iter().map(|r| summarize(r, &policies, now)).collect();
         // One row more than asked says whether the listing goes on.
-        let more = rows.len() as i64 > limit;
+        let more = items.len() as i64 > limit;
         let (prev, next) = if filter.backward {
             // The extra row is the one just before the page.
             let prev = if more {
-                Some(cursor_after(&rows.remove(0), filter.sort))
+                Some(items.remove(0).cursor(filter.sort))
             } else {
                 None
             };
             let next = match filter.after {
-                Some(_) => rows.last().map(|r| cursor_after(r, filter.sort)),
+                Some(_) => items.last().map(|u| u.cursor(filter.sort)),
                 None => None,
             };
             (prev, next)
         } else {
-            rows.truncate(limit as usize);
+            items.truncate(limit as usize);
             let next = if more {
-                rows.last().map(|r| cursor_after(r, filter.sort))
+                items.last().map(|u| u.cursor(filter.sort))
             } else {
                 None
             };
             (filter.after.clone(), next)
         };
-        let items = rows.iter().map(|r| summarize(r, &policies, now)).collect();
         Ok(Page { items, next, prev })
     }
 
@@ -159,6 +162,7 @@ impl Service {
                     .collect()
             }),
             status: filter.status,
+            status_group: None,
             kind: filter.kind,
             role: filter.role,
             resource_id,
@@ -174,6 +178,19 @@ impl Service {
                 .iter()
                 .filter(|(_, p)| p.max_age_days > 0)
                 .map(|(r, p)| (r.id, now - chrono::Duration::days(p.max_age_days as i64)))
+                .collect(),
+            // The sooner of the two limits the badges count idle days by
+            // (domain::user::inactivity).
+            idle_before: policies
+                .rows
+                .iter()
+                .filter_map(|(r, p)| {
+                    let days = [p.revalidate_after_days, p.delete_after_days]
+                        .into_iter()
+                        .filter(|d| *d > 0)
+                        .min()?;
+                    Some((r.id, now - chrono::Duration::days(days as i64)))
+                })
                 .collect(),
         })
     }
@@ -215,8 +232,7 @@ impl Service {
         let u = self.user(login).await?;
         let policies = self.policy_index().await?;
         let effective = self.effective_policy(&u).await?;
-        let can_audit =
-            crate::domain::rights::check(parse_role(&me)?, Action::ViewAudit, None).is_ok();
+        let can_audit = crate::domain::rights::check(me.role, Action::ViewAudit, None).is_ok();
         let recent_audit = if can_audit {
             self.store
                 .audit_for_target(&u.login, 20)
@@ -227,12 +243,9 @@ impl Service {
         } else {
             Vec::new()
         };
-        let may_reset = crate::domain::rights::check(
-            parse_role(&me)?,
-            Action::ResetPassword,
-            Some((parse_role(&u)?, super::parse_kind(&u)?)),
-        )
-        .is_ok();
+        let may_reset =
+            crate::domain::rights::check(me.role, Action::ResetPassword, Some((u.role, u.kind)))
+                .is_ok();
         let pending_reset_links = if may_reset {
             self.store
                 .pending_links(Some(u.id), self.now(), 5)

@@ -122,8 +122,7 @@ impl Service {
     /// field.
     pub async fn recent_failures(&self, actor: &Actor, limit: i64) -> Result<Vec<AttemptView>> {
         let me = self.authorize(actor, Action::View, None).await?;
-        let full =
-            crate::domain::rights::check(super::parse_role(&me)?, Action::ViewAudit, None).is_ok();
+        let full = crate::domain::rights::check(me.role, Action::ViewAudit, None).is_ok();
         Ok(self
             .store
             .recent_failures(limit.clamp(1, 10_000))

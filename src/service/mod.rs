@@ -65,7 +65,7 @@ pub use users::{NewUser, UserEdit};
 use crate::crypto::{HashParams, HashPool, Hasher};
 use crate::domain::audit::AuditKey;
 use crate::domain::policy::Policy;
-use crate::domain::{Kind, Password, Role, rights};
+use crate::domain::{Kind, Password, rights};
 use crate::error::{Error, Result};
 use crate::store::rows::{PolicyRow, UserRow};
 use crate::store::{AuditEvent, SchemaState, Store};
@@ -500,13 +500,12 @@ impl Service {
                 match rows.into_iter().find(|p| p.id == id) {
                     Some(r) => (r, "assigned to this user"),
                     None => (
-                        self.builtin_policy(user.kind == Kind::Portal.as_str())
-                            .await?,
+                        self.builtin_policy(user.kind == Kind::Portal).await?,
                         "default for the user's kind",
                     ),
                 }
             }
-            None if user.kind == Kind::Portal.as_str() => {
+            None if user.kind == Kind::Portal => {
                 (self.builtin_policy(true).await?, "default for portal users")
             }
             None => (self.builtin_policy(false).await?, "default for staff users"),
@@ -534,9 +533,9 @@ impl Service {
         let row = self.store.user_by_id(actor.user_id).await?.ok_or_else(|| {
             Error::Unauthenticated("your account no longer exists; sign in again".into())
         })?;
-        let role = parse_role(&row)?;
-        let kind = parse_kind(&row)?;
-        if row.status != "active" {
+        let role = row.role;
+        let kind = row.kind;
+        if row.status != crate::domain::Status::Active {
             return Err(Error::Unauthenticated(
                 "your account has been disabled".into(),
             ));
@@ -573,11 +572,8 @@ impl Service {
         target: Option<&UserRow>,
     ) -> Result<UserRow> {
         let me = self.current_actor(actor).await?;
-        let my_role = parse_role(&me)?;
-        let target_rk = match target {
-            Some(t) => Some((parse_role(t)?, parse_kind(t)?)),
-            None => None,
-        };
+        let my_role = me.role;
+        let target_rk = target.map(|t| (t.role, t.kind));
         if let Err(why) = rights::check(my_role, action, target_rk) {
             let target = target.map(|t| t.login.as_str()).unwrap_or("-");
             return self
@@ -625,14 +621,6 @@ pub(crate) fn parse_settings(row: &PolicyRow) -> Result<Policy> {
             row.name
         ))
     })
-}
-
-pub(crate) fn parse_role(row: &UserRow) -> Result<Role> {
-    row.role.parse().map_err(Error::Database)
-}
-
-pub(crate) fn parse_kind(row: &UserRow) -> Result<Kind> {
-    row.kind.parse().map_err(Error::Database)
 }
 
 /// Shortens user input for messages (a huge paste must not flood a screen).

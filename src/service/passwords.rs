@@ -483,7 +483,7 @@ impl Service {
         login: Option<&str>,
     ) -> Result<Vec<PendingLink>> {
         let me = self.current_actor(actor).await?;
-        let my_role = super::parse_role(&me)?;
+        let my_role = me.role;
         let user_id = match login {
             Some(l) => {
                 let u = self.user(l).await?;
@@ -502,7 +502,7 @@ impl Service {
             let Some(u) = self.store.user_by_id(r.user_id).await? else {
                 continue;
             };
-            let target = (super::parse_role(&u)?, super::parse_kind(&u)?);
+            let target = (u.role, u.kind);
             if crate::domain::rights::check(my_role, Action::ResetPassword, Some(target)).is_ok() {
                 out.push(PendingLink {
                     login: r.login,
@@ -547,7 +547,7 @@ impl Service {
             .user_by_id(row.user_id)
             .await?
             .ok_or_else(invalid)?;
-        if u.status != "active" {
+        if u.status != crate::domain::Status::Active {
             return Err(invalid());
         }
         let policy = self.effective_policy(&u).await?.policy;

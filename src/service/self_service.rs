@@ -157,7 +157,7 @@ impl Service {
             .ok_or_else(invalid)?;
         let same = crate::domain::login::lookup_key(login.trim())
             == crate::domain::login::lookup_key(&user.login);
-        if !same || user.status != "active" {
+        if !same || user.status != crate::domain::Status::Active {
             return Err(invalid());
         }
         Ok((user, row.id))
@@ -322,7 +322,7 @@ impl Service {
         }
         let user = self.store.user_by_id(row.user_id).await?;
         Ok(user
-            .filter(|u| u.status == "active")
+            .filter(|u| u.status == crate::domain::Status::Active)
             .map(|u| (u, row.id, row.expires_at)))
     }
 
@@ -506,7 +506,7 @@ impl Service {
             tracing::info!(via, "link requested for no account: nothing sent");
             return Ok(None);
         };
-        if user.status != "active" {
+        if user.status != crate::domain::Status::Active {
             tracing::info!(login = %user.login, via, "link requested for a disabled account: nothing sent");
             return Ok(None);
         }

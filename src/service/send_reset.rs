@@ -43,7 +43,7 @@ impl Service {
                 .audit_refusal(&me.login, Action::ResetPassword, &u.login, refused)
                 .await;
         }
-        if u.status != "active" {
+        if u.status != crate::domain::Status::Active {
             return Err(Error::Conflict(format!(
                 "{} is disabled: enable the account before sending it a reset link",
                 u.login

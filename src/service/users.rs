@@ -3,7 +3,7 @@
 //! is in service/listing.rs.
 
 use super::views::{HolderView, UserSummary, summarize};
-use super::{Actor, Service, clip, parse_kind, parse_role, parse_settings};
+use super::{Actor, Service, clip, parse_settings};
 use crate::domain::rights::Action;
 use crate::domain::user::{check_email, check_login_policy, check_name, check_note};
 use crate::domain::{Kind, LoginId, Password, Role};
@@ -67,8 +67,8 @@ impl Service {
         // Rights are judged on the account as it would be.
         let probe = UserRow {
             login: new.login.clone(),
-            role: new.role.as_str().into(),
-            kind: new.kind.as_str().into(),
+            role: new.role,
+            kind: new.kind,
             ..me.clone()
         };
         self.authorize(actor, Action::ManageUser, Some(&probe))
@@ -169,8 +169,8 @@ impl Service {
     ) -> Result<UserSummary> {
         let u = self.user(login).await?;
         let me = self.authorize(actor, Action::ManageUser, Some(&u)).await?;
-        let old_role = parse_role(&u)?;
-        let kind = parse_kind(&u)?;
+        let old_role = u.role;
+        let kind = u.kind;
         let role = edit.role.unwrap_or(old_role);
         if role != old_role {
             self.authorize(actor, Action::ChangeRole(role), Some(&u))
@@ -289,7 +289,7 @@ impl Service {
     pub async fn set_disabled(&self, actor: &Actor, login: &str, disabled: bool) -> Result<()> {
         let u = self.user(login).await?;
         let me = self.authorize(actor, Action::ManageUser, Some(&u)).await?;
-        if (u.status == "disabled") == disabled {
+        if (u.status == crate::domain::Status::Disabled) == disabled {
             return Ok(());
         }
         // As with deleting: disabling yourself ends your own session, and

@@ -1,10 +1,10 @@
 //! What the service answers: plain serialisable views of users, policies,
 //! resources and audit entries, shared by the console and `--json` output.
 
-use crate::domain::listing::{Cursor, SortKeys, UserSort};
+use crate::domain::listing::{Cursor, SortKeys, StatusGroup, UserSort};
 use crate::domain::policy::Policy;
 use crate::domain::user::{Badges, LockBadge, LockState, inactivity, must_change_reason};
-use crate::domain::{Kind, Role};
+use crate::domain::{Kind, Role, Status};
 use crate::store::rows::{AttemptRow, AuditRow, GrantRow, HolderRow, PolicyRow, UserRow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -27,9 +27,9 @@ pub struct UserSummary {
     pub login: String,
     pub name: String,
     pub email: String,
-    pub kind: String,
-    pub role: String,
-    pub status: String,
+    pub kind: Kind,
+    pub role: Role,
+    pub status: Status,
     /// Effective: the flag, an enforced policy change or an expired password.
     pub must_change_password: bool,
     pub locked: bool,
@@ -62,8 +62,9 @@ impl UserSummary {
                 login: &self.login,
                 name: &self.name,
                 email: &self.email,
-                kind: self.kind.parse().unwrap_or(Kind::Staff),
-                role: self.role.parse().unwrap_or(Role::User),
+                kind: self.kind,
+                role: self.role,
+                status: StatusGroup::of(&self.badges),
                 last_login_at: self.last_login_at,
             },
         )
@@ -77,7 +78,7 @@ pub(crate) struct PolicyIndex {
 
 impl PolicyIndex {
     pub fn for_user(&self, u: &UserRow) -> Option<&(PolicyRow, Policy)> {
-        let builtin = if u.kind == "portal" {
+        let builtin = if u.kind == Kind::Portal {
             "portal"
         } else {
             "default"
@@ -113,9 +114,9 @@ pub(crate) fn summarize(u: &UserRow, policies: &PolicyIndex, now: DateTime<Utc>)
         login: u.login.clone(),
         name: u.name.clone(),
         email: u.email.clone(),
-        kind: u.kind.clone(),
-        role: u.role.clone(),
-        status: u.status.clone(),
+        kind: u.kind,
+        role: u.role,
+        status: u.status,
         must_change_password: must_change,
         locked: lock.is_locked(),
         locked_at: if lock.is_locked() { u.locked_at } else { None },
@@ -132,7 +133,7 @@ pub(crate) fn summarize(u: &UserRow, policies: &PolicyIndex, now: DateTime<Utc>)
             locked: lock.is_locked().then_some(LockBadge {
                 until: locked_until,
             }),
-            disabled: u.status == "disabled",
+            disabled: u.status == Status::Disabled,
             must_change,
             // Idle past the threshold, or marked by a sign-in since.
             needs_revalidation: revalidate || u.revalidation_due_at.is_some(),

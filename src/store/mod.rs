@@ -51,7 +51,7 @@ pub(crate) use connect::sqlite_file;
 pub use demo::{DemoGrant, DemoResource, DemoUser};
 pub use export::{GrantCell, HolderCell, PageKeys};
 pub use import::{ImportTx, ImportUserRow};
-pub use listing::{Cursor, StatusFilter, UserQuery, UserSort, cursor_after};
+pub use listing::{Cursor, StatusFilter, StatusGroup, UserQuery, UserSort};
 pub use lockouts::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
 pub use notify::LockoutListener;
 pub use revalidation::Revalidated;

@@ -1,5 +1,6 @@
 //! Rows as the store reads them. The service turns them into views.
 
+use crate::domain::{Kind, Role, Status};
 use chrono::{DateTime, Utc};
 use std::fmt;
 
@@ -10,9 +11,12 @@ pub struct UserRow {
     pub login: String,
     pub name: String,
     pub email: String,
-    pub kind: String,
-    pub role: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub kind: Kind,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub must_change_password: bool,
     pub password_changed_at: Option<DateTime<Utc>>,
     pub password_policy_version: i64,

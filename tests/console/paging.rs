@@ -156,6 +156,19 @@ fn shift_s_reverses_the_sort_and_the_header_says_so() {
         "{}",
         f.screen()
     );
+    // Then status, by the first badge.
+    f.key(KeyCode::Char('s'));
+    let by_status = |c: &Call| {
+        matches!(c, Call::ListUsers { filter }
+            if filter.sort == keyward::domain::listing::UserSort::Status && filter.descending)
+    };
+    assert_eq!(f.count(by_status), 1, "{:?}", f.calls);
+    assert!(f.screen().contains("STATUS ▼"), "{}", f.screen());
+    assert!(
+        f.screen().contains("sort: status, reversed"),
+        "{}",
+        f.screen()
+    );
     // Last sign-in runs most recent first; reversed, oldest first.
     f.key(KeyCode::Char('s'));
     assert!(f.screen().contains("LAST SIGN-IN ▲"), "{}", f.screen());

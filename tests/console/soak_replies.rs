@@ -87,7 +87,7 @@ impl Answers<'_> {
             u.last_failure_source = Some(self.text());
         }
         if self.chance(0.1) {
-            u.status = "disabled".into();
+            u.status = keyward::domain::Status::Disabled;
             u.name = self.text();
         }
         u.last_login_at = self.maybe_time();

@@ -8,7 +8,7 @@ use crate::fixtures::{PW, create, each_status};
 use crate::walkers::{backward_all, forward_all};
 use keyward::domain::{AccessLevel, Kind, Password, Role};
 use keyward::service::{NewUser, UserFilter};
-use keyward::store::{StatusFilter, UserSort};
+use keyward::store::{StatusFilter, StatusGroup, UserSort};
 
 both_backends!(paging_sees_everyone_once_in_order, |t| {
     let admin = t.admin().await;
@@ -170,6 +170,30 @@ both_backends!(backward_pages_mirror_forward_ones, |t| {
     }
     t.clock.advance(chrono::Duration::days(100));
     t.auth("User09", PW).await;
+    // For the status sort: two fresh locks (one of a user who must also
+    // change their password), a disabled user locked too, and three users
+    // new since, signed in, with no badge at all.
+    for login in ["u.11", "al_04", "u.08"] {
+        for i in 0..5 {
+            t.auth(login, &format!("wrong password {i}")).await;
+        }
+    }
+    for i in 0..3 {
+        let login = format!("fresh{i}");
+        let new = NewUser {
+            login: login.clone(),
+            name: format!("Fresh {i}"),
+            email: format!("fresh{i}@example.org"),
+            kind: Kind::Staff,
+            role: Role::User,
+            policy: None,
+            must_change: false,
+        };
+        s.create_user(&admin, &new, Some(&Password::from(PW)))
+            .await
+            .unwrap();
+        t.auth(&login, PW).await;
+    }
 
     let filters = [
         UserFilter::default(),
@@ -208,6 +232,7 @@ both_backends!(backward_pages_mirror_forward_ones, |t| {
         UserSort::LastLogin,
         UserSort::Kind,
         UserSort::Role,
+        UserSort::Status,
     ] {
         for filter in &filters {
             let filter = UserFilter {
@@ -248,9 +273,9 @@ both_backends!(backward_pages_mirror_forward_ones, |t| {
             }
         }
     }
-    // Kind and role: their groups in display order (staff first; global
-    // administrators first), by login within each; the pages above agree
-    // with these.
+    // Kind, role and status: their groups in display order (staff first;
+    // global administrators first; locked first, by the first badge), by
+    // login within each; the pages above agree with these.
     for filter in &filters {
         let by_login = s
             .list_users(
@@ -263,10 +288,11 @@ both_backends!(backward_pages_mirror_forward_ones, |t| {
             .await
             .unwrap()
             .items;
-        for sort in [UserSort::Kind, UserSort::Role] {
+        for sort in [UserSort::Kind, UserSort::Role, UserSort::Status] {
             let rank = |u: &keyward::service::views::UserSummary| match sort {
-                UserSort::Kind => Kind::ALL.iter().position(|k| k.as_str() == u.kind).unwrap(),
-                _ => Role::ALL.iter().position(|r| r.as_str() == u.role).unwrap(),
+                UserSort::Kind => Kind::ALL.iter().position(|k| *k == u.kind).unwrap(),
+                UserSort::Role => Role::ALL.iter().position(|r| *r == u.role).unwrap(),
+                _ => StatusGroup::of(&u.badges) as usize,
             };
             let mut expected: Vec<_> = by_login.iter().collect();
             expected.sort_by_key(|u| (rank(u), u.login.to_lowercase()));
@@ -282,6 +308,22 @@ both_backends!(backward_pages_mirror_forward_ones, |t| {
             );
         }
     }
+    // Every status group has users to order.
+    let groups: std::collections::BTreeSet<StatusGroup> = s
+        .list_users(
+            &admin,
+            &UserFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|u| StatusGroup::of(&u.badges))
+        .collect();
+    assert_eq!(groups.len(), StatusGroup::ALL.len(), "{groups:?}");
     // The unfiltered listings really have ties to break.
     let all = s
         .list_users(
@@ -315,6 +357,7 @@ both_backends!(backward_from_the_middle, |t| {
         UserSort::LastLogin,
         UserSort::Kind,
         UserSort::Role,
+        UserSort::Status,
     ] {
         let all = t
             .service

@@ -352,7 +352,7 @@ both_backends!(every_page_of_a_search_matches_a_brute_force_scan, |t| {
         for kind in [None, Some(Kind::Staff)] {
             let expected: Vec<String> = rows
                 .iter()
-                .filter(|u| hits(u) && kind.is_none_or(|k| u.kind == k.as_str()))
+                .filter(|u| hits(u) && kind.is_none_or(|k| u.kind == k))
                 .map(|u| u.login.clone())
                 .collect();
             let filter = UserFilter {

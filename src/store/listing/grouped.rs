@@ -1,24 +1,26 @@
-//! The Users listing sorted by kind or by role. Each has a handful of
+//! The Users listing sorted by kind, role or status. Each has a handful of
 //! values and no index of its own (one more index on `users` would slow
 //! every insert and the million-user import), so a page is read group by
 //! group: all staff, then all portal users; global administrators first,
-//! plain users last. Each group is the same listing with that value as its
+//! plain users last; locked users first, those with no status badge last
+//! (status.rs says which predicate makes each group). Each group is the same listing with that value as its
 //! filter, in login order, which the login index serves as the kind and
 //! role filters already are. A page that reaches the end of a group goes on
 //! into the next, so paging never stops at a boundary. Reversed, the whole
 //! listing runs the other way: plain users first, from Z to A.
 
-use super::{Cursor, UserQuery, UserSort};
+use super::{Cursor, StatusGroup, UserQuery, UserSort};
 use crate::domain::{Kind, Role};
 use crate::error::Result;
 use crate::store::Store;
 use crate::store::rows::UserRow;
 
-/// One group of a kind or role sort.
+/// One group of a kind, role or status sort.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Group {
     Kind(Kind),
     Role(Role),
+    Status(StatusGroup),
 }
 
 impl Group {
@@ -36,6 +38,10 @@ impl Group {
                 .filter(|r| q.role.is_none_or(|f| f == **r))
                 .map(|r| Group::Role(*r))
                 .collect(),
+            UserSort::Status => super::status::groups_under(q.status)
+                .into_iter()
+                .map(Group::Status)
+                .collect(),
             UserSort::Login | UserSort::Name | UserSort::Email | UserSort::LastLogin => Vec::new(),
         };
         if q.descending {
@@ -49,6 +55,7 @@ impl Group {
         match cursor {
             Cursor::Kind(k, l) => Some((Group::Kind(*k), l)),
             Cursor::Role(r, l) => Some((Group::Role(*r), l)),
+            Cursor::Status(g, l) => Some((Group::Status(*g), l)),
             Cursor::Login(_) | Cursor::Name(..) | Cursor::Email(..) | Cursor::LastLogin(..) => None,
         }
     }
@@ -60,6 +67,7 @@ impl Group {
         match self {
             Group::Kind(k) => sub.kind = Some(k),
             Group::Role(r) => sub.role = Some(r),
+            Group::Status(g) => sub.status_group = Some(g),
         }
         // In login order within the group; reversed, the whole listing
         // runs the other way, so the logins within it do too.
@@ -130,6 +138,7 @@ mod tests {
         UserQuery {
             search: None,
             status: None,
+            status_group: None,
             kind: None,
             role: None,
             resource_id: None,
@@ -141,6 +150,7 @@ mod tests {
             now,
             inactive_before: (now, now),
             password_expired_before: Vec::new(),
+            idle_before: Vec::new(),
         }
     }
 

@@ -15,8 +15,8 @@ mod search_pairs;
 mod search_paths;
 #[cfg(feature = "postgres")]
 mod search_pieces;
-use crate::domain::listing::SortKeys;
-pub use crate::domain::listing::{Cursor, StatusFilter, UserSort};
+mod status;
+pub use crate::domain::listing::{Cursor, StatusFilter, StatusGroup, UserSort};
 use crate::domain::{Kind, Role};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
@@ -28,6 +28,8 @@ use search_paths::{FIRST_PROBE_ROWS, PROBE_ROWS, probe_may_fill};
 pub struct UserQuery {
     pub search: Option<String>,
     pub status: Option<StatusFilter>,
+    /// One group of the status sort (grouped.rs sets it).
+    pub status_group: Option<StatusGroup>,
     pub kind: Option<Kind>,
     pub role: Option<Role>,
     pub resource_id: Option<i64>,
@@ -48,6 +50,10 @@ pub struct UserQuery {
     /// (policy id, cut-off) for each policy with a `max_age_days`: passwords
     /// its users set before the cut-off have expired (must-change filter).
     pub password_expired_before: Vec<(i64, DateTime<Utc>)>,
+    /// (policy id, cut-off) for each policy with a re-validation or
+    /// deletion limit: its users idle since the cut-off show "revalidate"
+    /// or "delete?" (the status sort's groups).
+    pub idle_before: Vec<(i64, DateTime<Utc>)>,
 }
 
 /// A lower-cased search term as PostgreSQL's `keyward_search_fold` spells
@@ -111,7 +117,7 @@ impl Store {
     /// or role, the page is read one group at a time (grouped.rs).
     pub async fn list_users(&self, q: &UserQuery) -> Result<Vec<UserRow>> {
         match q.sort {
-            UserSort::Kind | UserSort::Role => self.grouped_page(q).await,
+            UserSort::Kind | UserSort::Role | UserSort::Status => self.grouped_page(q).await,
             UserSort::Login | UserSort::Name | UserSort::Email | UserSort::LastLogin => {
                 self.column_page(q).await
             }
@@ -176,7 +182,7 @@ impl Store {
         } else {
             format!("WHERE {}", conds.join(" AND "))
         };
-        let from = if q.status == Some(StatusFilter::MustChange) {
+        let from = if status::reads_credentials(q) {
             USERS
         } else {
             "users u"
@@ -271,17 +277,21 @@ impl Store {
         } else {
             ("DESC", "<")
         };
-        // Kind and role are read one group at a time (grouped.rs), each in
-        // login order: within a group they are the login order.
+        // Kind, role and status are read one group at a time (grouped.rs),
+        // each in login order: within a group they are the login order.
         let order = match q.sort {
-            UserSort::Login | UserSort::Kind | UserSort::Role => format!("lower(u.login) {dir}"),
+            UserSort::Login | UserSort::Kind | UserSort::Role | UserSort::Status => {
+                format!("lower(u.login) {dir}")
+            }
             UserSort::Name => format!("lower(u.name) {dir}, u.id {dir}"),
             UserSort::Email => format!("lower(u.email) {dir}, u.id {dir}"),
             UserSort::LastLogin => format!("{} {dir}, u.id {dir}", self.last_login_key()),
         };
         // The chosen page's own sort key, to order the joined page by.
         let key = match q.sort {
-            UserSort::Login | UserSort::Kind | UserSort::Role => "lower(u.login)".to_string(),
+            UserSort::Login | UserSort::Kind | UserSort::Role | UserSort::Status => {
+                "lower(u.login)".to_string()
+            }
             UserSort::Name => "lower(u.name)".to_string(),
             UserSort::Email => "lower(u.email)".to_string(),
             UserSort::LastLogin => self.last_login_key().to_string(),
@@ -292,7 +302,9 @@ impl Store {
             None => {}
             // lower() on the cursor too: PostgreSQL lowercases more than
             // ASCII, and the key must be the one the index holds.
-            Some(Cursor::Login(l) | Cursor::Kind(_, l) | Cursor::Role(_, l)) => {
+            Some(
+                Cursor::Login(l) | Cursor::Kind(_, l) | Cursor::Role(_, l) | Cursor::Status(_, l),
+            ) => {
                 let ph = sql.param(Param::Text(l.clone()));
                 conds.push(format!("lower(u.login) {cmp} lower({ph})"));
             }
@@ -332,7 +344,7 @@ impl Store {
         // page is ordered by the key the inner query carries: ordered by the
         // outer row's own expression, SQLite 3.46 drove the join from a walk
         // of the whole login index instead (2.5 s for a first page).
-        let chosen_from = if q.status == Some(StatusFilter::MustChange) {
+        let chosen_from = if status::reads_credentials(q) {
             USERS
         } else {
             "users u"
@@ -350,37 +362,10 @@ impl Store {
     pub(super) fn filter_conds(&self, q: &UserQuery, sql: &mut Sql) -> Vec<String> {
         let mut conds: Vec<String> = Vec::new();
         if let Some(status) = q.status {
-            let now = sql.param(Param::Time(q.now));
-            conds.push(match status {
-                StatusFilter::Active => format!("u.status = 'active' AND (u.locked_at IS NULL OR u.locked_until <= {now})"),
-                StatusFilter::Locked => format!("u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > {now})"),
-                StatusFilter::Disabled => "u.status = 'disabled'".to_string(),
-                StatusFilter::MustChange => {
-                    // The flag, an enforced policy change, or an expired password
-                    // (as the list's badge and sign-in judge it).
-                    let policy_id = "COALESCE(u.policy_id, (SELECT d.id FROM policies d WHERE d.name = \
-                        CASE WHEN u.kind = 'portal' THEN 'portal' ELSE 'default' END))";
-                    let mut expired = String::new();
-                    if !q.password_expired_before.is_empty() {
-                        let mut case = format!("CASE {policy_id}");
-                        for (id, cutoff) in &q.password_expired_before {
-                            let id = sql.param(Param::Int(*id));
-                            let cutoff = sql.param(Param::Time(*cutoff));
-                            case.push_str(&format!(" WHEN {id} THEN {cutoff}"));
-                        }
-                        expired = format!(" OR c.password_changed_at < {case} END");
-                    }
-                    format!(
-                        "(c.must_change_password OR c.password_policy_version < \
-                         (SELECT pol.enforced_version FROM policies pol WHERE pol.id = {policy_id}){expired})"
-                    )
-                }
-                StatusFilter::Inactive => {
-                    let staff = sql.param(Param::Time(q.inactive_before.0));
-                    let portal = sql.param(Param::Time(q.inactive_before.1));
-                    format!("COALESCE(u.last_login_at, u.created_at) < CASE WHEN u.kind = 'portal' THEN {portal} ELSE {staff} END")
-                }
-            });
+            conds.push(status::filter_cond(q, status, sql));
+        }
+        if let Some(group) = q.status_group {
+            conds.push(status::group_cond(q, group, sql));
         }
         if let Some(kind) = q.kind {
             let ph = sql.param(Param::Text(kind.as_str().into()));
@@ -417,24 +402,6 @@ impl Store {
             Pool::Postgres(_) => "COALESCE(u.last_login_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')",
         }
     }
-}
-
-/// The cursor at `row` in `sort` order: a forward page continues after it,
-/// a backward page ends before it.
-pub fn cursor_after(row: &UserRow, sort: UserSort) -> Cursor {
-    Cursor::at(
-        sort,
-        SortKeys {
-            id: row.id,
-            login: &row.login,
-            name: &row.name,
-            email: &row.email,
-            // The schema's CHECKs admit only these spellings.
-            kind: row.kind.parse().unwrap_or(Kind::Staff),
-            role: row.role.parse().unwrap_or(Role::User),
-            last_login_at: row.last_login_at,
-        },
-    )
 }
 
 #[cfg(test)]

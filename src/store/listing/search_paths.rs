@@ -44,8 +44,11 @@ pub(super) fn login_order_search(q: &UserQuery) -> Option<&str> {
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty())?;
-    let only_search =
-        q.status.is_none() && q.kind.is_none() && q.role.is_none() && q.resource_id.is_none();
+    let only_search = q.status.is_none()
+        && q.status_group.is_none()
+        && q.kind.is_none()
+        && q.role.is_none()
+        && q.resource_id.is_none();
     // These paths walk the login order forward only.
     (q.sort == UserSort::Login && only_search && !q.descending).then_some(term)
 }

@@ -327,7 +327,7 @@ impl App {
                     return Vec::new();
                 };
                 let login = d.summary.login.clone();
-                let disable = d.summary.status != "disabled";
+                let disable = d.summary.status != crate::domain::Status::Disabled;
                 let text = if disable {
                     format!(
                         "Disable {login}? They can no longer sign in anywhere, and their sessions and reset tokens end."

@@ -51,10 +51,7 @@ impl DetailView {
             field("Login ID", s.login.clone()),
             field("Name", s.name.clone()),
             field("Email", s.email.clone()),
-            field(
-                "Kind / role",
-                format!("{} / {}", s.kind, s.role.replace('_', " ")),
-            ),
+            field("Kind / role", format!("{} / {}", s.kind, s.role.label())),
             // The badges say the status ("disabled", "LOCKED 12m", "ok").
             Line::from(vec![Span::styled(format!("{:<22}", "Status"), theme.dim())])
                 .patch_spans(badges(s, now, theme)),

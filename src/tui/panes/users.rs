@@ -88,6 +88,7 @@ fn sort_label(s: UserSort) -> &'static str {
         UserSort::LastLogin => "last sign-in",
         UserSort::Kind => "kind",
         UserSort::Role => "role",
+        UserSort::Status => "status",
     }
 }
 
@@ -237,7 +238,8 @@ impl UsersPane {
             UserSort::Name => UserSort::Email,
             UserSort::Email => UserSort::Kind,
             UserSort::Kind => UserSort::Role,
-            UserSort::Role => UserSort::LastLogin,
+            UserSort::Role => UserSort::Status,
+            UserSort::Status => UserSort::LastLogin,
             UserSort::LastLogin => UserSort::Login,
         };
     }
@@ -308,8 +310,8 @@ impl UsersPane {
                 if wide {
                     cells.push(Line::raw(u.email.clone()));
                 }
-                cells.push(Line::raw(u.kind.clone()));
-                cells.push(Line::raw(u.role.replace('_', " ")));
+                cells.push(Line::raw(u.kind.as_str()));
+                cells.push(Line::raw(u.role.label()));
                 cells.push(badges(u, now, theme));
                 cells.push(Line::raw(
                     u.last_login_at
@@ -348,7 +350,11 @@ impl UsersPane {
         columns.extend([
             Column::new(marked(UserSort::Kind, "KIND", "KIND ▲", "KIND ▼"), 4, 5),
             Column::new(marked(UserSort::Role, "ROLE", "ROLE ▲", "ROLE ▼"), 4, 4),
-            Column::new("STATUS", 6, 6),
+            Column::new(
+                marked(UserSort::Status, "STATUS", "STATUS ▲", "STATUS ▼"),
+                6,
+                6,
+            ),
             Column::new(
                 marked(
                     UserSort::LastLogin,

@@ -192,8 +192,8 @@ impl UserForm {
         self.login = TextField::with(&s.login, 64);
         self.name = TextField::with(&s.name, 200);
         self.email = TextField::with(&s.email, 254);
-        self.kind = s.kind.parse().unwrap_or(Kind::Staff);
-        self.role = s.role.parse().unwrap_or(Role::User);
+        self.kind = s.kind;
+        self.role = s.role;
         if !self.roles.contains(&self.role) {
             self.roles.push(self.role);
         }
