@@ -4,6 +4,7 @@
 //! columns that matter most (the login) give way last.
 
 use super::theme::Theme;
+pub use crate::domain::plural::thousands;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -135,19 +136,6 @@ pub fn cut_line(line: Line<'_>, width: u16) -> Line<'_> {
         out.push(Span::styled("…", last_style));
     }
     Line::from(out).style(style)
-}
-
-/// 1234567 as "1,234,567".
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// "row 1,234 of 1,000,001": the selected row's place in its list and the
