@@ -5,7 +5,7 @@
 //! hash, in one transaction (store/bulk.rs). The second mode, a link of
 //! their own mailed to each, is service/bulk_links.rs.
 
-use super::{Actor, Service, clip};
+use super::{Actor, Service};
 use crate::domain::password_rules::{PasswordContext, checklist, violations};
 use crate::domain::rights::Action;
 use crate::domain::{Password, Role};
@@ -36,15 +36,7 @@ impl Service {
 
     pub(super) async fn bulk_scope(&self, me: i64, req: &BulkRequest) -> Result<BulkScope> {
         let resource_id = match &req.resource {
-            Some(name) => Some(
-                self.store
-                    .resource_by_name(name)
-                    .await?
-                    .ok_or_else(|| {
-                        Error::NotFound(format!("no resource named {:?}", clip(name, 64)))
-                    })?
-                    .id,
-            ),
+            Some(name) => Some(self.resource(name).await?.id),
             None => None,
         };
         Ok(BulkScope {

@@ -6,7 +6,7 @@
 //! store/listing/.
 
 use super::views::{Page, PolicyIndex, UserDetail, UserSummary, summarize};
-use super::{Actor, Service, clip, parse_settings};
+use super::{Actor, Service, parse_settings};
 use crate::domain::rights::Action;
 use crate::domain::{Kind, Role};
 use crate::error::{Error, Result};
@@ -143,15 +143,7 @@ impl Service {
             now - chrono::Duration::days(if days == 0 { 36_500 } else { days as i64 })
         };
         let resource_id = match &filter.resource {
-            Some(name) => Some(
-                self.store
-                    .resource_by_name(name)
-                    .await?
-                    .ok_or_else(|| {
-                        Error::NotFound(format!("no resource named {:?}", clip(name, 64)))
-                    })?
-                    .id,
-            ),
+            Some(name) => Some(self.resource(name).await?.id),
             None => None,
         };
         Ok(UserQuery {
