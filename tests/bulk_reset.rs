@@ -986,7 +986,7 @@ both_backends!(by_link_100k_killed_then_completed, |t| {
     cli.init_and_login();
     assert!(
         cli.ok(&["demo", "--users", "100000"], "")
-            .contains("added 100000 demo users")
+            .contains("added 100,000 demo users")
     );
     let config = cli.data_dir.path().join("keyward.toml");
     std::fs::write(&config, format!("[web]\npublic_url = \"{BASE}\"\n")).unwrap();

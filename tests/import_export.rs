@@ -254,7 +254,7 @@ both_backends!(exports_stream_every_row_in_each_format, |t| {
     let again = file(&dir, "again.csv", &exported);
     let out = cli.run(&["user", "import", &again, "--dry-run"], b"");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("1206 problems"), "{text}");
+    assert!(text.contains("1,206 problems"), "{text}");
     assert!(!text.contains("unknown column"), "{text}");
     // Resources and the audit trail, which records the exports.
     let res = cli.ok(&["resource", "export"], "");

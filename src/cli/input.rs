@@ -95,7 +95,7 @@ pub fn confirm_typed(question: &str, expected: &str) -> Result<()> {
     std::io::stdin()
         .read_line(&mut line)
         .map_err(|e| Error::Invalid(format!("cannot read the confirmation: {e}")))?;
-    if line.trim() != expected {
+    if !crate::domain::plural::confirms(line.trim(), expected) {
         return Err(Error::Cancelled);
     }
     Ok(())

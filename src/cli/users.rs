@@ -153,8 +153,13 @@ pub async fn run(
                 "STATUS",
                 "LAST SIGN-IN",
             ]);
+            // Each user once, though a page read later may meet them again:
+            // a rename moves a user past the cursor, and in the status sort
+            // a lock that runs out moves its user into a later group.
+            let mut listed: std::collections::HashSet<i64> = std::collections::HashSet::new();
             loop {
-                let page = service.list_users(actor, &filter).await?;
+                let mut page = service.list_users(actor, &filter).await?;
+                page.items.retain(|u| listed.insert(u.id));
                 if let Some(w) = lines.as_mut() {
                     for u in &page.items {
                         w.write_json(u)?;

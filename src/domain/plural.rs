@@ -16,6 +16,20 @@ pub fn thousands(n: i64) -> String {
     group_digits(&n.to_string())
 }
 
+/// Whether a typed confirmation says `expected`: a count may be typed with
+/// or without the thousands separators it is shown with; anything else
+/// exactly as shown.
+pub fn confirms(typed: &str, expected: &str) -> bool {
+    let bare = |s: &str| -> Option<String> {
+        let digits: String = s.chars().filter(|c| *c != ',').collect();
+        (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+    };
+    match (bare(typed), bare(expected)) {
+        (Some(a), Some(b)) => a == b,
+        _ => typed == expected,
+    }
+}
+
 /// A whole number's digits grouped in thousands; anything else as it is.
 fn group_digits(text: &str) -> String {
     let (sign, digits) = match text.strip_prefix('-') {
@@ -45,6 +59,19 @@ mod tests {
         assert_eq!(count(0i64, "staff user", "staff users"), "0 staff users");
         assert_eq!(count(2usize, "entry", "entries"), "2 entries");
         assert_eq!(count(-1i64, "user", "users"), "-1 users");
+    }
+
+    #[test]
+    fn a_count_may_be_confirmed_with_or_without_separators() {
+        use super::confirms;
+        assert!(confirms("1234", "1234"));
+        assert!(confirms("1,234", "1234"));
+        assert!(confirms("1234", "1,234"));
+        assert!(!confirms("1235", "1234"));
+        assert!(!confirms("", "1234"));
+        assert!(!confirms(",", "1234"));
+        assert!(confirms("delete", "delete"));
+        assert!(!confirms("Delete", "delete"));
     }
 
     #[test]

@@ -84,7 +84,9 @@ impl Service {
                 "the page's position belongs to another sort; start from the first page".into(),
             ));
         }
-        let now = self.now();
+        // To the microsecond, as PostgreSQL keeps times: the cut-offs the
+        // query compares with are then the ones the badges are judged by.
+        let now = chrono::SubsecRound::trunc_subsecs(self.now(), 6);
         let limit = if filter.limit <= 0 {
             50
         } else {

@@ -10,7 +10,7 @@ use crate::crypto::tokens::{random_token, token_digest};
 use crate::domain::policy::Policy;
 use crate::domain::rights::Action;
 use crate::domain::{MailKind, MailState};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::service::Actor;
 use crate::store::rows::OutboxRow;
 use crate::store::rows::UserRow;
@@ -177,7 +177,7 @@ impl Service {
     }
 
     async fn prepare(&self, row: OutboxRow, now: DateTime<Utc>) -> Result<Claimed> {
-        let kind: MailKind = row.kind.parse().map_err(Error::Invalid)?;
+        let kind: MailKind = row.kind;
         let mut job = MailJob {
             id: row.id,
             kind,
@@ -291,7 +291,7 @@ impl Service {
             problems: Vec::new(),
         };
         for c in self.store.mail_counts().await? {
-            match c.state.parse::<MailState>().map_err(Error::Invalid)? {
+            match c.state {
                 MailState::Queued => {
                     status.queued = c.n;
                     status.oldest_queued = c.oldest;
@@ -302,10 +302,10 @@ impl Service {
             }
         }
         for r in self.store.unsent_mail_with_errors(problems).await? {
-            let state = r.state.parse::<MailState>().map_err(Error::Invalid)?;
+            let state = r.state;
             status.problems.push(MailProblem {
                 id: r.id,
-                kind: r.kind.parse().map_err(Error::Invalid)?,
+                kind: r.kind,
                 login: r.login,
                 recipient: r.recipient,
                 state,

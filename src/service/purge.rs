@@ -97,7 +97,7 @@ impl Service {
             .into_iter()
             .map(|r| {
                 Ok(Candidate {
-                    kind: r.kind.parse().map_err(Error::Database)?,
+                    kind: r.kind,
                     login: r.login,
                     last_login_at: r.last_login_at,
                     created_at: r.created_at,

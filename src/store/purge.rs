@@ -49,7 +49,8 @@ impl PurgeScope {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CandidateRow {
     pub login: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: crate::domain::Kind,
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }

@@ -1,6 +1,6 @@
 //! Rows as the store reads them. The service turns them into views.
 
-use crate::domain::{Kind, Role, Status};
+use crate::domain::{Kind, MailKind, MailState, Role, Status};
 use chrono::{DateTime, Utc};
 use std::fmt;
 
@@ -273,7 +273,8 @@ mod tests {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxRow {
     pub id: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: MailKind,
     pub user_id: i64,
     pub login: String,
     pub name: String,
@@ -294,7 +295,8 @@ pub struct OutboxRow {
 /// How many outbox rows are in one state, and the oldest one's time.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MailCountRow {
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: MailState,
     pub n: i64,
     pub oldest: Option<DateTime<Utc>>,
 }
@@ -303,10 +305,12 @@ pub struct MailCountRow {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UnsentMailRow {
     pub id: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: MailKind,
     pub login: String,
     pub recipient: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: MailState,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,

@@ -168,6 +168,36 @@ both_backends!(backward_pages_mirror_forward_ones, |t| {
             .await
             .unwrap();
     }
+    // Users under their own policies, for the status sort's per-policy
+    // cut-offs: a password that expires after 30 days (must change, 100
+    // days on), no idle limit at all (idle, yet "ok", though the built-in
+    // policy's "inactive" filter lists them), and a deletion limit alone
+    // (never signed in: "delete?").
+    for (policy, pairs, login) in [
+        ("expiring", vec![("max_age_days", "30")], "u.14"),
+        (
+            "never-idle",
+            vec![("revalidate_after_days", "0"), ("delete_after_days", "0")],
+            "al_19",
+        ),
+        (
+            "delete-only",
+            vec![("revalidate_after_days", "0"), ("delete_after_days", "95")],
+            "u.23",
+        ),
+    ] {
+        s.create_policy(&admin, policy, "default").await.unwrap();
+        let pairs: Vec<(String, String)> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        s.set_policy(&admin, policy, &pairs, None).await.unwrap();
+        let edit = keyward::service::UserEdit {
+            policy: Some(Some(policy.into())),
+            ..Default::default()
+        };
+        s.edit_user(&admin, login, None, &edit).await.unwrap();
+    }
     t.clock.advance(chrono::Duration::days(100));
     t.auth("User09", PW).await;
     // For the status sort: two fresh locks (one of a user who must also
@@ -308,8 +338,9 @@ both_backends!(backward_pages_mirror_forward_ones, |t| {
             );
         }
     }
-    // Every status group has users to order.
-    let groups: std::collections::BTreeSet<StatusGroup> = s
+    // Every status group has users to order, and the users under their own
+    // policies are where those policies put them.
+    let everyone = s
         .list_users(
             &admin,
             &UserFilter {
@@ -319,11 +350,22 @@ both_backends!(backward_pages_mirror_forward_ones, |t| {
         )
         .await
         .unwrap()
-        .items
+        .items;
+    let groups: std::collections::BTreeSet<StatusGroup> = everyone
         .iter()
         .map(|u| StatusGroup::of(&u.badges))
         .collect();
     assert_eq!(groups.len(), StatusGroup::ALL.len(), "{groups:?}");
+    let group_of = |login: &str| {
+        everyone
+            .iter()
+            .find(|u| u.login == login)
+            .map(|u| StatusGroup::of(&u.badges))
+    };
+    assert_eq!(group_of("u.14"), Some(StatusGroup::MustChange));
+    assert_eq!(group_of("al_19"), Some(StatusGroup::Ok));
+    assert_eq!(group_of("u.23"), Some(StatusGroup::Revalidate));
+    assert_eq!(group_of("u.11"), Some(StatusGroup::Locked));
     // The unfiltered listings really have ties to break.
     let all = s
         .list_users(

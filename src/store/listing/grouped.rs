@@ -50,6 +50,17 @@ impl Group {
         groups
     }
 
+    /// Where the group stands among all the values of its column, in
+    /// ascending order.
+    fn rank(self) -> usize {
+        let place = match self {
+            Group::Kind(k) => Kind::ALL.iter().position(|x| *x == k),
+            Group::Role(r) => Role::ALL.iter().position(|x| *x == r),
+            Group::Status(g) => StatusGroup::ALL.iter().position(|x| *x == g),
+        };
+        place.unwrap_or(0)
+    }
+
     /// The group a cursor stands in, and its login there.
     fn of(cursor: &Cursor) -> Option<(Group, &str)> {
         match cursor {
@@ -81,22 +92,45 @@ impl Group {
 /// Which groups a page reads, in the order it reads them, and where it
 /// starts in the first: forward from the cursor's group to the last,
 /// backward from it to the first. A page with no cursor starts at the
-/// first group (forward) or the last (backward).
+/// first group (forward) or the last (backward). A cursor in a group the
+/// listing leaves out (a row that has since moved out of the filter's
+/// groups) stands where that group would be: the page starts at the next
+/// group the listing has, from its first row.
 pub(super) fn walk<'a>(groups: &[Group], q: &'a UserQuery) -> (Vec<Group>, Option<&'a str>) {
-    let at = q.after.as_ref().and_then(Group::of);
-    let start = at.and_then(|(g, _)| groups.iter().position(|x| *x == g));
-    let login = start.and(at.map(|(_, l)| l));
-    let order = match (q.backward, start) {
-        (false, Some(i)) => groups[i..].to_vec(),
-        (false, None) => groups.to_vec(),
-        (true, Some(i)) => groups[..=i].iter().rev().copied().collect(),
-        (true, None) => groups.iter().rev().copied().collect(),
+    let Some((at, login)) = q.after.as_ref().and_then(Group::of) else {
+        let order = if q.backward {
+            groups.iter().rev().copied().collect()
+        } else {
+            groups.to_vec()
+        };
+        return (order, None);
     };
+    // The place of a group in listing order.
+    let place = |g: Group| {
+        let rank = g.rank() as i64;
+        if q.descending { -rank } else { rank }
+    };
+    let here = place(at);
+    let order: Vec<Group> = if q.backward {
+        groups
+            .iter()
+            .rev()
+            .filter(|g| place(**g) <= here)
+            .copied()
+            .collect()
+    } else {
+        groups
+            .iter()
+            .filter(|g| place(**g) >= here)
+            .copied()
+            .collect()
+    };
+    let login = order.first().filter(|g| **g == at).map(|_| login);
     (order, login)
 }
 
 impl Store {
-    /// A page of `q` sorted by kind or role: the groups read in turn until
+    /// A page of `q` sorted by kind, role or status: the groups read in turn until
     /// `q.limit` rows are found. Rows come back in listing order, as every
     /// page does.
     pub(super) async fn grouped_page(&self, q: &UserQuery) -> Result<Vec<UserRow>> {
@@ -202,11 +236,37 @@ mod tests {
         let (order, login) = walk(&groups, &q);
         assert_eq!(order.first(), Some(&Group::Role(Role::User)));
         assert_eq!(login, None);
-        // A cursor of a group the filter left out starts afresh.
+        // A cursor of a group the filter left out stands where that group
+        // would be: before the filtered group, the page starts there...
         let mut q = query(UserSort::Kind);
         q.kind = Some(Kind::Portal);
         q.after = Some(Cursor::Kind(Kind::Staff, "zed".into()));
         let groups = Group::in_order(&q);
         assert_eq!(walk(&groups, &q), (vec![Group::Kind(Kind::Portal)], None));
+        // ...and after every group, nothing follows it.
+        let mut q = query(UserSort::Status);
+        q.status = Some(crate::domain::listing::StatusFilter::MustChange);
+        q.after = Some(Cursor::Status(StatusGroup::Ok, "zed".into()));
+        let groups = Group::in_order(&q);
+        assert_eq!(groups.len(), 3);
+        assert_eq!(walk(&groups, &q), (Vec::new(), None));
+        // Backward from there: every group, from the last one's end.
+        q.backward = true;
+        let (order, login) = walk(&groups, &q);
+        assert_eq!(order.first(), Some(&Group::Status(StatusGroup::MustChange)));
+        assert_eq!((order.len(), login), (3, None));
+        // Reversed, "ok" comes first: backward from it, nothing.
+        q.descending = true;
+        let groups = Group::in_order(&q);
+        assert_eq!(walk(&groups, &q), (Vec::new(), None));
+        // A cursor between two of the listed groups (disabled, under the
+        // active filter's must-change, revalidate and ok) goes on at the next.
+        let mut q = query(UserSort::Status);
+        q.status = Some(crate::domain::listing::StatusFilter::Active);
+        q.after = Some(Cursor::Status(StatusGroup::Disabled, "amy".into()));
+        let groups = Group::in_order(&q);
+        let (order, login) = walk(&groups, &q);
+        assert_eq!(order.first(), Some(&Group::Status(StatusGroup::MustChange)));
+        assert_eq!((order.len(), login), (3, None));
     }
 }

@@ -10,6 +10,7 @@ use crate::domain::listing::Cursor;
 use crate::service::UserFilter;
 use crate::service::views::{Page, UserSummary};
 use std::collections::BTreeSet;
+use std::collections::HashSet;
 
 /// Most rows held at once (ten pages).
 pub const WINDOW: usize = 10 * PAGE as usize;
@@ -158,7 +159,11 @@ impl UsersPane {
                 self.next = None;
             }
             Fetch::Forward => {
-                self.rows.extend(page.items);
+                // A user met again (moved past the cursor since: renamed, or
+                // in the status sort a lock that ran out) is kept once.
+                let held: HashSet<i64> = self.rows.iter().map(|u| u.id).collect();
+                self.rows
+                    .extend(page.items.into_iter().filter(|u| !held.contains(&u.id)));
                 self.next = page.next;
                 let over = self.rows.len().saturating_sub(WINDOW);
                 if over > 0 {
@@ -170,6 +175,9 @@ impl UsersPane {
                 }
             }
             Fetch::Backward => {
+                let held: HashSet<i64> = self.rows.iter().map(|u| u.id).collect();
+                let mut page = page;
+                page.items.retain(|u| !held.contains(&u.id));
                 let added = page.items.len();
                 self.window_start = if page.prev.is_none() {
                     Some(0)
@@ -262,6 +270,25 @@ mod tests {
         assert_eq!(p.selected_row().map(|r| r.id), Some(500));
         assert_eq!(p.next, Some(user(1399).cursor(p.sort)), "next restored");
         assert_eq!(p.prev, Some(user(399).cursor(p.sort)));
+    }
+
+    #[test]
+    fn a_user_met_again_is_kept_once() {
+        let mut p = UsersPane::new();
+        p.apply(page(0, 100, 5000), Fetch::Search, 20);
+        // The next page meets users 98 and 99 again (their place in the
+        // order moved past the cursor since the first page was read).
+        p.apply(page(98, 200, 5000), Fetch::Forward, 20);
+        let held: Vec<i64> = p.rows.iter().map(|u| u.id).collect();
+        assert_eq!(held, (0..200).collect::<Vec<i64>>());
+        // And backward: the page before meets user 0 again.
+        let mut p = UsersPane::new();
+        p.apply(page(100, 200, 5000), Fetch::Search, 20);
+        let selected = p.selected_row().map(|r| r.id);
+        p.apply(page(0, 101, 5000), Fetch::Backward, 20);
+        let held: Vec<i64> = p.rows.iter().map(|u| u.id).collect();
+        assert_eq!(held, (0..200).collect::<Vec<i64>>());
+        assert_eq!(p.selected_row().map(|r| r.id), selected);
     }
 
     #[test]

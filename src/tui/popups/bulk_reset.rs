@@ -8,6 +8,7 @@
 
 use crate::domain::Role;
 use crate::domain::password_rules::PasswordContext;
+use crate::domain::plural;
 use crate::domain::policy::Policy;
 use crate::service::BulkRequest;
 use crate::tui::effect::{Call, FormChoices, Reply};
@@ -350,8 +351,11 @@ impl BulkResetDialog {
                     self.error = Some("Type your own password to confirm it is you.".into());
                     return Out::None;
                 }
-                if self.typed_count.value().trim() != count.to_string() {
-                    self.error = Some(format!("Type {count} (the number of accounts) to confirm."));
+                if !plural::confirms(self.typed_count.value().trim(), &count.to_string()) {
+                    self.error = Some(format!(
+                        "Type {} (the number of accounts) to confirm.",
+                        plural::thousands(count)
+                    ));
                     return Out::None;
                 }
                 self.cancel.store(false, Ordering::Relaxed);
