@@ -306,7 +306,7 @@ mod tests {
         refresh(&mut pane, &all, now);
         assert_eq!(pane.accounts.len(), WINDOW as usize);
         assert!(pane.more && pane.start.is_none());
-        assert_eq!(pane.title(), " Lockouts  1000 locked, 0 close to locking ");
+        assert_eq!(pane.title(), " Lockouts  1,000 locked, 0 close to locking ");
         // Down, one row at a time, past several windows: every account in turn.
         for i in 1..700 {
             step(&mut pane, &all, 1, now);

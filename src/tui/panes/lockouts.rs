@@ -130,8 +130,8 @@ impl LockoutsPane {
     pub fn title(&self) -> String {
         format!(
             " Lockouts  {} locked, {} close to locking{} ",
-            self.counts.locked,
-            self.counts.close,
+            crate::domain::plural::thousands(self.counts.locked),
+            crate::domain::plural::thousands(self.counts.close),
             if self.live { "  (live)" } else { "" }
         )
     }
