@@ -13,6 +13,7 @@ pub mod password;
 pub mod password_rules;
 pub mod plural;
 pub mod policy;
+pub mod progress;
 pub mod rights;
 pub mod user;
 

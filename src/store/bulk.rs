@@ -21,12 +21,7 @@ pub struct BulkScope {
     pub exclude_user: i64,
 }
 
-/// How far a bulk reset has come.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    pub done: u64,
-    pub total: u64,
-}
+pub use crate::domain::progress::Progress;
 
 /// Users per UPDATE statement: small enough for frequent progress and
 /// cancellation, large enough that statement overhead stays negligible.

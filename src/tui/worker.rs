@@ -205,7 +205,7 @@ pub async fn perform_with(
                 // Step-up: the acting administrator's own password, checked
                 // through authenticate. A wrong one is an input error here.
                 let fresh = step_up(service, actor, &admin_password).await?;
-                let report = |p: crate::store::Progress| {
+                let report = |p: crate::domain::progress::Progress| {
                     if let Some((id, tx)) = events {
                         let _ = tx.send(Event::Progress {
                             id,
@@ -239,7 +239,7 @@ pub async fn perform_with(
         } => Reply::Done(
             async {
                 let fresh = step_up(service, actor, &admin_password).await?;
-                let report = |p: crate::store::Progress| {
+                let report = |p: crate::domain::progress::Progress| {
                     if let Some((id, tx)) = events {
                         let _ = tx.send(Event::Progress {
                             id,
