@@ -1050,7 +1050,10 @@ both_backends!(by_link_100k_killed_then_completed, |t| {
     // Run to the end.
     let out = cli.ok(&args, "");
     assert!(
-        out.contains(&format!("{staff} reset links to be mailed")),
+        out.contains(&format!(
+            "{} reset links to be mailed",
+            keyward::domain::plural::thousands(staff)
+        )),
         "{out}"
     );
     assert_eq!(number(&t, "SELECT COUNT(*) FROM outbox").await, staff);
