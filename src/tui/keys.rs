@@ -395,7 +395,7 @@ pub const USERS: &[Binding] = &[
     b(
         &[k('s')],
         "sort",
-        "cycle the sort: login, name, email, kind, role, last sign-in (▲ ▼ in the header)",
+        "cycle the sort: login, name, email, kind, role, status, last sign-in (▲ ▼ in the header)",
         Cmd::CycleSort,
         false,
     ),
