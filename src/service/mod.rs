@@ -341,7 +341,11 @@ impl Service {
 
     /// Opens a database by URL and wraps it, doing `upkeep` to it.
     pub async fn open_with(url: &str, config: ServiceConfig, upkeep: Upkeep) -> Result<Service> {
-        let store = Store::open(url).await?;
+        let connections = match upkeep {
+            Upkeep::Command => crate::store::Connections::OneShot,
+            Upkeep::Full | Upkeep::Nothing => crate::store::Connections::Serving,
+        };
+        let store = Store::open_for(url, connections).await?;
         Service::start(store, config, Clock::system(), upkeep).await
     }
 

@@ -10,6 +10,30 @@ use super::{Pool, Store};
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
+/// How many connections a process keeps to the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connections {
+    /// The console, `keyward serve`, `keyward migrate` and linking programs:
+    /// as many as their concurrent work uses (4 on SQLite, 16 on PostgreSQL).
+    Serving,
+    /// A one-shot command: two, so that the reads it makes at once (rights
+    /// and policies, say) still run side by side, and no more. Each new
+    /// connection costs a SQLite process the schema's parse and a
+    /// PostgreSQL one a start-up round trip and authentication; and a
+    /// connection just used goes back to the pool a moment after its
+    /// statement, so a run of statements would otherwise open one each.
+    OneShot,
+}
+
+impl Connections {
+    fn max(self, default: u32) -> u32 {
+        match self {
+            Connections::Serving => default,
+            Connections::OneShot => 2,
+        }
+    }
+}
+
 /// What opening does when the SQLite file a URL names is not there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Missing {
@@ -24,22 +48,27 @@ impl Store {
     /// `sqlite://PATH` / a bare file path for SQLite (created if missing).
     /// Does not migrate; call [`Store::migrate`].
     pub async fn open(url: &str) -> Result<Store> {
-        Store::open_url(url, Missing::Create).await
+        Store::open_url(url, Missing::Create, Connections::Serving).await
+    }
+
+    /// As [`Store::open`], keeping at most `connections` open.
+    pub async fn open_for(url: &str, connections: Connections) -> Result<Store> {
+        Store::open_url(url, Missing::Create, connections).await
     }
 
     /// Opens a database by URL without creating anything: a SQLite file
     /// that is not there is an error naming `keyward init`. For programs
     /// that link keyward (`Service::connect`).
     pub async fn connect(url: &str) -> Result<Store> {
-        Store::open_url(url, Missing::Refuse).await
+        Store::open_url(url, Missing::Refuse, Connections::Serving).await
     }
 
-    async fn open_url(url: &str, missing: Missing) -> Result<Store> {
+    async fn open_url(url: &str, missing: Missing, connections: Connections) -> Result<Store> {
         if is_postgres_url(url) {
-            return open_postgres(url).await;
+            return open_postgres(url, connections).await;
         }
         let path = sqlite_path(url)?;
-        open_sqlite_file(&path, missing).await
+        open_sqlite_file(&path, missing, connections).await
     }
 
     /// Opens (creating if needed) a SQLite database file.
@@ -47,7 +76,7 @@ impl Store {
     /// gives the -wal and -shm files the database file's mode.
     #[cfg(feature = "sqlite")]
     pub async fn open_sqlite(path: &Path) -> Result<Store> {
-        open_sqlite_file(path, Missing::Create).await
+        open_sqlite_file(path, Missing::Create, Connections::Serving).await
     }
 }
 
@@ -56,7 +85,7 @@ fn is_postgres_url(url: &str) -> bool {
 }
 
 #[cfg(feature = "postgres")]
-async fn open_postgres(url: &str) -> Result<Store> {
+async fn open_postgres(url: &str, connections: Connections) -> Result<Store> {
     use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
     use std::str::FromStr;
     use std::time::Duration;
@@ -76,7 +105,7 @@ async fn open_postgres(url: &str) -> Result<Store> {
         opts.get_database().unwrap_or("postgres")
     );
     let pool = PgPoolOptions::new()
-        .max_connections(16)
+        .max_connections(connections.max(16))
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(opts)
@@ -95,7 +124,7 @@ async fn open_postgres(url: &str) -> Result<Store> {
 }
 
 #[cfg(not(feature = "postgres"))]
-async fn open_postgres(url: &str) -> Result<Store> {
+async fn open_postgres(url: &str, _connections: Connections) -> Result<Store> {
     Err(Error::Invalid(format!(
         "{} names PostgreSQL, but this build of keyward has no PostgreSQL driver; \
          build it with the `postgres` feature",
@@ -104,7 +133,11 @@ async fn open_postgres(url: &str) -> Result<Store> {
 }
 
 #[cfg(feature = "sqlite")]
-async fn open_sqlite_file(path: &Path, missing: Missing) -> Result<Store> {
+async fn open_sqlite_file(
+    path: &Path,
+    missing: Missing,
+    connections: Connections,
+) -> Result<Store> {
     use sqlx::sqlite::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
     };
@@ -152,7 +185,7 @@ async fn open_sqlite_file(path: &Path, missing: Missing) -> Result<Store> {
         .pragma("cache_size", "-4000")
         .pragma("temp_store", "memory");
     let pool = SqlitePoolOptions::new()
-        .max_connections(4)
+        .max_connections(connections.max(4))
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(opts)
         .await
@@ -175,7 +208,11 @@ async fn open_sqlite_file(path: &Path, missing: Missing) -> Result<Store> {
 }
 
 #[cfg(not(feature = "sqlite"))]
-async fn open_sqlite_file(path: &Path, _missing: Missing) -> Result<Store> {
+async fn open_sqlite_file(
+    path: &Path,
+    _missing: Missing,
+    _connections: Connections,
+) -> Result<Store> {
     Err(Error::Invalid(format!(
         "{} names a SQLite file, but this build of keyward has no SQLite driver; \
          build it with the `sqlite` feature, or use a postgres:// URL",

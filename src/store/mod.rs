@@ -47,6 +47,7 @@ pub use audit::AuditEvent;
 pub use bulk::{BulkScope, Progress};
 pub use bulk_links::{BULK_RESET_ORIGIN, LinkRow, MakeLinksFn, ScopeUser};
 pub use calibration::Calibration;
+pub use connect::Connections;
 pub(crate) use connect::sqlite_file;
 pub use demo::{DemoGrant, DemoResource, DemoUser};
 pub use export::{GrantCell, HolderCell, PageKeys};
