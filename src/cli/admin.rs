@@ -80,6 +80,7 @@ pub async fn resource(service: &Service, actor: &Actor, cmd: ResourceCommand) ->
                         count(users, "user loses", "users lose")
                     ),
                     resource.trim(),
+                    "--yes",
                 )?;
             }
             let n = service.delete_resource(actor, &resource).await?;

@@ -83,11 +83,13 @@ pub fn new_password(from_stdin: bool, prompt: &str) -> Result<Password> {
 }
 
 /// Asks the user to type `expected` to confirm; refuses without a terminal.
-pub fn confirm_typed(question: &str, expected: &str) -> Result<()> {
+/// Asks for `expected` to be typed. Without a terminal, refuses, naming
+/// `instead`: the option that confirms on the command line.
+pub fn confirm_typed(question: &str, expected: &str, instead: &str) -> Result<()> {
     if !std::io::stdin().is_terminal() {
-        return Err(Error::Invalid(
-            "confirmation needed but there is no terminal; pass --yes".into(),
-        ));
+        return Err(Error::Invalid(format!(
+            "confirmation needed but there is no terminal; pass {instead}"
+        )));
     }
     eprint!("{question}\nType {expected} to confirm: ");
     let _ = std::io::stderr().flush();

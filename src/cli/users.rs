@@ -436,6 +436,7 @@ pub async fn run(
                             count(p.count, "account", "accounts")
                         ),
                         &p.count.to_string(),
+                        "--count N, N the number of candidates --preview shows",
                     )?;
                     p.count
                 }
@@ -472,6 +473,7 @@ pub async fn run(
                         safe(&d.summary.name)
                     ),
                     &d.summary.login,
+                    "--yes",
                 )?;
             }
             service.delete_user(actor, &login).await?;
@@ -556,6 +558,7 @@ pub async fn run(
                         count(affected, "staff user", "staff users")
                     ),
                     &affected.to_string(),
+                    "--yes",
                 )?;
             }
             let bar = indicatif::ProgressBar::new(affected as u64);
@@ -611,6 +614,7 @@ async fn reset_all_by_link(
                  keep working until they use it."
             ),
             &affected.to_string(),
+            "--yes",
         )?;
     }
     let bar = indicatif::ProgressBar::new(affected as u64);

@@ -107,7 +107,7 @@ impl Store {
                 .await?;
             if logins.len() as i64 != expected {
                 return Err(Error::Conflict(format!(
-                    "the candidates changed since you confirmed {expected}: there are {} now; nothing was deleted, preview again",
+                    "{expected} confirmed, but there are {} candidates now (a wrong count, or they changed since the preview); nothing was deleted: preview again and confirm that count",
                     logins.len()
                 )));
             }
