@@ -78,7 +78,8 @@ impl AuthOutcome {
             }
             AuthOutcome::OkRevalidate => {
                 "ok, but the account must be re-validated: it was not used for a long time; \
-                 its owner follows the re-validation link mailed to them"
+                 its owner asks for a re-validation link (the /revalidate page, or the \
+                 application through POST /v1/revalidate/request) and follows it"
                     .into()
             }
             AuthOutcome::BadCredentials => "wrong login ID or password".into(),
