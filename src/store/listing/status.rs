@@ -7,11 +7,29 @@
 use super::UserQuery;
 use crate::domain::listing::{StatusFilter, StatusGroup};
 use crate::store::stmt::{Param, Sql};
+use chrono::{DateTime, Utc};
 
 /// The policy that governs `users u`: its own, else the built-in one of
 /// its kind (as `PolicyIndex::for_user` chooses).
 const POLICY_ID: &str = "COALESCE(u.policy_id, (SELECT d.id FROM policies d WHERE d.name = \
     CASE WHEN u.kind = 'portal' THEN 'portal' ELSE 'default' END))";
+
+/// The cut-off of the policy that governs `users u`, from `cutoffs` (policy
+/// id, cut-off): a `CASE … END` that is NULL for a policy not listed; `None`
+/// when none is.
+fn per_policy(cutoffs: &[(i64, DateTime<Utc>)], sql: &mut Sql) -> Option<String> {
+    if cutoffs.is_empty() {
+        return None;
+    }
+    let mut case = format!("CASE {POLICY_ID}");
+    for (id, cutoff) in cutoffs {
+        let id = sql.param(Param::Int(*id));
+        let cutoff = sql.param(Param::Time(*cutoff));
+        case.push_str(&format!(" WHEN {id} THEN {cutoff}"));
+    }
+    case.push_str(" END");
+    Some(case)
+}
 
 /// The predicates of one query, their parameters bound once.
 struct Predicates<'a> {
@@ -42,16 +60,9 @@ impl<'a> Predicates<'a> {
     /// or an expired password (as the badge and sign-in judge it). Reads
     /// `credentials c`.
     fn must_change(&self, sql: &mut Sql) -> String {
-        let mut expired = String::new();
-        if !self.q.password_expired_before.is_empty() {
-            let mut case = format!("CASE {POLICY_ID}");
-            for (id, cutoff) in &self.q.password_expired_before {
-                let id = sql.param(Param::Int(*id));
-                let cutoff = sql.param(Param::Time(*cutoff));
-                case.push_str(&format!(" WHEN {id} THEN {cutoff}"));
-            }
-            expired = format!(" OR c.password_changed_at < {case} END");
-        }
+        let expired = per_policy(&self.q.password_expired_before, sql)
+            .map(|case| format!(" OR c.password_changed_at < {case}"))
+            .unwrap_or_default();
         format!(
             "COALESCE(c.must_change_password OR c.password_policy_version < \
              (SELECT pol.enforced_version FROM policies pol WHERE pol.id = {POLICY_ID}){expired}, FALSE)"
@@ -73,16 +84,9 @@ impl<'a> Predicates<'a> {
     /// policy's re-validation or deletion limit, or asked to re-validate
     /// by a sign-in since.
     fn revalidate(&self, sql: &mut Sql) -> String {
-        let mut idle = String::new();
-        if !self.q.idle_before.is_empty() {
-            let mut case = format!("CASE {POLICY_ID}");
-            for (id, cutoff) in &self.q.idle_before {
-                let id = sql.param(Param::Int(*id));
-                let cutoff = sql.param(Param::Time(*cutoff));
-                case.push_str(&format!(" WHEN {id} THEN {cutoff}"));
-            }
-            idle = format!(" OR COALESCE(u.last_login_at, u.created_at) <= {case} END");
-        }
+        let idle = per_policy(&self.q.idle_before, sql)
+            .map(|case| format!(" OR COALESCE(u.last_login_at, u.created_at) <= {case}"))
+            .unwrap_or_default();
         format!("COALESCE(u.revalidation_due_at IS NOT NULL{idle}, FALSE)")
     }
 }
