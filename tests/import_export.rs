@@ -34,6 +34,7 @@ client.c,Client C,c@client.example,portal,admin,,
 ANNA.B,Again,a2@example.org,,,,
 root1,Root,r@example.org,,,,
 x.y,Short
+ab,Too Short,ab@example.org,,,,
 ";
 
 both_backends!(
@@ -43,12 +44,18 @@ both_backends!(
         cli.init_and_login();
         cli.ok(&["resource", "add", "Mobile app"], "");
         let dir = tempfile::tempdir().unwrap();
-        let bad = file(&dir, "bad.csv", BAD);
         let before = audit_len(&cli);
-        for args in [
-            vec!["user", "import", bad.as_str(), "--dry-run"],
-            vec!["user", "import", bad.as_str()],
-        ] {
+        // Line numbers are the file's whatever ends its lines: LF, CRLF
+        // (Excel, Python's csv) or CR (old Mac spreadsheets).
+        let files = [("\n", "lf.csv"), ("\r\n", "crlf.csv"), ("\r", "cr.csv")]
+            .map(|(end, name)| file(&dir, name, &BAD.replace('\n', end)));
+        let bad = files[0].clone();
+        for args in files.iter().flat_map(|f| {
+            [
+                vec!["user", "import", f.as_str(), "--dry-run"],
+                vec!["user", "import", f.as_str()],
+            ]
+        }) {
             let out = cli.run(&args, b"");
             assert_eq!(out.status.code(), Some(3), "{args:?}");
             let text = String::from_utf8_lossy(&out.stdout);
@@ -62,7 +69,8 @@ both_backends!(
                 "line 5: the login ID ANNA.B is also on line 2",
                 "line 6: the login ID root1 is already taken",
                 "line 7: 2 fields where the header has 7",
-                "9 problems in",
+                "line 8: the login ID needs at least 4 characters (has 2)",
+                "10 problems in",
                 "nothing was imported",
             ] {
                 assert!(
@@ -82,7 +90,7 @@ both_backends!(
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert_eq!(lines[0]["line"], 3);
-        assert_eq!(lines.last().unwrap()["summary"]["problems"], 9);
+        assert_eq!(lines.last().unwrap()["summary"]["problems"], 10);
         assert_eq!(lines.last().unwrap()["summary"]["users"], 1);
     }
 );

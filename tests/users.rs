@@ -248,6 +248,14 @@ both_backends!(policy_login_rules, |t| {
             .unwrap_err(),
     );
     assert!(msg.contains("at least 4"), "{msg}");
+    // Shorter than the basic shape's 3 too: the policy's minimum is the one
+    // told, not 3 and then, with three, 4.
+    let msg = invalid_message(
+        s.create_user(&admin, &new_user("ab"), None)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(msg, "the login ID needs at least 4 characters (has 2)");
     let msg = invalid_message(
         s.create_user(&admin, &new_user("20260301"), None)
             .await
@@ -268,6 +276,12 @@ both_backends!(policy_login_rules, |t| {
             .unwrap_err(),
     );
     assert!(msg.contains("at least 6"), "{msg}");
+    let msg = invalid_message(
+        s.create_user(&admin, &new_user("x"), None)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(msg, "the login ID needs at least 6 characters (has 1)");
     let msg = invalid_message(
         s.create_user(&admin, &new_user("anna.berg"), None)
             .await

@@ -10,6 +10,7 @@ pub mod docs;
 pub mod doctor;
 pub mod exit;
 mod input;
+mod line_ends;
 mod mail;
 mod output;
 mod records;

@@ -4,6 +4,7 @@
 //! (service/import.rs, service/export.rs).
 
 use super::args::Format;
+use super::line_ends::UnixLineEnds;
 use super::output::say;
 use super::records::{CsvRecord, RecordWriter, time_cell};
 use crate::domain::plural::count;
@@ -271,7 +272,7 @@ impl Layout {
 /// The file's rows, a batch at a time, with the problems of the rows that
 /// cannot be read at all.
 struct Batches {
-    reader: csv::Reader<std::fs::File>,
+    reader: csv::Reader<UnixLineEnds<std::fs::File>>,
     layout: Layout,
     path: std::path::PathBuf,
     done: bool,
@@ -279,10 +280,10 @@ struct Batches {
 
 impl Batches {
     fn open(path: &Path) -> Result<Batches> {
+        let file = std::fs::File::open(path).map_err(|e| cannot_read(path, &e))?;
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_path(path)
-            .map_err(|e| cannot_read(path, &e))?;
+            .from_reader(UnixLineEnds::new(file));
         let header = reader.headers().map_err(|e| cannot_read(path, &e))?.clone();
         Ok(Batches {
             layout: Layout::from_header(&header)?,

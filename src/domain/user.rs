@@ -2,7 +2,7 @@
 //! for names and emails, the policy's login-ID rules, and the status badges
 //! derived from a row and the current time.
 
-use super::login::{LoginId, describe_char};
+use super::login::{LOGIN_MIN, LoginId, describe_char};
 use super::policy::Policy;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -11,15 +11,33 @@ pub const NAME_MAX: usize = 200;
 pub const EMAIL_MAX: usize = 254;
 pub const NOTE_MAX: usize = 1000;
 
+/// A new login ID as its policy wants it: the basic shape, then the
+/// policy's rules. A login too short for both is told the larger minimum,
+/// so that nobody is told "at least 3" and then, with three, "at least 4".
+pub fn parse_login(input: &str, policy: &Policy) -> Result<LoginId, String> {
+    let login = LoginId::parse(input).map_err(|shape| {
+        let len = input.chars().count();
+        let wanted = policy.login_min_length as usize;
+        if len > 0 && len < LOGIN_MIN && wanted > LOGIN_MIN && input.trim() == input {
+            too_short(wanted, len)
+        } else {
+            shape
+        }
+    })?;
+    check_login_policy(&login, policy)?;
+    Ok(login)
+}
+
+fn too_short(wanted: usize, len: usize) -> String {
+    format!("the login ID needs at least {wanted} characters (has {len})")
+}
+
 /// The login rules the policy adds to the basic shape.
 pub fn check_login_policy(login: &LoginId, policy: &Policy) -> Result<(), String> {
     let s = login.as_str();
     let len = s.chars().count();
     if len < policy.login_min_length as usize {
-        return Err(format!(
-            "the login ID needs at least {} characters (has {len})",
-            policy.login_min_length
-        ));
+        return Err(too_short(policy.login_min_length as usize, len));
     }
     if policy.login_require_digit && !s.chars().any(|c| c.is_ascii_digit()) {
         return Err("the login ID must contain a digit".into());
@@ -286,6 +304,35 @@ mod tests {
         p2.login_require_digit = true;
         assert!(check_login_policy(&LoginId::parse("anna").unwrap(), &p2).is_err());
         assert!(check_login_policy(&LoginId::parse("anna2").unwrap(), &p2).is_ok());
+    }
+
+    #[test]
+    fn a_login_too_short_for_both_minimums_is_told_the_larger() {
+        let p = Policy::default();
+        assert_eq!(p.login_min_length, 4);
+        for (input, has) in [("a", 1), ("ab", 2), ("abc", 3)] {
+            assert_eq!(
+                parse_login(input, &p).unwrap_err(),
+                format!("the login ID needs at least 4 characters (has {has})"),
+                "{input}"
+            );
+        }
+        let mut lenient = p.clone();
+        lenient.login_min_length = 1;
+        assert!(
+            parse_login("ab", &lenient)
+                .unwrap_err()
+                .contains("at least 3")
+        );
+        assert!(parse_login("abc", &lenient).is_ok());
+        assert_eq!(parse_login("", &p).unwrap_err(), "the login ID is empty");
+        assert!(parse_login(" ab", &p).unwrap_err().contains("spaces"));
+        assert!(
+            parse_login("a b", &p)
+                .unwrap_err()
+                .contains("may only contain")
+        );
+        assert!(parse_login("anna", &p).is_ok());
     }
 
     #[test]

@@ -6,8 +6,8 @@
 
 use super::{Actor, Service};
 use crate::domain::password_rules::{PasswordContext, checklist, violations};
-use crate::domain::user::{check_email, check_login_policy, check_name};
-use crate::domain::{Kind, LoginId, Password, Role};
+use crate::domain::user::{check_email, check_name, parse_login};
+use crate::domain::{Kind, Password, Role};
 use crate::error::{Error, Result};
 use crate::store::{AuditEvent, NewUserRow};
 use serde_json::json;
@@ -32,12 +32,11 @@ impl Service {
                     .into(),
             ));
         }
-        let login = LoginId::parse(login).map_err(Error::Invalid)?;
-        let name = check_name(name).map_err(Error::Invalid)?;
-        let email = check_email(email).map_err(Error::Invalid)?;
         let row = self.builtin_policy(false).await?;
         let policy = super::parse_settings(&row)?;
-        check_login_policy(&login, &policy).map_err(Error::Invalid)?;
+        let login = parse_login(login, &policy).map_err(Error::Invalid)?;
+        let name = check_name(name).map_err(Error::Invalid)?;
+        let email = check_email(email).map_err(Error::Invalid)?;
         let ctx = PasswordContext {
             login: login.as_str(),
             name: &name,

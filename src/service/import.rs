@@ -12,7 +12,7 @@ use super::{Actor, Service, parse_settings};
 use crate::domain::login::lookup_key;
 use crate::domain::policy::Policy;
 use crate::domain::rights::Action;
-use crate::domain::user::{check_email, check_login_policy, check_name};
+use crate::domain::user::{check_email, check_name, parse_login};
 use crate::domain::{AccessLevel, Kind, LoginId, Role};
 use crate::error::{Error, Result};
 use crate::store::{AuditEvent, ImportTx, ImportUserRow};
@@ -325,9 +325,6 @@ impl<'a> UserImport<'a> {
     /// Every rule a row must meet without the database; all its problems.
     fn validate(&self, row: &ImportRow) -> std::result::Result<ImportUserRow, Vec<String>> {
         let mut problems = Vec::new();
-        let login = LoginId::parse(&row.login)
-            .map_err(|e| problems.push(e))
-            .ok();
         let name = check_name(&row.name).map_err(|e| problems.push(e)).ok();
         let email = check_email(&row.email).map_err(|e| problems.push(e)).ok();
         let kind = kind_of(row).map_err(|e| problems.push(e)).ok();
@@ -353,11 +350,14 @@ impl<'a> UserImport<'a> {
                 }
             },
         };
-        if let (Some(login), Some(policy)) = (&login, policy)
-            && let Err(e) = check_login_policy(login, &policy.rules)
-        {
-            problems.push(e);
+        // The login is checked under the row's policy when it has one, and
+        // its problem is listed first, as its column comes first.
+        let login = match policy {
+            Some(policy) => parse_login(&row.login, &policy.rules),
+            None => LoginId::parse(&row.login),
         }
+        .map_err(|e| problems.insert(0, e))
+        .ok();
         let grants = self.grants(&row.resources, &mut problems);
         if !grants.is_empty()
             && let Some(Some(why)) = &self.may_grant

@@ -5,7 +5,7 @@
 use super::views::{HolderView, UserSummary, summarize};
 use super::{Actor, Service, clip, parse_settings};
 use crate::domain::rights::Action;
-use crate::domain::user::{check_email, check_login_policy, check_name, check_note};
+use crate::domain::user::{check_email, check_name, check_note, parse_login};
 use crate::domain::{Kind, LoginId, Password, Role};
 use crate::error::{Error, Result};
 use crate::store::rows::UserRow;
@@ -86,12 +86,11 @@ impl Service {
                 "portal accounts can only have the user role".into(),
             ));
         }
-        let login = LoginId::parse(&new.login).map_err(Error::Invalid)?;
-        let name = check_name(&new.name).map_err(Error::Invalid)?;
-        let email = check_email(&new.email).map_err(Error::Invalid)?;
         let (policy_id, policy_row) = self.policy_for(new.policy.as_deref(), new.kind).await?;
         let policy = parse_settings(&policy_row)?;
-        check_login_policy(&login, &policy).map_err(Error::Invalid)?;
+        let login = parse_login(&new.login, &policy).map_err(Error::Invalid)?;
+        let name = check_name(&new.name).map_err(Error::Invalid)?;
+        let email = check_email(&new.email).map_err(Error::Invalid)?;
         if self.store.user_by_login(&login.lower()).await?.is_some() {
             return Err(Error::Conflict(format!(
                 "the login ID {login} is already taken"
@@ -183,9 +182,14 @@ impl Service {
                 ));
             }
         }
+        // A new login ID meets the user's present policy; the one they
+        // have stays, whatever the policy says now.
         let new_login = match &edit.login {
-            Some(l) => LoginId::parse(l).map_err(Error::Invalid)?,
-            None => LoginId::parse(&u.login).map_err(Error::Invalid)?,
+            Some(l) if *l != u.login => {
+                let policy = self.effective_policy(&u).await?.policy;
+                parse_login(l, &policy).map_err(Error::Invalid)?
+            }
+            _ => LoginId::parse(&u.login).map_err(Error::Invalid)?,
         };
         let name = match &edit.name {
             Some(n) => check_name(n).map_err(Error::Invalid)?,
@@ -205,16 +209,13 @@ impl Service {
                 (u.policy_id, row.name, row.version)
             }
         };
-        if new_login.as_str() != u.login {
-            let policy = self.effective_policy(&u).await?.policy;
-            check_login_policy(&new_login, &policy).map_err(Error::Invalid)?;
-            if let Some(other) = self.store.user_by_login(&new_login.lower()).await?
-                && other.id != u.id
-            {
-                return Err(Error::Conflict(format!(
-                    "the login ID {new_login} is already taken"
-                )));
-            }
+        if new_login.as_str() != u.login
+            && let Some(other) = self.store.user_by_login(&new_login.lower()).await?
+            && other.id != u.id
+        {
+            return Err(Error::Conflict(format!(
+                "the login ID {new_login} is already taken"
+            )));
         }
         let version = expected_version.unwrap_or(u.version);
         let mut before = serde_json::Map::new();

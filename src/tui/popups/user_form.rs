@@ -6,7 +6,7 @@
 use crate::domain::password_rules::PasswordContext;
 use crate::domain::policy::Policy;
 use crate::domain::rights::{self, Action};
-use crate::domain::user::{check_email, check_login_policy, check_name};
+use crate::domain::user::{check_email, check_name, parse_login};
 use crate::domain::{Kind, LoginId, Role};
 use crate::service::views::UserDetail;
 use crate::service::{NewUser, UserEdit};
@@ -280,15 +280,16 @@ impl UserForm {
     /// Problems with the identity fields, as typed.
     pub fn field_problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        match LoginId::parse(self.login.value()) {
-            Ok(l) => {
-                let changed =
-                    !matches!(&self.mode, Mode::Edit { login, .. } if login == l.as_str());
-                if changed && let Err(e) = check_login_policy(&l, &self.policy()) {
-                    out.push(e);
-                }
-            }
-            Err(e) => out.push(e),
+        let typed = self.login.value();
+        // A login kept as it was is not held to a policy changed since.
+        let kept = matches!(&self.mode, Mode::Edit { login, .. } if login == typed);
+        let login = if kept {
+            LoginId::parse(typed)
+        } else {
+            parse_login(typed, &self.policy())
+        };
+        if let Err(e) = login {
+            out.push(e);
         }
         if let Err(e) = check_name(self.name.value()) {
             out.push(e);

@@ -58,13 +58,8 @@ impl SetupForm {
     /// Problems with the identity fields, checked as typed.
     fn field_problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        match crate::domain::LoginId::parse(self.login.value()) {
-            Ok(l) => {
-                if let Err(e) = crate::domain::user::check_login_policy(&l, &self.policy) {
-                    out.push(e);
-                }
-            }
-            Err(e) => out.push(e),
+        if let Err(e) = crate::domain::user::parse_login(self.login.value(), &self.policy) {
+            out.push(e);
         }
         if let Err(e) = crate::domain::user::check_name(self.name.value()) {
             out.push(e);
