@@ -124,7 +124,7 @@ impl Service {
     /// database error fails closed (Err).
     ///
     /// On top of that, every bad-credentials answer is padded to at least
-    /// the median of recent ones (service/padding.rs), so the extra
+    /// the 90th percentile of recent ones (service/padding.rs), so the extra
     /// database work of a wrong password, or an old hash that verifies
     /// faster than the live parameters, does not tell an unknown login from
     /// a known one either. The padding is a sleep: it costs no processor
