@@ -76,6 +76,11 @@ pub enum Screen {
     Main(Box<Main>),
 }
 
+/// How often the database is asked whether it answers, while no banner is
+/// up. With the worker's `PING_TIMEOUT`, an outage or a stalled connection
+/// shows within two seconds, as issue 15 asks.
+pub const HEARTBEAT_EVERY: Duration = Duration::seconds(1);
+
 /// Who waits for a request's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Waiter {
@@ -89,7 +94,10 @@ enum Waiter {
     /// The popup that `waits_for` this id.
     Popup,
     FormChoices,
+    /// A retry while the banner is up.
     Ping,
+    /// The regular check that the database still answers (no banner up).
+    Heartbeat,
     Lockouts {
         fetch: LockFetch,
     },

@@ -10,6 +10,11 @@ use crate::service::views::AuditVerdict;
 use crate::service::{Actor, Service};
 use tokio::sync::mpsc::UnboundedSender;
 
+/// How long a ping may take before the database counts as unreachable: a
+/// stalled connection answers nothing at all, and without a deadline the
+/// console would wait on it until the operating system gives up (minutes).
+pub const PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// How many recent failed sign-ins the Lockouts pane loads.
 const FAILURES_MAX: i64 = 500;
 
@@ -511,7 +516,16 @@ pub async fn perform_with(
                 format!("revoked {login}'s access to {resource}"),
             ),
         },
-        Call::Ping => Reply::Pong(service.ping().await),
+        Call::Ping => Reply::Pong(
+            tokio::time::timeout(PING_TIMEOUT, service.ping())
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::Unavailable(format!(
+                        "no answer in {} s",
+                        PING_TIMEOUT.as_secs()
+                    )))
+                }),
+        ),
         Call::Audit { filter, before } => Reply::Audit(
             async {
                 let filter = Some(filter.as_str()).filter(|f| !f.is_empty());

@@ -2,7 +2,8 @@
 //! that cuts or stalls the connections (tests/common/proxy.rs): the server
 //! gone shows the banner over the rows already listed, the retries keep
 //! failing while it stays gone, and the console recovers by itself once it
-//! is back; a stalled connection that is then cut does the same.
+//! is back; a stalled connection that is then cut does the same, and an
+//! outage or a stall shows without a key press.
 
 use super::harness::Harness;
 use crossterm::event::KeyCode;
@@ -80,4 +81,56 @@ async fn the_banner_shows_a_cut_and_goes_when_the_server_is_back() {
     until_recovered(&mut h).await;
     assert!(h.screen().contains("anna.b"), "{}", h.screen());
     h.draws_at_any_size();
+}
+
+/// Issue 15, fault 10: an outage shows when it happens, not at the next
+/// key. While no banner is up the console asks the database every second
+/// (`HEARTBEAT_EVERY`), and a ping that gets no answer in a second
+/// (`PING_TIMEOUT`) counts as an outage: a stalled connection answers
+/// nothing at all, and without a deadline the console would wait on it for
+/// minutes. No key is pressed from the first listing on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(keyward_postgres_tests),
+    ignore = "PostgreSQL: KEYWARD_TEST_DATABASE_URL was not set"
+)]
+async fn an_outage_shows_within_two_seconds_without_a_key_even_a_stall() {
+    let Some((mut h, proxy)) = Harness::new_pg_behind_proxy(100, 30).await else {
+        return;
+    };
+    h.setup_admin().await;
+    h.add_user("anna.b", Kind::Staff, false, Some(USER_PW))
+        .await;
+    h.key(KeyCode::Char('R')).await;
+    assert!(h.screen().contains("anna.b"), "{}", h.screen());
+    // Quiet: the heartbeats are answered and nothing shows.
+    for _ in 0..3 {
+        h.wait_ms(1000).await;
+    }
+    assert!(banner(&h).is_none(), "{}", h.screen());
+
+    // Stalled: the next heartbeat, a second on, gets no answer in a second.
+    proxy.stall();
+    h.wait_ms(1000).await;
+    let shown = banner(&h).unwrap_or_else(|| panic!("no banner: {}", h.screen()));
+    assert!(shown.contains("no answer in 1 s"), "{shown}");
+    assert!(
+        h.screen().contains("anna.b"),
+        "the rows stay: {}",
+        h.screen()
+    );
+    proxy.release();
+    until_recovered(&mut h).await;
+
+    // Gone: the same, without a key.
+    for _ in 0..2 {
+        h.wait_ms(1000).await;
+    }
+    assert!(banner(&h).is_none(), "{}", h.screen());
+    proxy.down();
+    h.wait_ms(1000).await;
+    assert!(banner(&h).is_some(), "{}", h.screen());
+    proxy.up();
+    until_recovered(&mut h).await;
+    assert!(!h.quit);
 }

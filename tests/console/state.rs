@@ -522,6 +522,52 @@ on_both_backends!(
     }
 );
 
+on_both_backends!(a_heartbeat_shows_an_outage_without_a_key, 100, 30, |h| {
+    let mut h = signed_in_with(h, &["anna.b"]).await;
+    // The ping among a tick's calls (a tick may also count the users).
+    let ping = |effects: Vec<Effect>| {
+        effects.into_iter().find_map(|e| match e {
+            Effect::Call {
+                id,
+                call: Call::Ping,
+                ..
+            } => Some(id),
+            _ => None,
+        })
+    };
+    // A second on, with no key, the console asks the database.
+    let mut at = h.now + Duration::seconds(1);
+    let id = ping(h.app.update(Event::Tick, at)).expect("a heartbeat");
+    // Not again while that one is unanswered.
+    at += Duration::seconds(1);
+    assert_eq!(ping(h.app.update(Event::Tick, at)), None);
+    // An answer is no news; the next heartbeat comes a second later.
+    h.app.update(
+        Event::Reply {
+            id,
+            reply: Reply::Pong(Ok(())),
+        },
+        at,
+    );
+    assert!(main_of(&h).banner.is_none());
+    assert!(main_of(&h).popups.is_empty());
+    assert_eq!(ping(h.app.update(Event::Tick, at)), None);
+    at += Duration::seconds(1);
+    let id = ping(h.app.update(Event::Tick, at)).expect("the next heartbeat");
+    // An outage shows as the banner, over the rows.
+    h.app.update(
+        Event::Reply {
+            id,
+            reply: Reply::Pong(Err(keyward::Error::Unavailable("no answer in 1 s".into()))),
+        },
+        at,
+    );
+    h.now = at;
+    let screen = h.screen();
+    assert!(screen.contains("Database unreachable"), "{screen}");
+    assert!(screen.contains("anna.b"), "{screen}");
+});
+
 /// Types a search whose answer is `error`; the console must not ask again
 /// at once (neither a database that is down nor a query it refuses may
 /// spin it).

@@ -192,6 +192,13 @@ impl App {
             effects.push(self.call(Waiter::Ping, Call::Ping));
             return effects;
         }
+        if m.banner.is_none() && now >= m.heartbeat_at {
+            // Not again until this one is answered (or times out: the
+            // worker gives a ping `PING_TIMEOUT`).
+            m.heartbeat_at = now + Duration::days(1);
+            effects.push(self.call(Waiter::Heartbeat, Call::Ping));
+        }
+        let Some(m) = self.main() else { return effects };
         // The Users listing's total, once its page has shown (not while a
         // search is being typed: the searches come first).
         if m.pane == Pane::Users && !m.users.loading {

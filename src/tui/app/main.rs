@@ -19,6 +19,9 @@ pub struct Main {
     pub banner: Option<String>,
     pub retry_at: Option<DateTime<Utc>>,
     pub retry_secs: i64,
+    /// When the database is next asked whether it answers, while no banner
+    /// is up: so that an outage shows when it happens, not at the next key.
+    pub heartbeat_at: DateTime<Utc>,
     /// A short note in the status line ("unlocked anna.b").
     pub note: Option<(String, DateTime<Utc>)>,
     /// The note says something was refused.

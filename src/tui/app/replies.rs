@@ -128,6 +128,17 @@ impl App {
                 }
                 Err(e) => self.error(e),
             },
+            (Waiter::Heartbeat, Reply::Pong(r)) => {
+                if let Some(m) = self.main() {
+                    m.heartbeat_at = now + HEARTBEAT_EVERY;
+                }
+                match r {
+                    // Only an outage is shown: any other answer to a
+                    // heartbeat is no news to the administrator.
+                    Err(e) if e.is_unavailable() => self.error(e),
+                    _ => Vec::new(),
+                }
+            }
             (Waiter::Ping, Reply::Pong(r)) => match r {
                 Ok(()) => {
                     if let Some(m) = self.main() {
@@ -341,6 +352,7 @@ impl App {
                     banner: None,
                     retry_at: None,
                     retry_secs: 2,
+                    heartbeat_at: now + HEARTBEAT_EVERY,
                     note: None,
                     note_is_warning: false,
                     held: Vec::new(),
