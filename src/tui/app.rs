@@ -165,7 +165,7 @@ impl App {
 
     pub fn table_height(&self) -> usize {
         let banner = match &self.screen {
-            Screen::Main(m) => u16::from(m.banner.is_some()),
+            Screen::Main(m) => m.banner_lines(self.size.0).len() as u16,
             _ => 0,
         };
         self.size.1.saturating_sub(CHROME_ROWS + banner).max(1) as usize
@@ -496,7 +496,7 @@ impl App {
     /// Wheel scrolls; a click selects a row (only with `ui.mouse = true`).
     fn mouse(&mut self, ev: MouseEvent) -> Vec<Effect> {
         let height = self.table_height();
-        let now = self.now;
+        let (now, width) = (self.now, self.size.0);
         let Some(m) = self.main() else {
             return Vec::new();
         };
@@ -509,7 +509,7 @@ impl App {
             MouseEventKind::ScrollUp => m.users.move_by(-3, height),
             MouseEventKind::Down(MouseButton::Left) => {
                 // Tabs, banner, the table's top border and its header come first.
-                let first_row = 3 + u16::from(m.banner.is_some());
+                let first_row = 3 + m.banner_lines(width).len() as u16;
                 let Some(row) = ev.row.checked_sub(first_row) else {
                     return Vec::new();
                 };
@@ -545,11 +545,18 @@ impl App {
             } else {
                 2
             };
+            // What happened and what the console does come first, so that
+            // a long driver message cut at the banner's third row loses only
+            // its own end (the message log, L, keeps it whole).
+            let detail = match &e {
+                Error::Unavailable(detail) => detail.clone(),
+                other => other.to_string(),
+            };
             if m.banner.is_none() {
-                m.remember(format!("Database unreachable: {e}"), true, now);
+                m.remember(format!("Database unreachable: {detail}"), true, now);
             }
             m.banner = Some(format!(
-                "Database unreachable: {e}. Retrying every {}s; your work on screen is kept.",
+                "Database unreachable; retrying every {}s, your work on screen is kept ({detail}).",
                 m.retry_secs
             ));
             m.retry_at = Some(now + Duration::seconds(m.retry_secs));

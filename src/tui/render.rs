@@ -39,20 +39,21 @@ pub fn draw(app: &App, frame: &mut Frame) {
 
 fn draw_main(app: &App, m: &Main, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
-    let banner_h = u16::from(m.banner.is_some());
+    let banner_lines = m.banner_lines(area.width);
     let [tabs, banner, body, status] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(banner_h),
+        Constraint::Length(banner_lines.len() as u16),
         Constraint::Fill(1),
         Constraint::Length(1),
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(tab_line(m.pane, theme)), tabs);
-    if let Some(b) = &m.banner {
-        frame.render_widget(
-            Paragraph::new(Line::from(Span::styled(format!(" {b}"), theme.banner()))),
-            banner,
-        );
+    if !banner_lines.is_empty() {
+        let lines: Vec<Line> = banner_lines
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, theme.banner())))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), banner);
     }
     match (m.pane, &m.detail) {
         (Pane::Users, Some(d)) => d.render(frame, body, theme, app.now),

@@ -1,5 +1,5 @@
 //! Drawing helpers shared by screens and popups: centred boxes, labelled
-//! fields, the password checklist and strength meter.
+//! fields, the password checklist and strength meter, text cut between words.
 
 use super::fields::{SecretField, TextField};
 use super::theme::Theme;
@@ -9,6 +9,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear};
+use unicode_width::UnicodeWidthStr;
 
 /// A rectangle of at most `w` x `h`, centred in `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
@@ -180,4 +181,42 @@ fn push_hint<'a>(spans: &mut Vec<Span<'a>>, key: &str, label: &str, theme: &Them
     spans.push(Span::raw("  "));
     spans.push(Span::styled(key.replace(' ', NBSP), theme.key()));
     spans.push(Span::raw(format!("{NBSP}{}", label.replace(' ', NBSP))));
+}
+
+/// `text` cut between words into lines of at most `width` columns (a word
+/// longer than that stands alone and the paragraph's wrap cuts it).
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let fits = line.is_empty() || line.width() + 1 + word.width() <= width;
+        if !fits {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(line);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_words;
+
+    #[test]
+    fn words_wrap_at_the_width_and_long_words_stand_alone() {
+        assert_eq!(wrap_words("cycle the sort", 40), vec!["cycle the sort"]);
+        assert_eq!(
+            wrap_words("cycle the sort: login, name", 15),
+            vec!["cycle the sort:", "login, name"]
+        );
+        assert_eq!(
+            wrap_words("a verylongword b", 5),
+            vec!["a", "verylongword", "b"]
+        );
+        assert_eq!(wrap_words("", 5), vec![""]);
+    }
 }

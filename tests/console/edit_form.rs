@@ -8,7 +8,7 @@ use keyward::service::views::UserDetail;
 use keyward::tui::effect::{Call, Reply};
 use keyward::tui::popups::Popup;
 
-fn detail(login: &str, version: i64) -> UserDetail {
+pub(super) fn detail(login: &str, version: i64) -> UserDetail {
     let mut summary = user(2, login);
     summary.name = "Sean O'Neil".into();
     summary.version = version;

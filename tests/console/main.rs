@@ -7,6 +7,7 @@ mod audit_refresh;
 mod bulk_reset;
 mod columns;
 mod conflicts;
+mod detail_outage;
 mod discard;
 mod edit_form;
 mod fsm;

@@ -568,6 +568,38 @@ on_both_backends!(a_heartbeat_shows_an_outage_without_a_key, 100, 30, |h| {
     assert!(screen.contains("anna.b"), "{screen}");
 });
 
+on_both_backends!(the_banner_wraps_at_a_narrow_width, 80, 24, |h| {
+    let mut h = signed_in_with(h, &["anna.b"]).await;
+    let (id, _, _) = only_call(h.app.update(
+        Event::Key(KeyEvent::new(KeyCode::Char('R'), KeyModifiers::NONE)),
+        h.now,
+    ));
+    // PostgreSQL's own words for a server that is gone: long enough to need
+    // three rows at 80 columns.
+    let gone = "error communicating with database: could not connect to server at \
+                127.0.0.1:5432: Connection refused (os error 111); is the server \
+                running and accepting TCP/IP connections?";
+    h.event(Event::Reply {
+        id,
+        reply: Reply::Users(Err(keyward::Error::Unavailable(gone.into()))),
+    })
+    .await;
+    // Cut between words over three rows, the retry note included.
+    let screen = h.screen();
+    assert!(screen.contains("Database unreachable"), "{screen}");
+    assert!(screen.contains("retrying every"), "{screen}");
+    assert!(screen.contains("anna.b"), "the rows stay: {screen}");
+    assert_eq!(main_of(&h).banner_lines(80).len(), 3);
+    // The table gives those rows up.
+    assert_eq!(h.app.table_height(), 24 - 5 - 3);
+    // Narrower than that, it ends in an ellipsis within the width.
+    let cut = main_of(&h).banner_lines(30);
+    assert_eq!(cut.len(), 3);
+    assert!(cut[2].ends_with('…'), "{cut:?}");
+    assert!(cut.iter().all(|l| l.chars().count() <= 30), "{cut:?}");
+    h.draws_at_any_size();
+});
+
 /// Types a search whose answer is `error`; the console must not ask again
 /// at once (neither a database that is down nor a query it refuses may
 /// spin it).
@@ -633,7 +665,7 @@ on_both_backends!(closed_pool_keeps_the_console_running, 100, 30, |h| {
     h.wait_ms(3000).await;
     h.wait_ms(5000).await;
     let m = main_of(&h);
-    assert!(m.banner.as_deref().unwrap_or("").contains("Retrying every"));
+    assert!(m.banner.as_deref().unwrap_or("").contains("retrying every"));
     h.key(KeyCode::Char('j')).await;
     h.key(KeyCode::Enter).await;
     h.key(KeyCode::Esc).await;

@@ -124,6 +124,7 @@ impl App {
             && let Some(view) = m.detail.as_mut()
         {
             view.request = Some(*id);
+            view.failed = None;
         }
         effect
     }

@@ -2,6 +2,7 @@
 //! status line's note and the message log, and which keys work where.
 
 use super::*;
+use unicode_width::UnicodeWidthStr;
 
 /// The signed-in console.
 #[derive(Debug)]
@@ -39,6 +40,10 @@ pub struct Main {
     pub log: std::collections::VecDeque<Logged>,
 }
 
+/// The most rows the outage banner takes; a longer one ends in "…" (the
+/// message log, `L`, has it whole).
+pub const BANNER_MAX_ROWS: usize = 3;
+
 /// How many messages the log keeps.
 pub const LOG_MAX: usize = 200;
 
@@ -54,6 +59,30 @@ pub struct Logged {
 pub(super) const HELD_MAX: usize = 256;
 
 impl Main {
+    /// The outage banner as drawn `width` columns wide: cut between words
+    /// into at most [`BANNER_MAX_ROWS`] lines, so that its retry note is not
+    /// lost off the edge of a narrow terminal. Empty without a banner.
+    pub fn banner_lines(&self, width: u16) -> Vec<String> {
+        let Some(text) = &self.banner else {
+            return Vec::new();
+        };
+        // A column of margin on the left, as the rest of the screen has.
+        let room = usize::from(width.saturating_sub(1).max(1));
+        let mut lines: Vec<String> = crate::tui::widgets::wrap_words(text, room)
+            .into_iter()
+            .map(|line| format!(" {line}"))
+            .collect();
+        if lines.len() > BANNER_MAX_ROWS {
+            lines.truncate(BANNER_MAX_ROWS);
+            if let Some(last) = lines.last_mut() {
+                // Room for the ellipsis inside the width.
+                while last.width() + 1 > usize::from(width) && last.pop().is_some() {}
+                last.push('…');
+            }
+        }
+        lines
+    }
+
     /// Whether the current pane has its first rows (or gave up on them): a
     /// key pressed before then is held, not sent to an empty list.
     pub fn pane_ready(&self) -> bool {

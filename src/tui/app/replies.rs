@@ -103,13 +103,23 @@ impl App {
                     if let Some(view) = m.detail.as_mut().filter(|v| v.request == Some(id)) {
                         view.request = None;
                         view.login = d.summary.login.clone();
+                        view.failed = None;
                         view.data = Some(d);
                     }
                     Vec::new()
                 }
                 Err(e) => {
-                    if let (Error::NotFound(_), Some(m)) = (&e, self.main()) {
-                        m.detail = None;
+                    if let Some(m) = self.main() {
+                        if let Error::NotFound(_) = &e {
+                            m.detail = None;
+                        } else if let Some(view) =
+                            m.detail.as_mut().filter(|v| v.request == Some(id))
+                        {
+                            // Not "Loading…" for ever: say why, and how to
+                            // ask again.
+                            view.request = None;
+                            view.failed = Some(e.to_string());
+                        }
                     }
                     self.error(e)
                 }

@@ -18,6 +18,9 @@ pub struct DetailView {
     pub scroll: u16,
     /// The request whose answer this view waits for; any other is stale.
     pub request: Option<u64>,
+    /// Why the last request for it failed, shown in place of "Loading…"
+    /// while there is nothing older to show.
+    pub failed: Option<String>,
 }
 
 fn t(v: Option<DateTime<Utc>>) -> String {
@@ -31,13 +34,26 @@ impl DetailView {
             login: login.to_string(),
             data: None,
             request: None,
+            failed: None,
             scroll: 0,
         }
     }
 
     pub fn lines<'a>(&self, theme: &Theme, now: DateTime<Utc>) -> Vec<Line<'a>> {
         let Some(d) = &self.data else {
-            return vec![Line::from(Span::styled("Loading…", theme.dim()))];
+            return match &self.failed {
+                Some(why) => vec![
+                    Line::from(Span::styled(
+                        format!("Could not load {}: {why}", self.login),
+                        theme.bad(),
+                    )),
+                    Line::from(Span::styled(
+                        "R tries again; after an outage it loads by itself once the database is back.",
+                        theme.dim(),
+                    )),
+                ],
+                None => vec![Line::from(Span::styled("Loading…", theme.dim()))],
+            };
         };
         let s = &d.summary;
         let field = |k: &str, v: String| {

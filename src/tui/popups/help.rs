@@ -5,7 +5,7 @@ use crate::domain::Role;
 use crate::tui::keys::{Binding, Cmd, Sections, b, code, k, popup_cmd};
 use crate::tui::theme::Theme;
 use crate::tui::view::{Ctx, Out, View};
-use crate::tui::widgets::{centered, popup_box};
+use crate::tui::widgets::{centered, popup_box, wrap_words};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -129,25 +129,6 @@ pub fn lines<'a>(
     lines
 }
 
-/// `text` cut between words into lines of at most `width` columns (a word
-/// longer than that stands alone and the paragraph's wrap cuts it).
-fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let fits = line.is_empty() || line.width() + 1 + word.width() <= width;
-        if !fits {
-            out.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    out.push(line);
-    out
-}
-
 pub fn render(
     frame: &mut Frame,
     area: Rect,
@@ -171,23 +152,4 @@ pub fn render(
             .scroll((scroll, 0)),
         inner,
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap_words;
-
-    #[test]
-    fn words_wrap_at_the_width_and_long_words_stand_alone() {
-        assert_eq!(wrap_words("cycle the sort", 40), vec!["cycle the sort"]);
-        assert_eq!(
-            wrap_words("cycle the sort: login, name", 15),
-            vec!["cycle the sort:", "login, name"]
-        );
-        assert_eq!(
-            wrap_words("a verylongword b", 5),
-            vec!["a", "verylongword", "b"]
-        );
-        assert_eq!(wrap_words("", 5), vec![""]);
-    }
 }
