@@ -5,6 +5,8 @@
 //!   point of a sign-in's conversation in turn, or stalled and then cut, a
 //!   command exits 9 ("unavailable") with its one line, or finished before
 //!   the cut.
+//! - Nor does it hang on a server that stops answering and is never cut:
+//!   its watchdog (cli/watchdog.rs) fails it closed the same way.
 //! - A sign-in never answers ok without its write: a burst of sign-ins
 //!   through a service whose connections are cut part way; every ok has its
 //!   attempt row and its last sign-in time.
@@ -74,6 +76,14 @@ fn failed_closed(what: &str, out: &Output) {
     assert!(lines[0].starts_with("keyward: "), "{what}: {err:?}");
     assert!(!err.contains(PW) && !err.contains(ADMIN_PASSWORD), "{what}");
     assert!(out.stdout.is_empty(), "{what}: nothing on standard output");
+}
+
+/// `run`, bounded: a command that hangs fails the test instead of the run
+/// (two minutes is far beyond the watchdog's 13 s; this is no timing check).
+async fn run_bounded(cli: &Cli, args: &[&str], stdin: &str) -> Output {
+    tokio::time::timeout(std::time::Duration::from_secs(120), run(cli, args, stdin))
+        .await
+        .unwrap_or_else(|_| panic!("{args:?} hung on a stalled server"))
 }
 
 /// The count of `login`'s attempts with outcome `ok`, read directly.
@@ -269,6 +279,76 @@ async fn a_sign_in_never_answers_ok_without_its_write() {
         "{cuts} cuts, {failures} failed, {oks} ok"
     );
     service.store().close().await;
+    drop(proxy);
+    t.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(keyward_postgres_tests),
+    ignore = "PostgreSQL: KEYWARD_TEST_DATABASE_URL was not set"
+)]
+async fn commands_fail_closed_when_the_server_stops_answering() {
+    let Some(t) = postgres().await else {
+        return;
+    };
+    let admin = t.admin().await;
+    t.add_user(&admin, "anna.b", Kind::Staff, Role::User, PW)
+        .await;
+    let proxy = Proxy::to(&t.url).await;
+    let cli = Cli::at(&proxy.url(&t.url));
+    std::fs::set_permissions(
+        cli.data_dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .expect("chmod");
+    let signed_in = run(
+        &cli,
+        &["login", "--as", ADMIN, "--password-stdin"],
+        &format!("{ADMIN_PASSWORD}\n"),
+    )
+    .await;
+    assert!(signed_in.status.success(), "{signed_in:?}");
+    let pw = format!("{PW}\n");
+
+    // Stalled before the command connects: it gives up on the connection.
+    proxy.stall();
+    let out = run_bounded(&cli, &["user", "list"], "").await;
+    failed_closed("user list, stalled from the start", &out);
+    proxy.release();
+
+    // Stalled part way, after the connection is made: the watchdog's own
+    // connection gets no answer either, and the command fails closed.
+    proxy.stall_after(u64::MAX - 1);
+    // 0 ok; 18 ok, re-validate (anna.b was made on the test clock's date).
+    let answered = |out: &Output| matches!(out.status.code(), Some(0 | 18));
+    let whole = run(&cli, &["verify", "anna.b", "--password-stdin"], &pw).await;
+    assert!(answered(&whole), "{whole:?}");
+    let chunks = proxy.sent();
+    assert!(chunks > 2, "a sign-in of {chunks} chunks");
+    // A stall after the answer (the process keeps what it learnt before it
+    // exits) ends the process without waiting; any earlier one fails it.
+    let mut failed = 0;
+    for n in [chunks / 4, chunks / 2, chunks * 3 / 4] {
+        proxy.stall_after(n.max(1));
+        let out = run_bounded(&cli, &["verify", "anna.b", "--password-stdin"], &pw).await;
+        proxy.release();
+        if answered(&out) {
+            continue;
+        }
+        failed_closed(&format!("verify stalled at chunk {n} of {chunks}"), &out);
+        failed += 1;
+    }
+    assert!(failed > 0, "no stall fell before the answer");
+    // Early in a listing, too.
+    proxy.stall_after(3);
+    let out = run_bounded(&cli, &["user", "list"], "").await;
+    proxy.release();
+    failed_closed("user list stalled part way", &out);
+
+    // Answering again, the same command works.
+    let out = run_bounded(&cli, &["user", "show", "anna.b"], "").await;
+    assert!(out.status.success(), "{out:?}");
     drop(proxy);
     t.cleanup().await;
 }

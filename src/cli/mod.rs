@@ -17,6 +17,7 @@ mod records;
 mod session;
 mod transfer;
 mod users;
+mod watchdog;
 
 pub use args::{Cli, Command};
 
@@ -59,12 +60,20 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
         Upkeep::Command,
     )
     .await?;
-    let result = dispatch(command, config, &service).await;
+    // A stalled server fails the command rather than hang it (watchdog.rs),
+    // and there is then nothing to wait for.
+    let result = watchdog::watched(&service, dispatch(command, config, &service)).await?;
     // A failed sign-in's stale-password check runs after its answer
     // (service/stale.rs): the process waits for it, whatever the command
-    // answered, before it ends.
-    service.settle().await;
-    service.store().close().await;
+    // answered, before it ends, unless the server stalls meanwhile.
+    let settled = watchdog::watched(&service, async {
+        service.settle().await;
+        service.store().close().await;
+    })
+    .await;
+    if settled.is_err() {
+        tracing::warn!("the database stalled after the command's answer; not waiting for it");
+    }
     result
 }
 

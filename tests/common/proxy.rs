@@ -24,6 +24,8 @@ struct Control {
     sent: AtomicU64,
     /// Go down when `sent` reaches this.
     trigger: AtomicU64,
+    /// Stall when `sent` reaches this.
+    stall_trigger: AtomicU64,
     /// Chunks read while stalled (held).
     held: AtomicU64,
     held_changed: Notify,
@@ -55,6 +57,7 @@ impl Proxy {
             cuts: watch::channel(0).0,
             sent: AtomicU64::new(0),
             trigger: AtomicU64::new(NO_TRIGGER),
+            stall_trigger: AtomicU64::new(NO_TRIGGER),
             held: AtomicU64::new(0),
             held_changed: Notify::new(),
         });
@@ -95,6 +98,19 @@ impl Proxy {
         self.ctl.trigger.store(n.max(1), Ordering::SeqCst);
     }
 
+    /// [`Stalls`](Proxy::stall) when keyward sends its `n`-th chunk from
+    /// now on (1 = the first), holding that chunk.
+    pub fn stall_after(&self, n: u64) {
+        self.ctl.sent.store(0, Ordering::SeqCst);
+        self.ctl.held.store(0, Ordering::SeqCst);
+        self.ctl.stall_trigger.store(n.max(1), Ordering::SeqCst);
+    }
+
+    /// Chunks keyward sent since the last `down_after` or `stall_after`.
+    pub fn sent(&self) -> u64 {
+        self.ctl.sent.load(Ordering::SeqCst)
+    }
+
     /// Whether a planned cut happened.
     pub fn is_down(&self) -> bool {
         self.ctl.down.load(Ordering::SeqCst)
@@ -106,8 +122,9 @@ impl Proxy {
         self.ctl.stalled.send_replace(true);
     }
 
-    /// Passes the held bytes on, and later ones.
+    /// Passes the held bytes on, and later ones (and plans no stall).
     pub fn release(&self) {
+        self.ctl.stall_trigger.store(NO_TRIGGER, Ordering::SeqCst);
         self.ctl.stalled.send_replace(false);
     }
 
@@ -176,6 +193,9 @@ async fn pump(
                 ctl.down.store(true, Ordering::SeqCst);
                 ctl.cuts.send_modify(|n| *n += 1);
                 return;
+            }
+            if sent == ctl.stall_trigger.load(Ordering::SeqCst) {
+                ctl.stalled.send_replace(true);
             }
         }
         if *stalled.borrow_and_update() {
