@@ -978,8 +978,9 @@ async fn writing(t: &TestDb, wal_floor: u64) -> bool {
 
 // `keyward user reset-all --by-link` on 100,000 demo users: killed (kill -9)
 // in the middle of its transaction it leaves no token, no mail and no audit
-// entry; run to the end it queues exactly one link per staff user other
-// than the acting administrator, and none to a portal user.
+// entry, and a whole database; run to the end it queues exactly one link per
+// staff user other than the acting administrator, and none to a portal
+// user. Then the same for the shared-password `reset-all`.
 both_backends!(by_link_100k_killed_then_completed, |t| {
     use common::cli::Cli;
     let cli = Cli::new(&t);
@@ -1009,12 +1010,7 @@ both_backends!(by_link_100k_killed_then_completed, |t| {
     let err = cli.fails(&["user", "reset-all", "--by-link", "--yes"], b"", 3);
     assert!(err.contains("[web] public_url"), "{err}");
     let audit_before = cli.ok(&["audit", "--json", "--limit", "1000"], "");
-    let wal_floor = if t.backend() == "sqlite" {
-        let wal = format!("{}-wal", t.url.trim_start_matches("sqlite://"));
-        std::fs::metadata(wal).map_or(0, |m| m.len())
-    } else {
-        0
-    };
+    let wal_floor = wal_size(&t);
 
     let mut reset = cli.spawn(&args);
     let waited = std::time::Instant::now();
@@ -1046,6 +1042,7 @@ both_backends!(by_link_100k_killed_then_completed, |t| {
         cli.ok(&["audit", "--json", "--limit", "1000"], ""),
         audit_before
     );
+    whole_after_a_kill(&t, &cli).await;
 
     // Run to the end.
     let out = cli.ok(&args, "");
@@ -1100,4 +1097,102 @@ both_backends!(by_link_100k_killed_then_completed, |t| {
         staff
     );
     assert!(cli.ok(&["audit", "verify"], "").contains("intact"));
+
+    // The shared-password reset (one new password for every staff user
+    // but the administrator), killed in its transaction: no one has it and
+    // nothing is audited; run to the end: every one of them has it.
+    let shared = ["user", "reset-all", "--yes", "--password-stdin"];
+    let new_password = "spring blossom river stone\n";
+    let has_shared = "SELECT COUNT(*) FROM credentials WHERE shared_credential_id IS NOT NULL";
+    assert_eq!(number(&t, has_shared).await, 0);
+    let audit_before = cli.ok(&["audit", "--json", "--limit", "1000"], "");
+    // The WAL file keeps its size once grown (SQLite reuses it from the
+    // start): emptied, its growth shows the reset writing.
+    empty_wal(&t).await;
+    let wal_floor = wal_size(&t);
+    let mut reset = cli.spawn(&shared);
+    {
+        use std::io::Write;
+        let mut stdin = reset.stdin.take().expect("stdin");
+        stdin.write_all(new_password.as_bytes()).expect("write");
+    }
+    let waited = std::time::Instant::now();
+    while !writing(&t, wal_floor + (1 << 20)).await {
+        if reset.try_wait().expect("try_wait").is_some() {
+            let out = reset.wait_with_output().expect("output");
+            panic!("the shared reset ended before it could be interrupted: {out:?}");
+        }
+        assert!(
+            waited.elapsed().as_secs() < 120,
+            "the shared reset never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        reset.try_wait().expect("try_wait").is_none(),
+        "the shared reset ended before it could be interrupted"
+    );
+    reset.kill().expect("kill -9");
+    reset.wait().expect("wait");
+    assert_eq!(number(&t, has_shared).await, 0, "no one has the password");
+    assert_eq!(
+        number(&t, "SELECT COUNT(*) FROM shared_credentials").await,
+        0,
+        "no shared hash is left"
+    );
+    assert_eq!(
+        cli.ok(&["audit", "--json", "--limit", "1000"], ""),
+        audit_before
+    );
+    whole_after_a_kill(&t, &cli).await;
+    let out = cli.ok(&shared, new_password);
+    let said: i64 = out
+        .trim_start_matches("reset ")
+        .split(' ')
+        .next()
+        .map(|n| n.replace(',', ""))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(said > 10_000, "{out}");
+    assert_eq!(number(&t, has_shared).await, said, "{out}");
+    assert!(cli.ok(&["audit", "verify"], "").contains("intact"));
 });
+
+/// The size of SQLite's write-ahead log (0 on PostgreSQL, or none yet).
+fn wal_size(t: &TestDb) -> u64 {
+    if t.backend() == "sqlite" {
+        let wal = format!("{}-wal", t.url.trim_start_matches("sqlite://"));
+        std::fs::metadata(wal).map_or(0, |m| m.len())
+    } else {
+        0
+    }
+}
+
+/// Empties SQLite's write-ahead log into the database file (PostgreSQL:
+/// nothing to do).
+async fn empty_wal(t: &TestDb) {
+    if t.backend() == "sqlite" {
+        let pool = sqlx::SqlitePool::connect(&t.url).await.expect("open");
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&pool)
+            .await
+            .expect("wal_checkpoint");
+        pool.close().await;
+        assert_eq!(busy, 0, "the WAL could not be emptied");
+    }
+}
+
+/// The database right after a kill: the audit chain verifies and, on
+/// SQLite, the file passes its integrity check.
+async fn whole_after_a_kill(t: &TestDb, cli: &common::cli::Cli) {
+    assert!(cli.ok(&["audit", "verify"], "").contains("intact"));
+    if t.backend() == "sqlite" {
+        let pool = sqlx::SqlitePool::connect(&t.url).await.expect("open");
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await
+            .expect("integrity_check");
+        pool.close().await;
+        assert_eq!(check, "ok");
+    }
+}

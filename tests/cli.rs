@@ -546,48 +546,41 @@ async fn fill_under_way(t: &common::TestDb) -> bool {
 // resources included (before, they were made before the fill's
 // transaction), and the database is whole: the audit chain verifies,
 // SQLite's integrity check passes, and a fill can run again.
+//
+// Killed twice, each at a seeded-random moment of the fill (0 to 1.5 s
+// after its transaction began writing), and checked after each kill.
 both_backends!(an_interrupted_demo_fill_leaves_nothing, |t| {
+    use rand::{Rng, SeedableRng};
+    const SEED: u64 = 0x5eed_0011;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(SEED);
     let cli = Cli::new(&t);
     cli.init_and_login();
     let before = cli.ok(&["audit", "--json"], "");
-    let mut demo = cli.spawn(&["demo", "--users", "600000"]);
-    let waited = std::time::Instant::now();
-    while !fill_under_way(&t).await {
+    for _ in 0..2 {
+        // SQLite's WAL file keeps its size once grown: emptied, its growth
+        // shows this fill writing.
+        let db = TestConn::open(&t).await;
+        db.empty_wal().await;
+        db.close().await;
+        let mut demo = cli.spawn(&["demo", "--users", "600000"]);
+        let waited = std::time::Instant::now();
+        while !fill_under_way(&t).await {
+            assert!(
+                demo.try_wait().expect("try_wait").is_none(),
+                "the fill ended before it could be interrupted"
+            );
+            assert!(waited.elapsed().as_secs() < 120, "the fill never started");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let delay = rng.gen_range(0..=1500);
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
         assert!(
             demo.try_wait().expect("try_wait").is_none(),
-            "the fill ended before it could be interrupted"
+            "the fill ended before it could be interrupted ({delay} ms, seed {SEED:#x})"
         );
-        assert!(waited.elapsed().as_secs() < 120, "the fill never started");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(
-        demo.try_wait().expect("try_wait").is_none(),
-        "the fill ended before it could be interrupted"
-    );
-    demo.kill().expect("kill -9");
-    demo.wait().expect("wait");
-
-    let resources: serde_json::Value =
-        serde_json::from_str(&cli.ok(&["resource", "list", "--json"], "")).unwrap();
-    assert_eq!(resources, serde_json::json!([]), "no demo resource is left");
-    let users: serde_json::Value =
-        serde_json::from_str(&cli.ok(&["user", "list", "--json"], "")).unwrap();
-    assert_eq!(
-        users.as_array().map(Vec::len),
-        Some(1),
-        "only the administrator"
-    );
-    assert_eq!(cli.ok(&["audit", "--json"], ""), before);
-    assert!(cli.ok(&["audit", "verify"], "").contains("intact"));
-    if t.backend() == "sqlite" {
-        let pool = sqlx::SqlitePool::connect(&t.url).await.expect("open");
-        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(&pool)
-            .await
-            .expect("integrity_check");
-        pool.close().await;
-        assert_eq!(check, "ok");
+        demo.kill().expect("kill -9");
+        demo.wait().expect("wait");
+        nothing_left_of_the_fill(&t, &cli, &before).await;
     }
     // Nothing half-made stands in the way of the next fill.
     assert!(
@@ -598,6 +591,32 @@ both_backends!(an_interrupted_demo_fill_leaves_nothing, |t| {
         serde_json::from_str(&cli.ok(&["resource", "list", "--json"], "")).unwrap();
     assert_eq!(resources.as_array().map(Vec::len), Some(5));
 });
+
+/// After a killed demo fill: no resource or user of it, the audit trail as
+/// it was and intact, and (SQLite) a file that passes its integrity check.
+async fn nothing_left_of_the_fill(t: &common::TestDb, cli: &Cli, audit_before: &str) {
+    let resources: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["resource", "list", "--json"], "")).unwrap();
+    assert_eq!(resources, serde_json::json!([]), "no demo resource is left");
+    let users: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["user", "list", "--json"], "")).unwrap();
+    assert_eq!(
+        users.as_array().map(Vec::len),
+        Some(1),
+        "only the administrator"
+    );
+    assert_eq!(cli.ok(&["audit", "--json"], ""), audit_before);
+    assert!(cli.ok(&["audit", "verify"], "").contains("intact"));
+    if t.backend() == "sqlite" {
+        let pool = sqlx::SqlitePool::connect(&t.url).await.expect("open");
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await
+            .expect("integrity_check");
+        pool.close().await;
+        assert_eq!(check, "ok");
+    }
+}
 
 // Issue 15, crash tests: `keyward policy set` killed (kill -9) at a
 // seeded-random moment, again and again, on both backends. After every
