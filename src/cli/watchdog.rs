@@ -7,6 +7,12 @@
 //! [`CHECK_EVERY`]; when one gets no answer within [`STALL_LIMIT`], the
 //! command is dropped and fails closed with "unavailable" (exit 9), its
 //! open transaction rolled back by the server when the connection goes.
+//! (A stall that falls on a commit leaves it unknown whether the commit
+//! was made, as with any lost connection; README's exit table says so.)
+//!
+//! What it does not see: a stall of the command's own connection alone (a
+//! firewall that forgot that one flow) while fresh connections pass. A
+//! one-shot command's connections are seconds old, which makes that rare.
 //!
 //! A whole-command deadline would not do: `import`, `export`, `demo` and
 //! `audit verify` rightly run for minutes on a million rows, and a slow
