@@ -24,7 +24,7 @@ pub use args::{Cli, Command};
 use crate::cli::output::say;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::service::{Service, Upkeep};
+use crate::service::{Service, StallProbe, Upkeep};
 
 /// Runs one command; returns the process exit code.
 pub async fn run(command: Command, config: &Config) -> Result<i32> {
@@ -46,27 +46,37 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
     // attempts (with the long-running console and `keyward serve`); every
     // other command reads the schema's state and goes on, sets up a new
     // database, or says to run `keyward migrate` (service::Upkeep).
+    // A stalled server fails the command rather than hang it, from its
+    // opening to its close (watchdog.rs), and there is then nothing to
+    // wait for.
+    let probe = StallProbe::for_url(&config.database_url);
     if let Command::Migrate = command {
-        let service =
-            Service::open_with(&config.database_url, config.service_config(), Upkeep::Full).await?;
-        say!("migrated {}", service.store().location());
-        service.settle().await;
-        service.store().close().await;
+        watchdog::watched(&probe, async {
+            let service =
+                Service::open_with(&config.database_url, config.service_config(), Upkeep::Full)
+                    .await?;
+            say!("migrated {}", service.store().location());
+            service.settle().await;
+            service.store().close().await;
+            Ok::<(), Error>(())
+        })
+        .await??;
         return Ok(0);
     }
-    let service = Service::open_with(
-        &config.database_url,
-        config.service_config(),
-        Upkeep::Command,
+    let service = watchdog::watched(
+        &probe,
+        Service::open_with(
+            &config.database_url,
+            config.service_config(),
+            Upkeep::Command,
+        ),
     )
-    .await?;
-    // A stalled server fails the command rather than hang it (watchdog.rs),
-    // and there is then nothing to wait for.
-    let result = watchdog::watched(&service, dispatch(command, config, &service)).await?;
+    .await??;
+    let result = watchdog::watched(&probe, dispatch(command, config, &service)).await?;
     // A failed sign-in's stale-password check runs after its answer
     // (service/stale.rs): the process waits for it, whatever the command
     // answered, before it ends, unless the server stalls meanwhile.
-    let settled = watchdog::watched(&service, async {
+    let settled = watchdog::watched(&probe, async {
         service.settle().await;
         service.store().close().await;
     })

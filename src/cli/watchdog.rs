@@ -2,8 +2,9 @@
 //! that is gone fails a request at once, but one that stops answering (a
 //! frozen server, a network that drops packets without a reset) leaves a
 //! request waiting for as long as the kernel keeps the connection, which is
-//! hours, and sqlx has no socket deadline. So while a command runs, a
-//! watchdog asks the server for `SELECT 1` over a fresh connection every
+//! hours, and sqlx has no socket deadline. So from the moment a command
+//! opens the database to the moment it has closed it, a watchdog asks the
+//! server for `SELECT 1` over a fresh connection every
 //! [`CHECK_EVERY`]; when one gets no answer within [`STALL_LIMIT`], the
 //! command is dropped and fails closed with "unavailable" (exit 9), its
 //! open transaction rolled back by the server when the connection goes.
@@ -19,7 +20,7 @@
 //! command on a healthy server still answers the watchdog at once.
 
 use crate::error::Error;
-use crate::service::Service;
+use crate::service::StallProbe;
 use std::future::Future;
 use std::time::Duration;
 
@@ -42,13 +43,13 @@ impl From<Stalled> for Error {
 
 /// Runs `work` to its end, or gives up on it once the database stalls.
 pub async fn watched<T>(
-    service: &Service,
+    probe: &StallProbe,
     work: impl Future<Output = T>,
 ) -> std::result::Result<T, Stalled> {
     let watchdog = async {
         loop {
             tokio::time::sleep(CHECK_EVERY).await;
-            if service.stalled(STALL_LIMIT).await {
+            if probe.stalled(STALL_LIMIT).await {
                 return;
             }
         }

@@ -178,13 +178,6 @@ impl Service {
         self.store.ping().await
     }
 
-    /// Whether the database, or the network to it, has stopped answering
-    /// for `limit` (store::Store::stalled): what a one-shot command watches
-    /// for while it waits on its own requests (cli/watchdog.rs).
-    pub async fn stalled(&self, limit: std::time::Duration) -> bool {
-        self.store.stalled(limit).await
-    }
-
     /// Where the database is, for the status line ("sqlite /path/k.db").
     pub fn database(&self) -> &str {
         self.store.location()

@@ -35,6 +35,8 @@ mod stale;
 mod users;
 pub mod views;
 
+/// A one-shot command's watch for a stalled database (cli/watchdog.rs).
+pub use crate::store::StallProbe;
 pub use apps::{AppSignIn, Application, IssuedKey, KeyView, SignedInUser};
 pub use audit::AuditFile;
 pub use auth::{Actor, Authenticated, LoginResult, SignInSource};

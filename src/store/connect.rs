@@ -80,7 +80,7 @@ impl Store {
     }
 }
 
-fn is_postgres_url(url: &str) -> bool {
+pub(super) fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 

@@ -35,6 +35,7 @@ mod resources;
 mod revalidation;
 pub mod rows;
 mod signin;
+mod stall;
 mod stmt;
 mod tokens;
 mod users;
@@ -57,6 +58,7 @@ pub use lockouts::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
 pub use notify::LockoutListener;
 pub use revalidation::Revalidated;
 pub use signin::AttemptSource;
+pub use stall::StallProbe;
 pub use tokens::{NewLink, TokenPurpose};
 pub use users::{NewPassword, NewUserRow, UserFields};
 
@@ -305,34 +307,6 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         with_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
-    }
-
-    /// Whether the server fails to answer a fresh connection's `SELECT 1`
-    /// within `limit`: it, or the network to it, has stalled. Only a
-    /// timeout counts (a server that refuses is not stalled: the work's own
-    /// requests fail with its reason), and the probe's connection is its own,
-    /// not one of the pool's, so work that holds every pooled connection is
-    /// not taken for a stall. A SQLite file has no wire, and its waits for
-    /// the write lock end at busy_timeout: it never stalls.
-    pub async fn stalled(&self, limit: std::time::Duration) -> bool {
-        match &self.pool {
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite(_) => {
-                let _ = limit;
-                false
-            }
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => {
-                use sqlx::Connection;
-                let options = p.connect_options();
-                let probe = async {
-                    let mut conn = sqlx::PgConnection::connect_with(&options).await?;
-                    sqlx::query("SELECT 1").execute(&mut conn).await?;
-                    conn.close().await
-                };
-                tokio::time::timeout(limit, probe).await.is_err()
-            }
-        }
     }
 
     /// Closes the pool, waiting for connections to be returned.
