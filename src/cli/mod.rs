@@ -51,16 +51,13 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
     // wait for.
     let probe = StallProbe::for_url(&config.database_url);
     if let Command::Migrate = command {
-        watchdog::watched(&probe, async {
-            let service =
-                Service::open_with(&config.database_url, config.service_config(), Upkeep::Full)
-                    .await?;
-            say!("migrated {}", service.store().location());
-            service.settle().await;
-            service.store().close().await;
-            Ok::<(), Error>(())
-        })
+        let service = watchdog::watched(
+            &probe,
+            Service::open_with(&config.database_url, config.service_config(), Upkeep::Full),
+        )
         .await??;
+        say!("migrated {}", service.store().location());
+        close(&probe, &service).await;
         return Ok(0);
     }
     let service = watchdog::watched(
@@ -73,10 +70,16 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
     )
     .await??;
     let result = watchdog::watched(&probe, dispatch(command, config, &service)).await?;
-    // A failed sign-in's stale-password check runs after its answer
-    // (service/stale.rs): the process waits for it, whatever the command
-    // answered, before it ends, unless the server stalls meanwhile.
-    let settled = watchdog::watched(&probe, async {
+    close(&probe, &service).await;
+    result
+}
+
+/// Waits for what the command left running, and closes the pool. A failed
+/// sign-in's stale-password check runs after its answer (service/stale.rs):
+/// the process waits for it, whatever the command answered, before it
+/// ends, unless the server stalls meanwhile; the command's answer stands.
+async fn close(probe: &StallProbe, service: &Service) {
+    let settled = watchdog::watched(probe, async {
         service.settle().await;
         service.store().close().await;
     })
@@ -84,7 +87,6 @@ pub async fn run(command: Command, config: &Config) -> Result<i32> {
     if settled.is_err() {
         tracing::warn!("the database stalled after the command's answer; not waiting for it");
     }
-    result
 }
 
 /// Runs a command other than `migrate` on an open service.

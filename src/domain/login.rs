@@ -25,6 +25,15 @@ impl LoginId {
         if input.trim() != input {
             return Err("the login ID has leading or trailing spaces".into());
         }
+        // The characters first: a login both short and with a character
+        // that is not allowed is told of the character, and then, once it
+        // is fixed, of a length that was already known.
+        if let Some(bad) = input.chars().find(|c| !allowed(*c)) {
+            return Err(format!(
+                "the login ID may only contain letters, digits and . _ - @ (found {})",
+                describe_char(bad)
+            ));
+        }
         let len = input.chars().count();
         if len < LOGIN_MIN {
             return Err(format!(
@@ -34,15 +43,6 @@ impl LoginId {
         if len > LOGIN_MAX {
             return Err(format!(
                 "the login ID may have at most {LOGIN_MAX} characters"
-            ));
-        }
-        if let Some(bad) = input
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')))
-        {
-            return Err(format!(
-                "the login ID may only contain letters, digits and . _ - @ (found {})",
-                describe_char(bad)
             ));
         }
         Ok(LoginId(input.to_string()))
@@ -57,6 +57,11 @@ impl LoginId {
     pub fn lower(&self) -> String {
         self.0.to_ascii_lowercase()
     }
+}
+
+/// A character a login ID may hold.
+pub fn allowed(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')
 }
 
 impl fmt::Display for LoginId {

@@ -18,7 +18,11 @@ pub fn parse_login(input: &str, policy: &Policy) -> Result<LoginId, String> {
     let login = LoginId::parse(input).map_err(|shape| {
         let len = input.chars().count();
         let wanted = policy.login_min_length as usize;
-        if len > 0 && len < LOGIN_MIN && wanted > LOGIN_MIN && input.trim() == input {
+        if len > 0
+            && len < LOGIN_MIN
+            && wanted > LOGIN_MIN
+            && input.chars().all(super::login::allowed)
+        {
             too_short(wanted, len)
         } else {
             shape
@@ -333,6 +337,16 @@ mod tests {
                 .contains("may only contain")
         );
         assert!(parse_login("anna", &p).is_ok());
+        // Short and with a character not allowed: the character first, not
+        // the length and then, with four, the character.
+        for input in ["é!", "a b", "ab!"] {
+            assert!(
+                parse_login(input, &p)
+                    .unwrap_err()
+                    .contains("may only contain"),
+                "{input}"
+            );
+        }
     }
 
     #[test]

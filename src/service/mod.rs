@@ -36,7 +36,7 @@ mod users;
 pub mod views;
 
 /// A one-shot command's watch for a stalled database (cli/watchdog.rs).
-pub use crate::store::StallProbe;
+pub use crate::store::{Check as StallCheck, StallProbe};
 pub use apps::{AppSignIn, Application, IssuedKey, KeyView, SignedInUser};
 pub use audit::AuditFile;
 pub use auth::{Actor, Authenticated, LoginResult, SignInSource};
@@ -125,7 +125,7 @@ pub struct Service {
     clock: Clock,
     config: Arc<ServiceConfig>,
     /// How long a bad-credentials answer takes at least (nanoseconds): the
-    /// median of recent ones. See `authenticate`.
+    /// 90th percentile of recent ones (padding.rs). See `authenticate`.
     bad_credentials_floor: Arc<BadCredentialsFloor>,
     /// One thread per core for Argon2 (crypto/pool.rs): hashes beyond that
     /// wait their turn in its queue.

@@ -58,7 +58,7 @@ pub use lockouts::{LockCursor, LockoutCounts, LockoutsQuery, Thresholds};
 pub use notify::LockoutListener;
 pub use revalidation::Revalidated;
 pub use signin::AttemptSource;
-pub use stall::StallProbe;
+pub use stall::{Check, StallProbe};
 pub use tokens::{NewLink, TokenPurpose};
 pub use users::{NewPassword, NewUserRow, UserFields};
 

@@ -7,10 +7,39 @@
 use std::time::Duration;
 
 /// Asks the database for `SELECT 1` over a fresh connection of its own.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct StallProbe {
     #[cfg(feature = "postgres")]
     postgres: Option<sqlx::postgres::PgConnectOptions>,
+}
+
+/// What one check found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// The server answered: `SELECT 1`, or a refusal of its own (too many
+    /// clients, a failed authentication). A server that refuses is not
+    /// stalled: the work's own requests fail with its reason.
+    Answered,
+    /// No answer within the limit.
+    NoAnswer,
+    /// The network failed at once (no route to the host, a name that does
+    /// not resolve, a refused connection): the server may be gone while
+    /// the command's own connection waits on it.
+    Unreachable,
+}
+
+impl std::fmt::Debug for StallProbe {
+    /// Where it looks, never the URL's password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("StallProbe");
+        #[cfg(feature = "postgres")]
+        if let Some(o) = &self.postgres {
+            d.field("host", &o.get_host())
+                .field("port", &o.get_port())
+                .field("database", &o.get_database());
+        }
+        d.finish_non_exhaustive()
+    }
 }
 
 impl StallProbe {
@@ -35,13 +64,22 @@ impl StallProbe {
         }
     }
 
-    /// Whether the server fails to answer a fresh connection's `SELECT 1`
-    /// within `limit`: it, or the network to it, has stalled. Only a
-    /// timeout counts (a server that refuses is not stalled: the work's
-    /// own requests fail with its reason), and the connection is not one
-    /// of the pool's, so work that holds every pooled connection is not
-    /// taken for a stall.
-    pub async fn stalled(&self, limit: Duration) -> bool {
+    /// Whether a check can ever find anything but [`Check::Answered`].
+    pub fn can_stall(&self) -> bool {
+        #[cfg(feature = "postgres")]
+        {
+            self.postgres.is_some()
+        }
+        #[cfg(not(feature = "postgres"))]
+        {
+            false
+        }
+    }
+
+    /// One check: a fresh connection's `SELECT 1`, given `limit` to
+    /// answer. The connection is not one of the pool's, so work that holds
+    /// every pooled connection is not taken for a stall.
+    pub async fn check(&self, limit: Duration) -> Check {
         #[cfg(feature = "postgres")]
         if let Some(options) = &self.postgres {
             use sqlx::Connection;
@@ -50,9 +88,13 @@ impl StallProbe {
                 sqlx::query("SELECT 1").execute(&mut conn).await?;
                 conn.close().await
             };
-            return tokio::time::timeout(limit, probe).await.is_err();
+            return match tokio::time::timeout(limit, probe).await {
+                Err(_) => Check::NoAnswer,
+                Ok(Err(sqlx::Error::Io(_) | sqlx::Error::Tls(_))) => Check::Unreachable,
+                Ok(_) => Check::Answered,
+            };
         }
         let _ = limit;
-        false
+        Check::Answered
     }
 }

@@ -26,10 +26,22 @@ fn a_detail_that_fails_to_load_says_why_and_loads_on_r() {
     // The view stays open; R asks again and shows "Loading…" meanwhile.
     assert!(f.main().detail.is_some());
     f.key(KeyCode::Char('R'));
-    let (id, _) = f.call(|c| matches!(c, Call::GetUser { .. }));
+    let (again, _) = f.call(|c| matches!(c, Call::GetUser { .. }));
     assert!(f.screen().contains("Loading…"), "{}", f.screen());
-    // An earlier answer that was dropped cannot fill it; this one does.
-    f.reply(id, Reply::User(Ok(super::edit_form::detail("u0000000", 1))));
+    // A late second answer to the first request is dropped: it neither
+    // shows its error nor ends the wait for the new one.
+    f.reply(
+        id,
+        Reply::User(Err(keyward::Error::Unavailable("a late answer".into()))),
+    );
+    let screen = f.screen();
+    assert!(screen.contains("Loading…"), "{screen}");
+    assert!(!screen.contains("a late answer"), "{screen}");
+    // The answer to the new request fills it.
+    f.reply(
+        again,
+        Reply::User(Ok(super::edit_form::detail("u0000000", 1))),
+    );
     let screen = f.screen();
     assert!(!screen.contains("Could not load"), "{screen}");
     assert!(screen.contains("Sean O'Neil"), "{screen}");
