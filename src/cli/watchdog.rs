@@ -191,6 +191,22 @@ mod tests {
         assert_eq!(watched(&probe, work).await, Ok("done"));
     }
 
+    /// A host that cannot be reached at all (every check's connection
+    /// refused at once) fails the command at the second check, while its
+    /// own connection would wait on in silence.
+    #[tokio::test]
+    async fn a_host_unreachable_twice_in_a_row_fails_the_command() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        drop(listener);
+        let probe = StallProbe::for_url(&format!("postgres://keyward@127.0.0.1:{port}/k"));
+        let waits_for_ever = std::future::pending::<()>();
+        assert_eq!(
+            watched(&probe, waits_for_ever).await,
+            Err(Stalled::Unreachable)
+        );
+    }
+
     /// A SQLite file never stalls, and has no thread watching it.
     #[test]
     fn a_sqlite_file_is_not_watched() {

@@ -98,3 +98,57 @@ impl StallProbe {
         Check::Answered
     }
 }
+
+#[cfg(all(test, feature = "postgres"))]
+mod tests {
+    use super::*;
+
+    /// A port nothing listens on: connections are refused at once.
+    fn refused_url() -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        drop(listener);
+        format!("postgres://keyward@127.0.0.1:{port}/keyward")
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_unreachable_and_silence_is_no_answer() {
+        let probe = StallProbe::for_url(&refused_url());
+        assert!(probe.can_stall());
+        assert_eq!(
+            probe.check(Duration::from_secs(5)).await,
+            Check::Unreachable
+        );
+        // A server that accepts the connection and then says nothing.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = silent.local_addr().expect("addr").port();
+        let hold = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((conn, _)) = silent.accept().await {
+                held.push(conn);
+            }
+        });
+        let probe = StallProbe::for_url(&format!("postgres://keyward@127.0.0.1:{port}/keyward"));
+        assert_eq!(
+            probe.check(Duration::from_millis(300)).await,
+            Check::NoAnswer
+        );
+        hold.abort();
+    }
+
+    /// A server that answers, when the tests have one.
+    #[tokio::test]
+    #[cfg_attr(
+        not(keyward_postgres_tests),
+        ignore = "PostgreSQL: KEYWARD_TEST_DATABASE_URL was not set"
+    )]
+    async fn a_server_that_answers_is_answered() {
+        let Ok(url) = std::env::var("KEYWARD_TEST_DATABASE_URL") else {
+            return;
+        };
+        let probe = StallProbe::for_url(&url);
+        assert_eq!(probe.check(Duration::from_secs(10)).await, Check::Answered);
+    }
+}
