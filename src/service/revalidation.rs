@@ -48,7 +48,7 @@ impl Service {
             .await?;
         let shown = request.shown;
         let service = self.clone();
-        self.in_background(async move {
+        self.in_background_spread(async move {
             if let Err(e) = service.issue_revalidation_link(&request).await {
                 tracing::warn!(error = %e, "a re-validation request could not be completed");
             }

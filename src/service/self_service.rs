@@ -349,7 +349,9 @@ impl Service {
     /// whatever it names: the expiry to announce, under the staff default
     /// policy. The look-up, the per-account rate limit and the link (a
     /// token, and the link in the outbox) are made afterwards on the
-    /// service's background work ([`Service::settle`] waits for it). The
+    /// service's background work, at a random moment within a quarter of a
+    /// second ([`Service::in_background_spread`]; [`Service::settle`] waits
+    /// for it). The
     /// link is `links_base` (where the pages are reached) + `/reset/TOKEN`.
     pub async fn request_reset(
         &self,
@@ -363,7 +365,7 @@ impl Service {
             .await?;
         let shown = request.shown;
         let service = self.clone();
-        self.in_background(async move {
+        self.in_background_spread(async move {
             if let Err(e) = service.issue_requested_link(&request).await {
                 tracing::warn!(error = %e, "a reset request could not be completed");
             }
