@@ -30,7 +30,7 @@ fn user_count(cli: &Cli) -> usize {
 const BAD: &str = "login,name,email,kind,role,resources,holders
 anna.b,\"Bell, Anna\",anna@example.org,staff,,Mobile app:manage,Bea Bell <bea@example.org>
 bad login,X,notanemail,robot,,Nope,junk
-client.c,Client C,c@client.example,portal,admin,,
+client.c,Client C,c@client.example,portal,admin,Mobile app:admin,
 ANNA.B,Again,a2@example.org,,,,
 root1,Root,r@example.org,,,,
 x.y,Short
@@ -67,10 +67,11 @@ both_backends!(
                 "line 3: holder \"junk\": expected Name <email>",
                 "line 4: portal accounts can only have the user role",
                 "line 5: the login ID ANNA.B is also on line 2",
+                "line 4: \"Mobile app\": unknown access level \"admin\": expected one of read, standard, manage",
                 "line 6: the login ID root1 is already taken",
                 "line 7: 2 fields where the header has 7",
                 "line 8: the login ID needs at least 4 characters (has 2)",
-                "10 problems in",
+                "11 problems in",
                 "nothing was imported",
             ] {
                 assert!(
@@ -90,7 +91,7 @@ both_backends!(
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert_eq!(lines[0]["line"], 3);
-        assert_eq!(lines.last().unwrap()["summary"]["problems"], 10);
+        assert_eq!(lines.last().unwrap()["summary"]["problems"], 11);
         assert_eq!(lines.last().unwrap()["summary"]["users"], 1);
     }
 );

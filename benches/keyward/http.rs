@@ -305,10 +305,7 @@ pub async fn figures(
         // request after 50 ms of quiet (its answer: existing against
         // unknown, taken in turn), then at once an unknown one (what the
         // first left behind, as a caller timing pairs would see it).
-        let (mut answer, mut next) = (
-            [Vec::new(), Vec::new()],
-            [Vec::new(), Vec::new()],
-        );
+        let (mut answer, mut next) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
         for i in 0..200 {
             let existing = i % 2 == 0;
             let who = if existing {

@@ -102,7 +102,8 @@ pub enum Command {
         out: Output,
     },
     /// Check a password exactly as a sign-in does. Exit 0 ok, 10 ok but must
-    /// change, 11 bad credentials, 12 locked, 13 disabled.
+    /// change, 11 bad credentials, 12 locked, 13 disabled, 16 no access
+    /// (with --resource), 18 ok but the account must be re-validated.
     Verify {
         login: String,
         /// Recorded as the attempt's source.

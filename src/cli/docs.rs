@@ -97,6 +97,14 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "KEYWARD_TOKEN",
         "a CLI session token, instead of the session file",
     ),
+    (
+        "KEYWARD_AUDIT_KEY",
+        "the audit trail's key, instead of the key file (every process on one database needs the same)",
+    ),
+    (
+        "KEYWARD_MAIL_PASSWORD",
+        "the mail server's password, kept out of the config file (the user goes in [mail] url)",
+    ),
     ("KEYWARD_LOG", "the log filter (tracing's EnvFilter syntax)"),
     ("NO_COLOR", "a monochrome console"),
 ];

@@ -402,7 +402,18 @@ impl<'a> UserImport<'a> {
                     problems.push(format!("the resource {name:?} is named twice"))
                 }
                 Some(id) => out.push((*id, level)),
-                None => problems.push(format!("no resource named {name:?}")),
+                None => {
+                    // "Payroll:admin": a resource, then a word that is not a level.
+                    let bad_level = item
+                        .rsplit_once(':')
+                        .filter(|(n, _)| self.resources.contains_key(&n.trim().to_lowercase()))
+                        .and_then(|(n, l)| {
+                            let why = l.parse::<AccessLevel>().err()?;
+                            Some(format!("{:?}: {why}", n.trim()))
+                        });
+                    problems
+                        .push(bad_level.unwrap_or_else(|| format!("no resource named {name:?}")))
+                }
             }
         }
         out
