@@ -484,7 +484,7 @@ fn holders(cell: &str, problems: &mut Vec<String>) -> Vec<(String, String)> {
         let parsed = item
             .strip_suffix('>')
             .and_then(|rest| rest.rsplit_once('<'))
-            .map(|(n, e)| (check_name(n), check_email(e)));
+            .map(|(n, e)| (check_name(unquoted(n)), check_email(e)));
         match parsed {
             Some((Ok(n), Ok(e))) => out.push((n, e)),
             Some((Err(e), _) | (_, Err(e))) => problems.push(format!("holder {item:?}: {e}")),
@@ -494,6 +494,15 @@ fn holders(cell: &str, problems: &mut Vec<String>) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// A holder's name as mail writes one with a comma in it (`"Bell, Bea"
+/// <bea@example.org>`): the quotes are not part of the name.
+fn unquoted(name: &str) -> &str {
+    let name = name.trim();
+    name.strip_prefix('"')
+        .and_then(|n| n.strip_suffix('"'))
+        .unwrap_or(name)
 }
 
 #[cfg(test)]
@@ -515,5 +524,11 @@ mod tests {
         assert!(p[0].contains("expected Name <email>"), "{p:?}");
         holders(" <bea@example.org>", &mut p);
         assert!(p[1].contains("the name is empty"), "{p:?}");
+        assert_eq!(
+            holders("\"Bell, Bea\" <bea@example.org>", &mut p),
+            vec![("Bell, Bea".to_string(), "bea@example.org".to_string())]
+        );
+        holders("\"\" <bea@example.org>", &mut p);
+        assert!(p[2].contains("the name is empty"), "{p:?}");
     }
 }
