@@ -572,3 +572,82 @@ both_backends!(every_failure_costs_the_same_argon2_runs, |t| {
         (AuthOutcome::Ok, 1)
     );
 });
+
+// A sign-in reads the user, the policy that governs them and their grant
+// on the application's resource in one statement: each user gets their
+// own policy's threshold (their own, else their kind's) and their own
+// grant's level.
+both_backends!(a_sign_in_reads_each_users_own_policy_and_grant, |t| {
+    use keyward::domain::AccessLevel;
+    let admin = t.admin().await;
+    let s = &t.service;
+    for (login, kind) in [
+        ("own.policy", Kind::Staff),
+        ("kind.policy", Kind::Staff),
+        ("portal.policy", Kind::Portal),
+        ("no.grant", Kind::Staff),
+    ] {
+        t.add_user(&admin, login, kind, Role::User, PW).await;
+    }
+    s.create_policy(&admin, "strict", "default").await.unwrap();
+    for (name, threshold) in [("strict", "2"), ("portal", "3")] {
+        let pairs = [("lockout_threshold".to_string(), threshold.to_string())];
+        s.set_policy(&admin, name, &pairs, None).await.unwrap();
+    }
+    let edit = keyward::service::UserEdit {
+        policy: Some(Some("strict".into())),
+        ..Default::default()
+    };
+    s.edit_user(&admin, "own.policy", None, &edit)
+        .await
+        .unwrap();
+
+    // Wrong passwords until the account locks: how many it took.
+    let failures_to_lock = |login: &'static str| async move {
+        for n in 1..=8 {
+            s.authenticate(login, &Password::from("not it at all"), "t")
+                .await
+                .unwrap();
+            let row = s.store().user_with_credential(login).await.unwrap();
+            if row.expect("the user").user.locked_at.is_some() {
+                return n;
+            }
+        }
+        0
+    };
+    assert_eq!(failures_to_lock("own.policy").await, 2, "its own policy");
+    assert_eq!(
+        failures_to_lock("portal.policy").await,
+        3,
+        "the portal policy"
+    );
+    assert_eq!(
+        failures_to_lock("kind.policy").await,
+        5,
+        "the default policy"
+    );
+
+    s.add_resource(&admin, "Mobile app", "").await.unwrap();
+    s.grant(&admin, "Mobile app", "kind.policy", AccessLevel::Manage)
+        .await
+        .unwrap();
+    s.unlock(&admin, "kind.policy").await.unwrap();
+    let key = s
+        .issue_api_key(&admin, "Mobile app", "t")
+        .await
+        .unwrap()
+        .key;
+    let app = s.application(&key).await.unwrap();
+    let granted = s
+        .sign_in_app(&app, "kind.policy", &Password::from(PW))
+        .await
+        .unwrap();
+    assert_eq!(granted.outcome, AuthOutcome::Ok);
+    assert_eq!(granted.user.expect("the user").access, AccessLevel::Manage);
+    let refused = s
+        .sign_in_app(&app, "no.grant", &Password::from(PW))
+        .await
+        .unwrap();
+    assert_eq!(refused.outcome, AuthOutcome::NoAccess);
+    assert!(refused.user.is_none());
+});

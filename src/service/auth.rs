@@ -9,7 +9,7 @@ use crate::domain::user::{LockState, PasswordAge, inactivity, must_change_reason
 use crate::domain::{AccessLevel, AuthOutcome, Password, Role, rights};
 use crate::error::{Error, Result};
 use crate::store::AttemptSource;
-use crate::store::rows::{UserRow, UserWithCredential};
+use crate::store::rows::{SignInRow, UserRow, UserWithCredential};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -183,13 +183,15 @@ impl Service {
             Ok(_) => clip(&key, 64),
             Err(_) => "(not a valid login ID)".to_string(),
         };
+        // The user, their policy and their grant on the application's
+        // resource, in one round trip.
         let found = if key.is_empty() || key.len() > 256 {
             None
         } else {
-            self.store.user_with_credential(&key).await?
+            self.store.user_for_sign_in(&key, from.resource_id).await?
         };
 
-        let Some(UserWithCredential { user, credential }) = found else {
+        let Some(row) = found else {
             self.verify(None, password).await?;
             self.store
                 .insert_attempt(
@@ -203,6 +205,12 @@ impl Service {
             self.check_stale_later(StaleCheck::Uncounted { user_id: None }, password);
             return Ok((refused(AuthOutcome::BadCredentials), Padding::Pad));
         };
+        let governing = row.policy();
+        let SignInRow {
+            found: UserWithCredential { user, credential },
+            grant_level,
+            ..
+        } = row;
         let now = self.now();
 
         if user.status != crate::domain::Status::Active {
@@ -265,23 +273,14 @@ impl Service {
         };
 
         // Both outcomes need the user's policy, and a right password
-        // through an application its grant: they are read while Argon2 runs.
+        // through an application its grant: both came with the user.
         let phc = (!password.is_empty()).then(|| current.clone());
-        let grant = async {
-            match from.resource_id {
-                Some(resource) => self.store.grant_level(user.id, resource).await.map(Some),
-                None => Ok(None),
-            }
-        };
-        let (matched, effective, grant) = tokio::join!(
-            self.verify(phc, password),
-            self.effective_policy(&user),
-            grant
-        );
-        let effective = effective?;
+        let matched = self.verify(phc, password).await;
+        let effective = Self::governing_policy(&user, governing)?;
+        let grant = from.resource_id.map(|_| grant_level);
         // An empty password verified against the dummy: one run, like every branch.
         if matched? {
-            let access = match grant? {
+            let access = match grant {
                 // Through an application: a grant on its resource is needed.
                 Some(None) => {
                     self.store

@@ -524,6 +524,33 @@ impl Service {
         })
     }
 
+    /// [`Service::effective_policy`] from a policy already read with the
+    /// user (`Store::user_for_sign_in`): the same policy and reason.
+    pub(crate) fn governing_policy(
+        user: &UserRow,
+        row: Option<PolicyRow>,
+    ) -> Result<EffectivePolicy> {
+        let portal = user.kind == Kind::Portal;
+        let row = row.ok_or_else(|| {
+            Error::Database(format!(
+                "the built-in policy {:?} is missing; run keyward migrate",
+                if portal { "portal" } else { "default" }
+            ))
+        })?;
+        let reason = match user.policy_id {
+            Some(id) if id == row.id => "assigned to this user",
+            Some(_) => "default for the user's kind",
+            None if portal => "default for portal users",
+            None => "default for staff users",
+        };
+        let policy = parse_settings(&row)?;
+        Ok(EffectivePolicy {
+            row,
+            policy,
+            reason,
+        })
+    }
+
     pub(crate) async fn builtin_policy(&self, portal: bool) -> Result<PolicyRow> {
         let name = if portal { "portal" } else { "default" };
         self.store.policy_by_name(name).await?.ok_or_else(|| {

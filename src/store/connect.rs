@@ -84,6 +84,12 @@ pub(super) fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
+/// How long a PostgreSQL connection may sit in the pool and still be used
+/// without a ping first: one used this recently was answered by the server
+/// when it was handed back.
+#[cfg(feature = "postgres")]
+const PING_IF_IDLE_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
 #[cfg(feature = "postgres")]
 async fn open_postgres(url: &str, connections: Connections) -> Result<Store> {
     use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -108,6 +114,20 @@ async fn open_postgres(url: &str, connections: Connections) -> Result<Store> {
         .max_connections(connections.max(16))
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx pings a connection when it goes back to the pool (one that
+        // fails is dropped) and, by default, again when it is taken out: a
+        // second round trip per statement, and a sign-in makes five. Only a
+        // connection idle for a while may have been cut meanwhile, so only
+        // such a one is pinged before use (sqlx's documented pattern).
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IF_IDLE_FOR {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(opts)
         .await
         .map_err(|e| {

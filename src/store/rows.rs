@@ -96,6 +96,39 @@ pub struct UserWithCredential {
     pub credential: CredentialRow,
 }
 
+/// Everything a sign-in reads before it answers, in one statement: the
+/// user and their credentials, the policy that governs them, and their
+/// grant on the resource signed in through (service/auth.rs).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SignInRow {
+    #[sqlx(flatten)]
+    pub found: UserWithCredential,
+    /// The governing policy's columns, prefixed `gp_`: none only when the
+    /// built-in policy for the user's kind is missing.
+    pub gp_id: Option<i64>,
+    pub gp_name: Option<String>,
+    pub gp_version: Option<i64>,
+    pub gp_enforced_version: Option<i64>,
+    pub gp_settings: Option<String>,
+    pub gp_updated_at: Option<DateTime<Utc>>,
+    /// The user's access level on the resource asked about, if granted.
+    pub grant_level: Option<String>,
+}
+
+impl SignInRow {
+    /// The governing policy, if it was found.
+    pub fn policy(&self) -> Option<PolicyRow> {
+        Some(PolicyRow {
+            id: self.gp_id?,
+            name: self.gp_name.clone()?,
+            version: self.gp_version?,
+            enforced_version: self.gp_enforced_version?,
+            settings: self.gp_settings.clone()?,
+            updated_at: self.gp_updated_at?,
+        })
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PolicyRow {
     pub id: i64,
